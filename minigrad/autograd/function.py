@@ -1,0 +1,105 @@
+"""`Function`: one differentiable operation, and, once applied, one node of the graph.
+
+Every operation in minigrad is a small subclass with a `forward` and a `backward` side by side,
+the model of `torch.autograd.Function`:
+
+    class Exp(Function):
+        '''d/dx exp(x) = exp(x)'''
+
+        @staticmethod
+        def forward(ctx, x):
+            y = np.exp(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):
+            (y,) = ctx.saved_tensors
+            return grad * y
+
+`forward` receives the NumPy arrays behind the tensor arguments (other arguments unchanged) and
+returns one array. `backward` receives the gradient of the loss with respect to that output and
+returns one gradient per forward argument, in order; None means "no gradient" and trailing Nones
+may be left out.
+
+`Exp.apply(t)` runs forward and, when a gradient is needed, keeps the `ctx` object as the node
+that the output tensor's `grad_fn` points to. A node knows its inputs' nodes (`next_functions`)
+but never its own output, so the graph holds no reference cycles and is freed as soon as the
+last tensor that reaches it goes away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd.grad_mode import _state
+
+_FREED = "freed"  # marks a node whose saved arrays were released by backward()
+
+
+class Function:
+    """Base class of differentiable operations; an instance is the `ctx` and the graph node."""
+
+    # Set by apply() on nodes that are kept in a graph.
+    next_functions: tuple[Any, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
+    _saved: Any = ()
+    _hooks: list[Any] | None = None  # hooks registered on the output tensor (non-leaf)
+    _retained: Any = None  # weakref to the output tensor when it called retain_grad()
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep what backward needs. It is released after backward unless retain_graph=True."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        if self._saved is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward(). Specify retain_graph=True if you "
+                "need to backward through the graph a second time."
+            )
+        return self._saved
+
+    def _release(self) -> None:
+        # Only nodes that saved something can fail a second backward, as in PyTorch: a graph
+        # of additions and reshapes can be walked again.
+        if self._saved:
+            self._saved = _FREED
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run the operation on tensors (or plain values) and record it if a gradient is needed."""
+        from minigrad.tensor import Tensor
+
+        ctx = cls()
+        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        if not _state.enabled or out.dtype.kind != "f":
+            return Tensor._make(out)
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        if not any(needs):
+            return Tensor._make(out)
+        ctx.needs_input_grad = needs
+        # An edge leads to the node that made the input or, for a leaf, to the leaf tensor
+        # itself, where the gradient comes to rest.
+        ctx.next_functions = tuple(
+            (a.grad_fn or a) if need else None for a, need in zip(args, needs)
+        )
+        return Tensor._make(out, ctx)
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"

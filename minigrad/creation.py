@@ -1,0 +1,139 @@
+"""Making tensors: `tensor`, `from_numpy`, `zeros`, `randn`, ... with PyTorch's signatures and
+default dtypes (float32 for floating point, int64 for integers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.random import generator
+from minigrad.tensor import Tensor, _shape_arg
+
+
+def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array)
+    if requires_grad:
+        if not dtypes.is_floating(array.dtype):
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
+        t._requires_grad = True
+    return t
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of `data` (a number, nested lists, an array, a tensor)."""
+    if isinstance(data, Tensor):
+        data = data._data
+    from_python = not isinstance(data, (np.ndarray, np.generic))
+    if from_python and isinstance(data, (list, tuple)):
+        data = _unwrap_tensors(data)
+    array = np.array(data)
+    target = dtypes.to_dtype(dtype) if dtype is not None else dtypes.infer_dtype(array,
+                                                                                 from_python)
+    return _finish(array.astype(target, copy=False), requires_grad)
+
+
+def _unwrap_tensors(data: Any) -> Any:
+    """Lists may hold 0-d tensors (`tensor([a, b])`); take their values."""
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_tensors(x) for x in data]
+    return data.item() if isinstance(data, Tensor) else data
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
+        return Tensor._make(data)
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (writes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return Tensor._make(array)
+
+
+def _filled(shape: Any, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
+    return _finish(np.full(_shape_arg(shape), fill, dtype=dtype), requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 0, dtype, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 1, dtype, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 0, dtype, requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:  # the dtype follows the fill value, as in PyTorch
+        dtype = dtypes.infer_dtype(np.asarray(fill_value), from_python=True)
+    return _filled((size,) if isinstance(size, int) else (tuple(size),), fill_value, dtype,
+                   requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return _filled((t.shape,), fill_value, dtype or t.dtype, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        whole = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = dtypes.int64 if whole else dtypes.DEFAULT_FLOAT
+    return _finish(np.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
+    return _finish(np.linspace(start, end, steps).astype(dtype), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from minigrad's generator (see manual_seed)."""
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
+    return _finish(generator().standard_normal(_shape_arg(size)).astype(dtype), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1) from minigrad's generator."""
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
+    return _finish(generator().random(_shape_arg(size), dtype=np.float64).astype(dtype),
+                   requires_grad)
+
+
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None) -> Tensor:
+    """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
+    if size is None:
+        low, high, size = 0, low, high
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
+    shape = _shape_arg((size,)) if not isinstance(size, int) else (size,)
+    return Tensor._make(generator().integers(low, high, shape).astype(dtype))
+
+
+def randperm(n: int, dtype: Any = None) -> Tensor:
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
+    return Tensor._make(generator().permutation(n).astype(dtype))

@@ -1,0 +1,84 @@
+"""Data types and PyTorch's type-promotion rules, all in one place.
+
+minigrad's dtypes are NumPy's (`minigrad.float32 is numpy.dtype('float32')`), but the rules for
+combining them are PyTorch's, which differ from NumPy's in two ways a training script notices:
+
+* Python floats make float32 tensors (NumPy would make float64), and a Python scalar never
+  widens a tensor: `float32_tensor * 0.1` stays float32 and `int_tensor * 0.5` becomes float32.
+* A 0-d tensor only decides the result's dtype if it is of a higher kind (bool < int < float)
+  than every tensor with dimensions: `ones(3) + tensor(1., dtype=float64)` is float32.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+
+DEFAULT_FLOAT = float32  # torch.get_default_dtype()
+_DEFAULT_FOR_KIND = {"b": bool_, "i": int64, "f": DEFAULT_FLOAT}
+_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point
+
+NAMES = {float32: "float32", float64: "float64", int32: "int32", int64: "int64",
+         uint8: "uint8", bool_: "bool", np.dtype(np.float16): "float16",
+         np.dtype(np.int16): "int16", np.dtype(np.int8): "int8"}
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def to_dtype(dtype: Any) -> np.dtype:
+    """Accept minigrad/NumPy dtypes, Python types and names like 'float32'."""
+    if dtype is float:
+        return DEFAULT_FLOAT
+    if dtype is int:
+        return int64
+    return np.dtype(dtype)
+
+
+def infer_dtype(array: np.ndarray, from_python: bool) -> np.dtype:
+    """The dtype PyTorch gives `tensor(data)`: Python numbers make float32/int64/bool, while a
+    NumPy array keeps its own dtype."""
+    if not from_python:
+        return array.dtype
+    return _DEFAULT_FOR_KIND.get(array.dtype.kind, array.dtype)
+
+
+def _scalar_kind(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "b"
+    if isinstance(value, (int, np.integer)):
+        return "i"
+    return "f"
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """The dtype of an elementwise operation on tensors and Python scalars (torch.result_type)."""
+    from minigrad.tensor import Tensor
+
+    dimmed: list[np.dtype] = []
+    zero_dim: list[np.dtype] = []
+    scalar_kinds: list[str] = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            (dimmed if x._data.ndim else zero_dim).append(x._data.dtype)
+        else:
+            scalar_kinds.append(_scalar_kind(x))
+    result = np.result_type(*dimmed) if dimmed else None
+    if zero_dim:
+        z = np.result_type(*zero_dim)
+        if result is None or _RANK[z.kind] > _RANK[result.kind]:
+            result = z
+    for kind in scalar_kinds:
+        if result is None or _RANK[kind] > _RANK[result.kind]:
+            result = _DEFAULT_FOR_KIND[kind]
+    assert result is not None, "result_type needs at least one tensor"
+    return result

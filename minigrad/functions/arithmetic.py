@@ -1,0 +1,183 @@
+"""Elementwise arithmetic: + - * / ** and friends. Inputs arrive with one common dtype (see
+minigrad.dtypes) and may have different, broadcastable shapes: each backward sums its gradient
+back to its input's shape with `unbroadcast`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.functions.broadcast import unbroadcast
+
+
+class Add(Function):
+    """d(a+b)/da = 1, d(a+b)/db = 1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = np.shape(a), np.shape(b)
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return unbroadcast(grad, sa), unbroadcast(grad, sb)
+
+
+class Sub(Function):
+    """d(a-b)/da = 1, d(a-b)/db = -1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = np.shape(a), np.shape(b)
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return unbroadcast(grad, sa), unbroadcast(-grad, sb) if ctx.needs_input_grad[1] else None
+
+
+class Mul(Function):
+    """d(a*b)/da = b, d(a*b)/db = a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            unbroadcast(grad * b, np.shape(a)) if need_a else None,
+            unbroadcast(grad * a, np.shape(b)) if need_b else None,
+        )
+
+
+class Div(Function):
+    """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            unbroadcast(grad / b, np.shape(a)) if need_a else None,
+            unbroadcast(-grad * (a / b) / b, np.shape(b)) if need_b else None,
+        )
+
+
+class Neg(Function):
+    """d(-x)/dx = -1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """d(x^e)/dx = e * x^(e-1),  d(x^e)/de = x^e * ln(x)
+
+    PyTorch's conventions at the edges: where e == 0 the gradient for x is 0 (x^0 is constant,
+    even at x = 0), and where x == 0 and e >= 0 the gradient for e is 0 rather than 0 * -inf.
+    """
+
+    @staticmethod
+    def forward(ctx, x, e):
+        y = np.power(x, e)
+        ctx.save_for_backward(x, e, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, e, y = ctx.saved_tensors
+        need_x, need_e = ctx.needs_input_grad
+        gx = ge = None
+        if need_x:
+            with np.errstate(all="ignore"):
+                gx = np.where(e == 0, 0, grad * (e * np.power(x, e - 1)))
+            gx = unbroadcast(gx.astype(grad.dtype, copy=False), np.shape(x))
+        if need_e:
+            with np.errstate(all="ignore"):
+                ge = np.where((x == 0) & (e >= 0), 0, grad * (y * np.log(x)))
+            ge = unbroadcast(ge.astype(grad.dtype, copy=False), np.shape(e))
+        return gx, ge
+
+
+def _split_ties(grad, a_wins, tie):
+    """Gradient to `a` of maximum/minimum: all of it where a wins, half of it on a tie."""
+    return np.where(a_wins, grad, np.where(tie, grad / 2, 0)).astype(grad.dtype, copy=False)
+
+
+class Maximum(Function):
+    """d max(a,b)/da = 1 where a > b, 1/2 where a == b, else 0 (and the mirror for b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        tie = a == b
+        return (unbroadcast(_split_ties(grad, a > b, tie), np.shape(a)),
+                unbroadcast(_split_ties(grad, b > a, tie), np.shape(b)))
+
+
+class Minimum(Function):
+    """d min(a,b)/da = 1 where a < b, 1/2 where a == b, else 0 (and the mirror for b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        tie = a == b
+        return (unbroadcast(_split_ties(grad, a < b, tie), np.shape(a)),
+                unbroadcast(_split_ties(grad, b < a, tie), np.shape(b)))
+
+
+class Where(Function):
+    """where(c, a, b): the gradient goes to a where c is true and to b elsewhere."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        ctx.shapes = np.shape(a), np.shape(b)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cond,) = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        zero = np.zeros((), grad.dtype)
+        return (None, unbroadcast(np.where(cond, grad, zero), sa),
+                unbroadcast(np.where(cond, zero, grad), sb))
+
+
+class Cast(Function):
+    """x.to(dtype): the gradient is cast back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype)

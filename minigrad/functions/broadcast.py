@@ -1,0 +1,35 @@
+"""Undoing broadcasting: the one place every broadcasting operation's backward goes through.
+
+If `a` of shape (3, 1) is added to `b` of shape (4,), NumPy treats both as shape (3, 4): `a` is
+repeated along its size-1 axis and `b` gains a leading axis. Each repeated copy passes the
+gradient back to the same input element, so the gradient must be summed over the axes that
+broadcasting created (leading ones are removed, size-1 ones are kept with size 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` down to `shape`, the shape of the input before broadcasting."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def broadcast_error(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> RuntimeError | None:
+    """PyTorch's error for two shapes that do not broadcast, or None if they do."""
+    for i in range(1, min(len(shape_a), len(shape_b)) + 1):
+        a, b = shape_a[-i], shape_b[-i]
+        if a != b and a != 1 and b != 1:
+            dim = max(len(shape_a), len(shape_b)) - i
+            return RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                f"non-singleton dimension {dim} (shapes {list(shape_a)} and {list(shape_b)})"
+            )
+    return None

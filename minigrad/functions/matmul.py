@@ -1,0 +1,40 @@
+"""Matrix product with NumPy's (and PyTorch's) rules for 1-D, 2-D, batched and broadcast
+operands."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.functions.broadcast import unbroadcast
+
+
+class MatMul(Function):
+    """C = A @ B:  dL/dA = dL/dC @ B^T,  dL/dB = A^T @ dL/dC
+
+    A 1-D operand is a row (on the left) or a column (on the right) whose extra axis is dropped
+    from the result; the backward puts that axis back, applies the two matrix formulas, and
+    sums over batch dims that were broadcast.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        if b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            ga = unbroadcast(np.matmul(grad, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if need_b:
+            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), grad), b2.shape).reshape(b.shape)
+        return ga, gb

@@ -1,0 +1,249 @@
+"""Reductions over one or more dims, and the softmax family.
+
+`dim` is None (all dims) or a tuple of non-negative axes, already normalised by the caller.
+A reduction's backward first puts back the reduced axes (`_keep`) so that the gradient
+broadcasts against the input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+
+
+def _keep(grad, dim, keepdim):
+    """Reinsert the axes a reduction removed, so `grad` broadcasts against the input."""
+    if keepdim or dim is None:
+        return grad
+    return np.expand_dims(grad, dim)
+
+
+def _count(shape, dim):
+    """How many elements each output of a reduction over `dim` combines."""
+    if dim is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[d] for d in dim]))
+
+
+class Sum(Function):
+    """d/dx_i sum(x) = 1"""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        return np.sum(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.broadcast_to(_keep(grad, ctx.dim, ctx.keepdim), ctx.shape)
+
+
+class Mean(Function):
+    """d/dx_i mean(x) = 1/n"""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing is nan
+            return np.mean(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n = _count(ctx.shape, ctx.dim)
+        return np.broadcast_to(_keep(grad, ctx.dim, ctx.keepdim) / n, ctx.shape)
+
+
+class Var(Function):
+    """d/dx_i var(x) = 2 (x_i - mean(x)) / (n - correction)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        ctx.dim, ctx.keepdim, ctx.correction = dim, keepdim, correction
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.var(x, axis=dim, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
+        n = _count(x.shape, ctx.dim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _keep(grad, ctx.dim, ctx.keepdim) * centered * (2 / (n - ctx.correction))
+
+
+class Std(Function):
+    """d/dx_i std(x) = (x_i - mean(x)) / ((n - correction) std(x))"""
+
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        ctx.dim, ctx.keepdim, ctx.correction = dim, keepdim, correction
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.std(x, axis=dim, ddof=correction, keepdims=keepdim)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
+        n = _count(x.shape, ctx.dim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = _keep(grad / y, ctx.dim, ctx.keepdim) / (n - ctx.correction)
+        return centered * scale
+
+
+class Amax(Function):
+    """d/dx_i max(x) = 1/k if x_i is one of the k tied maxima, else 0
+
+    (the gradient is split evenly among ties, as PyTorch's amax and full max() do)
+    """
+
+    reduce = staticmethod(np.max)
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.dim, ctx.keepdim = dim, keepdim
+        y = ctx.reduce(x, axis=dim, keepdims=True)
+        ctx.save_for_backward(x, y)
+        return y if keepdim else (y.reshape(()) if dim is None else np.squeeze(y, dim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        winners = x == y
+        share = _keep(grad, ctx.dim, ctx.keepdim) / winners.sum(axis=ctx.dim, keepdims=True)
+        return np.where(winners, share, 0).astype(grad.dtype, copy=False)
+
+
+class Amin(Amax):
+    """d/dx_i min(x) = 1/k if x_i is one of the k tied minima, else 0"""
+
+    reduce = staticmethod(np.min)
+
+
+class TakeAlongDim(Function):
+    """values = x[..., index, ...] along `dim` (one index per slice): the gradient goes back to the
+    chosen element only. This is max(dim)/min(dim): argmax picks, this gathers."""
+
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        return np.take_along_axis(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        out = np.zeros(ctx.shape, grad.dtype)
+        np.put_along_axis(out, index, grad, axis=ctx.dim)
+        return out
+
+
+def _stable_logsumexp(x, axis):
+    """log(sum(exp(x))) along `axis`, kept, computed without overflow: shift by the max first."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf) must not turn into inf - inf
+    with np.errstate(divide="ignore"):
+        return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+class LogSumExp(Function):
+    """d/dx_i log(sum_j exp(x_j)) = exp(x_i - logsumexp(x)) = softmax(x)_i"""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.dim, ctx.keepdim = dim, keepdim
+        y = _stable_logsumexp(x, dim)
+        ctx.save_for_backward(x, y)
+        return y if keepdim else np.squeeze(y, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return _keep(grad, ctx.dim, ctx.keepdim) * np.exp(x - y)
+
+
+class Softmax(Function):
+    """y = exp(x) / sum(exp(x));  vector-Jacobian product: y * (g - sum(g * y))"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        y = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return y * (grad - np.sum(grad * y, axis=ctx.dim, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x);  vector-Jacobian product: g - softmax(x) * sum(g)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = x - _stable_logsumexp(x, dim)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad - np.exp(y) * np.sum(grad, axis=ctx.dim, keepdims=True)
+
+
+class Norm(Function):
+    """The p-norm (sum |x_i|^p)^(1/p), with p = inf giving max |x_i| and p = 0 the count of
+    nonzeros.
+
+    d/dx_i ||x||_p = sign(x_i) |x_i|^(p-1) / ||x||_p^(p-1), which is x_i/||x|| for p = 2 and
+    sign(x_i) for p = 1. PyTorch's conventions: the gradient is 0 where the norm is 0 (not nan),
+    and the p = inf gradient is split evenly among tied largest |x_i|.
+    """
+
+    @staticmethod
+    def forward(ctx, x, p, dim, keepdim):
+        a = np.abs(x)
+        if p == 2:
+            y = np.sqrt(np.sum(a * a, axis=dim, keepdims=True))
+        elif p == 1:
+            y = np.sum(a, axis=dim, keepdims=True)
+        elif p == np.inf:
+            y = np.max(a, axis=dim, keepdims=True)
+        elif p == -np.inf:
+            y = np.min(a, axis=dim, keepdims=True)
+        elif p == 0:
+            y = np.sum(a != 0, axis=dim, keepdims=True).astype(x.dtype)
+        else:
+            y = np.sum(a**p, axis=dim, keepdims=True) ** (1 / p)
+        ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
+        ctx.save_for_backward(x, y)
+        if keepdim:
+            return y
+        return y.reshape(()) if dim is None else np.squeeze(y, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        p = ctx.p
+        g = _keep(grad, ctx.dim, ctx.keepdim)
+        if p == 0:
+            return np.zeros_like(x)
+        if p == 1:
+            return g * np.sign(x)
+        if p in (np.inf, -np.inf):
+            ties = np.abs(x) == y
+            share = g / ties.sum(axis=ctx.dim, keepdims=True)
+            return np.where(ties, np.sign(x) * share, 0).astype(grad.dtype, copy=False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                local = x / y
+            else:
+                local = np.sign(x) * np.abs(x) ** (p - 1) / y ** (p - 1)
+        return np.where(y == 0, 0, g * local).astype(grad.dtype, copy=False)

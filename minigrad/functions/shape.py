@@ -1,0 +1,119 @@
+"""Operations that move values around without changing them: reshape, permute, expand,
+indexing, concatenation. Their backward moves the gradient back to where each value came from."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.functions.broadcast import unbroadcast
+
+
+class Reshape(Function):
+    """The gradient of a reshape is the gradient reshaped back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.reshape(grad, ctx.shape)
+
+
+class Permute(Function):
+    """Reorder the dims; backward applies the inverse permutation."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.transpose(grad, np.argsort(ctx.dims))
+
+
+class Expand(Function):
+    """Repeat size-1 dims (a broadcast); backward sums the copies."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return unbroadcast(grad, ctx.shape)
+
+
+def is_basic_index(index) -> bool:
+    """Whether NumPy indexes with `index` by slicing (a view, each element at most once) rather
+    than with integer or boolean arrays (a copy, where an element may be picked twice)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+class GetItem(Function):
+    """y = x[index]: each picked element receives its gradient; an element picked twice (integer
+    array indexing with repeats) receives the sum."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, grad.dtype)
+        if is_basic_index(ctx.index):
+            out[ctx.index] = grad
+        else:
+            np.add.at(out, ctx.index, grad)
+        return out
+
+
+class SetItem(Function):
+    """y = x with y[index] = value, recorded out of place. The overwritten elements of x get no
+    gradient; value gets the gradient of the places it was written to."""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index, ctx.value_shape = index, np.shape(value)
+        y = x.copy()
+        y[index] = value
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx = grad.copy()
+        gx[ctx.index] = 0
+        return gx, unbroadcast(grad[ctx.index], ctx.value_shape)
+
+
+class Cat(Function):
+    """Concatenate along `dim`; backward cuts the gradient into the same pieces."""
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None, *np.split(grad, ctx.bounds, axis=ctx.dim))
+
+
+class Stack(Function):
+    """Stack along a new `dim`; backward takes each slice of the gradient back."""
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None, *np.moveaxis(grad, ctx.dim, 0))

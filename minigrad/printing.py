@@ -1,0 +1,104 @@
+"""Tensor repr in PyTorch's style: `tensor([1.0000, 2.5000], requires_grad=True)`.
+
+Floats share one format per tensor, chosen from the finite values: whole numbers print as `1.`,
+others with `precision` decimals, and scientific notation takes over when magnitudes span more
+than 1000x or leave the range [1e-4, 1e8].
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from minigrad import dtypes
+
+if TYPE_CHECKING:
+    from minigrad.tensor import Tensor
+
+_options: dict[str, Any] = dict(precision=4, threshold=1000, edgeitems=3, linewidth=80,
+                                sci_mode=None)
+
+
+def set_printoptions(precision: int | None = None, threshold: int | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """As torch.set_printoptions (profile: 'default', 'short' or 'full')."""
+    if profile is not None:
+        presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+                   "full": (4, 2**63 - 1, 3, 80)}
+        for key, value in zip(("precision", "threshold", "edgeitems", "linewidth"),
+                              presets[profile]):
+            _options[key] = value
+    for key, value in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                           linewidth=linewidth).items():
+        if value is not None:
+            _options[key] = value
+    _options["sci_mode"] = sci_mode
+
+
+def _float_formatter(values: np.ndarray) -> Any:
+    finite = np.abs(values[np.isfinite(values)]).astype(np.float64)
+    nonzero = finite[finite != 0]
+    p = _options["precision"]
+    whole = bool(np.all(finite == np.round(finite)))
+    sci = False
+    if nonzero.size:
+        lo, hi = nonzero.min(), nonzero.max()
+        sci = hi / lo > 1000.0 or hi > 1e8 or (not whole and lo < 1e-4)
+    if _options["sci_mode"] is not None:
+        sci = _options["sci_mode"]
+    if sci:
+        return lambda v: f"{v:.{p}e}"
+    if whole:
+        return lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"
+    return lambda v: f"{v:.{p}f}" if np.isfinite(v) else f"{v}"
+
+
+def _body(array: np.ndarray) -> str:
+    if array.dtype.kind == "f":
+        fmt = _float_formatter(array)
+    elif array.dtype.kind == "b":
+        fmt = str
+    else:
+        fmt = lambda v: f"{v}"  # noqa: E731
+    summarize = array.size > _options["threshold"]
+    shown = array
+    if summarize:  # format only what is shown, for the width
+        shown = _edges(array, _options["edgeitems"])
+    width = max((len(fmt(v)) for v in shown.ravel()), default=0)
+    return np.array2string(
+        array,
+        formatter={"all": lambda v: fmt(v).rjust(width)},
+        separator=", ",
+        prefix="tensor(",
+        max_line_width=_options["linewidth"],
+        threshold=_options["threshold"],
+        edgeitems=_options["edgeitems"],
+    )
+
+
+def _edges(array: np.ndarray, k: int) -> np.ndarray:
+    for axis in range(array.ndim):
+        if array.shape[axis] > 2 * k:
+            idx = np.r_[0:k, array.shape[axis] - k:array.shape[axis]]
+            array = np.take(array, idx, axis=axis)
+    return array
+
+
+def tensor_repr(t: Tensor) -> str:
+    array = t._data
+    if array.size == 0:
+        body = "[]"
+    else:
+        body = _body(array)
+    extras = []
+    if array.size == 0 and array.shape != (0,):
+        extras.append(f"size={tuple(array.shape)}")
+    if array.dtype not in (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_):
+        extras.append(f"dtype=minigrad.{dtypes.NAMES.get(array.dtype, array.dtype.name)}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn={t.grad_fn!r}")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + ", ".join([body, *extras]) + ")"

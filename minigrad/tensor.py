@@ -1,0 +1,951 @@
+"""The Tensor: a NumPy array, plus what reverse-mode autodiff needs to know about it.
+
+* `_data`: the values (an np.ndarray).
+* `grad_fn`: the Function node that computed this tensor, or None for a leaf.
+* `requires_grad`: whether gradients flow back to (or through) this tensor.
+* `grad`: for a leaf, the gradient accumulated by backward().
+
+Every method below is a thin front door: it checks arguments the way PyTorch does and hands the
+arrays to a Function from `minigrad.functions`, where the forward and backward live side by side.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.autograd.engine import run_backward
+from minigrad.autograd.grad_mode import _state, no_grad
+from minigrad.functions import arithmetic as A
+from minigrad.functions import matmul as M
+from minigrad.functions import reduce as R
+from minigrad.functions import shape as S
+from minigrad.functions import unary as U
+from minigrad.functions.broadcast import broadcast_error
+
+Scalar = int | float | bool
+max_result = namedtuple("max", ["values", "indices"])
+min_result = namedtuple("min", ["values", "indices"])
+
+_TORCH_TYPE_NAMES = {"float64": "double", "float32": "float", "float16": "half", "int64": "long",
+                     "int32": "int", "int16": "short", "int8": "char", "uint8": "byte",
+                     "bool": "bool"}
+
+
+def _type_name(dtype: np.dtype) -> str:
+    """'float', 'double', 'long': the names PyTorch's error messages use."""
+    return _TORCH_TYPE_NAMES.get(dtype.name, dtype.name)
+
+
+def _torch_size(shape: tuple[int, ...]) -> str:
+    return f"torch.Size({list(shape)})"
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it."""
+
+    __slots__ = ("_data", "grad_fn", "_requires_grad", "_grad", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # `ndarray * tensor` defers to Tensor.__rmul__
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        # torch.Tensor(data): floats by default; an ndarray is used as it is, without a copy.
+        if not isinstance(data, np.ndarray):
+            data = np.asarray(data, dtype=dtypes.DEFAULT_FLOAT)
+        self._data = data
+        self.grad_fn: Any = None
+        self._requires_grad = False
+        self._grad: Tensor | None = None
+        self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        if requires_grad:
+            self.requires_grad_()
+
+    @staticmethod
+    def _make(data: Any, grad_fn: Any = None) -> Tensor:
+        """Wrap an operation's result (the fast path: no checks, no copy)."""
+        t = object.__new__(Tensor)
+        t._data = data if type(data) is np.ndarray else np.asarray(data)
+        t.grad_fn = grad_fn
+        t._requires_grad = grad_fn is not None
+        t._grad = None
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and (self.grad_fn._retained is None):
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None and value.shape != self.shape:
+            raise RuntimeError(
+                f"assigned grad has data of a different size: {list(value.shape)} vs "
+                f"{list(self.shape)}"
+            )
+        self._grad = value
+
+    @property
+    def data(self) -> Tensor:
+        """The same values, detached from the graph (shares memory, as PyTorch's .data)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def T(self) -> Tensor:
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[_dim(dim, self.ndim)]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def item(self) -> Scalar:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        """The array itself (shared memory), as torch's .numpy()."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        from minigrad.printing import tensor_repr
+
+        return tensor_repr(self)
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and not dtypes.is_floating(self.dtype):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """The same values (shared memory) as a new leaf that does not require grad."""
+        return Tensor._make(self._data)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn, self._requires_grad = None, False
+        return self
+
+    def retain_grad(self) -> None:
+        """Ask backward() to fill in `.grad` of this non-leaf tensor too."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call `hook(grad)` when the gradient for this tensor is computed; a returned tensor
+        replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        owner = self if self.grad_fn is None else self.grad_fn
+        if owner._hooks is None:
+            owner._hooks = []
+        owner._hooks.append(hook)
+        return _HookHandle(owner._hooks, hook)
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf), times `gradient`, into every leaf's `.grad`."""
+        if create_graph:
+            raise NotImplementedError("minigrad does not build graphs of the backward pass")
+        if not self._requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            seed = np.ones(self.shape, self.dtype)
+        else:
+            seed = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if seed.shape != self.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[0] has a shape of {_torch_size(seed.shape)} "
+                    f"and output[0] has a shape of {_torch_size(self.shape)}."
+                )
+            seed = seed.astype(self.dtype, copy=False)
+        run_backward(self, seed, bool(retain_graph))
+
+    # ------------------------------------------------------------------ dtype and copies
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """`to(dtype)`, `to(other_tensor)` or `to('cpu')`; differentiable."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif not (isinstance(a, str) and a == "cpu"):
+                dtype = a
+        if dtype is None or dtypes.to_dtype(dtype) == self.dtype:
+            return self
+        return A.Cast.apply(self, dtypes.to_dtype(dtype))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; differentiable (the gradient passes through)."""
+        return A.Cast.apply(self, self.dtype)  # astype copies
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def cpu(self) -> Tensor:
+        return self
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(A.Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(A.Add, other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _binary(A.Sub, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _binary(A.Sub, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(A.Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(A.Mul, other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _binary(A.Div, self, other, floating=True)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _binary(A.Div, other, self, floating=True)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return _binary(A.Pow, self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _binary(A.Pow, base, self)
+
+    def __neg__(self) -> Tensor:
+        return A.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __matmul__(self, other: Tensor) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(_as_tensor(other), self)
+
+    def add(self, other: Any, alpha: Scalar = 1) -> Tensor:
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other: Any, alpha: Scalar = 1) -> Tensor:
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def matmul(self, other: Tensor) -> Tensor:
+        return matmul(self, other)
+
+    def maximum(self, other: Tensor) -> Tensor:
+        return _binary(A.Maximum, self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        return _binary(A.Minimum, self, other)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return where(condition, self, other)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return where(mask, value, self)
+
+    # comparisons give bool tensors and no gradient
+    def _compare(self, other: Any, ufunc: Callable[..., np.ndarray]) -> Tensor:
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor._make(ufunc(self._data, other))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    __hash__ = object.__hash__  # tensors are dict keys by identity (optimizer state)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self) -> Tensor:
+        return Tensor._make(np.invert(self._data))
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or)
+
+    def logical_not(self) -> Tensor:
+        return Tensor._make(np.logical_not(self._data))
+
+    def isnan(self) -> Tensor:
+        return Tensor._make(np.isnan(self._data))
+
+    def isfinite(self) -> Tensor:
+        return Tensor._make(np.isfinite(self._data))
+
+    def sign(self) -> Tensor:
+        """sign(x); its derivative is 0 everywhere, so it is not recorded."""
+        return Tensor._make(np.sign(self._data))
+
+    def all(self) -> Tensor:
+        return Tensor._make(np.all(self._data))
+
+    def any(self) -> Tensor:
+        return Tensor._make(np.any(self._data))
+
+    # ------------------------------------------------------------------ elementwise functions
+    def exp(self) -> Tensor:
+        return U.Exp.apply(_floating(self))
+
+    def log(self) -> Tensor:
+        return U.Log.apply(_floating(self))
+
+    def sqrt(self) -> Tensor:
+        return U.Sqrt.apply(_floating(self))
+
+    def tanh(self) -> Tensor:
+        return U.Tanh.apply(_floating(self))
+
+    def sigmoid(self) -> Tensor:
+        return U.Sigmoid.apply(_floating(self))
+
+    def relu(self) -> Tensor:
+        return U.Relu.apply(self)
+
+    def abs(self) -> Tensor:
+        return U.Abs.apply(self)
+
+    def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return U.Clamp.apply(self, _number(min), _number(max))
+
+    clip = clamp
+
+    def softmax(self, dim: int) -> Tensor:
+        return R.Softmax.apply(_floating(self), _dim(dim, self.ndim))
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return R.LogSoftmax.apply(_floating(self), _dim(dim, self.ndim))
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        x = self.long() if self.dtype.kind in "bi" and self.dtype != dtypes.int64 else self
+        return R.Sum.apply(x, _dims(dim, self.ndim), keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if not dtypes.is_floating(self.dtype):
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {_type_name(self.dtype).capitalize()}"
+            )
+        return R.Mean.apply(self, _dims(dim, self.ndim), keepdim)
+
+    def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        c = (1 if unbiased else 0) if correction is None else correction
+        return R.Var.apply(_floating(self), _dims(dim, self.ndim), c, keepdim)
+
+    def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        c = (1 if unbiased else 0) if correction is None else correction
+        return R.Std.apply(_floating(self), _dims(dim, self.ndim), c, keepdim)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return R.Amax.apply(self, _dims(None if dim == () else dim, self.ndim), keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return R.Amin.apply(self, _dims(None if dim == () else dim, self.ndim), keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """max() over everything, max(dim) -> (values, indices), or max(other) elementwise."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        if dim is None:
+            return self.amax()
+        return max_result(*_select(self, np.argmax, dim, keepdim))
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        if dim is None:
+            return self.amin()
+        return min_result(*_select(self, np.argmin, dim, keepdim))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _arg(self, np.argmax, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _arg(self, np.argmin, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return R.LogSumExp.apply(_floating(self), _dims(dim, self.ndim), keepdim)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        if p in ("fro", None):
+            p = 2
+        if isinstance(p, str):
+            raise RuntimeError(f"norm: unsupported p={p!r}; use a number, 'fro' or inf")
+        return R.Norm.apply(_floating(self), float(p), _dims(dim, self.ndim), keepdim)
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: Any) -> Tensor:
+        shape = _shape_arg(shape)
+        if self.shape == shape:
+            return self
+        try:
+            return S.Reshape.apply(self, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"shape '{list(shape)}' is invalid for input of size {self.numel()}"
+            ) from None
+
+    view = reshape
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        dims = range(self.ndim) if dim is None else _dims(dim, self.ndim)
+        drop = {d for d in dims if self.shape[d] == 1}
+        return self.reshape(tuple(n for d, n in enumerate(self.shape) if d not in drop))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        d = _dim(dim, self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def permute(self, *dims: Any) -> Tensor:
+        dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(
+                f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim}"
+                f" is not equal to len(dims) = {len(dims)}"
+            )
+        return S.Permute.apply(self, dims)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        dims = list(range(self.ndim))
+        a, b = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        dims[a], dims[b] = dims[b], dims[a]
+        return S.Permute.apply(self, tuple(dims))
+
+    def t(self) -> Tensor:
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    def expand(self, *sizes: Any) -> Tensor:
+        sizes = _shape_arg(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise RuntimeError(
+                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+                f"the number of dimensions in the tensor ({self.ndim})"
+            )
+        target = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                       for i, n in enumerate(sizes))
+        for i, n in enumerate(self.shape):
+            if n != 1 and n != target[lead + i]:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target[lead + i]}) must match the "
+                    f"existing size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
+                    f"{list(sizes)}.  Tensor sizes: {list(self.shape)}"
+                )
+        return S.Expand.apply(self, target)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of `split_size` along dim (the last may be smaller), or of the listed sizes."""
+        d = _dim(dim, self.ndim)
+        n = self.shape[d]
+        sizes = [split_size] * -(-n // split_size) if isinstance(split_size, int) else split_size
+        if not isinstance(split_size, int) and sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {d}), but got split_sizes={list(sizes)}"
+            )
+        starts = np.cumsum([0, *sizes])
+        lead = (slice(None),) * d
+        return tuple(self[lead + (slice(int(s), int(min(s + k, n))),)]
+                     for s, k in zip(starts, sizes))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        n = self.shape[_dim(dim, self.ndim)]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        d = _dim(dim, self.ndim)
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, index: Any) -> Tensor:
+        return S.GetItem.apply(self, _index(index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = _index(index)
+        if _records(self, value):
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation."
+                )
+            value = value.to(self.dtype) if isinstance(value, Tensor) else value
+            self._rebase(S.SetItem.apply(self, value, index))
+        else:
+            self._data[index] = value._data if isinstance(value, Tensor) else value
+
+    # ------------------------------------------------------------------ in-place operations
+    # Outside a graph (no_grad, or nothing requires grad) an in-place op writes into the array,
+    # so every alias sees it: this is how optimizers update parameters. Inside a graph it is
+    # recorded as the out-of-place op, and the tensor is re-pointed at the result: arrays that
+    # earlier nodes saved for backward keep their old values, so gradients stay right.
+    def _rebase(self, result: Tensor) -> Tensor:
+        self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, True
+        return self
+
+    def _inplace(self, op: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
+        if _records(self, other):
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            result = op(self, other)
+            _check_inplace(self, result)
+            return self._rebase(result.to(self.dtype))
+        result = op(self, other)
+        _check_inplace(self, result)
+        np.copyto(self._data, result._data, casting="unsafe")
+        return self
+
+    def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
+        return self._inplace(lambda s, o: s.add(o, alpha=alpha), other)
+
+    def sub_(self, other: Any, alpha: Scalar = 1) -> Tensor:
+        return self._inplace(lambda s, o: s.sub(o, alpha=alpha), other)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.__mul__, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.__truediv__, other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._inplace(Tensor.__pow__, exponent)
+
+    def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
+        return self._inplace(lambda s, _: s.clamp(min, max), None)
+
+    def relu_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.relu(), None)
+
+    def copy_(self, src: Any) -> Tensor:
+        return self._inplace(_overwrite, src)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._inplace(_overwrite, value)
+
+    def zero_(self) -> Tensor:
+        return self._inplace(_overwrite, 0)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+
+class _HookHandle:
+    """Returned by register_hook; `remove()` unregisters the hook."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+# ---------------------------------------------------------------------- helpers
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x))
+
+
+def _number(x: Any) -> Any:
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _floating(x: Tensor) -> Tensor:
+    """Integer tensors become float32 first, as in PyTorch's exp, log, mean, ..."""
+    return x if x.dtype.kind == "f" else x.to(dtypes.DEFAULT_FLOAT)
+
+
+def _records(x: Tensor, other: Any) -> bool:
+    """Whether an in-place op on x with `other` must be recorded in the graph."""
+    return _state.enabled and (
+        x._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+    )
+
+
+def _overwrite(x: Tensor, value: Any) -> Tensor:
+    """A tensor of x's shape filled with `value` (broadcast): the result of copy_/fill_/zero_."""
+    value = value.to(x.dtype) if isinstance(value, Tensor) else np.asarray(value, x.dtype)
+    return S.SetItem.apply(x, value, Ellipsis)
+
+
+def _check_inplace(x: Tensor, result: Tensor) -> None:
+    if result.shape != x.shape:
+        raise RuntimeError(
+            f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+            f"{list(result.shape)}"
+        )
+    if dtypes._RANK[result.dtype.kind] > dtypes._RANK[x.dtype.kind]:
+        raise RuntimeError(
+            f"result type {_type_name(result.dtype).capitalize()} can't be cast to the desired "
+            f"output type {_type_name(x.dtype).capitalize()}"
+        )
+
+
+def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
+    """Apply an elementwise Function after PyTorch's type promotion; both operands end up with
+    one dtype (a cast is itself a recorded, differentiable op)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
+        dtype = a._data.dtype
+    else:
+        if not isinstance(a, (Tensor, int, float, bool, np.number, np.ndarray)) or \
+                not isinstance(b, (Tensor, int, float, bool, np.number, np.ndarray)):
+            return NotImplemented
+        a = a if isinstance(a, (Tensor, int, float, bool)) else _as_tensor(a)
+        b = b if isinstance(b, (Tensor, int, float, bool)) else _as_tensor(b)
+        dtype = dtypes.result_type(a, b)
+    if floating and dtype.kind != "f":
+        dtype = dtypes.DEFAULT_FLOAT
+    a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype)
+    b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(b, dtype)
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        error = broadcast_error(np.shape(_raw(a)), np.shape(_raw(b)))
+        if error is None:
+            raise
+        raise error from None
+
+
+def _raw(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _dim(dim: int, ndim: int) -> int:
+    """A dim index checked and made non-negative, with PyTorch's IndexError."""
+    n = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def _dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """None (all dims) or a tuple of checked, non-negative dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = tuple(_dim(d, ndim) for d in dims)
+    if ndim == 0:
+        return None
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Shapes come as varargs `(2, 3)` or one sequence `((2, 3),)`, as in PyTorch."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def _index(index: Any) -> Any:
+    """Tensors and lists inside an index become NumPy arrays (integer or boolean)."""
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _select(x: Tensor, arg: Callable[..., np.ndarray], dim: int, keepdim: bool) -> Any:
+    """(values, indices) of max/min along dim: arg picks one index per slice (the first on a
+    tie), then a gather takes the value, so the whole gradient goes to that element."""
+    d = _dim(dim, x.ndim)
+    if x.ndim == 0:
+        return x, Tensor._make(np.zeros((), np.int64))
+    index = np.expand_dims(arg(x._data, axis=d), d)
+    values = R.TakeAlongDim.apply(x, index, d)
+    if not keepdim:
+        values, index = values.squeeze(d), np.squeeze(index, d)
+    return values, Tensor._make(index)
+
+
+def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bool) -> Tensor:
+    if dim is None:
+        result = arg(x._data)
+        return Tensor._make(np.reshape(result, (1,) * x.ndim) if keepdim else result)
+    d = _dim(dim, x.ndim)
+    if x.ndim == 0:
+        return Tensor._make(np.zeros((), np.int64))
+    return Tensor._make(arg(x._data, axis=d, keepdims=keepdim))
+
+
+# ---------------------------------------------------------------------- function forms
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product, with PyTorch's errors for shapes and dtypes that do not fit."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+            f"{b.ndim}D"
+        )
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_type_name(a.dtype)} != "
+            f"{_type_name(b.dtype)}"
+        )
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != k_b:
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}]"
+                f" to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} "
+                "elements respectively"
+            )
+        rows = int(np.prod(a.shape[:-1]))
+        cols = b.shape[-1] if b.ndim > 1 else 1
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and {k_b}x{cols})"
+        )
+    try:
+        return M.MatMul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"matmul: batch dimensions of shapes {list(a.shape)} and {list(b.shape)} cannot be "
+            "broadcast"
+        ) from None
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """Elementwise `input if condition else other`; gradients flow to the chosen side only."""
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {_type_name(cond.dtype).capitalize()}")
+    dtype = dtypes.result_type(*(x for x in (input, other)))
+    a = input.to(dtype) if isinstance(input, Tensor) else np.asarray(input, dtype)
+    b = other.to(dtype) if isinstance(other, Tensor) else np.asarray(other, dtype)
+    return A.Where.apply(cond, a, b)
+
+
+def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
+    if not tensors:
+        raise RuntimeError("expected a non-empty list of Tensors")
+    dtype = np.result_type(*(t.dtype for t in tensors))
+    return [t.to(dtype) for t in tensors]
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim."""
+    ts = _same_dtype(tensors)
+    d = _dim(dim, ts[0].ndim)
+    for i, t in enumerate(ts):
+        if t.ndim != ts[0].ndim or any(
+            a != b for k, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if k != d
+        ):
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {d}. Expected size "
+                f"{list(ts[0].shape)} but got size {list(t.shape)} for tensor number {i} in the "
+                "list."
+            )
+    return S.Cat.apply(d, *ts)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dim."""
+    ts = _same_dtype(tensors)
+    for i, t in enumerate(ts):
+        if t.shape != ts[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(ts[0].shape)} at "
+                f"entry 0 and {list(t.shape)} at entry {i}"
+            )
+    return S.Stack.apply(_dim(dim, ts[0].ndim + 1), *ts)
+
+
+__all__ = ["Tensor", "matmul", "where", "cat", "stack", "no_grad"]

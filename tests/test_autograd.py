@@ -1,0 +1,977 @@
+"""Autograd semantics, pinned against PyTorch 2.13: when `.grad` exists and how it accumulates,
+which tensors are leaves, what `backward()` accepts and refuses, when a graph may be walked twice,
+in-place operations on leaves and non-leaves, hooks, grad mode, and the gradients PyTorch chooses
+at ties and non-smooth points.
+
+Most tests run one small program twice, once with `lib=torch` and once with `lib=minigrad`, and
+compare what comes out; the values of individual operations are tested in test_ops.py.
+"""
+
+from __future__ import annotations
+
+import gc
+import operator
+import re
+import threading
+import warnings
+import weakref
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from support import assert_close, to_numpy
+
+import minigrad as mg
+
+LIBS = (torch, mg)
+
+NON_LEAF_GRAD_WARNING = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
+SECOND_BACKWARD = "Trying to backward through the graph a second time"
+NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
+
+
+# --- strategies and helpers ---------------------------------------------------------------------
+
+float_dtypes = st.sampled_from([np.float32, np.float64])
+
+
+@st.composite
+def float_arrays(draw, shape=None, min_dims=0, max_dims=3, bound=3.0, dtype=None):
+    """A float32 or float64 array of moderate values (every value is exact in float32)."""
+    dtype = dtype or draw(float_dtypes)
+    if shape is None:
+        shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=4))
+    elements = st.floats(-bound, bound, width=32)
+    return draw(hnp.arrays(dtype, shape, elements=elements))
+
+
+def leaf(lib, array, requires_grad: bool = True):
+    """A leaf tensor of `lib` holding a copy of `array` (its dtype is kept)."""
+    return lib.tensor(np.array(array), requires_grad=requires_grad)
+
+
+def assert_same_grad(mg_tensor, torch_tensor, what: str = "grad") -> None:
+    """Both gradients are None, or both exist and agree within the dtype's tolerance."""
+    if torch_tensor.grad is None:
+        assert mg_tensor.grad is None, f"{what}: torch has no gradient, minigrad has one"
+    else:
+        assert mg_tensor.grad is not None, f"{what}: torch has a gradient, minigrad has None"
+        assert_close(mg_tensor.grad, torch_tensor.grad, what=what)
+
+
+def compare_with_torch(program, *arrays) -> None:
+    """Run `program(lib, *leaves)` with PyTorch and with minigrad on leaves made from `arrays`,
+    backpropagate the sum of its output, and assert that outputs and all gradients agree."""
+    runs = {}
+    for lib in LIBS:
+        leaves = [leaf(lib, a) for a in arrays]
+        out = program(lib, *leaves)
+        out.sum().backward()
+        runs[lib] = out, leaves
+    (m_out, m_leaves), (t_out, t_leaves) = runs[mg], runs[torch]
+    assert_close(m_out, t_out, what="output")
+    for i, (m, t) in enumerate(zip(m_leaves, t_leaves)):
+        assert_same_grad(m, t, what=f"grad of input {i}")
+
+
+def non_leaf_grad(tensor):
+    """Read `tensor.grad` of a non-leaf, swallowing the warning PyTorch emits for it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return tensor.grad
+
+
+# --- .grad: creation, accumulation, broadcasting ------------------------------------------------
+
+
+@given(x=float_arrays())
+def test_grad_is_none_until_first_backward_then_accumulates_into_the_same_tensor(x):
+    grads = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        assert t.grad is None
+        (t * t).sum().backward()
+        first = t.grad
+        alias = first.detach()  # shares storage: proves the accumulation is in place
+        (t * 3.0).sum().backward()
+        assert t.grad is first
+        assert_close(alias, t.grad, what="view of the first grad after accumulation")
+        grads[lib] = t.grad
+    assert_close(grads[mg], grads[torch])
+
+
+def test_grad_accumulates_three_plus_three_then_plus_one():
+    """The torch-behavior.md example: d(3x)/dx twice gives 6, then d(x)/dx adds 1 to give 7."""
+    for lib in LIBS:
+        x = lib.tensor(2.0, requires_grad=True)
+        (3 * x).backward()
+        (3 * x).backward()
+        assert x.grad.item() == 6.0
+        x.backward()
+        assert x.grad.item() == 7.0
+
+
+@given(x=float_arrays())
+def test_leaf_used_twice_in_one_graph_gets_the_sum_of_both_paths(x):
+    compare_with_torch(lambda lib, t: t * t + t, x)
+
+
+def test_leaf_used_twice_example_x_squared_plus_x_at_3_gives_7():
+    for lib in LIBS:
+        x = lib.tensor(3.0, requires_grad=True)
+        (x * x + x).backward()
+        assert x.grad.item() == 7.0
+
+
+def test_broadcast_gradients_are_summed_back_to_each_input_shape():
+    """torch-behavior.md section 7: a (3,1) + b (4,) * c () -> grads 4, 6 and 12."""
+    a, b, c = np.ones((3, 1)), np.ones(4), np.array(2.0)
+    compare_with_torch(lambda lib, a, b, c: a + b * c, a, b, c)
+    a_mg, b_mg, c_mg = (leaf(mg, v) for v in (a, b, c))
+    (a_mg + b_mg * c_mg).sum().backward()
+    assert a_mg.grad.shape == (3, 1) and b_mg.grad.shape == (4,) and c_mg.grad.shape == ()
+    assert (to_numpy(a_mg.grad) == 4).all() and (to_numpy(b_mg.grad) == 6).all()
+    assert c_mg.grad.item() == 12
+
+
+@given(data=st.data(), dtype=float_dtypes)
+def test_broadcast_gradients_match_torch_for_any_broadcastable_shapes(data, dtype):
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3))
+    a, b, c = (data.draw(float_arrays(shape=s, dtype=dtype)) for s in shapes.input_shapes)
+    compare_with_torch(lambda lib, a, b, c: a + b * c, a, b, c)
+
+
+# --- leaves, requires_grad, grad_fn -------------------------------------------------------------
+
+
+def _under_no_grad(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    with lib.no_grad():
+        return x * 2
+
+
+FLAG_SCENARIOS = {
+    "user tensor requiring grad": lambda lib: lib.tensor([1.0, 2.0], requires_grad=True),
+    "user tensor not requiring grad": lambda lib: lib.tensor([1.0, 2.0]),
+    "op on a tensor requiring grad and one not": lambda lib: (
+        lib.tensor([1.0, 2.0], requires_grad=True) * lib.tensor([3.0, 4.0])
+    ),
+    "op on tensors not requiring grad": lambda lib: lib.tensor([1.0, 2.0]) * lib.tensor([3.0]),
+    "reduction of a tensor requiring grad": lambda lib: (
+        lib.tensor([1.0, 2.0], requires_grad=True).sum()
+    ),
+    "indexing a tensor requiring grad": lambda lib: lib.tensor([1.0, 2.0], requires_grad=True)[1],
+    "reshape of a tensor requiring grad": lambda lib: (
+        lib.tensor([1.0, 2.0], requires_grad=True).reshape(2, 1)
+    ),
+    "detach() of a non-leaf": lambda lib: (lib.tensor([1.0], requires_grad=True) * 2).detach(),
+    ".data of a non-leaf": lambda lib: (lib.tensor([1.0], requires_grad=True) * 2).data,
+    "result computed under no_grad": _under_no_grad,
+    "argmax of a tensor requiring grad": lambda lib: (
+        lib.tensor([1.0, 2.0], requires_grad=True).argmax()
+    ),
+    "cast to int64 of a tensor requiring grad": lambda lib: (
+        lib.tensor([1.0, 2.0], requires_grad=True).to(lib.int64)
+    ),
+    "comparison of a tensor requiring grad": lambda lib: (
+        lib.tensor([1.0, 2.0], requires_grad=True) > 1.5
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", list(FLAG_SCENARIOS))
+def test_is_leaf_requires_grad_and_grad_fn_match_torch(scenario):
+    flags = {}
+    for lib in LIBS:
+        t = FLAG_SCENARIOS[scenario](lib)
+        flags[lib] = dict(is_leaf=t.is_leaf, requires_grad=t.requires_grad,
+                          has_grad_fn=t.grad_fn is not None)
+    assert flags[mg] == flags[torch]
+
+
+def test_reading_grad_of_a_non_leaf_warns_and_returns_none():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.sum().backward()
+    with pytest.warns(UserWarning, match=re.escape(NON_LEAF_GRAD_WARNING)):
+        assert h.grad is None
+
+
+def test_reading_grad_of_a_leaf_does_not_warn():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is None
+
+
+@given(x=float_arrays())
+def test_retain_grad_populates_the_grad_of_a_non_leaf(x):
+    hs = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        h = t.tanh() * 3.0
+        h.retain_grad()
+        (h * h).sum().backward()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning once retain_grad() was called
+            hs[lib] = h.grad
+    assert_close(hs[mg], hs[torch])
+
+
+# --- backward(): seeds, errors ------------------------------------------------------------------
+
+
+@given(data=st.data())
+def test_backward_with_a_gradient_computes_the_vector_jacobian_product(data):
+    x = data.draw(float_arrays(min_dims=1))
+    w = data.draw(float_arrays(shape=x.shape[-1:], dtype=x.dtype))
+    seed = data.draw(float_arrays(shape=x.shape, dtype=x.dtype))
+    xs = {}
+    for lib in LIBS:
+        t, u = leaf(lib, x), leaf(lib, w)
+        (t.tanh() * u).backward(lib.tensor(seed))
+        xs[lib] = t, u
+    for m, t in zip(xs[mg], xs[torch]):
+        assert_same_grad(m, t)
+
+
+def test_backward_of_a_non_scalar_without_gradient_raises():
+    y = mg.tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        y.backward()
+
+
+def test_backward_of_a_one_element_tensor_needs_no_gradient():
+    for lib in LIBS:
+        x = lib.tensor([3.0], requires_grad=True)
+        (x * 2).backward()
+        assert x.grad.shape == (1,) and x.grad.item() == 2.0
+
+
+def test_backward_with_a_gradient_of_the_wrong_shape_raises():
+    y = mg.tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_output\[0\] has a shape of"):
+        y.backward(mg.ones(3))
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_backward_on_a_tensor_without_grad_fn_or_requires_grad_raises(requires_grad):
+    x = mg.tensor([1.0, 2.0], requires_grad=requires_grad)
+    y = x.detach().sum()
+    with pytest.raises(RuntimeError, match=NO_GRAD_FN):
+        y.backward()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_on_a_leaf_scalar_sets_its_grad_to_one(dtype):
+    x = mg.tensor(np.array(3.0, dtype=dtype), requires_grad=True)
+    x.backward()
+    assert_close(x.grad, torch.tensor(np.array(1.0, dtype=dtype)))
+
+
+# --- backward twice -----------------------------------------------------------------------------
+
+# Nodes of these operations keep no tensors, so PyTorch lets their graph be walked again.
+GRAPHS_WITHOUT_SAVED_TENSORS = {
+    "add": lambda lib, x: (x + 1).sum(),
+    "x + x": lambda lib, x: (x + x).sum(),
+    "sub": lambda lib, x: (x - 2 - x).sum(),
+    "neg": lambda lib, x: (-x).sum(),
+    "mean": lambda lib, x: x.mean(),
+    "sum over a dim": lambda lib, x: x.reshape(2, 3).sum(0).sum(),
+    "reshape": lambda lib, x: x.reshape(2, 3).sum(),
+    "transpose": lambda lib, x: x.reshape(2, 3).T.sum(),
+    "slice": lambda lib, x: x[1:4].sum(),
+    "integer index": lambda lib, x: x[2],
+}
+
+# A node of each of these keeps a tensor for backward, which the first backward frees.
+GRAPHS_WITH_SAVED_TENSORS = {
+    "mul by a constant": lambda lib, x: (x * 2).sum(),
+    "div by a constant": lambda lib, x: (x / 2).sum(),
+    "x * x": lambda lib, x: (x * x).sum(),
+    "pow": lambda lib, x: (x**2).sum(),
+    "exp": lambda lib, x: x.exp().sum(),
+    "tanh": lambda lib, x: x.tanh().sum(),
+    "sigmoid": lambda lib, x: x.sigmoid().sum(),
+    "relu": lambda lib, x: x.relu().sum(),
+    "matmul": lambda lib, x: (x.reshape(2, 3) @ lib.ones(3, 2, dtype=x.dtype)).sum(),
+    "index with a list": lambda lib, x: x[[0, 2]].sum(),
+    "boolean mask": lambda lib, x: x[x > 0].sum(),
+}
+
+X6 = np.array([1.0, -2.0, 3.0, 4.0, 5.0, 6.0])
+
+
+@pytest.mark.parametrize("graph", list(GRAPHS_WITHOUT_SAVED_TENSORS))
+def test_graph_without_saved_tensors_can_be_backwarded_twice_and_accumulates(graph):
+    grads = {}
+    for lib in LIBS:
+        x = leaf(lib, X6)
+        loss = GRAPHS_WITHOUT_SAVED_TENSORS[graph](lib, x)
+        loss.backward()
+        first = to_numpy(x.grad).copy()
+        loss.backward()
+        np.testing.assert_array_equal(to_numpy(x.grad), 2 * first)
+        grads[lib] = x.grad
+    assert_close(grads[mg], grads[torch])
+
+
+@pytest.mark.parametrize("graph", list(GRAPHS_WITH_SAVED_TENSORS))
+def test_second_backward_without_retain_graph_raises_when_a_node_saved_tensors(graph):
+    for lib in LIBS:
+        x = leaf(lib, X6)
+        loss = GRAPHS_WITH_SAVED_TENSORS[graph](lib, x)
+        loss.backward()
+        with pytest.raises(RuntimeError, match=SECOND_BACKWARD):
+            loss.backward()
+
+
+@pytest.mark.parametrize("graph", list(GRAPHS_WITH_SAVED_TENSORS))
+def test_retain_graph_allows_a_second_backward_that_accumulates(graph):
+    grads = {}
+    for lib in LIBS:
+        x = leaf(lib, X6)
+        loss = GRAPHS_WITH_SAVED_TENSORS[graph](lib, x)
+        loss.backward(retain_graph=True)
+        first = to_numpy(x.grad).copy()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        np.testing.assert_allclose(to_numpy(x.grad), 3 * first, rtol=1e-12)
+        grads[lib] = x.grad
+    assert_close(grads[mg], grads[torch])
+
+
+# --- deep graphs --------------------------------------------------------------------------------
+
+CHAIN_LENGTH = 200_000
+
+
+def test_backward_through_a_200000_node_chain_does_not_recurse():
+    x = mg.tensor(np.array(0.5), requires_grad=True)
+    y = x
+    for _ in range(CHAIN_LENGTH):
+        y = y + 1.0
+    y.backward()
+    assert y.item() == 0.5 + CHAIN_LENGTH
+    assert x.grad.item() == 1.0
+
+
+def test_gradient_through_a_200000_node_product_chain_matches_the_closed_form():
+    """y = x * r**n, built as n multiplications, so dy/dx = r**n (rounding grows like n*eps)."""
+    rate = 1.0001
+    x = mg.tensor(np.array(2.0), requires_grad=True)
+    y = x
+    for _ in range(CHAIN_LENGTH):
+        y = y * rate
+    y.backward()
+    np.testing.assert_allclose(x.grad.item(), rate**CHAIN_LENGTH, rtol=1e-10)
+    np.testing.assert_allclose(y.item(), 2.0 * rate**CHAIN_LENGTH, rtol=1e-10)
+
+
+# --- in-place operations on leaves --------------------------------------------------------------
+
+
+def _setitem_int(lib, x):
+    x[0] = 5.0
+    return x
+
+
+def _setitem_slice(lib, x):
+    x[1:] = 0.0
+    return x
+
+
+# Each returns the tensor the name `x` refers to afterwards (augmented assignment rebinds it).
+LEAF_INPLACE = {
+    "x += 1": lambda lib, x: operator.iadd(x, 1.0),
+    "x -= 1": lambda lib, x: operator.isub(x, 1.0),
+    "x *= 2": lambda lib, x: operator.imul(x, 2.0),
+    "x /= 2": lambda lib, x: operator.itruediv(x, 2.0),
+    "x.add_(1)": lambda lib, x: x.add_(1.0),
+    "x.sub_(1)": lambda lib, x: x.sub_(1.0),
+    "x.mul_(2)": lambda lib, x: x.mul_(2.0),
+    "x.div_(2)": lambda lib, x: x.div_(2.0),
+    "x.zero_()": lambda lib, x: x.zero_(),
+    "x.copy_(y)": lambda lib, x: x.copy_(lib.full(x.shape, 7.0, dtype=x.dtype)),
+    "x[0] = 5": _setitem_int,
+    "x[1:] = 0": _setitem_slice,
+}
+
+
+@pytest.mark.parametrize("op", list(LEAF_INPLACE))
+def test_in_place_on_a_leaf_requiring_grad_raises_torchs_error_and_leaves_it_unchanged(op):
+    with pytest.raises(RuntimeError) as torch_error:
+        LEAF_INPLACE[op](torch, leaf(torch, X6))
+    x = leaf(mg, X6)
+    with pytest.raises(RuntimeError, match=re.escape(str(torch_error.value))):
+        LEAF_INPLACE[op](mg, x)
+    np.testing.assert_array_equal(to_numpy(x), X6)
+
+
+@pytest.mark.parametrize("op", list(LEAF_INPLACE))
+@given(x=float_arrays(min_dims=1))
+def test_in_place_on_a_leaf_under_no_grad_keeps_the_same_leaf_and_its_grad(op, x):
+    results = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        (t * t).sum().backward()
+        grad_before, grad_values = t.grad, to_numpy(t.grad).copy()
+        with lib.no_grad():
+            result = LEAF_INPLACE[op](lib, t)
+        assert result is t
+        assert t.is_leaf and t.requires_grad and t.grad_fn is None
+        assert t.grad is grad_before
+        np.testing.assert_array_equal(to_numpy(t.grad), grad_values)
+        results[lib] = t
+    assert_close(results[mg], results[torch])
+
+
+@settings(max_examples=30)
+@given(x=float_arrays(min_dims=1), target=st.floats(-2, 2), lr=st.floats(0.01, 0.5),
+       steps=st.integers(1, 5))
+def test_manual_sgd_loop_under_no_grad_follows_torchs_trajectory(x, target, lr, steps):
+    """`with no_grad(): p -= lr * p.grad` then `p.grad.zero_()`, the classic training loop."""
+    trajectories = {}
+    for lib in LIBS:
+        p = leaf(lib, x)
+        original = p
+        history = []
+        for _ in range(steps):
+            loss = ((p - target) ** 2).mean() + p.tanh().sum()
+            loss.backward()
+            with lib.no_grad():
+                p -= lr * p.grad
+            p.grad.zero_()
+            history.append((loss.item(), to_numpy(p).copy()))
+        assert p is original and p.is_leaf and p.requires_grad
+        trajectories[lib] = history
+    for step, ((m_loss, m_p), (t_loss, t_p)) in enumerate(zip(trajectories[mg], trajectories[torch])):
+        np.testing.assert_allclose(m_loss, t_loss, rtol=1e-5, err_msg=f"loss at step {step}")
+        assert_close(m_p, t_p, what=f"parameters after step {step}")
+
+
+def test_rebinding_p_to_p_minus_lr_grad_under_no_grad_drops_requires_grad():
+    p = mg.tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    with mg.no_grad():
+        p = p - 0.1 * p.grad
+    assert not p.requires_grad and p.is_leaf
+    with pytest.raises(RuntimeError, match=NO_GRAD_FN):
+        (p * p).sum().backward()
+
+
+def test_rebinding_p_to_p_minus_lr_grad_with_grad_makes_a_non_leaf_that_passes_gradient_back():
+    grads = {}
+    for lib in LIBS:
+        p0 = lib.tensor([1.0, 2.0], requires_grad=True)
+        (p0 * p0).sum().backward()
+        p = p0 - 0.1 * p0.grad
+        assert not p.is_leaf and p.requires_grad
+        assert non_leaf_grad(p) is None
+        (p * p).sum().backward()
+        grads[lib] = p0.grad
+    assert_close(grads[mg], grads[torch])
+
+
+# --- in-place operations on non-leaves ----------------------------------------------------------
+
+# (in-place form for minigrad, out-of-place form for the PyTorch reference)
+NON_LEAF_INPLACE = {
+    "h += c": (operator.iadd, operator.add),
+    "h -= c": (operator.isub, operator.sub),
+    "h *= c": (operator.imul, operator.mul),
+    "h /= c": (operator.itruediv, operator.truediv),
+    "h.add_(c)": (lambda h, c: h.add_(c), operator.add),
+    "h.sub_(c)": (lambda h, c: h.sub_(c), operator.sub),
+    "h.mul_(c)": (lambda h, c: h.mul_(c), operator.mul),
+    "h.div_(c)": (lambda h, c: h.div_(c), operator.truediv),
+}
+
+# exp and tanh save their output, so PyTorch refuses to backward after it is modified in place.
+NON_LEAF_PRODUCERS = {
+    "x * 2": lambda x: x * 2,
+    "x + 1": lambda x: x + 1,
+    "x.exp()": lambda x: x.exp(),
+    "x.tanh()": lambda x: x.tanh(),
+}
+
+nonzero_scalars = st.floats(0.25, 4.0) | st.floats(-4.0, -0.25)
+
+
+@pytest.mark.parametrize("op", list(NON_LEAF_INPLACE))
+@given(data=st.data(), producer=st.sampled_from(list(NON_LEAF_PRODUCERS)),
+       scalar_operand=st.booleans())
+def test_in_place_on_a_non_leaf_gives_the_gradient_of_the_out_of_place_program(
+    op, data, producer, scalar_operand
+):
+    """minigrad records `h.op_(c)` as `h = h op c` and re-points `h` at the result, so its
+    gradient equals PyTorch's for the out-of-place program. This is PyTorch's own gradient where
+    PyTorch accepts the in-place program (h = x * 2); where PyTorch raises "modified by an inplace
+    operation" (h = x.exp(), whose backward needs the overwritten output), minigrad deliberately
+    returns the mathematically right gradient instead."""
+    x = data.draw(float_arrays(min_dims=1, bound=2.0))
+    if scalar_operand:
+        c = data.draw(nonzero_scalars)
+    else:
+        c = data.draw(float_arrays(shape=x.shape, dtype=x.dtype, bound=2.0).filter(
+            lambda a: (np.abs(a) > 0.25).all()))
+    in_place, out_of_place = NON_LEAF_INPLACE[op]
+    produce = NON_LEAF_PRODUCERS[producer]
+    runs = {}
+    for lib, apply_op in ((mg, in_place), (torch, out_of_place)):
+        t = leaf(lib, x)
+        operand = c if scalar_operand else leaf(lib, c)
+        h = produce(t)
+        before = h
+        h = apply_op(h, operand)
+        if lib is mg:
+            assert h is before, "an in-place operation returns the tensor it modified"
+            assert not h.is_leaf and h.requires_grad
+        (h * h).sum().backward()
+        runs[lib] = h, t, operand
+    (m_h, m_x, m_c), (t_h, t_x, t_c) = runs[mg], runs[torch]
+    assert_close(m_h, t_h, what="h after the in-place operation")
+    assert_same_grad(m_x, t_x, what="grad of x")
+    if not scalar_operand:
+        assert_same_grad(m_c, t_c, what="grad of the operand")
+
+
+@given(x=float_arrays(min_dims=1))
+def test_in_place_add_on_a_non_leaf_matches_torchs_in_place_program(x):
+    """The brief's example that PyTorch accepts: h = x * 2; h += 1; h.exp().sum().backward()."""
+    grads = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        h = t * 2
+        h += 1
+        h.exp().sum().backward()
+        grads[lib] = t
+    assert_same_grad(grads[mg], grads[torch])
+
+
+@given(x=float_arrays(min_dims=1))
+def test_in_place_on_a_non_leaf_already_used_by_a_later_op_keeps_that_ops_gradient(x):
+    """y = h * h uses h before `h.add_(1)`. PyTorch raises at backward; minigrad's gradient equals
+    PyTorch's for the out-of-place program h0 = x * 2; y = h0 * h0; h1 = h0 + 1."""
+    m_x, t_x = leaf(mg, x), leaf(torch, x)
+    h = m_x * 2
+    y = h * h
+    h.add_(1)
+    (y + h).sum().backward()
+    h0 = t_x * 2
+    (h0 * h0 + (h0 + 1)).sum().backward()
+    assert_same_grad(m_x, t_x)
+
+
+# --- __setitem__ --------------------------------------------------------------------------------
+
+
+@st.composite
+def vectors_and_slices(draw):
+    x = draw(float_arrays(shape=(draw(st.integers(2, 6)),)))
+    start = draw(st.integers(0, len(x) - 1))
+    stop = draw(st.integers(start + 1, len(x)))
+    return x, slice(start, stop)
+
+
+@given(case=vectors_and_slices(), value=st.floats(-3, 3, width=32))
+def test_setitem_on_a_leaf_under_no_grad_writes_in_place_and_keeps_the_leaf(case, value):
+    x, where = case
+    results = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        with lib.no_grad():
+            t[where] = value
+        assert t.is_leaf and t.requires_grad and t.grad_fn is None
+        results[lib] = t
+    assert_close(results[mg], results[torch])
+
+
+@given(case=vectors_and_slices(), data=st.data())
+def test_setitem_on_a_non_leaf_routes_gradient_to_the_assigned_value_and_zero_to_the_overwritten(
+    case, data
+):
+    x, where = case
+    value = data.draw(float_arrays(shape=(len(range(*where.indices(len(x)))),), dtype=x.dtype))
+    runs = {}
+    for lib in LIBS:
+        t, v = leaf(lib, x), leaf(lib, value)
+        h = t * 1.5
+        h[where] = v
+        assert not h.is_leaf and h.requires_grad
+        (h * h).sum().backward()
+        runs[lib] = h, t, v
+    (m_h, m_x, m_v), (t_h, t_x, t_v) = runs[mg], runs[torch]
+    assert_close(m_h, t_h, what="h after assignment")
+    assert_same_grad(m_x, t_x, what="grad of x (0 where overwritten)")
+    assert_same_grad(m_v, t_v, what="grad of the assigned value")
+
+
+def test_setitem_of_a_python_number_on_a_non_leaf_zeroes_the_gradient_there():
+    grads = {}
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x * 2
+        h[1] = 10.0
+        (h * h).sum().backward()
+        grads[lib] = x
+    assert_same_grad(grads[mg], grads[torch])
+    assert to_numpy(grads[mg].grad)[1] == 0
+
+
+# --- hooks --------------------------------------------------------------------------------------
+
+
+@given(x=float_arrays())
+def test_hook_on_a_leaf_sees_its_gradient_and_a_returned_tensor_replaces_it(x):
+    runs = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        seen = []
+
+        def hook(grad, seen=seen):
+            seen.append(grad.detach().clone() if isinstance(grad, torch.Tensor) else grad)
+            return grad * 2
+
+        t.register_hook(hook)
+        (t.tanh() * 3).sum().backward()
+        runs[lib] = seen, t
+    (m_seen, m_x), (t_seen, t_x) = runs[mg], runs[torch]
+    assert len(m_seen) == len(t_seen) == 1
+    assert isinstance(m_seen[0], mg.Tensor)
+    assert_close(m_seen[0], t_seen[0], what="gradient seen by the hook")
+    assert_same_grad(m_x, t_x, what="grad replaced by the hook's result")
+
+
+@given(x=float_arrays())
+def test_hook_on_a_non_leaf_sees_its_gradient_and_its_result_flows_on(x):
+    runs = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        h = t * 2
+        seen = []
+        h.register_hook(lambda grad, seen=seen: seen.append(to_numpy(grad).copy()) or grad * 10)
+        (h * h).sum().backward()
+        runs[lib] = seen, t
+    (m_seen, m_x), (t_seen, t_x) = runs[mg], runs[torch]
+    assert len(m_seen) == len(t_seen) == 1
+    assert_close(m_seen[0], t_seen[0], what="gradient seen by the hook")
+    assert_same_grad(m_x, t_x)
+
+
+def test_hook_returning_none_leaves_the_gradient_unchanged():
+    grads = {}
+    for lib in LIBS:
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        calls = []
+        x.register_hook(lambda grad, calls=calls: calls.append(1))
+        (x * x).sum().backward()
+        assert calls == [1]
+        grads[lib] = x
+    assert_same_grad(grads[mg], grads[torch])
+
+
+def test_removed_hook_is_not_called_again():
+    grads = {}
+    for lib in LIBS:
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        calls = []
+        handle = x.register_hook(lambda grad, calls=calls: calls.append(1) or grad * 2)
+        (x * 3).sum().backward()
+        handle.remove()
+        (x * 3).sum().backward()
+        assert calls == [1]
+        grads[lib] = x
+    assert_same_grad(grads[mg], grads[torch])
+
+
+# --- detach() and .data -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["detach()", ".data"])
+def test_detach_and_data_share_memory_with_the_original_both_ways(how):
+    states = {}
+    for lib in LIBS:
+        p = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        alias = p.detach() if how == "detach()" else p.data
+        assert not alias.requires_grad and alias.is_leaf
+        alias[0] = 10.0
+        alias.add_(1.0)
+        with lib.no_grad():
+            p -= 0.5
+        assert p.requires_grad and p.is_leaf
+        states[lib] = to_numpy(p).copy(), to_numpy(alias).copy()
+    np.testing.assert_array_equal(states[mg][0], states[torch][0])
+    np.testing.assert_array_equal(states[mg][1], states[torch][1])
+
+
+def test_detach_of_a_non_leaf_does_not_require_grad_and_cuts_the_graph():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    np.testing.assert_array_equal(to_numpy(d), [2.0, 4.0])
+
+
+# --- grad mode ----------------------------------------------------------------------------------
+
+
+def _nested_contexts(lib):
+    seen = [lib.is_grad_enabled()]
+    with lib.no_grad():
+        seen.append(lib.is_grad_enabled())
+        with lib.enable_grad():
+            seen.append(lib.is_grad_enabled())
+            with lib.no_grad():
+                seen.append(lib.is_grad_enabled())
+            seen.append(lib.is_grad_enabled())
+        seen.append(lib.is_grad_enabled())
+    seen.append(lib.is_grad_enabled())
+    return seen
+
+
+def _decorators(lib):
+    @lib.no_grad()
+    def no_grad_called():
+        return lib.is_grad_enabled()
+
+    @lib.no_grad
+    def no_grad_bare():
+        return lib.is_grad_enabled()
+
+    @lib.enable_grad()
+    def enable_grad_called():
+        return lib.is_grad_enabled()
+
+    @lib.set_grad_enabled(False)
+    def disabled():
+        return lib.is_grad_enabled()
+
+    seen = [lib.is_grad_enabled(), no_grad_called(), no_grad_bare(), disabled()]
+    with lib.no_grad():
+        seen.append(enable_grad_called())
+        seen.append(lib.is_grad_enabled())
+    seen.append(lib.is_grad_enabled())
+    return seen
+
+
+def _set_grad_enabled(lib):
+    seen = []
+    lib.set_grad_enabled(False)
+    seen.append(lib.is_grad_enabled())
+    lib.set_grad_enabled(True)
+    seen.append(lib.is_grad_enabled())
+    with lib.set_grad_enabled(False):
+        seen.append(lib.is_grad_enabled())
+        with lib.set_grad_enabled(True):
+            seen.append(lib.is_grad_enabled())
+        seen.append(lib.is_grad_enabled())
+    seen.append(lib.is_grad_enabled())
+    return seen
+
+
+def _restored_after_exception(lib):
+    try:
+        with lib.no_grad():
+            raise KeyError("inside no_grad")
+    except KeyError:
+        pass
+    return [lib.is_grad_enabled()]
+
+
+def _ops_inside_and_outside(lib):
+    x = lib.tensor([1.0], requires_grad=True)
+    with lib.no_grad():
+        inside = x * 2
+        with lib.enable_grad():
+            reenabled = x * 2
+    outside = x * 2
+    return [t.requires_grad for t in (inside, reenabled, outside)]
+
+
+GRAD_MODE_SCENARIOS = {
+    "nested no_grad/enable_grad": _nested_contexts,
+    "decorators": _decorators,
+    "set_grad_enabled as call and context manager": _set_grad_enabled,
+    "mode restored after an exception": _restored_after_exception,
+    "what ops record": _ops_inside_and_outside,
+}
+
+
+@pytest.mark.parametrize("scenario", list(GRAD_MODE_SCENARIOS))
+def test_grad_mode_sequence_matches_torch(scenario):
+    program = GRAD_MODE_SCENARIOS[scenario]
+    assert program(mg) == program(torch)
+    assert mg.is_grad_enabled()
+
+
+def _grad_mode_seen_by_another_thread(lib, main_disables: bool):
+    """What a second thread sees while the main thread is (or is not) inside no_grad, and what the
+    main thread sees while the second thread is inside no_grad."""
+    seen = {}
+    inside_thread = threading.Event()
+    main_checked = threading.Event()
+
+    def worker():
+        x = lib.tensor([1.0], requires_grad=True)
+        seen["thread"] = lib.is_grad_enabled(), (x * 2).requires_grad
+        if not main_disables:
+            with lib.no_grad():
+                inside_thread.set()
+                main_checked.wait(timeout=10)
+        inside_thread.set()
+
+    if main_disables:
+        with lib.no_grad():
+            thread = threading.Thread(target=worker)
+            thread.start()
+            thread.join()
+        seen["main"] = lib.is_grad_enabled()
+    else:
+        thread = threading.Thread(target=worker)
+        thread.start()
+        inside_thread.wait(timeout=10)
+        seen["main"] = lib.is_grad_enabled()
+        main_checked.set()
+        thread.join()
+    return seen
+
+
+@pytest.mark.parametrize("main_disables", [True, False])
+def test_grad_mode_is_thread_local(main_disables):
+    expected = _grad_mode_seen_by_another_thread(torch, main_disables)
+    assert _grad_mode_seen_by_another_thread(mg, main_disables) == expected
+
+
+# --- unpacking and iteration --------------------------------------------------------------------
+
+
+def test_unpacking_a_parameter_vector_gives_non_leaves_whose_gradients_flow_back():
+    """torch-behavior.md: w, b = params at [2, 3]; loss (4w + b)^2 -> params.grad [88, 22]."""
+    grads = {}
+    for lib in LIBS:
+        params = lib.tensor([2.0, 3.0], requires_grad=True)
+        w, b = params
+        assert w.shape == () and not w.is_leaf and w.grad_fn is not None
+        ((4 * w + b) ** 2).backward()
+        grads[lib] = params
+    assert_same_grad(grads[mg], grads[torch])
+    np.testing.assert_array_equal(to_numpy(grads[mg].grad), [88.0, 22.0])
+
+
+@given(x=float_arrays(min_dims=2, max_dims=3))
+def test_iterating_a_tensor_yields_its_rows_and_gradients_flow_back(x):
+    runs = {}
+    for lib in LIBS:
+        t = leaf(lib, x)
+        rows = list(t)
+        assert len(rows) == x.shape[0] and all(r.shape == x.shape[1:] for r in rows)
+        sum((i + 1) * r * r for i, r in enumerate(rows)).sum().backward()
+        runs[lib] = rows, t
+    (m_rows, m_x), (t_rows, t_x) = runs[mg], runs[torch]
+    for m, t in zip(m_rows, t_rows):
+        assert_close(m, t)
+    assert_same_grad(m_x, t_x)
+
+
+def test_iterating_a_0d_tensor_raises_type_error():
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(mg.tensor(1.0))
+
+
+# --- ties and non-smooth points (torch-behavior.md section 7) -----------------------------------
+
+# name -> (program, input arrays). Every value here was checked by running PyTorch; the test
+# compares against PyTorch again rather than against these notes.
+NON_SMOOTH = {
+    "max() splits ties evenly": (lambda lib, x: x.max(), [[1, 3, 3, 2]]),
+    "max() three ties in 2-D": (lambda lib, x: x.max(), [[[1, 5], [5, 5]]]),
+    "max() all equal": (lambda lib, x: x.max(), [[2, 2, 2, 2]]),
+    "min() splits ties evenly": (lambda lib, x: x.min(), [[1, 0, 0, 2]]),
+    "max(dim) gives all to the first index": (lambda lib, x: x.max(dim=0).values, [[1, 3, 3, 2]]),
+    "max(dim) on rows of ties": (lambda lib, x: x.max(dim=1).values, [[[5, 5, 5], [1, 3, 3]]]),
+    "min(dim) gives all to the first index": (lambda lib, x: x.min(1)[0], [[[5, 5, 5], [1, 1, 3]]]),
+    "amax splits ties": (lambda lib, x: x.amax(), [[[5, 5, 5], [1, 3, 3]]]),
+    "amax(dim) splits ties per row": (lambda lib, x: x.amax(dim=1), [[[5, 5, 5], [1, 3, 3]]]),
+    "amin(dim) splits ties per row": (lambda lib, x: x.amin(dim=1), [[[5, 5, 5], [1, 1, 3]]]),
+    "maximum of equal elements": (lambda lib, a, b: lib.maximum(a, b), [[1, 2, 3], [1, 0, 3]]),
+    "minimum of equal elements": (lambda lib, a, b: lib.minimum(a, b), [[1, 2, 3], [1, 0, 3]]),
+    "relu at 0": (lambda lib, x: x.relu(), [[-1, 0, 1]]),
+    "clamp includes both boundaries": (lambda lib, x: x.clamp(-1, 1), [[-2, -1, 0, 1, 2]]),
+    "abs at 0": (lambda lib, x: x.abs(), [[-2, 0, 2]]),
+    "sign": (lambda lib, x: x.sign(), [[-2, 0, 2]]),
+    "2-norm of zero": (lambda lib, x: x.norm(), [[0, 0, 0]]),
+    "2-norm": (lambda lib, x: x.norm(), [[3, 4, 0]]),
+    "1-norm": (lambda lib, x: x.norm(p=1), [[1, 0, -2]]),
+    "inf-norm splits ties": (lambda lib, x: x.norm(p=float("inf")), [[1, -3, 3]]),
+    "sqrt at 0 and -1": (lambda lib, x: x.sqrt(), [[0, -1, 4]]),
+    "log at 0 and -1": (lambda lib, x: x.log(), [[0, -1, 2]]),
+    "negative base, fractional power": (lambda lib, x: x**0.5, [[-4, 0, 4]]),
+    "cube root of negative": (lambda lib, x: x ** (1 / 3), [[-8, 8]]),
+    "negative base, integral float power": (lambda lib, x: x**2.0, [[-3, 0]]),
+    "x**0": (lambda lib, x: x**0, [[0, 2, -1]]),
+    "0**1.5": (lambda lib, x: x**1.5, [[0]]),
+    "0**2": (lambda lib, x: x**2, [[0]]),
+    "0**1": (lambda lib, x: x**1, [[0]]),
+    "0**-1": (lambda lib, x: x**-1, [[0]]),
+    "tensor ** tensor": (lambda lib, x, e: x**e, [[0, 2, -2, 0], [2, 0.5, 2, 0]]),
+    "2 ** tensor": (lambda lib, b: 2.0**b, [[-1, 0, 3]]),
+    "1/x at 0": (lambda lib, x: 1 / x, [[0, 2]]),
+    "x/x at 0": (lambda lib, x: x / x, [[0, 2]]),
+    "where hides a nan branch": (lambda lib, x: lib.where(x > 0, x.sqrt(), 0.0), [[-1, 4]]),
+    "mean": (lambda lib, x: x.mean(), [[1, 2, 3, 4, 5]]),
+    "saturated tanh, sigmoid and exp": (
+        lambda lib, x: lib.stack([x.tanh(), (-x).sigmoid(), x.exp()]), [[100]]
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", list(NON_SMOOTH))
+def test_values_and_gradients_at_ties_and_non_smooth_points_match_torch(case, dtype):
+    program, inputs = NON_SMOOTH[case]
+    compare_with_torch(program, *(np.array(a, dtype=dtype) for a in inputs))
+
+
+@pytest.mark.parametrize("method", ["max", "min"])
+def test_max_min_with_dim_return_the_first_index_of_ties_as_torch(method):
+    x = np.array([[5.0, 5.0, 5.0], [1.0, 3.0, 3.0], [2.0, 1.0, 1.0]])
+    m = getattr(leaf(mg, x), method)(dim=1)
+    t = getattr(leaf(torch, x), method)(dim=1)
+    assert_close(m.values, t.values)
+    np.testing.assert_array_equal(to_numpy(m.indices), to_numpy(t.indices))
+    assert m.indices.dtype == mg.int64
+    values, indices = m  # a named tuple unpacks like PyTorch's
+    assert values is m.values and indices is m.indices
+    argext = "argmax" if method == "max" else "argmin"
+    np.testing.assert_array_equal(
+        to_numpy(getattr(leaf(mg, x), argext)(dim=1)), to_numpy(getattr(leaf(torch, x), argext)(dim=1))
+    )
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run_backward", [False, True])
+def test_graph_is_freed_by_reference_counting_without_the_garbage_collector(run_backward):
+    """A graph holds no reference cycles: dropping the loss and the intermediate tensors frees it
+    at once, with the cycle collector switched off."""
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    gc.collect()
+    gc.disable()
+    try:
+        h = x * 2
+        h.retain_grad()
+        h.register_hook(lambda grad: grad)
+        y = h.exp()
+        loss = (y * h).sum()
+        refs = [weakref.ref(t) for t in (h, y, loss)]
+        if run_backward:
+            loss.backward()
+        del h, y, loss
+        assert [r() for r in refs] == [None, None, None]
+    finally:
+        gc.enable()
