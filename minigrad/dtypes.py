@@ -62,13 +62,11 @@ def _scalar_kind(value: Any) -> str:
 
 def result_type(*operands: Any) -> np.dtype:
     """The dtype of an elementwise operation on tensors and Python scalars (torch.result_type)."""
-    from minigrad.tensor import Tensor
-
     dimmed: list[np.dtype] = []
     zero_dim: list[np.dtype] = []
     scalar_kinds: list[str] = []
     for x in operands:
-        if isinstance(x, Tensor):
+        if hasattr(x, "_data"):  # a Tensor (dtypes is imported before minigrad.tensor)
             (dimmed if x._data.ndim else zero_dim).append(x._data.dtype)
         else:
             scalar_kinds.append(_scalar_kind(x))

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.autograd import function
 from minigrad.autograd.engine import run_backward
 from minigrad.autograd.grad_mode import _state, no_grad
 from minigrad.functions import arithmetic as A
@@ -947,5 +948,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             )
     return S.Stack.apply(_dim(dim, ts[0].ndim + 1), *ts)
 
+
+function.Tensor = Tensor  # Function.apply wraps its results in Tensors
 
 __all__ = ["Tensor", "matmul", "where", "cat", "stack", "no_grad"]

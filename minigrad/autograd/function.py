@@ -38,6 +38,9 @@ from minigrad.autograd.grad_mode import _state
 
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
 
+# minigrad.tensor and this module need each other; tensor.py fills this in once Tensor exists.
+Tensor: Any = None
+
 
 class Function:
     """Base class of differentiable operations; an instance is the `ctx` and the graph node."""
@@ -81,8 +84,6 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Any:
         """Run the operation on tensors (or plain values) and record it if a gradient is needed."""
-        from minigrad.tensor import Tensor
-
         ctx = cls()
         out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
         if not _state.enabled or out.dtype.kind != "f":
