@@ -172,24 +172,22 @@ class Optimizer:
 
         Parameters are matched by position, group by group. The groups' hyperparameters are
         taken from the saved dict. Floating-point state tensors are cast to their parameter's
-        dtype (the saved tensor itself is used when no cast is needed), except Adam's 'step'.
-        A step count is kept as saved. Shapes are not checked, as in PyTorch.
+        dtype (the saved tensor itself is used when no cast is needed); a step count is not.
+        Shapes are not checked, as in PyTorch.
         """
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        for group, saved in zip(self.param_groups, saved_groups):
+        param_of: dict[int, Tensor] = {}
+        for group, saved in zip(self.param_groups, saved_groups, strict=True):
             if len(group["params"]) != len(saved["params"]):
                 raise ValueError(
                     "loaded state dict contains a parameter group that doesn't match the size "
                     "of optimizer's group"
                 )
+            param_of.update(zip(saved["params"], group["params"], strict=True))
+            saved["params"] = group["params"]
 
-        param_of = {
-            index: p
-            for group, saved in zip(self.param_groups, saved_groups)
-            for index, p in zip(saved["params"], group["params"])
-        }
         self.state = defaultdict(dict)
         for index, saved_state in state_dict["state"].items():
             param = param_of[index]
@@ -197,8 +195,6 @@ class Optimizer:
                 name: self._load_state_value(param, name, value)
                 for name, value in saved_state.items()
             }
-        for group, saved in zip(self.param_groups, saved_groups):
-            saved["params"] = group["params"]
         self.param_groups = saved_groups
 
     def _load_state_value(self, param: Tensor, name: str, value: Any) -> Any:
@@ -222,7 +218,9 @@ class Optimizer:
         text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
             text += f"\nParameter Group {i}\n"
-            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group) if key != "params")
+            for key in sorted(group):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
         return text + ")"
 
 
