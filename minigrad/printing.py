@@ -37,36 +37,35 @@ def set_printoptions(precision: int | None = None, threshold: int | None = None,
     _options["sci_mode"] = sci_mode
 
 
-def _float_formatter(values: np.ndarray) -> Any:
-    finite = np.abs(values[np.isfinite(values)]).astype(np.float64)
-    nonzero = finite[finite != 0]
+def _float_format(values: np.ndarray) -> tuple[Any, int]:
+    """One format for all of a float tensor's elements, and the width to pad them to. Both are
+    decided by the finite nonzero values only, so zeros, nan and inf never widen a column."""
+    shown = values[np.isfinite(values) & (values != 0)].astype(np.float64)
     p = _options["precision"]
-    whole = bool(np.all(finite == np.round(finite)))
+    whole = bool(np.all(shown == np.ceil(shown)))
     sci = False
-    if nonzero.size:
-        lo, hi = nonzero.min(), nonzero.max()
+    if shown.size:
+        lo, hi = np.abs(shown).min(), np.abs(shown).max()
         sci = hi / lo > 1000.0 or hi > 1e8 or (not whole and lo < 1e-4)
     if _options["sci_mode"] is not None:
         sci = _options["sci_mode"]
     if sci:
-        return lambda v: f"{v:.{p}e}"
-    if whole:
-        return lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"
-    return lambda v: f"{v:.{p}f}" if np.isfinite(v) else f"{v}"
+        fmt = lambda v: f"{v:.{p}e}"  # noqa: E731
+    elif whole:
+        fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v:.0f}"  # noqa: E731
+    else:
+        fmt = lambda v: f"{v:.{p}f}"  # noqa: E731
+    return fmt, max((len(fmt(v)) for v in shown), default=1)
 
 
 def _body(array: np.ndarray) -> str:
-    if array.dtype.kind == "f":
-        fmt = _float_formatter(array)
-    elif array.dtype.kind == "b":
-        fmt = str
-    else:
-        fmt = lambda v: f"{v}"  # noqa: E731
     summarize = array.size > _options["threshold"]
-    shown = array
-    if summarize:  # format only what is shown, for the width
-        shown = _edges(array, _options["edgeitems"])
-    width = max((len(fmt(v)) for v in shown.ravel()), default=0)
+    shown = _edges(array, _options["edgeitems"]) if summarize else array
+    if array.dtype.kind == "f":
+        fmt, width = _float_format(shown.ravel())
+    else:
+        fmt = str
+        width = max(len(str(v)) for v in shown.ravel())
     return np.array2string(
         array,
         formatter={"all": lambda v: fmt(v).rjust(width)},

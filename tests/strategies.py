@@ -220,14 +220,24 @@ def elementwise(
     high: float = 5.0,
     margin: float = 0.0,
     special: tuple[float, ...] = (),
+    per_tensor: tuple[dict[str, Any], ...] = (),
     allow_empty: bool = True,
     **kwargs: st.SearchStrategy[Any],
 ) -> Call:
-    """A Call with `num_tensors` float tensors of one dtype and mutually broadcastable shapes."""
+    """A Call with `num_tensors` float tensors of one dtype and mutually broadcastable shapes.
+
+    Args:
+        low, high, margin, special: value options of every tensor (see `arrays`).
+        per_tensor: overrides of those options for the first tensors, e.g.
+            `({}, {"margin": 0.1})` keeps the second operand of a division away from 0.
+        kwargs: strategies for the keyword arguments of the op.
+    """
     dtype = draw(float_dtypes())
     tensor_shapes = draw(broadcastable_shapes(num_tensors, allow_empty=allow_empty))
+    common = dict(low=low, high=high, margin=margin, special=special)
+    overrides = list(per_tensor) + [{}] * (num_tensors - len(per_tensor))
     tensors = tuple(
-        draw(arrays(dtype, shape, low=low, high=high, margin=margin, special=special))
-        for shape in tensor_shapes
+        draw(arrays(dtype, shape, **{**common, **override}))
+        for shape, override in zip(tensor_shapes, overrides, strict=True)
     )
     return Call(tensors, draw(st.fixed_dictionaries(kwargs)))

@@ -26,6 +26,12 @@ def _count(shape, dim):
     return int(np.prod([shape[d] for d in dim]))
 
 
+def _ratio(a, b):
+    """a / b as a Python float (which does not widen float32 arrays), inf when b is 0, as
+    PyTorch's variance of too few elements."""
+    return a / b if b != 0 else float("inf")
+
+
 class Sum(Function):
     """d/dx_i sum(x) = 1"""
 
@@ -70,11 +76,11 @@ class Var(Function):
         centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
         n = _count(x.shape, ctx.dim)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return _keep(grad, ctx.dim, ctx.keepdim) * centered * (2 / (n - ctx.correction))
+            return _keep(grad, ctx.dim, ctx.keepdim) * centered * _ratio(2, n - ctx.correction)
 
 
 class Std(Function):
-    """d/dx_i std(x) = (x_i - mean(x)) / ((n - correction) std(x))"""
+    """d/dx_i std(x) = (x_i - mean(x)) / ((n - correction) std(x))   (0 where std(x) = 0)"""
 
     @staticmethod
     def forward(ctx, x, dim, correction, keepdim):
@@ -90,8 +96,8 @@ class Std(Function):
         centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
         n = _count(x.shape, ctx.dim)
         with np.errstate(invalid="ignore", divide="ignore"):
-            scale = _keep(grad / y, ctx.dim, ctx.keepdim) / (n - ctx.correction)
-        return centered * scale
+            scale = np.where(y == 0, 0, grad / y) * _ratio(1, n - ctx.correction)
+        return centered * _keep(scale, ctx.dim, ctx.keepdim)
 
 
 class Amax(Function):
@@ -113,8 +119,10 @@ class Amax(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         winners = x == y
-        share = _keep(grad, ctx.dim, ctx.keepdim) / winners.sum(axis=ctx.dim, keepdims=True)
-        return np.where(winners, share, 0).astype(grad.dtype, copy=False)
+        # A multiply, not np.where, so that a nan maximum (no winners: 0/0) gives nan, as PyTorch.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = _keep(grad, ctx.dim, ctx.keepdim) / winners.sum(axis=ctx.dim, keepdims=True)
+        return winners * share
 
 
 class Amin(Amax):
@@ -141,12 +149,17 @@ class TakeAlongDim(Function):
         return out
 
 
-def _stable_logsumexp(x, axis):
-    """log(sum(exp(x))) along `axis`, kept, computed without overflow: shift by the max first."""
+def _shift(x, axis):
+    """x minus its max along `axis`, and that max: exp() of the shifted values cannot overflow.
+    A max that is not finite (all -inf, or an inf) shifts by 0 instead, to avoid inf - inf."""
     m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf) must not turn into inf - inf
+    m = np.where(np.isfinite(m), m, 0)
+    return x - m, m
+
+
+def _log_sum_exp(shifted, axis):
     with np.errstate(divide="ignore"):
-        return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+        return np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class LogSumExp(Function):
@@ -155,7 +168,8 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.dim, ctx.keepdim = dim, keepdim
-        y = _stable_logsumexp(x, dim)
+        shifted, m = _shift(x, dim)
+        y = m + _log_sum_exp(shifted, dim)
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, dim)
 
@@ -170,7 +184,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        e = np.exp(_shift(x, dim)[0])
         y = e / np.sum(e, axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -187,7 +201,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        y = x - _stable_logsumexp(x, dim)
+        shifted = _shift(x, dim)[0]
+        y = shifted - _log_sum_exp(shifted, dim)  # not x - logsumexp(x): 1e30 + 0.69 == 1e30
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -203,7 +218,8 @@ class Norm(Function):
     nonzeros.
 
     d/dx_i ||x||_p = sign(x_i) |x_i|^(p-1) / ||x||_p^(p-1), which is x_i/||x|| for p = 2 and
-    sign(x_i) for p = 1. PyTorch's conventions: the gradient is 0 where the norm is 0 (not nan),
+    sign(x_i) for p = 1. PyTorch's conventions: the gradient is 0 where x_i or the norm is 0
+    (not nan, even for p < 1),
     and the p = inf gradient is split evenly among tied largest |x_i|.
     """
 
@@ -233,8 +249,8 @@ class Norm(Function):
         x, y = ctx.saved_tensors
         p = ctx.p
         g = _keep(grad, ctx.dim, ctx.keepdim)
-        if p == 0:
-            return np.zeros_like(x)
+        if p == 0:  # a count: PyTorch passes no gradient through it
+            return None
         if p == 1:
             return g * np.sign(x)
         if p in (np.inf, -np.inf):
@@ -246,4 +262,4 @@ class Norm(Function):
                 local = x / y
             else:
                 local = np.sign(x) * np.abs(x) ** (p - 1) / y ** (p - 1)
-        return np.where(y == 0, 0, g * local).astype(grad.dtype, copy=False)
+        return np.where((y == 0) | (x == 0), 0, g * local).astype(grad.dtype, copy=False)

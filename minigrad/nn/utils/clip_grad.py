@@ -1,0 +1,131 @@
+"""Gradient clipping: bound the gradients after backward() and before the optimizer's step.
+
+* `clip_grad_norm_` scales all gradients by one common factor when their total norm exceeds
+  `max_norm`. The step keeps its direction and only gets shorter.
+* `clip_grad_value_` clamps each gradient element to [-clip_value, clip_value]. Large elements
+  are cut and small ones are not, so the direction of the step changes.
+
+Both work in place on the existing `.grad` tensors (the same objects stay in `.grad`). They skip
+parameters whose `.grad` is None, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+
+from minigrad.tensor import Tensor
+
+TensorsT = Tensor | Iterable[Tensor]
+
+
+def clip_grad_norm_(
+    parameters: TensorsT,
+    max_norm: float,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
+    """Scale the gradients so that their total p-norm is at most `max_norm`.
+
+    With g_1, ..., g_k the gradients:
+
+        total = ‖(‖g_1‖_p, ..., ‖g_k‖_p)‖_p
+        coef  = min(1, max_norm / (total + 1e-6))
+        g_i   ← coef · g_i
+
+    For finite p > 0, `total` equals the p-norm of all gradient elements together,
+    (Σ|g|^p)^(1/p). For p = inf it is the largest |g|. The 1e-6 guards against division by
+    zero, so a norm exactly equal to max_norm is still scaled by a factor just below 1. Other
+    orders give PyTorch's results, which follow from the norm-of-norms formula: p = 0 counts the
+    gradients that are not all zero, and p = -inf gives the smallest per-gradient minimum.
+
+    Args:
+        parameters: one tensor or an iterable of tensors (e.g. `model.parameters()`).
+        max_norm: the largest total norm allowed. It is not validated: 0 zeroes the gradients
+            and a negative value flips their sign, as in PyTorch.
+        norm_type: p, any float, or 'inf' / float('inf') for the max norm.
+        error_if_nonfinite: raise instead of scaling when the total norm is nan or inf.
+            Without this flag, an inf norm gives coef 0 (finite entries become 0 and infinite
+            ones nan) and a nan norm makes every gradient nan.
+
+    Returns:
+        The total norm before clipping, a 0-d tensor in the gradients' dtype (float64 if any
+        gradient is float64); tensor(0.) when no parameter has a gradient.
+
+    Raises:
+        ValueError: norm_type is a string other than 'inf' (from float(), as in PyTorch).
+        RuntimeError: error_if_nonfinite is set and the total norm is nan or inf (no gradient
+            is changed), or p = ±inf with an empty gradient (max has no identity).
+    """
+    params = _as_list(parameters)
+    if isinstance(parameters, types.GeneratorType) and not params:
+        warnings.warn(
+            "`parameters` is an empty generator, no gradient clipping will occur.",
+            UserWarning,
+            stacklevel=2,
+        )
+    grads = [p.grad for p in params if p.grad is not None]
+    norm_type = float(norm_type)
+    if not grads:
+        return Tensor(np.array(0.0, dtype=np.float32))
+
+    with np.errstate(all="ignore"):  # inf and nan are results here, as in PyTorch, not errors
+        per_tensor = np.stack([_vector_norm(g._data, norm_type) for g in grads])
+        total_norm = _vector_norm(per_tensor, norm_type)
+        if error_if_nonfinite and not np.isfinite(total_norm):
+            raise RuntimeError(
+                f"The total norm of order {norm_type} for gradients from `parameters` is "
+                "non-finite, so it cannot be clipped. To disable this error and scale the "
+                "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
+            )
+        # PyTorch evaluates `number / tensor` as reciprocal-then-multiply (two roundings).
+        coef = np.minimum((1 / (total_norm + 1e-6)) * max_norm, 1.0)
+        for g in grads:
+            g._data *= g.dtype.type(coef)
+    return Tensor(np.asarray(total_norm))
+
+
+def clip_grad_value_(parameters: TensorsT, clip_value: float) -> None:
+    """Clamp every gradient element to [-clip_value, clip_value], in place.
+
+    nan stays nan. clip_value is not validated: a negative value sets every element to
+    -|clip_value|, as PyTorch's clamp(min=-c, max=c) does when min > max.
+
+    Where PyTorch raises an obscure RuntimeError ("Expected !nested_tensorlist[0].empty()")
+    for an empty list or when no parameter has a gradient, minigrad does nothing: there is
+    nothing to clip.
+
+    Args:
+        parameters: one tensor or an iterable of tensors (e.g. `model.parameters()`).
+        clip_value: the largest magnitude allowed.
+    """
+    for p in _as_list(parameters):
+        if p.grad is not None:
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+
+
+def _as_list(parameters: TensorsT) -> list[Tensor]:
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
+    """‖x‖_p over all elements of x, computed in x's dtype as torch.linalg.vector_norm does.
+
+    Overflow is not guarded against: float32 gradients of 1e20 have an inf 2-norm, in
+    PyTorch too.
+    """
+    a = np.abs(x)
+    if math.isinf(p):
+        if a.size == 0:
+            raise RuntimeError(
+                f"cannot compute the {p} norm of an empty gradient because the operation does "
+                "not have an identity"
+            )
+        return a.max() if p > 0 else a.min()
+    if p == 0:
+        return (a != 0).sum(dtype=x.dtype)
+    return np.sum(a**p) ** (1 / p)

@@ -1,0 +1,794 @@
+"""Every differentiable operation of minigrad against PyTorch, forward and backward.
+
+Each test is the operation, written once for both libraries (`lib` is `mg` or `torch`); the
+`op_test` factory draws its inputs, runs it in both, and compares values, gradients, dtypes and
+shapes (see tests/factory.py). Inputs are float32 and float64, 0-d to 4-d, with exact zeros and
+ties injected where PyTorch's convention at a non-smooth point is what is being pinned.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+import pytest
+import torch
+from factory import assert_raises_like_torch, op_test
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from strategies import (
+    Call,
+    arrays,
+    broadcastable_shapes,
+    dim,
+    dims,
+    elementwise,
+    expanded,
+    float_dtypes,
+    index_arrays,
+    insertion_dim,
+    masks,
+    reshaped,
+    shapes,
+    unary,
+)
+
+import minigrad as mg
+
+ARITHMETIC = ("add", "sub", "mul", "truediv")
+FORMS = st.sampled_from(("method", "function"))
+
+
+def magnitude(call: Call) -> float:
+    """Σ|x| over the largest float input: the size of the terms a sum-like result adds up, for
+    results that cancel to near 0 (see `assert_close`)."""
+    return max([1.0] + [float(np.abs(a).sum()) for a in call.tensors if a.dtype.kind == "f"])
+
+
+def apply(lib, x, name: str, form: str, *args, **kwargs):
+    """`x.name(...)` or `lib.name(x, ...)`: both spellings exist in both libraries."""
+    if form == "method":
+        return getattr(x, name)(*args, **kwargs)
+    return getattr(lib, name)(x, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Arithmetic operators, broadcasting, Python scalars on either side
+
+
+@op_test(elementwise(2, op=st.sampled_from(("add", "sub", "mul"))))
+def test_add_sub_mul_broadcast_and_sum_gradients_back_to_each_shape(lib, a, b, op):
+    return getattr(operator, op)(a, b)
+
+
+@op_test(elementwise(2, per_tensor=({}, {"margin": 0.1})))
+def test_true_division_broadcasts(lib, a, b):
+    return a / b
+
+
+@op_test(elementwise(2, low=-3, high=3, special=(0.0,), per_tensor=({}, {"special": (0.0,)})))
+def test_division_by_zero_gives_inf_and_nan_with_torchs_gradients(lib, a, b):
+    return a / b
+
+
+@op_test(unary())
+def test_unary_minus(lib, x):
+    return -x
+
+
+@op_test(
+    unary(
+        scalar=st.one_of(st.floats(-3, 3), st.integers(-3, 3)),
+        op=st.sampled_from(("add", "sub", "mul")),
+        scalar_first=st.booleans(),
+    )
+)
+def test_python_scalar_on_either_side_keeps_the_tensor_dtype(lib, x, scalar, op, scalar_first):
+    """A float scalar does not promote float32 to float64; `2 - x` goes through __rsub__."""
+    f = getattr(operator, op)
+    return f(scalar, x) if scalar_first else f(x, scalar)
+
+
+@op_test(unary(margin=0.1, scalar=st.one_of(st.floats(-3, 3), st.integers(-3, 3))))
+def test_python_scalar_divided_by_tensor(lib, x, scalar):
+    return scalar / x
+
+
+@op_test(unary(scalar=st.one_of(st.floats(0.1, 3), st.floats(-3, -0.1), st.sampled_from((1, -2)))))
+def test_tensor_divided_by_python_scalar(lib, x, scalar):
+    return x / scalar
+
+
+# ---------------------------------------------------------------------------------------------
+# Powers
+
+
+@op_test(elementwise(2, per_tensor=({"low": 0.1, "high": 3.0}, {"low": -2.0, "high": 3.0})))
+def test_pow_with_tensor_exponent_on_positive_bases(lib, base, exponent):
+    """d/dx x^e = e x^(e-1), d/de x^e = x^e ln x."""
+    return base**exponent
+
+
+@st.composite
+def integer_valued_exponents(draw: st.DrawFn) -> Call:
+    dtype = draw(float_dtypes())
+    base_shape, exponent_shape = draw(broadcastable_shapes(2, allow_empty=True))
+    base = draw(arrays(dtype, base_shape, low=-3, high=3, special=(0.0,)))
+    exponent = draw(arrays(dtype, exponent_shape, low=-3, high=3, special=(0.0,))).round()
+    return Call((base, exponent))
+
+
+@op_test(integer_valued_exponents())
+def test_pow_negative_and_zero_bases_with_integer_valued_exponents(lib, base, exponent):
+    """(-3)^2 = 9 with d/dx = -6; x^0 = 1 with gradient 0 even at 0; 0^-1 = inf; the exponent's
+    gradient x^e ln x is nan for a negative base and 0 at base 0 (for e >= 0)."""
+    return base**exponent
+
+
+POWERS = (0, 1, 2, 3, -1, -2, 0.0, 0.5, 1.5, 2.0, -0.5, 1 / 3)
+
+
+@op_test(unary(low=-3, high=3, special=(0.0,), exponent=st.sampled_from(POWERS)))
+def test_pow_with_python_exponent_including_fractional_powers_of_negatives(lib, x, exponent):
+    """(-4)^0.5 = nan with a nan gradient, x^0 has gradient 0, 0^0.5 has gradient inf."""
+    return x**exponent
+
+
+@op_test(unary(low=-3, high=3, base=st.sampled_from((2.0, 0.5, 3, 1.0, 0.0, -2.0))))
+def test_python_scalar_raised_to_a_tensor(lib, x, base):
+    """d/dx b^x = b^x ln b, masked to 0 where b = 0."""
+    return base**x
+
+
+# ---------------------------------------------------------------------------------------------
+# Matrix multiplication
+
+
+@st.composite
+def matmul_operands(draw: st.DrawFn, *, mismatched: bool = False) -> Call:
+    """1-D, 2-D and batched operands whose batch dims broadcast; `mismatched` makes the inner
+    (contracted) sizes differ."""
+    dtype = draw(float_dtypes())
+    n, k, p = (draw(st.integers(0, 4)) for _ in range(3))
+    k_right = draw(st.integers(1, 5).filter(lambda size: size != k)) if mismatched else k
+    batch_left, batch_right = draw(broadcastable_shapes(2, max_dims=2, max_side=3))
+    left = (k,) if draw(st.booleans()) else (*batch_left, n, k)
+    right = (k_right,) if draw(st.booleans()) else (*batch_right, k_right, p)
+    return Call(
+        (draw(arrays(dtype, left, ties=False)), draw(arrays(dtype, right, ties=False))),
+        {"form": draw(st.sampled_from(("operator", "function")))},
+    )
+
+
+@op_test(matmul_operands(), scale=magnitude)
+def test_matmul_of_1d_2d_batched_and_broadcast_operands(lib, a, b, form):
+    """d/dA (A @ B) = G @ B^T, d/dB = A^T @ G, with batch dims summed back where broadcast."""
+    return a @ b if form == "operator" else lib.matmul(a, b)
+
+
+def _size(n: int) -> str:
+    """A regex matching the number n alone, not as part of another number."""
+    return rf"(?<!\d){n}(?!\d)"
+
+
+@given(matmul_operands(mismatched=True))
+def test_matmul_with_mismatched_inner_sizes_raises_runtime_error_naming_both(call):
+    a, b = call.tensors
+    k_left, k_right = a.shape[-1], b.shape[0 if b.ndim == 1 else -2]
+    assert_raises_like_torch(
+        lambda lib, a, b, form: a @ b, call, match=f"{_size(k_left)}.*{_size(k_right)}"
+    )
+
+
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(1, 4))
+def test_matmul_2d_mismatch_message_is_torchs(n, k, k_right, p):
+    if k == k_right:
+        k_right += 1
+    call = Call((np.zeros((n, k)), np.zeros((k_right, p))))
+    assert_raises_like_torch(
+        lambda lib, a, b: a @ b,
+        call,
+        match=rf"mat1 and mat2 shapes cannot be multiplied \({n}x{k} and {k_right}x{p}\)",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions
+
+
+@st.composite
+def reduction_inputs(
+    draw: st.DrawFn,
+    *,
+    allow_none: bool = True,
+    several: bool = True,
+    allow_empty: bool = False,
+    special: tuple[float, ...] = (0.0, 1.0),
+    **kwargs: st.SearchStrategy,
+) -> Call:
+    """One tensor (with ties), a `dim` valid for it and `keepdim`."""
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(allow_empty=allow_empty))
+    x = draw(arrays(dtype, shape, special=special))
+    ndim = len(shape)
+    dim_strategy = dims(ndim, allow_none=allow_none) if several else dim(ndim)
+    return Call(
+        (x,),
+        {
+            "dim": draw(dim_strategy),
+            "keepdim": draw(st.booleans()),
+            **draw(st.fixed_dictionaries(kwargs)),
+        },
+    )
+
+
+@op_test(reduction_inputs(allow_empty=True, form=FORMS), scale=magnitude)
+def test_sum_over_int_or_tuple_dims_with_keepdim(lib, x, dim, keepdim, form):
+    return apply(lib, x, "sum", form, dim=dim, keepdim=keepdim)
+
+
+@op_test(reduction_inputs(allow_empty=True, form=FORMS), scale=magnitude)
+def test_mean_gradient_is_one_over_the_count_and_nan_for_empty_slices(lib, x, dim, keepdim, form):
+    return apply(lib, x, "mean", form, dim=dim, keepdim=keepdim)
+
+
+VARIANCE_CORRECTIONS = st.one_of(
+    st.fixed_dictionaries({"unbiased": st.booleans()}),
+    st.fixed_dictionaries({"correction": st.sampled_from((0, 1, 2, 0.5))}),
+)
+
+
+@pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")
+@op_test(
+    reduction_inputs(name=st.sampled_from(("var", "std")), correction=VARIANCE_CORRECTIONS),
+    scale=magnitude,
+)
+def test_var_and_std_with_unbiased_or_correction(lib, x, dim, keepdim, name, correction):
+    """var = Σ(x - mean)² / (N - correction), d/dx = 2 (x - mean) / (N - correction); a slice
+    with N <= correction gives inf or nan as in PyTorch."""
+    return getattr(x, name)(dim=dim, keepdim=keepdim, **correction)
+
+
+@op_test(unary(allow_empty=False, special=(0.0, 1.0), name=st.sampled_from(("max", "min"))))
+def test_full_max_and_min_split_the_gradient_evenly_among_ties(lib, x, name):
+    return getattr(x, name)()
+
+
+@op_test(reduction_inputs(several=False, name=st.sampled_from(("max", "min"))))
+def test_max_and_min_with_dim_return_values_and_the_first_index_which_gets_the_gradient(
+    lib, x, dim, keepdim, name
+):
+    result = getattr(x, name)(dim, keepdim=keepdim)
+    return result.values, result.indices
+
+
+@op_test(reduction_inputs(name=st.sampled_from(("amax", "amin"))))
+def test_amax_and_amin_split_the_gradient_evenly_among_ties_per_slice(lib, x, dim, keepdim, name):
+    if dim is None:
+        return getattr(x, name)(keepdim=keepdim)
+    return getattr(x, name)(dim=dim, keepdim=keepdim)
+
+
+@op_test(reduction_inputs(allow_none=False, allow_empty=True, form=FORMS))
+def test_logsumexp_over_int_or_tuple_dims(lib, x, dim, keepdim, form):
+    """d/dx logsumexp(x) = softmax(x) along the reduced dims."""
+    return apply(lib, x, "logsumexp", form, dim=dim, keepdim=keepdim)
+
+
+@op_test(
+    reduction_inputs(special=(0.0,), p=st.sampled_from((2, 1, 3, 0.5, 1.5, 2.0, math.inf))),
+    scale=magnitude,
+)
+def test_norm_with_p_dim_keepdim_and_zero_gradient_at_a_zero_vector(lib, x, dim, keepdim, p):
+    """d/dx ||x||_p = sign(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0; the inf-norm splits
+    the gradient among tied largest |x|."""
+    return x.norm(p=p, dim=dim, keepdim=keepdim)
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise functions
+
+
+@op_test(unary(low=-20, high=20, special=(0.0, 100.0, 800.0, -800.0), form=FORMS))
+def test_exp_including_overflow_to_inf(lib, x, form):
+    """d/dx exp(x) = exp(x)."""
+    return apply(lib, x, "exp", form)
+
+
+@op_test(unary(low=-2, high=10, special=(0.0,), form=FORMS))
+def test_log_is_minus_inf_at_zero_with_gradient_inf_and_nan_below(lib, x, form):
+    """d/dx log(x) = 1/x, finite (-1 at -1) even where log is nan."""
+    return apply(lib, x, "log", form)
+
+
+@op_test(unary(low=-2, high=10, special=(0.0,)))
+def test_sqrt_has_infinite_gradient_at_zero(lib, x):
+    """d/dx sqrt(x) = 1 / (2 sqrt(x))."""
+    return x.sqrt()
+
+
+@op_test(unary(low=-30, high=30, special=(0.0, 100.0, -100.0), form=FORMS))
+def test_tanh_saturates_with_zero_gradient(lib, x, form):
+    """d/dx tanh(x) = 1 - tanh(x)²."""
+    return apply(lib, x, "tanh", form)
+
+
+@op_test(unary(low=-30, high=30, special=(0.0, 100.0, -100.0), form=FORMS))
+def test_sigmoid_saturates_with_zero_gradient(lib, x, form):
+    """d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))."""
+    return apply(lib, x, "sigmoid", form)
+
+
+@op_test(unary(special=(0.0,), form=FORMS))
+def test_relu_gradient_is_zero_at_zero(lib, x, form):
+    return apply(lib, x, "relu", form)
+
+
+@op_test(unary(special=(0.0,), form=st.sampled_from(("method", "builtin"))))
+def test_abs_gradient_is_sign_and_zero_at_zero(lib, x, form):
+    return x.abs() if form == "method" else abs(x)
+
+
+BOUNDS = st.one_of(st.none(), st.floats(-3, 3), st.integers(-3, 3))
+
+
+@st.composite
+def clamp_inputs(draw: st.DrawFn) -> Call:
+    """Bounds (one may be None, min may exceed max) and values that hit the bounds exactly."""
+    low, high = draw(st.tuples(BOUNDS, BOUNDS).filter(lambda b: b != (None, None)))
+    dtype = draw(float_dtypes())
+    on_bounds = tuple(float(b) for b in (low, high) if b is not None)
+    x = draw(arrays(dtype, draw(shapes(allow_empty=True)), special=on_bounds))
+    return Call((x,), {"min": low, "max": high, "form": draw(FORMS)})
+
+
+@op_test(clamp_inputs())
+def test_clamp_gradient_is_one_on_the_closed_interval(lib, x, min, max, form):
+    """d/dx clamp(x, a, b) = 1 for a <= x <= b (bounds included), else 0."""
+    return apply(lib, x, "clamp", form, min=min, max=max)
+
+
+def test_clamp_without_bounds_raises_like_torch():
+    assert_raises_like_torch(
+        lambda lib, x: lib.clamp(x),
+        Call((np.zeros(3),)),
+        match="At least one of 'min' or 'max' must not be None",
+    )
+
+
+@op_test(elementwise(2, special=(0.0, 1.0, -1.0), name=st.sampled_from(("maximum", "minimum"))))
+def test_maximum_and_minimum_give_half_the_gradient_to_each_tied_operand(lib, a, b, name):
+    return getattr(lib, name)(a, b)
+
+
+@st.composite
+def where_inputs(draw: st.DrawFn, *, scalar_branch: bool = False) -> Call:
+    dtype = draw(float_dtypes())
+    shapes_ = draw(broadcastable_shapes(2 if scalar_branch else 3, allow_empty=True))
+    condition = draw(masks(shapes_[0]))
+    branches = tuple(draw(arrays(dtype, shape)) for shape in shapes_[1:])
+    kwargs = {"other": draw(st.floats(-3, 3))} if scalar_branch else {}
+    return Call((condition, *branches), kwargs)
+
+
+@op_test(where_inputs())
+def test_where_routes_the_gradient_to_the_selected_branch_with_broadcasting(lib, cond, a, b):
+    return lib.where(cond, a, b)
+
+
+@op_test(where_inputs(scalar_branch=True))
+def test_where_with_a_python_scalar_branch_keeps_the_tensor_dtype(lib, cond, a, other):
+    return lib.where(cond, a, other)
+
+
+@st.composite
+def softmax_inputs(draw: st.DrawFn, *, special: tuple[float, ...] = ()) -> Call:
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(allow_empty=True))
+    x = draw(arrays(dtype, shape, special=special))
+    return Call((x,), {"dim": draw(dim(len(shape))), "form": draw(FORMS)})
+
+
+@op_test(softmax_inputs())
+def test_softmax_along_any_dim(lib, x, dim, form):
+    """d/dx softmax: y ⊙ (g - Σ g ⊙ y) along dim."""
+    return apply(lib, x, "softmax", form, dim)
+
+
+@op_test(softmax_inputs())
+def test_log_softmax_along_any_dim(lib, x, dim, form):
+    """d/dx log_softmax: g - softmax(x) Σ g along dim."""
+    return apply(lib, x, "log_softmax", form, dim)
+
+
+@op_test(softmax_inputs(special=(1e4, -1e4, 1e30, -1e30)))
+def test_softmax_log_softmax_and_logsumexp_are_stable_for_huge_logits(lib, x, dim, form):
+    """Shifting by the max keeps exp from overflowing: no nan or inf where PyTorch has none."""
+    return (
+        apply(lib, x, "softmax", form, dim),
+        apply(lib, x, "log_softmax", form, dim),
+        apply(lib, x, "logsumexp", form, dim),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes and views
+
+
+@st.composite
+def reshape_inputs(draw: st.DrawFn) -> Call:
+    shape = draw(shapes(allow_empty=True))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    new = draw(reshaped(shape))
+    forms = ("reshape", "view") + (("reshape varargs", "view varargs") if new else ())
+    return Call((x,), {"shape": new, "form": draw(st.sampled_from(forms))})
+
+
+@op_test(reshape_inputs())
+def test_reshape_and_view_with_a_tuple_or_varargs_and_an_inferred_size(lib, x, shape, form):
+    name, *varargs = form.split()
+    return getattr(x, name)(*shape) if varargs else getattr(x, name)(shape)
+
+
+@st.composite
+def flatten_inputs(draw: st.DrawFn) -> Call:
+    shape = draw(shapes(allow_empty=True))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    rank = max(len(shape), 1)
+    start, end = sorted(draw(st.lists(st.integers(0, rank - 1), min_size=2, max_size=2)))
+    start -= draw(st.sampled_from((0, rank)))
+    end -= draw(st.sampled_from((0, rank)))
+    return Call((x,), {"start_dim": start, "end_dim": end})
+
+
+@op_test(flatten_inputs())
+def test_flatten_between_start_and_end_dims(lib, x, start_dim, end_dim):
+    return x.flatten(start_dim, end_dim)
+
+
+@st.composite
+def one_tensor(draw: st.DrawFn, shape_strategy=None, **kwargs_for_ndim) -> Call:
+    """One float tensor, and keyword arguments drawn from functions of its number of dims."""
+    shape = draw(shape_strategy or shapes(allow_empty=True))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    return Call((x,), {name: draw(make(shape)) for name, make in kwargs_for_ndim.items()})
+
+
+@op_test(one_tensor(dim0=lambda s: dim(len(s)), dim1=lambda s: dim(len(s))))
+def test_transpose_any_two_dims(lib, x, dim0, dim1):
+    return x.transpose(dim0, dim1)
+
+
+def _permutations(shape):
+    rank = len(shape)
+    return st.permutations(range(rank)).flatmap(
+        lambda p: st.tuples(*(st.sampled_from((d, d - rank)) for d in p))
+    )
+
+
+@op_test(one_tensor(dims=_permutations, varargs=lambda s: st.booleans() if s else st.just(False)))
+def test_permute_with_a_tuple_or_varargs(lib, x, dims, varargs):
+    return x.permute(*dims) if varargs else x.permute(dims)
+
+
+def _squeeze_dims(shape):
+    return st.one_of(st.none(), dim(len(shape)), dims(len(shape)))
+
+
+@op_test(one_tensor(dims=_squeeze_dims))
+def test_squeeze_all_one_or_several_dims_leaving_other_sizes_alone(lib, x, dims):
+    return x.squeeze() if dims is None else x.squeeze(dims)
+
+
+@op_test(one_tensor(dim=lambda s: insertion_dim(len(s))))
+def test_unsqueeze_at_any_position(lib, x, dim):
+    return x.unsqueeze(dim)
+
+
+@op_test(one_tensor(sizes=expanded, varargs=lambda s: st.booleans()))
+def test_expand_sums_the_gradient_over_expanded_dims(lib, x, sizes, varargs):
+    if varargs and sizes:
+        return x.expand(*sizes)
+    return x.expand(sizes)
+
+
+@op_test(one_tensor(shapes(min_dims=2, max_dims=2, allow_empty=True)))
+def test_T_of_a_matrix(lib, x):
+    return x.T
+
+
+# ---------------------------------------------------------------------------------------------
+# Indexing
+
+
+def _without_negative_steps(index):
+    """PyTorch rejects negative slice steps; flip them (any valid positive slice will do)."""
+
+    def fix(part):
+        if isinstance(part, slice) and part.step is not None and part.step < 0:
+            return slice(part.start, part.stop, -part.step)
+        return part
+
+    return tuple(map(fix, index)) if isinstance(index, tuple) else fix(index)
+
+
+def _basic_indices(shape):
+    return hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).map(
+        _without_negative_steps
+    )
+
+
+@op_test(one_tensor(index=_basic_indices))
+def test_basic_indexing_with_ints_slices_none_and_ellipsis(lib, x, index):
+    return x[index]
+
+
+@st.composite
+def integer_array_indexing(draw: st.DrawFn) -> Call:
+    """One or two int64 index arrays (broadcast together) at chosen dims, `:` elsewhere."""
+    shape = draw(shapes(min_dims=1))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    count = draw(st.integers(1, min(2, len(shape))))
+    positions = sorted(
+        draw(st.lists(st.integers(0, len(shape) - 1), min_size=count, max_size=count, unique=True))
+    )
+    index_shapes = draw(broadcastable_shapes(count, max_dims=2, max_side=4, allow_empty=True))
+    indices = tuple(
+        draw(index_arrays(s, shape[p])) for s, p in zip(index_shapes, positions, strict=True)
+    )
+    return Call((x, *indices), {"positions": tuple(positions)})
+
+
+@op_test(integer_array_indexing())
+def test_integer_array_indexing_accumulates_the_gradient_of_repeated_indices(
+    lib, x, *indices, positions
+):
+    index = [slice(None)] * x.ndim
+    for position, i in zip(positions, indices, strict=True):
+        index[position] = i
+    return x[tuple(index)]
+
+
+@st.composite
+def boolean_mask_indexing(draw: st.DrawFn) -> Call:
+    """A mask over the leading k dims of x (k = 0 included: a 0-d mask)."""
+    shape = draw(shapes(allow_empty=True))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    k = draw(st.integers(0, len(shape)))
+    return Call((x, draw(masks(shape[:k]))))
+
+
+@op_test(boolean_mask_indexing())
+def test_boolean_mask_indexing(lib, x, mask):
+    return x[mask]
+
+
+# ---------------------------------------------------------------------------------------------
+# Joining and splitting
+
+
+@st.composite
+def cat_inputs(draw: st.DrawFn) -> Call:
+    """1 to 3 tensors equal in shape except along `dim`, where sizes may be 0."""
+    dtype = draw(float_dtypes())
+    base = draw(shapes(min_dims=1, allow_empty=True))
+    d = draw(dim(len(base)))
+    tensors = []
+    for _ in range(draw(st.integers(1, 3))):
+        shape = list(base)
+        shape[d] = draw(st.integers(0, 3))
+        tensors.append(draw(arrays(dtype, tuple(shape))))
+    return Call(tuple(tensors), {"dim": d})
+
+
+@op_test(cat_inputs())
+def test_cat_routes_each_slice_of_the_gradient_back(lib, *tensors, dim):
+    return lib.cat(list(tensors), dim=dim)
+
+
+@st.composite
+def stack_inputs(draw: st.DrawFn) -> Call:
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(allow_empty=True))
+    count = draw(st.integers(1, 3))
+    tensors = tuple(draw(arrays(dtype, shape)) for _ in range(count))
+    return Call(tensors, {"dim": draw(insertion_dim(len(shape)))})
+
+
+@op_test(stack_inputs())
+def test_stack_along_a_new_dim(lib, *tensors, dim):
+    return lib.stack(list(tensors), dim=dim)
+
+
+@st.composite
+def split_inputs(draw: st.DrawFn) -> Call:
+    """A split size (the last piece may be smaller) or a list of section sizes."""
+    shape = draw(shapes(min_dims=1, allow_empty=True))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    d = draw(dim(len(shape)))
+    size = shape[d]
+    cuts = sorted(draw(st.lists(st.integers(0, size), max_size=3)))
+    sections = [b - a for a, b in zip([0, *cuts], [*cuts, size], strict=True)]
+    split = draw(st.one_of(st.integers(1, size + 1), st.just(sections)))
+    return Call((x,), {"split": split, "dim": d})
+
+
+@op_test(split_inputs())
+def test_split_by_size_or_sections_returns_a_tuple_of_views(lib, x, split, dim):
+    return x.split(split, dim=dim)
+
+
+@op_test(
+    one_tensor(
+        shapes(min_dims=1, allow_empty=True),
+        chunks=lambda s: st.integers(1, 5),
+        dim=lambda s: dim(len(s)),
+    )
+)
+def test_chunk_into_at_most_n_pieces(lib, x, chunks, dim):
+    return x.chunk(chunks, dim=dim)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparisons and arg-reductions (values only: not differentiable)
+
+COMPARISONS = st.sampled_from(("lt", "le", "gt", "ge", "eq", "ne"))
+TIED_VALUES = (0.0, 1.0, -1.0, 0.5)
+
+
+@op_test(elementwise(2, special=TIED_VALUES, compare=COMPARISONS))
+def test_comparison_of_two_tensors_is_a_bool_tensor_without_grad(lib, a, b, compare):
+    return getattr(operator, compare)(a, b)
+
+
+@op_test(
+    unary(
+        special=TIED_VALUES,
+        compare=COMPARISONS,
+        scalar=st.sampled_from(TIED_VALUES + (2, -1)),
+        scalar_first=st.booleans(),
+    )
+)
+def test_comparison_with_a_python_scalar_on_either_side(lib, x, compare, scalar, scalar_first):
+    f = getattr(operator, compare)
+    return f(scalar, x) if scalar_first else f(x, scalar)
+
+
+@st.composite
+def arg_reduction_inputs(draw: st.DrawFn) -> Call:
+    shape = draw(shapes())
+    x = draw(arrays(draw(float_dtypes()), shape, special=TIED_VALUES))
+    return Call(
+        (x,),
+        {
+            "name": draw(st.sampled_from(("argmax", "argmin"))),
+            "dim": draw(st.one_of(st.none(), dim(len(shape)))),
+            "keepdim": draw(st.booleans()),
+        },
+    )
+
+
+@op_test(arg_reduction_inputs())
+def test_argmax_and_argmin_return_the_first_extremum_as_int64(lib, x, name, dim, keepdim):
+    return getattr(x, name)(dim=dim, keepdim=keepdim)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dtypes: conversion and promotion
+
+CONVERSIONS = ("float32", "float64", "double", "float", "int64")
+
+
+@op_test(unary(special=(0.0,), target=st.sampled_from(CONVERSIONS)))
+def test_dtype_conversion_gradient_flows_back_in_the_source_dtype(lib, x, target):
+    if target in ("double", "float"):
+        return getattr(x, target)()
+    return x.to(getattr(lib, target))
+
+
+@given(float_dtypes())
+def test_conversion_to_the_same_dtype_returns_the_tensor_itself(dtype):
+    for lib in (torch, mg):
+        x = lib.tensor(np.zeros(3, dtype=dtype), requires_grad=True)
+        same = x.float() if dtype == np.float32 else x.double()
+        assert same is x, lib.__name__
+        assert x.to(x.dtype) is x, lib.__name__
+
+
+@st.composite
+def mixed_float_operands(draw: st.DrawFn) -> Call:
+    """A float32 and a float64 operand, in either order."""
+    left, right = draw(broadcastable_shapes(2, allow_empty=True))
+    first, second = draw(st.permutations((np.dtype(np.float32), np.dtype(np.float64))))
+    a = draw(arrays(first, left, margin=0.1))
+    b = draw(arrays(second, right, margin=0.1))
+    return Call((a, b), {"op": draw(st.sampled_from(ARITHMETIC))})
+
+
+@op_test(mixed_float_operands())
+def test_float32_with_float64_promotes_to_float64_and_grads_keep_their_dtype(lib, a, b, op):
+    return getattr(operator, op)(a, b)
+
+
+@st.composite
+def int_and_float_operands(draw: st.DrawFn) -> Call:
+    """An int64 tensor (never zero, so either can divide) and a float tensor, in either order."""
+    left, right = draw(broadcastable_shapes(2, allow_empty=True))
+    ints = hnp.arrays(np.int64, left, elements=st.integers(-5, 5).filter(bool), fill=st.nothing())
+    integer = draw(ints)
+    floating = draw(arrays(draw(float_dtypes()), right, margin=0.1))
+    int_first = draw(st.booleans())
+    tensors = (integer, floating) if int_first else (floating, integer)
+    return Call(tensors, {"op": draw(st.sampled_from(ARITHMETIC))})
+
+
+@op_test(int_and_float_operands())
+def test_int_tensor_with_float_tensor_promotes_to_the_float_dtype(lib, a, b, op):
+    return getattr(operator, op)(a, b)
+
+
+INT_PROGRAMS = {
+    "int + int stays int64": lambda a, b: a + b,
+    "int * int stays int64": lambda a, b: a * b,
+    "int / int is float32": lambda a, b: a / b,
+    "int * python float is float32": lambda a, b: a * 2.5,
+    "python float + int is float32": lambda a, b: 0.5 + a,
+    "int + python int stays int64": lambda a, b: a + 3,
+}
+
+
+@st.composite
+def int_operands(draw: st.DrawFn) -> Call:
+    left, right = draw(broadcastable_shapes(2, allow_empty=True))
+    nonzero = st.integers(-5, 5).filter(bool)
+    a = draw(hnp.arrays(np.int64, left, elements=nonzero, fill=st.nothing()))
+    b = draw(hnp.arrays(np.int64, right, elements=nonzero, fill=st.nothing()))
+    return Call((a, b), {"program": draw(st.sampled_from(sorted(INT_PROGRAMS)))})
+
+
+@op_test(int_operands())
+def test_int_tensors_promote_like_torch_with_float32_as_the_default_float(lib, a, b, program):
+    return INT_PROGRAMS[program](a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+@st.composite
+def non_broadcastable_operands(draw: st.DrawFn) -> tuple[Call, str]:
+    """Two shapes that broadcast except at one dim, where the sizes differ and neither is 1;
+    with the message PyTorch gives for them."""
+    left, right = (list(s) for s in draw(broadcastable_shapes(2, min_dims=1)))
+    from_right = draw(st.integers(1, min(len(left), len(right))))
+    size_left, size_right = draw(
+        st.tuples(st.integers(0, 5), st.integers(0, 5)).filter(
+            lambda sizes: sizes[0] != sizes[1] and 1 not in sizes
+        )
+    )
+    left[-from_right], right[-from_right] = size_left, size_right
+    dtype = draw(float_dtypes())
+    call = Call(
+        (draw(arrays(dtype, tuple(left))), draw(arrays(dtype, tuple(right)))),
+        {"op": draw(st.sampled_from(ARITHMETIC + ("maximum", "minimum")))},
+    )
+    position = max(len(left), len(right)) - from_right
+    message = (
+        rf"The size of tensor a \({size_left}\) must match the size of tensor b "
+        rf"\({size_right}\) at non-singleton dimension {position}"
+    )
+    return call, message
+
+
+@given(non_broadcastable_operands())
+def test_broadcast_failure_raises_runtime_error_naming_both_sizes_and_the_dim(drawn):
+    call, message = drawn
+
+    def op(lib, a, b, op):
+        if op in ("maximum", "minimum"):
+            return getattr(lib, op)(a, b)
+        return getattr(operator, op)(a, b)
+
+    assert_raises_like_torch(op, call, match=message)
