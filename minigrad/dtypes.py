@@ -11,6 +11,7 @@ combining them are PyTorch's, which differ from NumPy's in two ways a training s
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,14 @@ def _scalar_kind(value: Any) -> str:
     return "f"
 
 
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """torch.promote_types: across kinds the higher kind wins as it is (int64 with float32 is
+    float32, where NumPy says float64); within a kind, the wider type."""
+    if _RANK[a.kind] != _RANK[b.kind]:
+        return a if _RANK[a.kind] > _RANK[b.kind] else b
+    return np.promote_types(a, b)
+
+
 def result_type(*operands: Any) -> np.dtype:
     """The dtype of an elementwise operation on tensors and Python scalars (torch.result_type)."""
     dimmed: list[np.dtype] = []
@@ -70,9 +79,9 @@ def result_type(*operands: Any) -> np.dtype:
             (dimmed if x._data.ndim else zero_dim).append(x._data.dtype)
         else:
             scalar_kinds.append(_scalar_kind(x))
-    result = np.result_type(*dimmed) if dimmed else None
+    result = functools.reduce(promote_types, dimmed) if dimmed else None
     if zero_dim:
-        z = np.result_type(*zero_dim)
+        z = functools.reduce(promote_types, zero_dim)
         if result is None or _RANK[z.kind] > _RANK[result.kind]:
             result = z
     for kind in scalar_kinds:

@@ -11,6 +11,7 @@ arrays to a Function from `minigrad.functions`, where the forward and backward l
 
 from __future__ import annotations
 
+import functools
 import warnings
 import weakref
 from collections import namedtuple
@@ -357,6 +358,9 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return A.Neg.apply(self)
 
+    def __abs__(self) -> Tensor:
+        return U.Abs.apply(self)
+
     def __pos__(self) -> Tensor:
         return self
 
@@ -572,9 +576,12 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         s, e = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
-        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+        merged = int(np.prod(self.shape[s:e + 1]))  # not -1: ambiguous for empty tensors
+        return self.reshape(self.shape[:s] + (merged,) + self.shape[e + 1:])
 
     def squeeze(self, dim: Any = None) -> Tensor:
+        if self.ndim == 0:
+            return self
         dims = range(self.ndim) if dim is None else _dims(dim, self.ndim)
         drop = {d for d in dims if self.shape[d] == 1}
         return self.reshape(tuple(n for d, n in enumerate(self.shape) if d not in drop))
@@ -585,7 +592,9 @@ class Tensor:
 
     def permute(self, *dims: Any) -> Tensor:
         dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
-        if sorted(dims) != list(range(self.ndim)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        if len(dims) != self.ndim:
             raise RuntimeError(
                 f"permute(sparse_coo): number of dimensions in the tensor input does not match "
                 f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim}"
@@ -594,8 +603,10 @@ class Tensor:
         return S.Permute.apply(self, dims)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
-        dims = list(range(self.ndim))
         a, b = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        if self.ndim == 0:
+            return self
+        dims = list(range(self.ndim))
         dims[a], dims[b] = dims[b], dims[a]
         return S.Permute.apply(self, tuple(dims))
 
@@ -628,7 +639,9 @@ class Tensor:
         """Pieces of `split_size` along dim (the last may be smaller), or of the listed sizes."""
         d = _dim(dim, self.ndim)
         n = self.shape[d]
-        sizes = [split_size] * -(-n // split_size) if isinstance(split_size, int) else split_size
+        # ceil(n / split_size) pieces; an empty dim still gives one (empty) piece
+        sizes = [split_size] * max(1, -(-n // split_size)) if isinstance(split_size, int) \
+            else split_size
         if not isinstance(split_size, int) and sum(sizes) != n:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
@@ -641,7 +654,9 @@ class Tensor:
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         n = self.shape[_dim(dim, self.ndim)]
-        return self.split(max(-(-n // chunks), 1), dim)
+        if n == 0:  # PyTorch gives `chunks` empty pieces
+            return self.split([0] * chunks, dim)
+        return self.split(-(-n // chunks), dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         d = _dim(dim, self.ndim)
@@ -917,7 +932,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
 def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
     if not tensors:
         raise RuntimeError("expected a non-empty list of Tensors")
-    dtype = np.result_type(*(t.dtype for t in tensors))
+    dtype = functools.reduce(dtypes.promote_types, (t.dtype for t in tensors))
     return [t.to(dtype) for t in tensors]
 
 
@@ -926,14 +941,16 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ts = _same_dtype(tensors)
     d = _dim(dim, ts[0].ndim)
     for i, t in enumerate(ts):
-        if t.ndim != ts[0].ndim or any(
-            a != b for k, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if k != d
-        ):
+        if t.ndim != ts[0].ndim:
             raise RuntimeError(
-                f"Sizes of tensors must match except in dimension {d}. Expected size "
-                f"{list(ts[0].shape)} but got size {list(t.shape)} for tensor number {i} in the "
-                "list."
+                f"Tensors must have same number of dimensions: got {ts[0].ndim} and {t.ndim}"
             )
+        for k, (want, got) in enumerate(zip(ts[0].shape, t.shape)):
+            if k != d and want != got:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {want} "
+                    f"but got size {got} for tensor number {i} in the list."
+                )
     return S.Cat.apply(d, *ts)
 
 

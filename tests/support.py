@@ -4,6 +4,7 @@ with the tolerance each dtype deserves."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 import minigrad as mg
@@ -49,3 +50,14 @@ def assert_close(actual, expected, dtype=None, scale: float = 1.0, what: str = "
     np.testing.assert_allclose(
         a, e, rtol=tol["rtol"], atol=tol["atol"] * scale, equal_nan=True, err_msg=what
     )
+
+
+def engine_xfail(cases, known_failures: dict[str, str]) -> list:
+    """The names in `cases` as pytest parameters, those in `known_failures` (name -> reason)
+    marked as strict expected failures: places where the engine disagrees with PyTorch, kept
+    visible until the engine is fixed (a fix turns them into errors that ask to drop the mark)."""
+    return [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=known_failures[name]))
+        if name in known_failures else name
+        for name in cases
+    ]

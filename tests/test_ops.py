@@ -24,6 +24,7 @@ from strategies import (
     broadcastable_shapes,
     dim,
     dims,
+    edge_shapes,
     elementwise,
     expanded,
     float_dtypes,
@@ -147,15 +148,30 @@ def test_python_scalar_raised_to_a_tensor(lib, x, base):
 
 
 @st.composite
-def matmul_operands(draw: st.DrawFn, *, mismatched: bool = False) -> Call:
-    """1-D, 2-D and batched operands whose batch dims broadcast; `mismatched` makes the inner
-    (contracted) sizes differ."""
+def matmul_operands(
+    draw: st.DrawFn, *, vectors: str = "at most one", empty: bool = False, mismatched: bool = False
+) -> Call:
+    """1-D, 2-D and batched operands whose batch dims broadcast.
+
+    Args:
+        vectors: which operands may be 1-D: "at most one", "both" (a dot product) or "any".
+        empty: one of the matrix sizes n, k, p is 0 (k = 0 gives a result of zeros).
+        mismatched: the inner (contracted) sizes differ.
+    """
     dtype = draw(float_dtypes())
-    n, k, p = (draw(st.integers(0, 4)) for _ in range(3))
+    n, k, p = (draw(st.integers(1, 4)) for _ in range(3))
+    if empty:
+        n, k, p = draw(st.permutations((0, n, p)))
     k_right = draw(st.integers(1, 5).filter(lambda size: size != k)) if mismatched else k
     batch_left, batch_right = draw(broadcastable_shapes(2, max_dims=2, max_side=3))
-    left = (k,) if draw(st.booleans()) else (*batch_left, n, k)
-    right = (k_right,) if draw(st.booleans()) else (*batch_right, k_right, p)
+    flags = {
+        "at most one": st.sampled_from(((False, False), (True, False), (False, True))),
+        "both": st.just((True, True)),
+        "any": st.tuples(st.booleans(), st.booleans()),
+    }[vectors]
+    left_is_vector, right_is_vector = draw(flags)
+    left = (k,) if left_is_vector else (*batch_left, n, k)
+    right = (k_right,) if right_is_vector else (*batch_right, k_right, p)
     return Call(
         (draw(arrays(dtype, left, ties=False)), draw(arrays(dtype, right, ties=False))),
         {"form": draw(st.sampled_from(("operator", "function")))},
@@ -168,17 +184,29 @@ def test_matmul_of_1d_2d_batched_and_broadcast_operands(lib, a, b, form):
     return a @ b if form == "operator" else lib.matmul(a, b)
 
 
-def _size(n: int) -> str:
-    """A regex matching the number n alone, not as part of another number."""
-    return rf"(?<!\d){n}(?!\d)"
+@op_test(matmul_operands(vectors="both"), scale=magnitude)
+def test_matmul_of_two_vectors_is_their_dot_product(lib, a, b, form):
+    """d/da (a · b) = g b, d/db = g a."""
+    return a @ b if form == "operator" else lib.matmul(a, b)
 
 
-@given(matmul_operands(mismatched=True))
+@op_test(matmul_operands(empty=True))
+def test_matmul_with_an_empty_size_and_zeros_from_an_empty_contraction(lib, a, b, form):
+    return a @ b if form == "operator" else lib.matmul(a, b)
+
+
+def _names_both(n: int, m: int) -> str:
+    """A regex for a message that names the numbers n and m (alone, not inside another number),
+    in either order: PyTorch sometimes reports the transposed product."""
+    return rf"(?s)^(?=.*(?<!\d){n}(?!\d))(?=.*(?<!\d){m}(?!\d))"
+
+
+@given(matmul_operands(vectors="any", mismatched=True))
 def test_matmul_with_mismatched_inner_sizes_raises_runtime_error_naming_both(call):
     a, b = call.tensors
     k_left, k_right = a.shape[-1], b.shape[0 if b.ndim == 1 else -2]
     assert_raises_like_torch(
-        lambda lib, a, b, form: a @ b, call, match=f"{_size(k_left)}.*{_size(k_right)}"
+        lambda lib, a, b, form: a @ b, call, match=_names_both(k_left, k_right)
     )
 
 
@@ -201,17 +229,19 @@ def test_matmul_2d_mismatch_message_is_torchs(n, k, k_right, p):
 @st.composite
 def reduction_inputs(
     draw: st.DrawFn,
+    shape_strategy: st.SearchStrategy[tuple[int, ...]] | None = None,
     *,
     allow_none: bool = True,
     several: bool = True,
-    allow_empty: bool = False,
     special: tuple[float, ...] = (0.0, 1.0),
+    ties: bool = True,
     **kwargs: st.SearchStrategy,
 ) -> Call:
-    """One tensor (with ties), a `dim` valid for it and `keepdim`."""
+    """One tensor, a `dim` valid for it and `keepdim`. Non-empty shapes unless `shape_strategy`
+    says otherwise; `special` and `ties` as in `arrays`."""
     dtype = draw(float_dtypes())
-    shape = draw(shapes(allow_empty=allow_empty))
-    x = draw(arrays(dtype, shape, special=special))
+    shape = draw(shape_strategy or shapes())
+    x = draw(arrays(dtype, shape, special=special, ties=ties))
     ndim = len(shape)
     dim_strategy = dims(ndim, allow_none=allow_none) if several else dim(ndim)
     return Call(
@@ -224,12 +254,12 @@ def reduction_inputs(
     )
 
 
-@op_test(reduction_inputs(allow_empty=True, form=FORMS), scale=magnitude)
+@op_test(reduction_inputs(shapes(allow_empty=True), form=FORMS), scale=magnitude)
 def test_sum_over_int_or_tuple_dims_with_keepdim(lib, x, dim, keepdim, form):
     return apply(lib, x, "sum", form, dim=dim, keepdim=keepdim)
 
 
-@op_test(reduction_inputs(allow_empty=True, form=FORMS), scale=magnitude)
+@op_test(reduction_inputs(shapes(allow_empty=True), form=FORMS), scale=magnitude)
 def test_mean_gradient_is_one_over_the_count_and_nan_for_empty_slices(lib, x, dim, keepdim, form):
     return apply(lib, x, "mean", form, dim=dim, keepdim=keepdim)
 
@@ -240,14 +270,57 @@ VARIANCE_CORRECTIONS = st.one_of(
 )
 
 
-@pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")
-@op_test(
-    reduction_inputs(name=st.sampled_from(("var", "std")), correction=VARIANCE_CORRECTIONS),
-    scale=magnitude,
-)
+def _degrees_of_freedom(call: Call) -> float:
+    """N - correction: the count of each reduced slice minus the correction."""
+    (x,) = call.tensors
+    dim, options = call.kwargs["dim"], call.kwargs["correction"]
+    reduced = range(x.ndim) if dim is None else [dim] if isinstance(dim, int) else dim
+    count = math.prod(x.shape[d] for d in reduced) if x.ndim else 1
+    return count - options.get("correction", 1 if options.get("unbiased", True) else 0)
+
+
+def _all_equal_to_the_first_element(call: Call) -> Call:
+    (x,) = call.tensors
+    return Call((np.full_like(x, x.flat[0]),), call.kwargs)
+
+
+def variance_inputs(*, degenerate: bool = False, constant: bool = False) -> st.SearchStrategy[Call]:
+    """var/std inputs with N - correction > 0, or (degenerate) <= 0.
+
+    Args:
+        constant: every element is the same value, so every slice has variance exactly 0;
+            otherwise values are distinct.
+    """
+    calls = reduction_inputs(
+        special=(),
+        ties=constant,
+        name=st.sampled_from(("var", "std")),
+        correction=VARIANCE_CORRECTIONS,
+    )
+    if constant:
+        calls = calls.map(_all_equal_to_the_first_element)
+    return calls.filter(lambda call: (_degrees_of_freedom(call) <= 0) == degenerate)
+
+
+@op_test(variance_inputs(), scale=magnitude)
 def test_var_and_std_with_unbiased_or_correction(lib, x, dim, keepdim, name, correction):
-    """var = Σ(x - mean)² / (N - correction), d/dx = 2 (x - mean) / (N - correction); a slice
-    with N <= correction gives inf or nan as in PyTorch."""
+    """var = Σ(x - mean)² / (N - correction), d/dx var = 2 (x - mean) / (N - correction),
+    d/dx std = d/dx var / (2 std)."""
+    return getattr(x, name)(dim=dim, keepdim=keepdim, **correction)
+
+
+@op_test(variance_inputs(constant=True))
+def test_std_of_a_constant_slice_is_zero_with_zero_gradient(lib, x, dim, keepdim, name, correction):
+    """PyTorch's variance of equal values is exactly 0, and the std gradient, which divides by
+    std, is set to 0 there."""
+    return getattr(x, name)(dim=dim, keepdim=keepdim, **correction)
+
+
+@pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")
+@op_test(variance_inputs(degenerate=True))
+def test_var_and_std_with_correction_at_least_the_count_give_inf_or_nan(
+    lib, x, dim, keepdim, name, correction
+):
     return getattr(x, name)(dim=dim, keepdim=keepdim, **correction)
 
 
@@ -271,7 +344,7 @@ def test_amax_and_amin_split_the_gradient_evenly_among_ties_per_slice(lib, x, di
     return getattr(x, name)(dim=dim, keepdim=keepdim)
 
 
-@op_test(reduction_inputs(allow_none=False, allow_empty=True, form=FORMS))
+@op_test(reduction_inputs(allow_none=False, form=FORMS))
 def test_logsumexp_over_int_or_tuple_dims(lib, x, dim, keepdim, form):
     """d/dx logsumexp(x) = softmax(x) along the reduced dims."""
     return apply(lib, x, "logsumexp", form, dim=dim, keepdim=keepdim)
@@ -326,9 +399,14 @@ def test_relu_gradient_is_zero_at_zero(lib, x, form):
     return apply(lib, x, "relu", form)
 
 
-@op_test(unary(special=(0.0,), form=st.sampled_from(("method", "builtin"))))
-def test_abs_gradient_is_sign_and_zero_at_zero(lib, x, form):
-    return x.abs() if form == "method" else abs(x)
+@op_test(unary(special=(0.0,)))
+def test_abs_gradient_is_sign_and_zero_at_zero(lib, x):
+    return x.abs()
+
+
+@op_test(unary(special=(0.0,)))
+def test_builtin_abs_calls_tensor_abs(lib, x):
+    return abs(x)
 
 
 BOUNDS = st.one_of(st.none(), st.floats(-3, 3), st.integers(-3, 3))
@@ -384,9 +462,12 @@ def test_where_with_a_python_scalar_branch_keeps_the_tensor_dtype(lib, cond, a, 
 
 
 @st.composite
-def softmax_inputs(draw: st.DrawFn, *, special: tuple[float, ...] = ()) -> Call:
+def softmax_inputs(
+    draw: st.DrawFn, shape_strategy=None, *, special: tuple[float, ...] = ()
+) -> Call:
+    """One tensor (non-empty unless `shape_strategy` says otherwise), a dim and a spelling."""
     dtype = draw(float_dtypes())
-    shape = draw(shapes(allow_empty=True))
+    shape = draw(shape_strategy or shapes())
     x = draw(arrays(dtype, shape, special=special))
     return Call((x,), {"dim": draw(dim(len(shape))), "form": draw(FORMS)})
 
@@ -413,28 +494,50 @@ def test_softmax_log_softmax_and_logsumexp_are_stable_for_huge_logits(lib, x, di
     )
 
 
+@op_test(softmax_inputs(edge_shapes(min_dims=1)))
+def test_softmax_log_softmax_and_logsumexp_of_empty_tensors(lib, x, dim, form):
+    """An empty slice has logsumexp -inf; softmax of an empty tensor is empty."""
+    return (
+        apply(lib, x, "softmax", form, dim),
+        apply(lib, x, "log_softmax", form, dim),
+        apply(lib, x, "logsumexp", form, dim),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Shapes and views
+#
+# An operation that slips on 0-d or empty tensors gets a second test on exactly those shapes,
+# so that its behaviour on ordinary shapes stays pinned whatever the edge case does.
+
+ORDINARY = shapes(min_dims=1)
+ZERO_D_OR_EMPTY = edge_shapes()
 
 
 @st.composite
-def reshape_inputs(draw: st.DrawFn) -> Call:
-    shape = draw(shapes(allow_empty=True))
+def reshape_inputs(draw: st.DrawFn, shape_strategy) -> Call:
+    shape = draw(shape_strategy)
     x = draw(arrays(draw(float_dtypes()), shape))
     new = draw(reshaped(shape))
     forms = ("reshape", "view") + (("reshape varargs", "view varargs") if new else ())
     return Call((x,), {"shape": new, "form": draw(st.sampled_from(forms))})
 
 
-@op_test(reshape_inputs())
+@op_test(reshape_inputs(ORDINARY))
 def test_reshape_and_view_with_a_tuple_or_varargs_and_an_inferred_size(lib, x, shape, form):
     name, *varargs = form.split()
     return getattr(x, name)(*shape) if varargs else getattr(x, name)(shape)
 
 
+@op_test(reshape_inputs(ZERO_D_OR_EMPTY))
+def test_reshape_and_view_of_0d_and_empty_tensors(lib, x, shape, form):
+    name, *varargs = form.split()
+    return getattr(x, name)(*shape) if varargs else getattr(x, name)(shape)
+
+
 @st.composite
-def flatten_inputs(draw: st.DrawFn) -> Call:
-    shape = draw(shapes(allow_empty=True))
+def flatten_inputs(draw: st.DrawFn, shape_strategy) -> Call:
+    shape = draw(shape_strategy)
     x = draw(arrays(draw(float_dtypes()), shape))
     rank = max(len(shape), 1)
     start, end = sorted(draw(st.lists(st.integers(0, rank - 1), min_size=2, max_size=2)))
@@ -443,8 +546,13 @@ def flatten_inputs(draw: st.DrawFn) -> Call:
     return Call((x,), {"start_dim": start, "end_dim": end})
 
 
-@op_test(flatten_inputs())
+@op_test(flatten_inputs(ORDINARY))
 def test_flatten_between_start_and_end_dims(lib, x, start_dim, end_dim):
+    return x.flatten(start_dim, end_dim)
+
+
+@op_test(flatten_inputs(ZERO_D_OR_EMPTY))
+def test_flatten_of_0d_and_empty_tensors(lib, x, start_dim, end_dim):
     return x.flatten(start_dim, end_dim)
 
 
@@ -456,9 +564,18 @@ def one_tensor(draw: st.DrawFn, shape_strategy=None, **kwargs_for_ndim) -> Call:
     return Call((x,), {name: draw(make(shape)) for name, make in kwargs_for_ndim.items()})
 
 
-@op_test(one_tensor(dim0=lambda s: dim(len(s)), dim1=lambda s: dim(len(s))))
-def test_transpose_any_two_dims(lib, x, dim0, dim1):
-    return x.transpose(dim0, dim1)
+def _two_dims(shape):
+    return st.tuples(dim(len(shape)), dim(len(shape)))
+
+
+@op_test(one_tensor(ORDINARY, dims=_two_dims))
+def test_transpose_any_two_dims(lib, x, dims):
+    return x.transpose(*dims)
+
+
+@op_test(one_tensor(ZERO_D_OR_EMPTY, dims=_two_dims))
+def test_transpose_of_0d_and_empty_tensors(lib, x, dims):
+    return x.transpose(*dims)
 
 
 def _permutations(shape):
@@ -477,8 +594,13 @@ def _squeeze_dims(shape):
     return st.one_of(st.none(), dim(len(shape)), dims(len(shape)))
 
 
-@op_test(one_tensor(dims=_squeeze_dims))
+@op_test(one_tensor(ORDINARY, dims=_squeeze_dims))
 def test_squeeze_all_one_or_several_dims_leaving_other_sizes_alone(lib, x, dims):
+    return x.squeeze() if dims is None else x.squeeze(dims)
+
+
+@op_test(one_tensor(ZERO_D_OR_EMPTY, dims=_squeeze_dims))
+def test_squeeze_of_0d_and_empty_tensors(lib, x, dims):
     return x.squeeze() if dims is None else x.squeeze(dims)
 
 
@@ -603,9 +725,9 @@ def test_stack_along_a_new_dim(lib, *tensors, dim):
 
 
 @st.composite
-def split_inputs(draw: st.DrawFn) -> Call:
+def split_inputs(draw: st.DrawFn, shape_strategy) -> Call:
     """A split size (the last piece may be smaller) or a list of section sizes."""
-    shape = draw(shapes(min_dims=1, allow_empty=True))
+    shape = draw(shape_strategy)
     x = draw(arrays(draw(float_dtypes()), shape))
     d = draw(dim(len(shape)))
     size = shape[d]
@@ -615,20 +737,28 @@ def split_inputs(draw: st.DrawFn) -> Call:
     return Call((x,), {"split": split, "dim": d})
 
 
-@op_test(split_inputs())
+@op_test(split_inputs(ORDINARY))
 def test_split_by_size_or_sections_returns_a_tuple_of_views(lib, x, split, dim):
     return x.split(split, dim=dim)
 
 
-@op_test(
-    one_tensor(
-        shapes(min_dims=1, allow_empty=True),
-        chunks=lambda s: st.integers(1, 5),
-        dim=lambda s: dim(len(s)),
-    )
-)
-def test_chunk_into_at_most_n_pieces(lib, x, chunks, dim):
-    return x.chunk(chunks, dim=dim)
+@op_test(split_inputs(edge_shapes(min_dims=1)))
+def test_split_of_an_empty_tensor(lib, x, split, dim):
+    return x.split(split, dim=dim)
+
+
+def _chunk_arguments(shape):
+    return st.fixed_dictionaries({"chunks": st.integers(1, 5), "dim": dim(len(shape))})
+
+
+@op_test(one_tensor(ORDINARY, arguments=_chunk_arguments))
+def test_chunk_into_at_most_n_pieces(lib, x, arguments):
+    return x.chunk(**arguments)
+
+
+@op_test(one_tensor(edge_shapes(min_dims=1), arguments=_chunk_arguments))
+def test_chunk_of_an_empty_tensor(lib, x, arguments):
+    return x.chunk(**arguments)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -698,17 +828,35 @@ def test_conversion_to_the_same_dtype_returns_the_tensor_itself(dtype):
 
 
 @st.composite
-def mixed_float_operands(draw: st.DrawFn) -> Call:
-    """A float32 and a float64 operand, in either order."""
-    left, right = draw(broadcastable_shapes(2, allow_empty=True))
+def mixed_float_operands(draw: st.DrawFn, *, one_is_0d: bool) -> Call:
+    """A float32 and a float64 operand, in either order.
+
+    Args:
+        one_is_0d: exactly one operand is 0-d. PyTorch then lets the operand with dims decide
+            the dtype (a 0-d tensor promotes no further than a Python scalar would);
+            otherwise both are 0-d or both have dims, and float64 wins.
+    """
+    left, right = draw(
+        broadcastable_shapes(2, allow_empty=True).filter(
+            lambda s: (len(s[0]) == 0) != (len(s[1]) == 0) if one_is_0d else True
+        )
+    )
+    if not one_is_0d and (len(left) == 0) != (len(right) == 0):
+        left, right = (*left, 1), (*right, 1)
     first, second = draw(st.permutations((np.dtype(np.float32), np.dtype(np.float64))))
     a = draw(arrays(first, left, margin=0.1))
     b = draw(arrays(second, right, margin=0.1))
     return Call((a, b), {"op": draw(st.sampled_from(ARITHMETIC))})
 
 
-@op_test(mixed_float_operands())
+@op_test(mixed_float_operands(one_is_0d=False))
 def test_float32_with_float64_promotes_to_float64_and_grads_keep_their_dtype(lib, a, b, op):
+    return getattr(operator, op)(a, b)
+
+
+@op_test(mixed_float_operands(one_is_0d=True))
+def test_0d_tensor_does_not_promote_a_tensor_with_dims(lib, a, b, op):
+    """float32 (3,) + float64 () is float32, computed (gradients too) in float32."""
     return getattr(operator, op)(a, b)
 
 

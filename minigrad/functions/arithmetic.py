@@ -70,7 +70,7 @@ class Div(Function):
         need_a, need_b = ctx.needs_input_grad
         return (
             unbroadcast(grad / b, np.shape(a)) if need_a else None,
-            unbroadcast(-grad * (a / b) / b, np.shape(b)) if need_b else None,
+            unbroadcast(-grad * ((a / b) / b), np.shape(b)) if need_b else None,
         )
 
 

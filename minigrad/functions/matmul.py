@@ -27,10 +27,10 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:  # (this order also turns the 0-d gradient of a dot product into 1x1)
+            grad = np.expand_dims(grad, -1)
         if a.ndim == 1:
             grad = np.expand_dims(grad, -2)
-        if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:

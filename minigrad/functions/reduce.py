@@ -26,10 +26,11 @@ def _count(shape, dim):
     return int(np.prod([shape[d] for d in dim]))
 
 
-def _ratio(a, b):
-    """a / b as a Python float (which does not widen float32 arrays), inf when b is 0, as
-    PyTorch's variance of too few elements."""
-    return a / b if b != 0 else float("inf")
+def _ratio(a, n, correction):
+    """a / (n - correction) as a Python float (which does not widen float32 arrays), inf when
+    the divisor is 0. (The forward clamps the divisor at 0; PyTorch's backward does not.)"""
+    divisor = n - correction
+    return a / divisor if divisor else float("inf")
 
 
 class Sum(Function):
@@ -76,7 +77,7 @@ class Var(Function):
         centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
         n = _count(x.shape, ctx.dim)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return _keep(grad, ctx.dim, ctx.keepdim) * centered * _ratio(2, n - ctx.correction)
+            return _keep(grad, ctx.dim, ctx.keepdim) * centered * _ratio(2, n, ctx.correction)
 
 
 class Std(Function):
@@ -96,7 +97,7 @@ class Std(Function):
         centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
         n = _count(x.shape, ctx.dim)
         with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.where(y == 0, 0, grad / y) * _ratio(1, n - ctx.correction)
+            scale = np.where(y == 0, 0, grad / y) * _ratio(1, n, ctx.correction)
         return centered * _keep(scale, ctx.dim, ctx.keepdim)
 
 
@@ -152,7 +153,7 @@ class TakeAlongDim(Function):
 def _shift(x, axis):
     """x minus its max along `axis`, and that max: exp() of the shifted values cannot overflow.
     A max that is not finite (all -inf, or an inf) shifts by 0 instead, to avoid inf - inf."""
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # (initial: empty x is fine)
     m = np.where(np.isfinite(m), m, 0)
     return x - m, m
 

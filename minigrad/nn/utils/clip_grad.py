@@ -115,10 +115,15 @@ def _as_list(parameters: TensorsT) -> list[Tensor]:
 def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
     """‖x‖_p over all elements of x, computed in x's dtype as torch.linalg.vector_norm does.
 
-    Overflow is not guarded against: float32 gradients of 1e20 have an inf 2-norm, in
-    PyTorch too.
+    Overflow is not guarded against: the float32 2-norm of [1e20, 1e20] is inf, in PyTorch
+    too. PyTorch returns |x| for a single element without computing (|x|^p)^(1/p), so there
+    neither overflow nor the rounding of the powers happens; minigrad does the same.
     """
     a = np.abs(x)
+    if p == 0:
+        return (a != 0).sum(dtype=x.dtype)
+    if a.size == 1:
+        return a.reshape(())
     if math.isinf(p):
         if a.size == 0:
             raise RuntimeError(
@@ -126,6 +131,4 @@ def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
                 "not have an identity"
             )
         return a.max() if p > 0 else a.min()
-    if p == 0:
-        return (a != 0).sum(dtype=x.dtype)
     return np.sum(a**p) ** (1 / p)

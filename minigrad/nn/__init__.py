@@ -1,0 +1,44 @@
+"""minigrad.nn: layers, losses and their functional forms, with PyTorch's names.
+
+    from minigrad import nn
+    import minigrad.nn.functional as F
+
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    loss = F.cross_entropy(model(x), y)
+"""
+
+import importlib.util
+
+from minigrad.nn import functional, init
+from minigrad.nn.modules import (
+    RNN,
+    CrossEntropyLoss,
+    Dropout,
+    Linear,
+    Module,
+    MSELoss,
+    ReLU,
+    RNNCell,
+    Sequential,
+)
+from minigrad.nn.parameter import Parameter
+
+# nn.utils (gradient clipping) is developed separately; make it reachable as nn.utils once it
+# exists.
+if importlib.util.find_spec("minigrad.nn.utils") is not None:
+    from minigrad.nn import utils
+
+__all__ = [
+    "RNN",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Linear",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "RNNCell",
+    "ReLU",
+    "Sequential",
+    "functional",
+    "init",
+]

@@ -1,0 +1,422 @@
+"""The functions behind minigrad.nn's layers and losses, as in torch.nn.functional: stateless,
+with every weight passed in as an argument.
+
+Each function is composed of the engine's differentiable operations (matmul, log_softmax,
+indexing, sum, ...), so its backward pass is theirs. The docstrings state the derivative that
+results, to read next to the code.
+
+Arguments are checked in PyTorch's order and fail with PyTorch's exception types, so a wrong
+call fails the same way in both libraries.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.random import generator
+from minigrad.tensor import Tensor, _torch_size, _type_name, where
+
+
+def _scalar_type(dtype: np.dtype) -> str:
+    """'Float', 'Double', 'Long': how PyTorch names a dtype in most error messages."""
+    return _type_name(dtype).capitalize()
+
+
+# ---------------------------------------------------------------------- layers
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b over the last dim: input (*, in_features), weight (out_features,
+    in_features), bias (out_features,) give y (*, out_features).
+
+    With g = dL/dy:  dL/dx = g W,  dL/dW = sum over the leading dims of g^T x,
+    dL/db = sum over the leading dims of g.
+
+    Raises:
+        RuntimeError: a 0-d input or weight, dtypes that differ (there is no promotion), or an
+            input whose last dim is not in_features.
+    """
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(
+            "both arguments to linear need to be at least 1D, but they are "
+            f"{input.ndim}D and {weight.ndim}D"
+        )
+    if bias is not None:
+        # PyTorch words the dtype error this way when there is a bias; without one, matmul
+        # reports it in its own words.
+        for name, t in (("mat1", input), ("self", bias)):
+            if t.dtype != weight.dtype:
+                raise RuntimeError(
+                    f"{name} and mat2 must have the same dtype, but got {_scalar_type(t.dtype)} "
+                    f"and {_scalar_type(weight.dtype)}"
+                )
+    output = input.matmul(weight.T)
+    return output if bias is None else output + bias
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu(x) = max(x, 0);  d/dx relu(x) = 1 where x > 0, else 0 (also 0 at x = 0)."""
+    return input.relu_() if inplace else input.relu()
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Inverted dropout: in training, zero each element with probability p and scale the kept
+    ones by 1/(1-p), so the expected value is unchanged and evaluation needs no rescaling.
+
+    y = x * m with m_i = 1/(1-p) (probability 1-p) or 0 (probability p), drawn from minigrad's
+    generator (`manual_seed` makes it reproducible); dy/dx = m.
+
+    When not training, or p = 0, the input itself is returned. With p = 1 the result is x * 0,
+    so inf and nan inputs stay visible as nan.
+
+    Raises:
+        ValueError: p outside [0, 1] (checked even when not training).
+        RuntimeError: an integer input in training with 0 < p < 1.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p != p:  # nan passed the range check above
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 1:
+        return input.mul_(0) if inplace else input * 0
+    if not dtypes.is_floating(input.dtype):
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type "
+            f"{_scalar_type(input.dtype)}"
+        )
+    keep = generator().random(input.shape) >= p  # True with probability 1 - p
+    # The scale is computed in the input's dtype, 1 / dtype(1 - p), as PyTorch does, so that
+    # the kept values agree bit for bit.
+    one, zero = input.dtype.type(1), input.dtype.type(0)
+    mask = Tensor._make(np.where(keep, one / input.dtype.type(1 - p), zero))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _implicit_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        "dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: np.dtype | None = None
+) -> Tensor:
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `dim`;
+    vector-Jacobian product: y * (g - sum(g * y)).
+
+    `dtype` casts the input first. Without `dim`, PyTorch's deprecated guess is used (dim 0
+    for 0-, 1- and 3-d inputs, else 1) with a UserWarning.
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _implicit_softmax_dim("softmax", input.ndim, _stacklevel)
+    return input.softmax(dim)
+
+
+def log_softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: np.dtype | None = None
+) -> Tensor:
+    """log_softmax(x)_i = x_i - log sum_j exp(x_j) along `dim` (computed without overflow);
+    vector-Jacobian product: g - softmax(x) * sum(g).
+
+    `dim` and `dtype` behave as in `softmax`.
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _implicit_softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return input.log_softmax(dim)
+
+
+# ---------------------------------------------------------------------- losses
+def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+    """The reduction meant by the deprecated `size_average` and `reduce` flags."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use "
+        f"reduction='{reduction}' instead.",
+        stacklevel=4,
+    )
+    return reduction
+
+
+def _reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """The reduction a loss call asks for, checked when the loss is computed (loss modules
+    accept anything at construction, as in PyTorch)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction == "elementwise_mean":
+        warnings.warn(
+            "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+            stacklevel=3,
+        )
+        return "mean"
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(losses: Tensor, reduction: str, total_weight: np.floating | None = None) -> Tensor:
+    """Apply a checked reduction: 'none' keeps the per-element losses, 'sum' adds them up and
+    'mean' averages them, or divides their sum by `total_weight` for a weighted average."""
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.mean() if total_weight is None else losses.sum() / total_weight
+
+
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Squared error l_i = (x_i - y_i)^2 after broadcasting x and y, then the reduction:
+    'mean' (over the broadcast elements), 'sum' or 'none'.
+
+    dl_i/dx_i = 2 (x_i - y_i) and dl_i/dy_i = -2 (x_i - y_i), summed back over broadcast dims
+    and divided by the number of elements for 'mean'.
+
+    Shapes that differ warn (broadcasting a (N, 1) prediction against a (N,) target is a
+    classic bug) and then broadcast.
+    """
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({_torch_size(target.shape)}) that is different to the input "
+            f"size ({_torch_size(input.shape)}). This will likely lead to incorrect results due "
+            "to broadcasting. Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    if not (dtypes.is_floating(input.dtype) or dtypes.is_floating(target.dtype)):
+        raise NotImplementedError(
+            f"\"mse_cpu\" not implemented for '{_scalar_type(input.dtype)}'"
+        )
+    squared_errors = (input - target) ** 2  # shapes that do not broadcast fail here, first
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce(squared_errors, reduction)
+
+
+def _check_label_smoothing(label_smoothing: float) -> None:
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+
+
+def _check_class_targets(input: Tensor, target: Tensor, weight: Tensor | None) -> Tensor:
+    """Validate class-index targets against log-probabilities `input`, in PyTorch's order.
+    Returns the target, a (1,) target of an unbatched input made 0-d."""
+    if weight is not None and weight.requires_grad:
+        raise RuntimeError(
+            "The function 'nll_loss_forward' is not differentiable with respect to argument "
+            "'weight'. This input cannot have requires_grad True."
+        )
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim == 1 and target.ndim == 1:
+        if target.shape[0] != 1:
+            raise ValueError(
+                f"For 1D input, 1D target must have size 1, but got target size: "
+                f"{target.shape[0]}"
+            )
+        target = target.reshape(())
+    if input.ndim > 1:
+        target_batch = target.shape[0] if target.ndim else 0  # how PyTorch reports a 0-d one
+        if input.shape[0] != target_batch:
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"({target_batch})."
+            )
+    if input.ndim <= 2:
+        if target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    elif target.shape != (input.shape[0], *input.shape[2:]):
+        raise RuntimeError(
+            f"Expected target size {[input.shape[0], *input.shape[2:]]}, "
+            f"got {list(target.shape)}"
+        )
+    if target.dtype not in (dtypes.int64, dtypes.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_scalar_type(target.dtype)}"
+        )
+    classes = input.shape[1 if input.ndim > 1 else 0]
+    if weight is not None:
+        if weight.ndim != 1 or weight.numel() != classes:
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {classes} classes or no "
+                f"classes but got weight tensor of shape: {list(weight.shape)}"
+            )
+        if weight.dtype != input.dtype:
+            raise RuntimeError(
+                f"expected scalar type {_scalar_type(input.dtype)} but found "
+                f"{_scalar_type(weight.dtype)}"
+            )
+    return target
+
+
+def _class_index_losses(
+    logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+    label_smoothing: float,
+) -> tuple[Tensor, np.floating]:
+    """Per-position losses for class-index targets, and the total weight their mean divides by.
+
+    Without smoothing, l_i = -w[y_i] logp[i, y_i]; with smoothing ε > 0,
+    l_i = (1-ε)(-w[y_i] logp[i, y_i]) + (ε/C)(-sum_c w[c] logp[i, c]). Ignored positions
+    give 0. The mean's denominator is sum_i w[y_i] over the positions that are not ignored.
+    """
+    target = _check_class_targets(logp, target, weight)
+    if not dtypes.is_floating(logp.dtype):
+        raise NotImplementedError(f"\"nll_loss\" not implemented for '{_scalar_type(logp.dtype)}'")
+    class_dim = 1 if logp.ndim > 1 else 0
+    classes = logp.shape[class_dim]
+    labels = target._data
+    kept = labels != ignore_index
+    out_of_range = kept & ((labels < 0) | (labels >= classes))
+    if out_of_range.any():
+        raise IndexError(f"Target {labels[out_of_range].flat[0]} is out of bounds.")
+    labels = np.where(kept, labels, 0)  # any valid class at ignored positions, masked below
+    class_weight = np.ones(classes, logp.dtype) if weight is None else weight._data
+    target_weight = np.where(kept, class_weight[labels], 0).astype(logp.dtype)
+
+    # logp[i, y_i] (logp[i, y_i, d1, ...] for K-d inputs): index the class dim with the labels
+    # and every other dim with its own position.
+    index = list(np.indices(labels.shape))
+    index.insert(class_dim, labels)
+    # `where` rather than a multiplication by 0, so that a -inf at an ignored position does not
+    # turn into nan.
+    losses = -where(kept, logp[tuple(index)], 0.0) * target_weight
+    if label_smoothing > 0:
+        shape = [1] * logp.ndim
+        shape[class_dim] = classes
+        smooth = -(logp * class_weight.reshape(shape)).sum(class_dim)
+        losses = (1 - label_smoothing) * losses + (label_smoothing / classes) * where(
+            kept, smooth, 0.0
+        )
+    return losses, target_weight.sum()
+
+
+def _class_probability_losses(
+    input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+    label_smoothing: float, class_dim: int,
+) -> Tensor:
+    """Per-position losses l_i = -sum_c w[c] p[i, c] logp[i, c] for class-probability targets
+    p (smoothed to (1-ε) p + ε/C); their mean is a plain one, over the positions.
+    The target gets a gradient too: dl_i/dp[i, c] = -(1-ε) w[c] logp[i, c]."""
+    if not dtypes.is_floating(target.dtype):
+        raise RuntimeError(
+            "Expected floating point type for target with class probabilities, got "
+            f"{_scalar_type(target.dtype)}"
+        )
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    _check_label_smoothing(label_smoothing)
+    classes = input.shape[class_dim]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
+        raise RuntimeError(
+            f"cross_entropy: weight tensor should be defined either for all {classes} classes "
+            f"or no classes but got weight tensor of shape: {list(weight.shape)}"
+        )
+    logp = log_softmax(input, class_dim)
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = classes
+        target = target * weight.reshape(shape)
+    return -(logp * target).sum(class_dim)
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices, given log-probabilities.
+
+    input (N, C), (N, C, d1, ...) or unbatched (C,); target (N,), (N, d1, ...) or () holding
+    class indices (int64 or uint8). l_i = -w[y_i] input[i, y_i], and 0 where
+    y_i == ignore_index. 'mean' divides the sum by sum_i w[y_i] over the positions that are not
+    ignored (their count when there is no weight), so it is a weighted average.
+
+    dl_i/d input[i, c] = -w[y_i] for c = y_i, else 0.
+
+    Raises:
+        IndexError: a target outside [0, C) that is not ignore_index.
+        ValueError, RuntimeError: shapes, dtypes or a weight that do not fit, as PyTorch.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    losses, total_weight = _class_index_losses(input, target, weight, ignore_index, 0.0)
+    return _reduce(losses, reduction, total_weight)
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy of logits `input` (N, C), (N, C, d1, ...) or (C,): log_softmax over the
+    class dim, then the negative log-likelihood of the target.
+
+    Two kinds of target:
+
+    * class indices, shaped like input without the class dim: the loss of `nll_loss`; with
+      label smoothing ε > 0, l_i = (1-ε)(-w[y_i] logp[i, y_i]) + (ε/C)(-sum_c w[c] logp[i, c]).
+      'mean' divides by sum_i w[y_i] over the positions that are not ignored.
+    * class probabilities p, shaped like input (floating point): l_i = -sum_c w[c] p'[i, c]
+      logp[i, c] with p' = (1-ε) p + ε/C; 'mean' divides by the number of positions N·d1·...,
+      with or without a weight.
+
+    Writing l_i = -sum_c q[i, c] logp[i, c], the gradient is
+    dl_i/dx[i, c] = softmax(x_i)[c] · sum_k q[i, k] - q[i, c]; for plain class indices without
+    weight that is softmax(x_i) - onehot(y_i).
+
+    log_softmax subtracts the max logit before exponentiating, so huge logits do not overflow.
+
+    Raises:
+        IndexError: a class index outside [0, C) that is not ignore_index.
+        ValueError: an unknown reduction, or batch sizes that differ.
+        RuntimeError: target shape or dtype, weight, label_smoothing > 1, or ignore_index >= 0
+            with probability targets.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    class_dim = 1 if input.ndim > 1 else 0
+    if input.shape == target.shape:
+        losses = _class_probability_losses(
+            input, target, weight, ignore_index, label_smoothing, class_dim
+        )
+        return _reduce(losses, reduction)
+    _check_label_smoothing(label_smoothing)
+    losses, total_weight = _class_index_losses(
+        log_softmax(input, class_dim), target, weight, ignore_index, label_smoothing
+    )
+    return _reduce(losses, reduction, total_weight)
+
+
+__all__ = [
+    "cross_entropy",
+    "dropout",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "softmax",
+]

@@ -1,0 +1,21 @@
+"""The layers, containers and losses of minigrad.nn, one file per family as in PyTorch."""
+
+from minigrad.nn.modules.activation import ReLU
+from minigrad.nn.modules.container import Sequential
+from minigrad.nn.modules.dropout import Dropout
+from minigrad.nn.modules.linear import Linear
+from minigrad.nn.modules.loss import CrossEntropyLoss, MSELoss
+from minigrad.nn.modules.module import Module
+from minigrad.nn.modules.rnn import RNN, RNNCell
+
+__all__ = [
+    "RNN",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Linear",
+    "MSELoss",
+    "Module",
+    "RNNCell",
+    "ReLU",
+    "Sequential",
+]

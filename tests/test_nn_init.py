@@ -1,0 +1,165 @@
+"""Initialisation by its distribution: minigrad's generator cannot reproduce PyTorch's numbers,
+so each test draws a large sample in both libraries and checks that
+
+* both lie within the bound of PyTorch's documented formula and reach it (uniform schemes);
+* both samples come from the same distribution: a two-sample Kolmogorov-Smirnov test, which
+  notices a bound or a standard deviation off by a few percent.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from factory import assert_raises_like_torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import Call
+
+import minigrad as mg
+import minigrad.nn  # noqa: F401  (mg.nn, until minigrad/__init__ imports it)
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+def assert_same_distribution(ours: np.ndarray, theirs: np.ndarray) -> None:
+    """Two-sample Kolmogorov-Smirnov test, with a false-alarm rate of 1e-6 per call."""
+    a = np.sort(np.ravel(ours).astype(np.float64))
+    b = np.sort(np.ravel(theirs).astype(np.float64))
+    both = np.concatenate([a, b])
+    distance = np.max(np.abs(np.searchsorted(a, both, side="right") / a.size
+                             - np.searchsorted(b, both, side="right") / b.size))
+    critical = math.sqrt(-math.log(1e-6 / 2) / 2) * math.sqrt((a.size + b.size) / (a.size * b.size))
+    assert distance < critical, f"KS distance {distance:.4f} >= {critical:.4f}"
+
+
+def assert_uniform_within(sample: np.ndarray, bound: float) -> None:
+    """All of the sample in [-bound, bound], and its extremes close to the bound (a sample of
+    a few thousand values reaches within 1% of it, except with negligible probability)."""
+    assert np.abs(sample).max() <= bound
+    assert sample.max() > 0.99 * bound and sample.min() < -0.99 * bound
+
+
+def _seed(seed: int) -> None:
+    torch.manual_seed(seed)
+    mg.manual_seed(seed)
+
+
+@settings(max_examples=10)
+@given(in_features=st.integers(1, 50), seed=seeds)
+def test_linear_weight_and_bias_are_uniform_within_one_over_sqrt_in_features_as_torch(
+    in_features, seed
+):
+    _seed(seed)
+    ours, theirs = mg.nn.Linear(in_features, 4000), torch.nn.Linear(in_features, 4000)
+    bound = 1 / math.sqrt(in_features)
+    for name in ("weight", "bias"):
+        mine = getattr(ours, name).detach().numpy()
+        reference = getattr(theirs, name).detach().numpy()
+        assert mine.dtype == reference.dtype == np.float32
+        assert_uniform_within(reference, bound)
+        assert_uniform_within(mine, bound)
+        assert_same_distribution(mine, reference)
+
+
+@settings(max_examples=10)
+@given(hidden_size=st.integers(20, 60), seed=seeds, cell=st.booleans())
+def test_rnn_parameters_are_uniform_within_one_over_sqrt_hidden_size_as_torch(
+    hidden_size, seed, cell
+):
+    """The bound depends on hidden_size only, not on input_size."""
+    _seed(seed)
+
+    def sample(nn: Any) -> np.ndarray:
+        module = nn.RNNCell(50, hidden_size) if cell else nn.RNN(50, hidden_size, num_layers=2)
+        return np.concatenate([p.detach().numpy().ravel() for p in module.parameters()])
+
+    mine, reference = sample(mg.nn), sample(torch.nn)
+    bound = 1 / math.sqrt(hidden_size)
+    assert_uniform_within(reference, bound)
+    assert_uniform_within(mine, bound)
+    assert_same_distribution(mine, reference)
+
+
+@st.composite
+def init_calls(draw: st.DrawFn) -> tuple[str, tuple[int, ...], dict[str, Any]]:
+    """An init function, a weight shape of 2000 to 20000 elements, and its keyword arguments."""
+    shape = (draw(st.integers(20, 100)), draw(st.integers(50, 100)),
+             *draw(st.lists(st.integers(1, 2), max_size=2)))
+    gain = st.floats(0.1, 3)
+    kaiming = {"a": st.floats(0, 3), "mode": st.sampled_from(("fan_in", "fan_out")),
+               "nonlinearity": st.sampled_from(("leaky_relu", "relu", "tanh", "linear"))}
+    name, kwargs = draw(st.sampled_from([
+        ("uniform_", {"a": st.floats(-3, 0), "b": st.floats(0.1, 3)}),
+        ("normal_", {"mean": st.floats(-3, 3), "std": st.floats(0.1, 3)}),
+        ("xavier_uniform_", {"gain": gain}),
+        ("xavier_normal_", {"gain": gain}),
+        ("kaiming_uniform_", kaiming),
+        ("kaiming_normal_", kaiming),
+    ]))
+    return name, shape, draw(st.fixed_dictionaries(kwargs))
+
+
+@settings(max_examples=30)
+@given(call=init_calls(), dtype=st.sampled_from(("float32", "float64")), seed=seeds)
+def test_init_functions_fill_in_place_with_torchs_distribution(call, dtype, seed):
+    name, shape, kwargs = call
+    _seed(seed)
+    ours = mg.zeros(*shape, dtype=np.dtype(dtype))
+    theirs = torch.zeros(*shape, dtype=getattr(torch, dtype))
+    assert getattr(mg.nn.init, name)(ours, **kwargs) is ours
+    getattr(torch.nn.init, name)(theirs, **kwargs)
+    assert ours.dtype == np.dtype(dtype)
+    assert_same_distribution(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name, args", [("constant_", (2.5,)), ("ones_", ()), ("zeros_", ())])
+def test_constant_fills_match_torch_exactly(name, args):
+    ours, theirs = mg.empty(3, 4), torch.empty(3, 4)
+    getattr(mg.nn.init, name)(ours, *args)
+    getattr(torch.nn.init, name)(theirs, *args)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), strict=True)
+
+
+def test_initialising_a_parameter_records_no_graph():
+    weight = mg.nn.Parameter(mg.empty(3, 4))
+    mg.nn.init.kaiming_uniform_(weight)
+    assert weight.is_leaf and weight.requires_grad and weight.grad_fn is None
+
+
+@pytest.mark.parametrize(
+    "nonlinearity, param",
+    [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None),
+     ("selu", None), ("leaky_relu", None), ("leaky_relu", math.sqrt(5)), ("leaky_relu", 2)],
+)
+def test_calculate_gain_matches_torch(nonlinearity, param):
+    assert mg.nn.init.calculate_gain(nonlinearity, param) == \
+        torch.nn.init.calculate_gain(nonlinearity, param)
+
+
+@pytest.mark.parametrize(
+    "act, match",
+    [(lambda lib: lib.nn.init.calculate_gain("gelu"), "Unsupported nonlinearity gelu"),
+     (lambda lib: lib.nn.init.calculate_gain("leaky_relu", True), "negative_slope True not a "
+      "valid number"),
+     (lambda lib: lib.nn.init.kaiming_uniform_(lib.zeros(3)), "Fan in and fan out can not be "
+      "computed for tensor with fewer than 2 dimensions"),
+     (lambda lib: lib.nn.init.xavier_normal_(lib.zeros(())), "fewer than 2 dimensions"),
+     (lambda lib: lib.nn.init.kaiming_normal_(lib.zeros(3, 3), mode="fan"), "Mode fan not "
+      "supported, please use one of"),
+     (lambda lib: lib.nn.init.uniform_(lib.zeros(3), 1, 0), r"uniform_ expects to return a "
+      r"\[from, to\) range, but found from=1 > to=0"),
+     (lambda lib: lib.nn.init.normal_(lib.zeros(3), 0, -1), "normal expects std >= 0.0")],
+)
+def test_init_argument_errors_match_torch(act, match):
+    assert_raises_like_torch(act, Call(()), match)
+
+
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_"])
+def test_kaiming_init_of_an_empty_tensor_warns_and_does_nothing(name):
+    for lib in (mg, torch):
+        with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+            getattr(lib.nn.init, name)(lib.zeros(0, 3))
