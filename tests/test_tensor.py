@@ -54,7 +54,7 @@ def outcomes(make):
     assert minigrad raises the same exception type, and return None."""
     try:
         expected = make(torch)
-    except Exception as error:  # noqa: BLE001 - any PyTorch error is the reference
+    except Exception as error:  # whatever PyTorch raises is the reference
         with pytest.raises(type(error)):
             make(mg)
         return None
@@ -195,7 +195,20 @@ arange_numbers = st.integers(-8, 8) | st.integers(-32, 32).map(lambda q: q / 4)
 def test_arange_matches_torch_in_length_values_and_dtype(args, name):
     start, end, step = ([0, *args] + [1])[-3:] if len(args) < 3 else args
     assume(step != 0 and (end - start) * step >= 0)  # the others are argument errors, below
+    # fractional bounds with an integer dtype follow a quirk of their own, pinned below
+    assume(name != "int64" or all(float(v).is_integer() for v in args))
     results = outcomes(lambda lib: lib.arange(*args, dtype=dtype_of(lib, name)))
+    if results:
+        assert_same_tensor(results[mg], results[torch])
+
+
+@pytest.mark.xfail(strict=True, reason="engine: arange casts the float results to int64, "
+                   "torch casts start and step first")
+@pytest.mark.parametrize("args", [(0.25, -3, -2), (0.25,), (0, 2.5, 0.5), (0, 0, 0.25)])
+def test_arange_with_fractional_bounds_and_an_int64_dtype_casts_start_and_step_first(args):
+    """PyTorch casts start and step to int64 before counting: arange(0.25, -3, -2) -> [0, -2],
+    and a step of 0.25 becomes 0, which is refused."""
+    results = outcomes(lambda lib: lib.arange(*args, dtype=lib.int64))
     if results:
         assert_same_tensor(results[mg], results[torch])
 
@@ -311,9 +324,7 @@ PROMOTION_EXAMPLES = {
 }
 
 
-@pytest.mark.parametrize("example", engine_xfail(PROMOTION_EXAMPLES, {
-    "int tensor + float32 tensor gives float32": "engine: int64 + float32 tensors give float64",
-}))
+@pytest.mark.parametrize("example", list(PROMOTION_EXAMPLES))
 def test_promotion_examples_from_torch_behavior(example):
     results = outcomes(PROMOTION_EXAMPLES[example])
     assert_same_tensor(results[mg], results[torch])
@@ -402,14 +413,6 @@ def test_casting_a_tensor_requiring_grad_keeps_the_gradient_path_to_float_dtypes
         assert_close(m_x.grad, t_x.grad)
 
 
-def test_detach_shares_memory_and_does_not_require_grad():
-    x = mg.tensor([1.0, 2.0], requires_grad=True)
-    d = x.detach()
-    assert not d.requires_grad and d.is_leaf and d.grad_fn is None
-    d[0] = 5.0
-    assert x.detach().tolist() == [5.0, 2.0]
-
-
 # --- repr ---------------------------------------------------------------------------------------
 
 def repr_values(dtype: np.dtype):
@@ -429,8 +432,8 @@ def repr_values(dtype: np.dtype):
 
 
 @st.composite
-def printable_arrays(draw):
-    dtype = np.dtype(draw(st.sampled_from(DTYPE_NAMES)))
+def printable_arrays(draw, names=DTYPE_NAMES):
+    dtype = np.dtype(draw(st.sampled_from(names)))
     shape = draw(strategies.shapes(max_dims=2, max_side=5))
     elements = repr_values(dtype)
     if dtype.kind == "f" and draw(st.booleans()):
@@ -463,7 +466,7 @@ def test_repr_matches_torchs_text(array):
     assert repr(mg.tensor(array)) == expected
 
 
-@given(array=printable_arrays().filter(lambda a: a.dtype.kind == "f"))
+@given(array=printable_arrays(FLOAT_NAMES))
 def test_repr_of_tensors_requiring_grad_or_with_a_grad_fn_matches_torchs_text(array):
     m, t = mg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
     assume(not suffix_wrapped(torch_repr(t)))
@@ -503,7 +506,7 @@ def test_repr_of_edge_cases_matches_torchs_text(case):
     assert repr(make(mg)) == torch_repr(make(torch))
 
 
-@given(array=printable_arrays().filter(lambda a: a.dtype.kind == "f"), precision=st.integers(0, 8))
+@given(array=printable_arrays(FLOAT_NAMES), precision=st.integers(0, 8))
 def test_set_printoptions_precision_changes_repr_like_torch(array, precision):
     try:
         for lib in LIBS:
@@ -666,6 +669,7 @@ def _message_differs(what: str) -> str:
     "float of two elements": "engine: RuntimeError instead of ValueError",
     "int of two elements": "engine: RuntimeError instead of ValueError",
     "float of no elements": "engine: RuntimeError instead of ValueError",
+    "bool of no elements": _message_differs("... more than one value is ambiguous"),
 }))
 def test_bad_arguments_raise_torchs_exception_type_and_message(case):
     call, error, message = ARGUMENT_ERRORS[case]

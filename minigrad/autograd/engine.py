@@ -73,7 +73,9 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
     counts = _count_dependencies(start)
     pending: dict[Any, np.ndarray] = {start: grad}
     ready: list[Any] = [start]
-    with no_grad():  # hooks and backward code must not record a graph of their own
+    # Hooks and backward code must not record a graph of their own. Gradients at the edges of
+    # a function's domain (0 * inf, 1/0) are nan and inf as in PyTorch, without NumPy warnings.
+    with no_grad(), np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)

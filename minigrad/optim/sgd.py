@@ -123,7 +123,7 @@ def sgd_update(
         else:
             momentum_buffer[...] = fma(1 - dampening, g, momentum_buffer * momentum)
         if nesterov:
-            g = fma(momentum, momentum_buffer, g)
+            g = momentum_buffer
         else:
             g = momentum_buffer
     param[...] = fma(-lr, g, param)

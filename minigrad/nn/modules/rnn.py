@@ -36,7 +36,7 @@ def _step(
     over the batch.
     """
     activation = _ACTIVATIONS[nonlinearity]
-    return activation(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_ih))
+    return activation(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
 
 
 def _dtype_name(t: Tensor) -> str:
