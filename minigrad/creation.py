@@ -28,10 +28,14 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
     """A new leaf tensor holding a copy of `data` (a number, nested lists, an array, a tensor)."""
     if isinstance(data, Tensor):
         data = data._data
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     from_python = not isinstance(data, (np.ndarray, np.generic))
     if from_python and isinstance(data, (list, tuple)):
         data = _unwrap_tensors(data)
     array = np.array(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"new(): invalid data type '{array.dtype.name}'")
     target = dtypes.to_dtype(dtype) if dtype is not None else dtypes.infer_dtype(array,
                                                                                  from_python)
     return _finish(array.astype(target, copy=False), requires_grad)
@@ -59,9 +63,26 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
+def _size(size: Any) -> tuple[int, ...]:
+    shape = _shape_arg(size)
+    if any(n < 0 for n in shape):
+        bad = next(n for n in shape if n < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {list(shape)}")
+    return shape
+
+
+def _float_dtype(dtype: Any, kernel: str) -> np.dtype:
+    """The dtype of a random float tensor; integer dtypes are refused as in PyTorch."""
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
+    if not dtypes.is_floating(dtype):
+        name = {"bool": "Bool", "int64": "Long", "int32": "Int"}.get(dtype.name, dtype.name)
+        raise RuntimeError(f'"{kernel}" not implemented for \'{name}\'')
+    return dtype
+
+
 def _filled(shape: Any, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
-    return _finish(np.full(_shape_arg(shape), fill, dtype=dtype), requires_grad)
+    return _finish(np.full(_size(shape), fill, dtype=dtype), requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -103,25 +124,36 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     if dtype is None:
         whole = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if whole else dtypes.DEFAULT_FLOAT
-    return _finish(np.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad)
+    dtype = dtypes.to_dtype(dtype)
+    if not dtypes.is_floating(dtype):  # PyTorch counts in the integer type: 0.25 -> 0
+        start, step = int(start), int(step)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     return _finish(np.linspace(start, end, steps).astype(dtype), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from minigrad's generator (see manual_seed)."""
-    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
-    return _finish(generator().standard_normal(_shape_arg(size)).astype(dtype), requires_grad)
+    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    return _finish(generator().standard_normal(_size(size)).astype(dtype), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) from minigrad's generator."""
-    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
-    return _finish(generator().random(_shape_arg(size), dtype=np.float64).astype(dtype),
+    dtype = _float_dtype(dtype, "check_uniform_bounds")
+    # Drawn in the target precision: a float64 draw rounded to float32 could become 1.0.
+    draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float64
+    return _finish(generator().random(_size(size), dtype=draw_dtype).astype(dtype),
                    requires_grad)
 
 
@@ -130,7 +162,11 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None) -> 
     if size is None:
         low, high, size = 0, low, high
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
-    shape = _shape_arg((size,)) if not isinstance(size, int) else (size,)
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+    shape = _size((size,)) if not isinstance(size, int) else _size((size,))
     return Tensor._make(generator().integers(low, high, shape).astype(dtype))
 
 

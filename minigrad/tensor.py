@@ -147,6 +147,8 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> Any:
+        if dim is not None and self.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self.shape if dim is None else self.shape[_dim(dim, self.ndim)]
 
     def dim(self) -> int:
@@ -196,10 +198,15 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self) -> Scalar:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.item()
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iub" or self._data.size != 1:
@@ -337,6 +344,9 @@ class Tensor:
     def __rsub__(self, other: Any) -> Tensor:
         return _binary(A.Sub, other, self)
 
+    def __xor__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_xor)
+
     def __mul__(self, other: Any) -> Tensor:
         return _binary(A.Mul, self, other)
 
@@ -356,6 +366,11 @@ class Tensor:
         return _binary(A.Pow, base, self)
 
     def __neg__(self) -> Tensor:
+        if self.dtype == dtypes.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return A.Neg.apply(self)
 
     def __abs__(self) -> Tensor:
@@ -449,8 +464,7 @@ class Tensor:
         return Tensor._make(np.isfinite(self._data))
 
     def sign(self) -> Tensor:
-        """sign(x); its derivative is 0 everywhere, so it is not recorded."""
-        return Tensor._make(np.sign(self._data))
+        return U.Sign.apply(self)
 
     def all(self) -> Tensor:
         return Tensor._make(np.all(self._data))
@@ -558,6 +572,8 @@ class Tensor:
         shape = _shape_arg(shape)
         if self.shape == shape:
             return self
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
         try:
             return S.Reshape.apply(self, shape)
         except ValueError:
@@ -664,7 +680,10 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
-        return S.GetItem.apply(self, _index(index))
+        try:
+            return S.GetItem.apply(self, _index(index))
+        except IndexError as error:
+            raise _index_error(error, self.ndim) from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index)
@@ -803,6 +822,11 @@ def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
         dtype = dtypes.result_type(a, b)
     if floating and dtype.kind != "f":
         dtype = dtypes.DEFAULT_FLOAT
+    if fn is A.Sub and dtype == dtypes.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
     a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype)
     b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(b, dtype)
     try:
@@ -845,6 +869,12 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Shapes come as varargs `(2, 3)` or one sequence `((2, 3),)`, as in PyTorch."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    for i, n in enumerate(shape):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(
+                f"size must be tuple of ints, but found element of type {type(n).__name__} at "
+                f"pos {i}"
+            )
     return tuple(int(n) for n in shape)
 
 
@@ -857,6 +887,14 @@ def _index(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+def _index_error(error: IndexError, ndim: int) -> IndexError:
+    """NumPy's indexing errors, in PyTorch's words."""
+    message = str(error)
+    if message.startswith("too many indices"):
+        return IndexError(f"too many indices for tensor of dimension {ndim}")
+    return IndexError(message.replace("for axis", "for dimension"))
 
 
 def _select(x: Tensor, arg: Callable[..., np.ndarray], dim: int, keepdim: bool) -> Any:
@@ -926,7 +964,14 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     dtype = dtypes.result_type(*(x for x in (input, other)))
     a = input.to(dtype) if isinstance(input, Tensor) else np.asarray(input, dtype)
     b = other.to(dtype) if isinstance(other, Tensor) else np.asarray(other, dtype)
-    return A.Where.apply(cond, a, b)
+    try:
+        return A.Where.apply(cond, a, b)
+    except ValueError:
+        shapes = [np.shape(cond), np.shape(_raw(a)), np.shape(_raw(b))]
+        raise RuntimeError(
+            f"where: shapes {', '.join(str(list(s)) for s in shapes)} cannot be broadcast "
+            "together"
+        ) from None
 
 
 def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:

@@ -447,12 +447,13 @@ def test_manual_sgd_loop_under_no_grad_follows_torchs_trajectory(x, target, lr, 
             with lib.no_grad():
                 p -= lr * p.grad
             p.grad.zero_()
-            history.append((loss.item(), to_numpy(p).copy()))
+            history.append((to_numpy(loss).copy(), to_numpy(p).copy()))
         assert p is original and p.is_leaf and p.requires_grad
         trajectories[lib] = history
     both = zip(trajectories[mg], trajectories[torch])
     for step, ((m_loss, m_p), (t_loss, t_p)) in enumerate(both):
-        np.testing.assert_allclose(m_loss, t_loss, rtol=1e-5, err_msg=f"loss at step {step}")
+        # the loss sums x.size tanh terms of either sign (each at most 1 in size) that may cancel
+        assert_close(m_loss, t_loss, scale=x.size, what=f"loss at step {step}")
         assert_close(m_p, t_p, what=f"parameters after step {step}")
 
 
@@ -626,19 +627,24 @@ def test_setitem_of_a_python_number_on_a_non_leaf_zeroes_the_gradient_there():
 # --- hooks --------------------------------------------------------------------------------------
 
 
+def recording_hook(lib, seen: list, factor=None):
+    """A hook that checks it receives a `lib.Tensor`, records a copy of it in `seen`, and
+    returns the gradient times `factor` (or None, which keeps the gradient unchanged)."""
+
+    def hook(grad):
+        assert isinstance(grad, lib.Tensor)
+        seen.append(to_numpy(grad).copy())
+        return None if factor is None else grad * factor
+
+    return hook
+
+
 @given(x=float_arrays())
 def test_hook_on_a_leaf_sees_its_gradient_and_a_returned_tensor_replaces_it(x):
     runs = {}
     for lib in LIBS:
-        t = leaf(lib, x)
-        seen = []
-
-        def hook(grad, lib=lib, seen=seen):
-            assert isinstance(grad, lib.Tensor)
-            seen.append(to_numpy(grad).copy())
-            return grad * 2
-
-        t.register_hook(hook)
+        t, seen = leaf(lib, x), []
+        t.register_hook(recording_hook(lib, seen, factor=2))
         (t.tanh() * 3).sum().backward()
         runs[lib] = seen, t
     (m_seen, m_x), (t_seen, t_x) = runs[mg], runs[torch]
@@ -651,10 +657,9 @@ def test_hook_on_a_leaf_sees_its_gradient_and_a_returned_tensor_replaces_it(x):
 def test_hook_on_a_non_leaf_sees_its_gradient_and_its_result_flows_on(x):
     runs = {}
     for lib in LIBS:
-        t = leaf(lib, x)
+        t, seen = leaf(lib, x), []
         h = t * 2
-        seen = []
-        h.register_hook(lambda grad, seen=seen: seen.append(to_numpy(grad).copy()) or grad * 10)
+        h.register_hook(recording_hook(lib, seen, factor=10))
         (h * h).sum().backward()
         runs[lib] = seen, t
     (m_seen, m_x), (t_seen, t_x) = runs[mg], runs[torch]
@@ -666,11 +671,10 @@ def test_hook_on_a_non_leaf_sees_its_gradient_and_its_result_flows_on(x):
 def test_hook_returning_none_leaves_the_gradient_unchanged():
     grads = {}
     for lib in LIBS:
-        x = lib.tensor([1.0, -2.0], requires_grad=True)
-        calls = []
-        x.register_hook(lambda grad, calls=calls: calls.append(1))
+        x, seen = lib.tensor([1.0, -2.0], requires_grad=True), []
+        x.register_hook(recording_hook(lib, seen))
         (x * x).sum().backward()
-        assert calls == [1]
+        assert len(seen) == 1
         grads[lib] = x
     assert_same_grad(grads[mg], grads[torch])
 
@@ -678,13 +682,12 @@ def test_hook_returning_none_leaves_the_gradient_unchanged():
 def test_removed_hook_is_not_called_again():
     grads = {}
     for lib in LIBS:
-        x = lib.tensor([1.0, -2.0], requires_grad=True)
-        calls = []
-        handle = x.register_hook(lambda grad, calls=calls: calls.append(1) or grad * 2)
+        x, seen = lib.tensor([1.0, -2.0], requires_grad=True), []
+        handle = x.register_hook(recording_hook(lib, seen, factor=2))
         (x * 3).sum().backward()
         handle.remove()
         (x * 3).sum().backward()
-        assert calls == [1]
+        assert len(seen) == 1
         grads[lib] = x
     assert_same_grad(grads[mg], grads[torch])
 
@@ -945,13 +948,35 @@ NON_SMOOTH = {
 }
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", engine_xfail(NON_SMOOTH, {
+NON_SMOOTH_ENGINE_FAILURES = {
     "sign": "engine: sign() of a tensor requiring grad does not require grad (torch: grad 0)",
-}))
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", engine_xfail(NON_SMOOTH, NON_SMOOTH_ENGINE_FAILURES))
 def test_values_and_gradients_at_ties_and_non_smooth_points_match_torch(case, dtype):
     program, inputs = NON_SMOOTH[case]
     compare_with_torch(program, *(np.array(a, dtype=dtype) for a in inputs))
+
+
+@pytest.mark.xfail(strict=True, reason="engine: NumPy RuntimeWarnings (divide by zero, invalid "
+                   "value, overflow) escape from log, sqrt, pow, division and exp")
+def test_non_smooth_points_compute_inf_and_nan_without_warnings_as_torch():
+    """PyTorch returns inf and nan silently; a warning per step floods a training log (and is an
+    error under `python -W error`)."""
+    noisy = {}
+    for case, (program, inputs) in NON_SMOOTH.items():
+        if case in NON_SMOOTH_ENGINE_FAILURES:
+            continue  # fails for its own reason, above
+        for lib in LIBS:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                leaves = [leaf(lib, np.array(a, dtype=np.float32)) for a in inputs]
+                program(lib, *leaves).sum().backward()
+            if caught:
+                noisy[f"{lib.__name__}: {case}"] = str(caught[0].message)
+    assert not noisy, noisy
 
 
 @pytest.mark.parametrize("method", ["max", "min"])

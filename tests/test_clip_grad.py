@@ -174,6 +174,26 @@ def test_clip_grad_norm_coefficient_is_rounded_like_pytorch():
     np.testing.assert_array_equal(mg_params[0].grad.numpy(), torch_params[0].grad.numpy())
 
 
+@pytest.mark.parametrize("grads, norm_type", [
+    ([np.array([1e30], "f4")], 2.0),
+    ([np.array([5.0], "f4"), np.array([0.0])], 3.0),
+    ([np.array([[7.3]], "f4"), np.array([1e-30, 2.0], "f4")], 2.0),
+    ([np.array([1.0, 2.0, 3.0, 4.0, 5.0], "f4"), np.array([0.5])], 2.0),
+], ids=["huge single element", "single element, mixed dtypes", "single element and tiny",
+        "float32 scaled by a float64 coefficient"])
+def test_clip_grad_norm_edge_cases_are_bit_identical_to_pytorch(grads, norm_type):
+    """A one-element gradient's norm is |g| exactly (PyTorch computes no power, so 1e30 does
+    not overflow and 5 stays 5); a float64 coefficient is rounded to each gradient's dtype
+    before the multiplication."""
+    torch_params, mg_params = parameter_pairs(grads)
+    expected = torch.nn.utils.clip_grad_norm_(torch_params, 1.0, norm_type)
+    total = clip_grad_norm_(mg_params, 1.0, norm_type)
+    assert total.dtype == to_mg(expected.numpy()).dtype
+    assert total.item() == expected.item()
+    for mp, tp in zip(mg_params, torch_params, strict=True):
+        np.testing.assert_array_equal(mp.grad.numpy(), tp.grad.numpy())
+
+
 def test_clip_grad_norm_accepts_a_single_tensor_and_a_generator():
     torch_params, mg_params = parameter_pairs([np.array([3.0, 4.0], "f4")] * 2)
     assert_close(clip_grad_norm_(mg_params[0], 1.0),

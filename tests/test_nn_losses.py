@@ -144,6 +144,15 @@ def test_cross_entropy_with_class_indices_matches_torch(problem, data):
     check_loss_against_torch("cross_entropy", upstream=data, **problem)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_label_smoothing_with_a_zero_total_weight_gives_nan_like_torch(reduction):
+    """Each part of a smoothed loss is reduced on its own: the mean's 0/0 gives nan."""
+    check_loss_against_torch(
+        "cross_entropy", np.zeros(3, np.float32), np.array(0), np.random.default_rng(0),
+        weight=np.array([0.0, 0.0, 1.0], np.float32), reduction=reduction, label_smoothing=1.0,
+    )
+
+
 @st.composite
 def class_probability_problems(draw: st.DrawFn) -> dict[str, Any]:
     """Logits and a floating-point target of the same shape (rows need not sum to 1), with a

@@ -286,6 +286,17 @@ def test_repr_state_dict_keys_and_module_walks_match_torch(recipe):
     assert bookkeeping(build(mg.nn, recipe)) == bookkeeping(build(torch.nn, recipe))
 
 
+def test_a_tied_parameter_is_listed_once_but_saved_under_every_name_like_torch():
+    def tied(lib: Any) -> Any:
+        model = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.Linear(3, 3))
+        model[1].weight = model[0].weight
+        return model
+
+    assert bookkeeping(tied(mg)) == bookkeeping(tied(torch))
+    assert [n for n, _ in tied(mg).named_parameters(remove_duplicate=False)] == \
+        [n for n, _ in tied(torch).named_parameters(remove_duplicate=False)]
+
+
 @given(recipe=module_recipes(), dtype=float_dtypes())
 def test_a_torch_state_dict_round_trips_through_minigrad_unchanged(recipe, dtype):
     theirs, ours = build(torch.nn, recipe).to(DTYPES[dtype]), build(mg.nn, recipe).to(dtype)

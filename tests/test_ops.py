@@ -178,13 +178,13 @@ def matmul_operands(
     )
 
 
-@op_test(matmul_operands(), scale=magnitude)
+@op_test(matmul_operands())
 def test_matmul_of_1d_2d_batched_and_broadcast_operands(lib, a, b, form):
     """d/dA (A @ B) = G @ B^T, d/dB = A^T @ G, with batch dims summed back where broadcast."""
     return a @ b if form == "operator" else lib.matmul(a, b)
 
 
-@op_test(matmul_operands(vectors="both"), scale=magnitude)
+@op_test(matmul_operands(vectors="both"))
 def test_matmul_of_two_vectors_is_their_dot_product(lib, a, b, form):
     """d/da (a · b) = g b, d/db = g a."""
     return a @ b if form == "operator" else lib.matmul(a, b)
@@ -234,14 +234,15 @@ def reduction_inputs(
     allow_none: bool = True,
     several: bool = True,
     special: tuple[float, ...] = (0.0, 1.0),
+    margin: float = 0.0,
     ties: bool = True,
     **kwargs: st.SearchStrategy,
 ) -> Call:
     """One tensor, a `dim` valid for it and `keepdim`. Non-empty shapes unless `shape_strategy`
-    says otherwise; `special` and `ties` as in `arrays`."""
+    says otherwise; `special`, `margin` and `ties` as in `arrays`."""
     dtype = draw(float_dtypes())
     shape = draw(shape_strategy or shapes())
-    x = draw(arrays(dtype, shape, special=special, ties=ties))
+    x = draw(arrays(dtype, shape, special=special, margin=margin, ties=ties))
     ndim = len(shape)
     dim_strategy = dims(ndim, allow_none=allow_none) if several else dim(ndim)
     return Call(
@@ -254,12 +255,12 @@ def reduction_inputs(
     )
 
 
-@op_test(reduction_inputs(shapes(allow_empty=True), form=FORMS), scale=magnitude)
+@op_test(reduction_inputs(shapes(allow_empty=True), form=FORMS))
 def test_sum_over_int_or_tuple_dims_with_keepdim(lib, x, dim, keepdim, form):
     return apply(lib, x, "sum", form, dim=dim, keepdim=keepdim)
 
 
-@op_test(reduction_inputs(shapes(allow_empty=True), form=FORMS), scale=magnitude)
+@op_test(reduction_inputs(shapes(allow_empty=True), form=FORMS))
 def test_mean_gradient_is_one_over_the_count_and_nan_for_empty_slices(lib, x, dim, keepdim, form):
     return apply(lib, x, "mean", form, dim=dim, keepdim=keepdim)
 
@@ -302,7 +303,7 @@ def variance_inputs(*, degenerate: bool = False, constant: bool = False) -> st.S
     return calls.filter(lambda call: (_degrees_of_freedom(call) <= 0) == degenerate)
 
 
-@op_test(variance_inputs(), scale=magnitude)
+@op_test(variance_inputs())
 def test_var_and_std_with_unbiased_or_correction(lib, x, dim, keepdim, name, correction):
     """var = Σ(x - mean)² / (N - correction), d/dx var = 2 (x - mean) / (N - correction),
     d/dx std = d/dx var / (2 std)."""
@@ -350,14 +351,33 @@ def test_logsumexp_over_int_or_tuple_dims(lib, x, dim, keepdim, form):
     return apply(lib, x, "logsumexp", form, dim=dim, keepdim=keepdim)
 
 
-@op_test(
-    reduction_inputs(special=(0.0,), p=st.sampled_from((2, 1, 3, 0.5, 1.5, 2.0, math.inf))),
-    scale=magnitude,
-)
+NORM_ORDERS = st.sampled_from((2, 1, 3, 0.5, 1.5, 2.0, math.inf))
+
+
+@op_test(reduction_inputs(special=(0.0,), margin=1e-3, p=NORM_ORDERS))
 def test_norm_with_p_dim_keepdim_and_zero_gradient_at_a_zero_vector(lib, x, dim, keepdim, p):
     """d/dx ||x||_p = sign(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0; the inf-norm splits
-    the gradient among tied largest |x|."""
+    the gradient among tied largest |x|. (Values are exact zeros or at least 1e-3 in size: tiny
+    ones, whose p-th powers underflow, have their own test below.)"""
     return x.norm(p=p, dim=dim, keepdim=keepdim)
+
+
+@st.composite
+def one_tiny_element(draw: st.DrawFn) -> Call:
+    """A one-element tensor whose square underflows to 0 (about 1e-38 in float32, 1e-300 in
+    float64)."""
+    dtype = draw(float_dtypes())
+    tiny = 1e-38 if dtype == np.float32 else 1e-300
+    shape = draw(st.sampled_from(((), (1,), (1, 1))))
+    x = np.full(shape, draw(st.floats(1, 10)) * tiny * draw(st.sampled_from((1, -1))), dtype)
+    return Call((x,), {"p": draw(st.sampled_from((2, 1.5)))})
+
+
+@op_test(one_tiny_element())
+def test_norm_of_one_tiny_element_is_its_magnitude_without_underflow(lib, x, p):
+    """PyTorch returns |x| (gradient sign(x)) for a one-element tensor, where |x|^p would
+    underflow to 0."""
+    return x.norm(p=p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,29 +668,52 @@ def test_basic_indexing_with_ints_slices_none_and_ellipsis(lib, x, index):
 
 
 @st.composite
-def integer_array_indexing(draw: st.DrawFn) -> Call:
-    """One or two int64 index arrays (broadcast together) at chosen dims, `:` elsewhere."""
-    shape = draw(shapes(min_dims=1))
+def integer_array_indexing(draw: st.DrawFn, *, with_0d_index: bool = False) -> Call:
+    """One or two int64 index arrays (broadcast together) at chosen dims, `:` elsewhere.
+
+    Args:
+        with_0d_index: two index arrays, one of them 0-d; otherwise every index array has
+            at least one dim.
+    """
+    shape = draw(shapes(min_dims=2 if with_0d_index else 1))
     x = draw(arrays(draw(float_dtypes()), shape))
-    count = draw(st.integers(1, min(2, len(shape))))
+    count = 2 if with_0d_index else draw(st.integers(1, min(2, len(shape))))
     positions = sorted(
         draw(st.lists(st.integers(0, len(shape) - 1), min_size=count, max_size=count, unique=True))
     )
-    index_shapes = draw(broadcastable_shapes(count, max_dims=2, max_side=4, allow_empty=True))
+    index_shapes = draw(
+        broadcastable_shapes(count, min_dims=1, max_dims=2, max_side=4, allow_empty=True)
+    )
+    if with_0d_index:
+        index_shapes = draw(st.permutations(((), index_shapes[0])))
     indices = tuple(
         draw(index_arrays(s, shape[p])) for s, p in zip(index_shapes, positions, strict=True)
     )
     return Call((x, *indices), {"positions": tuple(positions)})
 
 
-@op_test(integer_array_indexing())
-def test_integer_array_indexing_accumulates_the_gradient_of_repeated_indices(
-    lib, x, *indices, positions
-):
+def _index_at(x, indices, positions):
+    """x[:, i, :, j]-style indexing: each index at its position, `:` elsewhere."""
     index = [slice(None)] * x.ndim
     for position, i in zip(positions, indices, strict=True):
         index[position] = i
     return x[tuple(index)]
+
+
+@op_test(integer_array_indexing())
+def test_integer_array_indexing_accumulates_the_gradient_of_repeated_indices(
+    lib, x, *indices, positions
+):
+    """Index arrays that are not next to each other put their dims first, as in NumPy."""
+    return _index_at(x, indices, positions)
+
+
+@op_test(integer_array_indexing(with_0d_index=True))
+def test_a_0d_integer_tensor_index_acts_like_a_python_int(lib, x, *indices, positions):
+    """x[t, :, [0, 1]] with a 0-d t is x[int(t), :, [0, 1]]: PyTorch does not count the 0-d
+    tensor as an index array, so the other index array's dims stay in place (NumPy would move
+    them first)."""
+    return _index_at(x, indices, positions)
 
 
 @st.composite

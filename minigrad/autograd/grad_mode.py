@@ -53,9 +53,15 @@ class set_grad_enabled:
 
 
 class _GradModeContext:
-    """Base of no_grad/enable_grad: sets a mode for a `with` block or a decorated function."""
+    """Base of no_grad/enable_grad: sets a mode for a `with` block or a decorated function
+    (`@no_grad()` or `@no_grad`)."""
 
     mode: bool
+
+    def __new__(cls, func: Any = None) -> Any:
+        if func is None:
+            return super().__new__(cls)
+        return cls()(func)  # used as a bare decorator
 
     def __enter__(self) -> None:
         self.prev = _state.enabled

@@ -61,16 +61,21 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.index = x.shape, index
+        ctx.shape, ctx.basic = x.shape, is_basic_index(index)
+        if ctx.basic:
+            ctx.index = index  # slices and ints: nothing to free
+        else:
+            ctx.save_for_backward(index)  # index arrays are saved tensors, as in PyTorch
         return x[index]
 
     @staticmethod
     def backward(ctx, grad):
         out = np.zeros(ctx.shape, grad.dtype)
-        if is_basic_index(ctx.index):
+        if ctx.basic:
             out[ctx.index] = grad
         else:
-            np.add.at(out, ctx.index, grad)
+            (index,) = ctx.saved_tensors
+            np.add.at(out, index, grad)
         return out
 
 

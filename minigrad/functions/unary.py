@@ -137,3 +137,15 @@ class Clamp(Function):
         if hi is not None:
             inside &= x <= hi
         return np.where(inside, grad, 0).astype(grad.dtype, copy=False)
+
+
+class Sign(Function):
+    """d/dx sign(x) = 0"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.creation import from_numpy
 from minigrad.random import generator
 from minigrad.tensor import Tensor, _torch_size, _type_name, where
 
@@ -88,10 +89,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
             f"{_scalar_type(input.dtype)}"
         )
     keep = generator().random(input.shape) >= p  # True with probability 1 - p
-    # The scale is computed in the input's dtype, 1 / dtype(1 - p), as PyTorch does, so that
-    # the kept values agree bit for bit.
-    one, zero = input.dtype.type(1), input.dtype.type(0)
-    mask = Tensor._make(np.where(keep, one / input.dtype.type(1 - p), zero))
+    # 1 / (1-p) computed in the input's dtype, as PyTorch does, so kept values agree bit for bit.
+    scale = input.dtype.type(1) / input.dtype.type(1 - p)
+    mask = from_numpy(np.where(keep, scale, input.dtype.type(0)))
     return input.mul_(mask) if inplace else input * mask
 
 
@@ -264,14 +264,12 @@ def _check_class_targets(input: Tensor, target: Tensor, weight: Tensor | None) -
 
 
 def _class_index_losses(
-    logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-    label_smoothing: float,
-) -> tuple[Tensor, np.floating]:
-    """Per-position losses for class-index targets, and the total weight their mean divides by.
-
-    Without smoothing, l_i = -w[y_i] logp[i, y_i]; with smoothing ε > 0,
-    l_i = (1-ε)(-w[y_i] logp[i, y_i]) + (ε/C)(-sum_c w[c] logp[i, c]). Ignored positions
-    give 0. The mean's denominator is sum_i w[y_i] over the positions that are not ignored.
+    logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, smoothing: bool,
+) -> tuple[Tensor, Tensor | None, np.floating]:
+    """The per-position losses of class-index targets, l_i = -w[y_i] logp[i, y_i]; if
+    `smoothing`, the per-position smoothing terms s_i = -sum_c w[c] logp[i, c] too (else None);
+    and the total weight a mean divides both by, sum_i w[y_i] over the positions that are not
+    ignored. Ignored positions give 0 in l and s.
     """
     target = _check_class_targets(logp, target, weight)
     if not dtypes.is_floating(logp.dtype):
@@ -294,14 +292,12 @@ def _class_index_losses(
     # `where` rather than a multiplication by 0, so that a -inf at an ignored position does not
     # turn into nan.
     losses = -where(kept, logp[tuple(index)], 0.0) * target_weight
-    if label_smoothing > 0:
+    smooth = None
+    if smoothing:
         shape = [1] * logp.ndim
         shape[class_dim] = classes
-        smooth = -(logp * class_weight.reshape(shape)).sum(class_dim)
-        losses = (1 - label_smoothing) * losses + (label_smoothing / classes) * where(
-            kept, smooth, 0.0
-        )
-    return losses, target_weight.sum()
+        smooth = where(kept, -(logp * class_weight.reshape(shape)).sum(class_dim), 0.0)
+    return losses, smooth, target_weight.sum()
 
 
 def _class_probability_losses(
@@ -358,7 +354,7 @@ def nll_loss(
         ValueError, RuntimeError: shapes, dtypes or a weight that do not fit, as PyTorch.
     """
     reduction = _reduction(size_average, reduce, reduction)
-    losses, total_weight = _class_index_losses(input, target, weight, ignore_index, 0.0)
+    losses, _, total_weight = _class_index_losses(input, target, weight, ignore_index, False)
     return _reduce(losses, reduction, total_weight)
 
 
@@ -404,10 +400,18 @@ def cross_entropy(
         )
         return _reduce(losses, reduction)
     _check_label_smoothing(label_smoothing)
-    losses, total_weight = _class_index_losses(
-        log_softmax(input, class_dim), target, weight, ignore_index, label_smoothing
+    smoothing = label_smoothing > 0  # a negative label_smoothing means none, as in PyTorch
+    losses, smooth, total_weight = _class_index_losses(
+        log_softmax(input, class_dim), target, weight, ignore_index, smoothing
     )
-    return _reduce(losses, reduction, total_weight)
+    loss = _reduce(losses, reduction, total_weight)
+    if smooth is None:
+        return loss
+    # Each part is reduced on its own, then mixed: a zero total weight gives nan, not inf.
+    classes = input.shape[class_dim]
+    return (1 - label_smoothing) * loss + (label_smoothing / classes) * _reduce(
+        smooth, reduction, total_weight
+    )
 
 
 __all__ = [

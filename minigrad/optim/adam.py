@@ -108,7 +108,8 @@ def adam_update(
 ) -> None:
     """One Adam step for one parameter: updates `param` and the moment arrays in place.
 
-    With g the gradient and t the step number (1 at the first step), in PyTorch's order:
+    With g the gradient and t the step number (1 at the first step), in PyTorch's order (the
+    algorithm box of torch.optim.Adam):
 
         g ← -g                              if maximize
         g ← g + λθ                          if λ ≠ 0

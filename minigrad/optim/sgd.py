@@ -91,7 +91,7 @@ def sgd_update(
 ) -> np.ndarray | None:
     """One SGD step for one parameter: updates `param` and `momentum_buffer` in place.
 
-    With g the gradient and t the step number, in PyTorch's order:
+    With g the gradient, in PyTorch's order (the algorithm box of torch.optim.SGD):
 
         g ← -g                      if maximize
         g ← g + λθ                  if λ ≠ 0
@@ -102,8 +102,8 @@ def sgd_update(
             g ← b                   otherwise
         θ ← θ - γg
 
-    PyTorch's documentation applies `maximize` at the end (θ ← θ + γg); its code, matched here,
-    negates the gradient first, so weight decay still pulls θ towards 0 while maximizing.
+    Because maximize negates the gradient before weight decay is added, weight decay still
+    pulls θ towards 0 while maximizing.
 
     Args:
         param: the parameter's values, overwritten with the new values.
@@ -123,7 +123,7 @@ def sgd_update(
         else:
             momentum_buffer[...] = fma(1 - dampening, g, momentum_buffer * momentum)
         if nesterov:
-            g = momentum_buffer
+            g = fma(momentum, momentum_buffer, g)
         else:
             g = momentum_buffer
     param[...] = fma(-lr, g, param)

@@ -64,33 +64,32 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
-        registries = self.__dict__.get("_parameters"), self.__dict__.get("_modules")
-        if (isinstance(value, (Parameter, Module))) and None in registries:
-            raise AttributeError(
-                f"cannot assign {'parameters' if isinstance(value, Parameter) else 'module'} "
-                "before Module.__init__() call"
-            )
-        if isinstance(value, Parameter):
-            self._forget(name)
+        if "_parameters" not in self.__dict__:  # before Module.__init__ ran: no registries yet
+            if isinstance(value, (Parameter, Module)):
+                kind = "parameters" if isinstance(value, Parameter) else "module"
+                raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+            object.__setattr__(self, name, value)
+        elif isinstance(value, Parameter):
+            self._forget(name, keep=self._parameters)
             self.register_parameter(name, value)
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
-        elif "_parameters" in self.__dict__ and name in self._parameters:
+        elif name in self._parameters:
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                     "(nn.Parameter or None expected)"
                 )
             self._parameters[name] = None
-        elif "_modules" in self.__dict__ and name in self._modules:
+        elif name in self._modules:
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{type(value).__name__}' as child module '{name}' "
                     "(nn.Module or None expected)"
                 )
             self._modules[name] = None
-        elif "_buffers" in self.__dict__ and name in self._buffers:
+        elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
                     f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -116,10 +115,12 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def _forget(self, name: str) -> None:
-        """Drop `name` from every registry, before it is registered again as something else."""
+    def _forget(self, name: str, keep: dict[str, Any]) -> None:
+        """Drop `name` from every registry but `keep`, where it is about to be (re)assigned:
+        replacing a parameter by a parameter keeps its place in the state_dict order."""
         for registry in (self.__dict__, self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def _check_new_name(self, kind: str, name: Any, registry: dict[str, Any]) -> None:
