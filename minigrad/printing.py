@@ -58,26 +58,12 @@ def _float_format(values: np.ndarray) -> tuple[Any, int]:
     return fmt, max((len(fmt(v)) for v in shown), default=1)
 
 
-def _body(array: np.ndarray) -> str:
-    summarize = array.size > _options["threshold"]
-    shown = _edges(array, _options["edgeitems"]) if summarize else array
-    if array.dtype.kind == "f":
-        fmt, width = _float_format(shown.ravel())
-    else:
-        fmt = str
-        width = max(len(str(v)) for v in shown.ravel())
-    return np.array2string(
-        array,
-        formatter={"all": lambda v: fmt(v).rjust(width)},
-        separator=", ",
-        prefix="tensor(",
-        max_line_width=_options["linewidth"],
-        threshold=_options["threshold"],
-        edgeitems=_options["edgeitems"],
-    )
+def _summarized(array: np.ndarray) -> bool:
+    return array.size > _options["threshold"]
 
 
 def _edges(array: np.ndarray, k: int) -> np.ndarray:
+    """Only the first and last k entries along each long dim: what a summary shows."""
     for axis in range(array.ndim):
         if array.shape[axis] > 2 * k:
             idx = np.r_[0:k, array.shape[axis] - k:array.shape[axis]]
@@ -85,19 +71,60 @@ def _edges(array: np.ndarray, k: int) -> np.ndarray:
     return array
 
 
+def _nested(array: np.ndarray, fmt: Any, indent: int, summarize: bool) -> str:
+    """The bracketed text of `array`, whose first '[' stands at column `indent`."""
+    k = _options["edgeitems"]
+    cut = summarize and array.shape[0] > 2 * k
+    if array.ndim == 1:
+        items = [fmt(v) for v in array]
+        if cut:
+            items = items[:k] + [" ..."] + items[-k:]
+        per_line = max(1, (_options["linewidth"] - indent) // (len(items[0]) + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = [_nested(row, fmt, indent + 1, summarize) for row in array]
+    if cut:
+        rows = rows[:k] + ["..."] + rows[-k:]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
+def _formatter(array: np.ndarray) -> Any:
+    """A function from one element to its padded text, shared by the whole tensor."""
+    shown = _edges(array, _options["edgeitems"]) if _summarized(array) else array
+    if array.dtype.kind == "f":
+        fmt, width = _float_format(shown.ravel())
+    else:
+        fmt, width = str, max(len(str(v)) for v in shown.ravel())
+    return lambda v: fmt(v).rjust(width)
+
+
 def tensor_repr(t: Tensor) -> str:
     array = t._data
+    prefix = "tensor("
     if array.size == 0:
         body = "[]"
+    elif array.ndim == 0:
+        body = _formatter(array)(array.item()).strip()
     else:
-        body = _body(array)
-    extras = []
+        body = _nested(array, _formatter(array), len(prefix), _summarized(array))
+    suffixes = []
     if array.size == 0 and array.shape != (0,):
-        extras.append(f"size={tuple(array.shape)}")
-    if array.dtype not in (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_):
-        extras.append(f"dtype=minigrad.{dtypes.NAMES.get(array.dtype, array.dtype.name)}")
+        suffixes.append(f"size={tuple(array.shape)}")
+    default = (dtypes.DEFAULT_FLOAT,) if array.size == 0 else (dtypes.DEFAULT_FLOAT,
+                                                               dtypes.int64, dtypes.bool_)
+    if array.dtype not in default:
+        suffixes.append(f"dtype=minigrad.{dtypes.NAMES.get(array.dtype, array.dtype.name)}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn={t.grad_fn!r}")
+        suffixes.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body, *extras]) + ")"
+        suffixes.append("requires_grad=True")
+    text = prefix + body
+    line = len(text.rsplit("\n", 1)[-1])
+    for suffix in suffixes:  # a suffix that would pass the line width starts a new line
+        if line + len(suffix) + 2 > _options["linewidth"]:
+            text += ",\n" + " " * len(prefix) + suffix
+            line = len(prefix) + len(suffix)
+        else:
+            text += ", " + suffix
+            line += len(suffix) + 2
+    return text + ")"

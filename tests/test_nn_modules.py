@@ -175,7 +175,6 @@ def test_linear_parameters_are_named_and_shaped_as_torch_and_bias_false_leaves_n
         assert (ours.in_features, ours.out_features) == (theirs.in_features, theirs.out_features)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: mg.empty accepts negative and float sizes")
 @pytest.mark.parametrize("size, match", [(-1, "negative dimension -1"), (3.5, "float")])
 def test_linear_with_an_invalid_size_raises_what_torch_empty_raises(size, match):
     assert_raises_like_torch(lambda lib: lib.nn.Linear(size, 4), Call(()), match)
