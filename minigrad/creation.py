@@ -33,12 +33,27 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
     from_python = not isinstance(data, (np.ndarray, np.generic))
     if from_python and isinstance(data, (list, tuple)):
         data = _unwrap_tensors(data)
-    array = np.array(data)
+    try:
+        array = np.array(data)
+    except ValueError:
+        raise _ragged_error(data, 0) or ValueError(f"could not make a tensor of {data!r}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"new(): invalid data type '{array.dtype.name}'")
     target = dtypes.to_dtype(dtype) if dtype is not None else dtypes.infer_dtype(array,
                                                                                  from_python)
     return _finish(array.astype(target, copy=False), requires_grad)
+
+
+def _ragged_error(data: Any, dim: int) -> ValueError | None:
+    """PyTorch's message for nested lists whose lengths do not line up, or None."""
+    if not (isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple))):
+        return None
+    n = len(data[0])
+    for item in data:
+        got = len(item) if isinstance(item, (list, tuple)) else 1
+        if got != n:
+            return ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {got})")
+    return next((e for e in (_ragged_error(item, dim + 1) for item in data) if e), None)
 
 
 def _unwrap_tensors(data: Any) -> Any:
@@ -76,7 +91,7 @@ def _float_dtype(dtype: Any, kernel: str) -> np.dtype:
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
     if not dtypes.is_floating(dtype):
         name = {"bool": "Bool", "int64": "Long", "int32": "Int"}.get(dtype.name, dtype.name)
-        raise RuntimeError(f'"{kernel}" not implemented for \'{name}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
     return dtype
 
 
@@ -86,6 +101,8 @@ def _filled(shape: Any, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    if any(n < 0 for n in _shape_arg(size)):  # zeros has a message of its own in PyTorch
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(size, 0, dtype, requires_grad)
 
 
@@ -125,12 +142,14 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
         whole = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if whole else dtypes.DEFAULT_FLOAT
     dtype = dtypes.to_dtype(dtype)
-    if not dtypes.is_floating(dtype):  # PyTorch counts in the integer type: 0.25 -> 0
-        start, step = int(start), int(step)
+    if not dtypes.is_floating(dtype):  # PyTorch counts in the integer type: 2.5 -> 2
+        if step and not int(step):
+            raise ValueError("step must be nonzero")  # (a fractional step truncated to 0)
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
 
 

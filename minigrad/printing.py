@@ -121,7 +121,8 @@ def tensor_repr(t: Tensor) -> str:
     text = prefix + body
     line = len(text.rsplit("\n", 1)[-1])
     for suffix in suffixes:  # a suffix that would pass the line width starts a new line
-        if line + len(suffix) + 2 > _options["linewidth"]:
+        # (PyTorch reserves room for the ", " and the closing ")" with some slack: + 4)
+        if line + len(suffix) + 4 > _options["linewidth"]:
             text += ",\n" + " " * len(prefix) + suffix
             line = len(prefix) + len(suffix)
         else:

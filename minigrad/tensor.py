@@ -193,6 +193,8 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def __bool__(self) -> bool:
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data)
@@ -967,11 +969,12 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     try:
         return A.Where.apply(cond, a, b)
     except ValueError:
-        shapes = [np.shape(cond), np.shape(_raw(a)), np.shape(_raw(b))]
-        raise RuntimeError(
-            f"where: shapes {', '.join(str(list(s)) for s in shapes)} cannot be broadcast "
-            "together"
-        ) from None
+        shapes = [np.shape(_raw(a)), np.shape(_raw(b)), np.shape(cond)]
+        for i, j in ((0, 1), (0, 2), (1, 2)):
+            error = broadcast_error(shapes[i], shapes[j])
+            if error is not None:
+                raise error from None
+        raise
 
 
 def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:

@@ -22,7 +22,7 @@ import strategies
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import assert_close, engine_xfail, to_numpy
+from support import assert_close, to_numpy
 
 import minigrad as mg
 
@@ -318,10 +318,7 @@ def test_graph_without_saved_tensors_can_be_backwarded_twice_and_accumulates(gra
     assert_close(grads[mg], grads[torch])
 
 
-@pytest.mark.parametrize("graph", engine_xfail(GRAPHS_WITH_SAVED_TENSORS, {
-    "index with a list": "engine: advanced indexing saves no tensor, a second backward passes",
-    "boolean mask": "engine: boolean-mask indexing saves no tensor, a second backward passes",
-}))
+@pytest.mark.parametrize("graph", list(GRAPHS_WITH_SAVED_TENSORS))
 def test_second_backward_without_retain_graph_raises_when_a_node_saved_tensors(graph):
     for lib in LIBS:
         x = leaf(lib, X6)
@@ -814,9 +811,7 @@ GRAD_MODE_SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("scenario", engine_xfail(GRAD_MODE_SCENARIOS, {
-    "decorators without parentheses": "engine: `@no_grad` without () raises TypeError",
-}))
+@pytest.mark.parametrize("scenario", list(GRAD_MODE_SCENARIOS))
 def test_grad_mode_sequence_matches_torch(scenario):
     program = GRAD_MODE_SCENARIOS[scenario]
     try:
@@ -948,13 +943,8 @@ NON_SMOOTH = {
 }
 
 
-NON_SMOOTH_ENGINE_FAILURES = {
-    "sign": "engine: sign() of a tensor requiring grad does not require grad (torch: grad 0)",
-}
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", engine_xfail(NON_SMOOTH, NON_SMOOTH_ENGINE_FAILURES))
+@pytest.mark.parametrize("case", list(NON_SMOOTH))
 def test_values_and_gradients_at_ties_and_non_smooth_points_match_torch(case, dtype):
     program, inputs = NON_SMOOTH[case]
     compare_with_torch(program, *(np.array(a, dtype=dtype) for a in inputs))
@@ -967,8 +957,6 @@ def test_non_smooth_points_compute_inf_and_nan_without_warnings_as_torch():
     error under `python -W error`)."""
     noisy = {}
     for case, (program, inputs) in NON_SMOOTH.items():
-        if case in NON_SMOOTH_ENGINE_FAILURES:
-            continue  # fails for its own reason, above
         for lib in LIBS:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

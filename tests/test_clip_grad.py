@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 import warnings
 
 import hypothesis.extra.numpy as hnp
@@ -236,9 +238,16 @@ def test_clip_grad_norm_rejects_fro_with_pythons_float_error():
         clip_grad_norm_(mg_params, 1.0, "fro")
 
 
-def test_clip_grad_norm_is_reachable_as_minigrad_nn_utils_attribute():
-    assert mg.nn.utils.clip_grad_norm_ is clip_grad_norm_
-    assert mg.nn.utils.clip_grad_value_ is clip_grad_value_
+@pytest.mark.xfail(strict=True, reason="minigrad/__init__.py (the lead's) does not import "
+                   "nn and optim yet; remove this mark once it does")
+def test_clip_grad_norm_is_reachable_as_minigrad_nn_utils_after_import_minigrad():
+    """`import minigrad` alone must be enough, as `import torch` is for torch.nn.utils (a fresh
+    interpreter: this test module itself imports minigrad.nn.utils)."""
+    code = ("import minigrad; f = minigrad.nn.utils.clip_grad_norm_; "
+            "g = minigrad.nn.utils.clip_grad_value_; print(f.__module__, g.__module__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["minigrad.nn.utils.clip_grad"] * 2
 
 
 # ------------------------------------------------------------------------ clip_grad_value_

@@ -237,11 +237,9 @@ def _type_name(value: Any) -> str:
 # In `p - lr * g` NumPy rounds twice (after the product and after the difference). PyTorch's
 # CPU kernels for `add(x, alpha=a)`, `addcmul` and `lerp` use a fused multiply-add, which
 # rounds once; in float32 the two often differ in the last bit (on 10% of the elements in a
-# measurement), and over many steps that grows into a visible drift. A product of two float32
-# numbers is exact in float64, so computing in float64 and rounding once to float32 gives the
-# fused result (barring a double rounding so rare that the tests, which check bit-identity
-# with PyTorch over thousands of float32 steps, never met one). In float64 the emulation
-# rounds twice; that 1-ulp difference (~1e-16) is far below anything a test can see.
+# measurement), and over many steps that grows into a visible drift. `fma` reproduces the
+# single rounding for float32. In float64 it rounds twice; that 1-ulp difference (~1e-16) is
+# far below anything a test can see.
 # ------------------------------------------------------------------------------------------
 
 
@@ -249,9 +247,26 @@ def fma(a: float | np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """`a * b + c` with a single rounding to c's dtype, as PyTorch's CPU kernels compute it.
 
     A Python number `a` is first rounded to c's dtype, as PyTorch does with a scalar argument.
+
+    float32: the product of two float32 numbers is exact in float64 (24 + 24 bits fit in 53),
+    so only the sum is rounded, first to float64 and then to float32. Rounding twice can go
+    wrong when the first rounding lands exactly halfway between two float32 numbers: a
+    gradient with few significant bits squared in Adam's v does that. So the float64 sum is
+    rounded "to odd" instead (when it is inexact, its last bit is forced to 1, towards the
+    exact value), which makes the second rounding correct.
     """
     a = np.asarray(a, dtype=c.dtype)
-    return (a.astype(np.float64) * b + c.astype(np.float64)).astype(c.dtype)
+    if c.dtype != np.float32:
+        return a * b + c
+    product = a.astype(np.float64) * b
+    addend = c.astype(np.float64)
+    total = product + addend
+    # Knuth's TwoSum: the exact rounding error of `total`.
+    back = total - product
+    error = (product - (total - back)) + (addend - back)
+    to_fix = np.isfinite(total) & (error != 0) & (total.view(np.int64) % 2 == 0)
+    total[to_fix] = np.nextafter(total[to_fix], np.where(error[to_fix] > 0, np.inf, -np.inf))
+    return total.astype(np.float32)
 
 
 def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
