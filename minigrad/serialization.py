@@ -32,10 +32,11 @@ _FORMAT = "minigrad.save"
 _VERSION = 1
 _STRUCTURE = "structure"
 
-# What reading a damaged or foreign archive can raise, from zipfile, NumPy, json and the
+# What reading a damaged or foreign archive can raise, from zipfile (RuntimeError for a flag
+# saying "encrypted", NotImplementedError for an unknown compression), NumPy, json and the
 # decoder below; all of them mean "this is not a checkpoint mg.save wrote".
 _UNREADABLE = (ValueError, KeyError, TypeError, IndexError, AttributeError, EOFError, OSError,
-               zipfile.BadZipFile, zlib.error)
+               RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error)
 
 File = str | os.PathLike | IO[bytes]
 
