@@ -82,4 +82,8 @@ isfinite = Tensor.isfinite
 max = Tensor.max
 min = Tensor.min
 
+# Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
+from minigrad import autograd, nn, optim, utils  # noqa: E402
+from minigrad.serialization import load, save  # noqa: E402
+
 __version__ = "0.1.0"

@@ -504,10 +504,10 @@ class Tensor:
     clip = clamp
 
     def softmax(self, dim: int) -> Tensor:
-        return R.Softmax.apply(_floating(self), _dim(dim, self.ndim))
+        return R.Softmax.apply(self, _softmax_dim(self, dim, "softmax"))
 
     def log_softmax(self, dim: int) -> Tensor:
-        return R.LogSoftmax.apply(_floating(self), _dim(dim, self.ndim))
+        return R.LogSoftmax.apply(self, _softmax_dim(self, dim, "log_softmax"))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -784,6 +784,17 @@ def _floating(x: Tensor) -> Tensor:
     return x if x.dtype.kind == "f" else x.to(dtypes.DEFAULT_FLOAT)
 
 
+def _softmax_dim(x: Tensor, dim: int, name: str) -> int:
+    """The checked dim of a softmax; integer inputs are refused, as in PyTorch."""
+    d = _dim(dim, x.ndim)
+    if not dtypes.is_floating(x.dtype):
+        kernel = f"{name}_lastdim_kernel_impl" if d == x.ndim - 1 else f"{name}_kernel_impl"
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{_type_name(x.dtype).capitalize()}\''
+        )
+    return d
+
+
 def _records(x: Tensor, other: Any) -> bool:
     """Whether an in-place op on x with `other` must be recorded in the graph."""
     return _state.enabled and (
@@ -885,7 +896,8 @@ def _index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index._data
+        # A 0-d integer tensor indexes like the int it holds (NumPy would treat it as an array).
+        return index.item() if index.ndim == 0 and index.dtype.kind in "iu" else index._data
     if isinstance(index, list):
         return np.asarray(index)
     return index

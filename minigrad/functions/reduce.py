@@ -19,6 +19,10 @@ def _keep(grad, dim, keepdim):
     return np.expand_dims(grad, dim)
 
 
+def _kept_shape(shape, dim):
+    return tuple(1 if d in dim else n for d, n in enumerate(shape))
+
+
 def _count(shape, dim):
     """How many elements each output of a reduction over `dim` combines."""
     if dim is None:
@@ -61,6 +65,13 @@ class Mean(Function):
         return np.broadcast_to(_keep(grad, ctx.dim, ctx.keepdim) / n, ctx.shape)
 
 
+def _variance(x, dim, correction, keepdim):
+    """np.var accumulated in float64, as PyTorch's CPU var/std do for float32 (so the variance
+    of values near 1e-25 does not underflow before its square root is taken)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.var(x, axis=dim, ddof=correction, keepdims=keepdim, dtype=np.float64)
+
+
 class Var(Function):
     """d/dx_i var(x) = 2 (x_i - mean(x)) / (n - correction)"""
 
@@ -68,8 +79,7 @@ class Var(Function):
     def forward(ctx, x, dim, correction, keepdim):
         ctx.dim, ctx.keepdim, ctx.correction = dim, keepdim, correction
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.var(x, axis=dim, ddof=correction, keepdims=keepdim)
+        return _variance(x, dim, correction, keepdim).astype(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,8 +96,7 @@ class Std(Function):
     @staticmethod
     def forward(ctx, x, dim, correction, keepdim):
         ctx.dim, ctx.keepdim, ctx.correction = dim, keepdim, correction
-        with np.errstate(invalid="ignore", divide="ignore"):
-            y = np.std(x, axis=dim, ddof=correction, keepdims=keepdim)
+        y = np.sqrt(_variance(x, dim, correction, keepdim)).astype(x.dtype)
         ctx.save_for_backward(x, y)
         return y
 
@@ -151,11 +160,9 @@ class TakeAlongDim(Function):
 
 
 def _shift(x, axis):
-    """x minus its max along `axis`, and that max: exp() of the shifted values cannot overflow.
-    A max that is not finite (all -inf, or an inf) shifts by 0 instead, to avoid inf - inf."""
-    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # (initial: empty x is fine)
-    m = np.where(np.isfinite(m), m, 0)
-    return x - m, m
+    """x minus its max along `axis`, so that exp() of it cannot overflow. (A row holding inf, or
+    only -inf, becomes nan, as in PyTorch's softmax.)"""
+    return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # (initial: x may be empty)
 
 
 def _log_sum_exp(shifted, axis):
@@ -169,8 +176,9 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.dim, ctx.keepdim = dim, keepdim
-        shifted, m = _shift(x, dim)
-        y = m + _log_sum_exp(shifted, dim)
+        m = np.max(x, axis=dim, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf gives -inf and an inf gives inf, not nan
+        y = m + _log_sum_exp(x - m, dim)
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, dim)
 
@@ -185,7 +193,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(_shift(x, dim)[0])
+        e = np.exp(_shift(x, dim))
         y = e / np.sum(e, axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -202,7 +210,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = _shift(x, dim)[0]
+        shifted = _shift(x, dim)
         y = shifted - _log_sum_exp(shifted, dim)  # not x - logsumexp(x): 1e30 + 0.69 == 1e30
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -227,7 +235,11 @@ class Norm(Function):
     @staticmethod
     def forward(ctx, x, p, dim, keepdim):
         a = np.abs(x)
-        if p == 2:
+        if p == 0:
+            y = np.sum(a != 0, axis=dim, keepdims=True).astype(x.dtype)
+        elif _count(x.shape, dim) == 1:  # PyTorch gives |x| as it is: no |x|^p to underflow
+            y = a.reshape(a.shape if dim is None else _kept_shape(a.shape, dim))
+        elif p == 2:
             y = np.sqrt(np.sum(a * a, axis=dim, keepdims=True))
         elif p == 1:
             y = np.sum(a, axis=dim, keepdims=True)
@@ -235,8 +247,6 @@ class Norm(Function):
             y = np.max(a, axis=dim, keepdims=True)
         elif p == -np.inf:
             y = np.min(a, axis=dim, keepdims=True)
-        elif p == 0:
-            y = np.sum(a != 0, axis=dim, keepdims=True).astype(x.dtype)
         else:
             y = np.sum(a**p, axis=dim, keepdims=True) ** (1 / p)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
@@ -252,7 +262,7 @@ class Norm(Function):
         g = _keep(grad, ctx.dim, ctx.keepdim)
         if p == 0:  # a count: PyTorch passes no gradient through it
             return None
-        if p == 1:
+        if p == 1 or _count(x.shape, ctx.dim) == 1:
             return g * np.sign(x)
         if p in (np.inf, -np.inf):
             ties = np.abs(x) == y

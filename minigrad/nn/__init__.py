@@ -7,9 +7,7 @@
     loss = F.cross_entropy(model(x), y)
 """
 
-import importlib.util
-
-from minigrad.nn import functional, init
+from minigrad.nn import functional, init, utils
 from minigrad.nn.modules import (
     RNN,
     CrossEntropyLoss,
@@ -22,11 +20,6 @@ from minigrad.nn.modules import (
     Sequential,
 )
 from minigrad.nn.parameter import Parameter
-
-# nn.utils (gradient clipping) is developed separately; make it reachable as nn.utils once it
-# exists.
-if importlib.util.find_spec("minigrad.nn.utils") is not None:
-    from minigrad.nn import utils
 
 __all__ = [
     "RNN",
@@ -41,4 +34,5 @@ __all__ = [
     "Sequential",
     "functional",
     "init",
+    "utils",
 ]
