@@ -6,9 +6,9 @@ import torch
 import torch.utils.data
 from hypothesis import given
 from hypothesis import strategies as st
+from support import assert_close
 
 import minigrad as mg
-from support import assert_close
 
 loader_settings = st.fixed_dictionaries(
     {"n": st.integers(1, 23), "batch_size": st.integers(1, 8), "drop_last": st.booleans()}
