@@ -682,8 +682,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
+        index = _index(index)
         try:
-            return S.GetItem.apply(self, _index(index))
+            if _mixes_ints_and_arrays(index):
+                # PyTorch applies integer indices first (each removes its dim), then the arrays;
+                # NumPy would treat the ints as arrays too and move the result dims first.
+                ints_only, rest = _split_int_index(index)
+                return S.GetItem.apply(S.GetItem.apply(self, ints_only), rest)
+            return S.GetItem.apply(self, index)
         except IndexError as error:
             raise _index_error(error, self.ndim) from None
 
@@ -901,6 +907,25 @@ def _index(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+def _mixes_ints_and_arrays(index: Any) -> bool:
+    return (isinstance(index, tuple) and any(isinstance(i, np.ndarray) for i in index)
+            and any(isinstance(i, (int, np.integer)) for i in index))
+
+
+def _split_int_index(index: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(the integer part of an index, the rest): x[index] == x[ints_only][rest] in PyTorch."""
+    ints_only: list[Any] = []
+    for i in index:
+        if isinstance(i, (int, np.integer)) or i is Ellipsis:
+            ints_only.append(i)
+        elif isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            ints_only.extend([slice(None)] * i.ndim)  # a mask spans one dim per mask dim
+        elif i is not None:
+            ints_only.append(slice(None))
+    rest = tuple(i for i in index if not isinstance(i, (int, np.integer)))
+    return tuple(ints_only), rest
 
 
 def _index_error(error: IndexError, ndim: int) -> IndexError:

@@ -16,6 +16,7 @@ float32 and float64 alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,6 +199,20 @@ def expanded(draw: st.DrawFn, shape: Shape) -> Shape:
         grown = st.sampled_from((size, -1, 0, 2, 3)) if size == 1 else st.sampled_from((size, -1))
         sizes.append(draw(grown))
     return tuple(leading + sizes)
+
+
+@st.composite
+def one_tensor(
+    draw: st.DrawFn,
+    shape_strategy: st.SearchStrategy[Shape] | None = None,
+    **kwargs_for_shape: Callable[[Shape], st.SearchStrategy[Any]],
+) -> Call:
+    """A Call with one float tensor (any shape, empty ones included, unless `shape_strategy`
+    says otherwise), and keyword arguments drawn from strategies that depend on its shape,
+    e.g. `one_tensor(dim=lambda shape: dim(len(shape)))`."""
+    shape = draw(shapes(allow_empty=True) if shape_strategy is None else shape_strategy)
+    x = draw(arrays(draw(float_dtypes()), shape))
+    return Call((x,), {name: draw(make(shape)) for name, make in kwargs_for_shape.items()})
 
 
 def unary(

@@ -238,8 +238,6 @@ def test_clip_grad_norm_rejects_fro_with_pythons_float_error():
         clip_grad_norm_(mg_params, 1.0, "fro")
 
 
-@pytest.mark.xfail(strict=True, reason="minigrad/__init__.py (the lead's) does not import "
-                   "nn and optim yet; remove this mark once it does")
 def test_clip_grad_norm_is_reachable_as_minigrad_nn_utils_after_import_minigrad():
     """`import minigrad` alone must be enough, as `import torch` is for torch.nn.utils (a fresh
     interpreter: this test module itself imports minigrad.nn.utils)."""
