@@ -1,0 +1,1 @@
+"""Benchmarks of training steps: minigrad, PyTorch and hand-written NumPy (`minigrad bench`)."""

@@ -1,0 +1,1 @@
+"""The tutorials' programs, written once against the PyTorch API and run on either library."""
