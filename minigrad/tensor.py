@@ -830,6 +830,11 @@ def _check_inplace(x: Tensor, result: Tensor) -> None:
 def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
     """Apply an elementwise Function after PyTorch's type promotion; both operands end up with
     one dtype (a cast is itself a recorded, differentiable op)."""
+    if _same_float_dtype(a, b):
+        try:
+            return fn.apply(a, b)
+        except ValueError:
+            raise broadcast_error(np.shape(_raw(a)), np.shape(_raw(b))) or ValueError from None
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
         dtype = a._data.dtype
     else:
@@ -855,6 +860,16 @@ def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
         if error is None:
             raise
         raise error from None
+
+
+def _same_float_dtype(a: Any, b: Any) -> bool:
+    """The common case needs no promotion: two float tensors of one dtype, or a float tensor
+    and a Python number (which NumPy, like PyTorch, applies in the tensor's dtype)."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return a._data.dtype is b._data.dtype and a._data.dtype.kind == "f"
+        return type(b) in (float, int) and a._data.dtype.kind == "f"
+    return type(a) in (float, int) and isinstance(b, Tensor) and b._data.dtype.kind == "f"
 
 
 def _raw(x: Any) -> Any:

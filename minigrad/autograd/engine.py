@@ -56,7 +56,8 @@ def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
     """Add `grad` into `leaf.grad`: a new tensor the first time, in place afterwards."""
     from minigrad.tensor import Tensor
 
-    grad = _run_hooks(leaf._hooks, grad)
+    if leaf._hooks:
+        grad = _run_hooks(leaf._hooks, grad)
     if leaf._grad is None:
         # A copy: the array may be shared with other gradients or with the caller.
         leaf._grad = Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
@@ -81,7 +82,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             grad = pending.pop(node, None)
             if isinstance(node, Function):
                 if grad is not None:
-                    grad = _run_hooks(node._hooks, grad)
+                    if node._hooks:
+                        grad = _run_hooks(node._hooks, grad)
                     if node._retained is not None:
                         retained = node._retained()
                         if retained is not None:

@@ -86,18 +86,17 @@ class Function:
         """Run the operation on tensors (or plain values) and record it if a gradient is needed."""
         ctx = cls()
         out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
-        if not _state.enabled or out.dtype.kind != "f":
-            return Tensor._make(out)
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        if not any(needs):
-            return Tensor._make(out)
-        ctx.needs_input_grad = needs
-        # An edge leads to the node that made the input or, for a leaf, to the leaf tensor
-        # itself, where the gradient comes to rest.
-        ctx.next_functions = tuple(
-            (a.grad_fn or a) if need else None for a, need in zip(args, needs)
-        )
-        return Tensor._make(out, ctx)
+        if _state.enabled and out.dtype.kind == "f":
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            if True in needs:
+                ctx.needs_input_grad = needs
+                # An edge leads to the node that made the input or, for a leaf, to the leaf
+                # tensor itself, where the gradient comes to rest.
+                ctx.next_functions = tuple(
+                    [(a.grad_fn or a) if need else None for a, need in zip(args, needs)]
+                )
+                return Tensor._make(out, ctx)
+        return Tensor._make(out)  # nothing to differentiate: no node is kept
 
     def name(self) -> str:
         return type(self).__name__ + "Backward"
