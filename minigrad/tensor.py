@@ -274,23 +274,7 @@ class Tensor:
         """Accumulate d(self)/d(leaf), times `gradient`, into every leaf's `.grad`."""
         if create_graph:
             raise NotImplementedError("minigrad does not build graphs of the backward pass")
-        if not self._requires_grad:
-            raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn"
-            )
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            seed = np.ones(self.shape, self.dtype)
-        else:
-            seed = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
-            if seed.shape != self.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[0] has a shape of {_torch_size(seed.shape)} "
-                    f"and output[0] has a shape of {_torch_size(self.shape)}."
-                )
-            seed = seed.astype(self.dtype, copy=False)
-        run_backward(self, seed, bool(retain_graph))
+        run_backward([self], [seed_gradient(self, gradient, 0)], bool(retain_graph))
 
     # ------------------------------------------------------------------ dtype and copies
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -763,6 +747,26 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+
+def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
+    """The gradient a backward pass starts from at `output` (d loss / d output): `gradient`,
+    checked against the output's shape, or 1 for a one-element output."""
+    if not output._requires_grad:
+        raise RuntimeError(
+            f"element {index} of tensors does not require grad and does not have a grad_fn"
+        )
+    if gradient is None:
+        if output._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones(output.shape, output.dtype)
+    seed = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if seed.shape != output.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{index}] has a shape of {_torch_size(seed.shape)} "
+            f"and output[{index}] has a shape of {_torch_size(output.shape)}."
+        )
+    return seed.astype(output.dtype, copy=False)
 
 
 class _HookHandle:

@@ -24,21 +24,20 @@ if TYPE_CHECKING:
     from minigrad.tensor import Tensor
 
 
-def _count_dependencies(root: Any) -> dict[Any, int]:
-    """How many graph edges lead into each node reachable from `root`."""
+def _count_dependencies(starts: list[Any]) -> dict[Any, int]:
+    """How many graph edges lead into each node reachable from the starting nodes."""
     counts: dict[Any, int] = {}
-    stack = [root]
+    stack = [s for s in starts if isinstance(s, Function)]
+    seen = set(stack)
     while stack:
         node = stack.pop()
         for parent in node.next_functions:
             if parent is None:
                 continue
-            if parent in counts:
-                counts[parent] += 1
-            else:
-                counts[parent] = 1
-                if isinstance(parent, Function):
-                    stack.append(parent)
+            counts[parent] = counts.get(parent, 0) + 1
+            if isinstance(parent, Function) and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
     return counts
 
 
@@ -65,47 +64,71 @@ def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
         leaf._grad._data += grad
 
 
-def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
-    """Backpropagate `grad` (d loss / d root) from `root` into every leaf that requires grad."""
-    start = root.grad_fn
-    if start is None:  # backward() on a leaf: its gradient is the seed itself
-        _accumulate(root, grad)
-        return
-    counts = _count_dependencies(start)
-    pending: dict[Any, np.ndarray] = {start: grad}
-    ready: list[Any] = [start]
+def run_backward(
+    roots: list[Tensor],
+    grads: list[np.ndarray],
+    retain_graph: bool,
+    inputs: list[Tensor] | None = None,
+) -> list[np.ndarray | None] | None:
+    """Backpropagate grads[i] (d loss / d roots[i]) into every leaf that requires grad.
+
+    With `inputs` (for autograd.grad), nothing is accumulated into any `.grad`: the gradients
+    that reach those tensors are returned instead, in order (None where none arrived).
+    """
+    # The pass starts at each root's node, or at the root itself when it is a leaf.
+    starts = [r.grad_fn or r for r in roots]
+    counts = _count_dependencies(starts)
+    pending: dict[Any, np.ndarray] = {}
+    for start, grad in zip(starts, grads):
+        pending[start] = pending[start] + grad if start in pending else grad
+    ready = [s for s in dict.fromkeys(starts) if counts.get(s, 0) == 0]
+    wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
+    captured: list[np.ndarray | None] = [None] * len(inputs or ())
+    tracer = _tracer  # read once: when nobody traces, each node costs one `is None` test
     # Hooks and backward code must not record a graph of their own. Gradients at the edges of
     # a function's domain (0 * inf, 1/0) are nan and inf as in PyTorch, without NumPy warnings.
     with no_grad(), np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
-            if isinstance(node, Function):
-                if grad is not None:
-                    if node._hooks:
-                        grad = _run_hooks(node._hooks, grad)
-                    if node._retained is not None:
-                        retained = node._retained()
-                        if retained is not None:
-                            _accumulate(retained, grad)
-                    input_grads = node.backward(node, grad)
-                    if not isinstance(input_grads, tuple):
-                        input_grads = (input_grads,)
-                else:
-                    input_grads = ()
-                if not retain_graph:
-                    node._release()
-                for i, parent in enumerate(node.next_functions):
-                    if parent is None:
-                        continue
-                    g = input_grads[i] if i < len(input_grads) else None
-                    if g is not None:
-                        if parent in pending:
-                            pending[parent] = pending[parent] + g
-                        else:
-                            pending[parent] = g
-                    counts[parent] -= 1
-                    if counts[parent] == 0:
-                        ready.append(parent)
-            elif grad is not None:
-                _accumulate(node, grad)
+            if wanted is not None and grad is not None and node in wanted:
+                captured[wanted[node]] = grad
+            if not isinstance(node, Function):  # a leaf: the gradient comes to rest here
+                if grad is not None and wanted is None:
+                    _accumulate(node, grad)
+                if tracer is not None:
+                    tracer.record(node, grad, ())
+                continue
+            input_grads: tuple[Any, ...] = ()
+            if grad is not None:
+                if node._hooks:
+                    grad = _run_hooks(node._hooks, grad)
+                if node._retained is not None and wanted is None:
+                    retained = node._retained()
+                    if retained is not None:
+                        _accumulate(retained, grad)
+                input_grads = node._apply_backward(grad)
+            if tracer is not None:
+                tracer.record(node, grad, input_grads)
+            if not retain_graph:
+                node._release()
+            for i, parent in enumerate(node.next_functions):
+                if parent is None:
+                    continue
+                g = input_grads[i] if i < len(input_grads) else None
+                if g is not None:
+                    pending[parent] = pending[parent] + g if parent in pending else g
+                counts[parent] -= 1
+                if counts[parent] == 0:
+                    ready.append(parent)
+    return captured if inputs is not None else None
+
+
+_tracer: Any = None  # set by autograd.trace() while it records
+
+
+def set_tracer(tracer: Any) -> Any:
+    """Install a tracer (an object with `record(node, grad, input_grads)`); returns the old one."""
+    global _tracer
+    previous, _tracer = _tracer, tracer
+    return previous

@@ -1,31 +1,37 @@
 """`Function`: one differentiable operation, and, once applied, one node of the graph.
 
-Every operation in minigrad is a small subclass with a `forward` and a `backward` side by side,
-the model of `torch.autograd.Function`:
+This is PyTorch's `torch.autograd.Function`. A custom operation subclasses it with a `forward`
+and a `backward` side by side:
 
     class Exp(Function):
         '''d/dx exp(x) = exp(x)'''
 
         @staticmethod
         def forward(ctx, x):
-            y = np.exp(x)
+            y = x.exp()
             ctx.save_for_backward(y)
             return y
 
         @staticmethod
-        def backward(ctx, grad):
+        def backward(ctx, grad_output):
             (y,) = ctx.saved_tensors
-            return grad * y
+            return grad_output * y
 
-`forward` receives the NumPy arrays behind the tensor arguments (other arguments unchanged) and
-returns one array. `backward` receives the gradient of the loss with respect to that output and
-returns one gradient per forward argument, in order; None means "no gradient" and trailing Nones
-may be left out.
+    z = Exp.apply(t)
 
-`Exp.apply(t)` runs forward and, when a gradient is needed, keeps the `ctx` object as the node
-that the output tensor's `grad_fn` points to. A node knows its inputs' nodes (`next_functions`)
-but never its own output, so the graph holds no reference cycles and is freed as soon as the
-last tensor that reaches it goes away.
+`forward` receives the arguments (tensors and plain values) and returns one tensor; it runs with
+grad mode off, so what it computes is not recorded. `backward` receives the gradient of the loss
+with respect to that output and returns one gradient per forward argument, in order; None means
+"no gradient", and trailing Nones may be left out.
+
+minigrad's built-in operations (minigrad/functions/) are `ArrayFunction`s: the same mechanism one
+level down, where forward and backward receive and return the NumPy arrays behind the tensors.
+Reading one teaches the other.
+
+`apply` runs forward and, when a gradient is needed, keeps the `ctx` object as the node that the
+output tensor's `grad_fn` points to. A node knows its inputs' nodes (`next_functions`) but never
+its own output, so the graph holds no reference cycles and is freed as soon as the last tensor
+that reaches it goes away.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd.grad_mode import _state
+from minigrad.autograd.grad_mode import _state, no_grad
 
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
 
@@ -44,6 +50,9 @@ Tensor: Any = None
 
 class Function:
     """Base class of differentiable operations; an instance is the `ctx` and the graph node."""
+
+    # Whether forward and backward see NumPy arrays (built-in operations) or Tensors.
+    on_arrays = False
 
     # Set by apply() on nodes that are kept in a graph.
     next_functions: tuple[Any, ...] = ()
@@ -85,7 +94,12 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         """Run the operation on tensors (or plain values) and record it if a gradient is needed."""
         ctx = cls()
-        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        if cls.on_arrays:
+            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        else:
+            with no_grad():
+                result = cls.forward(ctx, *args)
+            out = result._data if isinstance(result, Tensor) else np.asarray(result)
         if _state.enabled and out.dtype.kind == "f":
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             if True in needs:
@@ -98,8 +112,31 @@ class Function:
                 return Tensor._make(out, ctx)
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
+    def _apply_backward(self, grad: np.ndarray) -> tuple[Any, ...]:
+        """Run `backward` on the gradient array; one array (or None) per forward argument."""
+        if self.on_arrays:
+            grads = self.backward(self, grad)
+            return grads if isinstance(grads, tuple) else (grads,)
+        grads = self.backward(self, Tensor._make(grad))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Accepted for PyTorch compatibility; integer outputs never get gradients anyway."""
+
     def name(self) -> str:
         return type(self).__name__ + "Backward"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class ArrayFunction(Function):
+    """A Function whose forward and backward compute on NumPy arrays: the built-in operations.
+
+    `forward(ctx, *args)` receives the arrays behind the tensor arguments and returns an array;
+    `backward(ctx, grad)` receives an array and returns arrays. No Tensor is made in between,
+    which keeps each operation cheap.
+    """
+
+    on_arrays = True

@@ -1,1 +1,1 @@
-"""The differentiable operations, one Function subclass each, grouped by kind."""
+"""The differentiable operations, one ArrayFunction subclass each, grouped by kind."""

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import ArrayFunction
 from minigrad.functions.broadcast import unbroadcast
 
 
-class Add(Function):
+class Add(ArrayFunction):
     """d(a+b)/da = 1, d(a+b)/db = 1"""
 
     @staticmethod
@@ -24,7 +24,7 @@ class Add(Function):
         return unbroadcast(grad, sa), unbroadcast(grad, sb)
 
 
-class Sub(Function):
+class Sub(ArrayFunction):
     """d(a-b)/da = 1, d(a-b)/db = -1"""
 
     @staticmethod
@@ -38,7 +38,7 @@ class Sub(Function):
         return unbroadcast(grad, sa), unbroadcast(-grad, sb) if ctx.needs_input_grad[1] else None
 
 
-class Mul(Function):
+class Mul(ArrayFunction):
     """d(a*b)/da = b, d(a*b)/db = a"""
 
     @staticmethod
@@ -56,7 +56,7 @@ class Mul(Function):
         )
 
 
-class Div(Function):
+class Div(ArrayFunction):
     """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2"""
 
     @staticmethod
@@ -74,7 +74,7 @@ class Div(Function):
         )
 
 
-class Neg(Function):
+class Neg(ArrayFunction):
     """d(-x)/dx = -1"""
 
     @staticmethod
@@ -86,7 +86,7 @@ class Neg(Function):
         return -grad
 
 
-class Pow(Function):
+class Pow(ArrayFunction):
     """d(x^e)/dx = e * x^(e-1),  d(x^e)/de = x^e * ln(x)
 
     PyTorch's conventions at the edges: where e == 0 the gradient for x is 0 (x^0 is constant,
@@ -120,7 +120,7 @@ def _split_ties(grad, a_wins, tie):
     return np.where(a_wins, grad, np.where(tie, grad / 2, 0)).astype(grad.dtype, copy=False)
 
 
-class Maximum(Function):
+class Maximum(ArrayFunction):
     """d max(a,b)/da = 1 where a > b, 1/2 where a == b, else 0 (and the mirror for b)"""
 
     @staticmethod
@@ -136,7 +136,7 @@ class Maximum(Function):
                 unbroadcast(_split_ties(grad, b > a, tie), np.shape(b)))
 
 
-class Minimum(Function):
+class Minimum(ArrayFunction):
     """d min(a,b)/da = 1 where a < b, 1/2 where a == b, else 0 (and the mirror for b)"""
 
     @staticmethod
@@ -152,7 +152,7 @@ class Minimum(Function):
                 unbroadcast(_split_ties(grad, b < a, tie), np.shape(b)))
 
 
-class Where(Function):
+class Where(ArrayFunction):
     """where(c, a, b): the gradient goes to a where c is true and to b elsewhere."""
 
     @staticmethod
@@ -170,7 +170,7 @@ class Where(Function):
                 unbroadcast(np.where(cond, zero, grad), sb))
 
 
-class Cast(Function):
+class Cast(ArrayFunction):
     """x.to(dtype): the gradient is cast back to x's dtype."""
 
     @staticmethod

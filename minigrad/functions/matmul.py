@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import ArrayFunction
 from minigrad.functions.broadcast import unbroadcast
 
 
-class MatMul(Function):
+class MatMul(ArrayFunction):
     """C = A @ B:  dL/dA = dL/dC @ B^T,  dL/dB = A^T @ dL/dC
 
     A 1-D operand is a row (on the left) or a column (on the right) whose extra axis is dropped

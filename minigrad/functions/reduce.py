@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import ArrayFunction
 
 
 def _keep(grad, dim, keepdim):
@@ -37,7 +37,7 @@ def _ratio(a, n, correction):
     return a / divisor if divisor else float("inf")
 
 
-class Sum(Function):
+class Sum(ArrayFunction):
     """d/dx_i sum(x) = 1"""
 
     @staticmethod
@@ -50,7 +50,7 @@ class Sum(Function):
         return np.broadcast_to(_keep(grad, ctx.dim, ctx.keepdim), ctx.shape)
 
 
-class Mean(Function):
+class Mean(ArrayFunction):
     """d/dx_i mean(x) = 1/n"""
 
     @staticmethod
@@ -72,7 +72,7 @@ def _variance(x, dim, correction, keepdim):
         return np.var(x, axis=dim, ddof=correction, keepdims=keepdim, dtype=np.float64)
 
 
-class Var(Function):
+class Var(ArrayFunction):
     """d/dx_i var(x) = 2 (x_i - mean(x)) / (n - correction)"""
 
     @staticmethod
@@ -90,7 +90,7 @@ class Var(Function):
             return _keep(grad, ctx.dim, ctx.keepdim) * centered * _ratio(2, n, ctx.correction)
 
 
-class Std(Function):
+class Std(ArrayFunction):
     """d/dx_i std(x) = (x_i - mean(x)) / ((n - correction) std(x))   (0 where std(x) = 0)"""
 
     @staticmethod
@@ -110,7 +110,7 @@ class Std(Function):
         return centered * _keep(scale, ctx.dim, ctx.keepdim)
 
 
-class Amax(Function):
+class Amax(ArrayFunction):
     """d/dx_i max(x) = 1/k if x_i is one of the k tied maxima, else 0
 
     (the gradient is split evenly among ties, as PyTorch's amax and full max() do)
@@ -141,7 +141,7 @@ class Amin(Amax):
     reduce = staticmethod(np.min)
 
 
-class TakeAlongDim(Function):
+class TakeAlongDim(ArrayFunction):
     """values = x[..., index, ...] along `dim` (one index per slice): the gradient goes back to the
     chosen element only. This is max(dim)/min(dim): argmax picks, this gathers."""
 
@@ -170,7 +170,7 @@ def _log_sum_exp(shifted, axis):
         return np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-class LogSumExp(Function):
+class LogSumExp(ArrayFunction):
     """d/dx_i log(sum_j exp(x_j)) = exp(x_i - logsumexp(x)) = softmax(x)_i"""
 
     @staticmethod
@@ -188,7 +188,7 @@ class LogSumExp(Function):
         return _keep(grad, ctx.dim, ctx.keepdim) * np.exp(x - y)
 
 
-class Softmax(Function):
+class Softmax(ArrayFunction):
     """y = exp(x) / sum(exp(x));  vector-Jacobian product: y * (g - sum(g * y))"""
 
     @staticmethod
@@ -205,7 +205,7 @@ class Softmax(Function):
         return y * (grad - np.sum(grad * y, axis=ctx.dim, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(ArrayFunction):
     """y = x - logsumexp(x);  vector-Jacobian product: g - softmax(x) * sum(g)"""
 
     @staticmethod
@@ -222,7 +222,7 @@ class LogSoftmax(Function):
         return grad - np.exp(y) * np.sum(grad, axis=ctx.dim, keepdims=True)
 
 
-class Norm(Function):
+class Norm(ArrayFunction):
     """The p-norm (sum |x_i|^p)^(1/p), with p = inf giving max |x_i| and p = 0 the count of
     nonzeros.
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import ArrayFunction
 from minigrad.functions.broadcast import unbroadcast
 
 
-class Reshape(Function):
+class Reshape(ArrayFunction):
     """The gradient of a reshape is the gradient reshaped back."""
 
     @staticmethod
@@ -22,7 +22,7 @@ class Reshape(Function):
         return np.reshape(grad, ctx.shape)
 
 
-class Permute(Function):
+class Permute(ArrayFunction):
     """Reorder the dims; backward applies the inverse permutation."""
 
     @staticmethod
@@ -35,7 +35,7 @@ class Permute(Function):
         return np.transpose(grad, np.argsort(ctx.dims))
 
 
-class Expand(Function):
+class Expand(ArrayFunction):
     """Repeat size-1 dims (a broadcast); backward sums the copies."""
 
     @staticmethod
@@ -55,7 +55,7 @@ def is_basic_index(index) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
-class GetItem(Function):
+class GetItem(ArrayFunction):
     """y = x[index]: each picked element receives its gradient; an element picked twice (integer
     array indexing with repeats) receives the sum."""
 
@@ -79,7 +79,7 @@ class GetItem(Function):
         return out
 
 
-class SetItem(Function):
+class SetItem(ArrayFunction):
     """y = x with y[index] = value, recorded out of place. The overwritten elements of x get no
     gradient; value gets the gradient of the places it was written to."""
 
@@ -97,7 +97,7 @@ class SetItem(Function):
         return gx, unbroadcast(grad[ctx.index], ctx.value_shape)
 
 
-class Cat(Function):
+class Cat(ArrayFunction):
     """Concatenate along `dim`; backward cuts the gradient into the same pieces."""
 
     @staticmethod
@@ -111,7 +111,7 @@ class Cat(Function):
         return (None, *np.split(grad, ctx.bounds, axis=ctx.dim))
 
 
-class Stack(Function):
+class Stack(ArrayFunction):
     """Stack along a new `dim`; backward takes each slice of the gradient back."""
 
     @staticmethod

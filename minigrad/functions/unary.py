@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import ArrayFunction
 
 
-class Exp(Function):
+class Exp(ArrayFunction):
     """d/dx exp(x) = exp(x)"""
 
     @staticmethod
@@ -23,7 +23,7 @@ class Exp(Function):
         return grad * y
 
 
-class Log(Function):
+class Log(ArrayFunction):
     """d/dx log(x) = 1/x"""
 
     @staticmethod
@@ -37,7 +37,7 @@ class Log(Function):
         return grad / x
 
 
-class Sqrt(Function):
+class Sqrt(ArrayFunction):
     """d/dx sqrt(x) = 1 / (2 sqrt(x))   (+inf at 0, as PyTorch)"""
 
     @staticmethod
@@ -52,7 +52,7 @@ class Sqrt(Function):
         return grad / (2 * y)
 
 
-class Tanh(Function):
+class Tanh(ArrayFunction):
     """d/dx tanh(x) = 1 - tanh(x)^2"""
 
     @staticmethod
@@ -67,7 +67,7 @@ class Tanh(Function):
         return grad * (1 - y * y)
 
 
-class Sigmoid(Function):
+class Sigmoid(ArrayFunction):
     """d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))"""
 
     @staticmethod
@@ -84,7 +84,7 @@ class Sigmoid(Function):
         return grad * (y * (1 - y))
 
 
-class Relu(Function):
+class Relu(ArrayFunction):
     """d/dx relu(x) = 1 where relu(x) > 0, else 0   (0 at x = 0, as PyTorch; nan passes through)"""
 
     @staticmethod
@@ -99,7 +99,7 @@ class Relu(Function):
         return np.where(y <= 0, 0, grad).astype(grad.dtype, copy=False)
 
 
-class Abs(Function):
+class Abs(ArrayFunction):
     """d/dx |x| = sign(x)   (0 at x = 0)"""
 
     @staticmethod
@@ -113,7 +113,7 @@ class Abs(Function):
         return grad * np.sign(x)
 
 
-class Clamp(Function):
+class Clamp(ArrayFunction):
     """d/dx clamp(x, lo, hi) = 1 where lo <= x <= hi (boundaries included), else 0"""
 
     @staticmethod
@@ -139,7 +139,7 @@ class Clamp(Function):
         return np.where(inside, grad, 0).astype(grad.dtype, copy=False)
 
 
-class Sign(Function):
+class Sign(ArrayFunction):
     """d/dx sign(x) = 0"""
 
     @staticmethod
