@@ -15,7 +15,7 @@ def __getattr__(name: str):  # noqa: ANN202
 
         return getattr(functional, name)
     if name == "trace":
-        from minigrad.autograd.trace import trace
+        from minigrad.autograd.tracing import trace
 
         return trace
     if name == "gradcheck":

@@ -1,0 +1,206 @@
+"""The autograd API beside Tensor.backward: PyTorch's custom Function, autograd.grad and
+autograd.backward (each run in both libraries and compared), and the backward-pass trace."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+from support import assert_close
+
+LIBS = (mg, torch)
+vectors = hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(-3, 3))
+
+
+def make_scaled_exp(lib):
+    """A custom op written once for both libraries: y = exp(k x), dy/dx = k y, no gradient for
+    the plain number k."""
+
+    class ScaledExp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            y = (x * k).exp()
+            ctx.save_for_backward(y)
+            ctx.k = k
+            return y
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return grad_output * y * ctx.k, None
+
+    return ScaledExp
+
+
+def make_weighted_product(lib):
+    """Two tensor inputs; the backward only computes what needs_input_grad asks for."""
+
+    class WeightedProduct(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            a, b = ctx.saved_tensors
+            need_a, need_b = ctx.needs_input_grad
+            return (grad_output * b * 2 if need_a else None,
+                    grad_output * a * 2 if need_b else None)
+
+    return WeightedProduct
+
+
+@given(vectors, st.floats(-2, 2))
+def test_custom_function_values_and_gradients_match_torch(x, k):
+    results = {}
+    for lib in LIBS:
+        t = lib.tensor(x, requires_grad=True)
+        y = make_scaled_exp(lib).apply(t, k)
+        (y * y).sum().backward()
+        results[lib] = (y, t.grad)
+    assert_close(results[mg][0], results[torch][0])
+    assert_close(results[mg][1], results[torch][1])
+
+
+@given(vectors, st.booleans())
+def test_custom_function_needs_input_grad_and_gradients_match_torch(x, b_requires_grad):
+    results = {}
+    for lib in LIBS:
+        a = lib.tensor(x, requires_grad=True)
+        b = lib.tensor(x[::-1].copy(), requires_grad=b_requires_grad)
+        make_weighted_product(lib).apply(a, b).sum().backward()
+        results[lib] = (a.grad, b.grad)
+    assert_close(results[mg][0], results[torch][0])
+    if b_requires_grad:
+        assert_close(results[mg][1], results[torch][1])
+    else:
+        assert results[mg][1] is None and results[torch][1] is None
+
+
+def test_custom_function_output_is_recorded_with_its_name_and_forward_records_nothing():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    seen = {}
+
+    class Probe(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            inner = t * 3
+            seen["inner_requires_grad"] = inner.requires_grad
+            return inner
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 3
+
+    y = Probe.apply(x)
+    assert seen["inner_requires_grad"] is False  # forward runs with grad mode off, as torch
+    assert y.requires_grad and type(y.grad_fn).__name__ == "Probe"
+
+
+def programs(lib, x, w):
+    """Three outputs of two inputs, one of them a non-leaf."""
+    h = x * w
+    return h, [(h.tanh() * w).sum(), (h * h).sum(), h.exp().mean()]
+
+
+@given(vectors, st.integers(0, 2), st.booleans())
+def test_grad_returns_torchs_gradients_without_touching_dot_grad(x, which, of_nonleaf):
+    results = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        wt = lib.tensor(np.cos(x), requires_grad=True)
+        h, outs = programs(lib, xt, wt)
+        inputs = [h, wt] if of_nonleaf else [xt, wt]
+        results[lib] = lib.autograd.grad(outs[which], inputs)
+        assert xt.grad is None and wt.grad is None
+    for m, t in zip(results[mg], results[torch]):
+        assert_close(m, t)
+
+
+@given(vectors)
+def test_grad_with_grad_outputs_of_several_outputs_matches_torch(x):
+    results = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        a, b = xt.tanh(), xt * xt
+        seeds = [lib.tensor(np.linspace(-1, 1, x.size)), lib.tensor(np.ones(x.size))]
+        results[lib] = lib.autograd.grad([a, b], xt, grad_outputs=seeds)
+    assert_close(results[mg][0], results[torch][0])
+
+
+def test_grad_of_an_unused_input_raises_unless_allow_unused_as_torch():
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        unused = lib.tensor([3.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="not have been used in the graph"):
+            lib.autograd.grad((x * x).sum(), [x, unused])
+        gx, gu = lib.autograd.grad((x * x).sum(), [x, unused], allow_unused=True)
+        assert gu is None and gx.tolist() == [2.0, 4.0]
+
+
+def test_grad_frees_the_graph_unless_retain_graph_as_torch():
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        lib.autograd.grad(y, x, retain_graph=True)
+        lib.autograd.grad(y, x)
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            lib.autograd.grad(y, x)
+
+
+@given(vectors)
+def test_autograd_backward_of_several_outputs_accumulates_as_torch(x):
+    results = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        h = xt * 2
+        lib.autograd.backward([(h * h).sum(), h.tanh().sum()])
+        results[lib] = xt.grad
+    assert_close(results[mg], results[torch])
+
+
+def test_trace_visits_every_node_once_in_a_dependency_respecting_order():
+    x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    w = mg.tensor([0.5, 0.25, 2.0], requires_grad=True)
+    h = x * w
+    loss = (h.tanh() + h).sum()
+    with mg.autograd.trace() as t:
+        loss.backward()
+    names = [s.name for s in t]
+    assert names[0] == "SumBackward"
+    assert names.count("MulBackward") == 1  # h has two consumers but is visited once
+    assert names.index("AddBackward") < names.index("TanhBackward") < names.index("MulBackward")
+    assert sum(n.startswith("AccumulateGrad") for n in names) == 2
+    text = str(t)
+    assert "MulBackward" in text and "grad in" in text
+
+
+def test_trace_norms_are_the_gradients_torch_computes():
+    x_np = np.array([1.0, -2.0, 3.0])
+    tx = torch.tensor(x_np, requires_grad=True)
+    (tx * tx).tanh().sum().backward()
+    x = mg.tensor(x_np, requires_grad=True)
+    with mg.autograd.trace() as t:
+        (x * x).tanh().sum().backward()
+    leaf_row = [s for s in t if s.name.startswith("AccumulateGrad")][0]
+    assert leaf_row.grad_norm == pytest.approx(float(tx.grad.norm()), rel=1e-12)
+    mul_row = [s for s in t if s.name == "MulBackward"][0]
+    assert mul_row.grad_shape == (3,)
+
+
+def test_trace_records_nothing_outside_its_block_and_restores_after_an_error():
+    from minigrad.autograd import engine
+
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ZeroDivisionError):
+        with mg.autograd.trace():
+            raise ZeroDivisionError
+    assert engine._tracer is None
+    with mg.autograd.trace() as t:
+        pass
+    (x * 2).sum().backward()
+    assert len(t) == 0
