@@ -7,9 +7,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from support import assert_close
 
 import minigrad as mg
-from support import assert_close
 
 LIBS = (mg, torch)
 vectors = hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(-3, 3))
