@@ -1,7 +1,8 @@
 """Every package directory ships: pyproject's explicit package list names them all."""
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).parent.parent
 
