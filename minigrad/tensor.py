@@ -738,10 +738,13 @@ class Tensor:
         return self._inplace(_overwrite, src)
 
     def fill_(self, value: Any) -> Tensor:
+        if not _records(self, value) and not isinstance(value, Tensor):
+            self._data.fill(value)  # the everyday `p.grad.zero_()`: no temporary array
+            return self
         return self._inplace(_overwrite, value)
 
     def zero_(self) -> Tensor:
-        return self._inplace(_overwrite, 0)
+        return self.fill_(0)
 
     __iadd__ = add_
     __isub__ = sub_

@@ -1,25 +1,16 @@
 """Reverse-mode automatic differentiation: Function nodes, grad mode, the backward pass, and tools
-to look inside it (trace, gradcheck)."""
+to look inside it (grad, trace, gradcheck).
+
+`functional`, `gradcheck` and `tracing` need minigrad.tensor, which imports `function` and
+`grad_mode` from here; the order below loads those first. (Importing the function `gradcheck`
+after its module also makes the name mean the function, as in PyTorch.)
+"""
 
 from minigrad.autograd.function import ArrayFunction, Function
+from minigrad.autograd.functional import backward, grad
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.autograd.gradcheck import GradcheckError, gradcheck
+from minigrad.autograd.tracing import trace
 
-__all__ = ["ArrayFunction", "Function", "enable_grad", "is_grad_enabled", "no_grad",
-           "set_grad_enabled", "backward", "grad", "trace"]
-
-
-def __getattr__(name: str):  # noqa: ANN202
-    # grad, backward and trace need minigrad.tensor, which itself imports this package.
-    if name in ("grad", "backward"):
-        from minigrad.autograd import functional
-
-        return getattr(functional, name)
-    if name == "trace":
-        from minigrad.autograd.tracing import trace
-
-        return trace
-    if name == "gradcheck":
-        from minigrad.autograd.gradcheck import gradcheck
-
-        return gradcheck
-    raise AttributeError(f"module 'minigrad.autograd' has no attribute {name!r}")
+__all__ = ["ArrayFunction", "Function", "GradcheckError", "backward", "enable_grad", "grad",
+           "gradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled", "trace"]

@@ -6,6 +6,7 @@ Each subcommand is a module here with `add_parser(subparsers)` and `run(args) ->
     minigrad clip 1 2 3 --max-norm 3
                                     explain gradient clipping step by step
     minigrad demo LESSON            replay a lesson on minigrad, with an optional plot
+    minigrad graph / trace          draw a loss's graph, watch the backward pass walk it
     minigrad bench                  time training steps: minigrad, PyTorch, hand-written NumPy
 """
 
@@ -15,7 +16,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("parity", "clip", "demo", "bench")
+COMMANDS = ("parity", "clip", "demo", "graph", "trace", "bench")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -96,7 +96,10 @@ class Relu(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return np.where(y <= 0, 0, grad).astype(grad.dtype, copy=False)
+        keep = ~(y <= 0)  # (a nan output passes its gradient through, as in PyTorch)
+        if np.isfinite(grad).all():
+            return grad * keep  # a multiply is several times faster than np.where
+        return np.where(keep, grad, 0).astype(grad.dtype, copy=False)  # inf * 0 would be nan
 
 
 class Abs(ArrayFunction):

@@ -261,11 +261,20 @@ def fma(a: float | np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     product = a.astype(np.float64) * b
     addend = c.astype(np.float64)
     total = product + addend
-    # Knuth's TwoSum: the exact rounding error of `total`.
-    back = total - product
-    error = (product - (total - back)) + (addend - back)
-    to_fix = np.isfinite(total) & (error != 0) & (total.view(np.int64) % 2 == 0)
-    total[to_fix] = np.nextafter(total[to_fix], np.where(error[to_fix] > 0, np.inf, -np.inf))
+    # The second rounding can only go wrong where `total` sits exactly halfway between two
+    # float32 numbers: its 29 low mantissa bits read 1000...0 (or it is in float32's subnormal
+    # range, where the halfway points have other bit patterns). Those are rare, so the exact
+    # check runs on them alone.
+    halfway = (total.view(np.uint64) & 0x1FFFFFFF) == 0x10000000
+    suspect = np.flatnonzero(halfway | ((np.abs(total) < 2.0**-126) & (total != 0)))
+    if suspect.size:
+        p, e, t = product.ravel()[suspect], addend.ravel()[suspect], total.ravel()[suspect]
+        # Knuth's TwoSum: the exact rounding error of t = p + e.
+        back = t - p
+        error = (p - (t - back)) + (e - back)
+        to_fix = np.isfinite(t) & (error != 0) & (t.view(np.int64) % 2 == 0)
+        t[to_fix] = np.nextafter(t[to_fix], np.where(error[to_fix] > 0, np.inf, -np.inf))
+        total.ravel()[suspect] = t
     return total.astype(np.float32)
 
 
