@@ -713,17 +713,34 @@ class Tensor:
         np.copyto(self._data, result._data, casting="unsafe")
         return self
 
+    def _inplace_arith(self, op: Callable[[Tensor, Any], Tensor], ufunc: Any, other: Any) -> Tensor:
+        """`self op= other` for + - * /. Outside a graph it writes straight into the array with
+        the ufunc, with no temporary tensor: the optimizer's `p -= lr * p.grad` path."""
+        if _records(self, other) or not isinstance(other, (Tensor, int, float)):
+            return self._inplace(op, other)
+        _check_inplace_dtype(self, dtypes.result_type(self, other))
+        try:
+            ufunc(self._data, other._data if isinstance(other, Tensor) else other,
+                  out=self._data, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(self.shape, np.shape(_raw(other))))}"
+            ) from None
+        return self
+
     def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
-        return self._inplace(lambda s, o: s.add(o, alpha=alpha), other)
+        return self._inplace_arith(Tensor.__add__, np.add, other * alpha if alpha != 1 else other)
 
     def sub_(self, other: Any, alpha: Scalar = 1) -> Tensor:
-        return self._inplace(lambda s, o: s.sub(o, alpha=alpha), other)
+        return self._inplace_arith(Tensor.__sub__, np.subtract,
+                                   other * alpha if alpha != 1 else other)
 
     def mul_(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.__mul__, other)
+        return self._inplace_arith(Tensor.__mul__, np.multiply, other)
 
     def div_(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.__truediv__, other)
+        return self._inplace_arith(Tensor.__truediv__, np.true_divide, other)
 
     def pow_(self, exponent: Any) -> Tensor:
         return self._inplace(Tensor.__pow__, exponent)
@@ -827,9 +844,14 @@ def _check_inplace(x: Tensor, result: Tensor) -> None:
             f"output with shape {list(x.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}"
         )
-    if dtypes._RANK[result.dtype.kind] > dtypes._RANK[x.dtype.kind]:
+    _check_inplace_dtype(x, result.dtype)
+
+
+def _check_inplace_dtype(x: Tensor, dtype: np.dtype) -> None:
+    """An in-place result must fit x's kind: an int tensor cannot take float results."""
+    if dtypes._RANK[dtype.kind] > dtypes._RANK[x.dtype.kind]:
         raise RuntimeError(
-            f"result type {_type_name(result.dtype).capitalize()} can't be cast to the desired "
+            f"result type {_type_name(dtype).capitalize()} can't be cast to the desired "
             f"output type {_type_name(x.dtype).capitalize()}"
         )
 
