@@ -212,6 +212,11 @@ class RNN(Module):
             raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
         if input.shape[0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        if hx is not None and hx.dtype != weight.dtype:  # PyTorch finds this at its matmul
+            raise RuntimeError(
+                f"mat1 and mat2 must have the same dtype, but got "
+                f"{F._scalar_type(hx.dtype)} and {F._scalar_type(weight.dtype)}"
+            )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         if input.ndim not in (2, 3):
@@ -235,12 +240,19 @@ class RNN(Module):
             hx = zeros(self.num_layers, input.shape[1], self.hidden_size, dtype=input.dtype)
 
         layer_input = list(input.unbind(0))  # one (N, features) tensor per time step
+        activation = _ACTIVATIONS[self.nonlinearity]
         h_n = []
         for k in range(self.num_layers):
+            weight_ih, weight_hh, bias_ih, bias_hh = self._layer(k)
+            # Transposed once and biases added once per layer, not at every step: a long
+            # sequence then records 5 nodes per step instead of 9.
+            w_ih, w_hh = weight_ih.T, weight_hh.T
+            bias = bias_ih + bias_hh if bias_ih is not None else None
             h = hx[k]
             outputs = []
             for x_t in layer_input:
-                h = _step(x_t, h, *self._layer(k), self.nonlinearity)
+                a = x_t.matmul(w_ih) + h.matmul(w_hh)
+                h = activation(a + bias if bias is not None else a)
                 outputs.append(h)
             h_n.append(h)
             layer_input = outputs  # the next layer reads this layer's hidden states
