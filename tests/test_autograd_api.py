@@ -204,3 +204,21 @@ def test_trace_records_nothing_outside_its_block_and_restores_after_an_error():
         pass
     (x * 2).sum().backward()
     assert len(t) == 0
+
+
+def test_a_custom_backward_returning_a_wrong_shape_raises_as_torch():
+    for lib in LIBS:
+
+        class SumInsteadOfGrad(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                return grad_output.sum()  # a 0-d gradient for a [3] input
+
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match=r"returned an invalid gradient at index 0 - got \[\]"
+                                               r" but expected shape compatible with \[3\]"):
+            SumInsteadOfGrad.apply(x).sum().backward()

@@ -227,7 +227,10 @@ def test_gradcheck_fails_when_an_output_depends_on_an_input_without_a_gradient_p
 
 
 def test_gradcheck_catches_a_gradient_of_the_wrong_shape():
-    class SumsItsGradient(Function):
+    """A tensor-level Function's wrong shape is refused by the engine itself (as PyTorch's);
+    an ArrayFunction's is not checked there, so gradcheck must catch it."""
+
+    class SumsItsGradient(ArrayFunction):
         @staticmethod
         def forward(ctx, x):
             return x * 2

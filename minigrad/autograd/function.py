@@ -100,6 +100,8 @@ class Function:
             with no_grad():
                 result = cls.forward(ctx, *args)
             out = result._data if isinstance(result, Tensor) else np.asarray(result)
+            # A custom backward is checked against these (the built-in ones are trusted).
+            ctx._input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
         if _state.enabled and out.dtype.kind == "f":
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             if True in needs:
@@ -119,7 +121,14 @@ class Function:
             return grads if isinstance(grads, tuple) else (grads,)
         grads = self.backward(self, Tensor._make(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
+        arrays = tuple(g._data if isinstance(g, Tensor) else g for g in grads)
+        for i, (g, shape) in enumerate(zip(arrays, self._input_shapes)):
+            if g is not None and shape is not None and np.shape(g) != shape:
+                raise RuntimeError(
+                    f"Function {self.name()} returned an invalid gradient at index {i} - got "
+                    f"{list(np.shape(g))} but expected shape compatible with {list(shape)}"
+                )
+        return arrays
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Accepted for PyTorch compatibility; integer outputs never get gradients anyway."""
