@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from minigrad.autograd import function
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import no_grad
 
@@ -42,10 +43,8 @@ def _count_dependencies(starts: list[Any]) -> dict[Any, int]:
 
 
 def _run_hooks(hooks: list[Any] | None, grad: np.ndarray) -> np.ndarray:
-    from minigrad.tensor import Tensor
-
     for hook in hooks or ():
-        result = hook(Tensor._make(grad))
+        result = hook(function.Tensor._make(grad))
         if result is not None:
             grad = result._data
     return grad
@@ -53,13 +52,11 @@ def _run_hooks(hooks: list[Any] | None, grad: np.ndarray) -> np.ndarray:
 
 def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
     """Add `grad` into `leaf.grad`: a new tensor the first time, in place afterwards."""
-    from minigrad.tensor import Tensor
-
     if leaf._hooks:
         grad = _run_hooks(leaf._hooks, grad)
     if leaf._grad is None:
         # A copy: the array may be shared with other gradients or with the caller.
-        leaf._grad = Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
+        leaf._grad = function.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
     else:
         leaf._grad._data += grad
 
