@@ -666,6 +666,11 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
+        if type(index) is int and self._data.ndim:  # x[i], as in `w, b = params`: nothing to convert
+            try:
+                return S.GetItem.apply(self, index)
+            except IndexError as error:
+                raise _index_error(error, self.ndim) from None
         index = _index(index)
         try:
             if _mixes_ints_and_arrays(index):
@@ -779,7 +784,7 @@ def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
     if gradient is None:
         if output._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.ones(output.shape, output.dtype)
+        return np.array(1, output._data.dtype).reshape(output._data.shape)
     seed = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if seed.shape != output.shape:
         raise RuntimeError(
@@ -811,7 +816,7 @@ def _number(x: Any) -> Any:
 
 def _floating(x: Tensor) -> Tensor:
     """Integer tensors become float32 first, as in PyTorch's exp, log, mean, ..."""
-    return x if x.dtype.kind == "f" else x.to(dtypes.DEFAULT_FLOAT)
+    return x if x._data.dtype.kind == "f" else x.to(dtypes.DEFAULT_FLOAT)
 
 
 def _softmax_dim(x: Tensor, dim: int, name: str) -> int:
@@ -859,7 +864,14 @@ def _check_inplace_dtype(x: Tensor, dtype: np.dtype) -> None:
 def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
     """Apply an elementwise Function after PyTorch's type promotion; both operands end up with
     one dtype (a cast is itself a recorded, differentiable op)."""
-    if _same_float_dtype(a, b):
+    # The common case needs no promotion: two float tensors of one dtype, or a float tensor
+    # and a Python number (which NumPy, like PyTorch, applies in the tensor's dtype).
+    if isinstance(a, Tensor):
+        same = (a._data.dtype is b._data.dtype if isinstance(b, Tensor) else type(b) in _NUMBERS)
+        same = same and a._data.dtype.kind == "f"
+    else:
+        same = type(a) in _NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f"
+    if same:
         try:
             return fn.apply(a, b)
         except ValueError:
@@ -891,14 +903,7 @@ def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
         raise error from None
 
 
-def _same_float_dtype(a: Any, b: Any) -> bool:
-    """The common case needs no promotion: two float tensors of one dtype, or a float tensor
-    and a Python number (which NumPy, like PyTorch, applies in the tensor's dtype)."""
-    if isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            return a._data.dtype is b._data.dtype and a._data.dtype.kind == "f"
-        return type(b) in (float, int) and a._data.dtype.kind == "f"
-    return type(a) in (float, int) and isinstance(b, Tensor) and b._data.dtype.kind == "f"
+_NUMBERS = (float, int)
 
 
 def _raw(x: Any) -> Any:

@@ -19,7 +19,7 @@ import numpy as np
 
 from minigrad.autograd import function
 from minigrad.autograd.function import Function
-from minigrad.autograd.grad_mode import no_grad
+from minigrad.autograd.grad_mode import _state
 
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
@@ -28,17 +28,17 @@ if TYPE_CHECKING:
 def _count_dependencies(starts: list[Any]) -> dict[Any, int]:
     """How many graph edges lead into each node reachable from the starting nodes."""
     counts: dict[Any, int] = {}
-    stack = [s for s in starts if isinstance(s, Function)]
-    seen = set(stack)
+    stack = [s for s in dict.fromkeys(starts) if isinstance(s, Function)]
     while stack:
-        node = stack.pop()
-        for parent in node.next_functions:
+        for parent in stack.pop().next_functions:
             if parent is None:
                 continue
-            counts[parent] = counts.get(parent, 0) + 1
-            if isinstance(parent, Function) and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
+            if parent in counts:
+                counts[parent] += 1
+            else:  # first visit: count it, and walk on from it unless it is a leaf
+                counts[parent] = 1
+                if isinstance(parent, Function):
+                    stack.append(parent)
     return counts
 
 
@@ -81,10 +81,23 @@ def run_backward(
     ready = [s for s in dict.fromkeys(starts) if counts.get(s, 0) == 0]
     wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
     captured: list[np.ndarray | None] = [None] * len(inputs or ())
+    # Hooks and backward code must not record a graph of their own (grad mode is switched off
+    # by hand: no_grad() as a context manager costs more than a small backward pass). Gradients
+    # at the edges of a function's domain (0 * inf, 1/0) are nan and inf as in PyTorch, without
+    # NumPy warnings.
+    grad_mode, _state.enabled = _state.enabled, False
+    try:
+        _walk(ready, pending, counts, wanted, captured, retain_graph)
+    finally:
+        _state.enabled = grad_mode
+    return captured if inputs is not None else None
+
+
+def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, int],
+          wanted: dict[Any, int] | None, captured: list[Any], retain_graph: bool) -> None:
+    """The backward pass proper: run each node whose gradient is complete (see run_backward)."""
     tracer = _tracer  # read once: when nobody traces, each node costs one `is None` test
-    # Hooks and backward code must not record a graph of their own. Gradients at the edges of
-    # a function's domain (0 * inf, 1/0) are nan and inf as in PyTorch, without NumPy warnings.
-    with no_grad(), np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
@@ -96,6 +109,7 @@ def run_backward(
                 if tracer is not None:
                     tracer.record(node, grad, ())
                 continue
+            edges = node.next_functions
             input_grads: tuple[Any, ...] = ()
             if grad is not None:
                 if node._hooks:
@@ -104,21 +118,28 @@ def run_backward(
                     retained = node._retained()
                     if retained is not None:
                         _accumulate(retained, grad)
-                input_grads = node._apply_backward(grad)
+                if node.on_arrays:  # a built-in op: called directly, the hot path
+                    input_grads = node.backward(node, grad)
+                    if type(input_grads) is not tuple:
+                        input_grads = (input_grads,)
+                else:
+                    input_grads = node._apply_backward(grad)
             if tracer is not None:
                 tracer.record(node, grad, input_grads)
-            if not retain_graph:
+            if not retain_graph and node._saved:
                 node._release()
-            for i, parent in enumerate(node.next_functions):
+            if len(input_grads) < len(edges):  # no gradient for the trailing inputs
+                input_grads = (*input_grads, *[None] * (len(edges) - len(input_grads)))
+            for parent, g in zip(edges, input_grads):
                 if parent is None:
                     continue
-                g = input_grads[i] if i < len(input_grads) else None
                 if g is not None:
-                    pending[parent] = pending[parent] + g if parent in pending else g
-                counts[parent] -= 1
-                if counts[parent] == 0:
+                    old = pending.get(parent)
+                    pending[parent] = g if old is None else old + g
+                left = counts[parent] - 1
+                counts[parent] = left
+                if left == 0:
                     ready.append(parent)
-    return captured if inputs is not None else None
 
 
 _tracer: Any = None  # set by autograd.trace() while it records

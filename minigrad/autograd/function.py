@@ -149,3 +149,30 @@ class ArrayFunction(Function):
     """
 
     on_arrays = True
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """`Function.apply` for arrays. Every operation of every model runs through here, so
+        it is written for speed: one pass over the arguments collects both the arrays for
+        forward and the graph edges, and nothing is recorded unless an input requires grad."""
+        ctx = cls()
+        arrays = []
+        edges = []  # the node that made each input (or the leaf itself), None for no gradient
+        needs = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    edges.append(a.grad_fn or a)
+                    needs.append(True)
+                    continue
+            else:
+                arrays.append(a)
+            edges.append(None)
+            needs.append(False)
+        out = cls.forward(ctx, *arrays)
+        if True in needs and _state.enabled and out.dtype.kind == "f":
+            ctx.next_functions = edges
+            ctx.needs_input_grad = needs
+            return Tensor._make(out, ctx)
+        return Tensor._make(out)

@@ -7,9 +7,12 @@ broadcasts against the input.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
+from minigrad.functions.broadcast import expand
 
 
 def _keep(grad, dim, keepdim):
@@ -26,8 +29,8 @@ def _kept_shape(shape, dim):
 def _count(shape, dim):
     """How many elements each output of a reduction over `dim` combines."""
     if dim is None:
-        return int(np.prod(shape))
-    return int(np.prod([shape[d] for d in dim]))
+        return math.prod(shape)
+    return math.prod([shape[d] for d in dim])
 
 
 def _ratio(a, n, correction):
@@ -47,7 +50,7 @@ class Sum(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.broadcast_to(_keep(grad, ctx.dim, ctx.keepdim), ctx.shape)
+        return expand(_keep(grad, ctx.dim, ctx.keepdim), ctx.shape)
 
 
 class Mean(ArrayFunction):
@@ -62,7 +65,7 @@ class Mean(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         n = _count(ctx.shape, ctx.dim)
-        return np.broadcast_to(_keep(grad, ctx.dim, ctx.keepdim) / n, ctx.shape)
+        return expand(_keep(grad, ctx.dim, ctx.keepdim) / n, ctx.shape)
 
 
 def _variance(x, dim, correction, keepdim):
