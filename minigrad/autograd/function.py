@@ -156,6 +156,14 @@ class ArrayFunction(Function):
         it is written for speed: one pass over the arguments collects both the arrays for
         forward and the graph edges, and nothing is recorded unless an input requires grad."""
         ctx = cls()
+        if len(args) == 1 and isinstance(args[0], Tensor):  # tanh(x), -x, ...: the same, unrolled
+            x = args[0]
+            out = cls.forward(ctx, x._data)
+            if x._requires_grad and _state.enabled and out.dtype.kind == "f":
+                ctx.next_functions = (x.grad_fn or x,)
+                ctx.needs_input_grad = (True,)
+                return Tensor._make(out, ctx)
+            return Tensor._make(out)
         arrays = []
         edges = []  # the node that made each input (or the leaf itself), None for no gradient
         needs = []

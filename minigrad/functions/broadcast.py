@@ -19,7 +19,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
     )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+    return np.add.reduce(grad, axis=axes, keepdims=True).reshape(shape)  # = .sum(), faster
 
 
 def expand(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
