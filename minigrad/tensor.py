@@ -723,7 +723,8 @@ class Tensor:
         the ufunc, with no temporary tensor: the optimizer's `p -= lr * p.grad` path."""
         if _records(self, other) or not isinstance(other, (Tensor, int, float)):
             return self._inplace(op, other)
-        _check_inplace_dtype(self, dtypes.result_type(self, other))
+        if self._data.dtype.kind != "f":  # a float tensor can take any result
+            _check_inplace_dtype(self, dtypes.result_type(self, other))
         try:
             ufunc(self._data, other._data if isinstance(other, Tensor) else other,
                   out=self._data, casting="unsafe")

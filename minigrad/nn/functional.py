@@ -17,6 +17,7 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.creation import from_numpy
+from minigrad.functions import matmul as M
 from minigrad.random import generator
 from minigrad.tensor import Tensor, _torch_size, _type_name, where
 
@@ -52,6 +53,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                     f"{name} and mat2 must have the same dtype, but got {_scalar_type(t.dtype)} "
                     f"and {_scalar_type(weight.dtype)}"
                 )
+    out_features = weight.shape[0] if weight.ndim == 2 else None
+    if (out_features is not None and input.shape[-1] == weight.shape[1]
+            and input.dtype == weight.dtype
+            and (bias is None or bias.shape == (out_features,))):
+        return M.Linear.apply(input, weight, bias)  # the usual case, as one node
+    # Anything else (a 1-D weight, a bias that broadcasts, shapes that do not fit) is the
+    # composition itself, with its errors.
     output = input.matmul(weight.T)
     return output if bias is None else output + bias
 
