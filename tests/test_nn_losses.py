@@ -144,6 +144,16 @@ def test_cross_entropy_with_class_indices_matches_torch(problem, data):
     check_loss_against_torch("cross_entropy", upstream=data, **problem)
 
 
+@given(dtype=float_dtypes(), batch=st.integers(1, 70), classes=st.integers(1, 12),
+       reduction=st.sampled_from(("mean", "sum")), data=st.data())
+def test_plain_cross_entropy_of_a_batch_matches_torch(dtype, batch, classes, reduction, data):
+    """The plain case (logits (N, C), valid int64 labels, no weight, no smoothing) is one fused
+    node in minigrad; larger batches than the general problems above."""
+    logits = data.draw(arrays(dtype, (batch, classes), low=-30, high=30), label="logits")
+    labels = data.draw(hnp.arrays(np.int64, batch, elements=st.integers(0, classes - 1)))
+    check_loss_against_torch("cross_entropy", logits, labels, data, reduction=reduction)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_label_smoothing_with_a_zero_total_weight_gives_nan_like_torch(reduction):
     """Each part of a smoothed loss is reduced on its own: the mean's 0/0 gives nan."""
