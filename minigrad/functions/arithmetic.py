@@ -51,8 +51,8 @@ class Mul(ArrayFunction):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (
-            unbroadcast(grad * b, np.shape(a)) if need_a else None,
-            unbroadcast(grad * a, np.shape(b)) if need_b else None,
+            unbroadcast(grad * b, a.shape) if need_a else None,  # (an input that needs a
+            unbroadcast(grad * a, b.shape) if need_b else None,  # gradient is an array)
         )
 
 
@@ -69,8 +69,8 @@ class Div(ArrayFunction):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (
-            unbroadcast(grad / b, np.shape(a)) if need_a else None,
-            unbroadcast(-grad * ((a / b) / b), np.shape(b)) if need_b else None,
+            unbroadcast(grad / b, a.shape) if need_a else None,
+            unbroadcast(-grad * ((a / b) / b), b.shape) if need_b else None,
         )
 
 
