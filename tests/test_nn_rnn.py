@@ -1,6 +1,8 @@
 """nn.RNNCell and nn.RNN against PyTorch: outputs, hidden states and the gradients of every
-weight, input and initial hidden state (through the module factory), their argument checks in
-PyTorch's order, and backpropagation through thousands of time steps."""
+weight, input and initial hidden state (through the module factory), with only some of them
+requiring grad, through hooks and repeated backward passes; their argument checks in PyTorch's
+order; backpropagation through thousands of time steps; and gradcheck of RNNLayer, the one
+graph node per layer whose backward is backpropagation through time written out."""
 
 from __future__ import annotations
 
@@ -8,13 +10,16 @@ import numpy as np
 import pytest
 import torch
 from factory import assert_raises_like_torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import Call, arrays, float_dtypes
-from test_nn_modules import check_module_against_torch
+from support import DTYPES, assert_close, to_numpy
+from test_nn_modules import check_module_against_torch, draw_upstream
 
 import minigrad as mg
 import minigrad.nn  # noqa: F401  (mg.nn, until minigrad/__init__ imports it)
+from minigrad.autograd.gradcheck import gradcheck
+from minigrad.functions.rnn import RNNLayer
 
 sizes = st.integers(1, 4)
 nonlinearities = st.sampled_from(("tanh", "relu"))
@@ -75,16 +80,171 @@ def test_rnn_positional_arguments_bind_as_in_torch():
 
 
 def test_backpropagation_through_three_thousand_time_steps_matches_torch():
-    """The unrolled graph is thousands of nodes deep: the engine's backward must not recurse.
-    Hidden size 2 keeps the gradient of the early steps alive. float64 only: in float32 each
-    weight gradient is a sum of 6000 terms whose rounding, in either library, exceeds the
-    float32 tolerance (the short sequences above compare float32)."""
+    """The gradient of the first of 3000 steps goes back through every later one. Hidden size
+    2 keeps it alive. float64 only: in float32 each weight gradient is a sum of 6000 terms
+    whose rounding, in either library, exceeds the float32 tolerance (the short sequences above
+    compare float32)."""
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (3000, 2, 1))
     h0 = rng.uniform(-1, 1, (2, 2, 2))
     check_module_against_torch(lambda nn: nn.RNN(1, 2, num_layers=2), [x, h0],
                                np.dtype(np.float64), rng)
+
+
+def _rnn_pair(dtype: np.dtype, **config) -> tuple:
+    """The same RNN in both libraries: PyTorch's weights loaded into minigrad's."""
+    theirs = torch.nn.RNN(**config).to(DTYPES[dtype])
+    ours = mg.nn.RNN(**config).to(dtype)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    return ours, theirs
+
+
+@settings(max_examples=40)
+@given(dtype=float_dtypes(), config=rnn_configurations(), length=st.integers(1, 4),
+       batch=st.integers(0, 3), given_hidden=st.booleans(), data=st.data())
+def test_rnn_gradients_match_torch_when_only_some_weights_and_inputs_require_grad(
+    dtype, config, length, batch, given_hidden, data
+):
+    """Frozen weights and inputs get no gradient (None, as in PyTorch), the others the same
+    gradients as in PyTorch; neither pass writes into an input. Batch 0 included."""
+    ours, theirs = _rnn_pair(dtype, **config)
+    names = [name for name, _ in theirs.named_parameters()]
+    frozen = data.draw(st.sets(st.sampled_from(names)), label="frozen parameters")
+    for module in (ours, theirs):
+        for name, p in module.named_parameters():
+            p.requires_grad_(name not in frozen)
+    x_shape = (batch, length) if config["batch_first"] else (length, batch)
+    x = data.draw(arrays(dtype, (*x_shape, config["input_size"]), low=-2, high=2), label="x")
+    h0 = data.draw(arrays(dtype, (config["num_layers"], batch, config["hidden_size"]),
+                          low=-1, high=1), label="h0") if given_hidden else None
+    x_grad, h0_grad = data.draw(st.booleans(), label="x requires grad"), data.draw(
+        st.booleans(), label="h0 requires grad")
+    x_before, h0_before = x.copy(), None if h0 is None else h0.copy()
+
+    def run(lib):
+        inputs = [lib.tensor(x.copy(), requires_grad=x_grad)]
+        if h0 is not None:
+            inputs.append(lib.tensor(h0.copy(), requires_grad=h0_grad))
+        return inputs, (ours if lib is mg else theirs)(*inputs)
+
+    (our_inputs, actual), (their_inputs, expected) = run(mg), run(torch)
+    for a, e, what in zip(actual, expected, ("output", "h_n"), strict=True):
+        assert_close(a, e, what=what)
+    if not expected[0].requires_grad:
+        assert not actual[0].requires_grad and not actual[1].requires_grad
+        return
+    upstream = [draw_upstream(data, dtype, tuple(e.shape), f"upstream {i}")
+                for i, e in enumerate(expected)]
+    torch.autograd.backward(expected, [torch.tensor(g) for g in upstream])
+    sum((a * mg.tensor(g)).sum() for a, g in zip(actual, upstream, strict=True)).backward()
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+        assert (p.grad is None) == (q.grad is None), name
+        if q.grad is not None:
+            assert_close(p.grad, q.grad, what=f"grad of {name}")
+    for i, (m, t) in enumerate(zip(our_inputs, their_inputs, strict=True)):
+        assert (m.grad is None) == (t.grad is None), f"input {i}"
+        if t.grad is not None:
+            assert_close(m.grad, t.grad, what=f"grad of input {i}")
+    np.testing.assert_array_equal(x, x_before)
+    if h0 is not None:
+        np.testing.assert_array_equal(h0, h0_before)
+
+
+def test_rnn_output_hook_and_retained_graph_backward_twice_match_torch():
+    """A hook on the output scales the gradient entering the recurrence, and retain_graph lets
+    a second backward through the same graph accumulate the same gradients again."""
+    rng = np.random.default_rng(1)
+    ours, theirs = _rnn_pair(np.dtype(np.float64), input_size=3, hidden_size=4, num_layers=2,
+                             batch_first=True)
+    x, h0 = rng.uniform(-1, 1, (2, 5, 3)), rng.uniform(-1, 1, (2, 2, 4))
+    upstream, seen = rng.uniform(-1, 1, (2, 5, 4)), {}
+    for lib, module in ((mg, ours), (torch, theirs)):
+        inputs = [lib.tensor(x, requires_grad=True), lib.tensor(h0, requires_grad=True)]
+        output, h_n = module(*inputs)
+        seen[lib] = []
+        output.register_hook(lambda g, seen=seen[lib]: seen.append(to_numpy(g).copy()) or g * 3)
+        loss = (output * lib.tensor(upstream)).sum() + (h_n * h_n).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        seen[lib].append([p.grad for p in module.parameters()] + [t.grad for t in inputs])
+    assert len(seen[mg]) == len(seen[torch]) == 3
+    for a, e in zip(seen[mg][:2], seen[torch][:2], strict=True):
+        assert_close(a, e, what="gradient seen by the hook")
+    for a, e in zip(seen[mg][2], seen[torch][2], strict=True):
+        assert_close(a, e, what="accumulated gradient")
+
+
+def test_rnn_second_backward_without_retain_graph_raises_like_torch():
+    for lib in (mg, torch):
+        output, _ = lib.nn.RNN(2, 3)(lib.ones(4, 1, 2))
+        loss = output.sum()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="Trying to backward through the graph a second"):
+            loss.backward()
+
+
+def test_relu_rnn_gives_no_gradient_where_the_preactivation_is_exactly_zero_like_torch():
+    """relu'(0) = 0: with no bias, a zero input step and h_0 = 0 make a_t = 0 exactly."""
+    x = np.zeros((3, 2, 2))
+    x[1:] = np.random.default_rng(2).uniform(-1, 1, (2, 2, 2))
+    check_module_against_torch(lambda nn: nn.RNN(2, 3, nonlinearity="relu", bias=False),
+                               [x, None], np.dtype(np.float64), np.random.default_rng(3))
+
+
+def test_relu_rnn_passes_an_infinite_upstream_gradient_on_like_torch():
+    """An inf upstream gradient reaches the live units as inf and the dead ones as 0 (not nan,
+    as a multiplication by a 0/1 mask would give)."""
+    rng = np.random.default_rng(4)
+    ours, theirs = _rnn_pair(np.dtype(np.float64), input_size=2, hidden_size=3,
+                             nonlinearity="relu")
+    x = rng.uniform(-1, 1, (2, 2, 2))
+    upstream = rng.uniform(-1, 1, (2, 2, 3))
+    upstream[0, 0, 0] = upstream[1, 1, 2] = np.inf
+    grads = {}
+    for lib, module in ((mg, ours), (torch, theirs)):
+        x_t = lib.tensor(x, requires_grad=True)
+        module(x_t)[0].backward(lib.tensor(upstream))
+        grads[lib] = [p.grad for p in module.parameters()] + [x_t.grad]
+    for a, e in zip(grads[mg], grads[torch], strict=True):
+        assert_close(a, e, what="gradient")
+
+
+def _preactivations(x, h0, w_ih, w_hh, b_ih, b_hh):
+    """Every a_t of the recurrence with relu, in NumPy: where gradcheck must keep away from 0."""
+    h, found = np.zeros((x.shape[1], w_hh.shape[0])) if h0 is None else h0, []
+    for x_t in x:
+        a = x_t @ w_ih.T + h @ w_hh.T + (0 if b_ih is None else b_ih + b_hh)
+        found.append(a)
+        h = np.maximum(a, 0)
+    return np.array(found)
+
+
+@settings(max_examples=30)
+@given(length=st.integers(1, 4), batch=st.integers(1, 3), input_size=sizes,
+       hidden_size=sizes, bias=st.booleans(), given_hidden=st.booleans(),
+       nonlinearity=nonlinearities, data=st.data())
+def test_rnn_layer_backward_passes_gradcheck_in_float64(
+    length, batch, input_size, hidden_size, bias, given_hidden, nonlinearity, data
+):
+    """Backpropagation through time against finite differences, for every input that requires
+    grad (a random non-empty subset). relu draws keep every pre-activation 1e-3 away from its
+    kink, where a finite difference measures neither side's slope."""
+    def draw(shape, label):
+        return data.draw(arrays(np.float64, shape, low=-1, high=1, ties=False), label=label)
+
+    values = [draw((length, batch, input_size), "x"),
+              draw((batch, hidden_size), "h0") if given_hidden else None,
+              draw((hidden_size, input_size), "w_ih"), draw((hidden_size, hidden_size), "w_hh"),
+              draw((hidden_size,), "b_ih") if bias else None,
+              draw((hidden_size,), "b_hh") if bias else None]
+    if nonlinearity == "relu":
+        assume(np.abs(_preactivations(*values)).min() > 1e-3)
+    present = [i for i, v in enumerate(values) if v is not None]
+    wanted = data.draw(st.sets(st.sampled_from(present), min_size=1), label="require grad")
+    inputs = [None if v is None else mg.tensor(v, requires_grad=i in wanted)
+              for i, v in enumerate(values)]
+    assert gradcheck(RNNLayer.apply, (*inputs, nonlinearity)) is True
 
 
 # ---------------------------------------------------------------------- argument checks

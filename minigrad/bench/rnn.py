@@ -2,7 +2,7 @@
 target with MSE, clip_grad_norm_(1.0) and Adam (lr 1e-3).
 
 W2 is a small step (batch 32, 5 time steps); W5 is the same model over 1000 time steps
-(batch 8), so that backward() walks a graph thousands of nodes deep.
+(batch 8), so that backpropagation through time runs over a thousand steps.
 
 The floor does what a careful hand-written RNN does: the input's contribution to every time
 step in one matrix product, a loop over time for the recurrence (forward and backward), then

@@ -2,12 +2,14 @@
 
 Both compute the Elman recurrence
 
-    h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),    act = tanh or relu,
+    h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),    act = tanh or relu.
 
-with the engine's differentiable operations. The forward pass loops over the time steps, and
-backward() then walks that unrolled graph back to the first step: that walk is
-backpropagation through time. It needs no code of its own, and the engine's iterative
-backward pass handles sequences of thousands of steps.
+RNNCell composes it from the engine's differentiable operations: call it in a loop over time
+and backward() walks the unrolled graph back to the first step, which is backpropagation
+through time with no code of its own. RNN instead records one node per layer for the whole
+sequence, `RNNLayer` (minigrad/functions/rnn.py), whose backward is backpropagation through
+time written out in NumPy: the same gradients, several times faster on long sequences, and
+only the hidden states kept for backward.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import math
 
 from minigrad.creation import empty, zeros
+from minigrad.functions.rnn import RNNLayer
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
@@ -236,33 +239,19 @@ class RNN(Module):
         elif self.batch_first:
             input = input.transpose(0, 1)
         self._check_input(input, hx)
-        if hx is None:
-            hx = zeros(self.num_layers, input.shape[1], self.hidden_size, dtype=input.dtype)
-
-        layer_input = list(input.unbind(0))  # one (N, features) tensor per time step
-        activation = _ACTIVATIONS[self.nonlinearity]
-        h_n = []
+        layer_input, last_states = input, []
         for k in range(self.num_layers):
-            weight_ih, weight_hh, bias_ih, bias_hh = self._layer(k)
-            # Transposed once and biases added once per layer, not at every step: a long
-            # sequence then records 5 nodes per step instead of 9.
-            w_ih, w_hh = weight_ih.T, weight_hh.T
-            bias = bias_ih + bias_hh if bias_ih is not None else None
-            h = hx[k]
-            outputs = []
-            for x_t in layer_input:
-                a = x_t.matmul(w_ih) + h.matmul(w_hh)
-                h = activation(a + bias if bias is not None else a)
-                outputs.append(h)
-            h_n.append(h)
-            layer_input = outputs  # the next layer reads this layer's hidden states
-
-        output, h_n_tensor = stack(layer_input), stack(h_n)
+            h_0 = hx[k] if hx is not None else None  # None: RNNLayer starts from zeros
+            output = RNNLayer.apply(layer_input, h_0, *self._layer(k), self.nonlinearity)
+            last_states.append(output[-1])
+            layer_input = output  # the next layer reads this layer's hidden states
+        # A new tensor, as in PyTorch, not a view of the output's last row.
+        h_n = stack(last_states)
         if not batched:
-            return output.squeeze(1), h_n_tensor.squeeze(1)
+            return output.squeeze(1), h_n.squeeze(1)
         if self.batch_first:
             output = output.transpose(0, 1)
-        return output, h_n_tensor
+        return output, h_n
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
