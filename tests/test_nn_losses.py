@@ -82,6 +82,15 @@ def test_mse_loss_broadcasts_warns_on_different_shapes_and_matches_torch(
     check_loss_against_torch("mse_loss", input, target, data, reduction=reduction)
 
 
+@given(dtype=float_dtypes(), shape=shapes(min_dims=0, max_dims=3, max_side=9),
+       reduction=st.sampled_from(("mean", "sum")), data=st.data())
+def test_plain_mse_loss_matches_torch(dtype, shape, reduction, data):
+    """Input and target of one shape and dtype: one fused node in minigrad."""
+    input = data.draw(arrays(dtype, shape), label="input")
+    target = data.draw(arrays(dtype, shape), label="target")
+    check_loss_against_torch("mse_loss", input, target, data, reduction=reduction)
+
+
 @given(data=st.data())
 def test_mse_loss_of_a_float32_input_and_a_float64_target_is_float64(data):
     input = data.draw(arrays(np.dtype(np.float32), (3,)), label="input")

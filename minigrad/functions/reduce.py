@@ -225,34 +225,6 @@ class LogSoftmax(ArrayFunction):
         return grad - np.exp(y) * np.sum(grad, axis=ctx.dim, keepdims=True)
 
 
-class CrossEntropy(ArrayFunction):
-    """The mean (or sum) over a batch of l_i = -log softmax(x_i)[y_i], for logits x (N, C) and
-    class indices y:   dl_i/dx_i = softmax(x_i) - onehot(y_i)
-
-    This is LogSoftmax followed by picking -logp[i, y_i] and the reduction, fused into one node
-    for nn.functional.cross_entropy's plain case (no class weights, no label smoothing, no
-    ignored positions). It does the same arithmetic as those nodes, so the numbers are the same.
-    """
-
-    @staticmethod
-    def forward(ctx, x, labels, mean):
-        shifted = _shift(x, 1)
-        logp = shifted - _log_sum_exp(shifted, 1)
-        rows = np.arange(len(labels))
-        loss = np.add.reduce(-logp[rows, labels], axis=None)
-        ctx.save_for_backward(logp, labels)
-        ctx.divisor = x.dtype.type(len(labels)) if mean else None
-        return loss / ctx.divisor if mean else loss
-
-    @staticmethod
-    def backward(ctx, grad):
-        logp, labels = ctx.saved_tensors
-        per_row = grad / ctx.divisor if ctx.divisor is not None else grad  # dL/dl_i
-        out = np.exp(logp) * per_row
-        out[np.arange(len(labels)), labels] -= per_row
-        return out, None, None
-
-
 class Norm(ArrayFunction):
     """The p-norm (sum |x_i|^p)^(1/p), with p = inf giving max |x_i| and p = 0 the count of
     nonzeros.

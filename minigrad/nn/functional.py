@@ -17,8 +17,8 @@ import numpy as np
 
 from minigrad import dtypes
 from minigrad.creation import from_numpy
+from minigrad.functions import loss as L
 from minigrad.functions import matmul as M
-from minigrad.functions import reduce as R
 from minigrad.random import generator
 from minigrad.tensor import Tensor, _torch_size, _type_name, where
 
@@ -211,6 +211,10 @@ def mse_loss(
         raise NotImplementedError(
             f"\"mse_cpu\" not implemented for '{_scalar_type(input.dtype)}'"
         )
+    if (target.shape == input.shape and input.dtype == target.dtype and input.dtype.kind == "f"
+            and input.numel() and reduction in ("mean", "sum")
+            and size_average is None and reduce is None):
+        return L.SquaredError.apply(input, target, reduction == "mean")  # the plain case
     squared_errors = (input - target) ** 2  # shapes that do not broadcast fail here, first
     reduction = _reduction(size_average, reduce, reduction)
     return _reduce(squared_errors, reduction)
@@ -417,7 +421,7 @@ def cross_entropy(
         labels = target._data
         if labels.min() >= 0 and labels.max() < input.shape[1]:
             # The plain case, as one node (the general path below gives the same numbers).
-            return R.CrossEntropy.apply(input, labels, reduction == "mean")
+            return L.CrossEntropy.apply(input, labels, reduction == "mean")
     losses, smooth, total_weight = _class_index_losses(
         log_softmax(input, class_dim), target, weight, ignore_index, smoothing
     )
