@@ -246,7 +246,7 @@ def test_trace_of_the_mlp_brings_torchs_gradient_to_every_parameter():
     assert sorted(leaves) == sorted(str(list(p.shape)) for p in params.values())
     for name, p in params.items():
         assert_shown(leaves[str(list(p.shape))], float(p.grad.double().norm()), np.float32, name)
-    assert rows[0][:3] == ("MeanBackward", "[]", "1")
+    assert rows[0][:3] == ("MseLossBackward", "[]", "1")  # PyTorch's MseLossBackward0
 
 
 def test_trace_rows_come_in_an_order_the_backward_pass_allows():

@@ -11,13 +11,14 @@ from minigrad.autograd.function import ArrayFunction
 from minigrad.functions.reduce import _log_sum_exp, _shift
 
 
-class SquaredError(ArrayFunction):
+class MseLoss(ArrayFunction):
     """The mean (or sum) of l_i = (x_i - y_i)^2 over inputs of one shape:
 
         dL/dx_i = (2/N) (x_i - y_i) g,   dL/dy_i = -dL/dx_i      (2 instead of 2/N for the sum)
 
     with g the upstream gradient and N the number of elements; the factor 2/N is rounded to
-    the dtype first and the products are taken in that order, as PyTorch does.
+    the dtype first and the products are taken in that order, as PyTorch does. (The name is
+    PyTorch's: its graph shows this node as MseLossBackward.)
     """
 
     @staticmethod

@@ -214,7 +214,7 @@ def mse_loss(
     if (target.shape == input.shape and input.dtype == target.dtype and input.dtype.kind == "f"
             and input.numel() and reduction in ("mean", "sum")
             and size_average is None and reduce is None):
-        return L.SquaredError.apply(input, target, reduction == "mean")  # the plain case
+        return L.MseLoss.apply(input, target, reduction == "mean")  # the plain case
     squared_errors = (input - target) ** 2  # shapes that do not broadcast fail here, first
     reduction = _reduction(size_average, reduce, reduction)
     return _reduce(squared_errors, reduction)
