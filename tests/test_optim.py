@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from support import TOLERANCES, assert_close, to_mg, to_numpy, to_torch
 
 import minigrad as mg
+from minigrad.optim.fused import Scratch, fma, lerp
 from minigrad.serialization import load, save
 
 FLOAT_DTYPES = st.sampled_from([np.dtype(np.float32), np.dtype(np.float64)])
@@ -374,6 +375,174 @@ def test_update_detail_matches_pytorch(detail):
         mg_opt.step()
         same(mg_p, torch_p, f"parameter after step {step}")
         assert_same_state_dict(mg_opt.state_dict(), torch_opt.state_dict(), f"step {step}")
+
+
+# ------------------------------------------------------------------ exact float32 rounding
+# PyTorch's add(alpha=), addcmul and lerp round a·b + c once. minigrad sums in float64 and
+# rounds that to float32, which is the same except where the float64 sum lands exactly halfway
+# between two float32 numbers; `fused.fma` finds those sums and repairs them. The traps below
+# make such sums on purpose, in float32's normal and subnormal ranges, on arrays below and
+# above Scratch.SMALL (fresh temporaries and reused ones).
+SIZES = [7, 2 * Scratch.SMALL + 3]
+# Two pairs of float32 factors whose product misses 1 by less than float64 can hold next to a
+# float32 number: (1 + 2^-12)(1 - 4095·2^-24) = 1 + 2^-36 and (1 + 2^-23)(1 - 2^-23) = 1 - 2^-46.
+BEYOND_HALFWAY = (1 + 2.0**-12, 1 - 4095 * 2.0**-24)
+SHORT_OF_HALFWAY = (1 + 2.0**-23, 1 - 2.0**-23)
+
+
+def halfway_traps(n: int, seed: int, subnormal: bool, factors: tuple[float, float] | None = None,
+                  a_scale: float | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
+    """float32 a, b, c whose exact a·b + c is half a float32 ulp away from c, times 1 + 2^-36
+    (just beyond the halfway point) or 1 - 2^-46 (just short of it). In float64 the sum rounds
+    onto the halfway point, and float32's ties-to-even then goes the wrong way for about half
+    of the elements.
+
+    subnormal: c and the sums in float32's subnormal range, where the halfway points are the
+    odd multiples of 2^-150. `factors` fixes the kind of trap (default: drawn per element);
+    `a_scale` makes a the scalar a_scale·factors[0] (as an optimizer's lr), default: a is an
+    array.
+    """
+    rng = np.random.default_rng(seed)
+    if subnormal:
+        c = rng.integers(-(2**23) + 1, 2**23, n) * 2.0**-149  # every subnormal, both signs
+        c[:2] = [(2**23 - 1) * 2.0**-149, -(2.0**-149)]  # the largest and the smallest
+        half_ulp = np.full(n, 2.0**-150)
+    else:
+        c = rng.standard_normal(n) * 2.0 ** rng.integers(-20, 20, n)
+        half_ulp = np.spacing(np.abs(c.astype(np.float32))).astype(np.float64) / 2
+    c = c.astype(np.float32)
+    direction = np.where(c < 0, -1.0, 1.0)  # away from 0, so the halfway point is in c's binade
+    if factors is None:
+        beyond = rng.random(n) < 0.5
+        fa = np.where(beyond, BEYOND_HALFWAY[0], SHORT_OF_HALFWAY[0])
+        fb = np.where(beyond, BEYOND_HALFWAY[1], SHORT_OF_HALFWAY[1])
+    else:
+        fa, fb = factors
+    if a_scale is not None:
+        a = np.float32(a_scale * fa)
+        b = (direction * half_ulp / a_scale * fb).astype(np.float32)
+    else:
+        exponent = np.floor(np.log2(half_ulp)).astype(int) // 2  # both factors float32-normal
+        a = (direction * 2.0**exponent * fa).astype(np.float32)
+        b = (half_ulp / 2.0**exponent * fb).astype(np.float32)
+    return a, b, c
+
+
+def float64_then_float32(a, b, c) -> np.ndarray:
+    """a·b + c rounded twice, as a plain float64 computation would: the trap's wrong answer."""
+    return (np.float64(a) * b + c).astype(np.float32) if np.ndim(a) == 0 else (
+        a.astype(np.float64) * b + c).astype(np.float32)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("subnormal", [False, True], ids=["normal", "subnormal"])
+def test_fma_rounds_halfway_sums_as_pytorchs_addcmul_and_add_with_alpha(n, subnormal):
+    a, b, c = halfway_traps(n, seed=n, subnormal=subnormal)
+    expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(b)).numpy()
+    assert np.mean(float64_then_float32(a, b, c) != expected) > 0.2  # the traps bite
+    out = c.copy()  # c ← a·b + c in place, as the optimizers call it
+    np.testing.assert_array_equal(fma(a, b, out, out=out, scratch=Scratch()), expected)
+
+    alpha, b, c = halfway_traps(n, seed=n + 1, subnormal=subnormal, factors=BEYOND_HALFWAY,
+                                a_scale=2.0**-40)
+    expected = torch.add(to_torch(c), to_torch(b), alpha=float(alpha)).numpy()
+    assert np.mean(float64_then_float32(alpha, b, c) != expected) > 0.2
+    np.testing.assert_array_equal(fma(float(alpha), b, c, out=np.empty_like(c),
+                                      scratch=Scratch()), expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@given(weight=st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.1, 0.001, 0.5, 0.9])),
+       seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=20)
+def test_lerp_is_bit_identical_to_torch_lerp(n, weight, seed):
+    """Both of PyTorch's formulas (weight below and from 0.5 on), on values with few
+    significant bits (which make halfway sums) and on ordinary ones."""
+    rng = np.random.default_rng(seed)
+    few_bits = rng.integers(-64, 64, (2, n)) * 2.0 ** rng.integers(-30, 5, (2, n))
+    start, end = np.where(rng.random((2, n)) < 0.5, few_bits,
+                          rng.standard_normal((2, n))).astype(np.float32)
+    expected = torch.lerp(to_torch(start), to_torch(end), weight).numpy()
+    np.testing.assert_array_equal(
+        lerp(start, end, weight, out=start.copy(), scratch=Scratch()), expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("subnormal", [False, True], ids=["normal", "subnormal"])
+@pytest.mark.parametrize("factors", [BEYOND_HALFWAY, SHORT_OF_HALFWAY], ids=["beyond", "short"])
+def test_sgd_step_onto_halfway_sums_is_bit_identical_to_pytorch(n, subnormal, factors):
+    """θ ← θ - γg where θ + (-γ)(-g) is such a trap: the update through the optimizer."""
+    lr, b, start = halfway_traps(n, seed=n, subnormal=subnormal, factors=factors,
+                                 a_scale=2.0**-40)
+    grad = -b
+    results = []
+    for lib in (torch, mg):
+        param = lib.tensor(start.copy(), requires_grad=True)
+        param.grad = lib.tensor(grad.copy())
+        lib.optim.SGD([param], lr=float(lr)).step()
+        results.append(to_numpy(param))
+    expected, mine = results
+    assert np.mean(float64_then_float32(-lr, grad, start) != expected) > 0.2
+    np.testing.assert_array_equal(mine, expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_weight_decay_onto_halfway_sums_follows_pytorch_bit_for_bit(n, optimizer):
+    """g ← g + λθ where that sum is a trap. g itself is not observable, but a wrong rounding
+    of it shows in Adam's m and v and, with lr = 1 and θ small next to g, in SGD's θ - g."""
+    weight_decay, start, grad = halfway_traps(n, seed=n, subnormal=False,
+                                              factors=BEYOND_HALFWAY, a_scale=2.0**-16)
+    kwargs = dict(lr=1.0, weight_decay=float(weight_decay))
+    results = []
+    for lib in (torch, mg):
+        param = lib.tensor(start.copy(), requires_grad=True)
+        param.grad = lib.tensor(grad.copy())
+        opt = getattr(lib.optim, optimizer)([param], **kwargs)
+        opt.step()
+        results.append((param, opt))
+    (tp, torch_opt), (mp, mg_opt) = results
+    rounded_twice = float64_then_float32(weight_decay, start, grad)
+    if optimizer == "SGD":
+        expected = to_numpy(tp)
+        assert np.mean(start - rounded_twice != expected) > 0.2
+        np.testing.assert_array_equal(to_numpy(mp), expected)
+    else:
+        expected = to_numpy(torch_opt.state[tp]["exp_avg"])  # (1-β1)·g, rounded once
+        assert np.mean((np.float64(np.float32(0.1)) * rounded_twice).astype(np.float32)
+                       != expected) > 0.2
+        for name in ("exp_avg", "exp_avg_sq"):
+            same(mg_opt.state[mp][name], torch_opt.state[tp][name], name, exact=True)
+        same(mp, tp, "parameter")
+
+
+@given(name=st.sampled_from(sorted(HYPERPARAMETERS)), data=st.data(), dtype=FLOAT_DTYPES,
+       seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=20)
+def test_large_parameters_follow_pytorch_for_any_hyperparameters(name, data, dtype, seed):
+    """A parameter above Scratch.SMALL, whose temporaries live in the reused scratch arrays
+    (one of them holds g through maximize, weight decay and Nesterov's look-ahead), stepped
+    with PyTorch's gradients: SGD's parameters and buffers, and Adam's moments without weight
+    decay, stay bit-identical in float32 (as for small parameters above)."""
+    hyperparameters = data.draw(HYPERPARAMETERS[name]())
+    rng = np.random.default_rng(seed)
+    start = rng.standard_normal((3, Scratch.SMALL // 3 + 5)).astype(dtype)
+    tp, mp = to_torch(start, requires_grad=True), to_mg(start, requires_grad=True)
+    torch_opt = getattr(torch.optim, name)([tp], **hyperparameters)
+    mg_opt = getattr(mg.optim, name)([mp], **hyperparameters)
+    exact = ()
+    if dtype == np.float32:
+        exact = ("params", "momentum_buffer") if name == "SGD" else ()
+        if name == "Adam" and hyperparameters["weight_decay"] == 0:
+            exact = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    for step in range(4):
+        g = rng.standard_normal(start.shape).astype(dtype)
+        tp.grad, mp.grad = to_torch(g), to_mg(g)
+        torch_opt.step()
+        mg_opt.step()
+        same(mp, tp, f"parameter at step {step}", "params" in exact)
+        assert_same_state_dict(mg_opt.state_dict(), torch_opt.state_dict(), f"step {step}",
+                               exact)
 
 
 # --------------------------------------------------------------------------- constructors

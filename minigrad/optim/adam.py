@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from minigrad.creation import zeros_like
-from minigrad.optim.optimizer import Optimizer, ParamsT, fma, lerp
+from minigrad.optim.fused import Scratch, fma, lerp
+from minigrad.optim.optimizer import Optimizer, ParamsT
 from minigrad.tensor import Tensor
 
 
@@ -88,6 +89,7 @@ class Adam(Optimizer):
             eps=group["eps"],
             weight_decay=group["weight_decay"],
             maximize=group["maximize"],
+            scratch=self._scratch,
         )
 
 
@@ -105,6 +107,7 @@ def adam_update(
     eps: float,
     weight_decay: float,
     maximize: bool,
+    scratch: Scratch,
 ) -> None:
     """One Adam step for one parameter: updates `param` and the moment arrays in place.
 
@@ -130,12 +133,19 @@ def adam_update(
         max_exp_avg_sq: v_max, updated in place, when amsgrad is on; otherwise None.
         step: t, the number of this step (the count already includes it).
         lr, beta1, beta2, eps, weight_decay, maximize: γ, β1, β2, ε, λ and the flag.
+        scratch: where the temporaries come from (see `fused.Scratch`).
     """
-    g = -grad if maximize else grad
+    g = grad
+    if maximize:
+        g = np.negative(grad, out=scratch("grad", grad))
     if weight_decay != 0:
-        g = fma(weight_decay, param, g)
-    exp_avg[...] = lerp(exp_avg, g, 1 - beta1)
-    exp_avg_sq[...] = fma((1 - beta2) * g, g, exp_avg_sq * beta2)
+        g = fma(weight_decay, param, g, out=scratch("grad", grad), scratch=scratch)
+    # m ← β1·m + (1-β1)·g
+    lerp(exp_avg, g, 1 - beta1, out=exp_avg, scratch=scratch)
+    # v ← β2·v + (1-β2)·g², in PyTorch's order: v·β2 first, then the fused ((1-β2)·g)·g + v.
+    exp_avg_sq *= beta2
+    scaled_grad = np.multiply(g, 1 - beta2, out=scratch("scaled grad", g))
+    fma(scaled_grad, g, exp_avg_sq, out=exp_avg_sq, scratch=scratch)
 
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
@@ -145,5 +155,10 @@ def adam_update(
         second_moment = max_exp_avg_sq
     else:
         second_moment = exp_avg_sq
-    denom = np.sqrt(second_moment) / bias_correction2**0.5 + eps
-    param[...] = param + (-step_size * exp_avg) / denom
+    # θ ← θ + (-γ/(1-β1^t))·m / (√v/√(1-β2^t) + ε)
+    denom = np.sqrt(second_moment, out=scratch("denom", param))
+    denom /= bias_correction2**0.5
+    denom += eps
+    change = np.multiply(exp_avg, -step_size, out=scratch("change", param))
+    change /= denom
+    param += change

@@ -9,8 +9,9 @@ Subclasses (SGD, Adam) write `_update(param, group)`: one step for one parameter
 itself works on the NumPy arrays behind the tensors (`p._data`, `p.grad._data`) and writes them
 in place, so the parameter stays the same leaf tensor with the same identity, as in PyTorch.
 
-The two helpers at the end, `fma` and `lerp`, round the way PyTorch's CPU kernels round, so that
-a float32 run can follow PyTorch's float32 run step for step.
+The arithmetic of the updates is in `minigrad.optim.fused`: PyTorch's fused kernels (`fma`,
+`lerp`), rounded as PyTorch rounds them, with their temporaries taken from `self._scratch`, work
+arrays that the optimizer reuses at every step.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.grad_mode import enable_grad
+from minigrad.optim.fused import Scratch
 from minigrad.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -47,6 +49,7 @@ class Optimizer:
             )
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
+        self._scratch = Scratch()
 
         param_groups = list(params)
         if len(param_groups) == 0:
@@ -229,62 +232,3 @@ def _type_name(value: Any) -> str:
     if isinstance(value, Tensor):
         return "minigrad.Tensor"
     return type(value).__name__
-
-
-# ------------------------------------------------------------------------------------------
-# Rounding as PyTorch rounds.
-#
-# In `p - lr * g` NumPy rounds twice (after the product and after the difference). PyTorch's
-# CPU kernels for `add(x, alpha=a)`, `addcmul` and `lerp` use a fused multiply-add, which
-# rounds once; in float32 the two often differ in the last bit (on 10% of the elements in a
-# measurement), and over many steps that grows into a visible drift. `fma` reproduces the
-# single rounding for float32. In float64 it rounds twice; that 1-ulp difference (~1e-16) is
-# far below anything a test can see.
-# ------------------------------------------------------------------------------------------
-
-
-def fma(a: float | np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """`a * b + c` with a single rounding to c's dtype, as PyTorch's CPU kernels compute it.
-
-    A Python number `a` is first rounded to c's dtype, as PyTorch does with a scalar argument.
-
-    float32: the product of two float32 numbers is exact in float64 (24 + 24 bits fit in 53),
-    so only the sum is rounded, first to float64 and then to float32. Rounding twice can go
-    wrong when the first rounding lands exactly halfway between two float32 numbers: a
-    gradient with few significant bits squared in Adam's v does that. So the float64 sum is
-    rounded "to odd" instead (when it is inexact, its last bit is forced to 1, towards the
-    exact value), which makes the second rounding correct.
-    """
-    a = np.asarray(a, dtype=c.dtype)
-    if c.dtype != np.float32:
-        return a * b + c
-    product = a.astype(np.float64) * b
-    addend = c.astype(np.float64)
-    total = product + addend
-    # The second rounding can only go wrong where `total` sits exactly halfway between two
-    # float32 numbers: its 29 low mantissa bits read 1000...0 (or it is in float32's subnormal
-    # range, where the halfway points have other bit patterns). Those are rare, so the exact
-    # check runs on them alone.
-    halfway = (total.view(np.uint64) & 0x1FFFFFFF) == 0x10000000
-    suspect = np.flatnonzero(halfway | ((np.abs(total) < 2.0**-126) & (total != 0)))
-    if suspect.size:
-        p, e, t = product.ravel()[suspect], addend.ravel()[suspect], total.ravel()[suspect]
-        # Knuth's TwoSum: the exact rounding error of t = p + e.
-        back = t - p
-        error = (p - (t - back)) + (e - back)
-        to_fix = np.isfinite(t) & (error != 0) & (t.view(np.int64) % 2 == 0)
-        t[to_fix] = np.nextafter(t[to_fix], np.where(error[to_fix] > 0, np.inf, -np.inf))
-        total.ravel()[suspect] = t
-    return total.astype(np.float32)
-
-
-def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
-    """`start + weight * (end - start)`, rounded as PyTorch's `torch.lerp`.
-
-    For weight >= 0.5 PyTorch computes `end - (1 - weight) * (end - start)` instead, which is
-    the same number mathematically but more accurate when weight is near 1.
-    """
-    weight = start.dtype.type(weight)
-    if abs(weight) < 0.5:
-        return fma(weight, end - start, start)
-    return fma(-(1 - weight), end - start, end)

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, ParamsT, fma
+from minigrad.optim.fused import Scratch, fma
+from minigrad.optim.optimizer import Optimizer, ParamsT
 from minigrad.tensor import Tensor
 
 
@@ -72,6 +73,7 @@ class SGD(Optimizer):
             weight_decay=group["weight_decay"],
             nesterov=group["nesterov"],
             maximize=group["maximize"],
+            scratch=self._scratch,
         )
         if buffer is None and new_buffer is not None:
             state["momentum_buffer"] = Tensor(new_buffer)
@@ -88,6 +90,7 @@ def sgd_update(
     weight_decay: float,
     nesterov: bool,
     maximize: bool,
+    scratch: Scratch,
 ) -> np.ndarray | None:
     """One SGD step for one parameter: updates `param` and `momentum_buffer` in place.
 
@@ -110,21 +113,25 @@ def sgd_update(
         grad: its gradient (left unchanged).
         momentum_buffer: the buffer b from the previous step, or None at the first step.
         lr, momentum, dampening, weight_decay, nesterov, maximize: γ, μ, τ, λ and the flags.
+        scratch: where the temporaries come from (see `fused.Scratch`).
 
     Returns:
         The momentum buffer (a new array at the first step), or None when μ = 0.
     """
-    g = -grad if maximize else grad
+    g = grad
+    if maximize:
+        g = np.negative(grad, out=scratch("grad", grad))
     if weight_decay != 0:
-        g = fma(weight_decay, param, g)
+        g = fma(weight_decay, param, g, out=scratch("grad", grad), scratch=scratch)
     if momentum != 0:
         if momentum_buffer is None:
             momentum_buffer = g.copy()
         else:
-            momentum_buffer[...] = fma(1 - dampening, g, momentum_buffer * momentum)
+            momentum_buffer *= momentum
+            fma(1 - dampening, g, momentum_buffer, out=momentum_buffer, scratch=scratch)
         if nesterov:
-            g = fma(momentum, momentum_buffer, g)
+            g = fma(momentum, momentum_buffer, g, out=scratch("grad", grad), scratch=scratch)
         else:
             g = momentum_buffer
-    param[...] = fma(-lr, g, param)
+    fma(-lr, g, param, out=param, scratch=scratch)
     return momentum_buffer
