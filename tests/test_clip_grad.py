@@ -196,6 +196,17 @@ def test_clip_grad_norm_edge_cases_are_bit_identical_to_pytorch(grads, norm_type
         np.testing.assert_array_equal(mp.grad.numpy(), tp.grad.numpy())
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0])
+@pytest.mark.parametrize("dtype", ["f4", "f8"])
+def test_clip_grad_norm_counts_an_empty_gradient_as_norm_0(norm_type, dtype):
+    """An empty gradient (a parameter with a zero-sized dimension) adds nothing to the norm."""
+    grads = [np.zeros((0, 3), dtype), np.array([3.0, -4.0], dtype), np.array([[2.0]], dtype)]
+    torch_params, mg_params = parameter_pairs(grads)
+    expected = torch.nn.utils.clip_grad_norm_(torch_params, 1.0, norm_type)
+    assert_close(clip_grad_norm_(mg_params, 1.0, norm_type), expected)
+    assert_same_grads(mg_params, torch_params)
+
+
 def test_clip_grad_norm_accepts_a_single_tensor_and_a_generator():
     torch_params, mg_params = parameter_pairs([np.array([3.0, 4.0], "f4")] * 2)
     assert_close(clip_grad_norm_(mg_params[0], 1.0),

@@ -84,8 +84,9 @@ def clip_grad_norm_(
             )
         # PyTorch evaluates `number / tensor` as reciprocal-then-multiply (two roundings).
         coef = np.minimum((1 / (total_norm + 1e-6)) * max_norm, 1.0)
-        for g in grads:
-            g._data *= g.dtype.type(coef)
+        if coef != 1:  # PyTorch multiplies by 1 too, which changes no number
+            for g in grads:
+                g._data *= g.dtype.type(coef)
     return Tensor(np.asarray(total_norm))
 
 
@@ -120,4 +121,9 @@ def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
             f"cannot compute the {p} norm of an empty gradient because the operation does "
             "not have an identity"
         )
+    if p == 2 and x.size > 0:
+        # The default order, computed here rather than by the engine: Tensor.norm wraps the
+        # same sum of squares in a graph node, which costs 8x the arithmetic on a small
+        # gradient (measured: 10 µs against 1.2 µs for 400 elements), and a model has many.
+        return np.abs(x.reshape(())) if x.size == 1 else np.sqrt(np.vdot(x, x))
     return Tensor._make(x).norm(p)._data
