@@ -13,6 +13,7 @@ import math
 import re
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -758,6 +759,53 @@ def test_step_keeps_parameters_as_the_same_leaf_tensors():
     (mp * mp).sum().backward()
     opt.step()
     assert mp._data is array and mp.is_leaf and mp.requires_grad and mp.grad_fn is None
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_a_parameter_given_twice_steps_twice_like_pytorch(optimizer):
+    """Small parameters are updated together from their second step on; a duplicate in the
+    batch still gets its two updates (and Adam its two step counts), as in PyTorch's loop.
+    (SGD with momentum is left out: PyTorch gives both updates of the first step a new
+    buffer, minigrad creates the buffer in the first and uses it in the second.)"""
+    results = []
+    for lib in (torch, mg):
+        a, b = (lib.tensor(np.array(v, "f4"), requires_grad=True) for v in ([1.0, 2.0], [3.0]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the duplicate-parameters warning
+            opt = getattr(lib.optim, optimizer)([a, b, a], lr=0.1)
+        for _ in range(3):
+            a.grad, b.grad = lib.tensor([0.5, -1.0]), lib.tensor([0.25])
+            opt.step()
+        results.append((a, b, opt))
+    (ta, tb, to), (ma, mb, mo) = results
+    same(ma, ta, "duplicated parameter")
+    same(mb, tb, "other parameter")
+    for name, value in to.state[ta].items():
+        same(mo.state[ma][name], value, name)
+
+
+def test_a_state_loaded_for_other_shapes_fails_the_step_like_pytorch():
+    """load_state_dict does not check shapes (as PyTorch); the step then fails rather than
+    spreading the joined moments of two small parameters over the wrong elements."""
+    outcomes = []
+    for lib in (torch, mg):
+        params = [lib.tensor([1.0, 2.0], requires_grad=True),
+                  lib.tensor([3.0, 4.0, 5.0], requires_grad=True)]
+        source = lib.optim.Adam(params)
+        for p in params:
+            p.grad = lib.ones_like(p)
+        source.step()
+        swapped = [lib.tensor(p.detach().numpy().copy(), requires_grad=True)
+                   for p in reversed(params)]
+        target = lib.optim.Adam(swapped)
+        target.load_state_dict(source.state_dict())
+        for p in swapped:
+            p.grad = lib.ones_like(p)
+        outcomes.append(target.step)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        outcomes[0]()
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        outcomes[1]()
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "Adam"])

@@ -66,6 +66,14 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _elementwise_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def _batch_key(self, param: Tensor, group: dict[str, Any]) -> float | None:
+        # Parameters at the same step can be updated together; at its first step a parameter
+        # has no state yet.
+        state = self.state.get(param)
+        return state["step"].item() if state else None
+
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
         state = self.state[param]
         if not state:

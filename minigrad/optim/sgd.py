@@ -59,6 +59,14 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _elementwise_state = ("momentum_buffer",)
+
+    def _batch_key(self, param: Tensor, group: dict[str, Any]) -> tuple | None:
+        # SGD has no scalar state. With momentum, the first step creates the buffer.
+        if group["momentum"] != 0 and not self.state.get(param):
+            return None
+        return ()
+
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
         # Without momentum there is nothing to remember, and PyTorch makes no state entry.
         state = self.state[param] if group["momentum"] != 0 else {}
