@@ -784,6 +784,30 @@ def test_a_parameter_given_twice_steps_twice_like_pytorch(optimizer):
         same(mo.state[ma][name], value, name)
 
 
+def test_a_loaded_state_with_an_entry_only_some_parameters_have_steps_like_pytorch():
+    """An amsgrad checkpoint's max_exp_avg_sq, kept for one parameter only, is ignored by
+    Adam without amsgrad (the parameters cannot be joined: their states differ)."""
+    results = []
+    for lib in (torch, mg):
+        params = [lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0], requires_grad=True)]
+        source = lib.optim.Adam(params, lr=0.1, amsgrad=True)
+        for p in params:
+            p.grad = lib.ones_like(p)
+        source.step()
+        saved = source.state_dict()
+        del saved["state"][1]["max_exp_avg_sq"]
+        saved["param_groups"][0]["amsgrad"] = False
+        target = lib.optim.Adam(params, lr=0.1)
+        target.load_state_dict(saved)
+        for _ in range(2):
+            for p in params:
+                p.grad = lib.ones_like(p) * 0.5
+            target.step()
+        results.append(params)
+    for mp, tp in zip(results[1], results[0], strict=True):
+        same(mp, tp, "parameter")
+
+
 def test_a_state_loaded_for_other_shapes_fails_the_step_like_pytorch():
     """load_state_dict does not check shapes (as PyTorch); the step then fails rather than
     spreading the joined moments of two small parameters over the wrong elements."""

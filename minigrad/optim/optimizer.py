@@ -184,10 +184,15 @@ class Optimizer:
         reason.)
         """
         states = [self.state.get(p, {}) for p in params]  # SGD without momentum keeps none
-        alike = len({id(p) for p in params}) == len(params) and all(  # a duplicate steps twice
-            state[name].shape == p.shape  # load_state_dict does not check shapes
-            for p, state in zip(params, states) for name in self._elementwise_state
-            if name in state
+        # Joining needs the same state entries everywhere, each shaped like its parameter
+        # (load_state_dict checks neither, as in PyTorch), and no parameter twice (a
+        # duplicate steps twice).
+        shapes = [p._data.shape for p in params]
+        alike = (
+            len({id(p) for p in params}) == len(params)
+            and all(state.keys() == states[0].keys() for state in states)
+            and all([state[name]._data.shape for state in states] == shapes
+                    for name in self._elementwise_state if name in states[0])
         )
         if len(params) == 1 or not alike:
             for p in params:
