@@ -13,6 +13,8 @@ given arrays (`out=`) and take their temporaries from a `Scratch` that the optim
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -40,8 +42,7 @@ class Scratch:
     def __init__(self) -> None:
         self._buffers: dict[str, np.ndarray] = {}
 
-    def __call__(self, name: str, like: np.ndarray, dtype: np.dtype | type | None = None,
-                 ) -> np.ndarray:
+    def __call__(self, name: str, like: np.ndarray, dtype: Any = None) -> np.ndarray:
         dtype = like.dtype if dtype is None else np.dtype(dtype)
         if like.size < self.SMALL:
             return np.empty(like.shape, dtype)

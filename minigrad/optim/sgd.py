@@ -134,7 +134,7 @@ def sgd_update(
     if momentum != 0:
         if momentum_buffer is None:
             momentum_buffer = g.copy()
-        else:
+        else:  # b ← μb + (1-τ)g, in PyTorch's order: μb first, then the fused (1-τ)·g + b
             momentum_buffer *= momentum
             fma(1 - dampening, g, momentum_buffer, out=momentum_buffer, scratch=scratch)
         if nesterov:
