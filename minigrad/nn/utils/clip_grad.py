@@ -74,7 +74,8 @@ def clip_grad_norm_(
         return Tensor(np.array(0.0, dtype=np.float32))
 
     with np.errstate(all="ignore"):  # inf and nan are results here, as in PyTorch, not errors
-        per_tensor = np.stack([_vector_norm(g._data, norm_type) for g in grads])
+        # (np.array rather than np.stack: its checks cost more than the six norms of a model)
+        per_tensor = np.array([_vector_norm(g._data, norm_type) for g in grads])
         total_norm = _vector_norm(per_tensor, norm_type)
         if error_if_nonfinite and not np.isfinite(total_norm):
             raise RuntimeError(
