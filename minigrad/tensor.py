@@ -666,7 +666,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
-        if type(index) is int and self._data.ndim:  # x[i], as in `w, b = params`: nothing to convert
+        if type(index) is int and self._data.ndim:  # x[i] (`w, b = params`): nothing to convert
             try:
                 return S.GetItem.apply(self, index)
             except IndexError as error:
