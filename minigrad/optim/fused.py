@@ -109,7 +109,7 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float, *, out: np.ndarray,
     return fma(-(1 - weight), difference, end, out=out, scratch=scratch)
 
 
-_HALFWAY = np.iinfo(np.int64).min  # 1 followed by 63 zeros
+_HALFWAY = np.iinfo(np.int32).min  # 1 followed by 31 zeros
 _NO_SUSPECTS = np.zeros(0, np.intp)
 # 2^-125 as float32 bits, doubled (the sign shifted out), minus 1; see below.
 _NEAR_SUBNORMAL = np.uint32(2 * np.float32(2.0**-125).view(np.uint32) - 1)
@@ -135,8 +135,9 @@ def _may_round_twice_below_normal(a: np.floating | np.ndarray, c: np.ndarray,
     if np.ndim(a) == 0 and (float(a) * 2.0**30).is_integer():
         return False
     # The bits of |c| doubled: 0 < |c| < 2^-125 exactly when they lie in (0, 2 · bits(2^-125)).
-    # Minus 1, wrapping around, 0 becomes the largest number, and one minimum answers.
-    doubled = np.left_shift(c.view(np.uint32), 1, out=scratch("fma addend bits", c, np.uint32))
+    # Minus 1, wrapping around, 0 becomes the largest number, and one minimum answers. (The
+    # memory is that of the halfway test's bits, which are not in use yet.)
+    doubled = np.left_shift(c.view(np.uint32), 1, out=scratch("fma bits", c, np.uint32))
     doubled -= 1
     return bool(doubled.min(initial=np.iinfo(np.uint32).max) < _NEAR_SUBNORMAL)
 
@@ -153,9 +154,14 @@ def _halfway_suspects(total: np.ndarray, subnormal: bool, scratch: Scratch) -> n
     with one pass that ends in a reduction, without boolean arrays.
     """
     # A float32 number keeps 24 of float64's 53 significant bits; a sum halfway between two of
-    # them has 1000...0 in the other 29. Shifted to the top of an int64, that is its minimum.
-    low_bits = np.left_shift(total.view(np.int64), 35,
-                             out=scratch("fma bits", total, np.int64))
+    # them has 1000...0 in the other 29. Those are in the low 32 bits (a cast to uint32 keeps
+    # just them, and the result is half the size of the sums: less memory to go through);
+    # shifted to the top, they are 1 followed by 31 zeros, which read as an int32 is its
+    # minimum.
+    low_bits = scratch("fma bits", total, np.uint32)
+    np.copyto(low_bits, total.view(np.uint64), casting="unsafe")
+    low_bits <<= 3
+    low_bits = low_bits.view(np.int32)
     if low_bits.min(initial=0) != _HALFWAY and not subnormal:
         return _NO_SUSPECTS
     suspect = np.equal(low_bits, _HALFWAY, out=scratch("fma suspect", total, np.bool_))
