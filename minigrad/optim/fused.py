@@ -139,7 +139,7 @@ def _may_round_twice_below_normal(a: np.floating | np.ndarray, c: np.ndarray,
     # memory is that of the halfway test's bits, which are not in use yet.)
     doubled = np.left_shift(c.view(np.uint32), 1, out=scratch("fma bits", c, np.uint32))
     doubled -= 1
-    return bool(doubled.min(initial=np.iinfo(np.uint32).max) < _NEAR_SUBNORMAL)
+    return bool(doubled.min(initial=_NEAR_SUBNORMAL) < _NEAR_SUBNORMAL)
 
 
 def _halfway_suspects(total: np.ndarray, subnormal: bool, scratch: Scratch) -> np.ndarray:
