@@ -453,6 +453,58 @@ def test_fma_rounds_halfway_sums_as_pytorchs_addcmul_and_add_with_alpha(n, subno
 
 
 @pytest.mark.parametrize("n", SIZES)
+def test_fma_rounds_a_subnormal_sum_from_a_normal_addend_as_pytorch(n):
+    """c = 2^-126, the smallest normal float32, and a·b = -2^-150·(1 + 2^-36): the exact sum is
+    just short of the halfway point between 2^-126 and the largest subnormal. In float64 it
+    rounds onto that point, and ties-to-even then goes up to 2^-126. fma looks for sums below
+    2^-126 whenever some |c| < 2^-125, so a normal c near 2^-126 is included."""
+    a = np.full(n, -BEYOND_HALFWAY[0] * 2.0**-75, np.float32)
+    b = np.full(n, BEYOND_HALFWAY[1] * 2.0**-75, np.float32)
+    c = np.full(n, 2.0**-126, np.float32)
+    expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(b)).numpy()
+    assert np.all(expected == np.float32(2.0**-126 - 2.0**-149))
+    assert np.all(float64_then_float32(a, b, c) != expected)
+    np.testing.assert_array_equal(fma(a, b, c, out=np.empty_like(c), scratch=Scratch()), expected)
+    alpha = float(a[0])
+    np.testing.assert_array_equal(fma(alpha, b, c, out=np.empty_like(c), scratch=Scratch()),
+                                  torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy())
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fma_with_a_scalar_of_lowest_bit_2_to_the_minus_31_repairs_subnormal_sums(n):
+    """For a scalar a whose lowest bit is at least 2^-30, fma skips the search for subnormal
+    sums (they are all exact in float64). Just below that, at 2^-31, they can be inexact: with
+    a = 13325·2^-31 and b = 80581·2^-149 (13325 · 80581 = 2^30 + 1), a·b = 2^-150 + 2^-180,
+    which puts c + a·b, for c an even multiple of 2^-149 near 2^-127, exactly between two
+    float64 numbers, one of them a float32 halfway point: rounded twice it stays at c."""
+    alpha = 13325 * 2.0**-31
+    b = np.full(n, 80581 * 2.0**-149, np.float32)
+    c = ((2**22 + 2 * np.arange(n)) * 2.0**-149).astype(np.float32)
+    expected = torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy()
+    assert np.all(float64_then_float32(np.float32(alpha), b, c) != expected)
+    np.testing.assert_array_equal(fma(alpha, b, c, out=np.empty_like(c), scratch=Scratch()),
+                                  expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("alpha", [0.1, -0.5, 0.9, 3 * 2.0**-30])
+def test_fma_with_a_scalar_of_lowest_bit_2_to_the_minus_30_or_more_is_exact_on_subnormals(
+        n, alpha):
+    """The case fma skips the search for: subnormal and tiny normal b and c, every kind of sum
+    below 2^-126, against torch.add(alpha=) and torch.lerp (whose weight 0.1 is such a
+    scalar)."""
+    rng = np.random.default_rng(n)
+    c = (rng.integers(-(2**23), 2**23, n) * 2.0**-149 * 2.0 ** rng.integers(0, 4, n))
+    b = rng.standard_normal(n) * 2.0 ** rng.integers(-149, -110, n)
+    c, b = c.astype(np.float32), b.astype(np.float32)
+    expected = torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy()
+    np.testing.assert_array_equal(fma(alpha, b, c, out=np.empty_like(c), scratch=Scratch()),
+                                  expected)
+    np.testing.assert_array_equal(lerp(c, b, abs(alpha), out=np.empty_like(c), scratch=Scratch()),
+                                  torch.lerp(to_torch(c), to_torch(b), abs(alpha)).numpy())
+
+
+@pytest.mark.parametrize("n", SIZES)
 @given(weight=st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.1, 0.001, 0.5, 0.9])),
        seed=st.integers(0, 2**32 - 1))
 @settings(max_examples=20)

@@ -81,11 +81,13 @@ def fma(a: float | np.ndarray, b: np.ndarray, c: np.ndarray, *, out: np.ndarray,
     if out.dtype != np.float32:
         product = np.multiply(a, b, out=scratch("fma product", out))
         return np.add(product, c, out=out)
+    # Asked before out is written: c may be out.
+    subnormal = _may_round_twice_below_normal(a, c, scratch)
     total = scratch("fma total", out, np.float64)
     total[...] = b
     total *= a  # exact
     total += c  # rounded once, to float64
-    suspects = _halfway_suspects(total, scratch)
+    suspects = _halfway_suspects(total, subnormal, scratch)
     if suspects.size:
         _round_to_odd(total, suspects, a, b, c)
     out[...] = total
@@ -107,33 +109,68 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float, *, out: np.ndarray,
     return fma(-(1 - weight), difference, end, out=out, scratch=scratch)
 
 
-_HALFWAY = np.iinfo(np.int64).min  # 1 followed by 63 zeros
+_HALFWAY = np.iinfo(np.int32).min  # 1 followed by 31 zeros
 _NO_SUSPECTS = np.zeros(0, np.intp)
+# 2^-125 as float32 bits, doubled (the sign shifted out), minus 1; see below.
+_NEAR_SUBNORMAL = np.uint32(2 * np.float32(2.0**-125).view(np.uint32) - 1)
 
 
-def _halfway_suspects(total: np.ndarray, scratch: Scratch) -> np.ndarray:
+def _may_round_twice_below_normal(a: np.floating | np.ndarray, c: np.ndarray,
+                                  scratch: Scratch) -> bool:
+    """False when no float64 sum `a * b + c` (a, b, c float32) can be inexact and below 2^-126
+    in magnitude, in float32's subnormal range, where the halfway test on the low bits does
+    not apply. (True means "maybe": the sums themselves are then examined.)
+
+    Why this is enough: a sum below 2^-126 that float64 cannot hold exactly has bits below
+    2^-179, float64's ulp there (2^-126 is 2^53 · 2^-179). c, a float32, is a multiple of
+    2^-149, so those bits come from the product, whose lowest bit is then below 2^-179. The
+    product has at most 48 significant bits (24 + 24), so |a·b| < 2^(-179+48) = 2^-131, and
+    |c| <= |sum| + |a·b| < 2^-126 + 2^-131 < 2^-125. And c is not 0 (a·b alone is exact).
+
+    So it is enough to find a c with 0 < |c| < 2^-125, which is one pass on float32 data
+    (cheaper than examining the float64 sums). A scalar a whose lowest bit is at least 2^-30
+    (Adam's 1 - β1 = 0.1, lr = 0.01, ...) needs no pass at all: every b is a multiple of
+    2^-149, so the product is a multiple of 2^-179.
+    """
+    if np.ndim(a) == 0 and (float(a) * 2.0**30).is_integer():
+        return False
+    # The bits of |c| doubled: 0 < |c| < 2^-125 exactly when they lie in (0, 2 · bits(2^-125)).
+    # Minus 1, wrapping around, 0 becomes the largest number, and one minimum answers. (The
+    # memory is that of the halfway test's bits, which are not in use yet.)
+    doubled = np.left_shift(c.view(np.uint32), 1, out=scratch("fma bits", c, np.uint32))
+    doubled -= 1
+    return bool(doubled.min(initial=_NEAR_SUBNORMAL) < _NEAR_SUBNORMAL)
+
+
+def _halfway_suspects(total: np.ndarray, subnormal: bool, scratch: Scratch) -> np.ndarray:
     """Flat indices of the float64 sums in `total` whose rounding to float32 could differ from
-    the rounding of their exact values: those exactly halfway between two float32 numbers, and
-    those in float32's subnormal range (0 < |t| < 2^-126), where the halfway points have other
-    bit patterns. Sums exactly 0 are not suspects: moments and parameters that stay 0 (inputs
-    that are always 0, such as an image's border pixels) are common.
+    the rounding of their exact values: those exactly halfway between two float32 numbers,
+    and, if `subnormal` (see `_may_round_twice_below_normal`), those in float32's subnormal
+    range (0 < |t| < 2^-126), where the halfway points have other bit patterns. Sums exactly 0
+    are not suspects: moments and parameters that stay 0 (inputs that are always 0, such as an
+    image's border pixels) are common.
 
     This runs on every element at every step and almost always finds nothing, so it first asks
-    with two passes that each end in a reduction, without boolean arrays.
+    with one pass that ends in a reduction, without boolean arrays.
     """
-    # total = m·2^e with 1/2 <= |m| < 1 (e = 0 for 0), so e <= -126 exactly when
-    # 0 < |total| < 2^-126.
-    _, exponent = np.frexp(total, out=(scratch("fma bits", total),
-                                       scratch("fma exponent", total, np.int32)))
     # A float32 number keeps 24 of float64's 53 significant bits; a sum halfway between two of
-    # them has 1000...0 in the other 29. Shifted to the top of an int64, that is its minimum.
-    # (The memory of frexp's unused mantissas receives them.)
-    low_bits = np.left_shift(total.view(np.int64), 35,
-                             out=scratch("fma bits", total, np.int64))
-    if exponent.min(initial=0) > -126 and low_bits.min(initial=0) != _HALFWAY:
+    # them has 1000...0 in the other 29. Those are in the low 32 bits (a cast to uint32 keeps
+    # just them, and the result is half the size of the sums: less memory to go through);
+    # shifted to the top, they are 1 followed by 31 zeros, which read as an int32 is its
+    # minimum.
+    low_bits = scratch("fma bits", total, np.uint32)
+    np.copyto(low_bits, total.view(np.uint64), casting="unsafe")
+    low_bits <<= 3
+    low_bits = low_bits.view(np.int32)
+    if low_bits.min(initial=0) != _HALFWAY and not subnormal:
         return _NO_SUSPECTS
-    suspect = np.less_equal(exponent, -126, out=scratch("fma suspect", total, np.bool_))
-    suspect |= np.equal(low_bits, _HALFWAY, out=scratch("fma halfway", total, np.bool_))
+    suspect = np.equal(low_bits, _HALFWAY, out=scratch("fma suspect", total, np.bool_))
+    if subnormal:
+        # total = m·2^e with 1/2 <= |m| < 1 (e = 0 for 0), so e <= -126 exactly when
+        # 0 < |total| < 2^-126.
+        _, exponent = np.frexp(total, out=(scratch("fma mantissa", total),
+                                           scratch("fma exponent", total, np.int32)))
+        suspect |= np.less_equal(exponent, -126, out=scratch("fma tiny", total, np.bool_))
     return np.flatnonzero(suspect)
 
 
