@@ -666,11 +666,6 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
-        if type(index) is int and self._data.ndim:  # x[i] (`w, b = params`): nothing to convert
-            try:
-                return S.GetItem.apply(self, index)
-            except IndexError as error:
-                raise _index_error(error, self.ndim) from None
         index = _index(index)
         try:
             if _mixes_ints_and_arrays(index):
