@@ -168,6 +168,13 @@ def _shift(x, axis):
     return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # (initial: x may be empty)
 
 
+def _log_softmax(x, axis):
+    """x - logsumexp(x) along `axis`, computed from the shifted x: not x - logsumexp(x), which
+    loses the small terms (1e30 + 0.69 == 1e30)."""
+    shifted = _shift(x, axis)
+    return shifted - _log_sum_exp(shifted, axis)
+
+
 def _log_sum_exp(shifted, axis):
     with np.errstate(divide="ignore"):
         return np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
@@ -213,8 +220,7 @@ class LogSoftmax(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = _shift(x, dim)
-        y = shifted - _log_sum_exp(shifted, dim)  # not x - logsumexp(x): 1e30 + 0.69 == 1e30
+        y = _log_softmax(x, dim)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
