@@ -190,7 +190,8 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.shape[0]))
+        # (An int index needs none of __getitem__'s checks and conversions.)
+        return (S.GetItem.apply(self, i) for i in range(self.shape[0]))
 
     def __bool__(self) -> bool:
         if self._data.size == 0:
@@ -780,7 +781,8 @@ def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
     if gradient is None:
         if output._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.array(1, output._data.dtype).reshape(output._data.shape)
+        seed = np.array(1, output._data.dtype)
+        return seed.reshape(output._data.shape) if output._data.ndim else seed
     seed = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if seed.shape != output.shape:
         raise RuntimeError(

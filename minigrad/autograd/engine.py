@@ -13,6 +13,7 @@ after its backward (unless retain_graph), so memory falls as the pass proceeds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,10 +26,11 @@ if TYPE_CHECKING:
     from minigrad.tensor import Tensor
 
 
-def _count_dependencies(starts: list[Any]) -> dict[Any, int]:
-    """How many graph edges lead into each node reachable from the starting nodes."""
+def _count_dependencies(starts: Iterable[Any]) -> dict[Any, int]:
+    """How many graph edges lead into each node reachable from the (distinct) starting nodes;
+    a node that no edge leads into has no entry."""
     counts: dict[Any, int] = {}
-    stack = [s for s in dict.fromkeys(starts) if isinstance(s, Function)]
+    stack = [s for s in starts if isinstance(s, Function)]
     while stack:
         for parent in stack.pop().next_functions:
             if parent is None:
@@ -73,12 +75,12 @@ def run_backward(
     that reach those tensors are returned instead, in order (None where none arrived).
     """
     # The pass starts at each root's node, or at the root itself when it is a leaf.
-    starts = [r.grad_fn or r for r in roots]
-    counts = _count_dependencies(starts)
     pending: dict[Any, np.ndarray] = {}
-    for start, grad in zip(starts, grads):
+    for root, grad in zip(roots, grads):
+        start = root.grad_fn or root
         pending[start] = pending[start] + grad if start in pending else grad
-    ready = [s for s in dict.fromkeys(starts) if counts.get(s, 0) == 0]
+    counts = _count_dependencies(pending)  # (the distinct starts are pending's keys)
+    ready = [start for start in pending if start not in counts]
     wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
     captured: list[np.ndarray | None] = [None] * len(inputs or ())
     # Hooks and backward code must not record a graph of their own (grad mode is switched off
@@ -95,8 +97,13 @@ def run_backward(
 
 def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, int],
           wanted: dict[Any, int] | None, captured: list[Any], retain_graph: bool) -> None:
-    """The backward pass proper: run each node whose gradient is complete (see run_backward)."""
-    tracer = _tracer  # read once: when nobody traces, each node costs one `is None` test
+    """The backward pass proper: run each node whose gradient is complete (see run_backward).
+
+    This loop runs once per node of every backward pass, so it is written for speed: the rare
+    cases (hooks, retain_grad, autograd.grad's inputs, a tracer, custom Functions) each cost
+    one test when absent.
+    """
+    tracer = _tracer  # read once
     with np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
@@ -112,13 +119,9 @@ def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, in
             edges = node.next_functions
             input_grads: tuple[Any, ...] = ()
             if grad is not None:
-                if node._hooks:
-                    grad = _run_hooks(node._hooks, grad)
-                if node._retained is not None and wanted is None:
-                    retained = node._retained()
-                    if retained is not None:
-                        _accumulate(retained, grad)
-                if node.on_arrays:  # a built-in op: called directly, the hot path
+                if node._hooks is not None or node._retained is not None:
+                    grad = _observe(node, grad, wanted is None)
+                if node.on_arrays:  # a built-in op: called directly
                     input_grads = node.backward(node, grad)
                     if type(input_grads) is not tuple:
                         input_grads = (input_grads,)
@@ -126,11 +129,12 @@ def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, in
                     input_grads = node._apply_backward(grad)
             if tracer is not None:
                 tracer.record(node, grad, input_grads)
-            if not retain_graph and node._saved:
+            if node._saved and not retain_graph:
                 node._release()
-            if len(input_grads) < len(edges):  # no gradient for the trailing inputs
-                input_grads = (*input_grads, *[None] * (len(edges) - len(input_grads)))
-            for parent, g in zip(edges, input_grads):
+            i = 0
+            for parent in edges:
+                g = input_grads[i] if i < len(input_grads) else None  # trailing Nones omitted
+                i += 1
                 if parent is None:
                     continue
                 if g is not None:
@@ -138,8 +142,18 @@ def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, in
                     pending[parent] = g if old is None else old + g
                 left = counts[parent] - 1
                 counts[parent] = left
-                if left == 0:
+                if not left:
                     ready.append(parent)
+
+
+def _observe(node: Function, grad: np.ndarray, accumulate: bool) -> np.ndarray:
+    """What a non-leaf's hooks and retain_grad() see of its gradient, before its backward."""
+    grad = _run_hooks(node._hooks, grad)
+    if node._retained is not None and accumulate:
+        retained = node._retained()
+        if retained is not None:
+            _accumulate(retained, grad)
+    return grad
 
 
 _tracer: Any = None  # set by autograd.trace() while it records

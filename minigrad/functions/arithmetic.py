@@ -10,17 +10,24 @@ from minigrad.autograd.function import ArrayFunction
 from minigrad.functions.broadcast import unbroadcast
 
 
+def _shape(x):
+    """np.shape(x) for an array or a Python number, without np.shape's Python-level cost."""
+    return getattr(x, "shape", ())
+
+
 class Add(ArrayFunction):
     """d(a+b)/da = 1, d(a+b)/db = 1"""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
+        ctx.shapes = _shape(a), _shape(b)
         return np.add(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
+        if sa == sb == grad.shape:  # nothing was broadcast
+            return grad, grad
         return unbroadcast(grad, sa), unbroadcast(grad, sb)
 
 
@@ -29,7 +36,7 @@ class Sub(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
+        ctx.shapes = _shape(a), _shape(b)
         return np.subtract(a, b)
 
     @staticmethod
@@ -104,6 +111,8 @@ class Pow(ArrayFunction):
         x, e, y = ctx.saved_tensors
         need_x, need_e = ctx.needs_input_grad
         if type(e) in (int, float) and e != 0:  # x ** 2 and the like: no edge cases to mask
+            if e == 2:  # 2x, written x + x: exact, and a NumPy call with a Python number
+                return grad * (x + x), None  # costs 2-3 times one with two arrays
             return grad * (e * np.power(x, e - 1)), None
         gx = ge = None
         if need_x:

@@ -15,6 +15,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum `grad` down to `shape`, the shape of the input before broadcasting."""
     if grad.shape == shape:
         return grad
+    if not shape:  # a 0-d input (a scalar weight): the sum of all of grad
+        return np.asarray(np.add.reduce(grad, axis=None))
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
