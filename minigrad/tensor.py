@@ -188,10 +188,10 @@ class Tensor:
         return self.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         # (An int index needs none of __getitem__'s checks and conversions.)
-        return (S.GetItem.apply(self, i) for i in range(self.shape[0]))
+        return (S.GetItem.apply2(self, i) for i in range(len(self._data)))
 
     def __bool__(self) -> bool:
         if self._data.size == 0:
@@ -358,7 +358,7 @@ class Tensor:
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are "
                 "trying to invert a mask, use the `~` or `logical_not()` operator instead."
             )
-        return A.Neg.apply(self)
+        return A.Neg.apply1(self)
 
     def __abs__(self) -> Tensor:
         return U.Abs.apply(self)
@@ -461,22 +461,22 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise functions
     def exp(self) -> Tensor:
-        return U.Exp.apply(_floating(self))
+        return U.Exp.apply1(_floating(self))
 
     def log(self) -> Tensor:
-        return U.Log.apply(_floating(self))
+        return U.Log.apply1(_floating(self))
 
     def sqrt(self) -> Tensor:
-        return U.Sqrt.apply(_floating(self))
+        return U.Sqrt.apply1(_floating(self))
 
     def tanh(self) -> Tensor:
-        return U.Tanh.apply(_floating(self))
+        return U.Tanh.apply1(_floating(self))
 
     def sigmoid(self) -> Tensor:
-        return U.Sigmoid.apply(_floating(self))
+        return U.Sigmoid.apply1(_floating(self))
 
     def relu(self) -> Tensor:
-        return U.Relu.apply(self)
+        return U.Relu.apply1(self)
 
     def abs(self) -> Tensor:
         return U.Abs.apply(self)
@@ -500,12 +500,12 @@ class Tensor:
         return R.Sum.apply(x, _dims(dim, self.ndim), keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        if not dtypes.is_floating(self.dtype):
+        if self._data.dtype.kind != "f":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {_type_name(self.dtype).capitalize()}"
             )
-        return R.Mean.apply(self, _dims(dim, self.ndim), keepdim)
+        return R.Mean.apply(self, None if dim is None else _dims(dim, self.ndim), keepdim)
 
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
@@ -674,7 +674,7 @@ class Tensor:
                 # NumPy would treat the ints as arrays too and move the result dims first.
                 ints_only, rest = _split_int_index(index)
                 return S.GetItem.apply(S.GetItem.apply(self, ints_only), rest)
-            return S.GetItem.apply(self, index)
+            return S.GetItem.apply2(self, index)
         except IndexError as error:
             raise _index_error(error, self.ndim) from None
 
@@ -871,7 +871,7 @@ def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
         same = type(a) in _NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f"
     if same:
         try:
-            return fn.apply(a, b)
+            return fn.apply2(a, b)
         except ValueError:
             raise broadcast_error(np.shape(_raw(a)), np.shape(_raw(b))) or ValueError from None
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
@@ -893,7 +893,7 @@ def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
     a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype)
     b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(b, dtype)
     try:
-        return fn.apply(a, b)
+        return fn.apply2(a, b)
     except ValueError:
         error = broadcast_error(np.shape(_raw(a)), np.shape(_raw(b)))
         if error is None:

@@ -129,8 +129,10 @@ def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, in
                     input_grads = node._apply_backward(grad)
             if tracer is not None:
                 tracer.record(node, grad, input_grads)
+            # Free what the node saved. Only nodes that saved something fail a second backward,
+            # as in PyTorch: a graph of additions and reshapes can be walked again.
             if node._saved and not retain_graph:
-                node._release()
+                node._saved = function._FREED
             i = 0
             for parent in edges:
                 g = input_grads[i] if i < len(input_grads) else None  # trailing Nones omitted

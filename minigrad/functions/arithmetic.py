@@ -102,7 +102,8 @@ class Pow(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, e):
-        y = np.power(x, e)
+        # x ** 2 is computed as x * x, as PyTorch does (and twice as fast as np.power).
+        y = np.square(x) if type(e) in (int, float) and e == 2 else np.power(x, e)
         ctx.save_for_backward(x, e, y)
         return y
 
