@@ -111,8 +111,9 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float, *, out: np.ndarray,
 
 _HALFWAY = np.iinfo(np.int32).min  # 1 followed by 31 zeros
 _NO_SUSPECTS = np.zeros(0, np.intp)
-# 2^-125 as float32 bits, doubled (the sign shifted out), minus 1; see below.
-_NEAR_SUBNORMAL = np.uint32(2 * np.float32(2.0**-125).view(np.uint32) - 1)
+# -2 in uint32 arithmetic (modulo 2^32), and 2^32 - 2 · (2^-125 as float32 bits); see below.
+_MINUS_TWO = np.uint32(2**32 - 2)
+_NEAR_SUBNORMAL = np.uint32(2**32 - 2 * int(np.float32(2.0**-125).view(np.uint32)))
 
 
 def _may_round_twice_below_normal(a: np.floating | np.ndarray, c: np.ndarray,
@@ -134,12 +135,14 @@ def _may_round_twice_below_normal(a: np.floating | np.ndarray, c: np.ndarray,
     """
     if np.ndim(a) == 0 and (float(a) * 2.0**30).is_integer():
         return False
-    # The bits of |c| doubled: 0 < |c| < 2^-125 exactly when they lie in (0, 2 · bits(2^-125)).
-    # Minus 1, wrapping around, 0 becomes the largest number, and one minimum answers. (The
-    # memory is that of the halfway test's bits, which are not in use yet.)
-    doubled = np.left_shift(c.view(np.uint32), 1, out=scratch("fma bits", c, np.uint32))
-    doubled -= 1
-    return bool(doubled.min(initial=_NEAR_SUBNORMAL) < _NEAR_SUBNORMAL)
+    # The bits of c times -2, in uint32 arithmetic, which wraps around modulo 2^32: the sign bit
+    # drops out (2 · 2^31 wraps to 0), ±0 gives 0, and |c| with bits k > 0 gives 2^32 - 2k, the
+    # larger the smaller |c|. So 0 < |c| < 2^-125 exactly when the result exceeds
+    # 2^32 - 2 · bits(2^-125), and one maximum answers. (One pass over the bits, where doubling
+    # and then subtracting 1 to send 0 to the top took two: measured 30 us against 39 on a
+    # 784x256 layer. The memory is that of the halfway test's bits, which are not in use yet.)
+    negated = np.multiply(c.view(np.uint32), _MINUS_TWO, out=scratch("fma bits", c, np.uint32))
+    return bool(negated.max(initial=0) > _NEAR_SUBNORMAL)
 
 
 def _halfway_suspects(total: np.ndarray, subnormal: bool, scratch: Scratch) -> np.ndarray:
