@@ -191,7 +191,7 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         # (An int index needs none of __getitem__'s checks and conversions.)
-        return (S.GetItem.apply2(self, i) for i in range(len(self._data)))
+        return (S.GetItem.apply1(self, i) for i in range(len(self._data)))
 
     def __bool__(self) -> bool:
         if self._data.size == 0:
@@ -489,15 +489,15 @@ class Tensor:
     clip = clamp
 
     def softmax(self, dim: int) -> Tensor:
-        return R.Softmax.apply(self, _softmax_dim(self, dim, "softmax"))
+        return R.Softmax.apply1(self, _softmax_dim(self, dim, "softmax"))
 
     def log_softmax(self, dim: int) -> Tensor:
-        return R.LogSoftmax.apply(self, _softmax_dim(self, dim, "log_softmax"))
+        return R.LogSoftmax.apply1(self, _softmax_dim(self, dim, "log_softmax"))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         x = self.long() if self.dtype.kind in "bi" and self.dtype != dtypes.int64 else self
-        return R.Sum.apply(x, _dims(dim, self.ndim), keepdim)
+        return R.Sum.apply1(x, _dims(dim, self.ndim), keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind != "f":
@@ -505,7 +505,7 @@ class Tensor:
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {_type_name(self.dtype).capitalize()}"
             )
-        return R.Mean.apply(self, None if dim is None else _dims(dim, self.ndim), keepdim)
+        return R.Mean.apply1(self, None if dim is None else _dims(dim, self.ndim), keepdim)
 
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
@@ -562,7 +562,7 @@ class Tensor:
         if shape.count(-1) > 1:
             raise RuntimeError("only one dimension can be inferred")
         try:
-            return S.Reshape.apply(self, shape)
+            return S.Reshape.apply1(self, shape)
         except ValueError:
             raise RuntimeError(
                 f"shape '{list(shape)}' is invalid for input of size {self.numel()}"
@@ -603,7 +603,7 @@ class Tensor:
                 f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim}"
                 f" is not equal to len(dims) = {len(dims)}"
             )
-        return S.Permute.apply(self, dims)
+        return S.Permute.apply1(self, dims)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         a, b = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
@@ -611,7 +611,7 @@ class Tensor:
             return self
         dims = list(range(self.ndim))
         dims[a], dims[b] = dims[b], dims[a]
-        return S.Permute.apply(self, tuple(dims))
+        return S.Permute.apply1(self, tuple(dims))
 
     def t(self) -> Tensor:
         return self.transpose(0, 1) if self.ndim == 2 else self
@@ -633,7 +633,7 @@ class Tensor:
                     f"existing size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
                     f"{list(sizes)}.  Tensor sizes: {list(self.shape)}"
                 )
-        return S.Expand.apply(self, target)
+        return S.Expand.apply1(self, target)
 
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)
@@ -674,7 +674,7 @@ class Tensor:
                 # NumPy would treat the ints as arrays too and move the result dims first.
                 ints_only, rest = _split_int_index(index)
                 return S.GetItem.apply(S.GetItem.apply(self, ints_only), rest)
-            return S.GetItem.apply2(self, index)
+            return S.GetItem.apply1(self, index)
         except IndexError as error:
             raise _index_error(error, self.ndim) from None
 
@@ -719,11 +719,13 @@ class Tensor:
         the ufunc, with no temporary tensor: the optimizer's `p -= lr * p.grad` path."""
         if _records(self, other) or not isinstance(other, (Tensor, int, float)):
             return self._inplace(op, other)
-        if self._data.dtype.kind != "f":  # a float tensor can take any result
-            _check_inplace_dtype(self, dtypes.result_type(self, other))
+        value = other._data if isinstance(other, Tensor) else other
         try:
-            ufunc(self._data, other._data if isinstance(other, Tensor) else other,
-                  out=self._data, casting="unsafe")
+            if self._data.dtype.kind == "f":  # a float tensor can take any result
+                ufunc(self._data, value, self._data)  # (NumPy's same_kind cast, if any)
+            else:
+                _check_inplace_dtype(self, dtypes.result_type(self, other))
+                ufunc(self._data, value, out=self._data, casting="unsafe")
         except ValueError:
             raise RuntimeError(
                 f"output with shape {list(self.shape)} doesn't match the broadcast shape "
