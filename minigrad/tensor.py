@@ -1066,6 +1066,8 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
 def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
     if not tensors:
         raise RuntimeError("expected a non-empty list of Tensors")
+    if all(t.dtype == tensors[0].dtype for t in tensors):
+        return list(tensors)  # (the common case, without promotion)
     dtype = functools.reduce(dtypes.promote_types, (t.dtype for t in tensors))
     return [t.to(dtype) for t in tensors]
 

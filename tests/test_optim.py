@@ -860,6 +860,37 @@ def test_a_loaded_state_with_an_entry_only_some_parameters_have_steps_like_pytor
         same(mp, tp, "parameter")
 
 
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_state_changed_between_steps_is_the_state_the_next_step_uses_like_pytorch(optimizer):
+    """Small parameters are updated together, their state joined into one array that the
+    state tensors then view (optim/optimizer.py, _update_together). State replaced, changed in
+    place or swapped between parameters after a step must be what the next step uses."""
+    kwargs = {"lr": 0.1, "momentum": 0.9} if optimizer == "SGD" else {"lr": 0.1}
+    first = "momentum_buffer" if optimizer == "SGD" else "exp_avg"
+    results = []
+    for lib in (torch, mg):
+        params = [lib.tensor(np.linspace(-1, 1, n), requires_grad=True) for n in (3, 3, 2)]
+        opt = getattr(lib.optim, optimizer)(params, **kwargs)
+
+        def step(k, params=params, opt=opt, lib=lib):
+            for i, p in enumerate(params):
+                p.grad = lib.tensor(np.cos(np.arange(p.shape[0]) + 3 * k + i))
+            opt.step()
+
+        for k in range(3):
+            step(k)
+        opt.state[params[0]][first] = lib.ones_like(params[0])  # replaced
+        opt.state[params[2]][first].mul_(-2)  # changed in place
+        step(3)
+        opt.state[params[0]], opt.state[params[1]] = opt.state[params[1]], opt.state[params[0]]
+        for k in range(4, 6):
+            step(k)
+        results.append((params, [opt.state[p][first] for p in params]))
+    (torch_params, torch_state), (mg_params, mg_state) = results
+    for mp, tp in zip(mg_params + mg_state, torch_params + torch_state, strict=True):
+        same(mp, tp, "parameter or state")
+
+
 def test_a_state_loaded_for_other_shapes_fails_the_step_like_pytorch():
     """load_state_dict does not check shapes (as PyTorch); the step then fails rather than
     spreading the joined moments of two small parameters over the wrong elements."""

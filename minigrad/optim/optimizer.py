@@ -19,6 +19,7 @@ arrays that the optimizer reuses at every step.
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -52,6 +53,9 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._scratch = Scratch()
+        # For `_update_together`: per batch of small parameters, per state entry, the flat
+        # array their state lives in and the views of it that each parameter's state holds.
+        self._joined_state: dict[tuple[int, ...], dict[str, tuple[np.ndarray, list[Any]]]] = {}
 
         param_groups = list(params)
         if len(param_groups) == 0:
@@ -143,6 +147,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         # As in PyTorch, overflow and 0/0 (a zero gradient with eps=0) give inf and nan silently.
+        joined_before, self._joined_state = self._joined_state, {}
         with np.errstate(all="ignore"):
             for group in self.param_groups:
                 batches: defaultdict[Hashable, list[Tensor]] = defaultdict(list)
@@ -155,7 +160,7 @@ class Optimizer:
                     else:
                         batches[(p.dtype, p.grad.dtype, key)].append(p)
                 for batch in batches.values():
-                    self._update_together(batch, group)
+                    self._update_together(batch, group, joined_before)
         return loss
 
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
@@ -172,16 +177,23 @@ class Optimizer:
         shares it; the base class updates every parameter alone."""
         return None
 
-    def _update_together(self, params: list[Tensor], group: dict[str, Any]) -> None:
+    def _update_together(self, params: list[Tensor], group: dict[str, Any],
+                         joined_before: dict[tuple[int, ...], Any]) -> None:
         """One `_update` for several small parameters: a stand-in parameter carries their
-        values, gradients and elementwise state joined end to end, and the results are copied
-        back into them.
+        values, gradients and elementwise state joined end to end, and the new values are
+        copied back into the parameters.
 
         Why: an update costs ~25 NumPy calls whatever the size, and on a small array a call
         costs more than its arithmetic (~1 µs, against ~1 ns per element). The updates are
         elementwise, and a batch shares dtype, hyperparameters and scalar state, so joining
         changes no number. (PyTorch's "foreach" implementation groups tensors for the same
         reason.)
+
+        The elementwise state (momentum, Adam's moments) is not copied back: after the update
+        each parameter's state tensor holds a view of its piece of the joined array, and at the
+        next step, if the state tensors still hold those same views, that array is the joined
+        state, with nothing to copy. (`joined_before` remembers the arrays and views of the
+        previous step.)
         """
         states = [self.state.get(p, {}) for p in params]  # SGD without momentum keeps none
         # Joining needs the same state entries everywhere, each shaped like its parameter
@@ -198,22 +210,34 @@ class Optimizer:
             for p in params:
                 self._update(p, group)
             return
+        key = tuple(id(p) for p in params)
+        previous = joined_before.get(key, {})
         stand_in = Tensor(_joined([p._data for p in params]))
         stand_in.grad = Tensor(_joined([p.grad._data for p in params]))
-        joined_state = {
-            name: Tensor(_joined([state[name]._data for state in states]))
-            if name in self._elementwise_state else Tensor(value._data.copy())
-            for name, value in states[0].items()
-        }
+        joined_state = {}
+        for name, value in states[0].items():
+            if name not in self._elementwise_state:  # one number for the whole parameter
+                joined_state[name] = Tensor(value._data.copy())
+                continue
+            flat, views = previous.get(name, (None, ()))
+            if flat is None or not all(s[name]._data is v for s, v in zip(states, views)):
+                flat = _joined([state[name]._data for state in states])
+            joined_state[name] = Tensor(flat)
         self.state[stand_in] = joined_state
         try:
             self._update(stand_in, group)
         finally:
             del self.state[stand_in]
         _split_into(stand_in._data, [p._data for p in params])
+        remembered = self._joined_state[key] = {}
         for name, value in joined_state.items():
             if name in self._elementwise_state:
-                _split_into(value._data, [state[name]._data for state in states])
+                flat, views = previous.get(name, (None, ()))
+                if value._data is not flat:  # joined at this step: point the state into it
+                    views = _pieces(value._data, shapes)
+                    for state, view in zip(states, views):
+                        state[name]._data = view
+                remembered[name] = (value._data, views)
             else:
                 for state in states:
                     state[name]._data[...] = value._data
@@ -297,7 +321,17 @@ class Optimizer:
 
 def _joined(arrays: list[np.ndarray]) -> np.ndarray:
     """The arrays' elements end to end, in one flat array."""
-    return np.concatenate([a.reshape(-1) for a in arrays])
+    return np.concatenate(arrays, axis=None)
+
+
+def _pieces(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Views of the consecutive pieces of `flat`, with the given shapes."""
+    views, start = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        views.append(flat[start:start + size].reshape(shape))
+        start += size
+    return views
 
 
 def _split_into(flat: np.ndarray, arrays: list[np.ndarray]) -> None:
