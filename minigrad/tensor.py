@@ -496,8 +496,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        x = self.long() if self.dtype.kind in "bi" and self.dtype != dtypes.int64 else self
-        return R.Sum.apply1(x, _dims(dim, self.ndim), keepdim)
+        kind = self._data.dtype.kind  # bool and int sums are int64, as in PyTorch
+        x = self.long() if kind in "bi" and self._data.dtype != dtypes.int64 else self
+        return R.Sum.apply1(x, None if dim is None else _dims(dim, self.ndim), keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind != "f":

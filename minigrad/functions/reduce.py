@@ -46,7 +46,7 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        return np.sum(x, axis=dim, keepdims=keepdim)
+        return np.add.reduce(x, axis=dim, keepdims=keepdim)  # = np.sum, without its wrapper
 
     @staticmethod
     def backward(ctx, grad):
