@@ -80,7 +80,8 @@ def run_backward(
         start = root.grad_fn or root
         pending[start] = pending[start] + grad if start in pending else grad
     counts = _count_dependencies(pending)  # (the distinct starts are pending's keys)
-    ready = [start for start in pending if start not in counts]
+    # A start that no edge leads into is ready, with its gradient complete.
+    ready = [(start, pending.pop(start)) for start in list(pending) if start not in counts]
     wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
     captured: list[np.ndarray | None] = [None] * len(inputs or ())
     # Hooks and backward code must not record a graph of their own (grad mode is switched off
@@ -96,21 +97,25 @@ def run_backward(
 # Gradients at the edges of a function's domain (0 * inf, 1/0) are nan and inf, as in PyTorch,
 # without NumPy warnings. (errstate as a decorator: half the cost of a `with` block.)
 @np.errstate(all="ignore")
-def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, int],
+def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: dict[Any, int],
           wanted: dict[Any, int] | None, captured: list[Any], retain_graph: bool) -> None:
     """The backward pass proper: run each node whose gradient is complete (see run_backward).
 
+    `ready` holds (node, gradient) pairs whose gradient is complete (None: no gradient reached
+    the node); `pending` holds the partial sums of the nodes that still wait for some of their
+    incoming edges, and `counts` how many.
+
     This loop runs once per node of every backward pass, so it is written for speed: the rare
     cases (hooks, retain_grad, autograd.grad's inputs, a tracer, custom Functions) each cost
-    one test when absent.
+    one test when absent, and a node with one incoming edge (most nodes) goes straight to
+    `ready` without passing through `pending`.
     """
     tracer = _tracer  # read once
     # (The dict and list methods are looked up once: that saves 4% of a small op's cost.)
     pop_ready, push_ready = ready.pop, ready.append
     pop_pending, get_pending = pending.pop, pending.get
     while ready:
-        node = pop_ready()
-        grad = pop_pending(node, None)
+        node, grad = pop_ready()
         if wanted is not None and grad is not None and node in wanted:
             captured[wanted[node]] = grad
         if not isinstance(node, Function):  # a leaf: the gradient comes to rest here
@@ -142,13 +147,15 @@ def _walk(ready: list[Any], pending: dict[Any, np.ndarray], counts: dict[Any, in
             i += 1
             if parent is None:
                 continue
-            if g is not None:
-                old = get_pending(parent)
-                pending[parent] = g if old is None else old + g
             left = counts[parent] - 1
-            counts[parent] = left
-            if not left:
-                push_ready(parent)
+            if left:  # more edges lead into parent: add g to its partial sum
+                counts[parent] = left
+                if g is not None:
+                    old = get_pending(parent)
+                    pending[parent] = g if old is None else old + g
+            else:  # the last edge into parent: its gradient is complete
+                old = pop_pending(parent, None)
+                push_ready((parent, g if old is None else old if g is None else old + g))
 
 
 def _observe(node: Function, grad: np.ndarray, accumulate: bool) -> np.ndarray:
