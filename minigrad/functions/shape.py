@@ -52,8 +52,6 @@ class Expand(ArrayFunction):
 def is_basic_index(index) -> bool:
     """Whether NumPy indexes with `index` by slicing (a view, each element at most once) rather
     than with integer or boolean arrays (a copy, where an element may be picked twice)."""
-    if type(index) is int:  # x[i], the commonest index
-        return True
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
@@ -64,7 +62,7 @@ class GetItem(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.basic = x.shape, is_basic_index(index)
+        ctx.shape, ctx.basic = x.shape, type(index) is int or is_basic_index(index)
         if ctx.basic:
             ctx.index = index  # slices and ints: nothing to free
         else:
