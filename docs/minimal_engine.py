@@ -1,0 +1,195 @@
+"""The least bookkeeping a reverse-mode engine of minigrad's design can do, timed on `minigrad
+bench`'s OP chain against minigrad and hand-written NumPy.
+
+minigrad's design: one Python object per tensor, one per operation (the graph node, which
+keeps the edges to its inputs' nodes), a backward pass that counts the edges into each node
+and runs a node once all its gradient has arrived. This file is that design and nothing else:
+three operations, each with its own `apply`; no dtype or shape checks, no broadcasting, no
+hooks, no grad mode, no freeing of saved arrays, no error messages. What it costs per
+operation is the floor of the design on this machine, below which no amount of tuning
+minigrad can go.
+
+    python docs/minimal_engine.py
+
+prints microseconds per operation (forward plus backward) of the chain
+`y <- tanh(y * w + b) + x`, 200 times, on 16-element float32 arrays: for this minimal engine,
+for minigrad and for the chain written by hand in NumPy (the floor of `minigrad bench`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+class Tensor:
+    __slots__ = ("data", "node", "requires_grad", "grad")
+
+    def __init__(self, data, node=None, requires_grad=False):
+        self.data, self.node, self.grad = data, node, None
+        self.requires_grad = requires_grad or node is not None
+
+    def __mul__(self, other):
+        return Mul.apply(self, other)
+
+    def __add__(self, other):
+        return Add.apply(self, other)
+
+    def tanh(self):
+        return Tanh.apply(self)
+
+
+class Node:
+    """An operation, once applied: its edges lead to the inputs' nodes (or leaf tensors)."""
+
+    __slots__ = ("edges", "saved")
+
+
+class Binary(Node):
+    __slots__ = ()
+
+    @classmethod
+    def apply(cls, a, b):
+        node = cls()
+        out = node.forward(a.data, b.data)
+        if a.requires_grad or b.requires_grad:
+            node.edges = ((a.node or a) if a.requires_grad else None,
+                          (b.node or b) if b.requires_grad else None)
+            return Tensor(out, node)
+        return Tensor(out)
+
+
+class Add(Binary):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Mul(Binary):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = a, b
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.saved
+        edge_a, edge_b = self.edges
+        return (grad * b if edge_a is not None else None,
+                grad * a if edge_b is not None else None)
+
+
+class Tanh(Node):
+    __slots__ = ()
+
+    @classmethod
+    def apply(cls, x):
+        node = cls()
+        node.saved = y = np.tanh(x.data)
+        if x.requires_grad:
+            node.edges = (x.node or x,)
+            return Tensor(y, node)
+        return Tensor(y)
+
+    def backward(self, grad):
+        return (grad * (1 - self.saved * self.saved),)
+
+
+def backward(root, seed):
+    """Count the edges into every node, then run each node once its gradient is complete."""
+    counts, stack = {}, [root.node]
+    while stack:
+        for parent in stack.pop().edges:
+            if parent is None:
+                continue
+            if parent in counts:
+                counts[parent] += 1
+            else:
+                counts[parent] = 1
+                if isinstance(parent, Node):
+                    stack.append(parent)
+    pending, ready = {}, [(root.node, seed)]
+    while ready:
+        node, grad = ready.pop()
+        if isinstance(node, Tensor):  # a leaf
+            node.grad = grad if node.grad is None else node.grad + grad
+            continue
+        for parent, g in zip(node.edges, node.backward(grad)):
+            if parent is None:
+                continue
+            if parent in pending:
+                g = pending.pop(parent) + g
+            counts[parent] -= 1
+            if counts[parent]:
+                pending[parent] = g
+            else:
+                ready.append((parent, g))
+
+
+CYCLES, SIZE = 200, 16
+OPS = 4 * CYCLES  # mul, add, tanh, add
+
+
+def main() -> None:
+    import minigrad
+
+    rng = np.random.default_rng(0)
+    x0, w0, b0 = (rng.uniform(lo, hi, SIZE).astype(np.float32)
+                  for lo, hi in ((-1, 1), (0.5, 1), (-0.1, 0.1)))
+
+    def chain(x, w, b):
+        y = x
+        for _ in range(CYCLES):
+            y = (y * w + b).tanh() + x
+        return y
+
+    x, w, b = Tensor(x0.copy(), requires_grad=True), Tensor(w0), Tensor(b0)
+
+    def minimal_step():
+        x.grad = None
+        backward(chain(x, w, b), np.ones(SIZE, np.float32))
+
+    mx = minigrad.from_numpy(x0.copy()).requires_grad_()
+    mw, mb = minigrad.from_numpy(w0), minigrad.from_numpy(b0)
+
+    def minigrad_step():
+        mx.grad = None
+        chain(mx, mw, mb).sum().backward()
+
+    def numpy_step():
+        ts, y = [], x0
+        for _ in range(CYCLES):
+            t = np.tanh(y * w0 + b0)
+            ts.append(t)
+            y = t + x0
+        d_y, grad = np.ones_like(x0), np.zeros_like(x0)
+        for t in reversed(ts):
+            grad += d_y
+            d_y *= 1 - t * t
+            d_y *= w0
+        grad += d_y
+        return grad
+
+    minimal_step()
+    minigrad_step()
+    assert np.allclose(x.grad, mx.grad.numpy(), rtol=1e-5)
+    assert np.allclose(numpy_step(), mx.grad.numpy(), rtol=1e-5)
+    steps = {"minimal engine": minimal_step, "minigrad": minigrad_step, "numpy": numpy_step}
+    best = dict.fromkeys(steps, float("inf"))
+    for _ in range(30):  # interleaved, the fastest of 30 samples of 10 steps each
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(10):
+                step()
+            best[name] = min(best[name], (time.perf_counter() - start) / 10 / OPS * 1e6)
+    for name, us in best.items():
+        print(f"{name:15s} {us:5.2f} us per op")
+
+
+if __name__ == "__main__":
+    main()
