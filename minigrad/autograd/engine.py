@@ -155,7 +155,9 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
                     pending[parent] = g if old is None else old + g
             else:  # the last edge into parent: its gradient is complete
                 old = pop_pending(parent, None)
-                push_ready((parent, g if old is None else old if g is None else old + g))
+                if old is not None:
+                    g = old if g is None else old + g
+                push_ready((parent, g))
 
 
 def _observe(node: Function, grad: np.ndarray, accumulate: bool) -> np.ndarray:
