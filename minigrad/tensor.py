@@ -288,7 +288,7 @@ class Tensor:
                 dtype = a
         if dtype is None or dtypes.to_dtype(dtype) == self.dtype:
             return self
-        return A.Cast.apply(self, dtypes.to_dtype(dtype))
+        return A.Cast.apply1(self, dtypes.to_dtype(dtype))
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
@@ -310,7 +310,7 @@ class Tensor:
 
     def clone(self) -> Tensor:
         """A copy with its own memory; differentiable (the gradient passes through)."""
-        return A.Cast.apply(self, self.dtype)  # astype copies
+        return A.Cast.apply1(self, self.dtype)  # astype copies
 
     def contiguous(self) -> Tensor:
         return self
@@ -361,7 +361,7 @@ class Tensor:
         return A.Neg.apply1(self)
 
     def __abs__(self) -> Tensor:
-        return U.Abs.apply(self)
+        return U.Abs.apply1(self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -451,7 +451,7 @@ class Tensor:
         return Tensor._make(np.isfinite(self._data))
 
     def sign(self) -> Tensor:
-        return U.Sign.apply(self)
+        return U.Sign.apply1(self)
 
     def all(self) -> Tensor:
         return Tensor._make(np.all(self._data))
@@ -479,12 +479,12 @@ class Tensor:
         return U.Relu.apply1(self)
 
     def abs(self) -> Tensor:
-        return U.Abs.apply(self)
+        return U.Abs.apply1(self)
 
     def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        return U.Clamp.apply(self, _number(min), _number(max))
+        return U.Clamp.apply1(self, _number(min), _number(max))
 
     clip = clamp
 
@@ -511,18 +511,18 @@ class Tensor:
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
         c = (1 if unbiased else 0) if correction is None else correction
-        return R.Var.apply(_floating(self), _dims(dim, self.ndim), c, keepdim)
+        return R.Var.apply1(_floating(self), _dims(dim, self.ndim), c, keepdim)
 
     def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
         c = (1 if unbiased else 0) if correction is None else correction
-        return R.Std.apply(_floating(self), _dims(dim, self.ndim), c, keepdim)
+        return R.Std.apply1(_floating(self), _dims(dim, self.ndim), c, keepdim)
 
     def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return R.Amax.apply(self, _dims(None if dim == () else dim, self.ndim), keepdim)
+        return R.Amax.apply1(self, _dims(None if dim == () else dim, self.ndim), keepdim)
 
     def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return R.Amin.apply(self, _dims(None if dim == () else dim, self.ndim), keepdim)
+        return R.Amin.apply1(self, _dims(None if dim == () else dim, self.ndim), keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """max() over everything, max(dim) -> (values, indices), or max(other) elementwise."""
@@ -546,14 +546,14 @@ class Tensor:
         return _arg(self, np.argmin, dim, keepdim)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
-        return R.LogSumExp.apply(_floating(self), _dims(dim, self.ndim), keepdim)
+        return R.LogSumExp.apply1(_floating(self), _dims(dim, self.ndim), keepdim)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
         if p in ("fro", None):
             p = 2
         if isinstance(p, str):
             raise RuntimeError(f"norm: unsupported p={p!r}; use a number, 'fro' or inf")
-        return R.Norm.apply(_floating(self), float(p), _dims(dim, self.ndim), keepdim)
+        return R.Norm.apply1(_floating(self), float(p), _dims(dim, self.ndim), keepdim)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
@@ -674,7 +674,7 @@ class Tensor:
                 # PyTorch applies integer indices first (each removes its dim), then the arrays;
                 # NumPy would treat the ints as arrays too and move the result dims first.
                 ints_only, rest = _split_int_index(index)
-                return S.GetItem.apply(S.GetItem.apply(self, ints_only), rest)
+                return S.GetItem.apply1(S.GetItem.apply1(self, ints_only), rest)
             return S.GetItem.apply1(self, index)
         except IndexError as error:
             raise _index_error(error, self.ndim) from None
@@ -1036,7 +1036,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and {k_b}x{cols})"
         )
     try:
-        return M.MatMul.apply(a, b)
+        return M.MatMul.apply2(a, b)
     except ValueError:
         raise RuntimeError(
             f"matmul: batch dimensions of shapes {list(a.shape)} and {list(b.shape)} cannot be "
