@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import strategies
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from support import assert_close, to_numpy
 
@@ -519,6 +519,13 @@ def test_in_place_on_a_non_leaf_gives_the_gradient_of_the_out_of_place_program(
         c = data.draw(float_arrays(shape=x.shape, dtype=x.dtype, bound=4.0, margin=0.25))
     in_place, out_of_place = NON_LEAF_INPLACE[op]
     produce = NON_LEAF_PRODUCERS[producer]
+    if out_of_place in (operator.add, operator.sub):
+        # Where h ± c cancels to a hundredth of its terms, the last-bit difference between
+        # NumPy's and PyTorch's float32 exp or tanh grows past float32's tolerance in the
+        # result and its gradient: such draws test rounding, not the in-place rule.
+        h64 = produce(torch.from_numpy(np.asarray(x, dtype=np.float64))).numpy()
+        size = np.abs(h64) + np.abs(c)
+        assume(np.all(np.abs(out_of_place(h64, c)) >= 0.01 * size))
     runs = {}
     for lib, apply_op in ((mg, in_place), (torch, out_of_place)):
         t = leaf(lib, x)
