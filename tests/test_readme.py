@@ -30,3 +30,31 @@ def test_readme_comments_show_the_values_the_code_computes():
             assert shown == match.group(2), f"README says {match.group(2)}, code gives {shown}"
             checked += 1
     assert checked >= 3
+
+
+def test_the_minimal_engine_in_docs_computes_pytorchs_gradient():
+    """docs/minimal_engine.py, the floor of per-operation cost that the README's Speed section
+    cites, must compute what it claims: the OP chain's gradient, as PyTorch gives it."""
+    import importlib.util
+
+    import numpy as np
+    import torch
+
+    path = Path(__file__).parent.parent / "docs" / "minimal_engine.py"
+    spec = importlib.util.spec_from_file_location("minimal_engine", path)
+    engine = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(engine)
+
+    rng = np.random.default_rng(1)
+    x0, w0, b0 = (rng.uniform(-1, 1, 16) for _ in range(3))
+    x = engine.Tensor(x0.copy(), requires_grad=True)
+    w, b = engine.Tensor(w0), engine.Tensor(b0)
+    tx = torch.tensor(x0, requires_grad=True)
+    tw, tb = torch.tensor(w0), torch.tensor(b0)
+    y, ty = x, tx
+    for _ in range(20):
+        y = (y * w + b).tanh() + x
+        ty = (ty * tw + tb).tanh() + tx
+    engine.backward(y, np.ones(16))
+    ty.sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10)
