@@ -76,12 +76,17 @@ def run_backward(
     """
     # The pass starts at each root's node, or at the root itself when it is a leaf.
     pending: dict[Any, np.ndarray] = {}
-    for root, grad in zip(roots, grads):
-        start = root.grad_fn or root
-        pending[start] = pending[start] + grad if start in pending else grad
-    counts = _count_dependencies(pending)  # (the distinct starts are pending's keys)
-    # A start that no edge leads into is ready, with its gradient complete.
-    ready = [(start, pending.pop(start)) for start in list(pending) if start not in counts]
+    if len(roots) == 1:  # loss.backward(): no edge can lead into the one start
+        start = roots[0].grad_fn or roots[0]
+        counts = _count_dependencies((start,))
+        ready = [(start, grads[0])]
+    else:
+        for root, grad in zip(roots, grads):
+            start = root.grad_fn or root
+            pending[start] = pending[start] + grad if start in pending else grad
+        counts = _count_dependencies(pending)  # (the distinct starts are pending's keys)
+        # A start that no edge leads into is ready, with its gradient complete.
+        ready = [(start, pending.pop(start)) for start in list(pending) if start not in counts]
     wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
     captured: list[np.ndarray | None] = [None] * len(inputs or ())
     # Hooks and backward code must not record a graph of their own (grad mode is switched off
