@@ -891,6 +891,34 @@ def test_state_changed_between_steps_is_the_state_the_next_step_uses_like_pytorc
         same(mp, tp, "parameter or state")
 
 
+@pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
+def test_a_copied_optimizer_steps_on_its_own_copies_like_pytorch(copier):
+    """Copying parameters and optimizer together mid-training (copy.deepcopy, pickle) gives an
+    optimizer whose joined state is a copy: both go on as PyTorch's original and copy do."""
+    import copy
+    import pickle
+
+    def clone(obj):
+        return copy.deepcopy(obj) if copier == "deepcopy" else pickle.loads(pickle.dumps(obj))
+
+    results = []
+    for lib in (torch, mg):
+        params = [lib.tensor(np.linspace(-1, 1, n), requires_grad=True) for n in (3, 2)]
+        opt = lib.optim.Adam(params, lr=0.1)
+        runs = [(params, opt)]
+        for k in range(5):
+            if k == 2:
+                runs.append(clone((params, opt)))
+            for j, (ps, o) in enumerate(runs):
+                for i, p in enumerate(ps):
+                    p.grad = lib.tensor(np.cos(np.arange(p.shape[0]) + 3 * k + i + j))
+                o.step()
+        results.append([p for ps, o in runs for p in ps]
+                       + [o.state[p]["exp_avg_sq"] for ps, o in runs for p in ps])
+    for mp, tp in zip(results[1], results[0], strict=True):
+        same(mp, tp, "parameter or state")
+
+
 def test_a_state_loaded_for_other_shapes_fails_the_step_like_pytorch():
     """load_state_dict does not check shapes (as PyTorch); the step then fails rather than
     spreading the joined moments of two small parameters over the wrong elements."""

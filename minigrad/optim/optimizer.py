@@ -55,7 +55,7 @@ class Optimizer:
         self._scratch = Scratch()
         # For `_update_together`: per batch of small parameters, per state entry, the flat
         # array their state lives in and the views of it that each parameter's state holds.
-        self._joined_state: dict[tuple[int, ...], dict[str, tuple[np.ndarray, list[Any]]]] = {}
+        self._joined_state: dict[tuple[Tensor, ...], dict[str, tuple[np.ndarray, list[Any]]]] = {}
 
         param_groups = list(params)
         if len(param_groups) == 0:
@@ -178,7 +178,7 @@ class Optimizer:
         return None
 
     def _update_together(self, params: list[Tensor], group: dict[str, Any],
-                         joined_before: dict[tuple[int, ...], Any]) -> None:
+                         joined_before: dict[tuple[Tensor, ...], Any]) -> None:
         """One `_update` for several small parameters: a stand-in parameter carries their
         values, gradients and elementwise state joined end to end, and the new values are
         copied back into the parameters.
@@ -210,7 +210,7 @@ class Optimizer:
             for p in params:
                 self._update(p, group)
             return
-        key = tuple(id(p) for p in params)
+        key = tuple(params)  # (tensors hash and compare by identity, as dict keys)
         previous = joined_before.get(key, {})
         stand_in = Tensor(_joined([p._data for p in params]))
         stand_in.grad = Tensor(_joined([p.grad._data for p in params]))
@@ -220,7 +220,10 @@ class Optimizer:
                 joined_state[name] = Tensor(value._data.copy())
                 continue
             flat, views = previous.get(name, (None, ()))
-            if flat is None or not all(s[name]._data is v for s, v in zip(states, views)):
+            # Still joined: every state tensor holds the view made at the last step, and it
+            # still views that array (a copied or unpickled optimizer holds copies).
+            if flat is None or not all(s[name]._data is v and v.base is flat
+                                       for s, v in zip(states, views)):
                 flat = _joined([state[name]._data for state in states])
             joined_state[name] = Tensor(flat)
         self.state[stand_in] = joined_state
