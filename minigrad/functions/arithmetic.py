@@ -10,17 +10,13 @@ from minigrad.autograd.function import ArrayFunction
 from minigrad.functions.broadcast import unbroadcast
 
 
-def _shape(x):
-    """np.shape(x) for an array or a Python number, without np.shape's Python-level cost."""
-    return getattr(x, "shape", ())
-
-
 class Add(ArrayFunction):
     """d(a+b)/da = 1, d(a+b)/db = 1"""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = _shape(a), _shape(b)
+        # (np.shape without its Python-level cost: a Python number has shape ().)
+        ctx.shapes = getattr(a, "shape", ()), getattr(b, "shape", ())
         return np.add(a, b)
 
     @staticmethod
@@ -36,13 +32,16 @@ class Sub(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = _shape(a), _shape(b)
+        ctx.shapes = getattr(a, "shape", ()), getattr(b, "shape", ())  # (see Add)
         return np.subtract(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        return unbroadcast(grad, sa), unbroadcast(-grad, sb) if ctx.needs_input_grad[1] else None
+        gb = -grad if ctx.needs_input_grad[1] else None
+        if sa == sb == grad.shape:  # nothing was broadcast
+            return grad, gb
+        return unbroadcast(grad, sa), None if gb is None else unbroadcast(gb, sb)
 
 
 class Mul(ArrayFunction):
