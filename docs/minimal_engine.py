@@ -11,9 +11,9 @@ minigrad can go.
 
     python docs/minimal_engine.py
 
-prints microseconds per operation (forward plus backward) of the chain
-`y <- tanh(y * w + b) + x`, 200 times, on 16-element float32 arrays: for this minimal engine,
-for minigrad and for the chain written by hand in NumPy (the floor of `minigrad bench`).
+prints microseconds per operation (forward plus backward) of `minigrad bench`'s OP chain,
+`y <- tanh(y * w + b) + x` 200 times on 16-element float32 arrays: for this minimal engine, for
+minigrad and for the chain written by hand in NumPy (the benchmark's own floor).
 """
 
 from __future__ import annotations
@@ -131,62 +131,38 @@ def backward(root, seed):
                 ready.append((parent, g))
 
 
-CYCLES, SIZE = 200, 16
-OPS = 4 * CYCLES  # mul, add, tanh, add
-
-
 def main() -> None:
     import minigrad
+    from minigrad.bench import chain
 
-    rng = np.random.default_rng(0)
-    x0, w0, b0 = (rng.uniform(lo, hi, SIZE).astype(np.float32)
-                  for lo, hi in ((-1, 1), (0.5, 1), (-0.1, 0.1)))
-
-    def chain(x, w, b):
-        y = x
-        for _ in range(CYCLES):
-            y = (y * w + b).tanh() + x
-        return y
-
-    x, w, b = Tensor(x0.copy(), requires_grad=True), Tensor(w0), Tensor(b0)
+    config = chain.WORKLOAD.config  # 200 cycles of 4 operations on 16-element arrays
+    state = chain.make_state(0, config)
+    x = Tensor(state["x"].copy(), requires_grad=True)
+    w, b = Tensor(state["w"]), Tensor(state["b"])
 
     def minimal_step():
         x.grad = None
-        backward(chain(x, w, b), np.ones(SIZE, np.float32))
+        y = x
+        for _ in range(config["cycles"]):
+            y = (y * w + b).tanh() + x
+        backward(y, np.ones_like(x.data))
 
-    mx = minigrad.from_numpy(x0.copy()).requires_grad_()
-    mw, mb = minigrad.from_numpy(w0), minigrad.from_numpy(b0)
-
-    def minigrad_step():
-        mx.grad = None
-        chain(mx, mw, mb).sum().backward()
-
-    def numpy_step():
-        ts, y = [], x0
-        for _ in range(CYCLES):
-            t = np.tanh(y * w0 + b0)
-            ts.append(t)
-            y = t + x0
-        d_y, grad = np.ones_like(x0), np.zeros_like(x0)
-        for t in reversed(ts):
-            grad += d_y
-            d_y *= 1 - t * t
-            d_y *= w0
-        grad += d_y
-        return grad
-
+    on_minigrad = chain.Chain(minigrad, state, config)  # `minigrad bench`'s own OP steps
+    floor = chain.NumpyChain(state, config)
     minimal_step()
-    minigrad_step()
-    assert np.allclose(x.grad, mx.grad.numpy(), rtol=1e-5)
-    assert np.allclose(numpy_step(), mx.grad.numpy(), rtol=1e-5)
-    steps = {"minimal engine": minimal_step, "minigrad": minigrad_step, "numpy": numpy_step}
+    for other in (on_minigrad, floor):
+        other.step()
+        assert np.allclose(x.grad, other.gradients()["x"], rtol=1e-5)
+
+    steps = {"minimal engine": minimal_step, "minigrad": on_minigrad.step, "numpy": floor.step}
+    ops = chain.ops_per_step(config)
     best = dict.fromkeys(steps, float("inf"))
     for _ in range(30):  # interleaved, the fastest of 30 samples of 10 steps each
         for name, step in steps.items():
             start = time.perf_counter()
             for _ in range(10):
                 step()
-            best[name] = min(best[name], (time.perf_counter() - start) / 10 / OPS * 1e6)
+            best[name] = min(best[name], (time.perf_counter() - start) / 10 / ops * 1e6)
     for name, us in best.items():
         print(f"{name:15s} {us:5.2f} us per op")
 
