@@ -4,6 +4,9 @@ ones, from minigrad.testing)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import math
 import re
 from decimal import Decimal
 
@@ -15,11 +18,35 @@ import minigrad as mg
 from minigrad.testing.compare import TOLERANCES, assert_close, to_numpy
 
 __all__ = [
-    "DTYPES", "TOLERANCES", "assert_close", "assert_shown", "engine_xfail", "to_mg", "to_numpy",
-    "to_torch", "torch_graph", "torch_node_name",
+    "DTYPES", "TOLERANCES", "assert_close", "assert_shown", "engine_xfail",
+    "assert_usage_error", "run_minigrad",
+    "to_mg", "to_numpy", "to_torch", "torch_graph", "torch_node_name",
 ]
 
 DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+
+
+def run_minigrad(*argv: str) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of `minigrad ARGV`, as the shell would see them."""
+    from minigrad.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(list(argv))
+        except SystemExit as exit_:
+            status = exit_.code
+    return status, out.getvalue(), err.getvalue()
+
+
+def assert_usage_error(command: str, argv: list[str], message: str) -> None:
+    """`minigrad COMMAND ARGV` fails as a bad command line should: status 2, nothing on stdout,
+    one line on stderr, "minigrad COMMAND: error: ..." containing `message`."""
+    status, out, err = run_minigrad(command, *argv)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(f"minigrad {command}: error: ")
+    assert message in err
 
 
 def to_torch(array, requires_grad: bool = False) -> torch.Tensor:
@@ -41,12 +68,20 @@ def engine_xfail(cases, known_failures: dict[str, str]) -> list:
     ]
 
 
-def assert_shown(text: str, expected: float, dtype, what: str = "") -> None:
-    """`text`, a number printed with a few significant digits (such as format `.4g`), is
-    PyTorch's `expected` up to half a unit in the last place shown and the tolerance of `dtype`.
-    (`.4g` drops trailing zeros, so "82.6" is checked to +-0.05: a bound the display allows.)"""
+def assert_shown(text: str, expected: float, dtype, what: str = "", *,
+                 dropped_zeros: bool = False) -> None:
+    """`text`, a number printed by minigrad, is PyTorch's `expected` up to half a unit in the
+    last place shown plus the tolerance of `dtype`; inf and nan must be shown as such.
+
+    With `dropped_zeros` (format `g`, as `.4g`, which drops trailing zeros) the last place is
+    that of the last nonzero digit: "82.6" is checked to +-0.05.
+    """
+    if not math.isfinite(expected):
+        assert text == str(expected), f"{what}: shows {text}, PyTorch gives {expected}"
+        return
     tolerance = TOLERANCES[np.dtype(dtype)]
-    half_unit = 0.5 * 10.0 ** Decimal(text).normalize().as_tuple().exponent
+    digits = Decimal(text).normalize() if dropped_zeros else Decimal(text)
+    half_unit = 0.5 * 10.0 ** digits.as_tuple().exponent
     bound = half_unit + tolerance["rtol"] * abs(expected) + tolerance["atol"]
     assert abs(float(text) - expected) <= bound, f"{what}: shows {text}, PyTorch gives {expected}"
 

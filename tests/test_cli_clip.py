@@ -3,50 +3,24 @@ shown), it refutes the tutorial's wrong answer, and bad arguments fail in one li
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 import subprocess
 import sys
-from decimal import Decimal
 
 import hypothesis.strategies as st
 import numpy as np
 import pytest
 import torch
 from hypothesis import assume, given
-from support import TOLERANCES
-
-from minigrad.cli import main
+from support import assert_shown, assert_usage_error, run_minigrad
 
 TUTORIAL = ["1", "2", "3", "4", "5", "--max-norm", "3"]
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of `minigrad clip ARGV`, as the shell would see them."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(["clip", *argv])
-        except SystemExit as exit_:
-            status = exit_.code
-    return status, out.getvalue(), err.getvalue()
-
-
-def assert_shown(text: str, expected: float, dtype: np.dtype, what: str = "") -> None:
-    """`text`, a value printed by the command, is PyTorch's `expected` up to the digits shown.
-
-    The bound is half a unit in the last printed place (the rounding of the display) plus the
-    dtype's tolerance (minigrad against PyTorch).
-    """
-    if not math.isfinite(expected):
-        assert text == str(expected), f"{what}: shows {text}, PyTorch gives {expected}"
-        return
-    tolerance = TOLERANCES[np.dtype(dtype)]
-    half_unit = 0.5 * 10.0 ** Decimal(text).as_tuple().exponent
-    bound = half_unit + tolerance["rtol"] * abs(expected) + tolerance["atol"]
-    assert abs(float(text) - expected) <= bound, f"{what}: shows {text}, PyTorch gives {expected}"
+    """Exit status, stdout and stderr of `minigrad clip ARGV`."""
+    return run_minigrad("clip", *argv)
 
 
 def assert_vector_shown(text: str, expected: np.ndarray, dtype: np.dtype, what: str) -> None:
@@ -313,11 +287,7 @@ def test_clip_takes_exponent_form_negatives_after_a_double_dash():
 ], ids=["gradient", "max-norm", "no max-norm", "no gradient", "p=0", "p<0", "fro", "dtype",
         "float32 overflow"])
 def test_clip_bad_arguments_fail_in_one_line_with_status_2(argv, message):
-    status, out, err = run_cli(*argv)
-    assert status == 2
-    assert out == ""
-    assert err.count("\n") == 1 and err.startswith("minigrad clip: error: ")
-    assert message in err
+    assert_usage_error("clip", argv, message)
 
 
 def test_clip_help_lists_its_options():

@@ -5,20 +5,18 @@ when it is missing, and rejects bad arguments in one line."""
 from __future__ import annotations
 
 import builtins
-import contextlib
 import io
 import math
 import re
 import subprocess
 import sys
-from decimal import Decimal
 
 import numpy as np
 import pytest
 import torch
-from support import TOLERANCES
+from support import assert_shown, assert_usage_error, run_minigrad
 
-from minigrad.cli import _progress, main
+from minigrad.cli import _progress
 from minigrad.cli.demo import LESSONS
 from minigrad.reference import PROGRAMS
 
@@ -26,26 +24,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of `minigrad demo ARGV`, as the shell would see them."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(["demo", *argv])
-        except SystemExit as exit_:
-            status = exit_.code
-    return status, out.getvalue(), err.getvalue()
-
-
-def assert_shown(text: str, expected: float, what: str = "", dtype: str = "float32") -> None:
-    """`text`, printed by the command, is PyTorch's `expected` up to the digits shown: half a
-    unit in the last printed place plus the dtype's tolerance."""
-    if not math.isfinite(expected):
-        assert text == str(expected), f"{what}: shows {text}, PyTorch gives {expected}"
-        return
-    tolerance = TOLERANCES[np.dtype(dtype)]
-    half_unit = 0.5 * 10.0 ** Decimal(text).as_tuple().exponent
-    bound = half_unit + tolerance["rtol"] * abs(expected) + tolerance["atol"]
-    assert abs(float(text) - expected) <= bound, f"{what}: shows {text}, PyTorch gives {expected}"
+    """Exit status, stdout and stderr of `minigrad demo ARGV`."""
+    return run_minigrad("demo", *argv)
 
 
 def section(out: str, variant: str) -> str:
@@ -89,8 +69,8 @@ def check_temperature(text: str, expected: dict, dtype: str) -> None:
         assert "no line" in text
         return
     slope, sign, size = re.search(r"t_c = (\S+) \* t_u ([+-]) (\S+)", text).groups()
-    assert_shown(slope, w * expected["data"]["scale"], "slope", dtype)
-    assert_shown(size if sign == "+" else f"-{size}", b, "intercept", dtype)
+    assert_shown(slope, w * expected["data"]["scale"], dtype, "slope")
+    assert_shown(size if sign == "+" else f"-{size}", b, dtype, "intercept")
 
 
 def check_rnn(text: str, expected: dict, dtype: str) -> None:
@@ -107,7 +87,7 @@ def check_dropout(text: str, expected: dict, dtype: str) -> None:
     train, evaluation = expected["data"]["train_mode_losses"], expected["data"]["eval_mode_losses"]
     shown = re.search(r"train mode (\S+) then (\S+)\n\s+eval mode\s+(\S+) then (\S+)", text)
     for cell, value in zip(shown.groups(), [*train, *evaluation], strict=True):
-        assert_shown(cell, value, "final model's loss", dtype)
+        assert_shown(cell, value, dtype, "final model's loss")
     assert f"(eval mode): {expected['accuracy']:.1%}" in text
 
 
@@ -150,10 +130,10 @@ def test_demo_prints_the_numbers_pytorch_gets_for_the_same_program(
         for title, cells in columns.items():
             assert cells, f"{name}: empty column {title}"
             for epoch, cell in cells.items():
-                assert_shown(cell, expected[COLUMNS[title]][epoch - 1],
-                             f"{name} {title} {epoch}", dtype)
+                assert_shown(cell, expected[COLUMNS[title]][epoch - 1], dtype,
+                             f"{name} {title} {epoch}")
         assert_shown(re.search(r"final loss (\S+)", text).group(1), expected["losses"][-1],
-                     "final loss", dtype)
+                     dtype, "final loss")
         losses = np.array(expected["losses"])
         if np.isfinite(losses).all():
             assert "diverged" not in text
@@ -271,11 +251,7 @@ def test_demo_with_a_missing_mnist_folder_fails_in_one_line(monkeypatch, tmp_pat
      "--plot: the directory '/no/such/folder' does not exist"),
 ], ids=["lesson", "variant", "epochs 0", "epochs < 0", "epochs 2.5", "dtype", "svg", "folder"])
 def test_demo_bad_arguments_fail_in_one_line_with_status_2(argv, message):
-    status, out, err = run_cli(*argv)
-    assert status == 2
-    assert out == ""
-    assert err.count("\n") == 1 and err.startswith("minigrad demo: error: ")
-    assert message in err
+    assert_usage_error("demo", argv, message)
 
 
 def test_demo_help_lists_the_lessons_and_options():
