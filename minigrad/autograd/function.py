@@ -88,14 +88,11 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         """Run the operation on tensors (or plain values) and record it if a gradient is needed."""
         ctx = cls()
-        if cls.on_arrays:
-            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
-        else:
-            with no_grad():
-                result = cls.forward(ctx, *args)
-            out = result._data if isinstance(result, Tensor) else np.asarray(result)
-            # A custom backward is checked against these (the built-in ones are trusted).
-            ctx._input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
+        with no_grad():
+            result = cls.forward(ctx, *args)
+        out = result._data if isinstance(result, Tensor) else np.asarray(result)
+        # A custom backward is checked against these (the built-in ones are trusted).
+        ctx._input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
         if _state.enabled and out.dtype.kind == "f":
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             if True in needs:
@@ -109,10 +106,9 @@ class Function:
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
     def _apply_backward(self, grad: np.ndarray) -> tuple[Any, ...]:
-        """Run `backward` on the gradient array; one array (or None) per forward argument."""
-        if self.on_arrays:
-            grads = self.backward(self, grad)
-            return grads if isinstance(grads, tuple) else (grads,)
+        """Run a tensor-level `backward` on the gradient array (wrapped in a Tensor); one array
+        (or None) per forward argument, each checked against its input's shape. (The engine
+        calls an ArrayFunction's backward directly.)"""
         grads = self.backward(self, Tensor._make(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
         arrays = tuple(g._data if isinstance(g, Tensor) else g for g in grads)
