@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.checks import check_shape
 from minigrad.random import generator
-from minigrad.tensor import Tensor, _shape_arg
+from minigrad.tensor import Tensor
 
 
 def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -79,7 +80,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _size(size: Any) -> tuple[int, ...]:
-    shape = _shape_arg(size)
+    shape = check_shape(size)
     if any(n < 0 for n in shape):
         bad = next(n for n in shape if n < 0)
         raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {list(shape)}")
@@ -101,7 +102,7 @@ def _filled(shape: Any, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    if any(n < 0 for n in _shape_arg(size)):  # zeros has a message of its own in PyTorch
+    if any(n < 0 for n in check_shape(size)):  # zeros has a message of its own in PyTorch
         raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(size, 0, dtype, requires_grad)
 

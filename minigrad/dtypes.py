@@ -27,9 +27,15 @@ DEFAULT_FLOAT = float32  # torch.get_default_dtype()
 _DEFAULT_FOR_KIND = {"b": bool_, "i": int64, "f": DEFAULT_FLOAT}
 _RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point
 
-NAMES = {float32: "float32", float64: "float64", int32: "int32", int64: "int64",
-         uint8: "uint8", bool_: "bool", np.dtype(np.float16): "float16",
-         np.dtype(np.int16): "int16", np.dtype(np.int8): "int8"}
+# NumPy's name of each dtype (also minigrad's: `minigrad.float32`) and PyTorch's C name, which its
+# error messages use ("expected scalar type Float").
+_TORCH_NAMES = {"float64": "double", "float32": "float", "float16": "half", "int64": "long",
+                "int32": "int", "int16": "short", "int8": "char", "uint8": "byte", "bool": "bool"}
+
+
+def torch_name(dtype: np.dtype) -> str:
+    """'float', 'double', 'long', ...: PyTorch's name of a dtype."""
+    return _TORCH_NAMES.get(dtype.name, dtype.name)
 
 
 def is_floating(dtype: np.dtype) -> bool:
@@ -43,6 +49,22 @@ def to_dtype(dtype: Any) -> np.dtype:
     if dtype is int:
         return int64
     return np.dtype(dtype)
+
+
+def floating(dtype: np.dtype) -> np.dtype:
+    """The dtype of exp, log, mean, true division, ...: integers and bools compute in float32."""
+    return dtype if dtype.kind == "f" else DEFAULT_FLOAT
+
+
+def sum_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype of a sum: bool and signed integer sums are int64, as in PyTorch."""
+    return int64 if dtype.kind in "bi" else dtype
+
+
+def can_cast_inplace(result: np.dtype, dtype: np.dtype) -> bool:
+    """Whether an in-place op may write a `result` into a tensor of `dtype`: not to a lower
+    kind (a float result into an int tensor), while narrowing within a kind is allowed."""
+    return _RANK[result.kind] <= _RANK[dtype.kind]
 
 
 def infer_dtype(array: np.ndarray, from_python: bool) -> np.dtype:
@@ -67,6 +89,11 @@ def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
     if _RANK[a.kind] != _RANK[b.kind]:
         return a if _RANK[a.kind] > _RANK[b.kind] else b
     return np.promote_types(a, b)
+
+
+def common_dtype(dtypes: Any) -> np.dtype:
+    """One dtype for tensors joined by cat and stack: the promotion of them all."""
+    return functools.reduce(promote_types, dtypes)
 
 
 def result_type(*operands: Any) -> np.dtype:

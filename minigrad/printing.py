@@ -113,7 +113,7 @@ def tensor_repr(t: Tensor) -> str:
     default = (dtypes.DEFAULT_FLOAT,) if array.size == 0 else (dtypes.DEFAULT_FLOAT,
                                                                dtypes.int64, dtypes.bool_)
     if array.dtype not in default:
-        suffixes.append(f"dtype=minigrad.{dtypes.NAMES.get(array.dtype, array.dtype.name)}")
+        suffixes.append(f"dtype=minigrad.{array.dtype.name}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:

@@ -11,7 +11,6 @@ arrays to a Function from `minigrad.functions`, where the forward and backward l
 
 from __future__ import annotations
 
-import functools
 import warnings
 import weakref
 from collections import namedtuple
@@ -20,34 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import dtypes
-from minigrad.autograd import function
-from minigrad.autograd.engine import run_backward
+from minigrad import checks, dtypes
+from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradient
 from minigrad.autograd.grad_mode import _state, no_grad
 from minigrad.functions import arithmetic as A
 from minigrad.functions import matmul as M
 from minigrad.functions import reduce as R
 from minigrad.functions import shape as S
 from minigrad.functions import unary as U
-from minigrad.functions.broadcast import broadcast_error
 
 Scalar = int | float | bool
 max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
-
-_TORCH_TYPE_NAMES = {"float64": "double", "float32": "float", "float16": "half", "int64": "long",
-                     "int32": "int", "int16": "short", "int8": "char", "uint8": "byte",
-                     "bool": "bool"}
-
-
-def _type_name(dtype: np.dtype) -> str:
-    """'float', 'double', 'long': the names PyTorch's error messages use."""
-    return _TORCH_TYPE_NAMES.get(dtype.name, dtype.name)
-
-
-def _torch_size(shape: tuple[int, ...]) -> str:
-    return f"torch.Size({list(shape)})"
-
 
 class Tensor:
     """A multi-dimensional array that records the operations applied to it."""
@@ -149,7 +132,7 @@ class Tensor:
     def size(self, dim: int | None = None) -> Any:
         if dim is not None and self.ndim == 0:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        return self.shape if dim is None else self.shape[_dim(dim, self.ndim)]
+        return self.shape if dim is None else self.shape[checks.check_dim(dim, self.ndim)]
 
     def dim(self) -> int:
         return self.ndim
@@ -255,7 +238,7 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self.grad_fn is not None and self.grad_fn._retained is not None
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call `hook(grad)` when the gradient for this tensor is computed; a returned tensor
         replaces the gradient."""
         if not self._requires_grad:
@@ -264,7 +247,7 @@ class Tensor:
         if owner._hooks is None:
             owner._hooks = []
         owner._hooks.append(hook)
-        return _HookHandle(owner._hooks, hook)
+        return RemovableHandle(owner._hooks, hook)
 
     def backward(
         self,
@@ -496,33 +479,33 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        kind = self._data.dtype.kind  # bool and int sums are int64, as in PyTorch
-        x = self.long() if kind in "bi" and self._data.dtype != dtypes.int64 else self
-        return R.Sum.apply1(x, None if dim is None else _dims(dim, self.ndim), keepdim)
+        x = self if self._data.dtype.kind == "f" else self.to(dtypes.sum_dtype(self.dtype))
+        dims = None if dim is None else checks.check_dims(dim, self.ndim)
+        return R.Sum.apply1(x, dims, keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind != "f":
-            raise RuntimeError(
-                "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {_type_name(self.dtype).capitalize()}"
-            )
-        return R.Mean.apply1(self, None if dim is None else _dims(dim, self.ndim), keepdim)
+            checks.check_mean_dtype(self.dtype)
+        dims = None if dim is None else checks.check_dims(dim, self.ndim)
+        return R.Mean.apply1(self, dims, keepdim)
 
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
         c = (1 if unbiased else 0) if correction is None else correction
-        return R.Var.apply1(_floating(self), _dims(dim, self.ndim), c, keepdim)
+        return R.Var.apply1(_floating(self), checks.check_dims(dim, self.ndim), c, keepdim)
 
     def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
         c = (1 if unbiased else 0) if correction is None else correction
-        return R.Std.apply1(_floating(self), _dims(dim, self.ndim), c, keepdim)
+        return R.Std.apply1(_floating(self), checks.check_dims(dim, self.ndim), c, keepdim)
 
     def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return R.Amax.apply1(self, _dims(None if dim == () else dim, self.ndim), keepdim)
+        return R.Amax.apply1(self, checks.check_dims(None if dim == () else dim, self.ndim),
+                             keepdim)
 
     def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return R.Amin.apply1(self, _dims(None if dim == () else dim, self.ndim), keepdim)
+        return R.Amin.apply1(self, checks.check_dims(None if dim == () else dim, self.ndim),
+                             keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """max() over everything, max(dim) -> (values, indices), or max(other) elementwise."""
@@ -546,28 +529,26 @@ class Tensor:
         return _arg(self, np.argmin, dim, keepdim)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
-        return R.LogSumExp.apply1(_floating(self), _dims(dim, self.ndim), keepdim)
+        return R.LogSumExp.apply1(_floating(self), checks.check_dims(dim, self.ndim), keepdim)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
         if p in ("fro", None):
             p = 2
         if isinstance(p, str):
             raise RuntimeError(f"norm: unsupported p={p!r}; use a number, 'fro' or inf")
-        return R.Norm.apply1(_floating(self), float(p), _dims(dim, self.ndim), keepdim)
+        dims = checks.check_dims(dim, self.ndim)
+        return R.Norm.apply1(_floating(self), float(p), dims, keepdim)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
-        shape = _shape_arg(shape)
+        shape = checks.check_shape(shape)
         if self.shape == shape:
             return self
-        if shape.count(-1) > 1:
-            raise RuntimeError("only one dimension can be inferred")
+        checks.check_inferred(shape)
         try:
             return S.Reshape.apply1(self, shape)
         except ValueError:
-            raise RuntimeError(
-                f"shape '{list(shape)}' is invalid for input of size {self.numel()}"
-            ) from None
+            raise checks.reshape_error(shape, self.numel()) from None
 
     view = reshape
 
@@ -579,35 +560,26 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
             return self.reshape(1)
-        s, e = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        s, e = checks.check_dim(start_dim, self.ndim), checks.check_dim(end_dim, self.ndim)
         merged = int(np.prod(self.shape[s:e + 1]))  # not -1: ambiguous for empty tensors
         return self.reshape(self.shape[:s] + (merged,) + self.shape[e + 1:])
 
     def squeeze(self, dim: Any = None) -> Tensor:
         if self.ndim == 0:
             return self
-        dims = range(self.ndim) if dim is None else _dims(dim, self.ndim)
+        dims = range(self.ndim) if dim is None else checks.check_dims(dim, self.ndim)
         drop = {d for d in dims if self.shape[d] == 1}
         return self.reshape(tuple(n for d, n in enumerate(self.shape) if d not in drop))
 
     def unsqueeze(self, dim: int) -> Tensor:
-        d = _dim(dim, self.ndim + 1)
+        d = checks.check_dim(dim, self.ndim + 1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def permute(self, *dims: Any) -> Tensor:
-        dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
-        if len(set(dims)) != len(dims):
-            raise RuntimeError("permute(): duplicate dims are not allowed.")
-        if len(dims) != self.ndim:
-            raise RuntimeError(
-                f"permute(sparse_coo): number of dimensions in the tensor input does not match "
-                f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim}"
-                f" is not equal to len(dims) = {len(dims)}"
-            )
-        return S.Permute.apply1(self, dims)
+        return S.Permute.apply1(self, checks.check_permute(checks.check_shape(dims), self.ndim))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
-        a, b = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        a, b = checks.check_dim(dim0, self.ndim), checks.check_dim(dim1, self.ndim)
         if self.ndim == 0:
             return self
         dims = list(range(self.ndim))
@@ -618,22 +590,7 @@ class Tensor:
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     def expand(self, *sizes: Any) -> Tensor:
-        sizes = _shape_arg(sizes)
-        lead = len(sizes) - self.ndim
-        if lead < 0:
-            raise RuntimeError(
-                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
-                f"the number of dimensions in the tensor ({self.ndim})"
-            )
-        target = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
-                       for i, n in enumerate(sizes))
-        for i, n in enumerate(self.shape):
-            if n != 1 and n != target[lead + i]:
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({target[lead + i]}) must match the "
-                    f"existing size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
-                    f"{list(sizes)}.  Tensor sizes: {list(self.shape)}"
-                )
+        target = checks.check_expand(self.shape, checks.check_shape(sizes))
         return S.Expand.apply1(self, target)
 
     def expand_as(self, other: Tensor) -> Tensor:
@@ -641,43 +598,38 @@ class Tensor:
 
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces of `split_size` along dim (the last may be smaller), or of the listed sizes."""
-        d = _dim(dim, self.ndim)
+        d = checks.check_dim(dim, self.ndim)
         n = self.shape[d]
         # ceil(n / split_size) pieces; an empty dim still gives one (empty) piece
         sizes = [split_size] * max(1, -(-n // split_size)) if isinstance(split_size, int) \
             else split_size
-        if not isinstance(split_size, int) and sum(sizes) != n:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                f"at dimension {d}), but got split_sizes={list(sizes)}"
-            )
+        if not isinstance(split_size, int):
+            checks.check_split_sizes(sizes, n, d)
         starts = np.cumsum([0, *sizes])
         lead = (slice(None),) * d
         return tuple(self[lead + (slice(int(s), int(min(s + k, n))),)]
                      for s, k in zip(starts, sizes))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        n = self.shape[_dim(dim, self.ndim)]
+        n = self.shape[checks.check_dim(dim, self.ndim)]
         if n == 0:  # PyTorch gives `chunks` empty pieces
             return self.split([0] * chunks, dim)
         return self.split(-(-n // chunks), dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
-        d = _dim(dim, self.ndim)
+        d = checks.check_dim(dim, self.ndim)
         return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
         index = _index(index)
         try:
-            if _mixes_ints_and_arrays(index):
-                # PyTorch applies integer indices first (each removes its dim), then the arrays;
-                # NumPy would treat the ints as arrays too and move the result dims first.
-                ints_only, rest = _split_int_index(index)
+            if S.mixes_ints_and_arrays(index):
+                ints_only, rest = S.split_int_index(index)
                 return S.GetItem.apply1(S.GetItem.apply1(self, ints_only), rest)
             return S.GetItem.apply1(self, index)
         except IndexError as error:
-            raise _index_error(error, self.ndim) from None
+            raise checks.index_error(error, self.ndim) from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index)
@@ -725,7 +677,7 @@ class Tensor:
             if self._data.dtype.kind == "f":  # a float tensor can take any result
                 ufunc(self._data, value, self._data)  # (NumPy's same_kind cast, if any)
             else:
-                _check_inplace_dtype(self, dtypes.result_type(self, other))
+                checks.check_inplace_dtype(self.dtype, dtypes.result_type(self, other))
                 ufunc(self._data, value, out=self._data, casting="unsafe")
         except ValueError:
             raise RuntimeError(
@@ -774,38 +726,6 @@ class Tensor:
     __itruediv__ = div_
 
 
-def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
-    """The gradient a backward pass starts from at `output` (d loss / d output): `gradient`,
-    checked against the output's shape, or 1 for a one-element output."""
-    if not output._requires_grad:
-        raise RuntimeError(
-            f"element {index} of tensors does not require grad and does not have a grad_fn"
-        )
-    if gradient is None:
-        if output._data.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        seed = np.array(1, output._data.dtype)
-        return seed.reshape(output._data.shape) if output._data.ndim else seed
-    seed = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
-    if seed.shape != output.shape:
-        raise RuntimeError(
-            f"Mismatch in shape: grad_output[{index}] has a shape of {_torch_size(seed.shape)} "
-            f"and output[{index}] has a shape of {_torch_size(output.shape)}."
-        )
-    return seed.astype(output.dtype, copy=False)
-
-
-class _HookHandle:
-    """Returned by register_hook; `remove()` unregisters the hook."""
-
-    def __init__(self, hooks: list[Any], hook: Any) -> None:
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self) -> None:
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
 # ---------------------------------------------------------------------- helpers
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x))
@@ -817,17 +737,14 @@ def _number(x: Any) -> Any:
 
 def _floating(x: Tensor) -> Tensor:
     """Integer tensors become float32 first, as in PyTorch's exp, log, mean, ..."""
-    return x if x._data.dtype.kind == "f" else x.to(dtypes.DEFAULT_FLOAT)
+    return x if x._data.dtype.kind == "f" else x.to(dtypes.floating(x.dtype))
 
 
 def _softmax_dim(x: Tensor, dim: int, name: str) -> int:
     """The checked dim of a softmax; integer inputs are refused, as in PyTorch."""
-    d = _dim(dim, x.ndim)
-    if not dtypes.is_floating(x.dtype):
-        kernel = f"{name}_lastdim_kernel_impl" if d == x.ndim - 1 else f"{name}_kernel_impl"
-        raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{_type_name(x.dtype).capitalize()}\''
-        )
+    d = checks.check_dim(dim, x.ndim)
+    kernel = f"{name}_lastdim_kernel_impl" if d == x.ndim - 1 else f"{name}_kernel_impl"
+    checks.check_floating_kernel(x.dtype, kernel)
     return d
 
 
@@ -845,21 +762,8 @@ def _overwrite(x: Tensor, value: Any) -> Tensor:
 
 
 def _check_inplace(x: Tensor, result: Tensor) -> None:
-    if result.shape != x.shape:
-        raise RuntimeError(
-            f"output with shape {list(x.shape)} doesn't match the broadcast shape "
-            f"{list(result.shape)}"
-        )
-    _check_inplace_dtype(x, result.dtype)
-
-
-def _check_inplace_dtype(x: Tensor, dtype: np.dtype) -> None:
-    """An in-place result must fit x's kind: an int tensor cannot take float results."""
-    if dtypes._RANK[dtype.kind] > dtypes._RANK[x.dtype.kind]:
-        raise RuntimeError(
-            f"result type {_type_name(dtype).capitalize()} can't be cast to the desired "
-            f"output type {_type_name(x.dtype).capitalize()}"
-        )
+    checks.check_inplace_shape(x.shape, result.shape)
+    checks.check_inplace_dtype(x.dtype, result.dtype)
 
 
 def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
@@ -872,22 +776,34 @@ def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
         same = same and a._data.dtype.kind == "f"
     else:
         same = type(a) in _NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f"
-    if same:
-        try:
-            return fn.apply2(a, b)
-        except ValueError:
-            raise broadcast_error(np.shape(_raw(a)), np.shape(_raw(b))) or ValueError from None
+    if not same:
+        if not isinstance(a, _OPERANDS) or not isinstance(b, _OPERANDS):
+            return NotImplemented
+        a, b = _promote(fn, a, b, floating)
+    try:
+        return fn.apply2(a, b)
+    except ValueError:
+        error = checks.broadcast_error(np.shape(_raw(a)), np.shape(_raw(b)))
+        if error is None:
+            raise
+        raise error from None
+
+
+_NUMBERS = (float, int)
+_OPERANDS = (Tensor, int, float, bool, np.number, np.ndarray)
+
+
+def _promote(fn: Any, a: Any, b: Any, floating: bool) -> tuple[Any, Any]:
+    """Both operands of `fn` in their common dtype (dtypes.result_type; true division computes
+    in floating point)."""
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
         dtype = a._data.dtype
     else:
-        if not isinstance(a, (Tensor, int, float, bool, np.number, np.ndarray)) or \
-                not isinstance(b, (Tensor, int, float, bool, np.number, np.ndarray)):
-            return NotImplemented
         a = a if isinstance(a, (Tensor, int, float, bool)) else _as_tensor(a)
         b = b if isinstance(b, (Tensor, int, float, bool)) else _as_tensor(b)
         dtype = dtypes.result_type(a, b)
-    if floating and dtype.kind != "f":
-        dtype = dtypes.DEFAULT_FLOAT
+    if floating:
+        dtype = dtypes.floating(dtype)
     if fn is A.Sub and dtype == dtypes.bool_:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
@@ -895,56 +811,11 @@ def _binary(fn: Any, a: Any, b: Any, floating: bool = False) -> Tensor:
         )
     a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype)
     b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(b, dtype)
-    try:
-        return fn.apply2(a, b)
-    except ValueError:
-        error = broadcast_error(np.shape(_raw(a)), np.shape(_raw(b)))
-        if error is None:
-            raise
-        raise error from None
-
-
-_NUMBERS = (float, int)
+    return a, b
 
 
 def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
-
-
-def _dim(dim: int, ndim: int) -> int:
-    """A dim index checked and made non-negative, with PyTorch's IndexError."""
-    n = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim % n
-
-
-def _dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
-    """None (all dims) or a tuple of checked, non-negative dims."""
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = tuple(_dim(d, ndim) for d in dims)
-    if ndim == 0:
-        return None
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
-    return out
-
-
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Shapes come as varargs `(2, 3)` or one sequence `((2, 3),)`, as in PyTorch."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for i, n in enumerate(shape):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-            raise TypeError(
-                f"size must be tuple of ints, but found element of type {type(n).__name__} at "
-                f"pos {i}"
-            )
-    return tuple(int(n) for n in shape)
 
 
 def _index(index: Any) -> Any:
@@ -959,37 +830,10 @@ def _index(index: Any) -> Any:
     return index
 
 
-def _mixes_ints_and_arrays(index: Any) -> bool:
-    return (isinstance(index, tuple) and any(isinstance(i, np.ndarray) for i in index)
-            and any(isinstance(i, (int, np.integer)) for i in index))
-
-
-def _split_int_index(index: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """(the integer part of an index, the rest): x[index] == x[ints_only][rest] in PyTorch."""
-    ints_only: list[Any] = []
-    for i in index:
-        if isinstance(i, (int, np.integer)) or i is Ellipsis:
-            ints_only.append(i)
-        elif isinstance(i, np.ndarray) and i.dtype == np.bool_:
-            ints_only.extend([slice(None)] * i.ndim)  # a mask spans one dim per mask dim
-        elif i is not None:
-            ints_only.append(slice(None))
-    rest = tuple(i for i in index if not isinstance(i, (int, np.integer)))
-    return tuple(ints_only), rest
-
-
-def _index_error(error: IndexError, ndim: int) -> IndexError:
-    """NumPy's indexing errors, in PyTorch's words."""
-    message = str(error)
-    if message.startswith("too many indices"):
-        return IndexError(f"too many indices for tensor of dimension {ndim}")
-    return IndexError(message.replace("for axis", "for dimension"))
-
-
 def _select(x: Tensor, arg: Callable[..., np.ndarray], dim: int, keepdim: bool) -> Any:
     """(values, indices) of max/min along dim: arg picks one index per slice (the first on a
     tie), then a gather takes the value, so the whole gradient goes to that element."""
-    d = _dim(dim, x.ndim)
+    d = checks.check_dim(dim, x.ndim)
     if x.ndim == 0:
         return x, Tensor._make(np.zeros((), np.int64))
     index = np.expand_dims(arg(x._data, axis=d), d)
@@ -1003,7 +847,7 @@ def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bo
     if dim is None:
         result = arg(x._data)
         return Tensor._make(np.reshape(result, (1,) * x.ndim) if keepdim else result)
-    d = _dim(dim, x.ndim)
+    d = checks.check_dim(dim, x.ndim)
     if x.ndim == 0:
         return Tensor._make(np.zeros((), np.int64))
     return Tensor._make(arg(x._data, axis=d, keepdims=keepdim))
@@ -1012,44 +856,17 @@ def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bo
 # ---------------------------------------------------------------------- function forms
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product, with PyTorch's errors for shapes and dtypes that do not fit."""
-    if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(
-            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
-            f"{b.ndim}D"
-        )
-    if a.dtype != b.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {_type_name(a.dtype)} != "
-            f"{_type_name(b.dtype)}"
-        )
-    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if a.shape[-1] != k_b:
-        if a.ndim == 1 and b.ndim == 1:
-            raise RuntimeError(
-                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}]"
-                f" to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} "
-                "elements respectively"
-            )
-        rows = int(np.prod(a.shape[:-1]))
-        cols = b.shape[-1] if b.ndim > 1 else 1
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and {k_b}x{cols})"
-        )
+    checks.check_matmul(a, b)
     try:
         return M.MatMul.apply2(a, b)
     except ValueError:
-        raise RuntimeError(
-            f"matmul: batch dimensions of shapes {list(a.shape)} and {list(b.shape)} cannot be "
-            "broadcast"
-        ) from None
+        raise checks.matmul_batch_error(a.shape, b.shape) from None
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     """Elementwise `input if condition else other`; gradients flow to the chosen side only."""
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {_type_name(cond.dtype).capitalize()}")
+    checks.check_condition(cond.dtype)
     dtype = dtypes.result_type(*(x for x in (input, other)))
     a = input.to(dtype) if isinstance(input, Tensor) else np.asarray(input, dtype)
     b = other.to(dtype) if isinstance(other, Tensor) else np.asarray(other, dtype)
@@ -1058,7 +875,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     except ValueError:
         shapes = [np.shape(_raw(a)), np.shape(_raw(b)), np.shape(cond)]
         for i, j in ((0, 1), (0, 2), (1, 2)):
-            error = broadcast_error(shapes[i], shapes[j])
+            error = checks.broadcast_error(shapes[i], shapes[j])
             if error is not None:
                 raise error from None
         raise
@@ -1069,40 +886,23 @@ def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
         raise RuntimeError("expected a non-empty list of Tensors")
     if all(t.dtype == tensors[0].dtype for t in tensors):
         return list(tensors)  # (the common case, without promotion)
-    dtype = functools.reduce(dtypes.promote_types, (t.dtype for t in tensors))
+    dtype = dtypes.common_dtype(t.dtype for t in tensors)
     return [t.to(dtype) for t in tensors]
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
     ts = _same_dtype(tensors)
-    d = _dim(dim, ts[0].ndim)
-    for i, t in enumerate(ts):
-        if t.ndim != ts[0].ndim:
-            raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {ts[0].ndim} and {t.ndim}"
-            )
-        for k, (want, got) in enumerate(zip(ts[0].shape, t.shape)):
-            if k != d and want != got:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {want} "
-                    f"but got size {got} for tensor number {i} in the list."
-                )
+    d = checks.check_dim(dim, ts[0].ndim)
+    checks.check_cat([t.shape for t in ts], d)
     return S.Cat.apply(d, *ts)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dim."""
     ts = _same_dtype(tensors)
-    for i, t in enumerate(ts):
-        if t.shape != ts[0].shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(ts[0].shape)} at "
-                f"entry 0 and {list(t.shape)} at entry {i}"
-            )
-    return S.Stack.apply(_dim(dim, ts[0].ndim + 1), *ts)
+    checks.check_stack([t.shape for t in ts])
+    return S.Stack.apply(checks.check_dim(dim, ts[0].ndim + 1), *ts)
 
-
-function.Tensor = Tensor  # Function.apply wraps its results in Tensors
 
 __all__ = ["Tensor", "matmul", "where", "cat", "stack", "no_grad"]

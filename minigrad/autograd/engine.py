@@ -9,21 +9,78 @@
 Both walks use an explicit stack, never recursion, so a chain of a million operations works.
 Each pending gradient is dropped as soon as it is used, and each node's saved arrays are freed
 after its backward (unless retain_graph), so memory falls as the pass proceeds.
+
+Every gradient that crosses an edge has its input's shape: a backward that returns the
+gradient of a broadcast (a (2, 3) gradient for a (3,) input) has it summed back here, in one
+place, and any other shape is an error naming the operation (`_fit`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from minigrad.autograd import function
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import _FREED, Function
 from minigrad.autograd.grad_mode import _state
+from minigrad.checks import torch_size
+from minigrad.functions.broadcast import unbroadcast
 
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
+
+
+def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
+    """The gradient a backward pass starts from at `output` (d loss / d output): `gradient`,
+    checked against the output's shape, or 1 for a one-element output."""
+    if not output._requires_grad:
+        raise RuntimeError(
+            f"element {index} of tensors does not require grad and does not have a grad_fn"
+        )
+    if gradient is None:
+        if output._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        seed = np.array(1, output._data.dtype)
+        return seed.reshape(output._data.shape) if output._data.ndim else seed
+    seed = gradient._data if isinstance(gradient, tensor.Tensor) else np.asarray(gradient)
+    if seed.shape != output.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{index}] has a shape of {torch_size(seed.shape)} "
+            f"and output[{index}] has a shape of {torch_size(output.shape)}."
+        )
+    return seed.astype(output.dtype, copy=False)
+
+
+def run_backward(
+    roots: list[Tensor],
+    grads: list[np.ndarray],
+    retain_graph: bool,
+    inputs: list[Tensor] | None = None,
+) -> list[np.ndarray | None] | None:
+    """Backpropagate grads[i] (d loss / d roots[i]) into every leaf that requires grad.
+
+    With `inputs` (for autograd.grad), nothing is accumulated into any `.grad`: the gradients
+    that reach those tensors are returned instead, in order (None where none arrived).
+    """
+    # The pass starts at each root's node, or at the root itself when it is a leaf. Gradients
+    # of one start add up; a start that no edge leads into is ready with its gradient complete.
+    pending: dict[Any, np.ndarray] = {}
+    for root, grad in zip(roots, grads):
+        start = root.grad_fn or root
+        pending[start] = pending[start] + grad if start in pending else grad
+    counts = _count_dependencies(pending)
+    ready = [(start, pending.pop(start)) for start in list(pending) if start not in counts]
+    wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
+    captured: list[np.ndarray | None] = [None] * len(inputs or ())
+    # Hooks and backward code must not record a graph of their own (grad mode is switched off
+    # by hand: no_grad() as a context manager costs more than a small backward pass).
+    grad_mode, _state.enabled = _state.enabled, False
+    try:
+        _walk(ready, pending, counts, wanted, captured, retain_graph)
+    finally:
+        _state.enabled = grad_mode
+    return captured if inputs is not None else None
 
 
 def _count_dependencies(starts: Iterable[Any]) -> dict[Any, int]:
@@ -44,61 +101,6 @@ def _count_dependencies(starts: Iterable[Any]) -> dict[Any, int]:
     return counts
 
 
-def _run_hooks(hooks: list[Any] | None, grad: np.ndarray) -> np.ndarray:
-    for hook in hooks or ():
-        result = hook(function.Tensor._make(grad))
-        if result is not None:
-            grad = result._data
-    return grad
-
-
-def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
-    """Add `grad` into `leaf.grad`: a new tensor the first time, in place afterwards."""
-    if leaf._hooks:
-        grad = _run_hooks(leaf._hooks, grad)
-    if leaf._grad is None:
-        # A copy: the array may be shared with other gradients or with the caller.
-        leaf._grad = function.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
-    else:
-        leaf._grad._data += grad
-
-
-def run_backward(
-    roots: list[Tensor],
-    grads: list[np.ndarray],
-    retain_graph: bool,
-    inputs: list[Tensor] | None = None,
-) -> list[np.ndarray | None] | None:
-    """Backpropagate grads[i] (d loss / d roots[i]) into every leaf that requires grad.
-
-    With `inputs` (for autograd.grad), nothing is accumulated into any `.grad`: the gradients
-    that reach those tensors are returned instead, in order (None where none arrived).
-    """
-    # The pass starts at each root's node, or at the root itself when it is a leaf.
-    pending: dict[Any, np.ndarray] = {}
-    if len(roots) == 1:  # loss.backward(): no edge can lead into the one start
-        start = roots[0].grad_fn or roots[0]
-        counts = _count_dependencies((start,))
-        ready = [(start, grads[0])]
-    else:
-        for root, grad in zip(roots, grads):
-            start = root.grad_fn or root
-            pending[start] = pending[start] + grad if start in pending else grad
-        counts = _count_dependencies(pending)  # (the distinct starts are pending's keys)
-        # A start that no edge leads into is ready, with its gradient complete.
-        ready = [(start, pending.pop(start)) for start in list(pending) if start not in counts]
-    wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
-    captured: list[np.ndarray | None] = [None] * len(inputs or ())
-    # Hooks and backward code must not record a graph of their own (grad mode is switched off
-    # by hand: no_grad() as a context manager costs more than a small backward pass).
-    grad_mode, _state.enabled = _state.enabled, False
-    try:
-        _walk(ready, pending, counts, wanted, captured, retain_graph)
-    finally:
-        _state.enabled = grad_mode
-    return captured if inputs is not None else None
-
-
 # Gradients at the edges of a function's domain (0 * inf, 1/0) are nan and inf, as in PyTorch,
 # without NumPy warnings. (errstate as a decorator: half the cost of a `with` block.)
 @np.errstate(all="ignore")
@@ -108,19 +110,12 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
 
     `ready` holds (node, gradient) pairs whose gradient is complete (None: no gradient reached
     the node); `pending` holds the partial sums of the nodes that still wait for some of their
-    incoming edges, and `counts` how many.
-
-    This loop runs once per node of every backward pass, so it is written for speed: the rare
-    cases (hooks, retain_grad, autograd.grad's inputs, a tracer, custom Functions) each cost
-    one test when absent, and a node with one incoming edge (most nodes) goes straight to
-    `ready` without passing through `pending`.
+    incoming edges, and `counts` how many. A node with one incoming edge (most nodes) goes
+    straight to `ready` without passing through `pending`.
     """
-    tracer = _tracer  # read once
-    # (The dict and list methods are looked up once: that saves 4% of a small op's cost.)
-    pop_ready, push_ready = ready.pop, ready.append
-    pop_pending, get_pending = pending.pop, pending.get
+    tracer = _tracer
     while ready:
-        node, grad = pop_ready()
+        node, grad = ready.pop()
         if wanted is not None and grad is not None and node in wanted:
             captured[wanted[node]] = grad
         if not isinstance(node, Function):  # a leaf: the gradient comes to rest here
@@ -130,39 +125,76 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
                 tracer.record(node, grad, ())
             continue
         edges = node.next_functions
-        input_grads: tuple[Any, ...] = ()
-        if grad is not None:
+        if grad is None:
+            input_grads: tuple[Any, ...] = (None,) * len(edges)
+        else:
             if node._hooks is not None or node._retained is not None:
                 grad = _observe(node, grad, wanted is None)
-            if node.on_arrays:  # a built-in op: called directly
-                input_grads = node.backward(node, grad)
-                if type(input_grads) is not tuple:
-                    input_grads = (input_grads,)
-            else:
-                input_grads = node._apply_backward(grad)
+            input_grads = _backward(node, grad)
         if tracer is not None:
             tracer.record(node, grad, input_grads)
         # Free what the node saved. Only nodes that saved something fail a second backward,
         # as in PyTorch: a graph of additions and reshapes can be walked again.
         if node._saved and not retain_graph:
-            node._saved = function._FREED
-        i = 0
-        for parent in edges:
-            g = input_grads[i] if i < len(input_grads) else None  # trailing Nones omitted
-            i += 1
+            node._saved = _FREED
+        for parent, g in zip(edges, input_grads):
             if parent is None:
                 continue
             left = counts[parent] - 1
             if left:  # more edges lead into parent: add g to its partial sum
                 counts[parent] = left
                 if g is not None:
-                    old = get_pending(parent)
+                    old = pending.get(parent)
                     pending[parent] = g if old is None else old + g
             else:  # the last edge into parent: its gradient is complete
-                old = pop_pending(parent, None)
+                old = pending.pop(parent, None)
                 if old is not None:
                     g = old if g is None else old + g
-                push_ready((parent, g))
+                ready.append((parent, g))
+
+
+def _backward(node: Function, grad: np.ndarray) -> tuple[Any, ...]:
+    """Run `node`'s backward on its complete gradient: one gradient (or None) per edge, each of
+    the shape of the input at the end of that edge."""
+    if node.on_arrays:  # a built-in op: called directly
+        grads = node.backward(node, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+    else:
+        grads = node._apply_backward(grad)
+    edges = node.next_functions
+    if len(grads) < len(edges):  # trailing Nones may be left out
+        grads += (None,) * (len(edges) - len(grads))
+    for parent, g in zip(edges, grads):
+        if g is not None and parent is not None and g.shape != _shape_of(parent):
+            return tuple([_fit(node, i, g, end) for i, (end, g) in enumerate(zip(edges, grads))])
+    return grads
+
+
+def _shape_of(end: Any) -> tuple[int, ...]:
+    """The shape of the tensor at the end of an edge: a node's output, or a leaf."""
+    return end._shape if isinstance(end, Function) else end._data.shape
+
+
+def _fit(node: Function, index: int, grad: Any, end: Any) -> Any:
+    """`grad`, which `node` sends along its edge `index` to `end`, in the shape of `end`'s tensor.
+
+    As in PyTorch, a gradient of a shape that the input broadcasts to is summed back to the
+    input's shape (so a backward may leave undoing broadcasting to the engine); any other shape
+    is a bug in that backward, reported as PyTorch reports it.
+    """
+    if grad is None or end is None:
+        return grad
+    shape = _shape_of(end)
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {index} - got "
+            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+        )
+    return unbroadcast(grad, shape)
 
 
 def _observe(node: Function, grad: np.ndarray, accumulate: bool) -> np.ndarray:
@@ -175,6 +207,36 @@ def _observe(node: Function, grad: np.ndarray, accumulate: bool) -> np.ndarray:
     return grad
 
 
+def _run_hooks(hooks: list[Any] | None, grad: np.ndarray) -> np.ndarray:
+    for hook in hooks or ():
+        result = hook(tensor.Tensor._make(grad))
+        if result is not None:
+            grad = result._data
+    return grad
+
+
+def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
+    """Add `grad` into `leaf.grad`: a new tensor the first time, in place afterwards."""
+    if leaf._hooks:
+        grad = _run_hooks(leaf._hooks, grad)
+    if leaf._grad is None:
+        # A copy: the array may be shared with other gradients or with the caller.
+        leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
+    else:
+        leaf._grad._data += grad
+
+
+class RemovableHandle:
+    """Returned by register_hook; `remove()` unregisters the hook (torch.utils.hooks)."""
+
+    def __init__(self, hooks: list[Any], hook: Callable[..., Any]) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
 _tracer: Any = None  # set by autograd.trace() while it records
 
 
@@ -183,3 +245,9 @@ def set_tracer(tracer: Any) -> Any:
     global _tracer
     previous, _tracer = _tracer, tracer
     return previous
+
+
+# The engine hands gradients to hooks and leaves as Tensors, and Tensor.backward calls the
+# engine: the module is imported last, once the engine's names exist for minigrad.tensor to use,
+# and its Tensor is looked up when a gradient is wrapped.
+from minigrad import tensor  # noqa: E402

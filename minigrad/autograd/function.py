@@ -29,9 +29,10 @@ level down, where forward and backward receive and return the NumPy arrays behin
 Reading one teaches the other.
 
 `apply` runs forward and, when a gradient is needed, keeps the `ctx` object as the node that the
-output tensor's `grad_fn` points to. A node knows its inputs' nodes (`next_functions`) but never
-its own output, so the graph holds no reference cycles and is freed as soon as the last tensor
-that reaches it goes away.
+output tensor's `grad_fn` points to (`Function._record`, the one template every front door
+follows). A node knows its inputs' nodes (`next_functions`) and the shape of the tensor it made,
+but never that tensor itself, so the graph holds no reference cycles and is freed as soon as the
+last tensor that reaches it goes away.
 """
 
 from __future__ import annotations
@@ -44,9 +45,6 @@ from minigrad.autograd.grad_mode import _state, no_grad
 
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
 
-# minigrad.tensor and this module need each other; tensor.py fills this in once Tensor exists.
-Tensor: Any = None
-
 
 class Function:
     """Base class of differentiable operations; an instance is the `ctx` and the graph node."""
@@ -54,19 +52,20 @@ class Function:
     # Whether forward and backward see NumPy arrays (built-in operations) or Tensors.
     on_arrays = False
 
-    # Set by apply() on nodes that are kept in a graph.
+    # Set by _record() on nodes that are kept in a graph.
     next_functions: tuple[Any, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
+    _shape: tuple[int, ...] = ()  # the shape of the output, which its gradient must have
     _saved: Any = ()
     _hooks: list[Any] | None = None  # hooks registered on the output tensor (non-leaf)
     _retained: Any = None  # weakref to the output tensor when it called retain_grad()
 
     @staticmethod
-    def forward(ctx: Function, *args: Any) -> np.ndarray:
+    def forward(ctx: Any, *args: Any) -> Any:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: Function, grad: np.ndarray) -> Any:
+    def backward(ctx: Any, grad: Any) -> Any:
         raise NotImplementedError
 
     def save_for_backward(self, *arrays: Any) -> None:
@@ -90,35 +89,36 @@ class Function:
         ctx = cls()
         with no_grad():
             result = cls.forward(ctx, *args)
-        out = result._data if isinstance(result, Tensor) else np.asarray(result)
-        # A custom backward is checked against these (the built-in ones are trusted).
-        ctx._input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
+        return ctx._record(result._data if isinstance(result, Tensor) else np.asarray(result), args)
+
+    def _record(self, out: np.ndarray, inputs: tuple[Any, ...]) -> Tensor:
+        """Wrap the forward's result `out` in a Tensor and, if a gradient must flow back through
+        it, keep this ctx as its node: the one template of recording a node.
+
+        A node is kept when grad mode is on, the result is floating point, and some input is a
+        tensor that requires grad. It then holds one edge per input (`next_functions`): the node
+        that made that input or, for a leaf, the leaf tensor itself, where the gradient comes to
+        rest; None for an input that needs no gradient. `needs_input_grad` says which edges
+        lead somewhere, and `_shape` is the shape the output's gradient will have.
+        """
         if _state.enabled and out.dtype.kind == "f":
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in inputs])
             if True in needs:
-                ctx.needs_input_grad = needs
-                # An edge leads to the node that made the input or, for a leaf, to the leaf
-                # tensor itself, where the gradient comes to rest.
-                ctx.next_functions = tuple(
-                    [(a.grad_fn or a) if need else None for a, need in zip(args, needs)]
+                self.next_functions = tuple(
+                    [(a.grad_fn or a) if need else None for a, need in zip(inputs, needs)]
                 )
-                return Tensor._make(out, ctx)
+                self.needs_input_grad = needs
+                self._shape = out.shape
+                return Tensor._make(out, self)
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
     def _apply_backward(self, grad: np.ndarray) -> tuple[Any, ...]:
-        """Run a tensor-level `backward` on the gradient array (wrapped in a Tensor); one array
-        (or None) per forward argument, each checked against its input's shape. (The engine
-        calls an ArrayFunction's backward directly.)"""
+        """Run a tensor-level `backward` on the gradient array (wrapped in a Tensor); the arrays
+        (or None) it returns, one per forward argument. (The engine calls an ArrayFunction's
+        backward directly.)"""
         grads = self.backward(self, Tensor._make(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        arrays = tuple(g._data if isinstance(g, Tensor) else g for g in grads)
-        for i, (g, shape) in enumerate(zip(arrays, self._input_shapes)):
-            if g is not None and shape is not None and np.shape(g) != shape:
-                raise RuntimeError(
-                    f"Function {self.name()} returned an invalid gradient at index {i} - got "
-                    f"{list(np.shape(g))} but expected shape compatible with {list(shape)}"
-                )
-        return arrays
+        return tuple([g._data if isinstance(g, Tensor) else g for g in grads])
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Accepted for PyTorch compatibility; integer outputs never get gradients anyway."""
@@ -135,52 +135,36 @@ class ArrayFunction(Function):
 
     `forward(ctx, *args)` receives the arrays behind the tensor arguments and returns an array;
     `backward(ctx, grad)` receives an array and returns arrays. No Tensor is made in between,
-    which keeps each operation cheap.
+    which keeps each operation cheap. A backward may return a gradient of the broadcast shape:
+    the engine sums it back to its input's shape.
     """
 
     on_arrays = True
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
-        """`Function.apply` for arrays: run forward on the arrays behind the tensor arguments
-        and, if an input requires grad (in grad mode, for a floating-point result), keep `ctx`
-        as the result's grad_fn, with one edge per argument: to the node that made it, to the
-        leaf itself, or None where no gradient is needed."""
+        """`Function.apply` for arrays: forward runs on the arrays behind the tensor arguments,
+        then `_record` keeps the node if a gradient is needed."""
         ctx = cls()
-        arrays = []
-        edges = []  # the node that made each input (or the leaf itself), None for no gradient
-        needs = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._requires_grad:
-                    edges.append(a.grad_fn or a)
-                    needs.append(True)
-                    continue
-            else:
-                arrays.append(a)
-            edges.append(None)
-            needs.append(False)
-        out = cls.forward(ctx, *arrays)
-        if True in needs and _state.enabled and out.dtype.kind == "f":
-            ctx.next_functions = edges
-            ctx.needs_input_grad = needs
-            return Tensor._make(out, ctx)
-        return Tensor._make(out)
+        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        return ctx._record(out, args)
 
     # Every operation of every model runs through apply, so the two commonest calls have their
-    # own copies of it, unrolled: one tensor and options (x.tanh(), x.sum(dim), x[i]), and two
-    # tensors (x * y). That saves a tenth of the cost of a small operation.
+    # own copies of apply and _record, unrolled: one tensor and options (x.tanh(), x.sum(dim),
+    # x[i]), and two arguments (x * y, x * 2). That saves a tenth of the cost of a small
+    # operation. tests/test_autograd_api.py pins that each records the node apply records.
 
     @classmethod
     def apply1(cls, x: Any, *options: Any) -> Any:
         """`apply(x, *options)` where x is a tensor and the options are plain values. Only x
-        gets an edge (the options could never receive a gradient)."""
+        gets an edge: `apply` would add a None edge (and a False in needs_input_grad) for each
+        option, which can never receive a gradient."""
         ctx = cls()
         out = cls.forward(ctx, x._data, *options)
         if x._requires_grad and _state.enabled and out.dtype.kind == "f":
             ctx.next_functions = (x.grad_fn or x,)
             ctx.needs_input_grad = (True,)
+            ctx._shape = out.shape
             return Tensor._make(out, ctx)
         return Tensor._make(out)
 
@@ -195,5 +179,11 @@ class ArrayFunction(Function):
             ctx.next_functions = ((a.grad_fn or a) if need_a else None,
                                   (b.grad_fn or b) if need_b else None)
             ctx.needs_input_grad = (need_a, need_b)
+            ctx._shape = out.shape
             return Tensor._make(out, ctx)
         return Tensor._make(out)
+
+
+# Functions return Tensors and Tensors are made by Functions: this import comes last, once
+# Function and ArrayFunction exist for minigrad.tensor (and the operations it imports) to use.
+from minigrad.tensor import Tensor  # noqa: E402

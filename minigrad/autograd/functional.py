@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from minigrad.autograd.engine import run_backward
-from minigrad.tensor import Tensor, seed_gradient
+from minigrad.autograd.engine import run_backward, seed_gradient
+from minigrad.tensor import Tensor
 
 
 def _as_list(x: Any) -> list[Any]:

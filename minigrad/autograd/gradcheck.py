@@ -128,11 +128,7 @@ def _analytical_jacobians(
             for i, g in zip(checked, row):
                 if g is None:
                     continue  # the output does not depend on this input
-                if g.shape != args[i].shape:
-                    raise GradcheckError(
-                        f"Analytical gradient has incorrect size: the backward pass gives input "
-                        f"{i} (shape {args[i].shape}) a gradient of shape {g.shape}"
-                    )
+                # (g has the input's shape: the engine refuses a backward that gives another.)
                 jacobians[o, i][k] = g.numpy()
     return jacobians
 

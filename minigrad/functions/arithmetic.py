@@ -1,13 +1,12 @@
 """Elementwise arithmetic: + - * / ** and friends. Inputs arrive with one common dtype (see
-minigrad.dtypes) and may have different, broadcastable shapes: each backward sums its gradient
-back to its input's shape with `unbroadcast`."""
+minigrad.dtypes) and may have different, broadcastable shapes. Each backward returns gradients
+of the broadcast shape; the engine sums each back to its input's shape (engine._fit)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.functions.broadcast import unbroadcast
 
 
 class Add(ArrayFunction):
@@ -15,16 +14,11 @@ class Add(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        # (np.shape without its Python-level cost: a Python number has shape ().)
-        ctx.shapes = getattr(a, "shape", ()), getattr(b, "shape", ())
         return np.add(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        sa, sb = ctx.shapes
-        if sa == sb == grad.shape:  # nothing was broadcast
-            return grad, grad
-        return unbroadcast(grad, sa), unbroadcast(grad, sb)
+        return grad, grad
 
 
 class Sub(ArrayFunction):
@@ -32,16 +26,11 @@ class Sub(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = getattr(a, "shape", ()), getattr(b, "shape", ())  # (see Add)
         return np.subtract(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        sa, sb = ctx.shapes
-        gb = -grad if ctx.needs_input_grad[1] else None
-        if sa == sb == grad.shape:  # nothing was broadcast
-            return grad, gb
-        return unbroadcast(grad, sa), None if gb is None else unbroadcast(gb, sb)
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
 class Mul(ArrayFunction):
@@ -56,10 +45,7 @@ class Mul(ArrayFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (
-            unbroadcast(grad * b, a.shape) if need_a else None,  # (an input that needs a
-            unbroadcast(grad * a, b.shape) if need_b else None,  # gradient is an array)
-        )
+        return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
 class Div(ArrayFunction):
@@ -74,10 +60,7 @@ class Div(ArrayFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (
-            unbroadcast(grad / b, a.shape) if need_a else None,
-            unbroadcast(-grad * ((a / b) / b), b.shape) if need_b else None,
-        )
+        return (grad / b if need_a else None), (-grad * ((a / b) / b) if need_b else None)
 
 
 class Neg(ArrayFunction):
@@ -118,11 +101,11 @@ class Pow(ArrayFunction):
         if need_x:
             with np.errstate(all="ignore"):
                 gx = np.where(e == 0, 0, grad * (e * np.power(x, e - 1)))
-            gx = unbroadcast(gx.astype(grad.dtype, copy=False), np.shape(x))
+            gx = gx.astype(grad.dtype, copy=False)
         if need_e:
             with np.errstate(all="ignore"):
                 ge = np.where((x == 0) & (e >= 0), 0, grad * (y * np.log(x)))
-            ge = unbroadcast(ge.astype(grad.dtype, copy=False), np.shape(e))
+            ge = ge.astype(grad.dtype, copy=False)
         return gx, ge
 
 
@@ -143,8 +126,7 @@ class Maximum(ArrayFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         tie = a == b
-        return (unbroadcast(_split_ties(grad, a > b, tie), np.shape(a)),
-                unbroadcast(_split_ties(grad, b > a, tie), np.shape(b)))
+        return _split_ties(grad, a > b, tie), _split_ties(grad, b > a, tie)
 
 
 class Minimum(ArrayFunction):
@@ -159,8 +141,7 @@ class Minimum(ArrayFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         tie = a == b
-        return (unbroadcast(_split_ties(grad, a < b, tie), np.shape(a)),
-                unbroadcast(_split_ties(grad, b < a, tie), np.shape(b)))
+        return _split_ties(grad, a < b, tie), _split_ties(grad, b < a, tie)
 
 
 class Where(ArrayFunction):
@@ -169,16 +150,13 @@ class Where(ArrayFunction):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
-        ctx.shapes = np.shape(a), np.shape(b)
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, grad):
         (cond,) = ctx.saved_tensors
-        sa, sb = ctx.shapes
         zero = np.zeros((), grad.dtype)
-        return (None, unbroadcast(np.where(cond, grad, zero), sa),
-                unbroadcast(np.where(cond, zero, grad), sb))
+        return None, np.where(cond, grad, zero), np.where(cond, zero, grad)
 
 
 class Cast(ArrayFunction):

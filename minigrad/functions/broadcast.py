@@ -1,4 +1,6 @@
-"""Undoing broadcasting: the one place every broadcasting operation's backward goes through.
+"""Undoing broadcasting, in one place: the engine sums every gradient that an operation returns
+in a broadcast shape back to its input's shape with `unbroadcast` (engine._fit), so no
+operation's backward has to.
 
 If `a` of shape (3, 1) is added to `b` of shape (4,), NumPy treats both as shape (3, 4): `a` is
 repeated along its size-1 axis and `b` gains a leading axis. Each repeated copy passes the
@@ -37,16 +39,3 @@ def expand(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         out.fill(grad)
         return out
     return np.broadcast_to(grad, shape)
-
-
-def broadcast_error(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> RuntimeError | None:
-    """PyTorch's error for two shapes that do not broadcast, or None if they do."""
-    for i in range(1, min(len(shape_a), len(shape_b)) + 1):
-        a, b = shape_a[-i], shape_b[-i]
-        if a != b and a != 1 and b != 1:
-            dim = max(len(shape_a), len(shape_b)) - i
-            return RuntimeError(
-                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                f"non-singleton dimension {dim} (shapes {list(shape_a)} and {list(shape_b)})"
-            )
-    return None

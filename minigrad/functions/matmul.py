@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.functions.broadcast import unbroadcast
 
 
 class MatMul(ArrayFunction):
@@ -14,7 +13,7 @@ class MatMul(ArrayFunction):
 
     A 1-D operand is a row (on the left) or a column (on the right) whose extra axis is dropped
     from the result; the backward puts that axis back, applies the two matrix formulas, and
-    sums over batch dims that were broadcast.
+    drops it again. Batch dims that were broadcast are summed by the engine.
     """
 
     @staticmethod
@@ -34,9 +33,11 @@ class MatMul(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = unbroadcast(np.matmul(grad, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+            ga = np.matmul(grad, np.swapaxes(b2, -1, -2))
+            ga = ga[..., 0, :] if a.ndim == 1 else ga
         if need_b:
-            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), grad), b2.shape).reshape(b.shape)
+            gb = np.matmul(np.swapaxes(a2, -1, -2), grad)
+            gb = gb[..., 0] if b.ndim == 1 else gb
         return ga, gb
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.functions.broadcast import unbroadcast
 
 
 class Reshape(ArrayFunction):
@@ -37,16 +36,16 @@ class Permute(ArrayFunction):
 
 
 class Expand(ArrayFunction):
-    """Repeat size-1 dims (a broadcast); backward sums the copies."""
+    """Repeat size-1 dims (a broadcast); the gradient of the copies is summed back to x's
+    shape, as every broadcast's is, by the engine."""
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
         return np.broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return unbroadcast(grad, ctx.shape)
+        return grad
 
 
 def is_basic_index(index) -> bool:
@@ -54,6 +53,29 @@ def is_basic_index(index) -> bool:
     than with integer or boolean arrays (a copy, where an element may be picked twice)."""
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+def mixes_ints_and_arrays(index) -> bool:
+    """Whether an index holds both ints and index arrays, which PyTorch and NumPy order
+    differently (see split_int_index)."""
+    return (isinstance(index, tuple) and any(isinstance(i, np.ndarray) for i in index)
+            and any(isinstance(i, (int, np.integer)) for i in index))
+
+
+def split_int_index(index):
+    """(the integer part of an index, the rest): x[index] == x[ints_only][rest] in PyTorch,
+    which applies integer indices first (each removes its dim), then the arrays; NumPy would
+    treat the ints as arrays too and move the result dims first."""
+    ints_only = []
+    for i in index:
+        if isinstance(i, (int, np.integer)) or i is Ellipsis:
+            ints_only.append(i)
+        elif isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            ints_only.extend([slice(None)] * i.ndim)  # a mask spans one dim per mask dim
+        elif i is not None:
+            ints_only.append(slice(None))
+    rest = tuple(i for i in index if not isinstance(i, (int, np.integer)))
+    return tuple(ints_only), rest
 
 
 class GetItem(ArrayFunction):
@@ -86,7 +108,7 @@ class SetItem(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, value, index):
-        ctx.index, ctx.value_shape = index, np.shape(value)
+        ctx.index = index
         y = x.copy()
         y[index] = value
         return y
@@ -95,7 +117,7 @@ class SetItem(ArrayFunction):
     def backward(ctx, grad):
         gx = grad.copy()
         gx[ctx.index] = 0
-        return gx, unbroadcast(grad[ctx.index], ctx.value_shape)
+        return gx, grad[ctx.index]  # (summed to value's shape if value was broadcast)
 
 
 class Cat(ArrayFunction):

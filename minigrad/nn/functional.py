@@ -16,16 +16,13 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.checks import scalar_type as _scalar_type
+from minigrad.checks import torch_size as _torch_size
 from minigrad.creation import from_numpy
 from minigrad.functions import loss as L
 from minigrad.functions import matmul as M
 from minigrad.random import generator
-from minigrad.tensor import Tensor, _torch_size, _type_name, where
-
-
-def _scalar_type(dtype: np.dtype) -> str:
-    """'Float', 'Double', 'Long': how PyTorch names a dtype in most error messages."""
-    return _type_name(dtype).capitalize()
+from minigrad.tensor import Tensor, where
 
 
 # ---------------------------------------------------------------------- layers

@@ -20,8 +20,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.checks import torch_size
 from minigrad.nn.parameter import Parameter
-from minigrad.tensor import Tensor, _torch_size
+from minigrad.tensor import Tensor
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -322,8 +323,8 @@ class Module:
             if array.shape != target.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape "
-                    f"{_torch_size(array.shape)} from checkpoint, the shape in current model is "
-                    f"{_torch_size(target.shape)}."
+                    f"{torch_size(array.shape)} from checkpoint, the shape in current model is "
+                    f"{torch_size(target.shape)}."
                 )
                 continue
             copies.append((target, array))

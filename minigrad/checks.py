@@ -1,0 +1,240 @@
+"""PyTorch's argument checks and the words of its errors, in one place.
+
+A PyTorch program that passes a wrong shape, dim or dtype fails with a particular exception and
+message; minigrad fails the same way, so a user moving between the two sees the same error. The
+Tensor's front doors (minigrad.tensor) and the layers (minigrad.nn) call these functions before
+they compute anything, so a call that fails changes nothing.
+
+Each `check_*` function raises, or returns the checked (normalised) argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from minigrad import dtypes
+
+
+# ---------------------------------------------------------------------- PyTorch's words
+def type_name(dtype: np.dtype) -> str:
+    """'float', 'double', 'long': how PyTorch names a dtype in most messages."""
+    return dtypes.torch_name(dtype)
+
+
+def scalar_type(dtype: np.dtype) -> str:
+    """'Float', 'Double', 'Long': PyTorch's ScalarType names, in its kernel messages."""
+    return dtypes.torch_name(dtype).capitalize()
+
+
+def torch_size(shape: tuple[int, ...]) -> str:
+    """'torch.Size([2, 3])'."""
+    return f"torch.Size({list(shape)})"
+
+
+# ---------------------------------------------------------------------- dims and shapes
+def check_dim(dim: int, ndim: int) -> int:
+    """A dim index checked and made non-negative, with PyTorch's IndexError."""
+    n = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def check_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """None (all dims) or a tuple of checked, non-negative, distinct dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = tuple(check_dim(d, ndim) for d in dims)
+    if ndim == 0:
+        return None
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def check_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Shapes come as varargs `(2, 3)` or one sequence `((2, 3),)`, as in PyTorch."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for i, n in enumerate(shape):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(
+                f"size must be tuple of ints, but found element of type {type(n).__name__} at "
+                f"pos {i}"
+            )
+    return tuple(int(n) for n in shape)
+
+
+def check_inferred(shape: tuple[int, ...]) -> None:
+    """`reshape`/`view` infer at most one size (-1)."""
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+
+
+def reshape_error(shape: tuple[int, ...], numel: int) -> RuntimeError:
+    return RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+def check_permute(dims: tuple[int, ...], ndim: int) -> tuple[int, ...]:
+    dims = tuple(check_dim(d, ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    if len(dims) != ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+            f"the length of the desired ordering of dimensions i.e. input.dim() = {ndim}"
+            f" is not equal to len(dims) = {len(dims)}"
+        )
+    return dims
+
+
+def check_expand(shape: tuple[int, ...], sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape `expand(*sizes)` gives a tensor of `shape` (-1 keeps a size)."""
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(shape)})"
+        )
+    target = tuple(shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+    for i, n in enumerate(shape):
+        if n != 1 and n != target[lead + i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the "
+                f"existing size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+    return target
+
+
+def check_split_sizes(sizes: Sequence[int], n: int, dim: int) -> None:
+    if sum(sizes) != n:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+            f"at dimension {dim}), but got split_sizes={list(sizes)}"
+        )
+
+
+def broadcast_error(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> RuntimeError | None:
+    """PyTorch's error for two shapes that do not broadcast, or None if they do."""
+    for i in range(1, min(len(shape_a), len(shape_b)) + 1):
+        a, b = shape_a[-i], shape_b[-i]
+        if a != b and a != 1 and b != 1:
+            dim = max(len(shape_a), len(shape_b)) - i
+            return RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                f"non-singleton dimension {dim} (shapes {list(shape_a)} and {list(shape_b)})"
+            )
+    return None
+
+
+def index_error(error: IndexError, ndim: int) -> IndexError:
+    """NumPy's indexing errors, in PyTorch's words."""
+    message = str(error)
+    if message.startswith("too many indices"):
+        return IndexError(f"too many indices for tensor of dimension {ndim}")
+    return IndexError(message.replace("for axis", "for dimension"))
+
+
+# ---------------------------------------------------------------------- dtypes
+def check_floating_kernel(dtype: np.dtype, kernel: str) -> None:
+    """Kernels defined for floating point only (softmax, mean) refuse integer tensors."""
+    if not dtypes.is_floating(dtype):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_type(dtype)}\'')
+
+
+def check_mean_dtype(dtype: np.dtype) -> None:
+    if not dtypes.is_floating(dtype):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {scalar_type(dtype)}"
+        )
+
+
+def check_inplace_dtype(dtype: np.dtype, result: np.dtype) -> None:
+    """An in-place result must fit the tensor's kind: an int tensor cannot take float results."""
+    if not dtypes.can_cast_inplace(result, dtype):
+        raise RuntimeError(
+            f"result type {scalar_type(result)} can't be cast to the desired output type "
+            f"{scalar_type(dtype)}"
+        )
+
+
+def check_inplace_shape(shape: tuple[int, ...], result: tuple[int, ...]) -> None:
+    if result != shape:
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(result)}"
+        )
+
+
+def check_matmul(a: Any, b: Any) -> None:
+    """Matrix product operands: at least 1-D, one dtype, inner sizes that agree."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+            f"{b.ndim}D"
+        )
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {type_name(a.dtype)} != "
+            f"{type_name(b.dtype)}"
+        )
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != k_b:
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}]"
+                f" to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} "
+                "elements respectively"
+            )
+        rows = int(np.prod(a.shape[:-1]))
+        cols = b.shape[-1] if b.ndim > 1 else 1
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and {k_b}x{cols})"
+        )
+
+
+def matmul_batch_error(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> RuntimeError:
+    return RuntimeError(
+        f"matmul: batch dimensions of shapes {list(a_shape)} and {list(b_shape)} cannot be "
+        "broadcast"
+    )
+
+
+def check_condition(dtype: np.dtype) -> None:
+    """`where`'s condition is a bool tensor."""
+    if dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {scalar_type(dtype)}")
+
+
+def check_cat(shapes: Sequence[tuple[int, ...]], dim: int) -> None:
+    """Tensors joined along `dim` agree in every other dim."""
+    first = shapes[0]
+    for i, shape in enumerate(shapes):
+        if len(shape) != len(first):
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {len(first)} and {len(shape)}"
+            )
+        for k, (want, got) in enumerate(zip(first, shape)):
+            if k != dim and want != got:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size "
+                    f"{want} but got size {got} for tensor number {i} in the list."
+                )
+
+
+def check_stack(shapes: Sequence[tuple[int, ...]]) -> None:
+    """Tensors stacked along a new dim all have one shape."""
+    for i, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shapes[0])} at "
+                f"entry 0 and {list(shape)} at entry {i}"
+            )
