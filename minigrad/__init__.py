@@ -83,7 +83,17 @@ max = Tensor.max
 min = Tensor.min
 
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
-from minigrad import autograd, nn, optim, utils  # noqa: E402
+from minigrad import autograd, nn, optim, utils, viz  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """`minigrad.testing` is imported on first use, as it needs Hypothesis (the test extra):
+    minigrad itself needs only NumPy."""
+    if name == "testing":
+        import minigrad.testing
+
+        return minigrad.testing
+    raise AttributeError(f"module 'minigrad' has no attribute '{name}'")

@@ -110,6 +110,11 @@ class Tensor:
         return self._data.shape
 
     @property
+    def _shape(self) -> tuple[int, ...]:
+        """The shape a gradient flowing into this leaf must have (as a node's `_shape`)."""
+        return self._data.shape
+
+    @property
     def dtype(self) -> np.dtype:
         return self._data.dtype
 

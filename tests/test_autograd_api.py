@@ -7,6 +7,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import arrays, broadcastable_shapes
 from support import assert_close
 
 import minigrad as mg
@@ -222,3 +223,123 @@ def test_a_custom_backward_returning_a_wrong_shape_raises_as_torch():
         with pytest.raises(RuntimeError, match=r"returned an invalid gradient at index 0 - got \[\]"
                                                r" but expected shape compatible with \[3\]"):
             SumInsteadOfGrad.apply(x).sum().backward()
+
+
+# ---------------------------------------------------------------------- gradient shapes
+def make_unreduced_product(lib, array_level=False):
+    """a * b whose backward returns both gradients in the broadcast shape, leaving the sum back
+    to each input's shape to the engine (PyTorch's engine does it for any node)."""
+    if array_level:
+
+        class UnreducedProduct(mg.autograd.ArrayFunction):
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                return a * b
+
+            @staticmethod
+            def backward(ctx, grad):
+                a, b = ctx.saved_tensors
+                return grad * np.broadcast_to(b, grad.shape), grad * np.broadcast_to(a, grad.shape)
+
+        return UnreducedProduct
+
+    class UnreducedProduct(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return grad * b.expand_as(grad), grad * a.expand_as(grad)
+
+    return UnreducedProduct
+
+
+@given(st.data(), broadcastable_shapes(2), st.booleans())
+def test_a_gradient_in_the_broadcast_shape_is_summed_to_the_inputs_shape_as_torch(
+        data, shapes, array_level):
+    a, b = (data.draw(arrays(np.dtype(np.float64), s)) for s in shapes)
+    grads = {}
+    for lib in LIBS:
+        ta, tb = (lib.tensor(v, requires_grad=True) for v in (a, b))
+        make_unreduced_product(lib, array_level and lib is mg).apply(ta, tb).sum().backward()
+        grads[lib] = ta.grad, tb.grad
+    for ours, theirs in zip(grads[mg], grads[torch]):
+        assert ours.shape == tuple(theirs.shape)
+        assert_close(ours, theirs)
+
+
+def make_wrong_shape(lib, array_level=False):
+    """x * 2 whose backward returns its gradient with the last element cut off."""
+    base = mg.autograd.ArrayFunction if array_level else lib.autograd.Function
+
+    class Truncated(base):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad[..., :-1] * 2
+
+    return Truncated
+
+
+@given(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), st.booleans())
+def test_a_backward_returning_a_gradient_of_another_shape_raises_as_torch(shape, array_level):
+    messages = {}
+    for lib in LIBS:
+        x = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+        with pytest.raises(RuntimeError) as error:
+            make_wrong_shape(lib, array_level and lib is mg).apply(x).sum().backward()
+        messages[lib] = str(error.value)
+        assert x.grad is None
+    assert messages[mg] == messages[torch]
+
+
+# ---------------------------------------------------------------------- one template
+def _node(t):
+    """What a recorded node is made of: its edges, needs_input_grad, output shape, saved arrays
+    and the rest of its state, with trailing edges that can never take a gradient dropped
+    (apply1 gives no edge to its plain options)."""
+    node = t.grad_fn
+    if node is None:
+        return None
+    edges, needs = list(node.next_functions), list(node.needs_input_grad)
+    while edges and edges[-1] is None and not needs[-1]:
+        edges.pop()
+        needs.pop()
+    state = {k: v for k, v in vars(node).items()
+             if k not in ("next_functions", "needs_input_grad", "_saved")}
+    return edges, needs, node._shape, [np.asarray(s).tolist() for s in node._saved], repr(state)
+
+
+@given(st.data(), st.booleans(), st.booleans(), st.booleans())
+def test_every_front_door_records_the_node_that_apply_records(data, grad_a, grad_b, enabled):
+    from minigrad.functions import arithmetic as A
+    from minigrad.functions import reduce as R
+    from minigrad.functions import unary as U
+
+    shapes = data.draw(broadcastable_shapes(2, min_dims=1))
+    a, b = (mg.tensor(data.draw(arrays(np.dtype(np.float64), s)), requires_grad=g)
+            for s, g in zip(shapes, (grad_a, grad_b)))
+    with mg.set_grad_enabled(enabled):
+        calls = [(A.Mul, (a, b), A.Mul.apply2), (A.Mul, (a, 2.0), A.Mul.apply2),
+                 (U.Tanh, (a,), U.Tanh.apply1), (R.Sum, (a, (0,), True), R.Sum.apply1)]
+        for fn, args, front_door in calls:
+            expected = fn.apply(*args)
+            got = front_door(*args)
+            assert_close(got, expected.detach())
+            assert _node(got) == _node(expected), fn.__name__
+
+        class TensorMul(mg.autograd.Function):  # the same product as a tensor-level Function
+            @staticmethod
+            def forward(ctx, x, y):
+                ctx.save_for_backward(x._data, y._data)
+                return x * y
+
+        tensor_level, array_level = _node(TensorMul.apply(a, b)), _node(A.Mul.apply(a, b))
+        assert (tensor_level and tensor_level[:4]) == (array_level and array_level[:4])

@@ -66,11 +66,16 @@ def run_backward(
     # The pass starts at each root's node, or at the root itself when it is a leaf. Gradients
     # of one start add up; a start that no edge leads into is ready with its gradient complete.
     pending: dict[Any, np.ndarray] = {}
-    for root, grad in zip(roots, grads):
-        start = root.grad_fn or root
-        pending[start] = pending[start] + grad if start in pending else grad
-    counts = _count_dependencies(pending)
-    ready = [(start, pending.pop(start)) for start in list(pending) if start not in counts]
+    if len(roots) == 1:  # loss.backward() (a fast path: no edge can lead into the one start)
+        start = roots[0].grad_fn or roots[0]
+        counts = _count_dependencies((start,))
+        ready = [(start, grads[0])]
+    else:
+        for root, grad in zip(roots, grads):
+            start = root.grad_fn or root
+            pending[start] = pending[start] + grad if start in pending else grad
+        counts = _count_dependencies(pending)
+        ready = [(start, pending.pop(start)) for start in list(pending) if start not in counts]
     wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)} if inputs is not None else None
     captured: list[np.ndarray | None] = [None] * len(inputs or ())
     # Hooks and backward code must not record a graph of their own (grad mode is switched off
@@ -130,9 +135,18 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
         else:
             if node._hooks is not None or node._retained is not None:
                 grad = _observe(node, grad, wanted is None)
-            input_grads = _backward(node, grad)
+            if node.on_arrays:  # a built-in op: called directly
+                input_grads = node.backward(node, grad)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+            else:
+                input_grads = node._apply_backward(grad)
+            if len(input_grads) < len(edges):  # trailing Nones may be left out
+                input_grads += (None,) * (len(edges) - len(input_grads))
         if tracer is not None:
-            tracer.record(node, grad, input_grads)
+            tracer.record(node, grad, [_fit(g, end._shape, node, end, input_grads)
+                                       if g is not None and end is not None else g
+                                       for end, g in zip(edges, input_grads)])
         # Free what the node saved. Only nodes that saved something fail a second backward,
         # as in PyTorch: a graph of additions and reshapes can be walked again.
         if node._saved and not retain_graph:
@@ -140,6 +154,10 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
         for parent, g in zip(edges, input_grads):
             if parent is None:
                 continue
+            if g is not None:
+                shape = parent._shape  # (of a node's output, or of a leaf)
+                if g.shape != shape:
+                    g = _fit(g, shape, node, parent, input_grads)
             left = counts[parent] - 1
             if left:  # more edges lead into parent: add g to its partial sum
                 counts[parent] = left
@@ -153,48 +171,28 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
                 ready.append((parent, g))
 
 
-def _backward(node: Function, grad: np.ndarray) -> tuple[Any, ...]:
-    """Run `node`'s backward on its complete gradient: one gradient (or None) per edge, each of
-    the shape of the input at the end of that edge."""
-    if node.on_arrays:  # a built-in op: called directly
-        grads = node.backward(node, grad)
-        if type(grads) is not tuple:
-            grads = (grads,)
-    else:
-        grads = node._apply_backward(grad)
-    edges = node.next_functions
-    if len(grads) < len(edges):  # trailing Nones may be left out
-        grads += (None,) * (len(edges) - len(grads))
-    for parent, g in zip(edges, grads):
-        if g is not None and parent is not None and g.shape != _shape_of(parent):
-            return tuple([_fit(node, i, g, end) for i, (end, g) in enumerate(zip(edges, grads))])
-    return grads
-
-
-def _shape_of(end: Any) -> tuple[int, ...]:
-    """The shape of the tensor at the end of an edge: a node's output, or a leaf."""
-    return end._shape if isinstance(end, Function) else end._data.shape
-
-
-def _fit(node: Function, index: int, grad: Any, end: Any) -> Any:
-    """`grad`, which `node` sends along its edge `index` to `end`, in the shape of `end`'s tensor.
+def _fit(grad: np.ndarray, shape: tuple[int, ...], node: Function, end: Any,
+         input_grads: tuple[Any, ...]) -> np.ndarray:
+    """`grad`, which `node` sends along an edge to `end`, in `end`'s `shape`.
 
     As in PyTorch, a gradient of a shape that the input broadcasts to is summed back to the
     input's shape (so a backward may leave undoing broadcasting to the engine); any other shape
     is a bug in that backward, reported as PyTorch reports it.
     """
-    if grad is None or end is None:
-        return grad
-    shape = _shape_of(end)
-    if grad.shape == shape:
-        return grad
-    lead = grad.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+    if shape and not _broadcasts_to(shape, grad.shape):  # (a 0-d input broadcasts to anything)
+        index = next(i for i, (e, g) in enumerate(zip(node.next_functions, input_grads))
+                     if e is end and g is grad)
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
             f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
         )
     return unbroadcast(grad, shape)
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether a tensor of `shape` broadcasts to `target` (PyTorch's is_expandable_to)."""
+    lead = len(target) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, target[lead:]))
 
 
 def _observe(node: Function, grad: np.ndarray, accumulate: bool) -> np.ndarray:
