@@ -5,12 +5,12 @@ Most functions are compositions of the engine's differentiable operations (matmu
 log_softmax, indexing, sum, ...), so their backward pass is theirs: relu, dropout, softmax,
 log_softmax, nll_loss, and every general case of the functions below. Four record one
 whole-layer node instead (minigrad/functions/layers.py, which says why), each pinned equal to
-the composition it replaces by a test:
+the composition it replaces by a test in tests/test_composite.py:
 
 * `linear` records Linear when the weight is 2-D, the input's last dim and dtype fit it, and
   the bias, if any, has shape (out_features,); else it is `input @ weight.T + bias`;
 * `mse_loss` records MseLoss for a non-empty input and target of one float dtype and one
-  shape, with the reduction 'mean' or 'sum';
+  shape, with the reduction 'mean' or 'sum' (not given by the deprecated flags);
 * `cross_entropy` records CrossEntropy for (N, C) logits, N > 0, with valid int64 class
   indices, no class weights, no label smoothing, an ignore_index that is no class and the
   reduction 'mean' or 'sum';
@@ -83,12 +83,19 @@ def _rnn_layer(
     bias_ih: Tensor | None, bias_hh: Tensor | None, nonlinearity: str,
 ) -> Tensor:
     """One layer of an Elman RNN over a whole sequence, as nn.RNN runs each of its layers:
-    h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) for t = 1 .. L, act = tanh or relu.
+    h_t = act(a_t), a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh, for t = 1 .. L, with
+    act = tanh or relu.
 
     input (L, N, in); h_0 (N, H), or None for zeros; the biases both given or both None.
-    Returns h_1 .. h_L, (L, N, H), as one RNNLayer node, whose docstring has the derivatives
-    (backpropagation through time). Private: PyTorch has no public functional RNN (its nn.RNN
-    calls an internal kernel), and nn.RNN has checked the arguments already.
+    Returns h_1 .. h_L, (L, N, H), as one RNNLayer node. Its backward is backpropagation
+    through time (RNNLayer's docstring has the details): with g_t = dL/dh_t from the output,
+
+        dh_t = g_t + da_{t+1} W_hh,   da_t = dh_t * act'(a_t)      for t = L .. 1
+        dL/dx_t = da_t W_ih,   dL/dW_ih = sum_t da_t^T x_t,   dL/dW_hh = sum_t da_t^T h_{t-1},
+        dL/db_ih = dL/db_hh = sum of da_t over t and the batch,   dL/dh_0 = da_1 W_hh.
+
+    Private: PyTorch has no public functional RNN (its nn.RNN calls an internal kernel), and
+    nn.RNN has checked the arguments already.
     """
     return layers.RNNLayer.apply(input, h_0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)
 
