@@ -48,8 +48,8 @@ class Linear(ArrayFunction):
 
     Replaces `x @ W.T + b` (a transpose, a MatMul and an Add). The MatMul of x with W^T would
     give dL/dW^T = x^T g, whose transpose must then be copied; g^T x is W's own layout, as
-    PyTorch computes it. Pinned equal to the composition by
-    test_composite.py::test_linear_node_equals_x_matmul_w_t_plus_b_and_torch.
+    PyTorch computes it. Pinned equal to the composition, and to PyTorch, by
+    tests/test_composite.py::test_linear_node_equals_x_matmul_w_t_plus_b_and_torch.
     """
 
     @staticmethod
@@ -81,8 +81,8 @@ class MseLoss(ArrayFunction):
     PyTorch's: its graph shows this node as MseLossBackward.)
 
     Replaces `((x - y) ** 2).mean()` (or `.sum()`): a Sub, a Pow and a Mean. Pinned equal to
-    the composition by
-    test_composite.py::test_mse_loss_node_equals_squared_difference_then_mean_or_sum_and_torch.
+    the composition, and to PyTorch, by
+    tests/test_composite.py::test_mse_loss_node_equals_squared_difference_then_mean_or_sum_and_torch.
     """
 
     @staticmethod
@@ -108,8 +108,8 @@ class CrossEntropy(ArrayFunction):
     Replaces `-x.log_softmax(1)[range(N), y]` then `.mean()` (or `.sum()`): a LogSoftmax, an
     Index, a Neg and the reduction, for nn.functional.cross_entropy's plain case (no class
     weights, no label smoothing, no ignored positions). It does the same arithmetic as those
-    nodes, so the numbers are the same. Pinned equal to the composition by
-    test_composite.py::test_cross_entropy_node_equals_picked_negative_log_softmax_and_torch.
+    nodes, so the numbers are the same. Pinned equal to the composition, and to PyTorch, by
+    tests/test_composite.py::test_cross_entropy_node_equals_picked_negative_log_softmax_and_torch.
     """
 
     @staticmethod
@@ -154,15 +154,17 @@ class RNNLayer(ArrayFunction):
         dx_t = da_t W_ih,   dW_ih = sum_t da_t^T x_t,   dW_hh = sum_t da_t^T h_{t-1},
         db_ih = db_hh = the sum over t and over the batch of da_t.
 
-    Replaces the unrolled recurrence: per step two MatMuls, the Adds and the activation, then a
-    Stack of the L hidden states (what an RNNCell called in a loop records). A 1000-step
+    Replaces the unrolled recurrence: the formula for a_t and the activation, step after step
+    in engine operations, then a Stack of the L hidden states. An RNNCell called in a loop
+    records five nodes a step (an Index, two Linears, an Add, the activation), and a 1000-step
     sequence spent most of its time recording and walking those 5000 nodes; here a step is
     three NumPy calls forward and three backward, and what does not depend on the previous step
     is batched into single matrix products: the input's part of every a_t before the loop, dx
     and the weight gradients after it. The unrolled graph also held thousands of node objects,
     one array per step and a stacked copy of the outputs until backward; this node saves only
-    the input, the hidden states (its output) and the weights. Pinned equal to the composition
-    by test_composite.py::test_rnn_layer_node_equals_the_unrolled_recurrence_and_torch.
+    the input, the hidden states (its output) and the weights. Pinned equal to the composition,
+    and to PyTorch, by
+    tests/test_composite.py::test_rnn_layer_node_equals_the_unrolled_recurrence_and_torch.
     """
 
     @staticmethod
