@@ -168,7 +168,7 @@ def _reduced(losses: Any, reduction: str) -> Any:
 
 
 def linear_composition(lib: Any, x: Any, weight: Any, bias: Any) -> Any:
-    """x @ W.T + b: a Transpose, a MatMul and an Add."""
+    """x @ W.T + b: a transpose (a Permute node), a MatMul and an Add."""
     y = x @ weight.T
     return y if bias is None else y + bias
 
@@ -229,7 +229,7 @@ def rnn_layer_composition(
     lib: Any, x: Any, h_0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any, nonlinearity: str,
 ) -> Any:
     """The recurrence unrolled, h_t = act(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh) for
-    t = 1 .. L, then the h_t stacked: per step an Index, two Transposes and two MatMuls, up to
+    t = 1 .. L, then the h_t stacked: per step an Index, two transposes and two MatMuls, up to
     four Adds and the activation."""
     act = lib.tanh if nonlinearity == "tanh" else lib.relu
     h = lib.zeros(x.shape[1], w_hh.shape[0], dtype=x.dtype) if h_0 is None else h_0
