@@ -12,20 +12,31 @@ every step, and `loss.backward()` must leave the same `.grad` on every leaf in b
 Every operation keeps values bounded (tanh, sigmoid, a divisor of at least 1, multiplication
 by a tanh) so that a long program cannot overflow, and keeps shapes broadcastable: reductions
 keep their dims.
+
+The whole-layer nodes (minigrad/functions/layers.py: Linear, MseLoss, CrossEntropy, RNNLayer)
+are the other way round: one node that does the work of a composition of operations. Each is
+pinned here equal to that composition, run in minigrad, and to PyTorch: the same values and
+the same gradients in float64.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from hypothesis import given, note
 from hypothesis import strategies as st
-from strategies import arrays, broadcastable_shapes
+from hypothesis.extra import numpy as hnp
+from strategies import arrays, broadcastable_shapes, shapes
 from support import assert_close
+from test_nn_modules import batch_shapes, sizes
 
 import minigrad as mg
+import minigrad.nn  # noqa: F401  (mg.nn, until minigrad/__init__ imports it)
 
 UNARY = {
     "tanh": lambda lib, x: x.tanh(),
@@ -102,3 +113,155 @@ def test_random_programs_with_fan_out_and_fan_in_give_torchs_leaf_gradients(prog
             assert m.grad is None, f"leaf {i} is not used, its grad must stay None"
         else:
             assert_close(m.grad, t.grad, what=f"grad of leaf {i}")
+
+
+# ---------------------------------------------------------------------- whole-layer nodes
+FLOAT64 = np.dtype(np.float64)
+
+
+def check_node_equals_composition(
+    node: str, ours: Callable[..., Any], composition: Callable[..., Any],
+    theirs: Callable[..., Any], values: list[np.ndarray | None], data: st.DataObject,
+    **kwargs: Any,
+) -> None:
+    """`ours(*inputs, **kwargs)` must record the whole-layer node `node` and give the values
+    and gradients of `composition(mg, *inputs, **kwargs)`, the engine operations it replaces,
+    and of PyTorch's `theirs(*inputs, **kwargs)`, within float64's tolerance (1e-10 relative).
+
+    All three run on the same `values` (None stays None; integer arrays, class indices, never
+    require grad), with the same float ones requiring grad (all of them, or a drawn non-empty
+    subset), and backpropagate the same drawn upstream gradient. An input that does not require
+    grad must end with grad None in all three.
+    """
+    floats = [i for i, v in enumerate(values) if v is not None and v.dtype.kind == "f"]
+    wanted = set(floats)
+    if data.draw(st.booleans(), label="only some inputs require grad"):
+        wanted = data.draw(st.sets(st.sampled_from(floats), min_size=1), label="require grad")
+    runs = {}
+    for name, lib, fn in (("node", mg, ours),
+                          ("composition", mg, functools.partial(composition, mg)),
+                          ("PyTorch", torch, theirs)):
+        inputs = [None if v is None else lib.tensor(v.copy(), requires_grad=i in wanted)
+                  for i, v in enumerate(values)]
+        output = fn(*inputs, **kwargs)
+        runs[name] = lib, inputs, output
+    _, node_inputs, node_output = runs.pop("node")
+    assert node_output.grad_fn.name() == f"{node}Backward"
+    assert runs["composition"][2].grad_fn.name() != f"{node}Backward"
+
+    upstream = data.draw(arrays(FLOAT64, tuple(node_output.shape), low=-2, high=2, ties=False),
+                         label="upstream gradient")
+    node_output.backward(mg.tensor(upstream))
+    for name, (lib, inputs, output) in runs.items():
+        assert_close(node_output, output, what=f"output against the {name}")
+        output.backward(lib.tensor(upstream))
+        for i, (ours_i, theirs_i) in enumerate(zip(node_inputs, inputs, strict=True)):
+            if ours_i is None:
+                continue
+            assert (ours_i.grad is None) == (theirs_i.grad is None), f"input {i} ({name})"
+            if theirs_i.grad is not None:
+                assert_close(ours_i.grad, theirs_i.grad, what=f"grad of input {i}, {name}")
+
+
+def _reduced(losses: Any, reduction: str) -> Any:
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def linear_composition(lib: Any, x: Any, weight: Any, bias: Any) -> Any:
+    """x @ W.T + b: a transpose (a Permute node), a MatMul and an Add."""
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
+@given(in_features=sizes, out_features=sizes, batch=batch_shapes(), bias=st.booleans(),
+       data=st.data())
+def test_linear_node_equals_x_matmul_w_t_plus_b_and_torch(
+    in_features, out_features, batch, bias, data
+):
+    """F.linear, for any leading dims (none, or sides of 0), with or without a bias."""
+    values = [data.draw(arrays(FLOAT64, (*batch, in_features)), label="x"),
+              data.draw(arrays(FLOAT64, (out_features, in_features)), label="weight"),
+              data.draw(arrays(FLOAT64, (out_features,)), label="bias") if bias else None]
+    check_node_equals_composition("Linear", mg.nn.functional.linear, linear_composition,
+                                  torch.nn.functional.linear, values, data)
+
+
+def mse_loss_composition(lib: Any, x: Any, y: Any, reduction: str) -> Any:
+    """((x - y) ** 2).mean(), or .sum(): a Sub, a Pow and a Mean (or a Sum)."""
+    return _reduced((x - y) ** 2, reduction)
+
+
+@given(shape=shapes(min_dims=0, max_dims=3, max_side=5),
+       reduction=st.sampled_from(("mean", "sum")), data=st.data())
+def test_mse_loss_node_equals_squared_difference_then_mean_or_sum_and_torch(
+    shape, reduction, data
+):
+    """F.mse_loss of an input and a target of one shape, 0-d included; both may require grad."""
+    values = [data.draw(arrays(FLOAT64, shape), label="input"),
+              data.draw(arrays(FLOAT64, shape), label="target")]
+    check_node_equals_composition("MseLoss", mg.nn.functional.mse_loss, mse_loss_composition,
+                                  torch.nn.functional.mse_loss, values, data,
+                                  reduction=reduction)
+
+
+def cross_entropy_composition(lib: Any, x: Any, y: Any, reduction: str) -> Any:
+    """-x.log_softmax(1)[range(N), y], then .mean() or .sum(): a LogSoftmax, an Index, a Neg
+    and the reduction."""
+    return _reduced(-x.log_softmax(1)[lib.arange(len(y)), y], reduction)
+
+
+@given(batch=st.integers(1, 8), classes=st.integers(1, 6),
+       reduction=st.sampled_from(("mean", "sum")), data=st.data())
+def test_cross_entropy_node_equals_picked_negative_log_softmax_and_torch(
+    batch, classes, reduction, data
+):
+    """F.cross_entropy of (N, C) logits, large ones included, and valid int64 class indices."""
+    values = [data.draw(arrays(FLOAT64, (batch, classes), low=-30, high=30), label="logits"),
+              data.draw(hnp.arrays(np.int64, batch, elements=st.integers(0, classes - 1)),
+                        label="labels")]
+    check_node_equals_composition(
+        "CrossEntropy", mg.nn.functional.cross_entropy, cross_entropy_composition,
+        torch.nn.functional.cross_entropy, values, data, reduction=reduction,
+    )
+
+
+def rnn_layer_composition(
+    lib: Any, x: Any, h_0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any, nonlinearity: str,
+) -> Any:
+    """The recurrence unrolled, h_t = act(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh) for
+    t = 1 .. L, then the h_t stacked: per step an Index, two transposes and two MatMuls, up to
+    four Adds and the activation."""
+    act = lib.tanh if nonlinearity == "tanh" else lib.relu
+    h = lib.zeros(x.shape[1], w_hh.shape[0], dtype=x.dtype) if h_0 is None else h_0
+    hs = []
+    for t in range(x.shape[0]):
+        if b_ih is None:
+            h = act(x[t] @ w_ih.T + h @ w_hh.T)
+        else:
+            h = act(x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+        hs.append(h)
+    return lib.stack(hs)
+
+
+@given(length=st.integers(1, 4), batch=st.integers(0, 3), input_size=sizes,
+       hidden_size=sizes, bias=st.booleans(), given_hidden=st.booleans(),
+       nonlinearity=st.sampled_from(("tanh", "relu")), data=st.data())
+def test_rnn_layer_node_equals_the_unrolled_recurrence_and_torch(
+    length, batch, input_size, hidden_size, bias, given_hidden, nonlinearity, data
+):
+    """F._rnn_layer, one layer of nn.RNN (x (L, N, in), batch 0 included), with or without h_0
+    and biases. PyTorch runs the same recurrence: it has no functional RNN (test_nn_rnn.py
+    compares nn.RNN with torch.nn.RNN)."""
+    def draw(shape, label):
+        return data.draw(arrays(FLOAT64, shape, low=-2, high=2), label=label)
+
+    values = [draw((length, batch, input_size), "x"),
+              draw((batch, hidden_size), "h_0") if given_hidden else None,
+              draw((hidden_size, input_size), "w_ih"), draw((hidden_size, hidden_size), "w_hh"),
+              draw((hidden_size,), "b_ih") if bias else None,
+              draw((hidden_size,), "b_hh") if bias else None]
+    check_node_equals_composition(
+        "RNNLayer", mg.nn.functional._rnn_layer, rnn_layer_composition,
+        functools.partial(rnn_layer_composition, torch), values, data,
+        nonlinearity=nonlinearity,
+    )

@@ -19,7 +19,7 @@ from test_nn_modules import check_module_against_torch, draw_upstream
 import minigrad as mg
 import minigrad.nn  # noqa: F401  (mg.nn, until minigrad/__init__ imports it)
 from minigrad.autograd.gradcheck import gradcheck
-from minigrad.functions.rnn import RNNLayer
+from minigrad.functions.layers import RNNLayer
 
 sizes = st.integers(1, 4)
 nonlinearities = st.sampled_from(("tanh", "relu"))

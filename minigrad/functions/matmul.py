@@ -40,33 +40,3 @@ class MatMul(ArrayFunction):
             gb = gb[..., 0] if b.ndim == 1 else gb
         return ga, gb
 
-
-class Linear(ArrayFunction):
-    """y = x W^T + b (nn.Linear) as one node:
-
-        dL/dx = g W,   dL/dW = g^T x,   dL/db = sum of g over the batch
-
-    where g = dL/dy, and x and g are first flattened to matrices (batch, features) when they
-    have several leading dims. It could be built from a transpose, a MatMul and an Add; as one
-    node it records one node instead of three, and it computes dL/dW as g^T x, which comes
-    out in W's own (out_features, in_features) layout, as PyTorch computes it. (The MatMul of
-    x with W^T would give dL/dW^T = x^T g, whose transpose must then be copied.)
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
-        y = np.matmul(x, weight.T)
-        if bias is not None:
-            y += bias
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        g = grad.reshape(-1, grad.shape[-1])  # (batch, out_features), batch dims flattened
-        gx = np.matmul(grad, weight) if need_x else None
-        gw = np.matmul(g.T, x.reshape(-1, x.shape[-1])) if need_w else None
-        gb = np.add.reduce(g, axis=0) if need_b else None
-        return gx, gw, gb

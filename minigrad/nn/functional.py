@@ -1,9 +1,23 @@
 """The functions behind minigrad.nn's layers and losses, as in torch.nn.functional: stateless,
 with every weight passed in as an argument.
 
-Each function is composed of the engine's differentiable operations (matmul, log_softmax,
-indexing, sum, ...), so its backward pass is theirs. The docstrings state the derivative that
-results, to read next to the code.
+Most functions are compositions of the engine's differentiable operations (matmul,
+log_softmax, indexing, sum, ...), so their backward pass is theirs: relu, dropout, softmax,
+log_softmax, nll_loss, and every general case of the functions below. Four record one
+whole-layer node instead (minigrad/functions/layers.py, which says why), each pinned equal to
+the composition it replaces by a test in tests/test_composite.py:
+
+* `linear` records Linear when the weight is 2-D, the input's last dim and dtype fit it, and
+  the bias, if any, has shape (out_features,); else it is `input @ weight.T + bias`;
+* `mse_loss` records MseLoss for a non-empty input and target of one float dtype and one
+  shape, with the reduction 'mean' or 'sum' (not given by the deprecated flags);
+* `cross_entropy` records CrossEntropy for (N, C) logits, N > 0, with valid int64 class
+  indices, no class weights, no label smoothing, an ignore_index that is no class and the
+  reduction 'mean' or 'sum';
+* `_rnn_layer`, private (PyTorch has no public functional RNN), always records RNNLayer: one
+  layer of nn.RNN over a whole sequence.
+
+The docstrings state the derivative, to read next to the code.
 
 Arguments are checked in PyTorch's order and fail with PyTorch's exception types, so a wrong
 call fails the same way in both libraries.
@@ -19,8 +33,7 @@ from minigrad import dtypes
 from minigrad.checks import scalar_type as _scalar_type
 from minigrad.checks import torch_size as _torch_size
 from minigrad.creation import from_numpy
-from minigrad.functions import loss as L
-from minigrad.functions import matmul as M
+from minigrad.functions import layers
 from minigrad.random import generator
 from minigrad.tensor import Tensor, where
 
@@ -55,11 +68,33 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if (out_features is not None and input.shape[-1] == weight.shape[1]
             and input.dtype == weight.dtype
             and (bias is None or bias.shape == (out_features,))):
-        return M.Linear.apply(input, weight, bias)  # the usual case, as one node
+        return layers.Linear.apply(input, weight, bias)  # the usual case, as one node
     # Anything else (a 1-D weight, a bias that broadcasts, shapes that do not fit) is the
     # composition itself, with its errors.
     output = input.matmul(weight.T)
     return output if bias is None else output + bias
+
+
+def _rnn_layer(
+    input: Tensor, h_0: Tensor | None, weight_ih: Tensor, weight_hh: Tensor,
+    bias_ih: Tensor | None, bias_hh: Tensor | None, nonlinearity: str,
+) -> Tensor:
+    """One layer of an Elman RNN over a whole sequence, as nn.RNN runs each of its layers:
+    h_t = act(a_t), a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh, for t = 1 .. L, with
+    act = tanh or relu.
+
+    input (L, N, in); h_0 (N, H), or None for zeros; the biases both given or both None.
+    Returns h_1 .. h_L, (L, N, H), as one RNNLayer node. Its backward is backpropagation
+    through time (RNNLayer's docstring has the details): with g_t = dL/dh_t from the output,
+
+        dh_t = g_t + da_{t+1} W_hh,   da_t = dh_t * act'(a_t)      for t = L .. 1
+        dL/dx_t = da_t W_ih,   dL/dW_ih = sum_t da_t^T x_t,   dL/dW_hh = sum_t da_t^T h_{t-1},
+        dL/db_ih = dL/db_hh = sum of da_t over t and the batch,   dL/dh_0 = da_1 W_hh.
+
+    Private: PyTorch has no public functional RNN (its nn.RNN calls an internal kernel), and
+    nn.RNN has checked the arguments already.
+    """
+    return layers.RNNLayer.apply(input, h_0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -211,7 +246,7 @@ def mse_loss(
     if (target.shape == input.shape and input.dtype == target.dtype and input.dtype.kind == "f"
             and input.numel() and reduction in ("mean", "sum")
             and size_average is None and reduce is None):
-        return L.MseLoss.apply(input, target, reduction == "mean")  # the plain case
+        return layers.MseLoss.apply(input, target, reduction == "mean")  # the plain case
     squared_errors = (input - target) ** 2  # shapes that do not broadcast fail here, first
     reduction = _reduction(size_average, reduce, reduction)
     return _reduce(squared_errors, reduction)
@@ -418,7 +453,7 @@ def cross_entropy(
         labels = target._data
         if labels.min() >= 0 and labels.max() < input.shape[1]:
             # The plain case, as one node (the general path below gives the same numbers).
-            return L.CrossEntropy.apply(input, labels, reduction == "mean")
+            return layers.CrossEntropy.apply(input, labels, reduction == "mean")
     losses, smooth, total_weight = _class_index_losses(
         log_softmax(input, class_dim), target, weight, ignore_index, smoothing
     )

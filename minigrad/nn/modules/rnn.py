@@ -6,10 +6,10 @@ Both compute the Elman recurrence
 
 RNNCell composes it from the engine's differentiable operations: call it in a loop over time
 and backward() walks the unrolled graph back to the first step, which is backpropagation
-through time with no code of its own. RNN instead records one node per layer for the whole
-sequence, `RNNLayer` (minigrad/functions/rnn.py), whose backward is backpropagation through
-time written out in NumPy: the same gradients, several times faster on long sequences, and
-only the hidden states kept for backward.
+through time with no code of its own. RNN instead runs each layer through `F._rnn_layer`,
+which records one node for the whole sequence, `RNNLayer` (minigrad/functions/layers.py),
+whose backward is backpropagation through time written out in NumPy: the same gradients,
+several times faster on long sequences, and only the hidden states kept for backward.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 
 from minigrad.creation import empty, zeros
-from minigrad.functions.rnn import RNNLayer
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
@@ -241,8 +240,8 @@ class RNN(Module):
         self._check_input(input, hx)
         layer_input, last_states = input, []
         for k in range(self.num_layers):
-            h_0 = hx[k] if hx is not None else None  # None: RNNLayer starts from zeros
-            output = RNNLayer.apply(layer_input, h_0, *self._layer(k), self.nonlinearity)
+            h_0 = hx[k] if hx is not None else None  # None: the layer starts from zeros
+            output = F._rnn_layer(layer_input, h_0, *self._layer(k), self.nonlinearity)
             last_states.append(output[-1])
             layer_input = output  # the next layer reads this layer's hidden states
         # A new tensor, as in PyTorch, not a view of the output's last row.
