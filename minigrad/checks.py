@@ -29,6 +29,11 @@ def scalar_type(dtype: np.dtype) -> str:
     return dtypes.torch_name(dtype).capitalize()
 
 
+def dtype_repr(dtype: np.dtype) -> str:
+    """'minigrad.float32', as PyTorch writes 'torch.float32'."""
+    return f"minigrad.{dtype.name}"
+
+
 def torch_size(shape: tuple[int, ...]) -> str:
     """'torch.Size([2, 3])'."""
     return f"torch.Size({list(shape)})"

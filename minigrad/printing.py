@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.checks import dtype_repr
 
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
@@ -113,7 +114,7 @@ def tensor_repr(t: Tensor) -> str:
     default = (dtypes.DEFAULT_FLOAT,) if array.size == 0 else (dtypes.DEFAULT_FLOAT,
                                                                dtypes.int64, dtypes.bool_)
     if array.dtype not in default:
-        suffixes.append(f"dtype=minigrad.{array.dtype.name}")
+        suffixes.append(f"dtype={dtype_repr(array.dtype)}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:

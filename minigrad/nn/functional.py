@@ -30,8 +30,7 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.checks import scalar_type as _scalar_type
-from minigrad.checks import torch_size as _torch_size
+from minigrad.checks import scalar_type, torch_size
 from minigrad.creation import from_numpy
 from minigrad.functions import layers
 from minigrad.random import generator
@@ -61,8 +60,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         for name, t in (("mat1", input), ("self", bias)):
             if t.dtype != weight.dtype:
                 raise RuntimeError(
-                    f"{name} and mat2 must have the same dtype, but got {_scalar_type(t.dtype)} "
-                    f"and {_scalar_type(weight.dtype)}"
+                    f"{name} and mat2 must have the same dtype, but got {scalar_type(t.dtype)} "
+                    f"and {scalar_type(weight.dtype)}"
                 )
     out_features = weight.shape[0] if weight.ndim == 2 else None
     if (out_features is not None and input.shape[-1] == weight.shape[1]
@@ -127,7 +126,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not dtypes.is_floating(input.dtype):
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type "
-            f"{_scalar_type(input.dtype)}"
+            f"{scalar_type(input.dtype)}"
         )
     keep = generator().random(input.shape) >= p  # True with probability 1 - p
     # 1 / (1-p) computed in the input's dtype, as PyTorch does, so kept values agree bit for bit.
@@ -234,14 +233,14 @@ def mse_loss(
     """
     if target.shape != input.shape:
         warnings.warn(
-            f"Using a target size ({_torch_size(target.shape)}) that is different to the input "
-            f"size ({_torch_size(input.shape)}). This will likely lead to incorrect results due "
+            f"Using a target size ({torch_size(target.shape)}) that is different to the input "
+            f"size ({torch_size(input.shape)}). This will likely lead to incorrect results due "
             "to broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
     if not (dtypes.is_floating(input.dtype) or dtypes.is_floating(target.dtype)):
         raise NotImplementedError(
-            f"\"mse_cpu\" not implemented for '{_scalar_type(input.dtype)}'"
+            f"\"mse_cpu\" not implemented for '{scalar_type(input.dtype)}'"
         )
     if (target.shape == input.shape and input.dtype == target.dtype and input.dtype.kind == "f"
             and input.numel() and reduction in ("mean", "sum")
@@ -291,7 +290,7 @@ def _check_class_targets(input: Tensor, target: Tensor, weight: Tensor | None) -
         )
     if target.dtype not in (dtypes.int64, dtypes.uint8):
         raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_scalar_type(target.dtype)}"
+            f"expected target dtype to be Long or Byte, but got {scalar_type(target.dtype)}"
         )
     classes = input.shape[1 if input.ndim > 1 else 0]
     if weight is not None:
@@ -302,8 +301,8 @@ def _check_class_targets(input: Tensor, target: Tensor, weight: Tensor | None) -
             )
         if weight.dtype != input.dtype:
             raise RuntimeError(
-                f"expected scalar type {_scalar_type(input.dtype)} but found "
-                f"{_scalar_type(weight.dtype)}"
+                f"expected scalar type {scalar_type(input.dtype)} but found "
+                f"{scalar_type(weight.dtype)}"
             )
     return target
 
@@ -318,7 +317,7 @@ def _class_index_losses(
     """
     target = _check_class_targets(logp, target, weight)
     if not dtypes.is_floating(logp.dtype):
-        raise NotImplementedError(f"\"nll_loss\" not implemented for '{_scalar_type(logp.dtype)}'")
+        raise NotImplementedError(f"\"nll_loss\" not implemented for '{scalar_type(logp.dtype)}'")
     class_dim = 1 if logp.ndim > 1 else 0
     classes = logp.shape[class_dim]
     labels = target._data
@@ -355,7 +354,7 @@ def _class_probability_losses(
     if not dtypes.is_floating(target.dtype):
         raise RuntimeError(
             "Expected floating point type for target with class probabilities, got "
-            f"{_scalar_type(target.dtype)}"
+            f"{scalar_type(target.dtype)}"
         )
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")

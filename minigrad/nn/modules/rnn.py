@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from minigrad.checks import dtype_repr, scalar_type
 from minigrad.creation import empty, zeros
 from minigrad.nn import functional as F
 from minigrad.nn import init
@@ -39,10 +40,6 @@ def _step(
     """
     activation = _ACTIVATIONS[nonlinearity]
     return activation(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
-
-
-def _dtype_name(t: Tensor) -> str:
-    return f"minigrad.{t.dtype}"
 
 
 class RNNCell(Module):
@@ -199,10 +196,10 @@ class RNN(Module):
         """PyTorch's checks, in its order; `input` is already (L, N, input_size)."""
         weight = self._layer(0)[0]
         if input.dtype != weight.dtype:
+            ours, theirs = dtype_repr(input.dtype), dtype_repr(weight.dtype)
             raise ValueError(
-                f"RNN input dtype ({_dtype_name(input)}) does not match weight dtype "
-                f"({_dtype_name(weight)}). Convert input: input.to({_dtype_name(weight)}), or "
-                f"convert model: model.to({_dtype_name(input)})"
+                f"RNN input dtype ({ours}) does not match weight dtype ({theirs}). Convert "
+                f"input: input.to({theirs}), or convert model: model.to({ours})"
             )
         if input.shape[-1] != self.input_size:
             raise RuntimeError(
@@ -217,7 +214,7 @@ class RNN(Module):
         if hx is not None and hx.dtype != weight.dtype:  # PyTorch finds this at its matmul
             raise RuntimeError(
                 f"mat1 and mat2 must have the same dtype, but got "
-                f"{F._scalar_type(hx.dtype)} and {F._scalar_type(weight.dtype)}"
+                f"{scalar_type(hx.dtype)} and {scalar_type(weight.dtype)}"
             )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
