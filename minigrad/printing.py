@@ -28,9 +28,9 @@ def set_printoptions(precision: int | None = None, threshold: int | None = None,
     if profile is not None:
         presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
                    "full": (4, 2**63 - 1, 3, 80)}
-        for key, value in zip(("precision", "threshold", "edgeitems", "linewidth"),
-                              presets[profile]):
-            _options[key] = value
+        for key, preset in zip(("precision", "threshold", "edgeitems", "linewidth"),
+                               presets[profile]):
+            _options[key] = preset
     for key, value in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
                            linewidth=linewidth).items():
         if value is not None:

@@ -21,7 +21,9 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 def seed() -> int:
     """Seed the generator from the operating system's entropy; returns the seed."""
-    s = int(np.random.SeedSequence().entropy % (2**63))
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)  # (drawn from the operating system when none is given)
+    s = entropy % (2**63)
     manual_seed(s)
     return s
 

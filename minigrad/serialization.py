@@ -81,9 +81,9 @@ def save(obj: Any, f: File) -> None:
     arrays[_STRUCTURE] = np.array(json.dumps(document))
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as file:
-            np.savez(file, **arrays)
+            np.savez(file, allow_pickle=False, **arrays)
     else:
-        np.savez(f, **arrays)
+        np.savez(f, allow_pickle=False, **arrays)
 
 
 def load(f: File) -> Any:

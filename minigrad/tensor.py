@@ -29,8 +29,9 @@ from minigrad.functions import shape as S
 from minigrad.functions import unary as U
 
 Scalar = int | float | bool
-max_result = namedtuple("max", ["values", "indices"])
-min_result = namedtuple("min", ["values", "indices"])
+# (Named "max" and "min" as PyTorch's result types are.)
+max_result = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
+min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
 
 class Tensor:
     """A multi-dimensional array that records the operations applied to it."""
@@ -280,21 +281,6 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
-
-    def double(self) -> Tensor:
-        return self.to(dtypes.float64)
-
-    def float(self) -> Tensor:
-        return self.to(dtypes.float32)
-
-    def long(self) -> Tensor:
-        return self.to(dtypes.int64)
-
-    def int(self) -> Tensor:
-        return self.to(dtypes.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(dtypes.bool_)
 
     def clone(self) -> Tensor:
         """A copy with its own memory; differentiable (the gradient passes through)."""
@@ -572,8 +558,8 @@ class Tensor:
     def squeeze(self, dim: Any = None) -> Tensor:
         if self.ndim == 0:
             return self
-        dims = range(self.ndim) if dim is None else checks.check_dims(dim, self.ndim)
-        drop = {d for d in dims if self.shape[d] == 1}
+        dims = checks.check_dims(dim, self.ndim)
+        drop = {d for d in (range(self.ndim) if dims is None else dims) if self.shape[d] == 1}
         return self.reshape(tuple(n for d, n in enumerate(self.shape) if d not in drop))
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -729,6 +715,24 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+    # ------------------------------------------------------------------ dtype conversions
+    # (Last in the class: below them, `int` and `bool` in the class body would name these
+    # methods rather than the types.)
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
 
 
 # ---------------------------------------------------------------------- helpers

@@ -49,3 +49,10 @@ def test_import_minigrad_needs_only_numpy():
     code = "import sys, minigrad; print(sorted({'hypothesis', 'torch'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_package_type_checks_with_mypy():
+    """`py.typed` promises types: mypy, configured in pyproject.toml, finds no error."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -59,7 +59,7 @@ def _mlp() -> tuple[mg.Tensor, dict[str, mg.Tensor]]:
     hidden, out = mg.nn.Linear(1, 3), mg.nn.Linear(3, 1)
     x, y = (0.1 * t_u).unsqueeze(1), t_c.unsqueeze(1)
     loss = mg.nn.functional.mse_loss(out(hidden(x).tanh()), y)
-    names = {f"hidden.{name}": p for name, p in hidden.named_parameters()}
+    names: dict[str, mg.Tensor] = {f"hidden.{name}": p for name, p in hidden.named_parameters()}
     names.update({f"out.{name}": p for name, p in out.named_parameters()})
     return loss, names
 

@@ -133,7 +133,8 @@ def whole_error(actual: Any, expected: Any) -> float:
 
 def quantities(result: dict[str, Any]) -> dict[str, tuple[Any, Callable[[Any, Any], float]]]:
     """What a program reports that the libraries must agree on: name -> (values, error)."""
-    found = {"losses": (result["losses"], pointwise_error)}
+    found: dict[str, tuple[Any, Callable[[Any, Any], float]]] = {
+        "losses": (result["losses"], pointwise_error)}
     for name in ("grad_norms", "clipped_norms"):
         if name in result:
             found[name] = (result[name], whole_error)

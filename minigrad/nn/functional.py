@@ -331,7 +331,7 @@ def _class_index_losses(
 
     # logp[i, y_i] (logp[i, y_i, d1, ...] for K-d inputs): index the class dim with the labels
     # and every other dim with its own position.
-    index = list(np.indices(labels.shape))
+    index: list[np.ndarray] = list(np.indices(labels.shape))
     index.insert(class_dim, labels)
     # `where` rather than a multiplication by 0, so that a -inf at an ignored position does not
     # turn into nan.

@@ -181,7 +181,7 @@ def tensors(
         if shape is None
         else st.just(tuple(shape))
     )
-    values = dict(low=low, high=high, margin=margin, special=special, ties=ties)
+    values: dict[str, Any] = dict(low=low, high=high, margin=margin, special=special, ties=ties)
 
     @st.composite
     def draw_tensor(draw: st.DrawFn) -> mg.Tensor:
@@ -216,7 +216,7 @@ def broadcastable_tensors(
         num_tensors, min_dims=min_dims, max_dims=max_dims, max_side=max_side,
         allow_empty=allow_empty,
     )
-    values = dict(low=low, high=high, margin=margin, special=special, ties=ties)
+    values: dict[str, Any] = dict(low=low, high=high, margin=margin, special=special, ties=ties)
 
     @st.composite
     def draw_tensors(draw: st.DrawFn) -> tuple[mg.Tensor, ...]:
@@ -247,7 +247,7 @@ def dims(ndim: int, *, allow_none: bool = False) -> st.SearchStrategy[int | tupl
     several = st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank, unique=True).flatmap(
         lambda ds: st.tuples(*(_signed(d, rank) for d in ds))
     )
-    options = [dim(ndim), several]
+    options: list[st.SearchStrategy[Any]] = [dim(ndim), several]
     if allow_none:
         options.append(st.none())
     return st.one_of(options)
@@ -324,9 +324,8 @@ def unary(
 ) -> st.SearchStrategy[Call]:
     """A Call with one float tensor of any shape (see `arrays` for the value options) and
     keyword arguments drawn from the given strategies."""
-    return elementwise(
-        1, low=low, high=high, margin=margin, special=special, allow_empty=allow_empty, **kwargs
-    )
+    return elementwise(1, low=low, high=high, margin=margin, special=special, per_tensor=(),
+                       allow_empty=allow_empty, **kwargs)
 
 
 @st.composite

@@ -156,9 +156,9 @@ class RNN(Module):
             raise ValueError(
                 f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
             )
-        for name, value in (("bias", bias), ("batch_first", batch_first)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
+        for name, flag in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} should be of type bool, got: {type(flag).__name__}")
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(value, int):
                 raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
@@ -190,7 +190,7 @@ class RNN(Module):
     def _layer(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         """(weight_ih, weight_hh, bias_ih, bias_hh) of layer k; the biases may be None."""
         names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        return tuple(self._parameters.get(f"{name}_l{k}") for name in names)  # type: ignore[return-value]
+        return tuple(self._parameters.get(f"{name}_l{k}") for name in names)
 
     def _check_input(self, input: Tensor, hx: Tensor | None) -> None:
         """PyTorch's checks, in its order; `input` is already (L, N, input_size)."""
