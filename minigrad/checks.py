@@ -39,6 +39,65 @@ def torch_size(shape: tuple[int, ...]) -> str:
     return f"torch.Size({list(shape)})"
 
 
+# ---------------------------------------------------------------------- the tensor itself
+def check_grad_shape(grad: tuple[int, ...], shape: tuple[int, ...]) -> None:
+    """`x.grad = g` takes a gradient of x's shape only."""
+    if grad != shape:
+        raise RuntimeError(
+            f"assigned grad has data of a different size: {list(grad)} vs {list(shape)}"
+        )
+
+
+def check_one_element(size: int) -> None:
+    """`item()` needs a tensor of one element."""
+    if size != 1:
+        raise RuntimeError(f"a Tensor with {size} elements cannot be converted to Scalar")
+
+
+def check_numpy(requires_grad: bool) -> None:
+    """`numpy()` would hand out an array that autograd cannot follow."""
+    if requires_grad:
+        raise RuntimeError(
+            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+        )
+
+
+def check_requires_grad(requires_grad: bool, is_leaf: bool, dtype: np.dtype) -> None:
+    """Only a leaf's flag can change, and only floating point tensors can require grad."""
+    if not is_leaf and not requires_grad:
+        raise RuntimeError(
+            "you can only change requires_grad flags of leaf variables. If you want to "
+            "use a computed variable in a subgraph that doesn't require differentiation "
+            "use var_no_grad = var.detach()."
+        )
+    if is_leaf and requires_grad and not dtypes.is_floating(dtype):
+        raise RuntimeError("only Tensors of floating point dtype can require gradients")
+
+
+def check_negatable(dtype: np.dtype) -> None:
+    """Bools are not negated: PyTorch points to the logical operators instead."""
+    if dtype == dtypes.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def check_subtractable(dtype: np.dtype) -> None:
+    if dtype == dtypes.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+
+
+def check_inplace_leaf(x: Any, what: str) -> None:
+    """A leaf that requires grad (or a view of one) cannot change in place inside a graph: its
+    old value may be needed by the backward pass."""
+    if x.grad_fn is None and x._requires_grad:
+        raise RuntimeError(f"{what} that requires grad is being used in an in-place operation.")
+
+
 # ---------------------------------------------------------------------- dims and shapes
 def check_dim(dim: int, ndim: int) -> int:
     """A dim index checked and made non-negative, with PyTorch's IndexError."""

@@ -90,11 +90,8 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None and value.shape != self.shape:
-            raise RuntimeError(
-                f"assigned grad has data of a different size: {list(value.shape)} vs "
-                f"{list(self.shape)}"
-            )
+        if value is not None:
+            checks.check_grad_shape(value.shape, self.shape)
         self._grad = value
 
     @property
@@ -149,10 +146,7 @@ class Tensor:
     nelement = numel
 
     def item(self) -> Scalar:
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
-            )
+        checks.check_one_element(self._data.size)
         return self._data.item()
 
     def tolist(self) -> Any:
@@ -160,11 +154,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The array itself (shared memory), as torch's .numpy()."""
-        if self._requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. "
-                "Use tensor.detach().numpy() instead."
-            )
+        checks.check_numpy(self._requires_grad)
         return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -212,16 +202,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        checks.check_requires_grad(requires_grad, self.grad_fn is None, self.dtype)
         if self.grad_fn is not None:
-            if not requires_grad:
-                raise RuntimeError(
-                    "you can only change requires_grad flags of leaf variables. If you want to "
-                    "use a computed variable in a subgraph that doesn't require differentiation "
-                    "use var_no_grad = var.detach()."
-                )
             return self
-        if requires_grad and not dtypes.is_floating(self.dtype):
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -327,11 +310,7 @@ class Tensor:
         return _binary(A.Pow, base, self)
 
     def __neg__(self) -> Tensor:
-        if self.dtype == dtypes.bool_:
-            raise RuntimeError(
-                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
-            )
+        checks.check_negatable(self.dtype)
         return A.Neg.apply1(self)
 
     def __abs__(self) -> Tensor:
@@ -625,11 +604,7 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index)
         if _records(self, value):
-            if self.grad_fn is None and self._requires_grad:
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place "
-                    "operation."
-                )
+            checks.check_inplace_leaf(self, "a view of a leaf Variable")
             value = value.to(self.dtype) if isinstance(value, Tensor) else value
             self._rebase(S.SetItem.apply(self, value, index))
         else:
@@ -646,10 +621,7 @@ class Tensor:
 
     def _inplace(self, op: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
         if _records(self, other):
-            if self.grad_fn is None and self._requires_grad:
-                raise RuntimeError(
-                    "a leaf Variable that requires grad is being used in an in-place operation."
-                )
+            checks.check_inplace_leaf(self, "a leaf Variable")
             result = op(self, other)
             _check_inplace(self, result)
             return self._rebase(result.to(self.dtype))
@@ -671,10 +643,9 @@ class Tensor:
                 checks.check_inplace_dtype(self.dtype, dtypes.result_type(self, other))
                 ufunc(self._data, value, out=self._data, casting="unsafe")
         except ValueError:
-            raise RuntimeError(
-                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                f"{list(np.broadcast_shapes(self.shape, np.shape(_raw(other))))}"
-            ) from None
+            broadcast = np.broadcast_shapes(self.shape, np.shape(_raw(other)))
+            checks.check_inplace_shape(self.shape, broadcast)
+            raise
         return self
 
     def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
@@ -813,11 +784,8 @@ def _promote(fn: Any, a: Any, b: Any, floating: bool) -> tuple[Any, Any]:
         dtype = dtypes.result_type(a, b)
     if floating:
         dtype = dtypes.floating(dtype)
-    if fn is A.Sub and dtype == dtypes.bool_:
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-            "or `logical_xor()` operator instead."
-        )
+    if fn is A.Sub:
+        checks.check_subtractable(dtype)
     a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype)
     b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(b, dtype)
     return a, b
