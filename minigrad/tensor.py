@@ -33,6 +33,7 @@ Scalar = int | float | bool
 max_result = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
 min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
 
+
 class Tensor:
     """A multi-dimensional array that records the operations applied to it."""
 
@@ -62,7 +63,7 @@ class Tensor:
         t._hooks = None
         return t
 
-    # ------------------------------------------------------------------ attributes
+    # ------------------------------------------------------------------ autograd
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
@@ -95,6 +96,60 @@ class Tensor:
         self._grad = value
 
     @property
+    def _shape(self) -> tuple[int, ...]:
+        """The shape a gradient flowing into this leaf must have (as a node's `_shape`)."""
+        return self._data.shape
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        checks.check_requires_grad(requires_grad, self.grad_fn is None, self.dtype)
+        if self.grad_fn is not None:
+            return self
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """The same values (shared memory) as a new leaf that does not require grad."""
+        return Tensor._make(self._data)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn, self._requires_grad = None, False
+        return self
+
+    def retain_grad(self) -> None:
+        """Ask backward() to fill in `.grad` of this non-leaf tensor too."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call `hook(grad)` when the gradient for this tensor is computed; a returned tensor
+        replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        owner = self if self.grad_fn is None else self.grad_fn
+        if owner._hooks is None:
+            owner._hooks = []
+        owner._hooks.append(hook)
+        return RemovableHandle(owner._hooks, hook)
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf), times `gradient`, into every leaf's `.grad`."""
+        if create_graph:
+            raise NotImplementedError("minigrad does not build graphs of the backward pass")
+        run_backward([self], [seed_gradient(self, gradient, 0)], bool(retain_graph))
+
+    # ------------------------------------------------------------------ attributes
+    @property
     def data(self) -> Tensor:
         """The same values, detached from the graph (shares memory, as PyTorch's .data)."""
         return Tensor._make(self._data)
@@ -105,11 +160,6 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self._data.shape
-
-    @property
-    def _shape(self) -> tuple[int, ...]:
-        """The shape a gradient flowing into this leaf must have (as a node's `_shape`)."""
         return self._data.shape
 
     @property
@@ -199,55 +249,6 @@ class Tensor:
         from minigrad.printing import tensor_repr
 
         return tensor_repr(self)
-
-    # ------------------------------------------------------------------ autograd
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        checks.check_requires_grad(requires_grad, self.grad_fn is None, self.dtype)
-        if self.grad_fn is not None:
-            return self
-        self._requires_grad = bool(requires_grad)
-        return self
-
-    def detach(self) -> Tensor:
-        """The same values (shared memory) as a new leaf that does not require grad."""
-        return Tensor._make(self._data)
-
-    def detach_(self) -> Tensor:
-        self.grad_fn, self._requires_grad = None, False
-        return self
-
-    def retain_grad(self) -> None:
-        """Ask backward() to fill in `.grad` of this non-leaf tensor too."""
-        if not self._requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
-            self.grad_fn._retained = weakref.ref(self)
-
-    @property
-    def retains_grad(self) -> bool:
-        return self.grad_fn is not None and self.grad_fn._retained is not None
-
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
-        """Call `hook(grad)` when the gradient for this tensor is computed; a returned tensor
-        replaces the gradient."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        owner = self if self.grad_fn is None else self.grad_fn
-        if owner._hooks is None:
-            owner._hooks = []
-        owner._hooks.append(hook)
-        return RemovableHandle(owner._hooks, hook)
-
-    def backward(
-        self,
-        gradient: Tensor | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
-    ) -> None:
-        """Accumulate d(self)/d(leaf), times `gradient`, into every leaf's `.grad`."""
-        if create_graph:
-            raise NotImplementedError("minigrad does not build graphs of the backward pass")
-        run_backward([self], [seed_gradient(self, gradient, 0)], bool(retain_graph))
 
     # ------------------------------------------------------------------ dtype and copies
     def to(self, *args: Any, **kwargs: Any) -> Tensor:

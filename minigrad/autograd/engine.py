@@ -31,27 +31,6 @@ if TYPE_CHECKING:
     from minigrad.tensor import Tensor
 
 
-def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
-    """The gradient a backward pass starts from at `output` (d loss / d output): `gradient`,
-    checked against the output's shape, or 1 for a one-element output."""
-    if not output._requires_grad:
-        raise RuntimeError(
-            f"element {index} of tensors does not require grad and does not have a grad_fn"
-        )
-    if gradient is None:
-        if output._data.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        seed = np.array(1, output._data.dtype)
-        return seed.reshape(output._data.shape) if output._data.ndim else seed
-    seed = gradient._data if isinstance(gradient, tensor.Tensor) else np.asarray(gradient)
-    if seed.shape != output.shape:
-        raise RuntimeError(
-            f"Mismatch in shape: grad_output[{index}] has a shape of {torch_size(seed.shape)} "
-            f"and output[{index}] has a shape of {torch_size(output.shape)}."
-        )
-    return seed.astype(output.dtype, copy=False)
-
-
 def run_backward(
     roots: list[Tensor],
     grads: list[np.ndarray],
@@ -222,6 +201,27 @@ def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
         leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
     else:
         leaf._grad._data += grad
+
+
+def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
+    """The gradient a backward pass starts from at `output` (d loss / d output): `gradient`,
+    checked against the output's shape, or 1 for a one-element output."""
+    if not output._requires_grad:
+        raise RuntimeError(
+            f"element {index} of tensors does not require grad and does not have a grad_fn"
+        )
+    if gradient is None:
+        if output._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        seed = np.array(1, output._data.dtype)
+        return seed.reshape(output._data.shape) if output._data.ndim else seed
+    seed = gradient._data if isinstance(gradient, tensor.Tensor) else np.asarray(gradient)
+    if seed.shape != output.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{index}] has a shape of {torch_size(seed.shape)} "
+            f"and output[{index}] has a shape of {torch_size(output.shape)}."
+        )
+    return seed.astype(output.dtype, copy=False)
 
 
 class RemovableHandle:
