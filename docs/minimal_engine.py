@@ -1,13 +1,13 @@
-"""The least bookkeeping a reverse-mode engine of minigrad's design can do, timed on `minigrad
-bench`'s OP chain against minigrad and hand-written NumPy.
+"""minigrad's design in one file, with nothing else: the front door of the README's reading path.
 
-minigrad's design: one Python object per tensor, one per operation (the graph node, which
-keeps the edges to its inputs' nodes), a backward pass that counts the edges into each node
-and runs a node once all its gradient has arrived. This file is that design and nothing else:
-three operations, each with its own `apply`; no dtype or shape checks, no broadcasting, no
-hooks, no grad mode, no freeing of saved arrays, no error messages. What it costs per
-operation is the floor of the design on this machine, below which no amount of tuning
-minigrad can go.
+One Python object per tensor, one per operation (the graph node, which keeps the edges to its
+inputs' nodes), and a backward pass that counts the edges into each node and runs a node once
+all its gradient has arrived. Three operations, each with its forward and its backward side by
+side. Read it first: everything minigrad adds (dtype and shape checks, broadcasting, hooks,
+grad mode, freeing saved arrays, PyTorch's error messages) sits on this skeleton.
+
+It is also the floor of the design's cost: what it spends per operation is what no amount of
+tuning minigrad can go below.
 
     python docs/minimal_engine.py
 

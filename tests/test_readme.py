@@ -58,3 +58,44 @@ def test_the_minimal_engine_in_docs_computes_pytorchs_gradient():
     engine.backward(y, np.ones(16))
     ty.sum().backward()
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10)
+
+
+def _reading_path() -> list[tuple[str, str, int]]:
+    """The README's reading path: (file, what to read, lines claimed) per row."""
+    section = README.split("### The reading path", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| \d+ \| `([^`]+)` \| (.+?) \| (\d+) \|$", section, re.M)
+    return [(path, read, int(lines)) for path, read, lines in rows]
+
+
+def _lines_to_read(path: Path, read: str) -> int:
+    """How many lines a row of the reading path asks for: `all` of the file, the file `up to`
+    a definition (the lines before it, less trailing blank ones), or the named definitions."""
+    import ast
+
+    source = path.read_text().splitlines()
+    definitions = {node.name: node for node in ast.walk(ast.parse("\n".join(source)))
+                   if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+    def start(node: ast.AST) -> int:
+        return min([node.lineno] + [d.lineno for d in node.decorator_list])
+
+    names = re.findall(r"`(\w+)`", read.split(":")[0])
+    if read.startswith("all"):
+        return len(source)
+    if read.startswith("up to"):
+        end = start(definitions[names[0]]) - 1
+        while not source[end - 1].strip() or source[end - 1].strip().startswith("#"):
+            end -= 1
+        return end
+    return sum(definitions[n].end_lineno - start(definitions[n]) + 1 for n in names)
+
+
+def test_the_reading_path_reads_in_one_sitting_and_its_line_counts_are_true():
+    rows = _reading_path()
+    assert len(rows) >= 6
+    root = Path(__file__).parent.parent
+    for path, read, claimed in rows:
+        assert _lines_to_read(root / path, read) == claimed, f"{path}: {read}"
+    total = sum(claimed for _, _, claimed in rows)
+    assert total <= 900
+    assert f"{total} lines" in README.split("### The reading path", 1)[1].split("\n## ", 1)[0]
