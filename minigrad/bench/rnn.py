@@ -143,7 +143,7 @@ class NumpyLastStepRNN:
         d_pred = diff
         d_pred *= self.two_over_n
         d_pred.dot(h_last.T, out=self.grads["fc.weight"])
-        d_pred.sum(axis=1, out=self.grads["fc.bias"])
+        np.add.reduce(d_pred, axis=1, out=self.grads["fc.bias"])
 
         d_h = w_fc.T.dot(d_pred, out=self.d_h)
         hs = zs[1:, :hidden]
@@ -153,7 +153,9 @@ class NumpyLastStepRNN:
         for t in reversed(range(length)):
             d_a[t] *= d_h
             w_hh_t.dot(d_a[t], out=d_h)
-        # The sum over t and the batch as one product: (H, L N) times (L N, H + in + 2).
+        # The sum over t and the batch as one product: (H, L N) times (L N, H + in + 2). Both
+        # reshapes copy (t and the batch are not adjacent in memory); the product is still
+        # faster than one per weight, and the copies are most of the step's peak memory.
         d_a_flat = d_a.transpose(1, 0, 2).reshape(hidden, -1)
         z_flat = zs[:length].transpose(1, 0, 2).reshape(zs.shape[1], -1)
         d_a_flat.dot(z_flat.T, out=self.d_w)
