@@ -116,10 +116,11 @@ def test_floor_sgd_follows_torch_sgd(case, lr):
     param = torch.tensor(start, requires_grad=True)
     reference = torch.optim.SGD([param], lr=lr)
     params = {"p": start.copy()}
+    sgd = floor.SGD(params, lr=lr)
     for g in grads:
         param.grad = torch.from_numpy(g.copy())
         reference.step()
-        floor.sgd_step(params, {"p": g}, lr)
+        sgd.step({"p": g})
         assert_close(params["p"], param)
 
 

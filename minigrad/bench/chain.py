@@ -64,31 +64,37 @@ class NumpyChain:
 
         dL/dy_K = 1,   dL/dy_{k-1} = dL/dy_k (1 - t_k^2) w
         dL/dx = dL/dy_0 + sum_k dL/dy_k       (x enters every y_k and y_0 = x)
+
+    The forward pass makes the chain's 800 NumPy calls, one per operation, each into an array
+    allocated once. The backward pass needs no loop: dL/dy_{k-1} is the product of the
+    factors (1 - t_j^2) w for j = k .. K, so all of them are one cumulative product of those
+    factors, computed for every k at once, from the last step to the first.
     """
 
     def __init__(self, state: State, config: Config) -> None:
         self.x, self.w, self.b = state["x"].copy(), state["w"].copy(), state["b"].copy()
-        self.cycles = config["cycles"]
+        self.ts = np.empty((config["cycles"], self.x.size), np.float32)  # ts[k - 1] = t_k
+        self.y = np.empty_like(self.x)
+        self.d_ys = np.empty_like(self.ts)
         self.grad = np.zeros_like(self.x)
 
     def step(self) -> np.float32:
-        x, w, b = self.x, self.w, self.b
-        ts = []
-        y = x
-        for _ in range(self.cycles):
-            t = np.tanh(y * w + b)
-            ts.append(t)
-            y = t + x
-        loss = y.sum()
+        x, w, b, y = self.x, self.w, self.b, self.y
+        y[...] = x
+        for t in self.ts:
+            np.multiply(y, w, out=t)
+            t += b
+            np.tanh(t, out=t)
+            np.add(t, x, out=y)
+        loss = np.add.reduce(y)
 
-        d_y = np.ones_like(x)
-        grad = self.grad
-        grad[...] = 0
-        for t in reversed(ts):
-            grad += d_y
-            d_y *= 1 - t * t
-            d_y *= w
-        grad += d_y
+        # d_ys[i] = dL/dy_{K-1-i} = prod over j > K-1-i of (1 - t_j^2) w.
+        factors = np.multiply(self.ts[::-1], self.ts[::-1], out=self.d_ys)
+        np.subtract(1, factors, out=factors)
+        factors *= w
+        d_ys = np.cumprod(factors, axis=0, out=factors)
+        np.add.reduce(d_ys, axis=0, out=self.grad)
+        self.grad += 1  # dL/dy_K
         return loss
 
     def gradients(self) -> dict[str, np.ndarray]:

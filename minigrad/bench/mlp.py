@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.bench.floor import Adam, sgd_step
+from minigrad.bench.floor import SGD, Adam, constant, joined
 from minigrad.bench.workload import Config, ModelTrainer, State, Workload, load, load_weights
 
 
@@ -105,60 +105,81 @@ class NumpyMLP:
         dL/dW_k = (dL/da_k)^T h_{k-1},   dL/db_k = sum over the batch of dL/da_k
         dL/dh_{k-1} = dL/da_k W_k
         dL/da_k = dL/dh_k * m_k where h_k > 0, else 0   (relu'(0) = 0)
+
+    Since m_k is 0 or 1/(1-p), and h_k > 0 exactly where a_k > 0 and the unit is kept,
+    dL/da_k = dL/dh_k * [h_k > 0] / (1-p): backward needs no mask of its own.
+
+    Every array of the step is allocated once, here, and written in place: fresh arrays of
+    the full-batch model's size are new memory from the operating system at every step.
     """
 
     def __init__(self, state: State, config: Config) -> None:
         self.names = _linear_names(config)
-        self.params = {
-            f"{prefix}.{kind}": state[f"{prefix}.{kind}"].copy()
-            for prefix in self.names for kind in ("weight", "bias")
-        }
+        widths, n = config["widths"], config["batch"]
+        shapes = {f"{prefix}.{kind}": state[f"{prefix}.{kind}"].shape
+                  for prefix in self.names for kind in ("weight", "bias")}
+        # All weights in one array and all gradients in another: one optimizer pass for all.
+        self.weights, self.params = joined(shapes)
+        self.grads_joined, self.grads = joined(shapes)
+        for name, p in self.params.items():
+            p[...] = state[name]
         self.x, self.y = state["x"].copy(), state["y"].copy()
-        self.rows = np.arange(len(self.y))
+        self.rows = np.arange(n)
+        # outputs[k] = a_{k+1}, in place becomes h_{k+1}; the last is the logits.
+        self.outputs = [np.empty((n, width), np.float32) for width in widths[1:]]
+        self.d_outputs = [np.empty_like(a) for a in self.outputs[:-1]]
+        self.positive = [np.empty(a.shape, bool) for a in self.outputs[:-1]]
+        self.sum_exp = np.empty((n, 1), np.float32)
+        self.one_over_n = constant(1 / n)
         self.dropout = config["dropout"]
-        self.rng = np.random.default_rng(int(state["dropout_seed"]))
-        self.grads: dict[str, np.ndarray] = {}
-        if config["optimizer"] == "adam":
-            adam = Adam(self.params, lr=config["lr"])
-            self.update = adam.step
-        else:
-            self.update = lambda grads: sgd_step(self.params, grads, config["lr"])
+        if self.dropout:
+            self.rng = np.random.default_rng(int(state["dropout_seed"]))
+            self.uniform = [np.empty(a.shape) for a in self.outputs[:-1]]  # float64, as drawn
+            self.keep = [np.empty(a.shape, bool) for a in self.outputs[:-1]]
+            self.scale = constant(np.float32(1) / np.float32(1 - self.dropout))
+        optimizer = Adam if config["optimizer"] == "adam" else SGD
+        self.optimizer = optimizer({"all": self.weights}, lr=config["lr"])
 
     def step(self) -> np.float32:
-        p, grads = self.params, self.grads
-        layer_inputs, masks = [], []
+        p, grads, outputs = self.params, self.grads, self.outputs
         h = self.x
         for k, prefix in enumerate(self.names):
-            if k:
-                np.maximum(h, 0, out=h)
+            a = h.dot(p[f"{prefix}.weight"].T, out=outputs[k])
+            a += p[f"{prefix}.bias"]
+            if k < len(outputs) - 1:
+                np.maximum(a, 0, out=a)
                 if self.dropout:
-                    masks.append(dropout_mask(self.rng, h.shape, self.dropout))
-                    h *= masks[-1]
-            layer_inputs.append(h)
-            h = h @ p[f"{prefix}.weight"].T
-            h += p[f"{prefix}.bias"]
+                    # The same draws as minigrad's Dropout, into a buffer instead of a new array.
+                    keep = np.greater_equal(self.rng.random(out=self.uniform[k]), self.dropout,
+                                            out=self.keep[k])
+                    a *= keep
+                    a *= self.scale
+            h = a
 
         # Cross-entropy, with the largest logit subtracted so that exp cannot overflow.
-        shifted = h - h.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)
-        loss = np.mean(np.log(sum_exp[:, 0]) - shifted[self.rows, self.y])
+        z = outputs[-1]
+        z -= np.maximum.reduce(z, axis=1, keepdims=True)
+        picked = z[self.rows, self.y]
+        exp = np.exp(z, out=z)
+        sum_exp = np.add.reduce(exp, axis=1, keepdims=True, out=self.sum_exp)
+        loss = (np.add.reduce(np.log(sum_exp[:, 0])) - np.add.reduce(picked)) / len(picked)
         d_a = exp
         d_a /= sum_exp
         d_a[self.rows, self.y] -= 1
-        d_a /= len(self.y)
+        d_a *= self.one_over_n
 
         for k in reversed(range(len(self.names))):
-            prefix, h = self.names[k], layer_inputs[k]
-            grads[f"{prefix}.weight"] = d_a.T @ h
-            grads[f"{prefix}.bias"] = d_a.sum(axis=0)
+            prefix = self.names[k]
+            h = outputs[k - 1] if k else self.x
+            d_a.T.dot(h, out=grads[f"{prefix}.weight"])
+            np.add.reduce(d_a, axis=0, out=grads[f"{prefix}.bias"])
             if k:
-                d_a = d_a @ p[f"{prefix}.weight"]
+                d_a = d_a.dot(p[f"{prefix}.weight"], out=self.d_outputs[k - 1])
+                d_a *= np.greater(h, 0, out=self.positive[k - 1])
                 if self.dropout:
-                    d_a *= masks[k - 1]
-                d_a *= h > 0
+                    d_a *= self.scale
 
-        self.update(grads)
+        self.optimizer.step({"all": self.grads_joined})
         return loss
 
     def gradients(self) -> dict[str, np.ndarray]:

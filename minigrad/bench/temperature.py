@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.bench.floor import constant
 from minigrad.bench.workload import Config, State, Workload, as_array, load
 
 CELSIUS = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -65,21 +66,33 @@ class TemperatureFit:
 
 
 class NumpyTemperatureFit:
-    """The same epoch by hand: the forward pass, the two derivatives above, the update."""
+    """The same epoch by hand: the forward pass, the two derivatives above, the update.
+
+    Eleven points make every NumPy call cost far more than its arithmetic, so the epoch is
+    written in the fewest calls: the model as one product with the inputs [t_u, 1] (so that
+    t_p = inputs · (w, b)), both derivatives as one product with those inputs, and every
+    intermediate in an array allocated once. The mean's factor 2/n is folded into a copy of the
+    inputs, made once: dL/d(w, b) = (t_p - t_c) · (2/n) inputs.
+    """
 
     def __init__(self, state: State, config: Config) -> None:
-        self.t_u, self.t_c = state["t_un"].copy(), state["t_c"].copy()
-        self.params = state["params"].copy()
+        self.t_c, self.params = state["t_c"].copy(), state["params"].copy()
+        n = self.t_c.size
+        self.inputs = np.stack([state["t_un"], np.ones(n, np.float32)], axis=1)  # (n, 2)
+        self.d_inputs = self.inputs * np.float32(2 / n)
+        self.diff = np.empty(n, np.float32)
         self.grad = np.zeros_like(self.params)
+        self.update = np.empty_like(self.params)
+        self.lr = constant(LEARNING_RATE)
 
     def step(self) -> np.float32:
-        w, b = self.params
-        diff = w * self.t_u + b - self.t_c
-        loss = np.mean(diff * diff)
-        d_pred = diff * np.float32(2 / diff.size)  # dL/dt_p
-        self.grad[0] = d_pred @ self.t_u
-        self.grad[1] = d_pred.sum()
-        self.params -= LEARNING_RATE * self.grad
+        # ndarray.dot rather than np.dot: the same product, without np.dot's dispatch to
+        # __array_function__ overrides (a third of the cost of a call on arrays this small).
+        diff = self.inputs.dot(self.params, self.diff)
+        diff -= self.t_c
+        loss = diff.dot(diff) / diff.size
+        grad = diff.dot(self.d_inputs, self.grad)
+        self.params -= np.multiply(grad, self.lr, self.update)
         return loss
 
     def gradients(self) -> dict[str, np.ndarray]:
