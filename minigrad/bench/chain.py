@@ -27,9 +27,9 @@ def make_state(seed: int, config: Config) -> State:
     rng = np.random.default_rng(seed)
     n = config["size"]
     return {
-        "x": rng.uniform(-1, 1, n).astype(np.float32),
-        "w": rng.uniform(0.5, 1.0, n).astype(np.float32),
-        "b": rng.uniform(-0.1, 0.1, n).astype(np.float32),
+        "x": rng.uniform(-1, 1, (n,)).astype(np.float32),
+        "w": rng.uniform(0.5, 1.0, (n,)).astype(np.float32),
+        "b": rng.uniform(-0.1, 0.1, (n,)).astype(np.float32),
     }
 
 

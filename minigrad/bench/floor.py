@@ -35,7 +35,7 @@ def joined(shapes: dict[str, tuple[int, ...]]) -> tuple[np.ndarray, Arrays]:
     return flat, views
 
 
-def constant(value: float) -> np.ndarray:
+def constant(value: float | np.floating) -> np.ndarray:
     """`value` as a 0-d float32 array (see the module docstring for why)."""
     return np.array(value, np.float32)
 

@@ -35,7 +35,7 @@ LIBRARIES = ("minigrad", "torch", "numpy")
 Snapshot = dict[str, np.ndarray]
 """What the check compares: 'loss', 'grad <name>' for each parameter, 'next loss'."""
 
-FLOAT32_TOLERANCE = dict(rtol=1e-5, atol=1e-6)
+RTOL, ATOL = 1e-5, 1e-6  # float32
 
 
 def build(workload: Workload, library: str, seed: int, config: Config,
@@ -89,7 +89,7 @@ def disagreements(results: dict[str, Snapshot], reference: str = "torch") -> lis
             if got is None or got.shape != want.shape:
                 shape = None if got is None else got.shape
                 problems.append(f"{library} {name}: shape {shape}, {reference} {want.shape}")
-            elif not np.allclose(got, want, **FLOAT32_TOLERANCE):
+            elif not np.allclose(got, want, rtol=RTOL, atol=ATOL):
                 worst = np.max(np.abs(got.astype(np.float64) - want))
                 problems.append(f"{library} {name}: differs from {reference} by up to {worst:.3g}")
     return problems

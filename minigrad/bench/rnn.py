@@ -48,7 +48,7 @@ def make_state(seed: int, config: Config) -> State:
 def last_step_rnn(lib: ModuleType, input_size: int, hidden_size: int) -> Any:
     """The model, as a `lib.nn.Module`."""
 
-    class LastStepRNN(lib.nn.Module):
+    class LastStepRNN(lib.nn.Module):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.rnn = lib.nn.RNN(input_size, hidden_size, batch_first=True)
