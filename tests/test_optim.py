@@ -918,6 +918,49 @@ def test_a_copied_optimizer_steps_on_its_own_copies_like_pytorch(copier):
         same(mp, tp, "parameter or state")
 
 
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_optimizers_stepping_in_two_threads_at_once_each_follow_pytorch(optimizer):
+    """The temporaries of an update live in work arrays that all optimizers of a thread share
+    (optim/_array_ops.py); each thread has its own, so two optimizers stepping large float32
+    parameters at the same time in two threads (NumPy lets go of the GIL inside its loops)
+    keep PyTorch's bits: SGD's parameters, Adam's moments."""
+    import threading
+
+    kwargs = dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1) if (
+        optimizer == "SGD") else dict(lr=0.01, amsgrad=True)
+    steps, shape = 10, (4, 25 * SMALL)
+    rng = np.random.default_rng(7)
+    starts = [rng.standard_normal(shape).astype(np.float32) for _ in range(2)]
+    grads = [[rng.standard_normal(shape).astype(np.float32) for _ in range(steps)]
+             for _ in range(2)]
+
+    def train(lib, start, gradients, results, ready=None):
+        param = lib.tensor(start.copy(), requires_grad=True)
+        opt = getattr(lib.optim, optimizer)([param], **kwargs)
+        if ready is not None:
+            ready.wait()
+        for g in gradients:
+            param.grad = lib.tensor(g)
+            opt.step()
+        results.append((param, opt.state[param]))
+
+    expected = []
+    for start, gradients in zip(starts, grads, strict=True):
+        train(torch, start, gradients, expected)
+    mine = [[], []]
+    ready = threading.Barrier(2)
+    threads = [threading.Thread(target=train, args=(mg, start, gradients, results, ready))
+               for start, gradients, results in zip(starts, grads, mine, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for [(mp, mine_state)], (tp, torch_state) in zip(mine, expected, strict=True):
+        same(mp, tp, "parameter", exact=optimizer == "SGD")
+        for name in ("momentum_buffer",) if optimizer == "SGD" else ("exp_avg", "exp_avg_sq"):
+            same(mine_state[name], torch_state[name], name, exact=True)
+
+
 def test_a_state_loaded_for_other_shapes_fails_the_step_like_pytorch():
     """load_state_dict does not check shapes (as PyTorch); the step then fails rather than
     spreading the joined moments of two small parameters over the wrong elements."""
