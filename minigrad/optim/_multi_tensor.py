@@ -14,7 +14,7 @@ the state tensors still hold those same pieces, that array is the joined state a
 nothing to copy. A state tensor replaced, swapped or copied in between (load_state_dict,
 copy.deepcopy, pickle) no longer holds its piece, and the state is joined afresh.
 
-SGD and Adam opt in: they create a `JoinedUpdates` and run their step through it.
+SGD and Adam opt in: each owns a `JoinedUpdates` and runs its steps through it.
 """
 
 from __future__ import annotations
@@ -40,51 +40,55 @@ _Joined = dict[str, tuple[np.ndarray, list[np.ndarray]]]
 
 
 class JoinedUpdates:
-    """Runs an optimizer's step with its small parameters updated together.
+    """Runs an optimizer's steps with its small parameters updated together.
 
     Args:
-        optimizer: the optimizer whose `_update(param, group)` is applied.
-        batch_key: `batch_key(param, group)` for a small parameter: parameters of a group with
-            equal keys (and dtypes) are updated together. The key is the state that is one
-            number for the whole parameter (Adam's step count), since a batch shares it; None
-            updates the parameter alone (at its first step, before it has state).
         elementwise_state: the names of the state entries that hold one number per element of
             the parameter (the others, such as Adam's step count, are one number in all).
+
+    It keeps no reference to its optimizer (which owns it), so that dropping an optimizer frees
+    its state at once, without waiting for Python's cycle collector.
     """
 
-    def __init__(self, optimizer: Optimizer,
-                 batch_key: Callable[[Tensor, dict[str, Any]], Hashable | None],
-                 elementwise_state: tuple[str, ...]) -> None:
-        self.optimizer = optimizer
-        self.batch_key = batch_key
+    def __init__(self, elementwise_state: tuple[str, ...]) -> None:
         self.elementwise_state = elementwise_state
         # What the last step joined, per batch (a tuple of parameters; tensors hash and compare
         # by identity): forgotten at the next step unless that batch is joined again.
         self._joined: dict[tuple[Tensor, ...], _Joined] = {}
 
-    def step(self) -> None:
-        """`_update` every parameter that has a gradient, the small ones batch by batch."""
+    def step(self, optimizer: Optimizer,
+             batch_key: Callable[[Tensor, dict[str, Any]], Hashable | None]) -> None:
+        """`optimizer._update` every parameter that has a gradient, the small ones batch by batch.
+
+        Args:
+            optimizer: the optimizer that owns this object.
+            batch_key: `batch_key(param, group)` for a small parameter: parameters of a group
+                with equal keys (and dtypes) are updated together. The key is the state that is
+                one number for the whole parameter (Adam's step count), since a batch shares
+                it; None updates the parameter alone (at its first step, before it has state).
+        """
         joined_before, self._joined = self._joined, {}
-        for group in self.optimizer.param_groups:
+        for group in optimizer.param_groups:
             batches: defaultdict[Hashable, list[Tensor]] = defaultdict(list)
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                key = self.batch_key(p, group) if p._data.size < SMALL else None
+                key = batch_key(p, group) if p._data.size < SMALL else None
                 if key is None:
-                    self.optimizer._update(p, group)
+                    optimizer._update(p, group)
                 else:
                     batches[(p.dtype, p.grad.dtype, key)].append(p)
             for batch in batches.values():
-                self._update_together(batch, group, joined_before)
+                self._update_together(optimizer, batch, group, joined_before)
 
-    def _update_together(self, params: list[Tensor], group: dict[str, Any],
+    def _update_together(self, optimizer: Optimizer, params: list[Tensor],
+                         group: dict[str, Any],
                          joined_before: dict[tuple[Tensor, ...], _Joined]) -> None:
         """One `_update` for several small parameters, through a stand-in parameter."""
-        states = [self.optimizer.state.get(p, {}) for p in params]  # SGD without momentum: none
+        states = [optimizer.state.get(p, {}) for p in params]  # SGD without momentum: none
         if len(params) == 1 or not self._joinable(params, states):
             for p in params:
-                self.optimizer._update(p, group)
+                optimizer._update(p, group)
             return
         batch = tuple(params)
         before = joined_before.get(batch, {})
@@ -92,11 +96,11 @@ class JoinedUpdates:
         stand_in.grad = Tensor(_joined([p.grad._data for p in params]))
         stand_in_state = {name: Tensor(self._joined_state(name, states, before))
                           for name in states[0]}
-        self.optimizer.state[stand_in] = stand_in_state
+        optimizer.state[stand_in] = stand_in_state
         try:
-            self.optimizer._update(stand_in, group)
+            optimizer._update(stand_in, group)
         finally:
-            del self.optimizer.state[stand_in]
+            del optimizer.state[stand_in]
         _split_into(stand_in._data, [p._data for p in params])
 
         self._joined[batch] = joined = {}

@@ -91,7 +91,7 @@ class Adam(Optimizer):
 
         # Small parameters at the same step share one update (see `_multi_tensor`).
         self._joined_updates = JoinedUpdates(
-            self, self._batch_key, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"))
+            elementwise_state=("exp_avg", "exp_avg_sq", "max_exp_avg_sq"))
 
     def _batch_key(self, param: Tensor, group: dict[str, Any]) -> float | None:
         # Parameters at the same step can be updated together; at its first step a parameter
@@ -100,7 +100,7 @@ class Adam(Optimizer):
         return state["step"].item() if state else None
 
     def _update_all(self) -> None:
-        self._joined_updates.step()
+        self._joined_updates.step(self, self._batch_key)
 
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
         """One Adam step for `param`, as PyTorch's `_single_tensor_adam`, line for line (see

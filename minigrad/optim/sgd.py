@@ -74,7 +74,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
         # Small parameters share one update (see `_multi_tensor`); SGD has no scalar state.
-        self._joined_updates = JoinedUpdates(self, self._batch_key, ("momentum_buffer",))
+        self._joined_updates = JoinedUpdates(elementwise_state=("momentum_buffer",))
 
     def _batch_key(self, param: Tensor, group: dict[str, Any]) -> tuple[()] | None:
         # With momentum, the first step creates the buffer, one parameter at a time.
@@ -83,7 +83,7 @@ class SGD(Optimizer):
         return ()
 
     def _update_all(self) -> None:
-        self._joined_updates.step()
+        self._joined_updates.step(self, self._batch_key)
 
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
         """One SGD step for `param`, as PyTorch's `_single_tensor_sgd`, line for line (see the
