@@ -33,10 +33,11 @@ class Adam(Optimizer):
 
     The bias corrections undo the pull towards m = v = 0 of the early steps. Details that
     change the numbers: ε is added after the bias correction of √v (not inside the square
-    root), and amsgrad takes the maximum over the raw v (not over v̂). PyTorch computes the
-    last line as θ + (-γ/(1-β1^t))·m / (√v/√(1-β2^t) + ε), m as `lerp(m, g, 1-β1)` and v as
-    `(β2·v) + ((1-β2)·g)·g`, so does minigrad, each rounded as PyTorch rounds it (see
-    `_array_ops`): in float32, m and v match PyTorch's bit for bit.
+    root), and amsgrad takes the maximum over the raw v (not over v̂). PyTorch computes m as
+    `lerp(m, g, 1-β1)`, v as `(β2·v) + ((1-β2)·g)·g` and the last line as
+    θ + (-γ/(1-β1^t))·m / (√v/√(1-β2^t) + ε); minigrad computes them in the same order, each
+    operation rounded as PyTorch rounds it (see `_array_ops`), so that in float32 m and v match
+    PyTorch's bit for bit.
 
     Args:
         params: tensors to optimize, or parameter-group dicts.
