@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from support import TOLERANCES, assert_close, to_mg, to_numpy, to_torch
 
 import minigrad as mg
-from minigrad.optim.fused import Scratch, fma, lerp
+from minigrad.optim._array_ops import SMALL, add_, addcmul_, lerp_
 from minigrad.serialization import load, save
 
 FLOAT_DTYPES = st.sampled_from([np.dtype(np.float32), np.dtype(np.float64)])
@@ -381,10 +381,10 @@ def test_update_detail_matches_pytorch(detail):
 # ------------------------------------------------------------------ exact float32 rounding
 # PyTorch's add(alpha=), addcmul and lerp round a·b + c once. minigrad sums in float64 and
 # rounds that to float32, which is the same except where the float64 sum lands exactly halfway
-# between two float32 numbers; `fused.fma` finds those sums and repairs them. The traps below
-# make such sums on purpose, in float32's normal and subnormal ranges, on arrays below and
-# above Scratch.SMALL (fresh temporaries and reused ones).
-SIZES = [7, 2 * Scratch.SMALL + 3]
+# between two float32 numbers; optim/_array_ops.py finds those sums and repairs them. The
+# traps below make such sums on purpose, in float32's normal and subnormal ranges, on arrays
+# below and above SMALL (fresh temporaries and reused ones).
+SIZES = [7, 2 * SMALL + 3]
 # Two pairs of float32 factors whose product misses 1 by less than float64 can hold next to a
 # float32 number: (1 + 2^-12)(1 - 4095·2^-24) = 1 + 2^-36 and (1 + 2^-23)(1 - 2^-23) = 1 - 2^-46.
 BEYOND_HALFWAY = (1 + 2.0**-12, 1 - 4095 * 2.0**-24)
@@ -442,14 +442,13 @@ def test_fma_rounds_halfway_sums_as_pytorchs_addcmul_and_add_with_alpha(n, subno
     expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(b)).numpy()
     assert np.mean(float64_then_float32(a, b, c) != expected) > 0.2  # the traps bite
     out = c.copy()  # c ← a·b + c in place, as the optimizers call it
-    np.testing.assert_array_equal(fma(a, b, out, out=out, scratch=Scratch()), expected)
+    np.testing.assert_array_equal(addcmul_(out, a, b), expected)
 
     alpha, b, c = halfway_traps(n, seed=n + 1, subnormal=subnormal, factors=BEYOND_HALFWAY,
                                 a_scale=2.0**-40)
     expected = torch.add(to_torch(c), to_torch(b), alpha=float(alpha)).numpy()
     assert np.mean(float64_then_float32(alpha, b, c) != expected) > 0.2
-    np.testing.assert_array_equal(fma(float(alpha), b, c, out=np.empty_like(c),
-                                      scratch=Scratch()), expected)
+    np.testing.assert_array_equal(add_(c.copy(), b, alpha=float(alpha)), expected)
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -464,9 +463,9 @@ def test_fma_rounds_a_subnormal_sum_from_a_normal_addend_as_pytorch(n):
     expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(b)).numpy()
     assert np.all(expected == np.float32(2.0**-126 - 2.0**-149))
     assert np.all(float64_then_float32(a, b, c) != expected)
-    np.testing.assert_array_equal(fma(a, b, c, out=np.empty_like(c), scratch=Scratch()), expected)
+    np.testing.assert_array_equal(addcmul_(c.copy(), a, b), expected)
     alpha = float(a[0])
-    np.testing.assert_array_equal(fma(alpha, b, c, out=np.empty_like(c), scratch=Scratch()),
+    np.testing.assert_array_equal(add_(c.copy(), b, alpha=alpha),
                                   torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy())
 
 
@@ -482,7 +481,7 @@ def test_fma_with_a_scalar_of_lowest_bit_2_to_the_minus_31_repairs_subnormal_sum
     c = ((2**22 + 2 * np.arange(n)) * 2.0**-149).astype(np.float32)
     expected = torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy()
     assert np.all(float64_then_float32(np.float32(alpha), b, c) != expected)
-    np.testing.assert_array_equal(fma(alpha, b, c, out=np.empty_like(c), scratch=Scratch()),
+    np.testing.assert_array_equal(add_(c.copy(), b, alpha=alpha),
                                   expected)
 
 
@@ -498,9 +497,9 @@ def test_fma_with_a_scalar_of_lowest_bit_2_to_the_minus_30_or_more_is_exact_on_s
     b = rng.standard_normal(n) * 2.0 ** rng.integers(-149, -110, n)
     c, b = c.astype(np.float32), b.astype(np.float32)
     expected = torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy()
-    np.testing.assert_array_equal(fma(alpha, b, c, out=np.empty_like(c), scratch=Scratch()),
+    np.testing.assert_array_equal(add_(c.copy(), b, alpha=alpha),
                                   expected)
-    np.testing.assert_array_equal(lerp(c, b, abs(alpha), out=np.empty_like(c), scratch=Scratch()),
+    np.testing.assert_array_equal(lerp_(c.copy(), b, abs(alpha)),
                                   torch.lerp(to_torch(c), to_torch(b), abs(alpha)).numpy())
 
 
@@ -517,7 +516,7 @@ def test_lerp_is_bit_identical_to_torch_lerp(n, weight, seed):
                           rng.standard_normal((2, n))).astype(np.float32)
     expected = torch.lerp(to_torch(start), to_torch(end), weight).numpy()
     np.testing.assert_array_equal(
-        lerp(start, end, weight, out=start.copy(), scratch=Scratch()), expected)
+        lerp_(start.copy(), end, weight), expected)
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -573,13 +572,13 @@ def test_weight_decay_onto_halfway_sums_follows_pytorch_bit_for_bit(n, optimizer
        seed=st.integers(0, 2**32 - 1))
 @settings(max_examples=20)
 def test_large_parameters_follow_pytorch_for_any_hyperparameters(name, data, dtype, seed):
-    """A parameter above Scratch.SMALL, whose temporaries live in the reused scratch arrays
-    (one of them holds g through maximize, weight decay and Nesterov's look-ahead), stepped
+    """A parameter above SMALL, whose temporaries live in reused work arrays (g goes
+    through them for maximize, weight decay and Nesterov's look-ahead), stepped
     with PyTorch's gradients: SGD's parameters and buffers, and Adam's moments without weight
     decay, stay bit-identical in float32 (as for small parameters above)."""
     hyperparameters = data.draw(HYPERPARAMETERS[name]())
     rng = np.random.default_rng(seed)
-    start = rng.standard_normal((3, Scratch.SMALL // 3 + 5)).astype(dtype)
+    start = rng.standard_normal((3, SMALL // 3 + 5)).astype(dtype)
     tp, mp = to_torch(start, requires_grad=True), to_mg(start, requires_grad=True)
     torch_opt = getattr(torch.optim, name)([tp], **hyperparameters)
     mg_opt = getattr(mg.optim, name)([mp], **hyperparameters)
@@ -863,7 +862,7 @@ def test_a_loaded_state_with_an_entry_only_some_parameters_have_steps_like_pytor
 @pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
 def test_state_changed_between_steps_is_the_state_the_next_step_uses_like_pytorch(optimizer):
     """Small parameters are updated together, their state joined into one array that the
-    state tensors then view (optim/optimizer.py, _update_together). State replaced, changed in
+    state tensors then view (optim/_multi_tensor.py). State replaced, changed in
     place or swapped between parameters after a step must be what the next step uses."""
     kwargs = {"lr": 0.1, "momentum": 0.9} if optimizer == "SGD" else {"lr": 0.1}
     first = "momentum_buffer" if optimizer == "SGD" else "exp_avg"
@@ -917,6 +916,49 @@ def test_a_copied_optimizer_steps_on_its_own_copies_like_pytorch(copier):
                        + [o.state[p]["exp_avg_sq"] for ps, o in runs for p in ps])
     for mp, tp in zip(results[1], results[0], strict=True):
         same(mp, tp, "parameter or state")
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_optimizers_stepping_in_two_threads_at_once_each_follow_pytorch(optimizer):
+    """The temporaries of an update live in work arrays that all optimizers of a thread share
+    (optim/_array_ops.py); each thread has its own, so two optimizers stepping large float32
+    parameters at the same time in two threads (NumPy lets go of the GIL inside its loops)
+    keep PyTorch's bits: SGD's parameters, Adam's moments."""
+    import threading
+
+    kwargs = dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1) if (
+        optimizer == "SGD") else dict(lr=0.01, amsgrad=True)
+    steps, shape = 10, (4, 25 * SMALL)
+    rng = np.random.default_rng(7)
+    starts = [rng.standard_normal(shape).astype(np.float32) for _ in range(2)]
+    grads = [[rng.standard_normal(shape).astype(np.float32) for _ in range(steps)]
+             for _ in range(2)]
+
+    def train(lib, start, gradients, results, ready=None):
+        param = lib.tensor(start.copy(), requires_grad=True)
+        opt = getattr(lib.optim, optimizer)([param], **kwargs)
+        if ready is not None:
+            ready.wait()
+        for g in gradients:
+            param.grad = lib.tensor(g)
+            opt.step()
+        results.append((param, opt.state[param]))
+
+    expected = []
+    for start, gradients in zip(starts, grads, strict=True):
+        train(torch, start, gradients, expected)
+    mine = [[], []]
+    ready = threading.Barrier(2)
+    threads = [threading.Thread(target=train, args=(mg, start, gradients, results, ready))
+               for start, gradients, results in zip(starts, grads, mine, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for [(mp, mine_state)], (tp, torch_state) in zip(mine, expected, strict=True):
+        same(mp, tp, "parameter", exact=optimizer == "SGD")
+        for name in ("momentum_buffer",) if optimizer == "SGD" else ("exp_avg", "exp_avg_sq"):
+            same(mine_state[name], torch_state[name], name, exact=True)
 
 
 def test_a_state_loaded_for_other_shapes_fails_the_step_like_pytorch():

@@ -1,34 +1,31 @@
-"""`Optimizer`: the bookkeeping every optimizer shares, as in `torch.optim.Optimizer`.
+"""`Optimizer`: the contract every optimizer shares, as `torch.optim.Optimizer`.
 
 An optimizer holds `param_groups`, a list of dicts. Each group has 'params' (the parameter
 tensors themselves) and its own hyperparameters (lr, momentum, ...): the constructor's values
 unless the group gave its own. `state[p]` holds what the algorithm remembers about parameter p
 between steps (a momentum buffer, Adam's moments), as minigrad tensors.
 
-Subclasses (SGD, Adam) write `_update(param, group)`: one step for one parameter. The update
-itself works on the NumPy arrays behind the tensors (`p._data`, `p.grad._data`) and writes them
-in place, so the parameter stays the same leaf tensor with the same identity, as in PyTorch.
-Small parameters (biases, small layers) go through one `_update` together, joined into flat
-arrays (`_update_together`), because there the cost of each NumPy call outweighs the arithmetic.
+Subclasses (SGD, Adam) write `_update(param, group)`: one step of the algorithm for one
+parameter. The update works on the NumPy arrays behind the tensors (`p._data`, `p.grad._data`)
+and writes them in place, so the parameter stays the same leaf tensor with the same identity,
+as in PyTorch. Where the other parts live:
 
-The arithmetic of the updates is in `minigrad.optim.fused`: PyTorch's fused kernels (`fma`,
-`lerp`), rounded as PyTorch rounds them, with their temporaries taken from `self._scratch`, work
-arrays that the optimizer reuses at every step.
+    optim/_array_ops.py     the tensor operations of an update (lerp_, addcmul_, ...), on
+                            arrays, rounded as PyTorch rounds them
+    optim/_multi_tensor.py  small parameters updated together (SGD and Adam opt in)
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from minigrad.autograd.grad_mode import enable_grad
-from minigrad.optim.fused import Scratch
 from minigrad.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -52,10 +49,6 @@ class Optimizer:
             )
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._scratch = Scratch()
-        # For `_update_together`: per batch of small parameters, per state entry, the flat
-        # array their state lives in and the views of it that each parameter's state holds.
-        self._joined_state: dict[tuple[Tensor, ...], dict[str, tuple[np.ndarray, list[Any]]]] = {}
 
         param_groups = list(params)
         if len(param_groups) == 0:
@@ -127,12 +120,10 @@ class Optimizer:
                     p.grad._data.fill(0)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient, one `_update` each.
+        """Update every parameter that has a gradient.
 
         A parameter whose `.grad` is None is skipped entirely, as PyTorch skips it: no update,
         no weight decay, no state created, momentum not decayed, Adam's step count not advanced.
-        Small parameters of a group that `_batch_key` puts together are updated together
-        (`_update_together`), with the same numbers.
 
         Args:
             closure: optional function that clears the gradients, recomputes the loss, calls
@@ -147,103 +138,21 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         # As in PyTorch, overflow and 0/0 (a zero gradient with eps=0) give inf and nan silently.
-        joined_before, self._joined_state = self._joined_state, {}
         with np.errstate(all="ignore"):
-            for group in self.param_groups:
-                batches: defaultdict[Hashable, list[Tensor]] = defaultdict(list)
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    key = self._batch_key(p, group) if p._data.size < Scratch.SMALL else None
-                    if key is None:
-                        self._update(p, group)
-                    else:
-                        batches[(p.dtype, p.grad.dtype, key)].append(p)
-                for batch in batches.values():
-                    self._update_together(batch, group, joined_before)
+            self._update_all()
         return loss
+
+    def _update_all(self) -> None:
+        """`_update` every parameter that has a gradient, one at a time. (SGD and Adam update
+        their small parameters together instead: `_multi_tensor.JoinedUpdates`.)"""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    self._update(param, group)
 
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
         """Apply one step of the algorithm to `param` (which has a gradient) in place."""
         raise NotImplementedError
-
-    # The names of the state entries that hold one number per element of the parameter (the
-    # others, such as Adam's step count, are one number for the whole parameter).
-    _elementwise_state: tuple[str, ...] = ()
-
-    def _batch_key(self, param: Tensor, group: dict[str, Any]) -> Hashable | None:
-        """Small parameters of a group with equal keys (and dtypes) are updated together; None
-        updates `param` alone. A subclass gives its scalar state as the key, since a batch
-        shares it; the base class updates every parameter alone."""
-        return None
-
-    def _update_together(self, params: list[Tensor], group: dict[str, Any],
-                         joined_before: dict[tuple[Tensor, ...], Any]) -> None:
-        """One `_update` for several small parameters: a stand-in parameter carries their
-        values, gradients and elementwise state joined end to end, and the new values are
-        copied back into the parameters.
-
-        Why: an update costs ~25 NumPy calls whatever the size, and on a small array a call
-        costs more than its arithmetic (~1 µs, against ~1 ns per element). The updates are
-        elementwise, and a batch shares dtype, hyperparameters and scalar state, so joining
-        changes no number. (PyTorch's "foreach" implementation groups tensors for the same
-        reason.)
-
-        The elementwise state (momentum, Adam's moments) is not copied back: after the update
-        each parameter's state tensor holds a view of its piece of the joined array, and at the
-        next step, if the state tensors still hold those same views, that array is the joined
-        state, with nothing to copy. (`joined_before` remembers the arrays and views of the
-        previous step.)
-        """
-        states = [self.state.get(p, {}) for p in params]  # SGD without momentum keeps none
-        # Joining needs the same state entries everywhere, each shaped like its parameter
-        # (load_state_dict checks neither, as in PyTorch), and no parameter twice (a
-        # duplicate steps twice).
-        shapes = [p._data.shape for p in params]
-        alike = (
-            len({id(p) for p in params}) == len(params)
-            and all(state.keys() == states[0].keys() for state in states)
-            and all([state[name]._data.shape for state in states] == shapes
-                    for name in self._elementwise_state if name in states[0])
-        )
-        if len(params) == 1 or not alike:
-            for p in params:
-                self._update(p, group)
-            return
-        key = tuple(params)  # (tensors hash and compare by identity, as dict keys)
-        previous = joined_before.get(key, {})
-        stand_in = Tensor(_joined([p._data for p in params]))
-        stand_in.grad = Tensor(_joined([p.grad._data for p in params]))
-        joined_state = {}
-        for name, value in states[0].items():
-            if name not in self._elementwise_state:  # one number for the whole parameter
-                joined_state[name] = Tensor(value._data.copy())
-                continue
-            flat, views = previous.get(name, (None, ()))
-            # Still joined: every state tensor holds the view made at the last step, and it
-            # still views that array (a copied or unpickled optimizer holds copies).
-            if flat is None or not all(s[name]._data is v and v.base is flat
-                                       for s, v in zip(states, views)):
-                flat = _joined([state[name]._data for state in states])
-            joined_state[name] = Tensor(flat)
-        self.state[stand_in] = joined_state
-        try:
-            self._update(stand_in, group)
-        finally:
-            del self.state[stand_in]
-        _split_into(stand_in._data, [p._data for p in params])
-        remembered = self._joined_state[key] = {}
-        for name, value in joined_state.items():
-            if name in self._elementwise_state:
-                flat, views = previous.get(name, (None, ()))
-                if value._data is not flat:  # joined at this step: point the state into it
-                    views = _pieces(value._data, shapes)
-                    for state, view in zip(states, views):
-                        state[name]._data = view
-                remembered[name] = (value._data, views)
-            else:
-                for state in states:
-                    state[name]._data[...] = value._data
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state and hyperparameters, with parameters replaced by numbers.
@@ -320,29 +229,6 @@ class Optimizer:
                 if key != "params":
                     text += f"    {key}: {group[key]}\n"
         return text + ")"
-
-
-def _joined(arrays: list[np.ndarray]) -> np.ndarray:
-    """The arrays' elements end to end, in one flat array."""
-    return np.concatenate(arrays, axis=None)
-
-
-def _pieces(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
-    """Views of the consecutive pieces of `flat`, with the given shapes."""
-    views, start = [], 0
-    for shape in shapes:
-        size = math.prod(shape)
-        views.append(flat[start:start + size].reshape(shape))
-        start += size
-    return views
-
-
-def _split_into(flat: np.ndarray, arrays: list[np.ndarray]) -> None:
-    """Copy the consecutive pieces of `flat` into `arrays`, the reverse of `_joined`."""
-    start = 0
-    for a in arrays:
-        a[...] = flat[start:start + a.size].reshape(a.shape)
-        start += a.size
 
 
 def _type_name(value: Any) -> str:

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from minigrad.optim.fused import Scratch, fma
+from minigrad.optim._array_ops import add, add_, mul_, neg
+from minigrad.optim._multi_tensor import JoinedUpdates
 from minigrad.optim.optimizer import Optimizer, ParamsT
 from minigrad.tensor import Tensor
 
 
 class SGD(Optimizer):
     """Stochastic gradient descent, `torch.optim.SGD`.
+
+    The algorithm, for each parameter θ with gradient ∇f(θ) (PyTorch's algorithm box):
+
+        g ← -∇f(θ) if maximize, else ∇f(θ)
+        if λ ≠ 0:  g ← g + λθ
+        if μ ≠ 0:
+            b ← g                   at the parameter's first step (a copy: not (1-τ)g, not 0)
+            b ← μb + (1-τ)g         at later steps
+            g ← g + μb              if nesterov
+            g ← b                   otherwise
+        θ ← θ - γg
+
+    Because maximize negates the gradient before weight decay is added, weight decay still
+    pulls θ towards 0 while maximizing. In float32 each `x + a·y` is rounded once, as PyTorch's
+    fused multiply-add rounds it (see `_array_ops`), so the numbers match PyTorch's bit for bit.
 
     Args:
         params: tensors to optimize, or parameter-group dicts.
@@ -59,87 +73,42 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
-    _elementwise_state = ("momentum_buffer",)
+        # Small parameters share one update (see `_multi_tensor`); SGD has no scalar state.
+        self._joined_updates = JoinedUpdates(elementwise_state=("momentum_buffer",))
 
-    def _batch_key(self, param: Tensor, group: dict[str, Any]) -> tuple | None:
-        # SGD has no scalar state. With momentum, the first step creates the buffer.
+    def _batch_key(self, param: Tensor, group: dict[str, Any]) -> tuple[()] | None:
+        # With momentum, the first step creates the buffer, one parameter at a time.
         if group["momentum"] != 0 and not self.state.get(param):
             return None
         return ()
 
+    def _update_all(self) -> None:
+        self._joined_updates.step(self, self._batch_key)
+
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
-        # Without momentum there is nothing to remember, and PyTorch makes no state entry.
-        state = self.state[param] if group["momentum"] != 0 else {}
-        buffer = state.get("momentum_buffer")
-        new_buffer = sgd_update(
-            param._data,
-            param.grad._data,
-            None if buffer is None else buffer._data,
-            lr=group["lr"],
-            momentum=group["momentum"],
-            dampening=group["dampening"],
-            weight_decay=group["weight_decay"],
-            nesterov=group["nesterov"],
-            maximize=group["maximize"],
-            scratch=self._scratch,
-        )
-        if buffer is None and new_buffer is not None:
-            state["momentum_buffer"] = Tensor(new_buffer)
+        """One SGD step for `param`, as PyTorch's `_single_tensor_sgd`, line for line (see the
+        algorithm in the class docstring)."""
+        weight_decay, momentum, lr = group["weight_decay"], group["momentum"], group["lr"]
+        dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
 
+        grad = param.grad._data if not maximize else neg(param.grad._data)
 
-def sgd_update(
-    param: np.ndarray,
-    grad: np.ndarray,
-    momentum_buffer: np.ndarray | None,
-    *,
-    lr: float,
-    momentum: float,
-    dampening: float,
-    weight_decay: float,
-    nesterov: bool,
-    maximize: bool,
-    scratch: Scratch,
-) -> np.ndarray | None:
-    """One SGD step for one parameter: updates `param` and `momentum_buffer` in place.
+        if weight_decay != 0:
+            grad = add(grad, param._data, alpha=weight_decay)
 
-    With g the gradient, in PyTorch's order (the algorithm box of torch.optim.SGD):
+        if momentum != 0:
+            # Without momentum there is nothing to remember, and PyTorch makes no state entry.
+            state = self.state[param]
+            if state.get("momentum_buffer") is None:
+                buf = grad.copy()
+                state["momentum_buffer"] = Tensor(buf)
+            else:
+                buf = state["momentum_buffer"]._data
+                add_(mul_(buf, momentum), grad, alpha=1 - dampening)
 
-        g ← -g                      if maximize
-        g ← g + λθ                  if λ ≠ 0
-        if μ ≠ 0:
-            b ← g                   at the first step (a copy: not (1-τ)g, not zeros)
-            b ← μb + (1-τ)g         at later steps
-            g ← g + μb              if nesterov
-            g ← b                   otherwise
-        θ ← θ - γg
+            if nesterov:
+                grad = add(grad, buf, alpha=momentum)
+            else:
+                grad = buf
 
-    Because maximize negates the gradient before weight decay is added, weight decay still
-    pulls θ towards 0 while maximizing.
-
-    Args:
-        param: the parameter's values, overwritten with the new values.
-        grad: its gradient (left unchanged).
-        momentum_buffer: the buffer b from the previous step, or None at the first step.
-        lr, momentum, dampening, weight_decay, nesterov, maximize: γ, μ, τ, λ and the flags.
-        scratch: where the temporaries come from (see `fused.Scratch`).
-
-    Returns:
-        The momentum buffer (a new array at the first step), or None when μ = 0.
-    """
-    g = grad
-    if maximize:
-        g = np.negative(grad, out=scratch("grad", grad))
-    if weight_decay != 0:
-        g = fma(weight_decay, param, g, out=scratch("grad", grad), scratch=scratch)
-    if momentum != 0:
-        if momentum_buffer is None:
-            momentum_buffer = g.copy()
-        else:  # b ← μb + (1-τ)g, in PyTorch's order: μb first, then the fused (1-τ)·g + b
-            momentum_buffer *= momentum
-            fma(1 - dampening, g, momentum_buffer, out=momentum_buffer, scratch=scratch)
-        if nesterov:
-            g = fma(momentum, momentum_buffer, g, out=scratch("grad", grad), scratch=scratch)
-        else:
-            g = momentum_buffer
-    fma(-lr, g, param, out=param, scratch=scratch)
-    return momentum_buffer
+        add_(param._data, grad, alpha=-lr)
