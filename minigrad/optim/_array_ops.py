@@ -84,7 +84,7 @@ def add_(self: np.ndarray, other: np.ndarray | float, alpha: float = 1) -> np.nd
     """
     if alpha == 1:
         return np.add(self, other, out=self)
-    return _fma(alpha, other, self, out=self)
+    return _fma(alpha, np.broadcast_to(other, self.shape), self, out=self)
 
 
 def lerp_(self: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
@@ -195,7 +195,7 @@ _MINUS_TWO = np.uint32(2**32 - 2)
 _NEAR_SUBNORMAL = np.uint32(2**32 - 2 * int(np.float32(2.0**-125).view(np.uint32)))
 
 
-def _may_round_twice_below_normal(a: np.floating | np.ndarray, c: np.ndarray) -> bool:
+def _may_round_twice_below_normal(a: float | np.ndarray, c: np.ndarray) -> bool:
     """False when no float64 sum `a * b + c` (a, b, c float32) can be inexact and below 2^-126
     in magnitude, in float32's subnormal range, where the halfway test on the low bits does
     not apply. (True means "maybe": the sums themselves are then examined.)

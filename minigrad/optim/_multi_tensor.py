@@ -93,7 +93,7 @@ class JoinedUpdates:
         batch = tuple(params)
         before = joined_before.get(batch, {})
         stand_in = Tensor(_joined([p._data for p in params]))
-        stand_in.grad = Tensor(_joined([p.grad._data for p in params]))
+        stand_in.grad = Tensor(_joined([p._grad._data for p in params if p._grad is not None]))
         stand_in_state = {name: Tensor(self._joined_state(name, states, before))
                           for name in states[0]}
         optimizer.state[stand_in] = stand_in_state

@@ -116,6 +116,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
 
+        assert param.grad is not None  # (the step loop passes only parameters with a gradient)
         grad = param.grad._data if not maximize else neg(param.grad._data)
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         step_t = state["step"]._data

@@ -91,6 +91,7 @@ class SGD(Optimizer):
         weight_decay, momentum, lr = group["weight_decay"], group["momentum"], group["lr"]
         dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
 
+        assert param.grad is not None  # (the step loop passes only parameters with a gradient)
         grad = param.grad._data if not maximize else neg(param.grad._data)
 
         if weight_decay != 0:
