@@ -73,8 +73,11 @@ def _lines_to_read(path: Path, read: str) -> int:
     import ast
 
     source = path.read_text().splitlines()
-    definitions = {node.name: node for node in ast.walk(ast.parse("\n".join(source)))
-                   if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    definitions: dict[str, ast.AST] = {}  # the first definition of each name
+    for node in sorted((n for n in ast.walk(ast.parse("\n".join(source)))
+                        if isinstance(n, (ast.FunctionDef, ast.ClassDef))),
+                       key=lambda n: n.lineno):
+        definitions.setdefault(node.name, node)
 
     def start(node: ast.AST) -> int:
         return min([node.lineno] + [d.lineno for d in node.decorator_list])

@@ -150,6 +150,17 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
                 ready.append((parent, g))
 
 
+def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
+    """Add `grad` into `leaf.grad`: a new tensor the first time, in place afterwards."""
+    if leaf._hooks:
+        grad = _run_hooks(leaf._hooks, grad)
+    if leaf._grad is None:
+        # A copy: the array may be shared with other gradients or with the caller.
+        leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
+    else:
+        leaf._grad._data += grad
+
+
 def _fit(grad: np.ndarray, shape: tuple[int, ...], node: Function, end: Any,
          input_grads: tuple[Any, ...]) -> np.ndarray:
     """`grad`, which `node` sends along an edge to `end`, in `end`'s `shape`.
@@ -190,17 +201,6 @@ def _run_hooks(hooks: list[Any] | None, grad: np.ndarray) -> np.ndarray:
         if result is not None:
             grad = result._data
     return grad
-
-
-def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
-    """Add `grad` into `leaf.grad`: a new tensor the first time, in place afterwards."""
-    if leaf._hooks:
-        grad = _run_hooks(leaf._hooks, grad)
-    if leaf._grad is None:
-        # A copy: the array may be shared with other gradients or with the caller.
-        leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
-    else:
-        leaf._grad._data += grad
 
 
 def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
