@@ -227,24 +227,12 @@ def test_a_custom_backward_returning_a_wrong_shape_raises_as_torch():
 
 # ---------------------------------------------------------------------- gradient shapes
 def make_unreduced_product(lib, array_level=False):
-    """a * b whose backward returns both gradients in the broadcast shape, leaving the sum back
-    to each input's shape to the engine (PyTorch's engine does it for any node)."""
-    if array_level:
+    """a * b whose backward returns both gradients in the broadcast shape (grad * b has grad's
+    shape), leaving the sum back to each input's shape to the engine, which PyTorch's engine
+    does for any node."""
+    base = mg.autograd.ArrayFunction if array_level else lib.autograd.Function
 
-        class UnreducedProduct(mg.autograd.ArrayFunction):
-            @staticmethod
-            def forward(ctx, a, b):
-                ctx.save_for_backward(a, b)
-                return a * b
-
-            @staticmethod
-            def backward(ctx, grad):
-                a, b = ctx.saved_tensors
-                return grad * np.broadcast_to(b, grad.shape), grad * np.broadcast_to(a, grad.shape)
-
-        return UnreducedProduct
-
-    class UnreducedProduct(lib.autograd.Function):
+    class UnreducedProduct(base):
         @staticmethod
         def forward(ctx, a, b):
             ctx.save_for_backward(a, b)
@@ -253,7 +241,7 @@ def make_unreduced_product(lib, array_level=False):
         @staticmethod
         def backward(ctx, grad):
             a, b = ctx.saved_tensors
-            return grad * b.expand_as(grad), grad * a.expand_as(grad)
+            return grad * b, grad * a
 
     return UnreducedProduct
 

@@ -230,32 +230,26 @@ def test_gradcheck_of_a_backward_giving_the_wrong_shape_raises_the_engines_error
     """The engine refuses a wrong-shaped gradient from any backward, an ArrayFunction's too, so
     gradcheck fails as PyTorch's does: with the engine's RuntimeError."""
 
-    class SumsItsGradient(ArrayFunction):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
+    def sums_its_gradient(base):
+        class SumsItsGradient(base):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
 
-        @staticmethod
-        def backward(ctx, grad_output):
-            return grad_output.sum()
+            @staticmethod
+            def backward(ctx, grad_output):
+                return grad_output.sum()
 
-    class TorchSumsItsGradient(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            return grad_output.sum()
+        return SumsItsGradient
 
     message = (r"returned an invalid gradient at index 0 - got \[\] but expected shape "
                r"compatible with \[3\]")
     x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match=message):
-        torch.autograd.gradcheck(TorchSumsItsGradient.apply, (x,))
+        torch.autograd.gradcheck(sums_its_gradient(torch.autograd.Function).apply, (x,))
     x = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match="Function SumsItsGradientBackward " + message):
-        gradcheck(SumsItsGradient.apply, (x,))
+        gradcheck(sums_its_gradient(ArrayFunction).apply, (x,))
 
 
 def test_gradcheck_accumulates_nothing_into_grad():

@@ -1159,3 +1159,59 @@ def test_tutorial_training_loop_with_nn_follows_pytorch(optimizer, kwargs):
         for p, tp in zip(params, t_params, strict=True):
             assert_close(p, tp, what=f"parameter at step {step}")
     assert mine[-1][0] < mine[0][0]  # it trains
+
+
+class _PlainSGD(mg.optim.Optimizer):
+    """An optimizer written to the base class's contract alone: defaults, and `_update` for one
+    parameter, run by the base class's step loop (no joined small parameters)."""
+
+    def __init__(self, params: Any, lr: float) -> None:
+        super().__init__(params, dict(lr=lr))
+
+    def _update(self, param: mg.Tensor, group: dict[str, Any]) -> None:
+        add_(param._data, param.grad._data, alpha=-group["lr"])  # p ← p - lr · g
+
+
+@given(st.integers(1, 40), st.floats(1e-3, 1.0), st.integers(1, 4))
+def test_an_optimizer_written_to_the_base_contract_steps_as_torchs_sgd(size, lr, steps):
+    """The step loop of `Optimizer` visits every parameter with a gradient, group by group with
+    each group's settings, and skips those without one, as torch.optim.SGD's steps show."""
+    rng = np.random.default_rng(size)
+    values = [rng.standard_normal(size).astype(np.float32) for _ in range(3)]
+    params = {lib: [lib.tensor(v.copy(), requires_grad=True) for v in values]
+              for lib in (mg, torch)}
+    optimizers = {
+        mg: _PlainSGD([{"params": params[mg][:2]}, {"params": params[mg][2:], "lr": lr / 2}],
+                      lr=lr),
+        torch: torch.optim.SGD([{"params": params[torch][:2]},
+                                {"params": params[torch][2:], "lr": lr / 2}], lr=lr),
+    }
+    for step in range(steps):
+        for lib in (mg, torch):
+            optimizers[lib].zero_grad()
+            used = params[lib] if step % 2 == 0 else params[lib][1:]  # p0 gets no gradient
+            sum((p * p * (i + 1)).sum() for i, p in enumerate(used)).backward()
+            optimizers[lib].step()
+    for ours, theirs in zip(params[mg], params[torch]):
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+@given(st.integers(1, 5), st.integers(1, 3))
+def test_sgd_steps_as_torch_from_a_loaded_state_whose_momentum_buffers_are_none(count, steps):
+    """Older PyTorch checkpoints hold {'momentum_buffer': None}; the next step starts the
+    buffer afresh, for small parameters updated together too."""
+    values = [np.arange(1, 3, dtype=np.float32) * (i + 1) for i in range(count)]
+    results = {}
+    for lib in (mg, torch):
+        params = [lib.tensor(v.copy(), requires_grad=True) for v in values]
+        optimizer = lib.optim.SGD(params, lr=0.1, momentum=0.9)
+        state = optimizer.state_dict()
+        state["state"] = {i: {"momentum_buffer": None} for i in range(count)}
+        optimizer.load_state_dict(state)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            sum((p * p).sum() for p in params).backward()
+            optimizer.step()
+        results[lib] = [p.detach().numpy().copy() for p in params]
+    for ours, theirs in zip(results[mg], results[torch]):
+        np.testing.assert_array_equal(ours, theirs)

@@ -118,13 +118,15 @@ class JoinedUpdates:
 
     def _joinable(self, params: list[Tensor], states: list[dict[str, Any]]) -> bool:
         """Joining needs no parameter twice (a duplicate steps twice), the same state entries
-        everywhere, and each elementwise entry shaped like its parameter (load_state_dict checks
-        neither, as in PyTorch)."""
+        everywhere, and each elementwise entry a tensor shaped like its parameter
+        (load_state_dict checks neither, as in PyTorch; an old checkpoint may hold a
+        momentum_buffer of None, which the parameter's own update starts afresh)."""
         shapes = [p._data.shape for p in params]
         return (
             len({id(p) for p in params}) == len(params)
             and all(state.keys() == states[0].keys() for state in states)
-            and all([state[name]._data.shape for state in states] == shapes
+            and all(all(isinstance(state[name], Tensor) for state in states)
+                    and [state[name]._data.shape for state in states] == shapes
                     for name in self.elementwise_state if name in states[0])
         )
 
