@@ -91,11 +91,34 @@ def check_subtractable(dtype: np.dtype) -> None:
         )
 
 
-def check_inplace_leaf(x: Any, what: str) -> None:
-    """A leaf that requires grad (or a view of one) cannot change in place inside a graph: its
-    old value may be needed by the backward pass."""
+def check_inplace_target(x: Any) -> None:
+    """Inside a graph, a leaf that requires grad (or a view of one) cannot change in place: the
+    gradient it collects is for the values it had."""
+    base = x._base
+    if base is not None and base.grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
     if x.grad_fn is None and x._requires_grad:
-        raise RuntimeError(f"{what} that requires grad is being used in an in-place operation.")
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def check_writable(array: np.ndarray) -> None:
+    """An expanded tensor has elements that share memory: writing them in place is refused."""
+    if not array.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+
+
+def modified_error(array: np.ndarray, which: str, version: int, expected: int) -> RuntimeError:
+    """A tensor saved for backward was changed in place since (its version moved on)."""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [minigrad.{scalar_type(array.dtype)}Tensor {list(array.shape)}]{which} is "
+        f"at version {version}; expected version {expected} instead."
+    )
 
 
 # ---------------------------------------------------------------------- dims and shapes

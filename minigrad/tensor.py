@@ -4,6 +4,10 @@
 * `grad_fn`: the Function node that computed this tensor, or None for a leaf.
 * `requires_grad`: whether gradients flow back to (or through) this tensor.
 * `grad`: for a leaf, the gradient accumulated by backward().
+* `_storage`: shared by a tensor and its views (and `detach()`): the version counter that every
+  in-place write bumps, and the views to refresh when the history of their base is rewritten.
+* `_view`: for a view (`x[1:]`, `x.reshape(...)`, `x.t()`, ...), its base and the function that
+  makes the view's array from the base's.
 
 Every method below is a thin front door: it checks arguments the way PyTorch does and hands the
 arrays to a Function from `minigrad.functions`, where the forward and backward live side by side.
@@ -37,7 +41,8 @@ min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match
 class Tensor:
     """A multi-dimensional array that records the operations applied to it."""
 
-    __slots__ = ("_data", "grad_fn", "_requires_grad", "_grad", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad_fn", "_requires_grad", "_grad", "_hooks", "_storage", "_view",
+                 "__weakref__")
     __array_priority__ = 1000  # `ndarray * tensor` defers to Tensor.__rmul__
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
@@ -49,6 +54,8 @@ class Tensor:
         self._requires_grad = False
         self._grad: Tensor | None = None
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._storage: Storage | None = None
+        self._view: tuple[Tensor, Callable[[np.ndarray], np.ndarray]] | None = None
         if requires_grad:
             self.requires_grad_()
 
@@ -61,6 +68,8 @@ class Tensor:
         t._requires_grad = grad_fn is not None
         t._grad = None
         t._hooks = None
+        t._storage = None
+        t._view = None
         return t
 
     # ------------------------------------------------------------------ autograd
@@ -108,8 +117,11 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """The same values (shared memory) as a new leaf that does not require grad."""
-        return Tensor._make(self._data)
+        """The same values (shared memory, and the same version counter) as a new leaf that does
+        not require grad."""
+        t = Tensor._make(self._data)
+        t._storage = self._shared_storage()
+        return t
 
     def detach_(self) -> Tensor:
         self.grad_fn, self._requires_grad = None, False
@@ -148,10 +160,30 @@ class Tensor:
             raise NotImplementedError("minigrad does not build graphs of the backward pass")
         run_backward([self], [seed_gradient(self, gradient, 0)], bool(retain_graph))
 
+    # ------------------------------------------------------------------ versions and views
+    @property
+    def _version(self) -> int:
+        """How many in-place writes the memory of this tensor has seen (shared with its views)."""
+        return 0 if self._storage is None else self._storage.version
+
+    @property
+    def _base(self) -> Tensor | None:
+        """For a view, the tensor whose memory it shares; None otherwise."""
+        return None if self._view is None else self._view[0]
+
+    def _is_view(self) -> bool:
+        return self._view is not None
+
+    def _shared_storage(self) -> Storage:
+        if self._storage is None:
+            self._storage = Storage()
+        return self._storage
+
     # ------------------------------------------------------------------ attributes
     @property
     def data(self) -> Tensor:
-        """The same values, detached from the graph (shares memory, as PyTorch's .data)."""
+        """The same values, detached from the graph: shares memory, as PyTorch's .data, but not
+        the version counter, so changes through it go unnoticed by autograd."""
         return Tensor._make(self._data)
 
     @data.setter
@@ -517,9 +549,12 @@ class Tensor:
             return self
         checks.check_inferred(shape)
         try:
-            return S.Reshape.apply1(self, shape)
+            result = S.Reshape.apply1(self, shape)
         except ValueError:
             raise checks.reshape_error(shape, self.numel()) from None
+        if np.may_share_memory(result._data, self._data):  # NumPy reshaped without a copy
+            _as_view(result, self, lambda a: a.reshape(shape))
+        return result
 
     view = reshape
 
@@ -547,7 +582,8 @@ class Tensor:
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def permute(self, *dims: Any) -> Tensor:
-        return S.Permute.apply1(self, checks.check_permute(checks.check_shape(dims), self.ndim))
+        order = checks.check_permute(checks.check_shape(dims), self.ndim)
+        return _as_view(S.Permute.apply1(self, order), self, lambda a: a.transpose(order))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         a, b = checks.check_dim(dim0, self.ndim), checks.check_dim(dim1, self.ndim)
@@ -555,14 +591,14 @@ class Tensor:
             return self
         dims = list(range(self.ndim))
         dims[a], dims[b] = dims[b], dims[a]
-        return S.Permute.apply1(self, tuple(dims))
+        return self.permute(dims)
 
     def t(self) -> Tensor:
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     def expand(self, *sizes: Any) -> Tensor:
         target = checks.check_expand(self.shape, checks.check_shape(sizes))
-        return S.Expand.apply1(self, target)
+        return _as_view(S.Expand.apply1(self, target), self, lambda a: np.broadcast_to(a, target))
 
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)
@@ -598,38 +634,75 @@ class Tensor:
             if S.mixes_ints_and_arrays(index):
                 ints_only, rest = S.split_int_index(index)
                 return S.GetItem.apply1(S.GetItem.apply1(self, ints_only), rest)
-            return S.GetItem.apply1(self, index)
+            result = S.GetItem.apply1(self, index)
         except IndexError as error:
             raise checks.index_error(error, self.ndim) from None
+        if type(index) is int or S.is_basic_index(index):  # slicing: a view, as in PyTorch
+            _as_view(result, self, lambda a: S.basic_view(a, index))
+        return result
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index)
-        if _records(self, value):
-            checks.check_inplace_leaf(self, "a view of a leaf Variable")
-            value = value.to(self.dtype) if isinstance(value, Tensor) else value
-            self._rebase(S.SetItem.apply(self, value, index))
-        else:
+        if not _records(self, value):
+            checks.check_writable(self._data)
             self._data[index] = value._data if isinstance(value, Tensor) else value
+            self._shared_storage().version += 1
+        elif type(index) is int or S.is_basic_index(index):
+            self[index].copy_(value)  # slicing gives a view: the write goes through it
+        else:  # integer or boolean arrays pick copies: a change of self itself (index_put_)
+            value = value.to(self.dtype) if isinstance(value, Tensor) else value
+            self._inplace(lambda s, v: S.SetItem.apply(s, v, index), value)
 
     # ------------------------------------------------------------------ in-place operations
-    # Outside a graph (no_grad, or nothing requires grad) an in-place op writes into the array,
-    # so every alias sees it: this is how optimizers update parameters. Inside a graph it is
-    # recorded as the out-of-place op, and the tensor is re-pointed at the result: arrays that
-    # earlier nodes saved for backward keep their old values, so gradients stay right.
-    def _rebase(self, result: Tensor) -> Tensor:
-        self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, True
-        return self
-
+    # An in-place op writes its result into the tensor's own memory, so every view of that
+    # memory sees it, and bumps the version counter the views share. Inside a graph it is also
+    # recorded: the op runs out of place on a copy of the old values (which its node may save),
+    # and the tensor's history is rewritten to end in that node (`_rebase`). Nodes that saved
+    # the old values themselves refuse to run in backward: their saved version is out of date.
     def _inplace(self, op: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
-        if _records(self, other):
-            checks.check_inplace_leaf(self, "a leaf Variable")
+        checks.check_writable(self._data)
+        if not _records(self, other):
             result = op(self, other)
             _check_inplace(self, result)
-            return self._rebase(result.to(self.dtype))
-        result = op(self, other)
+            np.copyto(self._data, result._data, casting="unsafe")
+            self._shared_storage().version += 1
+            return self
+        checks.check_inplace_target(self)
+        result = op(self._old_values(), other)
         _check_inplace(self, result)
         np.copyto(self._data, result._data, casting="unsafe")
+        self._shared_storage().version += 1
+        self._rebase(result.to(self.dtype))
         return self
+
+    def _old_values(self) -> Tensor:
+        """This tensor's history with a private copy of its values: the operand of a recorded
+        in-place op, whose node may save it while the memory itself is overwritten."""
+        old = Tensor._make(self._data.copy(), self.grad_fn)
+        old._requires_grad = self._requires_grad
+        return old
+
+    def _rebase(self, result: Tensor) -> None:
+        """Rewrite the history after an in-place op whose recorded result is `result`.
+
+        A tensor that is not a view now ends in result's node. For a view, it is its base that
+        changed: the base's new history puts `result` into the view's place (ViewScatter,
+        PyTorch's CopySlices). Then every view of the base, this one too, is made again from
+        the base's new history, so a gradient through any of them reaches the change.
+        """
+        if self._view is None:
+            self.grad_fn, self._requires_grad = result.grad_fn, True
+            base = self
+        else:
+            base, view_fn = self._view
+            before = Tensor._make(base._data, base.grad_fn)  # (values unused: history only)
+            before._requires_grad = base._requires_grad
+            scattered = S.ViewScatter.apply(before, result, view_fn)
+            base.grad_fn, base._requires_grad = scattered.grad_fn, True
+        for view in base._shared_storage().live_views():
+            if view._view is not None and view._view[0] is base:  # (not views of a detach())
+                view.grad_fn = S.ViewOf.apply(base, view._view[1]).grad_fn
+                view._requires_grad = True
 
     def _inplace_arith(self, op: Callable[[Tensor, Any], Tensor], ufunc: Any, other: Any) -> Tensor:
         """`self op= other` for + - * /. Outside a graph it writes straight into the array with
@@ -644,9 +717,11 @@ class Tensor:
                 checks.check_inplace_dtype(self.dtype, dtypes.result_type(self, other))
                 ufunc(self._data, value, out=self._data, casting="unsafe")
         except ValueError:
+            checks.check_writable(self._data)
             broadcast = np.broadcast_shapes(self.shape, np.shape(_raw(other)))
             checks.check_inplace_shape(self.shape, broadcast)
             raise
+        self._shared_storage().version += 1
         return self
 
     def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
@@ -675,8 +750,10 @@ class Tensor:
         return self._inplace(_overwrite, src)
 
     def fill_(self, value: Any) -> Tensor:
-        if not _records(self, value) and not isinstance(value, Tensor):
+        if not _records(self, value) and not isinstance(value, Tensor) and \
+                self._data.flags.writeable:
             self._data.fill(value)  # the everyday `p.grad.zero_()`: no temporary array
+            self._shared_storage().version += 1
             return self
         return self._inplace(_overwrite, value)
 
@@ -705,6 +782,37 @@ class Tensor:
 
     def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
+
+
+class Storage:
+    """What a tensor shares with its views: the count of in-place writes to their memory (the
+    version every saved tensor is checked against in backward) and the views themselves, held
+    weakly, to be made again from their base when its history is rewritten."""
+
+    __slots__ = ("version", "views")
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.views: list[weakref.ref[Tensor]] = []
+
+    def live_views(self) -> list[Tensor]:
+        views = [view for view in (ref() for ref in self.views) if view is not None]
+        self.views = [weakref.ref(view) for view in views]
+        return views
+
+
+def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.ndarray]) -> Tensor:
+    """Mark `view`, whose array `view_fn(source's array)` is, as a view of source's base: it
+    shares source's version counter, and `_view` makes its array from the base's."""
+    if source._view is None:
+        base = source
+    else:
+        base, outer = source._view
+        view_fn = (lambda inner: lambda a: inner(outer(a)))(view_fn)
+    view._view = (base, view_fn)
+    view._storage = base._shared_storage()
+    view._storage.views.append(weakref.ref(view))
+    return view
 
 
 # ---------------------------------------------------------------------- helpers

@@ -301,8 +301,10 @@ def _node(t):
         edges.pop()
         needs.pop()
     state = {k: v for k, v in vars(node).items()
-             if k not in ("next_functions", "needs_input_grad", "_saved")}
-    return edges, needs, node._shape, [np.asarray(s).tolist() for s in node._saved], repr(state)
+             if k not in ("next_functions", "needs_input_grad", "_saved", "_saved_versions")}
+    versions = [(version, tensor is None) for _, version, tensor, _ in node._saved_versions]
+    return (edges, needs, node._shape, [np.asarray(s).tolist() for s in node._saved],
+            repr(state), versions)
 
 
 @given(st.data(), st.booleans(), st.booleans(), st.booleans())
@@ -326,7 +328,8 @@ def test_every_front_door_records_the_node_that_apply_records(data, grad_a, grad
         class TensorMul(mg.autograd.Function):  # the same product as a tensor-level Function
             @staticmethod
             def forward(ctx, x, y):
-                ctx.save_for_backward(x._data, y._data)
+                need_x, need_y = ctx.needs_input_grad
+                ctx.save_for_backward(x._data if need_y else None, y._data if need_x else None)
                 return x * y
 
         tensor_level, array_level = _node(TensorMul.apply(a, b)), _node(A.Mul.apply(a, b))

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad import checks
 from minigrad.autograd.grad_mode import _state, no_grad
 
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
@@ -57,6 +58,9 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     _shape: tuple[int, ...] = ()  # the shape of the output, which its gradient must have
     _saved: Any = ()
+    # (storage, version, tensor or None for the output, array) of each tensor whose memory the
+    # node saved: saved_tensors refuses them once an in-place write has moved a version on.
+    _saved_versions: tuple[tuple[Any, int, Any, np.ndarray], ...] = ()
     _hooks: list[Any] | None = None  # hooks registered on the output tensor (non-leaf)
     _retained: Any = None  # weakref to the output tensor when it called retain_grad()
 
@@ -81,35 +85,65 @@ class Function:
                 "graph are freed when you call .backward(). Specify retain_graph=True if you "
                 "need to backward through the graph a second time."
             )
+        for storage, version, tensor, array in self._saved_versions:
+            if storage.version != version:
+                maker = self.name() if tensor is None else tensor.grad_fn and tensor.grad_fn.name()
+                which = f", which is output 0 of {maker.removesuffix('Backward')}," if maker else ""
+                raise checks.modified_error(array, which, storage.version, version)
         return self._saved
+
+    def _remember_versions(self, inputs: tuple[Any, ...], out: Tensor) -> None:
+        """Note which tensors' arrays forward saved (its inputs', its output's), and the version
+        of each: the in-place writes that a backward must not run after."""
+        remembered: list[tuple[Any, int, Any, np.ndarray]] = []
+        for array in self._saved:
+            if array is out._data:
+                storage = out._shared_storage()
+                remembered.append((storage, storage.version, None, array))
+                continue
+            for t in inputs:
+                if isinstance(t, Tensor) and array is t._data:
+                    storage = t._shared_storage()
+                    remembered.append((storage, storage.version, t, array))
+                    break
+        self._saved_versions = tuple(remembered)
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
         """Run the operation on tensors (or plain values) and record it if a gradient is needed."""
         ctx = cls()
+        ctx.needs_input_grad = _needs(args)
         with no_grad():
             result = cls.forward(ctx, *args)
-        return ctx._record(result._data if isinstance(result, Tensor) else np.asarray(result), args)
+        if not isinstance(result, Tensor):
+            return ctx._record(np.asarray(result), args)
+        out = ctx._record(result._data, args)
+        out._storage = result._shared_storage()  # forward may have saved the result itself
+        saved = [t for t in ctx._saved if isinstance(t, Tensor)]
+        ctx._saved_versions = tuple((t._shared_storage(), t._version, t, t._data) for t in saved)
+        return out
 
     def _record(self, out: np.ndarray, inputs: tuple[Any, ...]) -> Tensor:
         """Wrap the forward's result `out` in a Tensor and, if a gradient must flow back through
         it, keep this ctx as its node: the one template of recording a node.
 
-        A node is kept when grad mode is on, the result is floating point, and some input is a
-        tensor that requires grad. It then holds one edge per input (`next_functions`): the node
-        that made that input or, for a leaf, the leaf tensor itself, where the gradient comes to
-        rest; None for an input that needs no gradient. `needs_input_grad` says which edges
-        lead somewhere, and `_shape` is the shape the output's gradient will have.
+        Before forward, `needs_input_grad` was set (`_needs`), so that forward saves only what
+        the gradients asked for need, as PyTorch's nodes do. A node is kept when some input
+        needs a gradient and the result is floating point. It then holds one edge per input
+        (`next_functions`): the node that made that input or, for a leaf, the leaf tensor
+        itself, where the gradient comes to rest; None for an input that needs no gradient.
+        `_shape` is the shape the output's gradient will have.
         """
-        if _state.enabled and out.dtype.kind == "f":
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in inputs])
-            if True in needs:
-                self.next_functions = tuple(
-                    [(a.grad_fn or a) if need else None for a, need in zip(inputs, needs)]
-                )
-                self.needs_input_grad = needs
-                self._shape = out.shape
-                return Tensor._make(out, self)
+        needs = self.needs_input_grad
+        if True in needs and out.dtype.kind == "f":
+            self.next_functions = tuple(
+                [(a.grad_fn or a) if need else None for a, need in zip(inputs, needs)]
+            )
+            self._shape = out.shape
+            result = Tensor._make(out, self)
+            if self._saved and self.on_arrays:
+                self._remember_versions(inputs, result)
+            return result
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
     def _apply_backward(self, grad: np.ndarray) -> tuple[Any, ...]:
@@ -146,6 +180,7 @@ class ArrayFunction(Function):
         """`Function.apply` for arrays: forward runs on the arrays behind the tensor arguments,
         then `_record` keeps the node if a gradient is needed."""
         ctx = cls()
+        ctx.needs_input_grad = _needs(args)
         out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
         return ctx._record(out, args)
 
@@ -160,12 +195,16 @@ class ArrayFunction(Function):
         gets an edge: `apply` would add a None edge (and a False in needs_input_grad) for each
         option, which can never receive a gradient."""
         ctx = cls()
+        need = x._requires_grad and _state.enabled
+        ctx.needs_input_grad = _ONE[need]
         out = cls.forward(ctx, x._data, *options)
-        if x._requires_grad and _state.enabled and out.dtype.kind == "f":
+        if need and out.dtype.kind == "f":
             ctx.next_functions = (x.grad_fn or x,)
-            ctx.needs_input_grad = (True,)
             ctx._shape = out.shape
-            return Tensor._make(out, ctx)
+            result = Tensor._make(out, ctx)
+            if ctx._saved:
+                ctx._remember_versions((x,), result)
+            return result
         return Tensor._make(out)
 
     @classmethod
@@ -173,15 +212,30 @@ class ArrayFunction(Function):
         """`apply(a, b)` for two arguments, tensors or plain values (x * y, x * 2)."""
         ctx = cls()
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        enabled = _state.enabled
+        need_a, need_b = enabled and ta and a._requires_grad, enabled and tb and b._requires_grad
+        ctx.needs_input_grad = _TWO[need_a][need_b]
         out = cls.forward(ctx, a._data if ta else a, b._data if tb else b)
-        need_a, need_b = ta and a._requires_grad, tb and b._requires_grad
-        if (need_a or need_b) and _state.enabled and out.dtype.kind == "f":
+        if (need_a or need_b) and out.dtype.kind == "f":
             ctx.next_functions = ((a.grad_fn or a) if need_a else None,
                                   (b.grad_fn or b) if need_b else None)
-            ctx.needs_input_grad = (need_a, need_b)
             ctx._shape = out.shape
-            return Tensor._make(out, ctx)
+            result = Tensor._make(out, ctx)
+            if ctx._saved:
+                ctx._remember_versions((a, b), result)
+            return result
         return Tensor._make(out)
+
+
+def _needs(inputs: tuple[Any, ...]) -> tuple[bool, ...]:
+    """Which inputs need a gradient: the tensors that require grad, while grad mode is on."""
+    if not _state.enabled:
+        return (False,) * len(inputs)
+    return tuple([isinstance(a, Tensor) and a._requires_grad for a in inputs])
+
+
+_ONE = ((False,), (True,))  # needs_input_grad of one input, by whether it needs a gradient
+_TWO = (((False, False), (False, True)), ((True, False), (True, True)))  # ... of two
 
 
 # Functions return Tensors and Tensors are made by Functions: this import comes last, once

@@ -38,7 +38,8 @@ class Mul(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad  # (each gradient needs the other factor only)
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return np.multiply(a, b)
 
     @staticmethod
@@ -53,7 +54,7 @@ class Div(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return np.true_divide(a, b)
 
     @staticmethod
@@ -85,8 +86,9 @@ class Pow(ArrayFunction):
     @staticmethod
     def forward(ctx, x, e):
         # x ** 2 is computed as x * x, as PyTorch does (and twice as fast as np.power).
-        y = np.square(x) if type(e) in (int, float) and e == 2 else np.power(x, e)
-        ctx.save_for_backward(x, e, y)
+        plain = type(e) in (int, float)  # a Python number: the gradient for x needs only x
+        y = np.square(x) if plain and e == 2 else np.power(x, e)
+        ctx.save_for_backward(x, e, None if plain else y)
         return y
 
     @staticmethod

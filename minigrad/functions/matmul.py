@@ -18,25 +18,25 @@ class MatMul(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad  # (each gradient needs the other operand only)
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.ndims = a.ndim, b.ndim
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        if b.ndim == 1:  # (this order also turns the 0-d gradient of a dot product into 1x1)
+        a_ndim, b_ndim = ctx.ndims
+        if b_ndim == 1:  # (this order also turns the 0-d gradient of a dot product into 1x1)
             grad = np.expand_dims(grad, -1)
-        if a.ndim == 1:
+        if a_ndim == 1:
             grad = np.expand_dims(grad, -2)
-        need_a, need_b = ctx.needs_input_grad
         ga = gb = None
-        if need_a:
-            ga = np.matmul(grad, np.swapaxes(b2, -1, -2))
-            ga = ga[..., 0, :] if a.ndim == 1 else ga
-        if need_b:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), grad)
-            gb = gb[..., 0] if b.ndim == 1 else gb
+        if b is not None:  # dL/dA, from B (a column if 1-D)
+            ga = np.matmul(grad, np.swapaxes(b[:, None] if b_ndim == 1 else b, -1, -2))
+            ga = ga[..., 0, :] if a_ndim == 1 else ga
+        if a is not None:  # dL/dB, from A (a row if 1-D)
+            gb = np.matmul(np.swapaxes(a[None, :] if a_ndim == 1 else a, -1, -2), grad)
+            gb = gb[..., 0] if b_ndim == 1 else gb
         return ga, gb
 

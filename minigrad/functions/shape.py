@@ -55,6 +55,15 @@ def is_basic_index(index) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
+def basic_view(x, index):
+    """x[index] for a basic index, always as a view of x: NumPy gives a copy, a scalar, when the
+    index picks one element (PyTorch gives a 0-d view), unless the index ends with `...`."""
+    view = x[index]
+    if type(view) is not np.ndarray:
+        view = x[(*index, Ellipsis) if type(index) is tuple else (index, Ellipsis)]
+    return view
+
+
 def mixes_ints_and_arrays(index) -> bool:
     """Whether an index holds both ints and index arrays, which PyTorch and NumPy order
     differently (see split_int_index)."""
@@ -87,8 +96,8 @@ class GetItem(ArrayFunction):
         ctx.shape, ctx.basic = x.shape, type(index) is int or is_basic_index(index)
         if ctx.basic:
             ctx.index = index  # slices and ints: nothing to free
-        else:
-            ctx.save_for_backward(index)  # index arrays are saved tensors, as in PyTorch
+            return basic_view(x, index)
+        ctx.save_for_backward(index)  # index arrays are saved tensors, as in PyTorch
         return x[index]
 
     @staticmethod
@@ -118,6 +127,44 @@ class SetItem(ArrayFunction):
         gx = grad.copy()
         gx[ctx.index] = 0
         return gx, grad[ctx.index]  # (summed to value's shape if value was broadcast)
+
+
+class ViewOf(ArrayFunction):
+    """y = view_fn(x), a view of x's memory (x[1:], x.reshape(...), x.t(), ...), as made again
+    after an in-place change of x: the gradient of x is zero but where the view looks, where
+    it is the view's gradient (written through the same view of a zero array)."""
+
+    @staticmethod
+    def forward(ctx, x, view_fn):
+        ctx.shape, ctx.view_fn = x.shape, view_fn
+        return view_fn(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, grad.dtype)
+        ctx.view_fn(out)[...] = grad
+        return out, None
+
+
+class ViewScatter(ArrayFunction):
+    """y = x with view_fn(y) replaced by v: the base x after an in-place change of one of its
+    views to the new values v (PyTorch's CopySlices).
+
+        dL/dx = dL/dy with the view's elements zeroed,   dL/dv = the view of dL/dy
+    """
+
+    @staticmethod
+    def forward(ctx, x, v, view_fn):
+        ctx.view_fn = view_fn
+        y = x.copy()
+        view_fn(y)[...] = v
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx = grad.copy()
+        ctx.view_fn(gx)[...] = 0
+        return gx, np.array(ctx.view_fn(grad)), None
 
 
 class Cat(ArrayFunction):
