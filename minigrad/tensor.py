@@ -33,9 +33,6 @@ from minigrad.functions import shape as S
 from minigrad.functions import unary as U
 
 Scalar = int | float | bool
-# (Named "max" and "min" as PyTorch's result types are.)
-max_result = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
-min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
 
 
 class Tensor:
@@ -914,6 +911,11 @@ def _index(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+# (Named "max" and "min" as PyTorch's result types are.)
+max_result = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
+min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
 
 
 def _select(x: Tensor, arg: Callable[..., np.ndarray], dim: int, keepdim: bool) -> Any:

@@ -28,11 +28,9 @@ minigrad's built-in operations (minigrad/functions/) are `ArrayFunction`s: the s
 level down, where forward and backward receive and return the NumPy arrays behind the tensors.
 Reading one teaches the other.
 
-`apply` runs forward and, when a gradient is needed, keeps the `ctx` object as the node that the
-output tensor's `grad_fn` points to (`Function._record`, the one template every front door
-follows). A node knows its inputs' nodes (`next_functions`) and the shape of the tensor it made,
-but never that tensor itself, so the graph holds no reference cycles and is freed as soon as the
-last tensor that reaches it goes away.
+The `ctx` object becomes the node the output's `grad_fn` points to (`_record`). It knows its
+inputs' nodes, never its output, so the graph has no reference cycles and is freed as soon as
+the last tensor that reaches it goes away.
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import checks
+from minigrad.autograd import versions
 from minigrad.autograd.grad_mode import _state, no_grad
 
 _FREED = "freed"  # marks a node whose saved arrays were released by backward()
@@ -58,9 +56,7 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     _shape: tuple[int, ...] = ()  # the shape of the output, which its gradient must have
     _saved: Any = ()
-    # (storage, version, tensor or None for the output, array) of each tensor whose memory the
-    # node saved: saved_tensors refuses them once an in-place write has moved a version on.
-    _saved_versions: tuple[tuple[Any, int, Any, np.ndarray], ...] = ()
+    _saved_versions: tuple[Any, ...] = ()  # see minigrad.autograd.versions
     _hooks: list[Any] | None = None  # hooks registered on the output tensor (non-leaf)
     _retained: Any = None  # weakref to the output tensor when it called retain_grad()
 
@@ -85,28 +81,9 @@ class Function:
                 "graph are freed when you call .backward(). Specify retain_graph=True if you "
                 "need to backward through the graph a second time."
             )
-        for storage, version, tensor, array in self._saved_versions:
-            if storage.version != version:
-                maker = self.name() if tensor is None else tensor.grad_fn and tensor.grad_fn.name()
-                which = f", which is output 0 of {maker.removesuffix('Backward')}," if maker else ""
-                raise checks.modified_error(array, which, storage.version, version)
+        if self._saved_versions:
+            versions.check(self)
         return self._saved
-
-    def _remember_versions(self, inputs: tuple[Any, ...], out: Tensor) -> None:
-        """Note which tensors' arrays forward saved (its inputs', its output's), and the version
-        of each: the in-place writes that a backward must not run after."""
-        remembered: list[tuple[Any, int, Any, np.ndarray]] = []
-        for array in self._saved:
-            if array is out._data:
-                storage = out._shared_storage()
-                remembered.append((storage, storage.version, None, array))
-                continue
-            for t in inputs:
-                if isinstance(t, Tensor) and array is t._data:
-                    storage = t._shared_storage()
-                    remembered.append((storage, storage.version, t, array))
-                    break
-        self._saved_versions = tuple(remembered)
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
@@ -119,21 +96,16 @@ class Function:
             return ctx._record(np.asarray(result), args)
         out = ctx._record(result._data, args)
         out._storage = result._shared_storage()  # forward may have saved the result itself
-        saved = [t for t in ctx._saved if isinstance(t, Tensor)]
-        ctx._saved_versions = tuple((t._shared_storage(), t._version, t, t._data) for t in saved)
+        versions.remember(ctx, ctx._saved, out)
         return out
 
     def _record(self, out: np.ndarray, inputs: tuple[Any, ...]) -> Tensor:
-        """Wrap the forward's result `out` in a Tensor and, if a gradient must flow back through
-        it, keep this ctx as its node: the one template of recording a node.
-
-        Before forward, `needs_input_grad` was set (`_needs`), so that forward saves only what
-        the gradients asked for need, as PyTorch's nodes do. A node is kept when some input
-        needs a gradient and the result is floating point. It then holds one edge per input
-        (`next_functions`): the node that made that input or, for a leaf, the leaf tensor
-        itself, where the gradient comes to rest; None for an input that needs no gradient.
-        `_shape` is the shape the output's gradient will have.
-        """
+        """Wrap forward's result `out` in a Tensor and keep this ctx as its node if some input
+        needs a gradient (`needs_input_grad`, set before forward so that forward saves only
+        what those gradients use) and the result is floating point: the one template of
+        recording a node. The node holds one edge per input (`next_functions`): the node that
+        made it or, for a leaf, the leaf itself, where the gradient comes to rest; None where
+        no gradient is needed. `_shape` is the shape the output's gradient will have."""
         needs = self.needs_input_grad
         if True in needs and out.dtype.kind == "f":
             self.next_functions = tuple(
@@ -142,20 +114,19 @@ class Function:
             self._shape = out.shape
             result = Tensor._make(out, self)
             if self._saved and self.on_arrays:
-                self._remember_versions(inputs, result)
+                versions.remember(self, inputs, result)
             return result
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
     def _apply_backward(self, grad: np.ndarray) -> tuple[Any, ...]:
-        """Run a tensor-level `backward` on the gradient array (wrapped in a Tensor); the arrays
-        (or None) it returns, one per forward argument. (The engine calls an ArrayFunction's
-        backward directly.)"""
+        """A tensor-level `backward` on the gradient array, wrapped in a Tensor: the arrays (or
+        None) it returns, one per forward argument."""
         grads = self.backward(self, Tensor._make(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
         return tuple([g._data if isinstance(g, Tensor) else g for g in grads])
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
-        """Accepted for PyTorch compatibility; integer outputs never get gradients anyway."""
+        """Accepted as in PyTorch; integer outputs never get gradients anyway."""
 
     def name(self) -> str:
         return type(self).__name__ + "Backward"
@@ -184,16 +155,14 @@ class ArrayFunction(Function):
         out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
         return ctx._record(out, args)
 
-    # Every operation of every model runs through apply, so the two commonest calls have their
-    # own copies of apply and _record, unrolled: one tensor and options (x.tanh(), x.sum(dim),
-    # x[i]), and two arguments (x * y, x * 2). That saves a tenth of the cost of a small
-    # operation. tests/test_autograd_api.py pins that each records the node apply records.
+    # The two commonest calls have their own copies of apply and _record, unrolled: one tensor
+    # and options (x.tanh(), x.sum(dim)), two arguments (x * y, x * 2). That saves a tenth of a
+    # small operation's cost. tests/test_autograd_api.py pins that they record apply's node.
 
     @classmethod
     def apply1(cls, x: Any, *options: Any) -> Any:
-        """`apply(x, *options)` where x is a tensor and the options are plain values. Only x
-        gets an edge: `apply` would add a None edge (and a False in needs_input_grad) for each
-        option, which can never receive a gradient."""
+        """`apply(x, *options)` for a tensor x and plain options, which get no edge (apply would
+        give each a None edge and a False in needs_input_grad)."""
         ctx = cls()
         need = x._requires_grad and _state.enabled
         ctx.needs_input_grad = _ONE[need]
@@ -203,7 +172,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved:
-                ctx._remember_versions((x,), result)
+                versions.remember(ctx, (x,), result)
             return result
         return Tensor._make(out)
 
@@ -222,7 +191,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved:
-                ctx._remember_versions((a, b), result)
+                versions.remember(ctx, (a, b), result)
             return result
         return Tensor._make(out)
 
