@@ -96,7 +96,7 @@ class Function:
             return ctx._record(np.asarray(result), args)
         out = ctx._record(result._data, args)
         out._storage = result._shared_storage()  # forward may have saved the result itself
-        versions.remember(ctx, ctx._saved, out)
+        versions.remember(ctx, ctx._saved, out, result)
         return out
 
     def _record(self, out: np.ndarray, inputs: tuple[Any, ...]) -> Tensor:
@@ -114,7 +114,7 @@ class Function:
             self._shape = out.shape
             result = Tensor._make(out, self)
             if self._saved and self.on_arrays:
-                versions.remember(self, inputs, result)
+                versions.remember(self, inputs, result, out)
             return result
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
@@ -172,7 +172,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved:
-                versions.remember(ctx, (x,), result)
+                versions.remember(ctx, (x,), result, out)
             return result
         return Tensor._make(out)
 
@@ -191,7 +191,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved:
-                versions.remember(ctx, (a, b), result)
+                versions.remember(ctx, (a, b), result, out)
             return result
         return Tensor._make(out)
 

@@ -17,17 +17,17 @@ import numpy as np
 from minigrad import checks
 
 
-def remember(node: Any, inputs: tuple[Any, ...], out: Any) -> None:
+def remember(node: Any, inputs: tuple[Any, ...], out: Any, result: Any) -> None:
     """Note, for each array `node` saved that is the memory of one of its input tensors or of
-    its output `out`, that tensor's storage and its version now."""
+    its output `out` (`result`, as forward returned it), that tensor's storage and version."""
     remembered = []
     for saved in node._saved:
         array = getattr(saved, "_data", saved)  # a tensor-level Function saves Tensors
-        if not isinstance(array, np.ndarray):  # a number, or None for what no gradient needs
-            continue
-        if array is out._data:
+        if array is result or array is out._data:  # (NumPy gives a 0-d result as a scalar)
             storage = out._shared_storage()
             remembered.append((storage, storage.version, None, array))
+            continue
+        if not isinstance(array, np.ndarray):  # a number, or None for what no gradient needs
             continue
         for t in inputs:
             if array is getattr(t, "_data", None):

@@ -124,7 +124,7 @@ class SetItem(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        gx = grad.copy()
+        gx = np.array(grad)  # (a copy; an array even when grad is a NumPy scalar)
         gx[ctx.index] = 0
         return gx, grad[ctx.index]  # (summed to value's shape if value was broadcast)
 
@@ -162,7 +162,7 @@ class ViewScatter(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        gx = grad.copy()
+        gx = np.array(grad)  # (a copy; an array even when grad is a NumPy scalar)
         ctx.view_fn(gx)[...] = 0
         return gx, np.array(ctx.view_fn(grad)), None
 
