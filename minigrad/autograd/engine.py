@@ -151,9 +151,8 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
                 ready.append((parent, g))
 
 
-# Two threads may run backward passes that end in the same leaf. Reading `.grad` and adding
-# into it is one step under this lock: NumPy lets go of the GIL while it adds large arrays, and
-# two additions into the same array at once lose one of them.
+# Backward passes in two threads may end in the same leaf: reading `.grad` and adding into it is
+# one step under this lock, since NumPy lets go of the GIL while it adds large arrays.
 _accumulate_lock = threading.Lock()
 
 
