@@ -1,6 +1,8 @@
 """The autograd API beside Tensor.backward: PyTorch's custom Function, autograd.grad and
 autograd.backward (each run in both libraries and compared), and the backward-pass trace."""
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -200,7 +202,7 @@ def test_trace_records_nothing_outside_its_block_and_restores_after_an_error():
     with pytest.raises(ZeroDivisionError):
         with mg.autograd.trace():
             raise ZeroDivisionError
-    assert engine._tracer is None
+    assert engine._tracer.current is None
     with mg.autograd.trace() as t:
         pass
     (x * 2).sum().backward()
@@ -334,3 +336,50 @@ def test_every_front_door_records_the_node_that_apply_records(data, grad_a, grad
 
         tensor_level, array_level = _node(TensorMul.apply(a, b)), _node(A.Mul.apply(a, b))
         assert (tensor_level and tensor_level[:4]) == (array_level and array_level[:4])
+
+
+# ---------------------------------------------------------------------- threads
+def _backward_passes_from_two_threads(lib, passes=40, size=10**6):
+    """`.grad` of one leaf after two threads each ran `passes` backward passes into it.
+
+    The leaf is large because NumPy lets go of the GIL while it adds large arrays, so two
+    unguarded additions into `.grad` overlap and one is lost."""
+    leaf = lib.zeros(size, requires_grad=True)
+    start = threading.Barrier(2)
+
+    def run():
+        start.wait()
+        for _ in range(passes):
+            leaf.sum().backward()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return leaf.grad.numpy()
+
+
+def test_backward_passes_from_two_threads_into_one_leaf_all_add_up_as_in_torch():
+    expected = _backward_passes_from_two_threads(torch)
+    for _ in range(5):  # a lost update needs the two threads to overlap: give it chances
+        np.testing.assert_array_equal(_backward_passes_from_two_threads(mg), expected)
+
+
+def test_a_trace_records_only_the_backward_passes_of_its_own_thread():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    tracing, other_done = threading.Event(), threading.Event()
+
+    def other_thread():
+        tracing.wait(timeout=10)
+        (x * 3).tanh().sum().backward()
+        other_done.set()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with mg.autograd.trace() as t:
+        tracing.set()
+        other_done.wait(timeout=10)
+        (x * 2).sum().backward()
+    thread.join()
+    assert [s.name for s in t] == ["SumBackward", "MulBackward", "AccumulateGrad [2]"]

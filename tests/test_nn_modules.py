@@ -452,6 +452,53 @@ def test_load_state_dict_rejects_values_that_are_not_arrays():
         )
 
 
+def _torch_copy_error(value: np.ndarray) -> str:
+    """PyTorch's load_state_dict error for a "bias" of Linear(3, 4) that cannot be copied,
+    with the reason PyTorch gives for `value`, an array it cannot convert.
+
+    PyTorch refuses every NumPy array in a state dict (it takes tensors only), so its words for
+    a failed copy are taken from a copy that fails in PyTorch (out of a tensor with no data)."""
+    with pytest.raises(TypeError) as conversion:
+        torch.from_numpy(value)
+    with pytest.raises(RuntimeError) as error:
+        torch.nn.Linear(3, 4).load_state_dict({"weight": torch.ones(4, 3),
+                                               "bias": torch.empty(4, device="meta")})
+    return str(error.value).replace(repr(("Cannot copy out of meta tensor; no data!",)),
+                                    repr(conversion.value.args))
+
+
+@pytest.mark.parametrize("value", [np.array(["a", "b", "c", "d"]), np.array([b"a"] * 4),
+                                   np.zeros(4, dtype=[("x", "f4")]), np.zeros(4, "M8[D]"),
+                                   np.zeros(4, "m8[s]"), np.array([1.0] * 4, object)],
+                         ids=["str", "bytes", "structured", "datetime", "timedelta", "object"])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_load_state_dict_refuses_values_that_are_not_numbers_and_copies_nothing(value,
+                                                                                as_tensor):
+    """With PyTorch's words for the failed copy; unlike PyTorch, minigrad checks every entry
+    before it copies any, so the good "weight" before the bad "bias" is not copied either."""
+    model = mg.nn.Linear(3, 4)
+    before = [p.detach().numpy().copy() for p in model.parameters()]
+    with pytest.raises(RuntimeError) as error:
+        model.load_state_dict({"weight": np.ones((4, 3)),
+                               "bias": mg.Tensor(value) if as_tensor else value})
+    assert str(error.value) == _torch_copy_error(value)
+    for param, old in zip(model.parameters(), before, strict=True):
+        np.testing.assert_array_equal(param.detach().numpy(), old)
+
+
+def test_load_state_dict_copies_the_real_part_of_complex_values_as_torch():
+    values = {"weight": np.full((4, 3), 1 + 2j), "bias": np.arange(4) - 1j}
+    loaded = []
+    for lib, convert in ((mg, np.asarray), (torch, torch.from_numpy)):
+        model = lib.nn.Linear(3, 4)
+        with pytest.warns(UserWarning if lib is torch else np.exceptions.ComplexWarning,
+                          match="Casting complex values to real discards the imaginary part"):
+            model.load_state_dict({k: convert(v) for k, v in values.items()})
+        loaded.append([to_numpy(p) for p in model.parameters()])
+    for ours, theirs in zip(*loaded, strict=True):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
 def test_a_failed_load_changes_nothing():
     """minigrad checks everything before copying (PyTorch copies the good entries first)."""
     model = mg.nn.Linear(3, 4)

@@ -5,9 +5,12 @@ running code from them."""
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import pickle
+import tracemalloc
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +170,7 @@ def test_save_writes_exactly_the_path_given_and_file_objects_work(tmp_path):
 
 
 @pytest.mark.parametrize("value", [mg.nn.Linear(2, 2), {1, 2}, print, np.array([{}], object),
-                                   {"nested": [object()]}])
+                                   {"nested": [object()]}, mg.Tensor(np.array(["a"]))])
 def test_save_refuses_what_it_cannot_store_with_type_error(tmp_path, value):
     with pytest.raises(TypeError, match="cannot store"):
         save(value, tmp_path / "x.pt")
@@ -254,3 +257,95 @@ def test_foreign_files_raise_runtime_error_and_never_run_code(tmp_path, name):
     with pytest.raises(RuntimeError, match="checkpoint"):
         load(path)
     assert not (tmp_path / "code-ran").exists()
+
+
+# ------------------------------------------------------------------ forged and foreign entries
+def _npy(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=False)
+    return out.getvalue()
+
+
+def _forged_npy(descr: Any, shape: tuple[int, ...], data: bytes = b"") -> bytes:
+    """An .npy entry whose header declares `descr` and `shape`, followed by `data`."""
+    out = io.BytesIO()
+    np.lib.format.write_array_header_1_0(out, {"descr": descr, "fortran_order": False,
+                                               "shape": shape})
+    return out.getvalue() + data
+
+
+def _checkpoint(path: Path, obj: Any, entries: dict[str, bytes]) -> Path:
+    """A checkpoint written by hand: the encoded object `obj` and the .npy `entries`."""
+    document = {"format": "minigrad.save", "version": 1, "object": obj}
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("structure.npy", _npy(np.array(json.dumps(document))))
+        for name, content in entries.items():
+            archive.writestr(f"{name}.npy", content)
+    return path
+
+
+def _state_dict_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """The encoding of {"bias": <a good tensor>, "weight": `entry`}: arrays "0" and "1"."""
+    return {"dict": [["bias", {"tensor": "0", "requires_grad": False}], ["weight", entry]]}
+
+
+@pytest.mark.parametrize("array", [np.array(["a", "b"]), np.array([b"a", b"b"]),
+                                   np.array([1 + 2j, 3j]), np.zeros(2, "M8[D]"),
+                                   np.zeros(2, [("x", "f4"), ("y", "i8")]),
+                                   np.zeros(2, np.uint16), np.zeros(2, ">f4")],
+                         ids=["str", "bytes", "complex", "datetime", "structured", "uint16",
+                              "big-endian"])
+def test_a_tensor_of_a_dtype_minigrad_lacks_is_refused_naming_its_entry(tmp_path, array):
+    path = _checkpoint(tmp_path / "model.pt",
+                       _state_dict_of({"tensor": "1", "requires_grad": False}),
+                       {"0": _npy(np.zeros(2, np.float32)), "1": _npy(array)})
+    with pytest.raises(RuntimeError, match=r"checkpoint .*the tensor at \['weight'\] "
+                                           r"\(entry '1'\) has dtype"):
+        load(path)
+
+
+@pytest.mark.parametrize("descr", ["|V0", "<U0", "|S0", [("x", "|V0")]],
+                         ids=["void", "str", "bytes", "structured"])
+@pytest.mark.parametrize("kind", ["tensor", "ndarray"])
+def test_a_zero_width_entry_declaring_a_trillion_elements_is_refused(tmp_path, descr, kind):
+    path = _checkpoint(tmp_path / "model.pt", _state_dict_of({kind: "1", "requires_grad": False}),
+                       {"0": _npy(np.zeros(2, np.float32)), "1": _forged_npy(descr, (10**12,))})
+    with pytest.raises(RuntimeError, match="checkpoint .*declares 1000000000000 elements"):
+        load(path)
+
+
+@pytest.mark.parametrize("shape", [(10**7,), (10**4, 10**3), (-1,), (-2, -4)])
+def test_a_header_declaring_more_than_the_entry_holds_is_refused_before_allocating(tmp_path,
+                                                                                  shape):
+    """NumPy would allocate the declared 80 MB before finding 8 bytes of data."""
+    path = _checkpoint(tmp_path / "model.pt", {"ndarray": "0"},
+                       {"0": _forged_npy("<f8", shape, np.zeros(1).tobytes())})
+    tracemalloc.start()
+    try:
+        with pytest.raises(RuntimeError, match="checkpoint"):
+            load(path)
+        assert tracemalloc.get_traced_memory()[1] < 10**6
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_compressed_entry_is_refused_because_mg_save_never_compresses(tmp_path):
+    buffer = io.BytesIO()
+    save({"weight": mg.ones(3)}, buffer)
+    with zipfile.ZipFile(buffer) as written, \
+            zipfile.ZipFile(tmp_path / "model.pt", "w", zipfile.ZIP_DEFLATED) as compressed:
+        for name in written.namelist():
+            compressed.writestr(name, written.read(name))
+    with pytest.raises(RuntimeError, match="checkpoint .*compressed"):
+        load(tmp_path / "model.pt")
+
+
+@pytest.mark.parametrize("dtype", [[("x", "<f4"), ("y", "S3")], [("\u00e9t\u00e9", "<i2")],
+                                   [("\u2026", "<f8", (2,))], "<U5", "S2", "M8[s]"],
+                         ids=["structured", "latin-1-name", "utf-8-name", "str", "bytes",
+                              "datetime"])
+def test_arrays_of_any_dtype_save_writes_round_trip(tmp_path, dtype):
+    """Only tensors are held to minigrad's dtypes; a NumPy array comes back as it was saved
+    (a field name outside Latin-1 makes NumPy write its .npy format 3.0)."""
+    array = np.zeros(3, dtype)
+    assert_identical(round_trip({"extra": array}, tmp_path / "state.pt"), {"extra": array})

@@ -17,6 +17,7 @@ place, and any other shape is an error naming the operation (`_fit`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +98,7 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
     incoming edges, and `counts` how many. A node with one incoming edge (most nodes) goes
     straight to `ready` without passing through `pending`.
     """
-    tracer = _tracer
+    tracer = _tracer.current
     while ready:
         node, grad = ready.pop()
         if wanted is not None and grad is not None and node in wanted:
@@ -150,15 +151,21 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
                 ready.append((parent, g))
 
 
+# Backward passes in two threads may end in the same leaf: reading `.grad` and adding into it is
+# one step under this lock, since NumPy lets go of the GIL while it adds large arrays.
+_accumulate_lock = threading.Lock()
+
+
 def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
     """Add `grad` into `leaf.grad`: a new tensor the first time, in place afterwards."""
     if leaf._hooks:
         grad = _run_hooks(leaf._hooks, grad)
-    if leaf._grad is None:
-        # A copy: the array may be shared with other gradients or with the caller.
-        leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
-    else:
-        leaf._grad._data += grad
+    with _accumulate_lock:
+        if leaf._grad is None:
+            # A copy: the array may be shared with other gradients or with the caller.
+            leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
+        else:
+            leaf._grad._data += grad
 
 
 def _fit(grad: np.ndarray, shape: tuple[int, ...], node: Function, end: Any,
@@ -235,13 +242,20 @@ class RemovableHandle:
             self.hooks.remove(self.hook)
 
 
-_tracer: Any = None  # set by autograd.trace() while it records
+class _Tracer(threading.local):
+    """The tracer of each thread: a trace() block records the backward passes its own thread
+    runs, not those that other threads run meanwhile."""
+
+    current: Any = None  # set by autograd.trace() while it records
+
+
+_tracer = _Tracer()
 
 
 def set_tracer(tracer: Any) -> Any:
-    """Install a tracer (an object with `record(node, grad, input_grads)`); returns the old one."""
-    global _tracer
-    previous, _tracer = _tracer, tracer
+    """Install a tracer (an object with `record(node, grad, input_grads)`) for the calling
+    thread; returns the one it replaces."""
+    previous, _tracer.current = _tracer.current, tracer
     return previous
 
 

@@ -32,7 +32,8 @@ class Step:
 
 class trace:
     """Record the nodes a backward pass visits (a context manager; nothing is recorded, and
-    nothing is slowed, outside it)."""
+    nothing is slowed, outside it). Only the thread that enters the block is traced: backward
+    passes that other threads run meanwhile are not recorded."""
 
     def __init__(self) -> None:
         self.steps: list[Step] = []

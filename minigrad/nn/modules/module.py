@@ -24,6 +24,22 @@ from minigrad.checks import torch_size
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 
+# The kinds of NumPy dtype that convert to a parameter's dtype: bool, integers, floating point
+# and complex (whose imaginary part is dropped, with NumPy's ComplexWarning, as PyTorch's copy_
+# drops it with a warning).
+_NUMBER_KINDS = "biufc"
+
+
+def _copy_error(key: str, shape: tuple[int, ...], array: np.ndarray) -> str:
+    """PyTorch's words for a value that failed to copy into a parameter, with the reason PyTorch
+    gives for an array it cannot convert (torch.from_numpy)."""
+    reason = (f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__}. The only "
+              "supported types are: float64, float32, float16, complex64, complex128, int64, "
+              "int32, int16, int8, uint64, uint32, uint16, uint8, and bool.",)
+    return (f'While copying the parameter named "{key}", whose dimensions in the model are '
+            f"{torch_size(shape)} and whose dimensions in the checkpoint are "
+            f"{torch_size(array.shape)}, an exception occurred : {reason}.")
+
 
 class _IncompatibleKeys(NamedTuple):
     """What `load_state_dict(strict=False)` could not match."""
@@ -297,8 +313,9 @@ class Module:
 
         Raises:
             RuntimeError: listing every problem at once: missing and unexpected keys (only when
-                `strict`), shape mismatches and values that are not arrays (always). Nothing is
-                copied when anything is wrong.
+                `strict`), shape mismatches, values that are not arrays and arrays that are not
+                numbers (strings, structured arrays, dates: always). Nothing is copied when
+                anything is wrong.
         """
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
@@ -326,6 +343,9 @@ class Module:
                     f"{torch_size(array.shape)} from checkpoint, the shape in current model is "
                     f"{torch_size(target.shape)}."
                 )
+                continue
+            if array.dtype.kind not in _NUMBER_KINDS:
+                errors.append(_copy_error(key, target.shape, array))
                 continue
             copies.append((target, array))
         if errors:
