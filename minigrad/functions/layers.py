@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.functions.reduce import _log_softmax, _total
+from minigrad.functions.reduce import _log_softmax, _rounded, _total
 
 
 class Linear(ArrayFunction):
@@ -92,7 +92,7 @@ class MseLoss(ArrayFunction):
         ctx.save_for_backward(diff)
         ctx.norm = x.dtype.type(2 / diff.size if mean else 2)
         loss = total / total.dtype.type(diff.size) if mean else total
-        return loss.astype(x.dtype, copy=False)
+        return _rounded(loss, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -121,7 +121,7 @@ class CrossEntropy(ArrayFunction):
         ctx.save_for_backward(logp, labels)
         ctx.divisor = x.dtype.type(len(labels)) if mean else None
         loss = loss / loss.dtype.type(len(labels)) if mean else loss
-        return loss.astype(x.dtype, copy=False)
+        return _rounded(loss, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):

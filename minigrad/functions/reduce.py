@@ -47,7 +47,14 @@ def _ratio(a, n, correction):
 
 def _widened(x):
     """x in the dtype its reductions add up in: float16 becomes float32, others stay."""
-    return x.astype(accumulate_dtype(x.dtype), copy=False)
+    wide = accumulate_dtype(x.dtype)
+    return x if wide is x.dtype else x.astype(wide)
+
+
+def _rounded(y, dtype):
+    """y, added up in a wider dtype, rounded to `dtype` once. (astype costs 1 us even when it
+    has nothing to do, more than the sum of a small array.)"""
+    return y if y.dtype is dtype else y.astype(dtype)
 
 
 def _total(x, axis, keepdims):
@@ -62,7 +69,7 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        return _total(x, dim, keepdim).astype(x.dtype, copy=False)
+        return _rounded(_total(x, dim, keepdim), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -77,7 +84,7 @@ class Mean(ArrayFunction):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
         # The sum over n, as np.mean computes it, without np.mean's slower Python wrapper; for
         # float16, divided in float32 before the rounding, so a sum beyond 65504 is no inf.
-        return (_total(x, dim, keepdim) / _count(x.shape, dim)).astype(x.dtype, copy=False)
+        return _rounded(_total(x, dim, keepdim) / _count(x.shape, dim), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -192,13 +199,13 @@ def _log_softmax(x, axis):
     loses the small terms (1e30 + 0.69 == 1e30). float16 is shifted and exponentiated in
     float32, as in PyTorch's kernel, which rounds only the sum to float16 before its log."""
     shifted = _shift(_widened(x), axis)
-    return (shifted - _log_sum_exp(shifted, axis, x.dtype)).astype(x.dtype, copy=False)
+    return _rounded(shifted - _log_sum_exp(shifted, axis, x.dtype), x.dtype)
 
 
 def _log_sum_exp(shifted, axis, dtype):
     """log(sum(exp(shifted))) along `axis`, the sum rounded to `dtype` before its log."""
     with np.errstate(divide="ignore"):
-        return np.log(_total(np.exp(shifted), axis, True).astype(dtype, copy=False))
+        return np.log(_rounded(_total(np.exp(shifted), axis, True), dtype))
 
 
 class LogSumExp(ArrayFunction):
@@ -225,7 +232,7 @@ class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(_shift(_widened(x), dim))
-        y = (e / _total(e, dim, True)).astype(x.dtype, copy=False)
+        y = _rounded(e / _total(e, dim, True), x.dtype)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -233,7 +240,7 @@ class Softmax(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return y * (grad - _total(grad * y, ctx.dim, True).astype(y.dtype, copy=False))
+        return y * (grad - _rounded(_total(grad * y, ctx.dim, True), y.dtype))
 
 
 class LogSoftmax(ArrayFunction):
@@ -249,7 +256,7 @@ class LogSoftmax(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad - np.exp(y) * _total(grad, ctx.dim, True).astype(y.dtype, copy=False)
+        return grad - np.exp(y) * _rounded(_total(grad, ctx.dim, True), y.dtype)
 
 
 class Norm(ArrayFunction):
@@ -279,7 +286,7 @@ class Norm(ArrayFunction):
             y = np.min(a, axis=dim, keepdims=True)
         else:
             y = np.sum(a**p, axis=dim, keepdims=True) ** (1 / p)
-        y = y.astype(x.dtype, copy=False)
+        y = _rounded(y, x.dtype)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         ctx.save_for_backward(x, y)
         if keepdim:
