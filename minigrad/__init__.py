@@ -30,6 +30,7 @@ from minigrad.printing import set_printoptions
 from minigrad.random import manual_seed, seed
 from minigrad.tensor import Tensor, cat, matmul, stack, where
 
+float16 = half = dtypes.float16
 float32 = float = dtypes.float32
 float64 = double = dtypes.float64
 int32 = int = dtypes.int32

@@ -7,6 +7,8 @@ combining them are PyTorch's, which differ from NumPy's in two ways a training s
   widens a tensor: `float32_tensor * 0.1` stays float32 and `int_tensor * 0.5` becomes float32.
 * A 0-d tensor only decides the result's dtype if it is of a higher kind (bool < int < float)
   than every tensor with dimensions: `ones(3) + tensor(1., dtype=float64)` is float32.
+
+float16 has one rule of its own (`accumulate_dtype`): its reductions add up in float32.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
@@ -59,6 +62,19 @@ def floating(dtype: np.dtype) -> np.dtype:
 def sum_dtype(dtype: np.dtype) -> np.dtype:
     """The dtype of a sum: bool and signed integer sums are int64, as in PyTorch."""
     return int64 if dtype.kind in "bi" else dtype
+
+
+def accumulate_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype a reduction adds up in: float32 for float16, as PyTorch's CPU kernels do
+    (float32 is their "opmath" type for float16), and the dtype itself otherwise.
+
+    A float16 sum, mean, norm or variance is computed as if its input were float32 and rounded
+    to float16 once, at the end. Added up in float16, 300^2 + 400^2 would overflow (float16's
+    largest number is 65504) where the norm, 500, does not; and 2048 + 1 rounds back to 2048,
+    so a long sum of small terms would stop growing. Elementwise operations stay float16
+    (NumPy, like PyTorch, computes each one in float32 and rounds its result to float16).
+    """
+    return float32 if dtype == float16 else dtype
 
 
 def can_cast_inplace(result: np.dtype, dtype: np.dtype) -> bool:

@@ -771,6 +771,9 @@ class Tensor:
     def float(self) -> Tensor:
         return self.to(dtypes.float32)
 
+    def half(self) -> Tensor:
+        return self.to(dtypes.float16)
+
     def long(self) -> Tensor:
         return self.to(dtypes.int64)
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.functions.reduce import _log_softmax
+from minigrad.functions.reduce import _log_softmax, _rounded, _total
 
 
 class Linear(ArrayFunction):
@@ -88,10 +88,11 @@ class MseLoss(ArrayFunction):
     @staticmethod
     def forward(ctx, x, y, mean):
         diff = x - y
-        total = np.add.reduce(diff * diff, axis=None)
+        total = _total(diff * diff, None, False)  # float16 squares, added up in float32
         ctx.save_for_backward(diff)
         ctx.norm = x.dtype.type(2 / diff.size if mean else 2)
-        return total / x.dtype.type(diff.size) if mean else total
+        loss = total / total.dtype.type(diff.size) if mean else total
+        return _rounded(loss, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -116,10 +117,11 @@ class CrossEntropy(ArrayFunction):
     def forward(ctx, x, labels, mean):
         logp = _log_softmax(x, 1)
         rows = np.arange(len(labels))
-        loss = np.add.reduce(-logp[rows, labels], axis=None)
+        loss = _total(-logp[rows, labels], None, False)
         ctx.save_for_backward(logp, labels)
         ctx.divisor = x.dtype.type(len(labels)) if mean else None
-        return loss / ctx.divisor if mean else loss
+        loss = loss / loss.dtype.type(len(labels)) if mean else loss
+        return _rounded(loss, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):

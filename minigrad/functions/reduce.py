@@ -3,6 +3,10 @@
 `dim` is None (all dims) or a tuple of non-negative axes, already normalised by the caller.
 A reduction's backward first puts back the reduced axes (`_keep`) so that the gradient
 broadcasts against the input.
+
+Sums add up in `dtypes.accumulate_dtype` (`_total`): float16 ones in float32, rounded to
+float16 once, at the end, as PyTorch does. So do the reductions made of a sum (mean, norm,
+softmax; the variance adds up in float64).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
+from minigrad.dtypes import accumulate_dtype
 from minigrad.functions.broadcast import expand
 
 
@@ -40,13 +45,31 @@ def _ratio(a, n, correction):
     return a / divisor if divisor else float("inf")
 
 
+def _widened(x):
+    """x in the dtype its reductions add up in: float16 becomes float32, others stay."""
+    wide = accumulate_dtype(x.dtype)
+    return x if wide is x.dtype else x.astype(wide)
+
+
+def _rounded(y, dtype):
+    """y, added up in a wider dtype, rounded to `dtype` once. (astype costs 1 us even when it
+    has nothing to do, more than the sum of a small array.)"""
+    return y if y.dtype is dtype else y.astype(dtype)
+
+
+def _total(x, axis, keepdims):
+    """The sum of x along `axis`, added up in x's accumulate dtype and left in it: the caller
+    rounds to x's dtype once it is done. (np.add.reduce is np.sum without its wrapper.)"""
+    return np.add.reduce(x, axis=axis, dtype=accumulate_dtype(x.dtype), keepdims=keepdims)
+
+
 class Sum(ArrayFunction):
     """d/dx_i sum(x) = 1"""
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        return np.add.reduce(x, axis=dim, keepdims=keepdim)  # = np.sum, without its wrapper
+        return _rounded(_total(x, dim, keepdim), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -59,8 +82,9 @@ class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        # The sum over n, as np.mean computes it, without np.mean's slower Python wrapper.
-        return np.add.reduce(x, axis=dim, keepdims=keepdim) / _count(x.shape, dim)
+        # The sum over n, as np.mean computes it, without np.mean's slower Python wrapper; for
+        # float16, divided in float32 before the rounding, so a sum beyond 65504 is no inf.
+        return _rounded(_total(x, dim, keepdim) / _count(x.shape, dim), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -172,14 +196,16 @@ def _shift(x, axis):
 
 def _log_softmax(x, axis):
     """x - logsumexp(x) along `axis`, computed from the shifted x: not x - logsumexp(x), which
-    loses the small terms (1e30 + 0.69 == 1e30)."""
-    shifted = _shift(x, axis)
-    return shifted - _log_sum_exp(shifted, axis)
+    loses the small terms (1e30 + 0.69 == 1e30). float16 is shifted and exponentiated in
+    float32, as in PyTorch's kernel, which rounds only the sum to float16 before its log."""
+    shifted = _shift(_widened(x), axis)
+    return _rounded(shifted - _log_sum_exp(shifted, axis, x.dtype), x.dtype)
 
 
-def _log_sum_exp(shifted, axis):
+def _log_sum_exp(shifted, axis, dtype):
+    """log(sum(exp(shifted))) along `axis`, the sum rounded to `dtype` before its log."""
     with np.errstate(divide="ignore"):
-        return np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        return np.log(_rounded(_total(np.exp(shifted), axis, True), dtype))
 
 
 class LogSumExp(ArrayFunction):
@@ -190,7 +216,7 @@ class LogSumExp(ArrayFunction):
         ctx.dim, ctx.keepdim = dim, keepdim
         m = np.max(x, axis=dim, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)  # all -inf gives -inf and an inf gives inf, not nan
-        y = m + _log_sum_exp(x - m, dim)
+        y = m + _log_sum_exp(x - m, dim, x.dtype)
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, dim)
 
@@ -205,8 +231,8 @@ class Softmax(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(_shift(x, dim))
-        y = e / np.sum(e, axis=dim, keepdims=True)
+        e = np.exp(_shift(_widened(x), dim))
+        y = _rounded(e / _total(e, dim, True), x.dtype)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -214,7 +240,7 @@ class Softmax(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return y * (grad - np.sum(grad * y, axis=ctx.dim, keepdims=True))
+        return y * (grad - _rounded(_total(grad * y, ctx.dim, True), y.dtype))
 
 
 class LogSoftmax(ArrayFunction):
@@ -230,7 +256,7 @@ class LogSoftmax(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad - np.exp(y) * np.sum(grad, axis=ctx.dim, keepdims=True)
+        return grad - np.exp(y) * _rounded(_total(grad, ctx.dim, True), y.dtype)
 
 
 class Norm(ArrayFunction):
@@ -245,7 +271,7 @@ class Norm(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, p, dim, keepdim):
-        a = np.abs(x)
+        a = _widened(np.abs(x))
         if p == 0:
             y = np.sum(a != 0, axis=dim, keepdims=True).astype(x.dtype)
         elif _count(x.shape, dim) == 1:  # PyTorch gives |x| as it is: no |x|^p to underflow
@@ -260,6 +286,7 @@ class Norm(ArrayFunction):
             y = np.min(a, axis=dim, keepdims=True)
         else:
             y = np.sum(a**p, axis=dim, keepdims=True) ** (1 / p)
+        y = _rounded(y, x.dtype)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         ctx.save_for_backward(x, y)
         if keepdim:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.tensor import Tensor
 
 TensorsT = Tensor | Iterable[Tensor]
@@ -83,8 +84,8 @@ def clip_grad_norm_(
                 "non-finite, so it cannot be clipped. To disable this error and scale the "
                 "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
             )
-        # PyTorch evaluates `number / tensor` as reciprocal-then-multiply (two roundings).
-        coef = np.minimum((1 / (total_norm + 1e-6)) * max_norm, 1.0)
+        # min(1, max_norm / (total_norm + 1e-6)), rounded as PyTorch rounds it
+        coef = _clip_coef(total_norm, max_norm)
         if coef != 1:  # PyTorch multiplies by 1 too, which changes no number
             for g in grads:
                 g._data *= g.dtype.type(coef)
@@ -114,6 +115,16 @@ def _as_list(parameters: TensorsT) -> list[Tensor]:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
+def _clip_coef(total_norm: np.ndarray, max_norm: float) -> np.ndarray:
+    """min(1, max_norm / (total_norm + 1e-6)) as PyTorch computes it: `number / tensor` as the
+    reciprocal times the number (two roundings), and for a float16 norm each Python number
+    combined in float32, then rounded to float16 (NumPy would round the number to float16
+    first: 1e-6 to 9.5e-7, and 0.3333 * 0.01 would land a float16 ulp away)."""
+    wide = dtypes.accumulate_dtype(total_norm.dtype)
+    shifted = (total_norm.astype(wide) + 1e-6).astype(total_norm.dtype)
+    return np.minimum(((1 / shifted).astype(wide) * max_norm).astype(total_norm.dtype), 1.0)
+
+
 def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
     """‖x‖_p over all elements of x, in x's dtype: the same p-norm as `Tensor.norm` (which,
     like PyTorch, returns |x| for a single element, without powers that could overflow)."""
@@ -126,5 +137,9 @@ def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
         # The default order, computed here rather than by the engine: Tensor.norm wraps the
         # same sum of squares in a graph node, which costs 8x the arithmetic on a small
         # gradient (measured: 10 µs against 1.2 µs for 400 elements), and a model has many.
-        return np.abs(x.reshape(())) if x.size == 1 else np.sqrt(np.vdot(x, x))
+        if x.size == 1:
+            return np.abs(x.reshape(()))
+        # float16 squares add up in float32, as in Tensor.norm: 300^2 + 400^2 overflows float16
+        wide = x.astype(dtypes.accumulate_dtype(x.dtype), copy=False)
+        return np.sqrt(np.vdot(wide, wide)).astype(x.dtype, copy=False)
     return Tensor._make(x).norm(p)._data
