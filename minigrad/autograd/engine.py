@@ -26,7 +26,7 @@ import numpy as np
 from minigrad.autograd.function import _FREED, Function
 from minigrad.autograd.grad_mode import _state
 from minigrad.checks import torch_size
-from minigrad.functions.broadcast import unbroadcast
+from minigrad.functions.broadcast import broadcasts_to, unbroadcast
 
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
@@ -151,8 +151,7 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
                 ready.append((parent, g))
 
 
-# Backward passes in two threads may end in the same leaf: reading `.grad` and adding into it is
-# one step under this lock, since NumPy lets go of the GIL while it adds large arrays.
+# Two threads' passes may end in one leaf, and NumPy drops the GIL while it adds large arrays.
 _accumulate_lock = threading.Lock()
 
 
@@ -176,7 +175,7 @@ def _fit(grad: np.ndarray, shape: tuple[int, ...], node: Function, end: Any,
     input's shape (so a backward may leave undoing broadcasting to the engine); any other shape
     is a bug in that backward, reported as PyTorch reports it.
     """
-    if shape and not _broadcasts_to(shape, grad.shape):  # (a 0-d input broadcasts to anything)
+    if shape and not broadcasts_to(shape, grad.shape):  # (a 0-d input broadcasts to anything)
         index = next(i for i, (e, g) in enumerate(zip(node.next_functions, input_grads))
                      if e is end and g is grad)
         raise RuntimeError(
@@ -184,12 +183,6 @@ def _fit(grad: np.ndarray, shape: tuple[int, ...], node: Function, end: Any,
             f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
         )
     return unbroadcast(grad, shape)
-
-
-def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    """Whether a tensor of `shape` broadcasts to `target` (PyTorch's is_expandable_to)."""
-    lead = len(target) - len(shape)
-    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, target[lead:]))
 
 
 def _observe(node: Function, grad: np.ndarray, accumulate: bool) -> np.ndarray:

@@ -39,3 +39,9 @@ def expand(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         out.fill(grad)
         return out
     return np.broadcast_to(grad, shape)
+
+
+def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether a tensor of `shape` broadcasts to `target` (PyTorch's is_expandable_to)."""
+    lead = len(target) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, target[lead:]))
