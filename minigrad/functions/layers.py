@@ -54,7 +54,8 @@ class Linear(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+        need_x, need_w, _ = ctx.needs_input_grad  # (each gradient needs the other factor only)
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         y = np.matmul(x, weight.T)
         if bias is not None:
             y += bias

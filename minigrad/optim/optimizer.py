@@ -140,6 +140,10 @@ class Optimizer:
         # As in PyTorch, overflow and 0/0 (a zero gradient with eps=0) give inf and nan silently.
         with np.errstate(all="ignore"):
             self._update_all()
+        for group in self.param_groups:  # each parameter was written in place once
+            for param in group["params"]:
+                if param.grad is not None:
+                    param._shared_storage().version += 1
         return loss
 
     def _update_all(self) -> None:
