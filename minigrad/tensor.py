@@ -26,6 +26,7 @@ import numpy as np
 from minigrad import checks, dtypes
 from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradient
 from minigrad.autograd.grad_mode import _state, no_grad
+from minigrad.autograd.versions import Storage
 from minigrad.functions import arithmetic as A
 from minigrad.functions import matmul as M
 from minigrad.functions import reduce as R
@@ -784,23 +785,6 @@ class Tensor:
         return self.to(dtypes.bool_)
 
 
-class Storage:
-    """What a tensor shares with its views: the count of in-place writes to their memory (the
-    version every saved tensor is checked against in backward) and the views themselves, held
-    weakly, to be made again from their base when its history is rewritten."""
-
-    __slots__ = ("version", "views")
-
-    def __init__(self) -> None:
-        self.version = 0
-        self.views: list[weakref.ref[Tensor]] = []
-
-    def live_views(self) -> list[Tensor]:
-        views = [view for view in (ref() for ref in self.views) if view is not None]
-        self.views = [weakref.ref(view) for view in views]
-        return views
-
-
 def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.ndarray]) -> Tensor:
     """Mark `view`, whose array `view_fn(source's array)` is, as a view of source's base: it
     shares source's version counter, and `_view` makes its array from the base's."""
@@ -810,8 +794,10 @@ def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.nd
         base, outer = source._view
         view_fn = (lambda inner: lambda a: inner(outer(a)))(view_fn)
     view._view = (base, view_fn)
-    view._storage = base._shared_storage()
-    view._storage.views.append(weakref.ref(view))
+    view._storage = storage = base._shared_storage()
+    if storage.views is None:
+        storage.views = []
+    storage.views.append(weakref.ref(view))
     return view
 
 

@@ -81,8 +81,9 @@ class Function:
                 "graph are freed when you call .backward(). Specify retain_graph=True if you "
                 "need to backward through the graph a second time."
             )
-        if self._saved_versions:
-            versions.check(self)
+        for storage, version, _, _ in self._saved_versions:
+            if storage.version != version:
+                versions.refuse(self)
         return self._saved
 
     @classmethod
@@ -96,7 +97,7 @@ class Function:
             return ctx._record(np.asarray(result), args)
         out = ctx._record(result._data, args)
         out._storage = result._shared_storage()  # forward may have saved the result itself
-        versions.remember(ctx, ctx._saved, out, result)
+        versions.remember_tensors(ctx, out)
         return out
 
     def _record(self, out: np.ndarray, inputs: tuple[Any, ...]) -> Tensor:

@@ -10,6 +10,7 @@ to hand them out once a version has moved on.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -17,28 +18,54 @@ import numpy as np
 from minigrad import checks
 
 
+class Storage:
+    """What a tensor shares with its views (and its `detach()`): the count of in-place writes
+    to their memory, and the views themselves, held weakly, to be made again from their base
+    when its history is rewritten (None until the first view)."""
+
+    __slots__ = ("version", "views")
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.views: list[weakref.ref[Any]] | None = None
+
+    def live_views(self) -> list[Any]:
+        views = [view for view in (ref() for ref in self.views or ()) if view is not None]
+        self.views = [weakref.ref(view) for view in views]
+        return views
+
+
 def remember(node: Any, inputs: tuple[Any, ...], out: Any, result: Any) -> None:
-    """Note, for each array `node` saved that is the memory of one of its input tensors or of
-    its output `out` (`result`, as forward returned it), that tensor's storage and version."""
+    """Note, for each array an ArrayFunction `node` saved that is its output (`result`, as
+    forward returned it, which `out` wraps) or the array of one of its input tensors, that
+    tensor's storage and its version now. Called once per recorded node that saved something,
+    so it is written for speed: the output is new, so its storage is too."""
     remembered = []
-    for saved in node._saved:
-        array = getattr(saved, "_data", saved)  # a tensor-level Function saves Tensors
-        if array is result or array is out._data:  # (NumPy gives a 0-d result as a scalar)
-            storage = out._shared_storage()
-            remembered.append((storage, storage.version, None, array))
-            continue
-        if not isinstance(array, np.ndarray):  # a number, or None for what no gradient needs
-            continue
-        for t in inputs:
-            if array is getattr(t, "_data", None):
-                storage = t._shared_storage()
-                remembered.append((storage, storage.version, t, array))
-                break
+    for array in node._saved:
+        if array is result:
+            out._storage = storage = Storage()
+            remembered.append((storage, 0, None, array))
+        elif type(array) is np.ndarray:
+            for t in inputs:
+                if getattr(t, "_data", None) is array:
+                    storage = t._storage or t._shared_storage()
+                    remembered.append((storage, storage.version, t, array))
+                    break
     node._saved_versions = tuple(remembered)
 
 
-def check(node: Any) -> None:
-    """Raise PyTorch's RuntimeError if a tensor that `node` saved was written in place since."""
+def remember_tensors(node: Any, out: Any) -> None:
+    """`remember` for a tensor-level Function, which saves Tensors (one may be its output, whose
+    storage `out` shares)."""
+    node._saved_versions = tuple(
+        (t._shared_storage(), t._version, None if t._storage is out._storage else t, t._data)
+        for t in node._saved if hasattr(t, "_shared_storage")
+    )
+
+
+def refuse(node: Any) -> None:
+    """PyTorch's RuntimeError for the first tensor `node` saved that was written in place since
+    (`Function.saved_tensors` compares the versions)."""
     for storage, version, tensor, array in node._saved_versions:
         if storage.version != version:
             maker = node.name() if tensor is None else tensor.grad_fn and tensor.grad_fn.name()
