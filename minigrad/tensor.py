@@ -6,8 +6,7 @@
 * `grad`: for a leaf, the gradient accumulated by backward().
 * `_storage`: shared by a tensor and its views (and `detach()`): the version counter that every
   in-place write bumps, and the views to refresh when the history of their base is rewritten.
-* `_view`: for a view (`x[1:]`, `x.reshape(...)`, `x.t()`, ...), its base and the function that
-  makes the view's array from the base's.
+* `_view`: for a view (`x[1:]`, `x.t()`, ...), its base and how to make it from the base.
 
 Every method below is a thin front door: it checks arguments the way PyTorch does and hands the
 arrays to a Function from `minigrad.functions`, where the forward and backward live side by side.
