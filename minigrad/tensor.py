@@ -988,21 +988,26 @@ def function_form(method: Callable[..., Any], other: bool = False, numbers: bool
 
     Args:
         other: the second argument must be a tensor too (`maximum(input, other)`).
-        numbers: `input` may also be a Python number (`torch.add(2, x)`).
+        numbers: `input` may also be a number when the second argument is a tensor
+            (`torch.add(2, x)`).
         name: the function's name, if not the method's (`clip` is `clamp`).
     """
     name = name or method.__name__
-    accepted = (Tensor, int, float, np.number) if numbers else Tensor
 
     @functools.wraps(method)
     def form(input: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(input, accepted):
+        if not isinstance(input, Tensor) and not (
+            numbers and isinstance(input, _SCALARS) and args and isinstance(args[0], Tensor)
+        ):
             raise checks.input_error(name, input, args, kwargs)
         if other and args and not isinstance(args[0], Tensor):
             raise checks.argument_error(name, "other", 2, args[0])
         return method(input, *args, **kwargs)
 
     return form
+
+
+_SCALARS = (int, float, np.number)
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
