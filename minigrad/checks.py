@@ -110,30 +110,24 @@ def element_error(index: int, value: Any) -> TypeError:
 
 
 # ---------------------------------------------------------------------- the tensor itself
-def grad_type_error(value: Any) -> TypeError:
-    """`x.grad = g` takes a tensor or None only."""
-    return TypeError("assigned grad expected to be a Tensor or None but got grad of type "
-                     f"{python_type(value)}")
-
-
-def check_grad_dtype(grad: np.dtype, dtype: np.dtype) -> None:
-    """`x.grad = g` takes a gradient of x's dtype only (an optimizer could not add it to x)."""
-    if grad != dtype:
+def check_grad(grad: Any, is_tensor: bool, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    """`x.grad = g` takes a tensor of x's dtype and shape (which an optimizer can subtract from
+    x), or None."""
+    if not is_tensor:
+        raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{python_type(grad)}")
+    if grad.dtype != dtype:
         raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{c_name(grad)}' to a tensor "
+            f"attempting to assign a gradient with dtype '{c_name(grad.dtype)}' to a tensor "
             f"with grad_dtype '{scalar_type(dtype)}'. The gradient must match the tensor's "
             "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
             "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
             "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
             "systems that assume they match."
         )
-
-
-def check_grad_shape(grad: tuple[int, ...], shape: tuple[int, ...]) -> None:
-    """`x.grad = g` takes a gradient of x's shape only."""
-    if grad != shape:
+    if grad.shape != shape:
         raise RuntimeError(
-            f"attempting to assign a gradient of size '{list(grad)}' to a tensor of size "
+            f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
             f"'{list(shape)}'. Please ensure that the gradient and the tensor are the same size"
         )
 

@@ -15,7 +15,6 @@ arrays to a Function from `minigrad.functions`, where the forward and backward l
 
 from __future__ import annotations
 
-import functools
 import warnings
 import weakref
 from collections import namedtuple
@@ -99,10 +98,7 @@ class Tensor:
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
-            if not isinstance(value, Tensor):
-                raise checks.grad_type_error(value)
-            checks.check_grad_dtype(value.dtype, self.dtype)
-            checks.check_grad_shape(value.shape, self.shape)
+            checks.check_grad(value, isinstance(value, Tensor), self.dtype, self.shape)
         self._grad = value
 
     @property
@@ -994,7 +990,6 @@ def function_form(method: Callable[..., Any], other: bool = False, numbers: bool
     """
     name = name or method.__name__
 
-    @functools.wraps(method)
     def form(input: Any, /, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(input, Tensor) and not (
             numbers and isinstance(input, _SCALARS) and args and isinstance(args[0], Tensor)
@@ -1004,6 +999,8 @@ def function_form(method: Callable[..., Any], other: bool = False, numbers: bool
             raise checks.argument_error(name, "other", 2, args[0])
         return method(input, *args, **kwargs)
 
+    # help(minigrad.exp) shows the method's signature and docstring
+    form.__name__, form.__doc__, form.__wrapped__ = name, method.__doc__, method  # type: ignore[attr-defined]
     return form
 
 
