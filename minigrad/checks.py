@@ -31,8 +31,8 @@ def scalar_type(dtype: np.dtype) -> str:
 
 
 # The C++ names of the element types, as `x.grad = g` words a dtype mismatch.
-_C_NAMES = {"float64": "double", "float32": "float", "int64": "long int", "int32": "int",
-            "uint8": "unsigned char", "bool": "bool"}
+_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "uint8": "unsigned char", "bool": "bool"}
 
 
 def c_name(dtype: np.dtype) -> str:

@@ -216,6 +216,7 @@ GRADS: dict[str, Call] = {
     "a list": lambda lib: [1.0, 1.0],
     "an object": lambda lib: Custom(),
     "float64": lambda lib: lib.ones(2, dtype=lib.float64),
+    "float16": lambda lib: lib.ones(2, dtype=lib.float16),
     "int64": lambda lib: lib.ones(2, dtype=lib.int64),
     "int32": lambda lib: lib.ones(2, dtype=lib.int32),
     "uint8": lambda lib: lib.ones(2, dtype=lib.uint8),
@@ -237,8 +238,10 @@ def test_assigned_grad_must_be_a_tensor_of_the_same_dtype_and_shape(case):
     assert_same_outcome(call)
 
 
-def test_assigned_grad_of_a_float64_tensor_must_be_float64():
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_assigned_grad_of_another_float_tensor_must_have_its_dtype(dtype):
     def call(lib):
-        x = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        x = lib.ones(2, dtype=getattr(lib, dtype), requires_grad=True)
         x.grad = lib.ones(2)
+
     assert_same_outcome(call)
