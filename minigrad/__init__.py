@@ -28,7 +28,7 @@ from minigrad.creation import (
 )
 from minigrad.printing import set_printoptions
 from minigrad.random import manual_seed, seed
-from minigrad.tensor import Tensor, cat, matmul, stack, where
+from minigrad.tensor import Tensor, cat, function_form, matmul, stack, where
 
 float16 = half = dtypes.float16
 float32 = float = dtypes.float32
@@ -38,50 +38,51 @@ int64 = long = dtypes.int64
 uint8 = dtypes.uint8
 bool = dtypes.bool_
 
-# Function forms, as torch.exp(x) is x.exp().
-relu = Tensor.relu
-tanh = Tensor.tanh
-sigmoid = Tensor.sigmoid
-exp = Tensor.exp
-log = Tensor.log
-sqrt = Tensor.sqrt
-abs = Tensor.abs
-sum = Tensor.sum
-mean = Tensor.mean
-var = Tensor.var
-std = Tensor.std
-amax = Tensor.amax
-amin = Tensor.amin
-argmax = Tensor.argmax
-argmin = Tensor.argmin
-logsumexp = Tensor.logsumexp
-softmax = Tensor.softmax
-log_softmax = Tensor.log_softmax
-norm = Tensor.norm
-maximum = Tensor.maximum
-minimum = Tensor.minimum
-clamp = clip = Tensor.clamp
-reshape = Tensor.reshape
-flatten = Tensor.flatten
-transpose = Tensor.transpose
-permute = Tensor.permute
-squeeze = Tensor.squeeze
-unsqueeze = Tensor.unsqueeze
+# Function forms, as torch.exp(x) is x.exp(), which refuse a non-tensor `input` as PyTorch's do.
+relu = function_form(Tensor.relu)
+tanh = function_form(Tensor.tanh)
+sigmoid = function_form(Tensor.sigmoid)
+exp = function_form(Tensor.exp)
+log = function_form(Tensor.log)
+sqrt = function_form(Tensor.sqrt)
+abs = function_form(Tensor.abs)
+sum = function_form(Tensor.sum)
+mean = function_form(Tensor.mean)
+var = function_form(Tensor.var)
+std = function_form(Tensor.std)
+amax = function_form(Tensor.amax)
+amin = function_form(Tensor.amin)
+argmax = function_form(Tensor.argmax)
+argmin = function_form(Tensor.argmin)
+logsumexp = function_form(Tensor.logsumexp)
+softmax = function_form(Tensor.softmax)
+log_softmax = function_form(Tensor.log_softmax)
+norm = Tensor.norm  # (PyTorch's norm and split are Python functions: AttributeError)
+maximum = function_form(Tensor.maximum, other=True)
+minimum = function_form(Tensor.minimum, other=True)
+clamp = function_form(Tensor.clamp)
+clip = function_form(Tensor.clamp, name="clip")
+reshape = function_form(Tensor.reshape)
+flatten = function_form(Tensor.flatten)
+transpose = function_form(Tensor.transpose)
+permute = function_form(Tensor.permute)
+squeeze = function_form(Tensor.squeeze)
+unsqueeze = function_form(Tensor.unsqueeze)
 split = Tensor.split
-chunk = Tensor.chunk
-unbind = Tensor.unbind
-pow = Tensor.pow
-add = Tensor.add
-sub = Tensor.sub
-mul = Tensor.mul
-div = Tensor.div
-neg = Tensor.neg
-sign = Tensor.sign
-isnan = Tensor.isnan
-isfinite = Tensor.isfinite
+chunk = function_form(Tensor.chunk)
+unbind = function_form(Tensor.unbind)
+pow = function_form(Tensor.pow, numbers=True)
+add = function_form(Tensor.add, numbers=True)
+sub = function_form(Tensor.sub, numbers=True)
+mul = function_form(Tensor.mul, numbers=True)
+div = function_form(Tensor.div, numbers=True)
+neg = function_form(Tensor.neg)
+sign = function_form(Tensor.sign)
+isnan = function_form(Tensor.isnan)
+isfinite = function_form(Tensor.isfinite)
 
-max = Tensor.max
-min = Tensor.min
+max = function_form(Tensor.max)
+min = function_form(Tensor.min)
 
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
 from minigrad import autograd, nn, optim, utils, viz  # noqa: E402

@@ -10,6 +10,7 @@ Each `check_*` function raises, or returns the checked (normalised) argument.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,16 @@ def scalar_type(dtype: np.dtype) -> str:
     return dtypes.torch_name(dtype).capitalize()
 
 
+# The C++ names of the element types, as `x.grad = g` words a dtype mismatch.
+_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "uint8": "unsigned char", "bool": "bool"}
+
+
+def c_name(dtype: np.dtype) -> str:
+    """'float', 'double', 'long int': the C++ name of the element type."""
+    return _C_NAMES.get(dtype.name, dtype.name)
+
+
 def dtype_repr(dtype: np.dtype) -> str:
     """'minigrad.float32', as PyTorch writes 'torch.float32'."""
     return f"minigrad.{dtype.name}"
@@ -39,12 +50,85 @@ def torch_size(shape: tuple[int, ...]) -> str:
     return f"torch.Size({list(shape)})"
 
 
+_HEAP_TYPE = 1 << 9  # CPython's Py_TPFLAGS_HEAPTYPE: the class was written in Python
+
+
+def python_type(value: Any) -> str:
+    """'float', 'list', 'numpy.ndarray', 'MyClass': the name CPython gives the type of `value`
+    (its tp_name), which PyTorch prints. Types written in C outside the builtins carry their
+    module; builtins and classes written in Python do not."""
+    cls = type(value)
+    if cls.__module__ == "builtins" or cls.__flags__ & _HEAP_TYPE:
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+# ---------------------------------------------------------------------- argument types
+# (These build the error; the front door, which knows the Tensor class, decides to raise it.)
+def argument_error(function: str, argument: str, position: int, value: Any,
+                   expected: str = "Tensor") -> TypeError:
+    """A function of PyTorch's given a value of the wrong type where its signature says Tensor:
+    "exp(): argument 'input' (position 1) must be Tensor, not float"."""
+    return TypeError(f"{function}(): argument '{argument}' (position {position}) must be "
+                     f"{expected}, not {python_type(value)}")
+
+
+# PyTorch's signatures of the functions that have several, which it lists when a call fits none.
+_VAR = ("(Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False, *, "
+        "Tensor out = None)",
+        "(Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = "
+        "False, Tensor out = None)",
+        "(Tensor input, bool unbiased = True)")
+_CLAMP = ("(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
+          "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
+_OVERLOADS = {
+    "var": _VAR, "std": _VAR, "clamp": _CLAMP, "clip": _CLAMP,
+    "pow": ("(Tensor input, Tensor exponent, *, Tensor out = None)",
+            "(Number self, Tensor exponent, *, Tensor out = None)",
+            "(Tensor input, Number exponent, *, Tensor out = None)"),
+}
+
+
+def input_error(function: str, input: Any, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> TypeError:
+    """A function form (`minigrad.exp(input)`) called with an `input` that is not a tensor.
+    A function with several signatures lists them instead of naming the argument."""
+    if function not in _OVERLOADS:
+        return argument_error(function, "input", 1, input)
+    got = [python_type(a) for a in (input, *args)]
+    got += [f"{key}={python_type(value)}" for key, value in kwargs.items()]
+    lines = [f"{function}() received an invalid combination of arguments - got "
+             f"({', '.join(got)}), but expected one of:"]
+    lines += [f" * {signature}" for signature in _OVERLOADS[function]]
+    return TypeError("\n".join(lines) + "\n")
+
+
+def element_error(index: int, value: Any) -> TypeError:
+    """cat/stack given a list that holds something other than a tensor."""
+    return TypeError(f"expected Tensor as element {index} in argument 0, but got "
+                     f"{python_type(value)}")
+
+
 # ---------------------------------------------------------------------- the tensor itself
-def check_grad_shape(grad: tuple[int, ...], shape: tuple[int, ...]) -> None:
-    """`x.grad = g` takes a gradient of x's shape only."""
-    if grad != shape:
+def check_grad(grad: Any, is_tensor: bool, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    """`x.grad = g` takes a tensor of x's dtype and shape (which an optimizer can subtract from
+    x), or None."""
+    if not is_tensor:
+        raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{python_type(grad)}")
+    if grad.dtype != dtype:
         raise RuntimeError(
-            f"assigned grad has data of a different size: {list(grad)} vs {list(shape)}"
+            f"attempting to assign a gradient with dtype '{c_name(grad.dtype)}' to a tensor "
+            f"with grad_dtype '{scalar_type(dtype)}'. The gradient must match the tensor's "
+            "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+            "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
+            "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match."
+        )
+    if grad.shape != shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
+            f"'{list(shape)}'. Please ensure that the gradient and the tensor are the same size"
         )
 
 
@@ -145,6 +229,41 @@ def check_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     return out
 
 
+def _as_dims(dim: Any) -> tuple[int, ...]:
+    return () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+
+
+def check_reducible(function: str, shape: tuple[int, ...], dim: Any) -> None:
+    """max, min, amax, amin, argmax and argmin have no identity (no value for "the largest of
+    nothing"), so they refuse to reduce over a dim of size 0. Called for empty tensors only;
+    `dim` as the caller gave it (None or () for all dims), which is how PyTorch names it."""
+    dims = _as_dims(dim)
+    if not dims:
+        message = f"{function}(): Expected reduction dim to be specified for input.numel() == 0."
+        if function.startswith("arg"):
+            raise IndexError(message)
+        raise RuntimeError(f"{message} Specify the reduction dim with the 'dim' argument.")
+    for d in dims:
+        if shape[d] == 0:
+            raise IndexError(f"{function}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def check_norm_reducible(p: float, shape: tuple[int, ...], dim: Any) -> None:
+    """The inf norm is a max and a negative p divides by the sum: neither has a value over a
+    dim of size 0. Called for empty tensors only; `dim` as the caller gave it."""
+    if 0 <= p < math.inf:  # a sum of |x|^p, which is 0 over nothing
+        return
+    dims = _as_dims(dim)
+    prefix = f"linalg.vector_norm cannot compute the {p:g} norm on"
+    if not dims:
+        raise RuntimeError(f"{prefix} an empty tensor because the operation does not have an "
+                           "identity")
+    for d in dims:
+        if shape[d] == 0:
+            raise RuntimeError(f"{prefix} the dimension {d}because this dimension is empty and "
+                               "the operation does not have an identity")
+
+
 def check_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Shapes come as varargs `(2, 3)` or one sequence `((2, 3),)`, as in PyTorch."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -159,9 +278,16 @@ def check_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def check_inferred(shape: tuple[int, ...]) -> None:
-    """`reshape`/`view` infer at most one size (-1)."""
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+    """`reshape`/`view` sizes are non-negative, but for at most one -1 (the size inferred)."""
+    if shape.count(-1) < 2 and min(shape, default=0) >= -1:
+        return  # (the common case, without a loop)
+    inferred = False
+    for i, n in enumerate(shape):  # the first bad size, as PyTorch names it
+        if n == -1 and inferred:
+            raise RuntimeError("only one dimension can be inferred")
+        if n < -1:
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+        inferred = inferred or n == -1
 
 
 def reshape_error(shape: tuple[int, ...], numel: int) -> RuntimeError:
@@ -198,6 +324,23 @@ def check_expand(shape: tuple[int, ...], sizes: tuple[int, ...]) -> tuple[int, .
                 f"{list(sizes)}.  Tensor sizes: {list(shape)}"
             )
     return target
+
+
+def check_split_size(split_size: int, n: int) -> None:
+    """`split(split_size)` of a dim of size n: pieces of size 0 only cut an empty dim."""
+    if split_size < 0:
+        raise RuntimeError(
+            f"split expects split_size be non-negative, but got split_size={split_size}"
+        )
+    if split_size == 0 and n != 0:
+        raise RuntimeError(
+            f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+        )
+
+
+def check_chunks(chunks: int) -> None:
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
 
 
 def check_split_sizes(sizes: Sequence[int], n: int, dim: int) -> None:
@@ -242,6 +385,12 @@ def check_mean_dtype(dtype: np.dtype) -> None:
             "mean(): could not infer output dtype. Input dtype must be either a floating "
             f"point or complex dtype. Got: {scalar_type(dtype)}"
         )
+
+
+def check_integer_power(dtype: np.dtype, exponent: Any) -> None:
+    """An integer tensor to a negative Python integer power: the result is not an integer."""
+    if dtype.kind in "biu" and isinstance(exponent, (int, np.integer)) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
 def check_inplace_dtype(dtype: np.dtype, result: np.dtype) -> None:
@@ -299,6 +448,14 @@ def check_condition(dtype: np.dtype) -> None:
     if dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {scalar_type(dtype)}")
+
+
+def check_tensor_count(function: str, count: int) -> None:
+    """cat and stack join at least one tensor (each says so in its own words)."""
+    if count == 0:
+        if function == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError("stack expects a non-empty TensorList")
 
 
 def check_cat(shapes: Sequence[tuple[int, ...]], dim: int) -> None:

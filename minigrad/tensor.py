@@ -98,7 +98,7 @@ class Tensor:
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
-            checks.check_grad_shape(value.shape, self.shape)
+            checks.check_grad(value, isinstance(value, Tensor), self.dtype, self.shape)
         self._grad = value
 
     @property
@@ -334,6 +334,8 @@ class Tensor:
         return _binary(A.Div, other, self, floating=True)
 
     def __pow__(self, exponent: Any) -> Tensor:
+        if self._data.dtype.kind != "f":
+            checks.check_integer_power(self.dtype, exponent)
         return _binary(A.Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -350,10 +352,14 @@ class Tensor:
         return self
 
     def __matmul__(self, other: Tensor) -> Tensor:
-        return matmul(self, other)
+        if not isinstance(other, Tensor):
+            return NotImplemented  # Python's TypeError, as PyTorch's `x @ [[1.0]]`
+        return _matmul(self, other)
 
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul(_as_tensor(other), self)
+    def __rmatmul__(self, other: Any) -> Any:
+        # `[[1.0]] @ x` and `ndarray @ x` fail with Python's TypeError, as in PyTorch. (Declared,
+        # so that NumPy defers to it rather than multiplying the tensor as an array.)
+        return NotImplemented
 
     def add(self, other: Any, alpha: Scalar = 1) -> Tensor:
         return self + (other * alpha if alpha != 1 else other)
@@ -374,12 +380,18 @@ class Tensor:
         return -self
 
     def matmul(self, other: Tensor) -> Tensor:
-        return matmul(self, other)
+        if not isinstance(other, Tensor):
+            raise checks.argument_error("matmul", "other", 1, other)
+        return _matmul(self, other)
 
     def maximum(self, other: Tensor) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise checks.argument_error("maximum", "other", 1, other)
         return _binary(A.Maximum, self, other)
 
     def minimum(self, other: Tensor) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise checks.argument_error("minimum", "other", 1, other)
         return _binary(A.Minimum, self, other)
 
     def where(self, condition: Any, other: Any) -> Tensor:
@@ -500,27 +512,25 @@ class Tensor:
         return R.Std.apply1(_floating(self), checks.check_dims(dim, self.ndim), c, keepdim)
 
     def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return R.Amax.apply1(self, checks.check_dims(None if dim == () else dim, self.ndim),
-                             keepdim)
+        return _extremum(self, R.Amax, "amax", dim, keepdim)
 
     def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return R.Amin.apply1(self, checks.check_dims(None if dim == () else dim, self.ndim),
-                             keepdim)
+        return _extremum(self, R.Amin, "amin", dim, keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """max() over everything, max(dim) -> (values, indices), or max(other) elementwise."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
-            return self.amax()
-        return max_result(*_select(self, np.argmax, dim, keepdim))
+            return _extremum(self, R.Amax, "max", (), False)
+        return max_result(*_select(self, np.argmax, "max", dim, keepdim))
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
-            return self.amin()
-        return min_result(*_select(self, np.argmin, dim, keepdim))
+            return _extremum(self, R.Amin, "min", (), False)
+        return min_result(*_select(self, np.argmin, "min", dim, keepdim))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return _arg(self, np.argmax, dim, keepdim)
@@ -537,6 +547,8 @@ class Tensor:
         if isinstance(p, str):
             raise RuntimeError(f"norm: unsupported p={p!r}; use a number, 'fro' or inf")
         dims = checks.check_dims(dim, self.ndim)
+        if self._data.size == 0:
+            checks.check_norm_reducible(p, self.shape, dim)
         return R.Norm.apply1(_floating(self), float(p), dims, keepdim)
 
     # ------------------------------------------------------------------ shape
@@ -604,10 +616,12 @@ class Tensor:
         """Pieces of `split_size` along dim (the last may be smaller), or of the listed sizes."""
         d = checks.check_dim(dim, self.ndim)
         n = self.shape[d]
-        # ceil(n / split_size) pieces; an empty dim still gives one (empty) piece
-        sizes = [split_size] * max(1, -(-n // split_size)) if isinstance(split_size, int) \
-            else split_size
-        if not isinstance(split_size, int):
+        if isinstance(split_size, int):
+            checks.check_split_size(split_size, n)
+            # ceil(n / split_size) pieces; an empty dim still gives one (empty) piece
+            sizes = [split_size] * (-(-n // split_size) if n else 1)
+        else:
+            sizes = split_size
             checks.check_split_sizes(sizes, n, d)
         starts = np.cumsum([0, *sizes])
         lead = (slice(None),) * d
@@ -615,6 +629,7 @@ class Tensor:
                      for s, k in zip(starts, sizes))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        checks.check_chunks(chunks)
         n = self.shape[checks.check_dim(dim, self.ndim)]
         if n == 0:  # PyTorch gives `chunks` empty pieces
             return self.split([0] * chunks, dim)
@@ -906,10 +921,21 @@ max_result = namedtuple("max", ["values", "indices"])  # type: ignore[name-match
 min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
 
 
-def _select(x: Tensor, arg: Callable[..., np.ndarray], dim: int, keepdim: bool) -> Any:
+def _extremum(x: Tensor, fn: Any, name: str, dim: Any, keepdim: bool) -> Tensor:
+    """amax/amin (and max()/min() over everything) over `dim`, () meaning every dim."""
+    dims = checks.check_dims(None if dim == () else dim, x.ndim)
+    if x._data.size == 0:
+        checks.check_reducible(name, x.shape, dim)
+    return fn.apply1(x, dims, keepdim)
+
+
+def _select(x: Tensor, arg: Callable[..., np.ndarray], name: str, dim: int,
+            keepdim: bool) -> Any:
     """(values, indices) of max/min along dim: arg picks one index per slice (the first on a
     tie), then a gather takes the value, so the whole gradient goes to that element."""
     d = checks.check_dim(dim, x.ndim)
+    if x._data.size == 0:
+        checks.check_reducible(name, x.shape, d)
     if x.ndim == 0:
         return x, Tensor._make(np.zeros((), np.int64))
     index = np.expand_dims(arg(x._data, axis=d), d)
@@ -920,6 +946,9 @@ def _select(x: Tensor, arg: Callable[..., np.ndarray], dim: int, keepdim: bool) 
 
 
 def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bool) -> Tensor:
+    if x._data.size == 0:
+        checks.check_reducible(arg.__name__, x.shape,
+                               None if dim is None else checks.check_dim(dim, x.ndim))
     if dim is None:
         result = arg(x._data)
         return Tensor._make(np.reshape(result, (1,) * x.ndim) if keepdim else result)
@@ -930,7 +959,40 @@ def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bo
 
 
 # ---------------------------------------------------------------------- function forms
-def matmul(a: Tensor, b: Tensor) -> Tensor:
+def function_form(method: Callable[..., Any], other: bool = False, numbers: bool = False,
+                  name: str | None = None) -> Callable[..., Any]:
+    """`minigrad.exp(x)`, the function form of the method `x.exp()` (as torch.exp is).
+
+    PyTorch's function forms refuse an `input` that is not a tensor with a TypeError naming the
+    argument and the type it got. A method needs no such check (its `self` is a tensor), so the
+    check is made here, once for every function form, and the methods pay nothing for it.
+
+    Args:
+        other: the second argument must be a tensor too (`maximum(input, other)`).
+        numbers: `input` may also be a number when the second argument is a tensor
+            (`torch.add(2, x)`).
+        name: the function's name, if not the method's (`clip` is `clamp`).
+    """
+    name = name or method.__name__
+
+    def form(input: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(input, Tensor) and not (
+            numbers and isinstance(input, _SCALARS) and args and isinstance(args[0], Tensor)
+        ):
+            raise checks.input_error(name, input, args, kwargs)
+        if other and args and not isinstance(args[0], Tensor):
+            raise checks.argument_error(name, "other", 2, args[0])
+        return method(input, *args, **kwargs)
+
+    # help(minigrad.exp) shows the method's signature and docstring
+    form.__name__, form.__doc__, form.__wrapped__ = name, method.__doc__, method  # type: ignore[attr-defined]
+    return form
+
+
+_SCALARS = (int, float, np.number)
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product, with PyTorch's errors for shapes and dtypes that do not fit."""
     checks.check_matmul(a, b)
     try:
@@ -957,9 +1019,18 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         raise
 
 
+def _tensor_list(tensors: Any, function: str) -> Sequence[Tensor]:
+    """The first argument of cat and stack: a non-empty list or tuple of tensors."""
+    if not isinstance(tensors, (list, tuple)):
+        raise checks.argument_error(function, "tensors", 1, tensors, "tuple of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise checks.element_error(i, t)
+    checks.check_tensor_count(function, len(tensors))
+    return tensors
+
+
 def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
-    if not tensors:
-        raise RuntimeError("expected a non-empty list of Tensors")
     if all(t.dtype == tensors[0].dtype for t in tensors):
         return list(tensors)  # (the common case, without promotion)
     dtype = dtypes.common_dtype(t.dtype for t in tensors)
@@ -968,7 +1039,7 @@ def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
-    ts = _same_dtype(tensors)
+    ts = _same_dtype(_tensor_list(tensors, "cat"))
     d = checks.check_dim(dim, ts[0].ndim)
     checks.check_cat([t.shape for t in ts], d)
     return S.Cat.apply(d, *ts)
@@ -976,9 +1047,11 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dim."""
-    ts = _same_dtype(tensors)
+    ts = _same_dtype(_tensor_list(tensors, "stack"))
     checks.check_stack([t.shape for t in ts])
     return S.Stack.apply(checks.check_dim(dim, ts[0].ndim + 1), *ts)
 
 
-__all__ = ["Tensor", "matmul", "where", "cat", "stack", "no_grad"]
+matmul = function_form(Tensor.matmul, other=True)
+
+__all__ = ["Tensor", "function_form", "matmul", "where", "cat", "stack", "no_grad"]

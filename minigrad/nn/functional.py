@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.checks import scalar_type, torch_size
+from minigrad.checks import argument_error, scalar_type, torch_size
 from minigrad.creation import from_numpy
 from minigrad.functions import layers
 from minigrad.random import generator
@@ -46,9 +46,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     dL/db = sum over the leading dims of g.
 
     Raises:
+        TypeError: an input, weight or bias that is not a tensor.
         RuntimeError: a 0-d input or weight, dtypes that differ (there is no promotion), or an
             input whose last dim is not in_features.
     """
+    if not isinstance(input, Tensor):
+        raise argument_error("linear", "input", 1, input)
+    if not isinstance(weight, Tensor):
+        raise argument_error("linear", "weight", 2, weight)
+    if bias is not None and not isinstance(bias, Tensor):
+        raise argument_error("linear", "bias", 3, bias)
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(
             "both arguments to linear need to be at least 1D, but they are "
@@ -98,6 +105,8 @@ def _rnn_layer(
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """relu(x) = max(x, 0);  d/dx relu(x) = 1 where x > 0, else 0 (also 0 at x = 0)."""
+    if not isinstance(input, Tensor):
+        raise argument_error("relu_" if inplace else "relu", "input", 1, input)
     return input.relu_() if inplace else input.relu()
 
 
@@ -113,10 +122,13 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
     Raises:
         ValueError: p outside [0, 1] (checked even when not training).
+        TypeError: an input that is not a tensor (also checked when not training).
         RuntimeError: an integer input in training with 0 < p < 1.
     """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not isinstance(input, Tensor):
+        raise argument_error("dropout_" if inplace else "dropout", "input", 1, input)
     if not training or p == 0:
         return input
     if p != p:  # nan passed the range check above

@@ -1,0 +1,247 @@
+"""Bad arguments fail as in PyTorch: the same exception type and the same message.
+
+Each test runs one call on both libraries (`call(lib)`, with `lib` the module `torch` or
+`minigrad`); where PyTorch succeeds, minigrad must succeed with the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import dims, edge_shapes, reshaped, shapes
+from support import assert_close
+
+import minigrad as mg
+
+Call = Callable[[Any], Any]
+
+
+def assert_same_outcome(call: Call) -> None:
+    """`call` raises in minigrad what it raises in PyTorch (type and message), or returns the
+    same values in both."""
+    try:
+        expected = call(torch)
+    except Exception as error:
+        with pytest.raises(type(error)) as ours:
+            call(mg)
+        assert type(ours.value) is type(error)
+        assert str(ours.value) == str(error)
+        return
+    actual = call(mg)
+    for ours, theirs in zip(*(r if isinstance(r, tuple) else (r,) for r in (actual, expected))):
+        assert_close(ours, theirs.detach())
+
+
+class Custom:
+    """An object of a class written in Python (PyTorch names it by its bare class name)."""
+
+
+NOT_TENSORS = {
+    "float": 3.0, "int": 2, "bool": True, "None": None, "list": [1.0, 2.0], "tuple": (1.0,),
+    "ndarray": np.ones(2, np.float32), "numpy scalar": np.float32(1.0), "object": Custom(),
+}
+
+# ---------------------------------------------------------------------- non-tensor arguments
+# Each function form with the arguments that follow `input`.
+FUNCTION_FORMS = {
+    "relu": (), "tanh": (), "sigmoid": (), "exp": (), "log": (), "sqrt": (), "abs": (),
+    "sum": (), "mean": (), "amax": (), "amin": (), "argmax": (), "argmin": (), "max": (),
+    "min": (), "logsumexp": (0,), "softmax": (0,), "log_softmax": (0,), "reshape": ((2,),),
+    "flatten": (), "transpose": (0, 0), "permute": ((0,),), "squeeze": (), "unsqueeze": (0,),
+    "chunk": (1,), "unbind": (), "neg": (), "sign": (), "isnan": (), "isfinite": (),
+    # several signatures: PyTorch lists them
+    "var": (), "std": (), "clamp": (0.0,), "clip": (0.0, 1.0), "pow": (2,),
+}
+
+
+@pytest.mark.parametrize("kind", list(NOT_TENSORS))
+@pytest.mark.parametrize("name", list(FUNCTION_FORMS))
+def test_function_forms_refuse_a_non_tensor_input_with_a_type_error_naming_it(name, kind):
+    assert_same_outcome(lambda lib: getattr(lib, name)(NOT_TENSORS[kind], *FUNCTION_FORMS[name]))
+
+
+@pytest.mark.parametrize("kind", [kind for kind in NOT_TENSORS if kind != "bool"])
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "maximum", "minimum"])
+def test_binary_function_forms_take_a_tensor_or_for_arithmetic_a_number_first(name, kind):
+    assert_same_outcome(lambda lib: getattr(lib, name)(NOT_TENSORS[kind], lib.ones(2)))
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "div", "pow", "maximum", "minimum"])
+def test_a_python_bool_first_counts_as_a_number_in_arithmetic(name):
+    assert_same_outcome(lambda lib: getattr(lib, name)(True, lib.ones(2)))
+
+
+@pytest.mark.xfail(strict=True, reason="PyTorch refuses a bool operand of a subtraction; "
+                   "minigrad refuses only two bool tensors")
+def test_subtracting_a_tensor_from_a_python_bool_raises_runtime_error():
+    assert_same_outcome(lambda lib: lib.sub(True, lib.ones(2)))
+
+
+@pytest.mark.parametrize("kind", list(NOT_TENSORS))
+@pytest.mark.parametrize("name", ["maximum", "minimum", "matmul"])
+def test_tensor_only_second_arguments_are_named_by_position_in_both_forms(name, kind):
+    other = NOT_TENSORS[kind]
+    assert_same_outcome(lambda lib: getattr(lib, name)(lib.ones(2), other))
+    assert_same_outcome(lambda lib: getattr(lib.ones(2), name)(other))
+
+
+MATMUL_CALLS: dict[str, Call] = {
+    "function, list first": lambda lib: lib.matmul([[1.0]], lib.ones(1, 1)),
+    "operator, list second": lambda lib: lib.ones(2, 1) @ [[1.0]],
+    "operator, list first": lambda lib: [[1.0]] @ lib.ones(1, 1),
+    "operator, ndarray first": lambda lib: np.ones((1, 1), np.float32) @ lib.ones(1, 1),
+}
+
+
+@pytest.mark.parametrize("case", list(MATMUL_CALLS))
+def test_matmul_with_a_list_or_array_raises_type_error(case):
+    assert_same_outcome(MATMUL_CALLS[case])
+
+
+LAYER_CALLS: dict[str, Call] = {
+    "Linear on a list": lambda lib: lib.nn.Linear(3, 2)([1.0, 2.0, 3.0]),
+    "linear input": lambda lib: lib.nn.functional.linear(3.0, lib.ones(2, 3)),
+    "linear weight": lambda lib: lib.nn.functional.linear(lib.ones(3), [[1.0] * 3]),
+    "linear bias": lambda lib: lib.nn.functional.linear(lib.ones(3), lib.ones(2, 3), [1.0, 1.0]),
+    "relu": lambda lib: lib.nn.functional.relu(1.0),
+    "relu in place": lambda lib: lib.nn.functional.relu([1.0], inplace=True),
+    "dropout": lambda lib: lib.nn.functional.dropout(np.ones(2)),
+    "dropout in place": lambda lib: lib.nn.functional.dropout(None, inplace=True),
+    "dropout in eval": lambda lib: lib.nn.functional.dropout(1.0, training=False),
+    "dropout checks p first": lambda lib: lib.nn.functional.dropout(1.0, p=2.0),
+    "ReLU module": lambda lib: lib.nn.ReLU()(1.0),
+}
+
+
+@pytest.mark.parametrize("case", list(LAYER_CALLS))
+def test_layers_refuse_non_tensor_arguments_with_a_type_error_naming_them(case):
+    assert_same_outcome(LAYER_CALLS[case])
+
+
+JOIN_CALLS: dict[str, Call] = {
+    "a list element": lambda lib: lib.stack([lib.ones(2), [1.0, 2.0]]),
+    "a list as the first element": lambda lib: lib.cat([[1.0], lib.ones(1)]),
+    "a number element": lambda lib: lib.cat((lib.ones(1), 1.0)),
+    "two tensors, not a list": lambda lib: lib.cat(lib.ones(2), lib.ones(2)),
+    "one tensor, not a list": lambda lib: lib.stack(lib.ones(2)),
+    "None": lambda lib: lib.cat(None),
+    "a generator": lambda lib: lib.stack(t for t in [lib.ones(2)]),
+    "an empty list to cat": lambda lib: lib.cat([]),
+    "an empty list to stack": lambda lib: lib.stack([]),
+    "an empty tuple to cat": lambda lib: lib.cat(()),
+}
+
+
+@pytest.mark.parametrize("case", list(JOIN_CALLS))
+def test_cat_and_stack_take_a_non_empty_list_of_tensors(case):
+    assert_same_outcome(JOIN_CALLS[case])
+
+
+# ---------------------------------------------------------------------- shapes and sizes
+@given(data=st.data(), shape=shapes(min_dims=1), bad=st.integers(-9, -2))
+def test_reshape_and_view_refuse_negative_sizes_other_than_minus_one(data, shape, bad):
+    sizes = list(data.draw(reshaped(shape)))
+    sizes.insert(data.draw(st.integers(0, len(sizes))), bad)
+    method = data.draw(st.sampled_from(["reshape", "view"]))
+    assert_same_outcome(lambda lib: getattr(lib.ones(shape), method)(*sizes))
+
+
+@given(data=st.data(), shape=shapes(min_dims=1, allow_empty=True), size=st.integers(-2, 3),
+       method=st.sampled_from(["split", "chunk"]))
+def test_split_and_chunk_sizes_are_checked_as_in_torch(data, shape, size, method):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_same_outcome(lambda lib: getattr(lib.ones(shape), method)(size, dim))
+
+
+@given(dtype=st.sampled_from(["int64", "int32", "uint8", "bool"]), exponent=st.integers(-5, -1),
+       shape=shapes(max_dims=2, allow_empty=True), form=st.sampled_from(["**", "pow"]))
+def test_integer_tensors_to_negative_integer_powers_raise_runtime_error(dtype, exponent, shape,
+                                                                          form):
+    def call(lib):
+        x = lib.ones(shape, dtype=getattr(lib, dtype))
+        return x**exponent if form == "**" else x.pow(exponent)
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------- empty reductions
+def _empty_shapes():
+    return edge_shapes(min_dims=1)
+
+
+@given(data=st.data(), shape=_empty_shapes(),
+       name=st.sampled_from(["max", "min", "argmax", "argmin", "amax", "amin"]))
+def test_reductions_without_identity_refuse_empty_dims(data, shape, name):
+    """max, min, amax, amin, argmax and argmin over everything, or over a dim of size 0, of an
+    empty tensor (over a non-empty dim they give an empty result)."""
+    if name.startswith("amax") or name.startswith("amin"):
+        dim = data.draw(dims(len(shape), allow_none=True))
+        args = () if dim is None else (dim,)
+    else:
+        dim = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1))
+        args = () if dim is None else (dim, data.draw(st.booleans()))
+    assert_same_outcome(lambda lib: getattr(lib.ones(shape), name)(*args))
+
+
+@given(data=st.data(), shape=_empty_shapes(),
+       p=st.sampled_from([np.inf, -np.inf, -1.0, -0.5, 0.0, 1.0, 2.0, 3.0]))
+def test_norms_without_identity_refuse_empty_dims(data, shape, p):
+    dim = data.draw(dims(len(shape), allow_none=True))
+    assert_same_outcome(lambda lib: lib.ones(shape).norm(p=p, dim=dim))
+
+
+@given(data=st.data(), shape=_empty_shapes(),
+       name=st.sampled_from(["sum", "mean", "logsumexp", "var", "std"]))
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_reductions_with_an_identity_or_nan_accept_empty_dims(data, shape, name):
+    dim = data.draw(dims(len(shape)))
+    assert_same_outcome(lambda lib: getattr(lib.ones(shape), name)(dim))
+
+
+def test_max_over_everything_of_an_empty_tensor_names_the_dim_argument():
+    assert_same_outcome(lambda lib: lib.max(lib.ones(0, 3)))
+    assert_same_outcome(lambda lib: lib.ones(0, dtype=lib.int64).min())
+
+
+# ---------------------------------------------------------------------- x.grad = value
+GRADS: dict[str, Call] = {
+    "an ndarray": lambda lib: np.ones(2, np.float32),
+    "a number": lambda lib: 1.0,
+    "a list": lambda lib: [1.0, 1.0],
+    "an object": lambda lib: Custom(),
+    "float64": lambda lib: lib.ones(2, dtype=lib.float64),
+    "float16": lambda lib: lib.ones(2, dtype=lib.float16),
+    "int64": lambda lib: lib.ones(2, dtype=lib.int64),
+    "int32": lambda lib: lib.ones(2, dtype=lib.int32),
+    "uint8": lambda lib: lib.ones(2, dtype=lib.uint8),
+    "bool": lambda lib: lib.ones(2, dtype=lib.bool),
+    "float64 of another shape (dtype first)": lambda lib: lib.ones(3, dtype=lib.float64),
+    "another shape": lambda lib: lib.ones(2, 1),
+    "the right one": lambda lib: lib.full((2,), 0.5),
+    "None": lambda lib: None,
+}
+
+
+@pytest.mark.parametrize("case", list(GRADS))
+def test_assigned_grad_must_be_a_tensor_of_the_same_dtype_and_shape(case):
+    def call(lib):
+        x = lib.ones(2, requires_grad=True)
+        x.grad = GRADS[case](lib)
+        return lib.zeros(1) if x.grad is None else x.grad
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_assigned_grad_of_another_float_tensor_must_have_its_dtype(dtype):
+    def call(lib):
+        x = lib.ones(2, dtype=getattr(lib, dtype), requires_grad=True)
+        x.grad = lib.ones(2)
+
+    assert_same_outcome(call)
