@@ -591,7 +591,9 @@ class Tensor:
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def permute(self, *dims: Any) -> Tensor:
-        order = checks.check_permute(checks.check_shape(dims), self.ndim)
+        return self._permuted(checks.check_permute(checks.check_shape(dims), self.ndim))
+
+    def _permuted(self, order: tuple[int, ...]) -> Tensor:
         return _as_view(S.Permute.apply1(self, order), self, lambda a: a.transpose(order))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
@@ -600,7 +602,7 @@ class Tensor:
             return self
         dims = list(range(self.ndim))
         dims[a], dims[b] = dims[b], dims[a]
-        return self.permute(dims)
+        return self._permuted(tuple(dims))
 
     def t(self) -> Tensor:
         return self.transpose(0, 1) if self.ndim == 2 else self

@@ -40,8 +40,13 @@ def remember(node: Any, inputs: tuple[Any, ...], out: Any, result: Any) -> None:
     forward returned it, which `out` wraps) or the array of one of its input tensors, that
     tensor's storage and its version now. Called once per recorded node that saved something,
     so it is written for speed: the output is new, so its storage is too."""
+    saved = node._saved
+    if len(saved) == 1 and saved[0] is result:  # tanh, exp, sigmoid, ...: the output alone
+        out._storage = storage = Storage()
+        node._saved_versions = ((storage, 0, None, result),)
+        return
     remembered = []
-    for array in node._saved:
+    for array in saved:
         if array is result:
             out._storage = storage = Storage()
             remembered.append((storage, 0, None, array))
