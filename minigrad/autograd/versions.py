@@ -46,13 +46,14 @@ def remember(node: Any, inputs: tuple[Any, ...], out: Any, result: Any) -> None:
         node._saved_versions = ((storage, 0, None, result),)
         return
     remembered = []
+    arrays = [getattr(t, "_data", None) for t in inputs]
     for array in saved:
         if array is result:
             out._storage = storage = Storage()
             remembered.append((storage, 0, None, array))
         elif type(array) is np.ndarray:
-            for t in inputs:
-                if getattr(t, "_data", None) is array:
+            for t, data in zip(inputs, arrays):
+                if data is array:
                     storage = t._storage or t._shared_storage()
                     remembered.append((storage, storage.version, t, array))
                     break
