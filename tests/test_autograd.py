@@ -1019,3 +1019,24 @@ def test_graph_is_freed_by_reference_counting_without_the_garbage_collector(run_
         assert [r() for r in refs] == [None, None, None]
     finally:
         gc.enable()
+
+
+def test_writes_into_grad_and_parameters_move_their_versions_on_as_in_torch():
+    """Accumulating into an existing .grad, zero_grad(set_to_none=False) and an optimizer step
+    are in-place writes: each moves a version on by one, as in PyTorch. (The version of a new
+    .grad is PyTorch's internal business: only the steps after it are compared.)"""
+    steps = {}
+    for lib in (mg, torch):
+        x = lib.ones(3, requires_grad=True)
+        (x * x).sum().backward()
+        start, seen = x.grad._version, []
+        (x * x).sum().backward()
+        seen.append(x.grad._version - start)
+        optimizer = lib.optim.SGD([x], lr=0.1)
+        optimizer.zero_grad(set_to_none=False)
+        seen.append(x.grad._version - start)
+        before = x._version
+        optimizer.step()
+        seen.append(x._version - before)
+        steps[lib] = seen
+    assert steps[mg] == steps[torch] == [1, 2, 1]

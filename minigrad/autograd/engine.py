@@ -160,11 +160,11 @@ def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
     if leaf._hooks:
         grad = _run_hooks(leaf._hooks, grad)
     with _accumulate_lock:
-        if leaf._grad is None:
-            # A copy: the array may be shared with other gradients or with the caller.
+        if leaf._grad is None:  # a copy: the array may be shared with other gradients
             leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
         else:
             leaf._grad._data += grad
+            leaf._grad._shared_storage().version += 1  # an in-place write, as PyTorch counts it
 
 
 def _fit(grad: np.ndarray, shape: tuple[int, ...], node: Function, end: Any,
