@@ -37,6 +37,9 @@ int32 = int = dtypes.int32
 int64 = long = dtypes.int64
 uint8 = dtypes.uint8
 bool = dtypes.bool_
+get_default_dtype, set_default_dtype = dtypes.get_default_dtype, dtypes.set_default_dtype
+from minigrad import cuda  # noqa: E402
+from minigrad.devices import device, get_default_device, set_default_device  # noqa: E402
 
 # Function forms, as torch.exp(x) is x.exp(), which refuse a non-tensor `input` as PyTorch's do.
 relu = function_form(Tensor.relu)

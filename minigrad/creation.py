@@ -1,5 +1,6 @@
 """Making tensors: `tensor`, `from_numpy`, `zeros`, `randn`, ... with PyTorch's signatures and
-default dtypes (float32 for floating point, int64 for integers)."""
+default dtypes (float32 for floating point, int64 for integers). Each takes PyTorch's `device=`,
+which must be the CPU (see devices.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import devices, dtypes
 from minigrad.checks import check_shape
 from minigrad.random import generator
 from minigrad.tensor import Tensor
@@ -27,6 +28,7 @@ def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
 def tensor(data: Any, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of `data` (a number, nested lists, an array, a tensor)."""
+    devices.check(device)
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, (str, bytes)):
@@ -64,12 +66,13 @@ def _unwrap_tensors(data: Any) -> Any:
     return data.item() if isinstance(data, Tensor) else data
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    devices.check(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
         return Tensor._make(data)
-    return tensor(data, dtype=dtype)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -96,47 +99,63 @@ def _float_dtype(dtype: Any, kernel: str) -> np.dtype:
     return dtype
 
 
-def _filled(shape: Any, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
+def _filled(shape: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    devices.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
     return _finish(np.full(_size(shape), fill, dtype=dtype), requires_grad)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     if any(n < 0 for n in check_shape(size)):  # zeros has a message of its own in PyTorch
         raise RuntimeError("zeros: Dimension size must be non-negative.")
-    return _filled(size, 0, dtype, requires_grad)
+    return _filled(size, 0, dtype, device, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 1, dtype, requires_grad)
+def ones(*size: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    return _filled(size, 1, dtype, device, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 0, dtype, requires_grad)
+def empty(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    return _filled(size, 0, dtype, device, requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     if dtype is None:  # the dtype follows the fill value, as in PyTorch
         dtype = dtypes.infer_dtype(np.asarray(fill_value), from_python=True)
     return _filled((size,) if isinstance(size, int) else (tuple(size),), fill_value, dtype,
+                   device, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros of `t`'s shape, dtype and device (the CPU, whatever the default device)."""
+    return zeros(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
+                 requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
+                requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return _filled((t.shape,), fill_value, dtype or t.dtype, _device_of(t, device),
                    requires_grad)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def _device_of(t: Tensor, device: Any) -> Any:
+    return t.device if device is None else device
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
-
-
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
-    return _filled((t.shape,), fill_value, dtype or t.dtype, requires_grad)
-
-
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
+    devices.check(device)
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -154,22 +173,27 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None,
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
+    devices.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     return _finish(np.linspace(start, end, steps).astype(dtype), requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal samples from minigrad's generator (see manual_seed)."""
+    devices.check(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     return _finish(generator().standard_normal(_size(size)).astype(dtype), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) from minigrad's generator."""
+    devices.check(device)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     # Drawn in the target precision: a float64 draw rounded to float32 could become 1.0.
     draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float64
@@ -177,8 +201,10 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
                    requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None) -> Tensor:
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
+            device: Any = None) -> Tensor:
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
+    devices.check(device)
     if size is None:
         low, high, size = 0, low, high
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
@@ -190,6 +216,7 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None) -> 
     return Tensor._make(generator().integers(low, high, shape).astype(dtype))
 
 
-def randperm(n: int, dtype: Any = None) -> Tensor:
+def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+    devices.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
     return Tensor._make(generator().permutation(n).astype(dtype))

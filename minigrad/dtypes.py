@@ -45,6 +45,22 @@ def is_floating(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
+def set_default_dtype(dtype: np.dtype) -> None:
+    """torch.set_default_dtype: the floating-point dtype of `tensor([1.0])`, `zeros`, `Linear`'s
+    weights and of integer division. Everything reads `DEFAULT_FLOAT` when it runs."""
+    global DEFAULT_FLOAT
+    if not isinstance(dtype, np.dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
+    if not is_floating(dtype):
+        raise TypeError("only floating-point types are supported as the default type")
+    DEFAULT_FLOAT = _DEFAULT_FOR_KIND["f"] = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    return DEFAULT_FLOAT
+
+
 def to_dtype(dtype: Any) -> np.dtype:
     """Accept minigrad/NumPy dtypes, Python types and names like 'float32'."""
     if dtype is float:

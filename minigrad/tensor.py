@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import checks, dtypes
+from minigrad import checks, devices, dtypes
 from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradient
 from minigrad.autograd.grad_mode import _state, no_grad
 from minigrad.autograd.versions import Storage
@@ -200,8 +200,8 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> devices.device:
+        return devices.CPU
 
     @property
     def T(self) -> Tensor:
@@ -281,13 +281,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ dtype and copies
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """`to(dtype)`, `to(other_tensor)` or `to('cpu')`; differentiable."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif not (isinstance(a, str) and a == "cpu"):
-                dtype = a
+        """`to(dtype)`, `to(other_tensor)`, `to(device)` or `to(device, dtype)`, and the keywords
+        `device=`, `dtype=`; differentiable. The device must be the CPU (see devices.py)."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], np.dtype):  # to(dtype): fast
+            dtype = args[0]
+        else:
+            where, dtype = devices.to_arguments(args, kwargs)
+            if where is not None:
+                devices.check(where)
         if dtype is None or dtypes.to_dtype(dtype) == self.dtype:
             return self
         return A.Cast.apply1(self, dtypes.to_dtype(dtype))
@@ -304,6 +305,12 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Fails, as in a PyTorch built without CUDA."""
+        if device is not None and devices.device(device).type != "cuda":
+            raise RuntimeError("Invalid device, must be cuda device")
+        raise devices.no_cuda()
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Tensor:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import devices, dtypes
 from minigrad.checks import torch_size
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
@@ -358,16 +358,16 @@ class Module:
             np.copyto(target._data, array, casting="unsafe")
         return _IncompatibleKeys(missing, unexpected)
 
-    # ------------------------------------------------------------------ dtype
+    # ------------------------------------------------------------------ dtype and device
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Cast the floating-point parameters and buffers: `to(dtype)`, `to(tensor)` (its dtype)
-        or `to('cpu')` (minigrad only has the CPU, so that is a no-op). Returns self."""
-        dtype = kwargs.get("dtype")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif not (isinstance(arg, str) and arg == "cpu"):
-                dtype = arg
+        """Cast the floating-point parameters and buffers: `to(dtype)`, `to(tensor)` (its dtype),
+        `to(device)`, `to(device, dtype)`. Returns self. minigrad only has the CPU, so a device
+        moves nothing; 'cuda' fails as in PyTorch built without CUDA, when there is a tensor."""
+        where, dtype = devices.to_arguments(args, kwargs)
+        if where is not None:
+            where = devices.device(where)  # a bad name fails even with no tensor to move
+            if next(self._tensors(), None) is not None:
+                devices.check(where)
         if dtype is None:
             return self
         dtype = dtypes.to_dtype(dtype)
@@ -387,6 +387,19 @@ class Module:
                 if buf is not None and dtypes.is_floating(buf.dtype):
                     module._buffers[name] = buf.to(dtype)
         return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Fails as PyTorch built without CUDA does, when there is a tensor to move."""
+        for tensor in self._tensors():
+            tensor.cuda(device)
+        return self
+
+    def _tensors(self) -> Iterator[Tensor]:
+        yield from self.parameters()
+        yield from self.buffers()
 
     def double(self) -> Module:
         """Cast floating-point parameters and buffers to float64."""
