@@ -138,8 +138,10 @@ def test_round_to_nonzero_decimals_refuses_integers():
 
 @pytest.mark.parametrize("name", [n for n in POINTWISE if n not in (*KEEP_INTEGERS, "frac")])
 def test_in_place_forms_refuse_to_write_a_float_result_into_an_integer_tensor(name):
-    assert_raises_like_torch(lambda lib, x: getattr(x, name + "_")(), Call((np.array([1, 2]),), {}),
-                             match="result type Float can't be cast to the desired output type Long")
+    assert_raises_like_torch(
+        lambda lib, x: getattr(x, name + "_")(), Call((np.array([1, 2]),), {}),
+        match="result type Float can't be cast to the desired output type Long",
+    )
 
 
 @pytest.mark.parametrize("name", KEEP_INTEGERS)
