@@ -148,3 +148,12 @@ def test_in_place_forms_refuse_to_write_a_float_result_into_an_integer_tensor(na
 def test_in_place_forms_of_square_and_rounding_keep_an_integer_tensor(name):
     check(integer_inputs(np.int64, name).map(
         lambda call: Call(call.tensors, {**call.kwargs, "form": "in-place"})))
+
+
+@pytest.mark.parametrize("name", list(POINTWISE))
+def test_function_forms_refuse_a_number_with_torchs_type_error(name):
+    with pytest.raises(TypeError) as theirs:
+        getattr(torch, name)(2.0)
+    with pytest.raises(TypeError) as ours:
+        getattr(mg, name)(2.0)
+    assert str(ours.value) == str(theirs.value)
