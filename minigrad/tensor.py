@@ -483,6 +483,87 @@ class Tensor:
     def abs(self) -> Tensor:
         return U.Abs.apply1(self)
 
+    # (Integer inputs become float32, as in PyTorch, except for square and the rounding
+    # functions, which keep the dtype.)
+    def sin(self) -> Tensor:
+        return U.Sin.apply1(_floating(self))
+
+    def cos(self) -> Tensor:
+        return U.Cos.apply1(_floating(self))
+
+    def tan(self) -> Tensor:
+        return U.Tan.apply1(_floating(self))
+
+    def asin(self) -> Tensor:
+        return U.Asin.apply1(_floating(self))
+
+    def acos(self) -> Tensor:
+        return U.Acos.apply1(_floating(self))
+
+    def atan(self) -> Tensor:
+        return U.Atan.apply1(_floating(self))
+
+    def sinh(self) -> Tensor:
+        return U.Sinh.apply1(_floating(self))
+
+    def cosh(self) -> Tensor:
+        return U.Cosh.apply1(_floating(self))
+
+    def asinh(self) -> Tensor:
+        return U.Asinh.apply1(_floating(self))
+
+    def acosh(self) -> Tensor:
+        return U.Acosh.apply1(_floating(self))
+
+    def atanh(self) -> Tensor:
+        return U.Atanh.apply1(_floating(self))
+
+    def log1p(self) -> Tensor:
+        return U.Log1p.apply1(_floating(self))
+
+    def expm1(self) -> Tensor:
+        return U.Expm1.apply1(_floating(self))
+
+    def log2(self) -> Tensor:
+        return U.Log2.apply1(_floating(self))
+
+    def log10(self) -> Tensor:
+        return U.Log10.apply1(_floating(self))
+
+    def exp2(self) -> Tensor:
+        return U.Exp2.apply1(_floating(self))
+
+    def rsqrt(self) -> Tensor:
+        return U.Rsqrt.apply1(_floating(self))
+
+    def reciprocal(self) -> Tensor:
+        return U.Reciprocal.apply1(_floating(self))
+
+    def square(self) -> Tensor:
+        # (PyTorch's square is pow(x, 2), for which bools promote to int64)
+        return U.Square.apply1(self.to(dtypes.int64) if self._data.dtype.kind == "b" else self)
+
+    def floor(self) -> Tensor:
+        return U.Floor.apply1(_not_bool(self, "floor_vml_cpu"))
+
+    def ceil(self) -> Tensor:
+        return U.Ceil.apply1(_not_bool(self, "ceil_vml_cpu"))
+
+    def trunc(self) -> Tensor:
+        return U.Trunc.apply1(_not_bool(self, "trunc_vml_cpu"))
+
+    fix = trunc
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        """Rounds to `decimals` decimal places (halves to even); integers only with 0."""
+        if decimals != 0:
+            checks.check_floating_kernel(self.dtype, "round_cpu")
+        return U.Round.apply1(_not_bool(self, "round_vml_cpu"), decimals)
+
+    def frac(self) -> Tensor:
+        checks.check_floating_kernel(self.dtype, "frac_cpu")
+        return U.Frac.apply1(self)
+
     def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -767,6 +848,80 @@ class Tensor:
     def relu_(self) -> Tensor:
         return self._inplace(lambda s, _: s.relu(), None)
 
+    def sin_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.sin(), None)
+
+    def cos_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.cos(), None)
+
+    def tan_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.tan(), None)
+
+    def asin_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.asin(), None)
+
+    def acos_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.acos(), None)
+
+    def atan_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.atan(), None)
+
+    def sinh_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.sinh(), None)
+
+    def cosh_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.cosh(), None)
+
+    def asinh_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.asinh(), None)
+
+    def acosh_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.acosh(), None)
+
+    def atanh_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.atanh(), None)
+
+    def log1p_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.log1p(), None)
+
+    def expm1_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.expm1(), None)
+
+    def log2_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.log2(), None)
+
+    def log10_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.log10(), None)
+
+    def exp2_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.exp2(), None)
+
+    def rsqrt_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.rsqrt(), None)
+
+    def reciprocal_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.reciprocal(), None)
+
+    def square_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.square(), None)
+
+    def floor_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.floor(), None)
+
+    def ceil_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.ceil(), None)
+
+    def trunc_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.trunc(), None)
+
+    fix_ = trunc_
+
+    def round_(self, *, decimals: int = 0) -> Tensor:
+        return self._inplace(lambda s, _: s.round(decimals=decimals), None)
+
+    def frac_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.frac(), None)
+
     def copy_(self, src: Any) -> Tensor:
         return self._inplace(_overwrite, src)
 
@@ -836,6 +991,13 @@ def _number(x: Any) -> Any:
 def _floating(x: Tensor) -> Tensor:
     """Integer tensors become float32 first, as in PyTorch's exp, log, mean, ..."""
     return x if x._data.dtype.kind == "f" else x.to(dtypes.floating(x.dtype))
+
+
+def _not_bool(x: Tensor, kernel: str) -> Tensor:
+    """x itself, unless it is a bool tensor, which PyTorch's rounding kernels refuse."""
+    if x._data.dtype.kind == "b":
+        checks.check_floating_kernel(x.dtype, kernel)
+    return x
 
 
 def _softmax_dim(x: Tensor, dim: int, name: str) -> int:
