@@ -4,6 +4,7 @@ local derivative written in the docstring."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -442,40 +443,37 @@ class Square(ArrayFunction):
 # functions are step functions: their gradient is 0, which PyTorch also gives at the jumps.
 
 
-class Floor(ArrayFunction):
+class _Step(ArrayFunction):
+    """A rounding function (`rounding`, a NumPy ufunc, on floating point input): a step
+    function, so its derivative is 0."""
+
+    rounding: Any = None
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.rounding(x) if x.dtype.kind == "f" else x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class Floor(_Step):
     """d/dx floor(x) = 0"""
 
-    @staticmethod
-    def forward(ctx, x):
-        return np.floor(x) if x.dtype.kind == "f" else x.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return np.zeros_like(grad)
+    rounding = np.floor
 
 
-class Ceil(ArrayFunction):
+class Ceil(_Step):
     """d/dx ceil(x) = 0"""
 
-    @staticmethod
-    def forward(ctx, x):
-        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return np.zeros_like(grad)
+    rounding = np.ceil
 
 
-class Trunc(ArrayFunction):
+class Trunc(_Step):
     """d/dx trunc(x) = 0   (trunc rounds toward 0)"""
 
-    @staticmethod
-    def forward(ctx, x):
-        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return np.zeros_like(grad)
+    rounding = np.trunc
 
 
 class Round(ArrayFunction):
