@@ -28,7 +28,7 @@ from minigrad.creation import (
 )
 from minigrad.printing import set_printoptions
 from minigrad.random import manual_seed, seed
-from minigrad.tensor import Tensor, cat, function_form, matmul, stack, where
+from minigrad.tensor import Tensor, cat, function_form, matmul, stack, tensordot, where
 
 float16 = half = dtypes.float16
 float32 = float = dtypes.float32
@@ -109,6 +109,19 @@ round = function_form(Tensor.round)
 frac = function_form(Tensor.frac)
 fix = function_form(Tensor.trunc, name="fix")
 
+# Linear algebra
+mm = function_form(Tensor.mm)
+bmm = function_form(Tensor.bmm)
+mv = function_form(Tensor.mv)
+dot = function_form(Tensor.dot)
+outer = function_form(Tensor.outer)
+inner = function_form(Tensor.inner)
+addmm = function_form(Tensor.addmm)
+trace = function_form(Tensor.trace)
+diagonal = function_form(Tensor.diagonal)
+diag = function_form(Tensor.diag)
+tril = function_form(Tensor.tril)
+triu = function_form(Tensor.triu)
 max = function_form(Tensor.max)
 min = function_form(Tensor.min)
 

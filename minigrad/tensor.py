@@ -27,6 +27,7 @@ from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradien
 from minigrad.autograd.grad_mode import _state, no_grad
 from minigrad.autograd.versions import Storage
 from minigrad.functions import arithmetic as A
+from minigrad.functions import linalg as L
 from minigrad.functions import matmul as M
 from minigrad.functions import reduce as R
 from minigrad.functions import shape as S
@@ -390,6 +391,97 @@ class Tensor:
         if not isinstance(other, Tensor):
             raise checks.argument_error("matmul", "other", 1, other)
         return _matmul(self, other)
+
+    # --- linear algebra (the products are MatMul with PyTorch's stricter checks for each name)
+    def mm(self, mat2: Tensor) -> Tensor:
+        _expect(self.ndim == 2, "self must be a matrix")
+        _expect(mat2.ndim == 2, "mat2 must be a matrix")
+        return _matmul(self, mat2)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        _expect(self.ndim == 3, "batch1 must be a 3D tensor")
+        _expect(mat2.ndim == 3, "batch2 must be a 3D tensor")
+        expected = [self.shape[0], self.shape[2]]
+        _expect(list(mat2.shape[:2]) == expected, "Expected size for first two dimensions of "
+                f"batch2 tensor to be: {expected} but got: {list(mat2.shape[:2])}.")
+        _expect(self.dtype == mat2.dtype, f"expected scalar type {checks.scalar_type(self.dtype)}"
+                f" but found {checks.scalar_type(mat2.dtype)}")
+        return _matmul(self, mat2)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        _expect(self.ndim == 2 and vec.ndim == 1,
+                f"vector + matrix @ vector expected, got 1, {self.ndim}, {vec.ndim}")
+        _expect(self.shape[1] == vec.shape[0], f"size mismatch, got input ({self.shape[0]}), mat "
+                f"({self.shape[0]}x{self.shape[1]}), vec ({vec.shape[0]})")
+        v, m = checks.scalar_type(vec.dtype), checks.scalar_type(self.dtype)
+        _expect(v == m, f"addmv input tensors must have the same dtype, but got {v}, {m}, and {v}")
+        return _matmul(self, vec)
+
+    def dot(self, tensor: Tensor) -> Tensor:
+        _expect(self.ndim == 1 and tensor.ndim == 1,
+                f"1D tensors expected, but got {self.ndim}D and {tensor.ndim}D tensors")
+        _expect(self.dtype == tensor.dtype, "dot : expected both vectors to have same dtype, but "
+                f"found {checks.scalar_type(self.dtype)} and {checks.scalar_type(tensor.dtype)}")
+        return _matmul(self, tensor)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        """Every product self[i] * vec2[j], broadcast: d/dx_i = sum_j g_ij y_j, by the engine."""
+        for name, v in (("self", self), ("vec2", vec2)):
+            _expect(v.ndim == 1, f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
+        return self.unsqueeze(1) * vec2
+
+    def inner(self, other: Tensor) -> Tensor:
+        """Sum over the last dims: (..., k) and (..., k) as an (m, k) @ (k, n) product."""
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        _expect(self.shape[-1] == other.shape[-1], "inner() the last dimension must match on "
+                f"both input tensors but got shapes {list(self.shape)} and {list(other.shape)}")
+        _expect(self.dtype == other.dtype, "both inputs should have same dtype")
+        return tensordot(self, other, ([-1], [-1]))
+
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Scalar = 1,
+              alpha: Scalar = 1) -> Tensor:
+        """beta * self + alpha * (mat1 @ mat2); with beta = 0 self is ignored, NaN included."""
+        for name, m in (("mat1", mat1), ("mat2", mat2)):
+            _expect(m.ndim == 2, f"{name} must be a matrix, got {m.ndim}-D tensor")
+        for name, x in (("self", self), ("mat1", mat1)):
+            _expect(x.dtype == mat2.dtype, f"{name} and mat2 must have the same dtype, but got "
+                    f"{checks.scalar_type(x.dtype)} and {checks.scalar_type(mat2.dtype)}")
+        product = _matmul(mat1, mat2)
+        input = self.expand(product.shape)
+        if beta == 0:  # (a gradient of zeros for self, as PyTorch's)
+            input = where(np.zeros((), bool), input, 0)
+        elif beta != 1:
+            input = input * beta
+        return input + (product * alpha if alpha != 1 else product)
+
+    def trace(self) -> Tensor:
+        _expect(self.ndim == 2, f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        if self.dtype == dtypes.bool_:
+            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+        return self.diagonal().sum()
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """A view of the elements [i, i + offset] of dims dim1 and dim2, put last."""
+        d1, d2 = checks.check_dim(dim1, self.ndim), checks.check_dim(dim2, self.ndim)
+        _expect(d1 != d2, f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        spec = (offset, d1, d2)
+        return _as_view(L.Diagonal.apply1(self, *spec), self, lambda a: L.diagonal_view(a, *spec))
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A vector's square matrix, or a copy of a matrix's diagonal."""
+        _expect(self.ndim in (1, 2), f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        if self.ndim == 1:
+            return L.DiagMatrix.apply1(self, diagonal)
+        return self.diagonal(diagonal).clone()
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        _expect(self.ndim >= 2, "tril: input tensor must have at least 2 dimensions")
+        return L.Triangle.apply1(self, np.tril, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        _expect(self.ndim >= 2, "triu: input tensor must have at least 2 dimensions")
+        return L.Triangle.apply1(self, np.triu, diagonal)
 
     def maximum(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
@@ -1226,3 +1318,32 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 matmul = function_form(Tensor.matmul, other=True)
 
 __all__ = ["Tensor", "function_form", "matmul", "where", "cat", "stack", "no_grad"]
+
+
+def _expect(condition: bool, message: str) -> None:
+    """PyTorch's RuntimeError for a linear-algebra argument that does not fit."""
+    if not condition:
+        raise RuntimeError(message)
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Contract dims of a with dims of b (the last `dims` of a with the first of b, or two
+    lists): a's free dims then b's, as one (m, k) @ (k, n) product."""
+    if isinstance(dims, int):
+        _expect(dims >= 0, f"tensordot expects dims >= 0, but got dims={dims}")
+        dims = (list(range(-dims, 0)), list(range(dims)))
+    names_a, names_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    _expect(len(names_a) == len(names_b), "both dimension lists should have same length")
+    _expect(a.dtype == b.dtype, "both inputs should have same dtype")
+    dims_a = [checks.check_dim(d, a.ndim) for d in names_a]
+    dims_b = [checks.check_dim(d, b.ndim) for d in names_b]
+    for da, db, name_a, name_b in zip(dims_a, dims_b, names_a, names_b):
+        _expect(a.shape[da] == b.shape[db], "contracted dimensions need to match, but first "
+                f"has size {a.shape[da]} in dim {name_a} and second has size {b.shape[db]} in "
+                f"dim {name_b}")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    k = int(np.prod([a.shape[d] for d in dims_a]))
+    m = a._permuted((*free_a, *dims_a)).reshape(int(np.prod([a.shape[d] for d in free_a])), k)
+    n = b._permuted((*dims_b, *free_b)).reshape(k, int(np.prod([b.shape[d] for d in free_b])))
+    return _matmul(m, n).reshape(*(a.shape[d] for d in free_a), *(b.shape[d] for d in free_b))

@@ -1,0 +1,266 @@
+"""Linear algebra against PyTorch: the products with their stricter shape rules (mm, bmm, mv,
+dot, outer, inner, addmm, tensordot), and the diagonal and triangle operations (trace, diag,
+diagonal, tril, triu); values and gradients in float32 and float64, and PyTorch's errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from factory import assert_raises_like_torch, op_test
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import Call, arrays, float_dtypes, shapes
+
+import minigrad as mg
+
+SIDES = st.integers(0, 4)
+FORMS = st.sampled_from(("method", "function"))
+
+
+def apply(lib, name, form, x, *args, **kwargs):
+    """`x.name(...)` or `lib.name(x, ...)`: both spellings exist in both libraries."""
+    if form == "method":
+        return getattr(x, name)(*args, **kwargs)
+    return getattr(lib, name)(x, *args, **kwargs)
+
+
+@st.composite
+def operands(draw: st.DrawFn, *shape_sets: tuple[str, ...], **kwargs: st.SearchStrategy) -> Call:
+    """Arrays whose dims are named by letters, the same letter the same size (0 to 4): e.g.
+    ("nk", "kp") for a matrix product; keyword strategies become the call's options."""
+    dtype = draw(float_dtypes())
+    size = {letter: draw(SIDES) for letter in sorted(set("".join(shape_sets)))}
+    tensors = tuple(draw(arrays(dtype, tuple(size[c] for c in s), ties=False)) for s in shape_sets)
+    return Call(tensors, {name: draw(strategy) for name, strategy in kwargs.items()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Products
+
+
+@op_test(operands("nk", "kp", form=FORMS))
+def test_mm_of_two_matrices(lib, a, b, form):
+    """d/dA (A B) = G B^T, d/dB = A^T G; k = 0 gives zeros."""
+    return apply(lib, "mm", form, a, b)
+
+
+@op_test(operands("bnk", "bkp", form=FORMS))
+def test_bmm_of_two_batches_of_matrices(lib, a, b, form):
+    return apply(lib, "bmm", form, a, b)
+
+
+@op_test(operands("nk", "k", form=FORMS))
+def test_mv_of_a_matrix_and_a_vector(lib, a, v, form):
+    return apply(lib, "mv", form, a, v)
+
+
+@op_test(operands("k", "k", form=FORMS))
+def test_dot_of_two_vectors(lib, a, b, form):
+    return apply(lib, "dot", form, a, b)
+
+
+@op_test(operands("n", "p", form=FORMS))
+def test_outer_of_two_vectors(lib, a, b, form):
+    """d/da_i = sum_j G_ij b_j, d/db_j = sum_i G_ij a_i."""
+    return apply(lib, "outer", form, a, b)
+
+
+@st.composite
+def inner_operands(draw: st.DrawFn) -> Call:
+    """Any dims before a shared last size, or a 0-d operand (a plain product)."""
+    dtype = draw(float_dtypes())
+    k = draw(SIDES)
+    left, right = (draw(shapes(max_dims=3, max_side=3, allow_empty=True)) + (k,) for _ in "ab")
+    if draw(st.booleans()):
+        left, right = draw(st.sampled_from((((), right), (left, ()), ((), ()))))
+    return Call((draw(arrays(dtype, left)), draw(arrays(dtype, right))),
+                {"form": draw(FORMS)})
+
+
+@op_test(inner_operands())
+def test_inner_sums_over_the_last_dims(lib, a, b, form):
+    return apply(lib, "inner", form, a, b)
+
+
+@op_test(operands("np", "nk", "kp", form=FORMS,
+                  beta=st.sampled_from((1, 0.5, -2.0)), alpha=st.sampled_from((1, 0.5, -2.0))))
+def test_addmm_is_beta_input_plus_alpha_product(lib, c, a, b, form, beta, alpha):
+    return apply(lib, "addmm", form, c, a, b, beta=beta, alpha=alpha)
+
+
+@op_test(operands("p", "nk", "kp", alpha=st.sampled_from((1, 3.0))))
+def test_addmm_broadcasts_its_input(lib, c, a, b, alpha):
+    return lib.addmm(c, a, b, alpha=alpha)
+
+
+def test_addmm_with_beta_zero_ignores_nan_in_input_and_gives_it_a_zero_gradient():
+    c = mg.tensor([[float("nan"), 1.0]], requires_grad=True)
+    a, b = mg.ones(1, 2), mg.ones(2, 2)
+    out = mg.addmm(c, a, b, beta=0, alpha=2)
+    out.sum().backward()
+    assert out.tolist() == [[4.0, 4.0]]
+    assert c.grad.tolist() == [[0.0, 0.0]]
+
+
+@st.composite
+def tensordot_operands(draw: st.DrawFn) -> Call:
+    """Shared sizes contracted, given as a count (last dims of a, first of b) or as two lists
+    in any order, negative dims included."""
+    dtype = draw(float_dtypes())
+    contracted = draw(st.lists(st.integers(1, 3), max_size=2))
+    free_a, free_b = (draw(shapes(max_dims=2, max_side=3)) for _ in "ab")
+    if draw(st.booleans()):
+        a_shape, b_shape = free_a + tuple(contracted), tuple(contracted) + free_b
+        dims = len(contracted)
+    else:
+        a_order = draw(st.permutations(range(len(free_a) + len(contracted))))
+        b_order = draw(st.permutations(range(len(free_b) + len(contracted))))
+        a_shape = tuple((free_a + tuple(contracted))[i] for i in a_order)
+        b_shape = tuple((tuple(contracted) + free_b)[i] for i in b_order)
+        dims_a = [a_order.index(len(free_a) + i) - len(a_order) * draw(st.booleans())
+                  for i in range(len(contracted))]
+        dims_b = [b_order.index(i) for i in range(len(contracted))]
+        dims = (dims_a, dims_b)
+    return Call((draw(arrays(dtype, a_shape)), draw(arrays(dtype, b_shape))), {"dims": dims})
+
+
+@op_test(tensordot_operands())
+def test_tensordot_contracts_the_given_dims(lib, a, b, dims):
+    return lib.tensordot(a, b, dims=dims)
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagonals and triangles
+
+
+@op_test(operands("nm", form=FORMS))
+def test_trace_sums_the_diagonal_of_a_matrix(lib, x, form):
+    return apply(lib, "trace", form, x)
+
+
+@st.composite
+def diagonal_inputs(draw: st.DrawFn) -> Call:
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(min_dims=2, max_dims=4, allow_empty=True))
+    dim1, dim2 = (d - len(shape) * draw(st.booleans())  # (negative dims too)
+                  for d in draw(st.permutations(range(len(shape))))[:2])
+    return Call((draw(arrays(dtype, shape)),),
+                {"offset": draw(st.integers(-5, 5)), "dim1": dim1, "dim2": dim2,
+                 "form": draw(FORMS)})
+
+
+@op_test(diagonal_inputs())
+def test_diagonal_of_any_two_dims_with_an_offset(lib, x, offset, dim1, dim2, form):
+    """The diagonal goes last; its gradient lands on the same diagonal of zeros."""
+    return apply(lib, "diagonal", form, x, offset=offset, dim1=dim1, dim2=dim2)
+
+
+def test_diagonal_is_a_view_and_diag_of_a_matrix_is_a_copy():
+    x = mg.zeros(3, 3)
+    x.diagonal(1).add_(1.0)
+    mg.diag(x).add_(5.0)
+    assert x.tolist() == [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+
+
+@op_test(operands("n", form=FORMS, diagonal=st.integers(-3, 3)))
+def test_diag_of_a_vector_is_a_square_matrix(lib, v, form, diagonal):
+    return apply(lib, "diag", form, v, diagonal)
+
+
+@op_test(operands("nm", form=FORMS, diagonal=st.integers(-5, 5)))
+def test_diag_of_a_matrix_is_its_diagonal(lib, x, form, diagonal):
+    return apply(lib, "diag", form, x, diagonal)
+
+
+@op_test(operands("bnm", name=st.sampled_from(("tril", "triu")), form=FORMS,
+                  diagonal=st.integers(-5, 5)))
+def test_tril_and_triu_zero_the_other_triangle_of_the_last_two_dims(lib, x, name, form, diagonal):
+    return apply(lib, name, form, x, diagonal)
+
+
+@op_test(operands("nm", name=st.sampled_from(("tril", "triu"))))
+def test_tril_and_triu_of_a_matrix(lib, x, name):
+    return getattr(lib, name)(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch's errors
+
+ERRORS = [
+    ("mm", [(3,), (3, 3)], {}, r"^self must be a matrix$"),
+    ("mm", [(3, 3), (3,)], {}, r"^mat2 must be a matrix$"),
+    ("mm", [(3, 2), (3, 3)], {}, r"mat1 and mat2 shapes cannot be multiplied \(3x2 and 3x3\)"),
+    ("bmm", [(3, 3), (3, 3, 3)], {}, r"^batch1 must be a 3D tensor$"),
+    ("bmm", [(3, 3, 3), (3, 3)], {}, r"^batch2 must be a 3D tensor$"),
+    ("bmm", [(2, 3, 3), (3, 3, 3)], {}, r"^Expected size for first two dimensions of batch2 "
+     r"tensor to be: \[2, 3\] but got: \[3, 3\]\.$"),
+    ("mv", [(3,), (3,)], {}, r"^vector \+ matrix @ vector expected, got 1, 1, 1$"),
+    ("mv", [(3, 2), (3,)], {}, r"^size mismatch, got input \(3\), mat \(3x2\), vec \(3\)$"),
+    ("dot", [(3, 3), (3,)], {}, r"^1D tensors expected, but got 2D and 1D tensors$"),
+    ("dot", [(3,), (4,)], {}, r"inconsistent tensor size, expected tensor \[3\] and src \[4\]"),
+    ("outer", [(3, 3), (3,)], {}, r"^outer: Expected 1-D argument self, but got 2-D$"),
+    ("outer", [(3,), ()], {}, r"^outer: Expected 1-D argument vec2, but got 0-D$"),
+    ("inner", [(3, 2), (3,)], {}, r"^inner\(\) the last dimension must match on both input "
+     r"tensors but got shapes \[3, 2\] and \[3\]$"),
+    ("addmm", [(3, 3), (3,), (3, 3)], {}, r"^mat1 must be a matrix, got 1-D tensor$"),
+    ("addmm", [(3, 3), (3, 3), (3,)], {}, r"^mat2 must be a matrix, got 1-D tensor$"),
+    ("addmm", [(3,), (3, 3), (3, 2)], {}, r"The expanded size of the tensor \(2\) must match"),
+    ("tensordot", [(3, 2), (3, 2)], {"dims": 1}, r"^contracted dimensions need to match, but "
+     r"first has size 2 in dim -1 and second has size 3 in dim 0$"),
+    ("tensordot", [(3, 2), (3, 2)], {"dims": -1}, r"^tensordot expects dims >= 0, but got "
+     r"dims=-1$"),
+    ("tensordot", [(3, 2), (3, 2)], {"dims": ([0], [0, 1])},
+     r"^both dimension lists should have same length$"),
+    ("trace", [(3,)], {}, r"^trace: expected a matrix, but got tensor with dim 1$"),
+    ("trace", [(2, 2, 2)], {}, r"^trace: expected a matrix, but got tensor with dim 3$"),
+    ("diag", [()], {}, r"^diag\(\): Supports 1D or 2D tensors\. Got 0D$"),
+    ("diag", [(2, 2, 2)], {}, r"^diag\(\): Supports 1D or 2D tensors\. Got 3D$"),
+    ("diagonal", [(3, 3)], {"dim1": 1, "dim2": -1},
+     r"^diagonal dimensions cannot be identical 1, -1$"),
+    ("diagonal", [(3, 3)], {"dim2": 2}, r"Dimension out of range \(expected to be in range of "
+     r"\[-2, 1\], but got 2\)"),
+    ("tril", [(3,)], {}, r"^tril: input tensor must have at least 2 dimensions$"),
+    ("triu", [()], {}, r"^triu: input tensor must have at least 2 dimensions$"),
+]
+
+
+@pytest.mark.parametrize("name, shapes_, kwargs, match", ERRORS,
+                         ids=[f"{e[0]}-{i}" for i, e in enumerate(ERRORS)])
+def test_bad_shapes_raise_torchs_error(name, shapes_, kwargs, match):
+    call = Call(tuple(np.zeros(s, np.float32) for s in shapes_), kwargs)
+    assert_raises_like_torch(lambda lib, *t, **kw: getattr(lib, name)(*t, **kw), call, match)
+
+
+DTYPE_ERRORS = [
+    ("mm", 2, r"^expected m1 and m2 to have the same dtype, but got: float != double$"),
+    ("bmm", 3, r"^expected scalar type Float but found Double$"),
+    ("dot", 1, r"^dot : expected both vectors to have same dtype, but found Float and Double$"),
+    ("inner", 1, r"^both inputs should have same dtype$"),
+    ("tensordot", 2, r"^both inputs should have same dtype$"),
+]
+
+
+@pytest.mark.parametrize("name, ndim, match", DTYPE_ERRORS)
+def test_mixed_float32_and_float64_raise_torchs_error(name, ndim, match):
+    a, b = np.zeros((2,) * ndim, np.float32), np.zeros((2,) * ndim, np.float64)
+    assert_raises_like_torch(lambda lib, a, b: getattr(lib, name)(a, b), Call((a, b)), match)
+
+
+@given(st.permutations((np.float32, np.float64, np.float64)), st.booleans())
+def test_mv_and_addmm_name_the_mismatched_dtypes_as_torch_does(dtypes_, use_mv):
+    c, a, b = (np.zeros((2, 2), d) for d in dtypes_)
+    if use_mv:
+        call, op = Call((a, b[0])), (lambda lib, m, v: lib.mv(m, v))
+        match = r"^addmv input tensors must have the same dtype, but got \w+, \w+, and \w+$"
+    else:
+        call, op = Call((c, a, b)), (lambda lib, c, a, b: lib.addmm(c, a, b))
+        match = r"^(self|mat1) and mat2 must have the same dtype, but got \w+ and \w+$"
+    if use_mv and a.dtype == b.dtype:
+        return
+    assert_raises_like_torch(op, call, match)
+
+
+def test_trace_of_bools_is_not_implemented_and_of_ints_is_int64():
+    assert_raises_like_torch(lambda lib, x: lib.trace(x), Call((np.eye(2, dtype=bool),)),
+                             r"^\"trace\" not implemented for 'Bool'$")
+    assert mg.trace(mg.ones(2, 3, dtype=mg.int32)).dtype == mg.int64
