@@ -28,7 +28,7 @@ from minigrad.creation import (
 )
 from minigrad.printing import set_printoptions
 from minigrad.random import manual_seed, seed
-from minigrad.tensor import Tensor, cat, function_form, matmul, stack, tensordot, where
+from minigrad.tensor import Tensor, cat, einsum, function_form, matmul, stack, tensordot, where
 
 float16 = half = dtypes.float16
 float32 = float = dtypes.float32

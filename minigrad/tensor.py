@@ -1347,3 +1347,59 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     m = a._permuted((*free_a, *dims_a)).reshape(int(np.prod([a.shape[d] for d in free_a])), k)
     n = b._permuted((*dims_b, *free_b)).reshape(k, int(np.prod([b.shape[d] for d in free_b])))
     return _matmul(m, n).reshape(*(a.shape[d] for d in free_a), *(b.shape[d] for d in free_b))
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Sum of products over the subscripts of `equation` ("ij,jk->ik"), with PyTorch's rules:
+    "..." for any leading dims (broadcast), an implicit output without "->" (the subscripts that
+    appear once, sorted, after the "..." dims), and a size-1 dim broadcast against its subscript.
+    The front door rewrites all of this into an explicit equation for one Einsum node."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    for i, c in enumerate(equation):
+        _expect(c.isascii() and (c.isalpha() or c in ",->. "), f"einsum(): invalid subscript "
+                f"given at index {i} in the equation string, subscripts must be in [a-zA-Z]")
+    inputs, arrow, output = equation.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    _expect(len(operands) >= len(terms),
+            "einsum(): fewer operands were provided than specified in the equation")
+    _expect(len(operands) <= len(terms),
+            "einsum(): more operands were provided than specified in the equation")
+    for x in operands[1:]:
+        _expect(x.dtype == operands[0].dtype, "expected scalar type "
+                f"{checks.scalar_type(operands[0].dtype)} but found {checks.scalar_type(x.dtype)}")
+    # "..." becomes fresh subscripts, right-aligned across operands as broadcasting aligns dims
+    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in inputs]
+    ellipsis_dims = max([x.ndim - len(t) + 3 for t, x in zip(terms, operands) if "..." in t],
+                        default=0)
+    dots = "".join(fresh[:ellipsis_dims])
+    for i, (t, x) in enumerate(zip(terms, operands)):
+        if "..." in t:
+            terms[i] = t.replace("...", dots[ellipsis_dims - (x.ndim - len(t) + 3):])
+        _expect(len(terms[i]) == x.ndim, f"einsum(): the number of subscripts in the equation "
+                f"({len(t)}) does not match the number of dimensions ({x.ndim}) for operand {i} "
+                "and no ellipsis was given")
+    if arrow:
+        output = output.replace("...", dots)
+        for c in output:
+            _expect(c in "".join(terms), f"einsum(): output subscript {c} does not appear in "
+                    "the equation for any input operand")
+            _expect(output.count(c) == 1,
+                    f"einsum(): output subscript {c} appears more than once in the output")
+    else:
+        counts = "".join(terms)
+        output = dots + "".join(sorted(c for c in set(counts) - set(dots) if counts.count(c) == 1))
+    sizes: dict[str, int] = {}
+    for i, (t, x) in enumerate(zip(terms, operands)):
+        own: dict[str, int] = {}
+        for c, n in zip(t, x.shape):
+            _expect(own.setdefault(c, n) == n, f"einsum(): subscript {c} is repeated for "
+                    f"operand {i} but the sizes don't match, {n} != {own[c]}")
+            seen = sizes.setdefault(c, n)
+            _expect(n == seen or 1 in (n, seen), f"einsum(): subscript {c} has size {n} for "
+                    f"operand {i} which does not broadcast with previously seen size {seen}")
+            sizes[c] = n if seen == 1 else seen
+    operands = tuple(x.expand(*(sizes[c] for c in t)) if any(sizes[c] != n for c, n in
+                     zip(t, x.shape)) and len(set(t)) == len(t) else x
+                     for t, x in zip(terms, operands))
+    return L.Einsum.apply(",".join(terms) + "->" + output, *operands)

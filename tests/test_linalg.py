@@ -9,7 +9,7 @@ import pytest
 from factory import assert_raises_like_torch, op_test
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import Call, arrays, float_dtypes, shapes
+from strategies import Call, arrays, broadcastable_shapes, float_dtypes, shapes
 
 import minigrad as mg
 
@@ -264,3 +264,71 @@ def test_trace_of_bools_is_not_implemented_and_of_ints_is_int64():
     assert_raises_like_torch(lambda lib, x: lib.trace(x), Call((np.eye(2, dtype=bool),)),
                              r"^\"trace\" not implemented for 'Bool'$")
     assert mg.trace(mg.ones(2, 3, dtype=mg.int32)).dtype == mg.int64
+
+
+# ---------------------------------------------------------------------------------------------
+# einsum
+
+
+@st.composite
+def einsum_calls(draw: st.DrawFn) -> Call:
+    """One to three operands with subscripts from "abcd" (repeats within an operand are
+    diagonals), an explicit or implicit output, and "..." dims that broadcast."""
+    dtype = draw(float_dtypes())
+    size = {c: draw(st.integers(0, 3)) for c in "abcd"}
+    terms = draw(st.lists(st.text("abcd", max_size=3), min_size=1, max_size=3))
+    used = sorted(set("".join(terms)))
+    output = "".join(draw(st.permutations(used))[:draw(st.integers(0, len(used)))])
+    batch = (draw(broadcastable_shapes(len(terms), max_dims=2, max_side=3))
+             if draw(st.booleans()) else None)
+    if batch is not None:
+        terms = ["..." + t for t in terms]
+        output = "..." + output
+    equation = ",".join(terms) + (draw(st.sampled_from(("->", " -> "))) + output
+                                  if draw(st.booleans()) else "")
+    arrays_ = tuple(
+        draw(arrays(dtype, (batch[i] if batch else ()) + tuple(size[c] for c in t.strip("."))))
+        for i, t in enumerate(terms)
+    )
+    return Call(arrays_, {"equation": equation, "as_list": draw(st.booleans())})
+
+
+@op_test(einsum_calls())
+def test_einsum_of_any_subscripts_diagonals_and_ellipsis(lib, *operands, equation, as_list):
+    """d/dA_i is the same sum with A_i's place taken by the gradient (see Einsum)."""
+    return lib.einsum(equation, list(operands)) if as_list else lib.einsum(equation, *operands)
+
+
+@op_test(operands("nk", "kp", "p", form=FORMS))
+def test_einsum_broadcasts_a_size_one_dim_against_its_subscript(lib, a, b, c, form):
+    return lib.einsum("ij,jk,k->i", a[:, :1], b, c[:1])
+
+
+EINSUM_ERRORS = [
+    ("ij,jk", [(2, 3), (4, 4)], r"^einsum\(\): subscript j has size 4 for operand 1 which "
+     r"does not broadcast with previously seen size 3$"),
+    ("ij,jk->ik", [(2, 3)], r"^einsum\(\): fewer operands were provided than specified"),
+    ("ij->ik", [(2, 3), (3,)], r"^einsum\(\): more operands were provided than specified"),
+    ("ijk,jk->ik", [(2, 3), (3, 4)], r"^einsum\(\): the number of subscripts in the equation "
+     r"\(3\) does not match the number of dimensions \(2\) for operand 0 and no ellipsis"),
+    ("ij,jk->iz", [(2, 3), (3, 4)],
+     r"^einsum\(\): output subscript z does not appear in the equation for any input operand$"),
+    ("ij,jk->ii", [(2, 3), (3, 4)],
+     r"^einsum\(\): output subscript i appears more than once in the output$"),
+    ("i1,jk->ik", [(2, 3), (3, 4)], r"^einsum\(\): invalid subscript given at index 1 in the "
+     r"equation string, subscripts must be in \[a-zA-Z\]$"),
+    ("ii->i", [(2, 3)], r"^einsum\(\): subscript i is repeated for operand 0 but the sizes "
+     r"don't match, 3 != 2$"),
+]
+
+
+@pytest.mark.parametrize("equation, shapes_, match", EINSUM_ERRORS)
+def test_einsum_bad_equations_raise_torchs_error(equation, shapes_, match):
+    call = Call(tuple(np.zeros(s, np.float32) for s in shapes_))
+    assert_raises_like_torch(lambda lib, *t: lib.einsum(equation, *t), call, match)
+
+
+def test_einsum_of_mixed_dtypes_raises_torchs_error():
+    call = Call((np.zeros((2, 2), np.float32), np.zeros((2, 2), np.float64)))
+    assert_raises_like_torch(lambda lib, a, b: lib.einsum("ij,jk", a, b), call,
+                             r"^expected scalar type Float but found Double$")

@@ -63,3 +63,50 @@ class Triangle(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return ctx.triangle(grad, ctx.offset)
+
+
+class Einsum(ArrayFunction):
+    """Y = einsum("s_1,...,s_n->out", A_1, ..., A_n):
+
+        dL/dA_i = einsum("out,(s_j for j != i)->s_i", dL/dY, (A_j for j != i))
+
+    the same sum with A_i's place taken by the gradient. A subscript that only A_i has was
+    summed alone, so its gradient is dL/dY copied along it; a subscript repeated in s_i (a
+    diagonal, "ii->i") gets its gradient on that diagonal of zeros. The equation is explicit
+    ("->" given) and free of "...", as the front door writes it.
+    """
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        ctx.equation = equation
+        ctx.save_for_backward(*operands)
+        return np.einsum(equation, *operands, optimize=len(operands) > 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        inputs, output = ctx.equation.split("->")
+        terms = inputs.split(",")
+        grads = [None]  # (the equation)
+        for i, (term, a) in enumerate(zip(terms, operands)):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [j for j in range(len(terms)) if j != i]
+            unique = "".join(dict.fromkeys(term))
+            seen = set(output).union(*(terms[j] for j in others))
+            kept = "".join(c for c in unique if c in seen)
+            subscripts = ",".join([output] + [terms[j] for j in others]) + "->" + kept
+            g = np.einsum(subscripts, grad, *(operands[j] for j in others))
+            if kept != unique:  # copied along the subscripts only A_i has
+                for c in unique:
+                    if c not in kept:
+                        g = np.expand_dims(g, unique.index(c))
+                g = np.array(np.broadcast_to(g, [a.shape[term.index(c)] for c in unique]))
+            if unique != term:  # onto the diagonal of the repeated subscripts
+                out = np.zeros(a.shape, g.dtype)
+                grid = np.indices(g.shape, sparse=True)
+                out[tuple(grid[unique.index(c)] for c in term)] = g
+                g = out
+            grads.append(g)
+        return tuple(grads)
