@@ -206,6 +206,13 @@ def modified_error(array: np.ndarray, which: str, version: int, expected: int) -
 
 
 # ---------------------------------------------------------------------- dims and shapes
+def expect(condition: bool, message: str) -> None:
+    """PyTorch's RuntimeError, with its `message`, for an argument that does not fit (the
+    linear-algebra front doors state their conditions and words inline with it)."""
+    if not condition:
+        raise RuntimeError(message)
+
+
 def check_dim(dim: int, ndim: int) -> int:
     """A dim index checked and made non-negative, with PyTorch's IndexError."""
     n = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1

@@ -8,9 +8,8 @@
   in-place write bumps, and the views to refresh when the history of their base is rewritten.
 * `_view`: for a view (`x[1:]`, `x.t()`, ...), its base and how to make it from the base.
 
-Every method below is a thin front door: it checks arguments the way PyTorch does and hands the
-arrays to a Function from `minigrad.functions`, where the forward and backward live side by side.
-"""
+Every method below is a thin front door: it checks arguments as PyTorch does and hands the arrays
+to a Function from `minigrad.functions`, where forward and backward live side by side."""
 
 from __future__ import annotations
 
@@ -27,6 +26,7 @@ from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradien
 from minigrad.autograd.grad_mode import _state, no_grad
 from minigrad.autograd.versions import Storage
 from minigrad.functions import arithmetic as A
+from minigrad.functions import linalg as L
 from minigrad.functions import matmul as M
 from minigrad.functions import reduce as R
 from minigrad.functions import shape as S
@@ -1320,14 +1320,7 @@ __all__ = ["Tensor", "function_form", "matmul", "where", "cat", "stack", "no_gra
 
 
 # ---------------------------------------------------------------------- linear algebra
-# (imported here, not at the top, to keep the reading path's first lines of this file as they are)
-from minigrad.functions import linalg as L  # noqa: E402
-
-
-def _expect(condition: bool, message: str) -> None:
-    """PyTorch's RuntimeError for a linear-algebra argument that does not fit."""
-    if not condition:
-        raise RuntimeError(message)
+_expect = checks.expect  # (the linear-algebra front doors state PyTorch's condition and words)
 
 
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
