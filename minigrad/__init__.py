@@ -112,6 +112,22 @@ fix = function_form(Tensor.trunc, name="fix")
 max = function_form(Tensor.max)
 min = function_form(Tensor.min)
 
+# Shape and indexing
+flip = function_form(Tensor.flip)
+roll = function_form(Tensor.roll)
+tile = function_form(Tensor.tile)
+swapaxes = function_form(Tensor.swapaxes)
+swapdims = function_form(Tensor.swapdims)
+movedim = function_form(Tensor.movedim)
+moveaxis = function_form(Tensor.movedim, name="moveaxis")
+unflatten = function_form(Tensor.unflatten)
+broadcast_to = function_form(Tensor.broadcast_to)
+index_select = function_form(Tensor.index_select)
+gather = function_form(Tensor.gather)
+scatter = function_form(Tensor.scatter)
+scatter_add = function_form(Tensor.scatter_add)
+masked_select = function_form(Tensor.masked_select)
+
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
 from minigrad import autograd, nn, optim, utils, viz  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402
