@@ -1,5 +1,6 @@
 """Shape and indexing operations against PyTorch: flip, roll, repeat, tile, swapaxes, movedim,
-unflatten, broadcast_to, index_select, gather, scatter_add, scatter, masked_select.
+unflatten, broadcast_to, index_select, gather, scatter_add, scatter, masked_select, hstack and
+vstack.
 
 Values and gradients go through the `op_test` factory (float32 and float64, empty and 0-d
 tensors where PyTorch accepts them); which results are views, and the errors of bad dims,
@@ -317,3 +318,37 @@ ERRORS = [
 @pytest.mark.parametrize(("op", "tensors", "match"), ERRORS, ids=[m[:40] for *_, m in ERRORS])
 def test_bad_dims_sizes_and_indices_fail_with_torchs_error(op, tensors, match):
     assert_raises_like_torch(op, Call(tensors), match=match)
+
+
+# ---------------------------------------------------------------------------------------------
+# Joining: hstack, vstack
+
+
+@st.composite
+def stackable(draw, vertical):
+    """2 or 3 tensors of one dtype that hstack (or vstack) joins: one shape, but for the sizes
+    along the joining dim (dim 1; dim 0 for 1-d tensors, and for vstack). 0-d tensors, and
+    1-d ones for vstack, must all have the same shape."""
+    dtype, count = draw(float_dtypes()), draw(st.integers(2, 3))
+    shape = draw(shapes(max_dims=3, allow_empty=True))
+    if len(shape) == 0 or (vertical and len(shape) == 1):
+        return Call(tuple(draw(arrays(dtype, shape)) for _ in range(count)))
+    at = 0 if vertical or len(shape) == 1 else 1
+    sides = [draw(st.integers(0, 3)) for _ in range(count)]
+    return Call(tuple(draw(arrays(dtype, (*shape[:at], n, *shape[at + 1:]))) for n in sides))
+
+
+@op_test(stackable(vertical=False))
+def test_hstack_joins_along_dim_1_or_dim_0_for_1d_and_0d_tensors(lib, *tensors):
+    return lib.hstack(tensors)
+
+
+@op_test(stackable(vertical=True))
+def test_vstack_joins_rows_making_1d_tensors_rows(lib, *tensors):
+    return lib.vstack(list(tensors))
+
+
+@pytest.mark.parametrize("name", ["hstack", "vstack"])
+def test_hstack_and_vstack_of_no_tensors_fail_as_in_torch(name):
+    assert_raises_like_torch(lambda lib: getattr(lib, name)([]), Call(()),
+                             match=f"{name} expects a non-empty TensorList")
