@@ -125,6 +125,48 @@ triu = function_form(Tensor.triu)
 max = function_form(Tensor.max)
 min = function_form(Tensor.min)
 
+# Shape and indexing
+from typing import Any  # noqa: E402
+
+from minigrad.tensor import _tensor_list  # noqa: E402
+
+flip = function_form(Tensor.flip)
+roll = function_form(Tensor.roll)
+tile = function_form(Tensor.tile)
+swapaxes = function_form(Tensor.swapaxes)
+swapdims = function_form(Tensor.swapdims)
+movedim = function_form(Tensor.movedim)
+moveaxis = function_form(Tensor.movedim, name="moveaxis")
+unflatten = function_form(Tensor.unflatten)
+broadcast_to = function_form(Tensor.broadcast_to)
+index_select = function_form(Tensor.index_select)
+gather = function_form(Tensor.gather)
+scatter = function_form(Tensor.scatter)
+scatter_add = function_form(Tensor.scatter_add)
+masked_select = function_form(Tensor.masked_select)
+
+
+def _joined(tensors: Any, name: str) -> Any:
+    """The tensors of hstack/vstack: a non-empty list or tuple of tensors."""
+    if isinstance(tensors, (list, tuple)) and not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return _tensor_list(tensors, name)
+
+
+def hstack(tensors: Any) -> Tensor:
+    """cat along dim 1, or along dim 0 for 1-d tensors (a 0-d tensor counts as 1-d)."""
+    ts = [t.reshape(1) if t.ndim == 0 else t for t in _joined(tensors, "hstack")]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Any) -> Tensor:
+    """cat along dim 0 of the tensors made at least 2-d (a 1-d tensor becomes one row)."""
+    return cat([t.reshape(1, t.numel()) if t.ndim < 2 else t
+                for t in _joined(tensors, "vstack")], 0)
+
+
+row_stack = vstack
+
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
 from minigrad import autograd, nn, optim, utils, viz  # noqa: E402
 from minigrad.serialization import load, save  # noqa: E402

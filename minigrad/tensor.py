@@ -820,6 +820,166 @@ class Tensor:
         d = checks.check_dim(dim, self.ndim)
         return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
 
+    # ------------------------------------------------------------------ more shape and indexing
+    def flip(self, *dims: Any) -> Tensor:
+        """A copy with the order reversed along each of `dims`."""
+        order = checks.check_dims(checks.check_shape(dims), self.ndim)
+        return S.Flip.apply1(self, order)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """A copy with the elements shifted by `shifts` along `dims`, wrapping around; without
+        dims, along the flattened tensor (its shape kept)."""
+        shifts, axes = Tensor._ints(shifts), None if dims is None else Tensor._ints(dims)
+        if not shifts:
+            raise RuntimeError("`shifts` required")
+        if axes is None and len(shifts) == 1:
+            return S.Roll.apply1(self, shifts, None)
+        if axes is not None and self.ndim == 0:
+            raise IndexError(f"Dimension specified as {axes[0]} but tensor has no dimensions")
+        if axes is None or len(shifts) != len(axes):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               f"dims:{0 if axes is None else len(axes)}")
+        return S.Roll.apply1(self, shifts, tuple(checks.check_dim(d, self.ndim) for d in axes))
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        """A copy tiled `repeats[i]` times along dim i (new leading dims for extra repeats)."""
+        repeats = checks.check_shape(repeats)
+        if len(repeats) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        padded = (1,) * (len(repeats) - self.ndim) + self.shape
+        shape = [n * r for n, r in zip(padded, repeats)]
+        for n in shape:
+            if n < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {shape}")
+        return S.Repeat.apply1(self, repeats)
+
+    def tile(self, *dims: Any) -> Tensor:
+        """repeat, where fewer repeats than dims leave the leading dims alone."""
+        repeats = checks.check_shape(dims)
+        return self.repeat((1,) * (self.ndim - len(repeats)) + repeats)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        return self.transpose(dim0, dim1)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """A view with the dims `source` moved to the positions `destination`, the other dims
+        keeping their order."""
+        sources, targets = Tensor._ints(source), Tensor._ints(destination)
+        if len(sources) != len(targets):
+            raise RuntimeError(
+                f"movedim: Invalid source or destination dims: source ({list(sources)} dims) "
+                f"should contain the same number of dims as destination ({list(targets)} dims)")
+        checked = []
+        for name, given in (("source", sources), ("destination", targets)):
+            dims = tuple(checks.check_dim(d, self.ndim) for d in given)
+            if len(set(dims)) != len(dims):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+            checked.append(dims)
+        order = [-1] * self.ndim
+        for s, t in zip(*checked):
+            if self.ndim:  # (a 0-d tensor accepts dim 0 and -1, and moves nothing)
+                order[t] = s
+        rest = iter(d for d in range(self.ndim) if d not in checked[0])
+        return self._permuted(tuple(d if d >= 0 else next(rest) for d in order))
+
+    moveaxis = movedim
+
+    def unflatten(self, dim: int, sizes: Any) -> Tensor:
+        """A view with dim `dim` split into dims of `sizes` (one of them may be -1)."""
+        d = checks.check_dim(dim, self.ndim)
+        sizes = checks.check_shape((sizes,))
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        n, known = self.shape[d] if self.ndim else 1, int(np.prod([k for k in sizes if k != -1]))
+        if -1 in sizes and known and n % known == 0:
+            sizes = tuple(n // known if k == -1 else k for k in sizes)
+        if int(np.prod(sizes)) != n or -1 in sizes:
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to "
+                               f"the size of dim {dim} ({n}) in the input tensor")
+        shape = self.shape[:d] + sizes + self.shape[d + 1:]
+        return _as_view(S.Reshape.apply1(self, shape), self, lambda a: a.reshape(shape))
+
+    def broadcast_to(self, size: Any) -> Tensor:
+        return self.expand(size)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        """A copy of the slices of dim `dim` at the positions in the vector `index`."""
+        d, idx = checks.check_dim(dim, self.ndim), index._data
+        if idx.dtype not in (np.int32, np.int64):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        idx, n = idx.reshape(-1), self.shape[d] if self.ndim else 1
+        bad = idx[(idx < 0) | (idx >= n)]
+        if bad.size:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} axis_dim={n}")
+        return S.GetItem.apply1(self, (slice(None),) * d + (idx,))
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        """out[i][j] = self[index[i][j]][j] for dim 0, and so on for other dims."""
+        d = checks.check_dim(dim, self.ndim)
+        self._check_scatter_index(d, index, "gather")
+        for k, (i, n) in enumerate(zip(index.shape, self.shape)):
+            if k != d and i > n:
+                raise RuntimeError(
+                    f"Size does not match at dimension {k} expected index {list(index.shape)} "
+                    f"to be no larger than self {list(self.shape)} apart from dimension {d}")
+        return S.Gather.apply1(self, index._data, d)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        """A copy of self with src[i][j] added at [index[i][j]][j] for dim 0 (and so on)."""
+        d = checks.check_dim(dim, self.ndim)
+        self._check_scatter_index(d, index, "scatter", src)
+        return S.ScatterAdd.apply(self, src, index._data, d)
+
+    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None) -> Tensor:
+        """A copy of self with src[i][j] (or the number `value`) written at [index[i][j]][j]
+        for dim 0 (and so on)."""
+        d, src = checks.check_dim(dim, self.ndim), value if src is None else src
+        self._check_scatter_index(d, index, "scatter", src if isinstance(src, Tensor) else None)
+        return S.Scatter.apply(self, src, index._data, d)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        """The elements where the mask (broadcast with self) is True, as a 1-d copy."""
+        if mask.dtype != np.bool_:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        error = checks.broadcast_error(mask.shape, self.shape)  # (PyTorch's order)
+        if error is not None:
+            raise error
+        shape = np.broadcast_shapes(self.shape, mask.shape)
+        return S.GetItem.apply1(self.expand(shape), np.broadcast_to(mask._data, shape))
+
+    @staticmethod
+    def _ints(x: Any) -> tuple[int, ...]:
+        """An int or a sequence of ints as a tuple (the dims and shifts of roll and movedim)."""
+        return (int(x),) if isinstance(x, (int, np.integer)) else tuple(x)
+
+    def _check_scatter_index(self, dim: int, index: Tensor, name: str, src: Any = None) -> None:
+        """PyTorch's checks of the index of gather and scatter (and of src, for scatter)."""
+        if index.dtype not in (np.int32, np.int64):
+            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+        if src is not None and src.dtype != self.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if index.ndim != self.ndim and index.numel():
+            raise RuntimeError("Index tensor must have the same number of dimensions as "
+                               f"{'input' if name == 'gather' else 'self'} tensor")
+        if src is not None and any(
+                i > n or (i > m and k != dim)
+                for k, (i, n, m) in enumerate(zip(index.shape, src.shape, self.shape))):
+            raise RuntimeError(
+                f"Expected index {list(index.shape)} to be no larger than self "
+                f"{list(self.shape)} apart from dimension {dim} and to be no larger size than "
+                f"src {list(src.shape)}")
+        idx, n = index._data, self.shape[dim] if self.ndim else 1
+        bad = idx[(idx < 0) | (idx >= n)]
+        if bad.size:
+            raise RuntimeError(
+                f"index {bad.flat[0]} is out of bounds for dimension {dim} with size {n}")
+
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
         index = _index(index)

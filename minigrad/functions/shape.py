@@ -197,3 +197,113 @@ class Stack(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return (None, *[grad[at] for at in ctx.at])
+
+
+class Flip(ArrayFunction):
+    """Reverse the order along `dims` (a copy); the gradient is flipped back the same way."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.flip(grad, ctx.dims)
+
+
+class Roll(ArrayFunction):
+    """Shift the elements along `dims` by `shifts`, wrapping around (dims None: the flattened
+    tensor); the gradient is rolled back by -shifts."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.roll(grad, tuple(-s for s in ctx.shifts), ctx.dims)
+
+
+class Repeat(ArrayFunction):
+    """Tile x `repeats[i]` times along dim i (x's shape is padded with leading 1s to as many
+    dims): y = [x x ...], so dL/dx = the sum of the gradients of all the copies."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        ctx.shape, ctx.repeats = x.shape, repeats
+        ctx.padded = (1,) * (len(repeats) - x.ndim) + x.shape
+        return np.tile(x.reshape(ctx.padded), repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # each dim as two, (which copy, where in the copy); the copies are summed away
+        split = [n for pair in zip(ctx.repeats, ctx.padded) for n in pair]
+        return grad.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(ctx.shape)
+
+
+def along(index, dim):
+    """The coordinates x[along(index, dim)] of gather: index[i, j, k] replaces the coordinate
+    of dim `dim`, each other coordinate is its own position in index."""
+    coords = list(np.indices(index.shape, sparse=True))
+    coords[dim] = index
+    return tuple(coords)
+
+
+class Gather(ArrayFunction):
+    """y[i][j] = x[index[i][j]][j] for dim 0 (and so on): each picked element gets its
+    gradient, an element picked twice the sum."""
+
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        ctx.shape, ctx.coords = x.shape, along(index, dim)
+        return x[ctx.coords]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, grad.dtype)
+        np.add.at(out, ctx.coords, grad)
+        return out
+
+
+class ScatterAdd(ArrayFunction):
+    """y = x, then y[index[i][j]][j] += src[i][j] for dim 0 (the reverse of gather):
+
+        dL/dx = dL/dy,   dL/dsrc = dL/dy gathered at index
+
+    (As in PyTorch, a src larger than index gets a gradient of index's shape, which the engine
+    refuses: only a src of index's shape can require grad.)
+    """
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim):
+        ctx.coords = along(index, dim)
+        y = x.copy()
+        np.add.at(y, ctx.coords, src[tuple(slice(0, n) for n in index.shape)])
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad[ctx.coords], None, None
+
+
+class Scatter(ArrayFunction):
+    """y = x, then y[index[i][j]][j] = src[i][j] for dim 0, src a tensor or one number:
+
+        dL/dx = dL/dy but 0 where overwritten,   dL/dsrc = dL/dy gathered at index
+    """
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim):
+        ctx.coords = along(index, dim)
+        y = x.copy()
+        is_array = isinstance(src, np.ndarray)
+        y[ctx.coords] = src[tuple(slice(0, n) for n in index.shape)] if is_array else src
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx = np.array(grad)  # (a copy)
+        gx[ctx.coords] = 0
+        return gx, grad[ctx.coords], None, None
