@@ -28,7 +28,19 @@ from minigrad.creation import (
 )
 from minigrad.printing import set_printoptions
 from minigrad.random import manual_seed, seed
-from minigrad.tensor import Tensor, cat, einsum, function_form, matmul, stack, tensordot, where
+from minigrad.tensor import (
+    Tensor,
+    cat,
+    einsum,
+    function_form,
+    hstack,
+    matmul,
+    row_stack,
+    stack,
+    tensordot,
+    vstack,
+    where,
+)
 
 float16 = half = dtypes.float16
 float32 = float = dtypes.float32
@@ -126,10 +138,6 @@ max = function_form(Tensor.max)
 min = function_form(Tensor.min)
 
 # Shape and indexing
-from typing import Any  # noqa: E402
-
-from minigrad.tensor import _tensor_list  # noqa: E402
-
 flip = function_form(Tensor.flip)
 roll = function_form(Tensor.roll)
 tile = function_form(Tensor.tile)
@@ -145,27 +153,6 @@ scatter = function_form(Tensor.scatter)
 scatter_add = function_form(Tensor.scatter_add)
 masked_select = function_form(Tensor.masked_select)
 
-
-def _joined(tensors: Any, name: str) -> Any:
-    """The tensors of hstack/vstack: a non-empty list or tuple of tensors."""
-    if isinstance(tensors, (list, tuple)) and not tensors:
-        raise RuntimeError(f"{name} expects a non-empty TensorList")
-    return _tensor_list(tensors, name)
-
-
-def hstack(tensors: Any) -> Tensor:
-    """cat along dim 1, or along dim 0 for 1-d tensors (a 0-d tensor counts as 1-d)."""
-    ts = [t.reshape(1) if t.ndim == 0 else t for t in _joined(tensors, "hstack")]
-    return cat(ts, 0 if ts[0].ndim == 1 else 1)
-
-
-def vstack(tensors: Any) -> Tensor:
-    """cat along dim 0 of the tensors made at least 2-d (a 1-d tensor becomes one row)."""
-    return cat([t.reshape(1, t.numel()) if t.ndim < 2 else t
-                for t in _joined(tensors, "vstack")], 0)
-
-
-row_stack = vstack
 
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
 from minigrad import autograd, nn, optim, utils, viz  # noqa: E402

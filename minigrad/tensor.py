@@ -1479,6 +1479,29 @@ matmul = function_form(Tensor.matmul, other=True)
 __all__ = ["Tensor", "function_form", "matmul", "where", "cat", "stack", "no_grad"]
 
 
+
+def _joined(tensors: Any, name: str) -> Any:
+    """The tensors of hstack/vstack: a non-empty list or tuple of tensors."""
+    if isinstance(tensors, (list, tuple)) and not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return _tensor_list(tensors, name)
+
+
+def hstack(tensors: Any) -> Tensor:
+    """cat along dim 1, or along dim 0 for 1-d tensors (a 0-d tensor counts as 1-d)."""
+    ts = [t.reshape(1) if t.ndim == 0 else t for t in _joined(tensors, "hstack")]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Any) -> Tensor:
+    """cat along dim 0 of the tensors made at least 2-d (a 1-d tensor becomes one row)."""
+    return cat([t.reshape(1, t.numel()) if t.ndim < 2 else t
+                for t in _joined(tensors, "vstack")], 0)
+
+
+row_stack = vstack
+
+
 # ---------------------------------------------------------------------- linear algebra
 _expect = checks.expect  # (the linear-algebra front doors state PyTorch's condition and words)
 
