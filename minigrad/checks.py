@@ -314,23 +314,33 @@ def check_permute(dims: tuple[int, ...], ndim: int) -> tuple[int, ...]:
     return dims
 
 
-def check_expand(shape: tuple[int, ...], sizes: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape `expand(*sizes)` gives a tensor of `shape` (-1 keeps a size)."""
+def check_expand(shape: tuple[int, ...], sizes: tuple[int, ...],
+                 dtype: np.dtype) -> tuple[int, ...]:
+    """The shape `expand(*sizes)` gives a tensor of `shape` and `dtype` (-1 keeps a size)."""
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(
-            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
-            f"the number of dimensions in the tensor ({len(shape)})"
+            f"expand(minigrad.{scalar_type(dtype)}Tensor{{{list(shape)}}}, size={list(sizes)}): "
+            f"the number of sizes provided ({len(sizes)}) must be greater or equal to the number "
+            f"of dimensions in the tensor ({len(shape)})"
         )
-    target = tuple(shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
-    for i, n in enumerate(shape):
-        if n != 1 and n != target[lead + i]:
+    target = list(sizes)
+    for i in reversed(range(len(sizes))):  # (PyTorch checks from the last dim backward)
+        if i < lead:  # a new leading dim
+            if sizes[i] == -1:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+            continue
+        n = shape[i - lead]
+        if sizes[i] == -1:
+            target[i] = n
+        elif n != 1 and n != sizes[i]:
             raise RuntimeError(
-                f"The expanded size of the tensor ({target[lead + i]}) must match the "
-                f"existing size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
-                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+                f"The expanded size of the tensor ({sizes[i]}) must match the existing size "
+                f"({n}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor "
+                f"sizes: {list(shape)}"
             )
-    return target
+    return tuple(target)
 
 
 def check_split_size(split_size: int, n: int) -> None:

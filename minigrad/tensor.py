@@ -787,7 +787,7 @@ class Tensor:
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     def expand(self, *sizes: Any) -> Tensor:
-        target = checks.check_expand(self.shape, checks.check_shape(sizes))
+        target = checks.check_expand(self.shape, checks.check_shape(sizes), self.dtype)
         return _as_view(S.Expand.apply1(self, target), self, lambda a: np.broadcast_to(a, target))
 
     def expand_as(self, other: Tensor) -> Tensor:

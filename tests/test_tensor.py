@@ -644,3 +644,17 @@ def test_bad_arguments_raise_torchs_exception_type_and_message(case):
     for lib in LIBS:
         with pytest.raises(error, match=message):
             call(lib)
+
+
+@given(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3),
+       st.lists(st.integers(-1, 3), min_size=1, max_size=4))
+def test_expand_gives_torchs_shape_or_torchs_error_naming_the_same_dim(shape, sizes):
+    """PyTorch checks the sizes from the last dim backward, so with several mismatches its
+    message names the last one."""
+    outcomes = []
+    for lib in (mg, torch):
+        try:
+            outcomes.append(tuple(lib.zeros(*shape).expand(*sizes).shape))
+        except RuntimeError as error:
+            outcomes.append(str(error).replace("torch.", "minigrad."))
+    assert outcomes[0] == outcomes[1]
