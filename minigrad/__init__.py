@@ -134,6 +134,8 @@ diagonal = function_form(Tensor.diagonal)
 diag = function_form(Tensor.diag)
 tril = function_form(Tensor.tril)
 triu = function_form(Tensor.triu)
+
+# max and min: over everything, along a dim (values and indices), or elementwise
 max = function_form(Tensor.max)
 min = function_form(Tensor.min)
 
