@@ -127,10 +127,10 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
             tracer.record(node, grad, [_fit(g, end._shape, node, end, input_grads)
                                        if g is not None and end is not None else g
                                        for end, g in zip(edges, input_grads)])
-        # Free what the node saved. Only nodes that saved something fail a second backward,
-        # as in PyTorch: a graph of additions and reshapes can be walked again.
+        # Free what the node saved (and the versions noted of it). Only nodes that saved
+        # something fail a second backward, as in PyTorch: additions and reshapes can be rerun.
         if node._saved and not retain_graph:
-            node._saved = _FREED
+            node._saved, node._saved_versions = _FREED, ()
         for parent, g in zip(edges, input_grads):
             if parent is None:
                 continue
