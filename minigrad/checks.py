@@ -178,6 +178,15 @@ def check_subtractable(dtype: np.dtype) -> None:
 def check_inplace_target(x: Any) -> None:
     """Inside a graph, a leaf that requires grad (or a view of one) cannot change in place: the
     gradient it collects is for the values it had."""
+    if x._view is not None and x._view[2]:  # (made in no_grad mode: see tensor._as_view)
+        which = (f"Output 0 of {x.grad_fn.name().removesuffix('Backward')} is a view of a view "
+                 "which" if x.grad_fn is not None else "A view")
+        raise RuntimeError(
+            f"{which} was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You "
+            "can clarify your code by moving both the view and the inplace either both inside the "
+            "no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+            "want the inplace to be tracked).")
     base = x._base
     if base is not None and base.grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "

@@ -6,7 +6,7 @@
 * `grad`: for a leaf, the gradient accumulated by backward().
 * `_storage`: shared by a tensor and its views (and `detach()`): the version counter that every
   in-place write bumps, and the views to refresh when the history of their base is rewritten.
-* `_view`: for a view (`x[1:]`, `x.t()`, ...), its base and how to make it from the base.
+* `_view`: for a view (`x[1:]`, `x.t()`, ...): its base, how to make it from that.
 
 Every method below is a thin front door: it checks arguments as PyTorch does and hands the arrays
 to a Function from `minigrad.functions`, where forward and backward live side by side."""
@@ -24,7 +24,7 @@ import numpy as np
 from minigrad import checks, devices, dtypes
 from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradient
 from minigrad.autograd.grad_mode import _state, no_grad
-from minigrad.autograd.versions import Storage
+from minigrad.autograd.versions import Storage, note_output
 from minigrad.functions import arithmetic as A
 from minigrad.functions import linalg as L
 from minigrad.functions import matmul as M
@@ -52,7 +52,7 @@ class Tensor:
         self._grad: Tensor | None = None
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
         self._storage: Storage | None = None
-        self._view: tuple[Tensor, Callable[[np.ndarray], np.ndarray]] | None = None
+        self._view: tuple[Tensor, Callable[[np.ndarray], np.ndarray], bool] | None = None
         if requires_grad:
             self.requires_grad_()
 
@@ -174,6 +174,7 @@ class Tensor:
     def _shared_storage(self) -> Storage:
         if self._storage is None:
             self._storage = Storage()
+            note_output(self.grad_fn, self._data, self._storage)
         return self._storage
 
     # ------------------------------------------------------------------ attributes
@@ -1024,7 +1025,9 @@ class Tensor:
         result = op(self._old_values(), other)
         _check_inplace(self, result)
         np.copyto(self._data, result._data, casting="unsafe")
-        self._shared_storage().version += 1
+        storage = self._shared_storage()
+        storage.version += 1
+        note_output(result.grad_fn, result._data, storage)  # (if its node saved it)
         self._rebase(result.to(self.dtype))
         return self
 
@@ -1047,7 +1050,7 @@ class Tensor:
             self.grad_fn, self._requires_grad = result.grad_fn, True
             base = self
         else:
-            base, view_fn = self._view
+            base, view_fn, _ = self._view
             before = Tensor._make(base._data, base.grad_fn)  # (values unused: history only)
             before._requires_grad = base._requires_grad
             scattered = S.ViewScatter.apply(before, result, view_fn)
@@ -1124,13 +1127,13 @@ class Tensor:
         return self._inplace(lambda s, _: s.cosh(), None)
 
     def asinh_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.asinh(), None)
+        return self._inplace(lambda s, _: _no_derivative(s.asinh(), "asinh"), None)
 
     def acosh_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.acosh(), None)
+        return self._inplace(lambda s, _: _no_derivative(s.acosh(), "acosh"), None)
 
     def atanh_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.atanh(), None)
+        return self._inplace(lambda s, _: _no_derivative(s.atanh(), "atanh"), None)
 
     def log1p_(self) -> Tensor:
         return self._inplace(lambda s, _: s.log1p(), None)
@@ -1218,11 +1221,14 @@ def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.nd
     """Mark `view`, whose array `view_fn(source's array)` is, as a view of source's base: it
     shares source's version counter, and `_view` makes its array from the base's."""
     if source._view is None:
-        base = source
+        base, no_grad_view = source, False
     else:
-        base, outer = source._view
+        base, outer, no_grad_view = source._view
         view_fn = (lambda inner: lambda a: inner(outer(a)))(view_fn)
-    view._view = (base, view_fn)
+    # A view made in no_grad mode of a base that requires grad (or a view of one) must not be
+    # changed in place with grad mode on: PyTorch forbids it (checks.check_inplace_target).
+    no_grad_view = no_grad_view or (not _state.enabled and base._requires_grad)
+    view._view = (base, view_fn, no_grad_view)
     view._storage = storage = base._shared_storage()
     if storage.views is None:
         storage.views = []
@@ -1263,7 +1269,13 @@ def _records(x: Tensor, other: Any) -> bool:
     """Whether an in-place op on x with `other` must be recorded in the graph."""
     return _state.enabled and (
         x._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+        or (x._view is not None and x._view[2])  # (to be refused: check_inplace_target)
     )
+
+
+def _no_derivative(result: Tensor, name: str) -> Tensor:
+    """`result`, whose backward raises: PyTorch has no derivative for some in-place forms."""
+    return U.NoDerivative.apply1(result, f"inplace version of {name}")
 
 
 def _overwrite(x: Tensor, value: Any) -> Tensor:

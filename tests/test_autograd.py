@@ -577,6 +577,21 @@ def test_in_place_on_a_non_leaf_already_saved_by_a_later_op_is_refused_in_backwa
     assert messages[mg] == messages[torch]
 
 
+@pytest.mark.parametrize("name", ["asinh_", "acosh_", "atanh_"])
+@given(x=float_arrays(min_dims=1))
+def test_in_place_inverse_hyperbolics_in_a_graph_have_no_derivative_as_in_torch(name, x):
+    """PyTorch implements no derivative for asinh_, acosh_ and atanh_: backward through one
+    raises NotImplementedError naming it; outside a graph they just compute."""
+    for lib in (mg, torch):
+        h = leaf(lib, x) * 0.5
+        getattr(h, name)()
+        with pytest.raises(NotImplementedError,
+                           match=f"^the derivative for 'inplace version of {name[:-1]}' is not"):
+            h.sum().backward()
+    ours, theirs = (getattr(lib.tensor(x), name)() for lib in (mg, torch))
+    assert_close(ours, theirs)
+
+
 # --- __setitem__ --------------------------------------------------------------------------------
 
 

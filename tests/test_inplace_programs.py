@@ -1,9 +1,9 @@
 """Random programs of in-place operations, views and setitem, run on minigrad and on PyTorch.
 
 Hypothesis writes a short program over a growing list of tensors: out-of-place operations,
-views (slices, a selected row, a transpose, a flattening), in-place changes of tensors and of
-views (add_, mul_, copy_, zero_, setitem, writes under no_grad, through detach() and through
-.data), then a loss over every
+views (slices, a selected row, a transpose, a flattening, a slice made under no_grad), in-place
+changes of tensors and of views (add_, mul_, copy_, zero_, relu_, sin_, setitem, writes
+under no_grad, through detach() and through .data), then a loss over every
 tensor and its backward pass. Both libraries run the same program; at every step they must
 agree on whether it fails and with which exception, and at the end on every value and on the
 gradients of the leaves. This is PyTorch's model of in-place autograd as a whole: shared memory,
@@ -24,7 +24,7 @@ import minigrad as mg
 
 STEPS = ("scale", "add", "mul", "exp", "tanh", "slice", "select", "t", "flat",
          "add_", "mul_", "mul_t", "setitem", "setitem slice", "copy_", "zero_", "no_grad mul_",
-         "detach mul_", "data mul_")
+         "detach mul_", "data mul_", "relu_", "sin_", "no_grad slice")
 
 instructions = st.lists(
     st.tuples(st.sampled_from(STEPS), st.integers(0, 50), st.integers(0, 50),
@@ -39,7 +39,11 @@ def _step(lib: Any, tensors: list[Any], kind: str, i: int, j: int, value: float)
 
     A tensor outside the graph is not given a tensor that requires grad in place (c.mul_(x)):
     what PyTorch then does with the views of c depends on whether their grad_fn was read in
-    between, which a program cannot see."""
+    between, which a program cannot see. (asinh_, whose backward PyTorch refuses, is tested on
+    its own: which of two refusals comes first depends on the order of the nodes' runs, by
+    creation in PyTorch, last-ready-first in minigrad.) A view made under no_grad is only
+    written, never kept: PyTorch refuses to read one in grad mode once its base has changed,
+    even under no_grad, a check on every operation's inputs that minigrad does not make."""
     a, b = tensors[i % len(tensors)], tensors[j % len(tensors)]
     if kind in ("mul_t", "copy_") and b.requires_grad and not a.requires_grad:
         return
@@ -81,6 +85,12 @@ def _step(lib: Any, tensors: list[Any], kind: str, i: int, j: int, value: float)
         a.detach().mul_(value)
     elif kind == "data mul_":  # the same memory, a version counter of its own
         a.data.mul_(value)
+    elif kind in ("relu_", "sin_"):  # relu_ saves its output, sin_ its input
+        getattr(a, kind)()
+    elif kind == "no_grad slice" and rows:  # a view that must not change in grad mode
+        with lib.no_grad():
+            view = a[j % rows:]
+        view.mul_(value)  # (refused if a requires grad, else a write through to a)
 
 
 def _run(lib: Any, x0: np.ndarray, c0: np.ndarray, program: list[tuple]) -> dict[str, Any]:

@@ -115,7 +115,7 @@ class Function:
             self._shape = out.shape
             result = Tensor._make(out, self)
             if self._saved and self.on_arrays:
-                versions.remember(self, inputs, result, out)
+                versions.remember(self, inputs, out)
             return result
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
@@ -173,7 +173,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved:
-                versions.remember(ctx, (x,), result, out)
+                versions.remember(ctx, (x,), out)
             return result
         return Tensor._make(out)
 
@@ -192,7 +192,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved:
-                versions.remember(ctx, (a, b), result, out)
+                versions.remember(ctx, (a, b), out)
             return result
         return Tensor._make(out)
 

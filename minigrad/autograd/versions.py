@@ -21,13 +21,13 @@ from minigrad import checks
 class Storage:
     """What a tensor shares with its views (and its `detach()`): the count of in-place writes
     to their memory, and the views themselves, held weakly, to be made again from their base
-    when its history is rewritten (None until the first view)."""
+    when its history is rewritten (None until the first view). A tensor gets one only when it
+    is first written, viewed, detached or saved as an input (`Tensor._shared_storage`); until
+    then its version is 0. (Class defaults rather than an `__init__`: making one runs no
+    Python code.)"""
 
-    __slots__ = ("version", "views")
-
-    def __init__(self) -> None:
-        self.version = 0
-        self.views: list[weakref.ref[Any]] | None = None
+    version = 0
+    views: list[weakref.ref[Any]] | None = None
 
     def live_views(self) -> list[Any]:
         views = [view for view in (ref() for ref in self.views or ()) if view is not None]
@@ -35,29 +35,30 @@ class Storage:
         return views
 
 
-def remember(node: Any, inputs: tuple[Any, ...], out: Any, result: Any) -> None:
-    """Note, for each array an ArrayFunction `node` saved that is its output (`result`, as
-    forward returned it, which `out` wraps) or the array of one of its input tensors, that
-    tensor's storage and its version now. Called once per recorded node that saved something,
-    so it is written for speed: the output is new, so its storage is too."""
-    saved = node._saved
-    if len(saved) == 1 and saved[0] is result:  # tanh, exp, sigmoid, ...: the output alone
-        out._storage = storage = Storage()
-        node._saved_versions = ((storage, 0, None, result),)
-        return
-    remembered = []
-    arrays = [getattr(t, "_data", None) for t in inputs]
-    for array in saved:
-        if array is result:
-            out._storage = storage = Storage()
-            remembered.append((storage, 0, None, array))
-        elif type(array) is np.ndarray:
-            for t, data in zip(inputs, arrays):
-                if data is array:
+def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
+    """Note, for each array an ArrayFunction `node` saved that is the array of one of its
+    input tensors, that tensor's storage and its version now.
+
+    The node's output (`result`, as forward returned it) is new, at version 0, and may never
+    be written at all, so it costs nothing here: it is noted when its tensor first gets a
+    storage (`note_output`), which every write, view and detach() gives it first."""
+    noted = node._saved_versions
+    for array in node._saved:
+        if array is not result and type(array) is np.ndarray:
+            for t in inputs:
+                if getattr(t, "_data", None) is array:
                     storage = t._storage or t._shared_storage()
-                    remembered.append((storage, storage.version, t, array))
+                    noted += ((storage, storage.version, t, array),)
                     break
-    node._saved_versions = tuple(remembered)
+    node._saved_versions = noted
+
+
+def note_output(node: Any, array: Any, storage: Storage) -> None:
+    """`storage`, the new storage of the output `array` of `node`, holds values `node` saved,
+    if it did: note it at the version it has now (0; or, after a recorded in-place op whose
+    node saved its result, the version that op's write made)."""
+    if node is not None and node.on_arrays and any(a is array for a in node._saved):
+        node._saved_versions += ((storage, storage.version, None, array),)
 
 
 def remember_tensors(node: Any, out: Any) -> None:

@@ -90,14 +90,14 @@ class MseLoss(ArrayFunction):
     def forward(ctx, x, y, mean):
         diff = x - y
         total = _total(diff * diff, None, False)  # float16 squares, added up in float32
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(diff, x, y)  # (x and y only so that changing them is refused)
         ctx.norm = x.dtype.type(2 / diff.size if mean else 2)
         loss = total / total.dtype.type(diff.size) if mean else total
         return _rounded(loss, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        (diff,) = ctx.saved_tensors
+        diff, _, _ = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad[:2]
         gx = ctx.norm * diff * grad
         return (gx if need_x else None), (-gx if need_y else None), None

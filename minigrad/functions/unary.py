@@ -506,3 +506,17 @@ class Frac(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+class NoDerivative(ArrayFunction):
+    """Passes x on unchanged; its backward raises PyTorch's error for an operation whose
+    derivative PyTorch does not implement (`what`: the in-place asinh_, acosh_ and atanh_)."""
+
+    @staticmethod
+    def forward(ctx, x, what):
+        ctx.what = what
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError(f"the derivative for '{ctx.what}' is not implemented.")
