@@ -172,8 +172,8 @@ class ArrayFunction(Function):
             ctx.next_functions = (x.grad_fn or x,)
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
-            if ctx._saved:
-                versions.remember(ctx, (x,), out)
+            if ctx._saved and (ctx._saved[0] is x._data or len(ctx._saved) > 1):
+                versions.remember(ctx, (x,), out)  # (not for its output alone: see remember)
             return result
         return Tensor._make(out)
 
