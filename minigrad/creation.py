@@ -84,12 +84,36 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def _size(size: Any) -> tuple[int, ...]:
+def _size(size: Any, name: str | None = None) -> tuple[int, ...]:
+    """The checked shape of `name(*size)`, with PyTorch's messages (`name` for its argument
+    parser's words, as `ones(): argument 'size' ...`)."""
+    if name is not None:
+        _check_size_type(size, name)
     shape = check_shape(size)
     if any(n < 0 for n in shape):
         bad = next(n for n in shape if n < 0)
         raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {list(shape)}")
     return shape
+
+
+def _check_size_type(size: tuple[Any, ...], name: str) -> None:
+    def whole(n: Any) -> bool:
+        return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+
+    where = f"{name}(): argument 'size'"
+    if len(size) == 1 and not whole(size[0]):
+        if not isinstance(size[0], (tuple, list)):
+            raise TypeError(f"{where} (position 1) must be tuple of ints, not "
+                            f"{type(size[0]).__name__}")
+        bad = next((i for i, n in enumerate(size[0]) if not whole(n)), None)
+        if bad is not None:
+            raise TypeError(f"{where} (position 1) must be tuple of ints, but found element of "
+                            f"type {type(size[0][bad]).__name__} at pos {bad}")
+    elif len(size) > 1:
+        bad = next((i for i, n in enumerate(size) if not whole(n)), None)
+        if bad is not None:
+            raise TypeError(f'{where} failed to unpack the object at pos {bad + 1} with error '
+                            f'"type must be tuple of ints,but got {type(size[bad]).__name__}"')
 
 
 def _float_dtype(dtype: Any, kernel: str) -> np.dtype:
@@ -101,14 +125,16 @@ def _float_dtype(dtype: Any, kernel: str) -> np.dtype:
     return dtype
 
 
-def _filled(shape: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+def _filled(shape: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool,
+            name: str | None = None) -> Tensor:
     devices.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
-    return _finish(np.full(_size(shape), fill, dtype=dtype), requires_grad)
+    return _finish(np.full(_size(shape, name), fill, dtype=dtype), requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
+    _check_size_type(size, "zeros")
     if any(n < 0 for n in check_shape(size)):  # zeros has a message of its own in PyTorch
         raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(size, 0, dtype, device, requires_grad)
@@ -116,12 +142,13 @@ def zeros(*size: Any, dtype: Any = None, device: Any = None,
 
 def ones(*size: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    return _filled(size, 1, dtype, device, requires_grad)
+    return _filled(size, 1, dtype, device, requires_grad, "ones")
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
-    return _filled(size, 0, dtype, device, requires_grad)
+          requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    """`size`'s shape; minigrad fills it with zeros (PyTorch leaves it uninitialised)."""
+    return _filled(size, 0, dtype, device, requires_grad, "empty")
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
@@ -135,18 +162,21 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
 def zeros_like(t: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """Zeros of `t`'s shape, dtype and device (the CPU, whatever the default device)."""
+    _check_tensor(t, "zeros_like")
     return zeros(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
                  requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
+    _check_tensor(t, "ones_like")
     return ones(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
                 requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
+    _check_tensor(t, "full_like")
     return _filled((t.shape,), fill_value, dtype or t.dtype, _device_of(t, device),
                    requires_grad)
 
@@ -384,7 +414,8 @@ def randn(*size: Any, dtype: Any = None, device: Any = None,
     """Standard normal samples from minigrad's generator (see manual_seed)."""
     devices.check(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(generator().standard_normal(_size(size)).astype(dtype), requires_grad)
+    return _finish(generator().standard_normal(_size(size, "randn")).astype(dtype),
+                   requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None,
@@ -394,7 +425,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None,
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     # Drawn in the target precision: a float64 draw rounded to float32 could become 1.0.
     draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float64
-    return _finish(generator().random(_size(size), dtype=draw_dtype).astype(dtype),
+    return _finish(generator().random(_size(size, "rand"), dtype=draw_dtype).astype(dtype),
                    requires_grad)
 
 
@@ -485,6 +516,7 @@ def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
 def empty_like(t: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """`t`'s shape and dtype; minigrad fills it with zeros (PyTorch leaves it uninitialised)."""
+    _check_tensor(t, "empty_like")
     return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
 
 

@@ -302,7 +302,7 @@ class Tensor:
             Tensor._check_memory_format(memory_format, "clone")
         return A.Cast.apply1(self, self.dtype)  # astype copies
 
-    def contiguous(self, memory_format: Any = None) -> Tensor:
+    def contiguous(self, *, memory_format: Any = None) -> Tensor:
         if memory_format is not None:
             Tensor._check_memory_format(memory_format, "contiguous")
         return self
