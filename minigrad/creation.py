@@ -1,6 +1,8 @@
-"""Making tensors: `tensor`, `from_numpy`, `zeros`, `randn`, ... with PyTorch's signatures and
-default dtypes (float32 for floating point, int64 for integers). Each takes PyTorch's `device=`,
-which must be the CPU (see devices.py)."""
+"""Making tensors: `tensor`, `from_numpy`, `zeros`, `randn`, `arange`, `linspace`, `eye`, ...
+with PyTorch's signatures, default dtypes (float32 for floating point, int64 for integers) and
+errors. Each takes PyTorch's `device=`, which must be the CPU (see devices.py). arange, linspace
+and logspace give PyTorch's numbers bit for bit. At the end: the legacy constructors
+(`Tensor(2, 3)`, `LongTensor([1, 2])`) and the memory formats."""
 
 from __future__ import annotations
 
@@ -148,6 +150,7 @@ def ones(*size: Any, dtype: Any = None, device: Any = None,
 def empty(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """`size`'s shape; minigrad fills it with zeros (PyTorch leaves it uninitialised)."""
+    _check_memory_format(memory_format, "empty")
     return _filled(size, 0, dtype, device, requires_grad, "empty")
 
 
@@ -216,9 +219,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
         raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    if dtype == dtypes.int64:  # C's integer division, which rounds toward zero
-        span, sign = end - start + step - (1 if step > 0 else -1), 1 if step > 0 else -1
-        size = abs(span) // abs(step) * (1 if span * sign >= 0 else -1)
+    if dtype == dtypes.int64:  # ceil((end - start) / step), in integers
+        size = (end - start + step - (1 if step > 0 else -1)) // step
     else:
         size = math.ceil((float(end) - float(start)) / float(step))
     if dtype.kind != "f":  # (the numbers in the integer type, the size from the numbers given)
@@ -230,7 +232,8 @@ def _arange_values(start: Any, step: Any, size: int, dtype: np.dtype) -> np.ndar
     """PyTorch's arange kernel. It computes in its "accumulate type" (float64 for float32 and
     float64, float32 for float16) and in vectors of 32 bytes: element k of the vector that
     starts at i is `base + k * step`, with base = `start + i * step` rounded to the output
-    dtype. The last size % (2 * vector) elements are computed one by one, `start + i * step`."""
+    dtype. The last size % (2 * vector) elements are computed one by one, `start + i * step`.
+    (These are the vectors of PyTorch's x86-64 builds, which the tests compare with.)"""
     i = np.arange(size)
     if dtype.kind != "f":
         return (start + step * i).astype(dtype)
@@ -517,12 +520,14 @@ def empty_like(t: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """`t`'s shape and dtype; minigrad fills it with zeros (PyTorch leaves it uninitialised)."""
     _check_tensor(t, "empty_like")
+    _check_memory_format(memory_format, "empty_like")
     return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     _check_tensor(t, "rand_like")
+    _check_memory_format(memory_format, "rand_like")
     return rand(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
                 requires_grad=requires_grad)
 
@@ -530,6 +535,7 @@ def rand_like(t: Tensor, *, dtype: Any = None, device: Any = None,
 def randn_like(t: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     _check_tensor(t, "randn_like")
+    _check_memory_format(memory_format, "randn_like")
     return randn(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
                  requires_grad=requires_grad)
 
@@ -539,10 +545,16 @@ def randint_like(t: Tensor, low: int, high: int | None = None, *, dtype: Any = N
                  memory_format: Any = None) -> Tensor:
     """Integers on [low, high) (or [0, low)) in `t`'s shape and dtype."""
     _check_tensor(t, "randint_like")
+    _check_memory_format(memory_format, "randint_like")
     if high is None:
         low, high = 0, low
     result = randint(low, high, t.shape, dtype=dtype or t.dtype, device=_device_of(t, device))
     return _finish(result._data, requires_grad)
+
+
+def _check_memory_format(memory_format: Any, name: str) -> None:
+    if memory_format is not None:
+        Tensor._check_memory_format(memory_format, name)
 
 
 def _check_tensor(t: Any, name: str) -> None:

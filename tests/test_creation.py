@@ -336,6 +336,8 @@ CONVENIENCES = {
     "contiguous memory_format": lambda lib: lib.ones(2).contiguous(
         memory_format=lib.contiguous_format),
     "memory format repr": lambda lib: lib.preserve_format,
+    "empty_like memory_format": lambda lib: lib.empty_like(
+        lib.ones(2), memory_format=lib.preserve_format).shape,
 }
 
 
