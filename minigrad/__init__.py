@@ -12,16 +12,27 @@ from minigrad.creation import (
     arange,
     as_tensor,
     empty,
+    empty_like,
+    eye,
     from_numpy,
     full,
     full_like,
+    is_floating_point,
+    is_tensor,
     linspace,
+    logspace,
+    normal,
+    numel,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
@@ -50,7 +61,23 @@ int64 = long = dtypes.int64
 uint8 = dtypes.uint8
 bool = dtypes.bool_
 get_default_dtype, set_default_dtype = dtypes.get_default_dtype, dtypes.set_default_dtype
+
 from minigrad import cuda  # noqa: E402
+
+# Legacy tensor types: `minigrad.LongTensor([1, 2])`, `isinstance(x, minigrad.FloatTensor)`,
+# `x.type(minigrad.DoubleTensor)`; and the memory formats `clone(memory_format=)` accepts.
+from minigrad.creation import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    contiguous_format,
+    preserve_format,
+)
 from minigrad.devices import device, get_default_device, set_default_device  # noqa: E402
 
 # Function forms, as torch.exp(x) is x.exp(), which refuse a non-tensor `input` as PyTorch's do.

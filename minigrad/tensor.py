@@ -42,11 +42,11 @@ class Tensor:
                  "__weakref__")
     __array_priority__ = 1000  # `ndarray * tensor` defers to Tensor.__rmul__
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        # torch.Tensor(data): floats by default; an ndarray is used as it is, without a copy.
-        if not isinstance(data, np.ndarray):
-            data = np.asarray(data, dtype=dtypes.DEFAULT_FLOAT)
-        self._data = data
+    def __init__(self, *data: Any, requires_grad: bool = False, device: Any = None) -> None:
+        # torch.Tensor(data) or torch.Tensor(*sizes): see _legacy_array.
+        if len(data) == 2 and isinstance(data[-1], bool):  # (and Tensor(array, requires_grad))
+            data, requires_grad = data[:1], data[-1]
+        self._data = Tensor._legacy_array(data, device)
         self.grad_fn: Any = None
         self._requires_grad = False
         self._grad: Tensor | None = None
@@ -297,12 +297,64 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
-    def clone(self) -> Tensor:
+    def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy with its own memory; differentiable (the gradient passes through)."""
+        if memory_format is not None:
+            Tensor._check_memory_format(memory_format, "clone")
         return A.Cast.apply1(self, self.dtype)  # astype copies
 
-    def contiguous(self) -> Tensor:
+    def contiguous(self, *, memory_format: Any = None) -> Tensor:
+        if memory_format is not None:
+            Tensor._check_memory_format(memory_format, "contiguous")
         return self
+
+    @staticmethod
+    def _check_memory_format(memory_format: Any, name: str) -> None:
+        """minigrad's arrays are all contiguous: preserve_format and contiguous_format are
+        accepted (and change nothing), anything else is refused as in PyTorch."""
+        from minigrad.creation import memory_format as format_type
+
+        if not isinstance(memory_format, format_type):
+            raise TypeError(f"{name}(): argument 'memory_format' must be torch.memory_format, "
+                            f"not {type(memory_format).__name__}")
+
+    @staticmethod
+    def _legacy_array(args: tuple[Any, ...], device: Any) -> np.ndarray:
+        """The array of Tensor(*args): PyTorch's legacy constructor in float32 (see
+        creation.legacy_array), but for one ndarray, which is used as it is, without a copy
+        or a cast: minigrad's own code wraps its arrays so."""
+        if len(args) == 1 and isinstance(args[0], np.ndarray) and device is None:
+            return args[0]
+        from minigrad.creation import legacy_array
+
+        return legacy_array(args, dtypes.DEFAULT_FLOAT, device, "Tensor")
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """x.type(): 'minigrad.FloatTensor', the legacy name of x's type; x.type(dtype), with a
+        dtype, such a name or a legacy type (minigrad.LongTensor): x in that dtype."""
+        from minigrad import creation
+
+        if dtype is None:
+            return creation.legacy_name(self.dtype)
+        return self.to(creation.legacy_dtype(dtype))
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def __format__(self, format_spec: str) -> str:
+        """`f"{loss:.4f}"` formats a 0-d tensor's number; other tensors take no format."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), format_spec)
+        if format_spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def cpu(self) -> Tensor:
         return self

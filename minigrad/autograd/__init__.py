@@ -11,6 +11,7 @@ from minigrad.autograd.functional import backward, grad
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.autograd.gradcheck import GradcheckError, gradcheck
 from minigrad.autograd.tracing import trace
+from minigrad.autograd.variable import Variable
 
 __all__ = ["ArrayFunction", "Function", "GradcheckError", "backward", "enable_grad", "grad",
-           "gradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled", "trace"]
+           "gradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled", "trace", "Variable"]
