@@ -1069,11 +1069,11 @@ class Tensor:
                 f"{dims[0]} and dim1 = {dims[1]}")
         k %= 4
         if k == 1:
-            return self.flip(d1).transpose(d0, d1)
+            return self.flip(d1).transpose(d0, d1).clone()  # (a copy, as PyTorch's)
         if k == 2:
             return self.flip(d0, d1)
         if k == 3:
-            return self.flip(d0).transpose(d0, d1)
+            return self.flip(d0).transpose(d0, d1).clone()
         return self.clone()
 
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
@@ -1209,10 +1209,11 @@ class Tensor:
     def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
         """A copy of self with the slice index[i] along dim replaced by source[i]."""
         d = checks.check_dim(dim, self.ndim)
-        for k, (m, n) in enumerate(zip(self.shape, source.shape)):
-            _expect(k == d or m == n, "index_copy_(): Source/destination tensor must have same "
-                    f"slice shapes. Destination slice shape: {m} at dimension {k} and source "
-                    f"slice shape: {n} at dimension {k}.")
+        slices = ([n for k, n in enumerate(x.shape) if k != d] for x in (self, source))
+        for k, (m, n) in enumerate(zip(*slices)):
+            _expect(m == n, "index_copy_(): Source/destination tensor must have same slice "
+                    f"shapes. Destination slice shape: {m} at dimension {k} and source slice "
+                    f"shape: {n} at dimension {k}.")
         count = source.shape[d] if source.ndim else 1
         if index.numel() != count:
             raise IndexError(f"index_copy_(): Number of indices ({index.numel()}) should be "
