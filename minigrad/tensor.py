@@ -1042,12 +1042,34 @@ class Tensor:
         self._check_scatter_index(d, index, "scatter", src)
         return S.ScatterAdd.apply(self, src, index._data, d)
 
-    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None) -> Tensor:
+    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
         """A copy of self with src[i][j] (or the number `value`) written at [index[i][j]][j]
-        for dim 0 (and so on)."""
+        for dim 0 (and so on); or, with reduce="add"/"multiply", added or multiplied there
+        (without a derivative, as in PyTorch)."""
         d, src = checks.check_dim(dim, self.ndim), value if src is None else src
         self._check_scatter_index(d, index, "scatter", src if isinstance(src, Tensor) else None)
-        return S.Scatter.apply(self, src, index._data, d)
+        if reduce is None:
+            return S.Scatter.apply(self, src, index._data, d)
+        _expect(reduce in ("add", "multiply"), "reduce argument must be either add or multiply.")
+        if isinstance(src, Tensor):
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
+                          "will be removed in a future PyTorch release. Use torch.scatter_reduce "
+                          "instead for more reduction options.", UserWarning, stacklevel=2)
+        src = src._data if isinstance(src, Tensor) else np.full(index.shape, src, self._data.dtype)
+        return S.ScatterReduce.apply(self, src, index._data, d,
+                                     "sum" if reduce == "add" else "prod", True, False)
+
+    def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        """A copy of self with each src[i][j] reduced (sum, prod, mean, amax, amin) into
+        [index[i][j]][j] for dim 0 (and so on); without include_self, self's values at the
+        places written to are left out of the reduction."""
+        _expect(reduce in S.ScatterReduce.UFUNCS, "reduce argument must be either sum, prod, "
+                f"mean, amax or amin, got {reduce}")
+        d = checks.check_dim(dim, self.ndim)
+        self._check_scatter_index(d, index, "scatter", src)
+        return S.ScatterReduce.apply(self, src, index._data, d, reduce, include_self)
 
     def masked_select(self, mask: Tensor) -> Tensor:
         """The elements where the mask (broadcast with self) is True, as a 1-d copy."""

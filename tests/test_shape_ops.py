@@ -9,6 +9,8 @@ sizes and indices, are compared with PyTorch directly.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -732,3 +734,41 @@ MORE_ERRORS = [
                          ids=[m[:40] for *_, m in MORE_ERRORS])
 def test_more_bad_arguments_fail_with_torchs_error(op, tensors, match):
     assert_raises_like_torch(op, Call(tensors), match=match)
+
+
+@op_test(along_dim_inputs().flatmap(lambda call: st.builds(
+    lambda reduce, include_self: Call(call.tensors, {**call.kwargs, "reduce": reduce,
+                                                     "include_self": include_self}),
+    st.sampled_from(("sum", "prod", "mean", "amax", "amin")), st.booleans())))
+def test_scatter_reduce_reduces_src_into_self_and_shares_gradients_among_ties(
+        lib, x, index, src, dim, reduce, include_self):
+    return lib.scatter_reduce(x, dim, index, src, reduce, include_self=include_self)
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_with_reduce_adds_or_multiplies_without_a_derivative_as_in_torch(reduce):
+    results = []
+    for lib in (torch, mg):
+        x = lib.ones(2, 3, requires_grad=True)
+        index, src = lib.tensor([[0, 0, 2]]), lib.full((1, 3), 3.0)
+        with warnings.catch_warnings():  # (a deprecation warning that PyTorch gives once)
+            warnings.simplefilter("ignore")
+            y = x.scatter(1, index, src, reduce=reduce)
+        z = x.scatter(1, index, 2.0, reduce=reduce)
+        with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+            y.sum().backward()
+        results.append((y.tolist(), z.tolist()))
+    assert results[0] == results[1]
+
+
+def test_scatter_with_an_unknown_reduce_fails_as_in_torch():
+    assert_raises_like_torch(lambda lib, x, i: x.scatter(1, i, 2.0, reduce="max"),
+                             Call((X, np.array([[0]], I64))),
+                             match="reduce argument must be either add or multiply.")
+
+
+def test_scatter_reduce_with_an_unknown_reduction_fails_as_in_torch():
+    assert_raises_like_torch(
+        lambda lib, x, i, s: x.scatter_reduce(1, i, s, "foo"),
+        Call((X, np.array([[0]], I64), np.ones((1, 1)))),
+        match=r"^reduce argument must be either sum, prod, mean, amax or amin, got foo$")
