@@ -365,7 +365,8 @@ class ScatterReduce(ArrayFunction):
                 gsrc = np.where(src == 0, rest[coords],
                                 y[coords] / np.where(src == 0, 1, src)) * grad[coords]
             return np.where(kept, gx, 0), gsrc, None, None, None, None, None
-        ties = (kept & (x == y)).astype(grad.dtype)
+        # (PyTorch counts x's element among the ties even when include_self left it out)
+        ties = (x == y).astype(grad.dtype)
         np.add.at(ties, coords, src == y[coords])
         g = grad / np.maximum(ties, 1)
         return (np.where(kept & (x == y), g, 0), np.where(src == y[coords], g[coords], 0),
