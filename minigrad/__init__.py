@@ -41,14 +41,26 @@ from minigrad.printing import set_printoptions
 from minigrad.random import manual_seed, seed
 from minigrad.tensor import (
     Tensor,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    cartesian_prod,
     cat,
+    chain_matmul,
+    column_stack,
+    dstack,
     einsum,
     function_form,
     hstack,
     matmul,
+    meshgrid,
+    out_form,
     row_stack,
     stack,
     tensordot,
+    tril_indices,
+    triu_indices,
     vstack,
     where,
 )
@@ -114,9 +126,9 @@ split = Tensor.split
 chunk = function_form(Tensor.chunk)
 unbind = function_form(Tensor.unbind)
 pow = function_form(Tensor.pow, numbers=True)
-add = function_form(Tensor.add, numbers=True)
+add = out_form(function_form(Tensor.add, numbers=True), exact_dtype=False)
 sub = function_form(Tensor.sub, numbers=True)
-mul = function_form(Tensor.mul, numbers=True)
+mul = out_form(function_form(Tensor.mul, numbers=True), exact_dtype=False)
 div = function_form(Tensor.div, numbers=True)
 neg = function_form(Tensor.neg)
 sign = function_form(Tensor.sign)
@@ -149,18 +161,29 @@ frac = function_form(Tensor.frac)
 fix = function_form(Tensor.trunc, name="fix")
 
 # Linear algebra
-mm = function_form(Tensor.mm)
-bmm = function_form(Tensor.bmm)
+mm = out_form(function_form(Tensor.mm))
+bmm = out_form(function_form(Tensor.bmm))
 mv = function_form(Tensor.mv)
 dot = function_form(Tensor.dot)
 outer = function_form(Tensor.outer)
 inner = function_form(Tensor.inner)
-addmm = function_form(Tensor.addmm)
+addmm = out_form(function_form(Tensor.addmm))
 trace = function_form(Tensor.trace)
 diagonal = function_form(Tensor.diagonal)
 diag = function_form(Tensor.diag)
 tril = function_form(Tensor.tril)
 triu = function_form(Tensor.triu)
+matmul = out_form(matmul)
+vdot = function_form(Tensor.vdot)
+addmv = function_form(Tensor.addmv)
+baddbmm = function_form(Tensor.baddbmm)
+addbmm = function_form(Tensor.addbmm)
+addr = function_form(Tensor.addr)
+kron = function_form(Tensor.kron)
+diag_embed = function_form(Tensor.diag_embed)
+cross = function_form(Tensor.cross)
+inverse = function_form(Tensor.inverse)
+matrix_power = function_form(Tensor.matrix_power)
 
 # max and min: over everything, along a dim (values and indices), or elementwise
 max = function_form(Tensor.max)
@@ -180,7 +203,19 @@ index_select = function_form(Tensor.index_select)
 gather = function_form(Tensor.gather)
 scatter = function_form(Tensor.scatter)
 scatter_add = function_form(Tensor.scatter_add)
+scatter_reduce = function_form(Tensor.scatter_reduce)
 masked_select = function_form(Tensor.masked_select)
+rot90 = function_form(Tensor.rot90)
+repeat_interleave = function_form(Tensor.repeat_interleave)
+take = function_form(Tensor.take)
+take_along_dim = function_form(Tensor.take_along_dim)
+nonzero = function_form(Tensor.nonzero)
+argwhere = function_form(Tensor.argwhere)
+ravel = function_form(Tensor.ravel)
+tensor_split = function_form(Tensor.tensor_split)
+index_add = function_form(Tensor.index_add)
+index_copy = function_form(Tensor.index_copy)
+index_fill = function_form(Tensor.index_fill)
 
 
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).

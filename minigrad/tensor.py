@@ -535,6 +535,112 @@ class Tensor:
         _expect(self.ndim >= 2, "triu: input tensor must have at least 2 dimensions")
         return L.Triangle.apply1(self, np.triu, diagonal)
 
+    def vdot(self, other: Tensor) -> Tensor:
+        """dot with the first vector conjugated (for real tensors, dot)."""
+        _expect(self.ndim == 1 and other.ndim == 1,
+                f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        _expect(self.shape == other.shape, f"inconsistent tensor size, expected tensor "
+                f"[{self.shape[0]}] and src [{other.shape[0]}] to have the same number of "
+                f"elements, but got {self.shape[0]} and {other.shape[0]} elements respectively")
+        return self.dot(other)
+
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta: Scalar = 1, alpha: Scalar = 1) -> Tensor:
+        """beta * self + alpha * (mat @ vec)."""
+        _expect(mat.ndim == 2 and vec.ndim == 1 and self.ndim <= 1, "vector + matrix @ vector "
+                f"expected, got {self.ndim}, {mat.ndim}, {vec.ndim}")
+        _expect(mat.shape[1] == vec.shape[0] and self.shape in ((), (1,), mat.shape[:1]),
+                f"size mismatch, got input ({self.shape[0] if self.ndim else 1}), mat "
+                f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+        names = [checks.scalar_type(x.dtype) for x in (self, mat, vec)]
+        _expect(len(set(names)) == 1, "addmv input tensors must have the same dtype, but got "
+                f"{names[0]}, {names[1]}, and {names[2]}")
+        return _scaled_sum(self, _matmul(mat, vec), beta, alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Scalar = 1,
+                alpha: Scalar = 1) -> Tensor:
+        """beta * self + alpha * (batch1 @ batch2), matrix by matrix."""
+        return _scaled_sum(self, batch1.bmm(batch2), beta, alpha)
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Scalar = 1,
+               alpha: Scalar = 1) -> Tensor:
+        """beta * self + alpha * the sum over the batch of batch1[i] @ batch2[i]."""
+        for name, b in (("batch1", batch1), ("batch2", batch2)):
+            _expect(b.ndim == 3, f"{name} must be a 3D tensor")
+        _expect(batch1.shape[0] == batch2.shape[0], "batch1 and batch2 must have same number of "
+                f"batches, got {batch1.shape[0]} and {batch2.shape[0]}")
+        _expect(batch1.shape[2] == batch2.shape[1], "Incompatible matrix sizes for bmm "
+                f"({batch1.shape[1]}x{batch1.shape[2]} and {batch2.shape[1]}x{batch2.shape[2]})")
+        return _scaled_sum(self, batch1.bmm(batch2).sum(0), beta, alpha)
+
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta: Scalar = 1, alpha: Scalar = 1) -> Tensor:
+        """beta * self + alpha * outer(vec1, vec2)."""
+        for name, v in (("vec1", vec1), ("vec2", vec2)):
+            _expect(v.ndim == 1, f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+        return _scaled_sum(self, vec1.unsqueeze(1) * vec2, beta, alpha)
+
+    def kron(self, other: Tensor) -> Tensor:
+        """The Kronecker product: each element of self times the whole of other, the blocks
+        laid out as self's elements are. A broadcast product a[i, 1, j, 1] * b[1, k, 1, l]
+        reshaped, so its gradient is the engine's."""
+        n = max(self.ndim, other.ndim)
+        a_shape = (1,) * (n - self.ndim) + self.shape
+        b_shape = (1,) * (n - other.ndim) + other.shape
+        a = self.reshape(*(s for k in a_shape for s in (k, 1)))
+        b = other.reshape(*(s for k in b_shape for s in (1, k)))
+        return (a * b).reshape(*(i * j for i, j in zip(a_shape, b_shape)))
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """A tensor whose diagonals (dims dim1 and dim2, a new pair) hold self's last dim."""
+        d1, d2 = checks.check_dim(dim1, self.ndim + 1), checks.check_dim(dim2, self.ndim + 1)
+        _expect(d1 != d2, f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return L.DiagEmbed.apply1(self, offset, d1, d2)
+
+    def cross(self, other: Tensor, dim: int | None = None) -> Tensor:
+        """The cross product of the 3-vectors along `dim` (without dim: the first dim of size
+        3, deprecated): x[1] y[2] - x[2] y[1], x[2] y[0] - x[0] y[2], x[0] y[1] - x[1] y[0]."""
+        _expect(self.ndim == other.ndim,
+                "linalg.cross: inputs must have the same number of dimensions.")
+        _expect(self.dtype == other.dtype, f"expected scalar type "
+                f"{checks.scalar_type(self.dtype)} but found {checks.scalar_type(other.dtype)}")
+        if dim is None:
+            warnings.warn("Using torch.cross without specifying the dim arg is deprecated.",
+                          UserWarning, stacklevel=2)
+            dim = next((d for d, n in enumerate(self.shape) if n == 3), -1)
+        d = checks.check_dim(dim, self.ndim)
+        _expect(self.shape[d] == 3 and other.shape[d] == 3, f"linalg.cross: inputs dimension "
+                f"{dim} must have length 3. Got {self.shape[d]} and {other.shape[d]}")
+        x, y = self.unbind(d), other.unbind(d)
+        return stack([x[(i + 1) % 3] * y[(i + 2) % 3] - x[(i + 2) % 3] * y[(i + 1) % 3]
+                      for i in range(3)], d)
+
+    def inverse(self) -> Tensor:
+        """The inverse of each square matrix (the last two dims)."""
+        _square_matrices(self, "linalg.inv")
+        _expect(self._data.dtype.kind == "f", "linalg.inv: Expected a floating point or complex "
+                f"tensor as input. Got {checks.scalar_type(self.dtype)}")
+        try:
+            return L.Inverse.apply1(self)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.inv: The input matrix is singular, the inversion could "
+                               "not be completed.") from None
+
+    def matrix_power(self, n: int) -> Tensor:
+        """The product of n copies of each square matrix (n = 0: the identity; n < 0: powers
+        of the inverse), by repeated squaring."""
+        _square_matrices(self, "linalg.matrix_power")
+        if n == 0:  # (the identity, with a gradient of zeros for self, as PyTorch's)
+            return where(np.zeros((), bool), self, np.eye(self.shape[-1], dtype=self._data.dtype))
+        base, n = (self.inverse(), -n) if n < 0 else (self, n)
+        result: Tensor | None = None
+        while n:
+            if n & 1:
+                result = base if result is None else _matmul(result, base)
+            n >>= 1
+            if n:
+                base = _matmul(base, base)
+        assert result is not None  # (n > 0 here)
+        return self.clone() if result is self else result  # (a new tensor, as PyTorch's)
+
     def maximum(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
             raise checks.argument_error("maximum", "other", 1, other)
@@ -989,12 +1095,34 @@ class Tensor:
         self._check_scatter_index(d, index, "scatter", src)
         return S.ScatterAdd.apply(self, src, index._data, d)
 
-    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None) -> Tensor:
+    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
         """A copy of self with src[i][j] (or the number `value`) written at [index[i][j]][j]
-        for dim 0 (and so on)."""
+        for dim 0 (and so on); or, with reduce="add"/"multiply", added or multiplied there
+        (without a derivative, as in PyTorch)."""
         d, src = checks.check_dim(dim, self.ndim), value if src is None else src
         self._check_scatter_index(d, index, "scatter", src if isinstance(src, Tensor) else None)
-        return S.Scatter.apply(self, src, index._data, d)
+        if reduce is None:
+            return S.Scatter.apply(self, src, index._data, d)
+        _expect(reduce in ("add", "multiply"), "reduce argument must be either add or multiply.")
+        if isinstance(src, Tensor):
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
+                          "will be removed in a future PyTorch release. Use torch.scatter_reduce "
+                          "instead for more reduction options.", UserWarning, stacklevel=2)
+        src = src._data if isinstance(src, Tensor) else np.full(index.shape, src, self._data.dtype)
+        return S.ScatterReduce.apply(self, src, index._data, d,
+                                     "sum" if reduce == "add" else "prod", True, False)
+
+    def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        """A copy of self with each src[i][j] reduced (sum, prod, mean, amax, amin) into
+        [index[i][j]][j] for dim 0 (and so on); without include_self, self's values at the
+        places written to are left out of the reduction."""
+        _expect(reduce in S.ScatterReduce.UFUNCS, "reduce argument must be either sum, prod, "
+                f"mean, amax or amin, got {reduce}")
+        d = checks.check_dim(dim, self.ndim)
+        self._check_scatter_index(d, index, "scatter", src)
+        return S.ScatterReduce.apply(self, src, index._data, d, reduce, include_self)
 
     def masked_select(self, mask: Tensor) -> Tensor:
         """The elements where the mask (broadcast with self) is True, as a 1-d copy."""
@@ -1005,6 +1133,190 @@ class Tensor:
             raise error
         shape = np.broadcast_shapes(self.shape, mask.shape)
         return S.GetItem.apply1(self.expand(shape), np.broadcast_to(mask._data, shape))
+
+    def rot90(self, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+        """A copy turned k quarter turns from dims[0] towards dims[1]: a flip and a transpose."""
+        dims = tuple(dims)
+        _expect(len(dims) == 2, f"expected total rotation dims == 2, but got dims = {len(dims)}")
+        _expect(self.ndim >= 2, f"expected total dims >= 2, but got total dims = {self.ndim}")
+        d0, d1 = checks.check_dim(dims[0], self.ndim), checks.check_dim(dims[1], self.ndim)
+        _expect(d0 != d1, "expected rotation dims to be different, but got dim0 = "
+                f"{dims[0]} and dim1 = {dims[1]}")
+        k %= 4
+        if k == 1:
+            return self.flip(d1).transpose(d0, d1).clone()  # (a copy, as PyTorch's)
+        if k == 2:
+            return self.flip(d0, d1)
+        if k == 3:
+            return self.flip(d0).transpose(d0, d1).clone()
+        return self.clone()
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """Each element (or slice along `dim`) repeated `repeats` times, in place: [a, a, b, b]
+        where repeat gives [a, b, a, b]. Without dim, of the flattened tensor. With only a
+        tensor of counts (torch.repeat_interleave(repeats)), the indices 0, 1, ... repeated."""
+        if repeats is None:
+            return Tensor._make(np.arange(self.numel())).repeat_interleave(self)
+        if isinstance(repeats, Tensor):
+            if repeats._data.dtype.kind not in "iu":
+                raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for "
+                                          f"'{checks.scalar_type(repeats.dtype)}'")
+            _expect(repeats.ndim <= 1, "repeats must be 0-dim or 1-dim tensor")
+            counts = repeats._data.reshape(-1)
+            _expect(bool((counts >= 0).all()), "repeats can not be negative")
+        else:
+            _expect(repeats >= 0, "Repeats must be non-negative")
+            counts = np.array([repeats])
+        x, d = (self.reshape(-1), 0) if dim is None else (self, checks.check_dim(dim, self.ndim))
+        n = x.shape[d] if x.ndim else 1
+        if counts.size == 1:
+            counts = np.repeat(counts, n)
+        _expect(counts.size == n, "repeats must have the same size as input along dim, but got "
+                f"repeats.size(0) = {counts.size} and input.size({dim}) = {n}")
+        _expect(output_size is None or output_size == counts.sum(),
+                "allocated size does not match required size")
+        return S.GetItem.apply1(x, (slice(None),) * d + (np.repeat(np.arange(n), counts),))
+
+    def take(self, index: Tensor) -> Tensor:
+        """The elements of the flattened tensor at `index` (negatives count from the end), in
+        index's shape."""
+        _expect(index.dtype == dtypes.int64, "take(): Expected a long tensor for index, but got "
+                f"{checks.scalar_type(index.dtype)}")
+        n, bad = self.numel(), index._data[(index._data < -self.numel()) |
+                                           (index._data >= self.numel())]
+        if bad.size:
+            raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor "
+                             f"of {n} elements.")
+        return S.GetItem.apply1(self.reshape(-1), index._data)
+
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+        """gather along `dim` with self and indices broadcast over the other dims; without
+        dim, of the flattened tensors."""
+        _expect(indices.dtype == dtypes.int64, "torch.take_along_dim(): dtype of indices "
+                f"should be Long but got {checks.scalar_type(indices.dtype)}")
+        if dim is None:
+            return self.reshape(-1).gather(0, indices.reshape(-1))
+        d = checks.check_dim(dim, self.ndim)
+        _expect(self.ndim == indices.ndim, "torch.take_along_dim(): input and indices should "
+                f"have the same number of dimensions, but got {self.ndim} dimensions for input,"
+                f" and {indices.ndim} dimensions for indices")
+        a, b = list(self.shape), list(indices.shape)
+        a[d] = b[d] = 1
+        error = checks.broadcast_error(tuple(a), tuple(b))
+        if error is not None:
+            raise error
+        shape = np.broadcast_shapes(tuple(a), tuple(b))
+        x = self.expand(*shape[:d], self.shape[d], *shape[d + 1:])
+        index = indices.expand(*shape[:d], indices.shape[d], *shape[d + 1:])
+        return x.gather(d, index)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the non-zero elements: a (count, ndim) tensor, or one index tensor
+        per dim with as_tuple (a 0-d tensor counts as 1-d there)."""
+        if as_tuple:
+            return tuple(Tensor._make(i) for i in np.nonzero(np.atleast_1d(self._data)))
+        return Tensor._make(np.argwhere(self._data))
+
+    def argwhere(self) -> Tensor:
+        return self.nonzero()
+
+    def ravel(self) -> Tensor:
+        return self.reshape(-1)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Views along `dim`: n sections (the first n % size one longer), or the pieces
+        between the given indices."""
+        _expect(self.ndim > 0, "tensor_split expected at least a 1-dimensional tensor, but got "
+                f"a tensor with {self.ndim} dims")
+        d = checks.check_dim(dim, self.ndim)
+        given = indices_or_sections
+        if isinstance(given, Tensor):
+            _expect(given.dtype == dtypes.int64, "tensor_split expected "
+                    "tensor_indices_or_sections to have dtype of long, but got "
+                    f"{checks.scalar_type(given.dtype)}")
+            given = given.item() if given.ndim == 0 else given.tolist()
+        n = self.shape[d]
+        if isinstance(given, (int, np.integer)):
+            _expect(int(given) > 0, f"number of sections must be larger than 0, got {given}")
+            size, extra = divmod(n, int(given))
+            bounds = list(np.cumsum([0] + [size + (i < extra) for i in range(int(given))]))
+        else:
+            bounds = [0, *(max(min(int(i) if i >= 0 else int(i) + n, n), 0) for i in given), n]
+        head = (slice(None),) * d
+        return tuple(self[head + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:]))
+
+    def _index_arguments(self, dim: int, index: Tensor, source: Any = None) -> Any:
+        """The checked dim of index_add/copy/fill, and their index as a scatter index: the
+        vector put along dim and broadcast to source's shape (or self's, but for dim)."""
+        d = checks.check_dim(dim, self.ndim)
+        idx = index._data.reshape(-1)
+        shape = list(self.shape if source is None else source.shape)
+        if self.ndim:
+            shape[d] = idx.size
+        return d, np.broadcast_to(idx.reshape([-1 if k == d else 1 for k in range(len(shape))]),
+                                  shape) if shape else idx.reshape(())
+
+    def index_add(self, dim: int, index: Tensor, source: Tensor, *,
+                  alpha: Scalar = 1) -> Tensor:
+        """A copy of self with alpha * source[i] added to the slice index[i] along dim."""
+        _expect(index.dtype in (dtypes.int32, dtypes.int64), "index_add_(): Expected dtype "
+                f"int32/int64 for index but got: {checks.scalar_type(index.dtype)}")
+        if index.ndim > 1:
+            raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                             f"{index.ndim} with type: {checks.scalar_type(index.dtype)} and "
+                             f"size: {list(index.shape)}")
+        d = checks.check_dim(dim, self.ndim)
+        rest = [n for k, n in enumerate(source.shape) if k != d]
+        _expect(rest == [n for k, n in enumerate(self.shape) if k != d], "source tensor shape "
+                "must match self tensor shape, excluding the specified dimension. Got "
+                f"self.shape = {list(self.shape)} source.shape = {list(source.shape)}")
+        count = source.shape[d] if source.ndim else 1
+        _expect(index.numel() == count, f"index_add_(): Number of indices ({index.numel()}) "
+                f"should be equal to source.size(dim): ({count}), for dim: {dim}")
+        _expect(self.dtype == source.dtype, f"index_add_(): self "
+                f"({checks.scalar_type(self.dtype)}) and source "
+                f"({checks.scalar_type(source.dtype)}) must have the same scalar type")
+        _check_index_bounds(index, self.shape[d] if self.ndim else 1, d, RuntimeError)
+        d, idx = self._index_arguments(dim, index, source)
+        return S.ScatterAdd.apply(self, source * alpha if alpha != 1 else source, idx, d)
+
+    def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        """A copy of self with the slice index[i] along dim replaced by source[i]."""
+        d = checks.check_dim(dim, self.ndim)
+        slices = ([n for k, n in enumerate(x.shape) if k != d] for x in (self, source))
+        for k, (m, n) in enumerate(zip(*slices)):
+            _expect(m == n, "index_copy_(): Source/destination tensor must have same slice "
+                    f"shapes. Destination slice shape: {m} at dimension {k} and source slice "
+                    f"shape: {n} at dimension {k}.")
+        count = source.shape[d] if source.ndim else 1
+        if index.numel() != count:
+            raise IndexError(f"index_copy_(): Number of indices ({index.numel()}) should be "
+                             f"equal to source.size(dim) ({count})")
+        _check_index_bounds(index, self.shape[d] if self.ndim else 1, d, IndexError,
+                            "index_copy_(): ")
+        d, idx = self._index_arguments(dim, index, source)
+        return S.Scatter.apply(self, source.to(self.dtype), idx, d)
+
+    def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        """A copy of self with the slices index[i] along dim filled with `value`."""
+        if index.dtype != dtypes.int64:
+            raise IndexError("index_fill_(): Expected dtype int64 for index.")
+        _expect(index.ndim <= 1, "Index has to be a vector/scalar")
+        d = checks.check_dim(dim, self.ndim)
+        _check_index_bounds(index, self.shape[d] if self.ndim else 1, d, IndexError)
+        d, idx = self._index_arguments(dim, index)
+        return S.Scatter.apply(self, _number(value), idx, d)
+
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, *,
+                   alpha: Scalar = 1) -> Tensor:
+        return self._inplace(lambda x, s: x.index_add(dim, index, s, alpha=alpha), source)
+
+    def index_copy_(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        return self._inplace(lambda x, s: x.index_copy(dim, index, s), source)
+
+    def index_fill_(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        return self._inplace(lambda x, v: x.index_fill(dim, index, v), value)
 
     @staticmethod
     def _ints(x: Any) -> tuple[int, ...]:
@@ -1487,8 +1799,11 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
         raise checks.matmul_batch_error(a.shape, b.shape) from None
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    """Elementwise `input if condition else other`; gradients flow to the chosen side only."""
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+    """Elementwise `input if condition else other`; gradients flow to the chosen side only.
+    With the condition alone, the indices where it holds (nonzero(as_tuple=True))."""
+    if input is None and other is None and isinstance(condition, Tensor):
+        return condition.nonzero(as_tuple=True)
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     checks.check_condition(cond.dtype)
     dtype = dtypes.result_type(*(x for x in (input, other)))
@@ -1647,3 +1962,201 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                      zip(t, x.shape)) and len(set(t)) == len(t) else x
                      for t, x in zip(terms, operands))
     return L.Einsum.apply(",".join(terms) + "->" + output, *operands)
+
+
+def _scaled_sum(input: Tensor, product: Tensor, beta: Scalar, alpha: Scalar) -> Tensor:
+    """beta * input + alpha * product, input broadcast to product's shape (addmv, addr, ...);
+    with beta = 0 input is ignored, NaN included, as in addmm."""
+    input = input.expand(product.shape)
+    if beta == 0:  # (a gradient of zeros for input, as PyTorch's)
+        input = where(np.zeros((), bool), input, 0)
+    elif beta != 1:
+        input = input * beta
+    return input + (product * alpha if alpha != 1 else product)
+
+
+def _square_matrices(x: Tensor, name: str) -> None:
+    _expect(x.ndim >= 2, f"{name}: The input tensor A must have at least 2 dimensions.")
+    _expect(x.shape[-1] == x.shape[-2], f"{name}: A must be batches of square matrices, but "
+            f"they are {x.shape[-2]} by {x.shape[-1]} matrices")
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """matrices[0] @ matrices[1] @ ... (deprecated in PyTorch for linalg.multi_dot)."""
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
+    _expect(len(matrices) > 0, "chain_matmul(): Expected one or more matrices")
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    result = matrices[0]
+    for m in matrices[1:]:
+        result = result.mm(m)
+    return result
+
+
+def out_form(form: Callable[..., Any], exact_dtype: bool = True) -> Callable[..., Any]:
+    """A function form that also takes `out=`, as torch.mm(a, b, out=c): the result is written
+    into c (resized if its shape differs, with PyTorch's warning unless c is empty) and c is
+    returned. Such a write is not differentiable, so PyTorch refuses it in grad mode when an
+    argument requires grad. The products want c in the result's dtype (`exact_dtype`); add and
+    mul cast into it, as an in-place op does."""
+    name = form.__name__
+
+    def with_out(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        if out is None:
+            return form(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        tensors = [*args, *kwargs.values(), out]
+        _expect(not (_state.enabled and any(isinstance(t, Tensor) and t._requires_grad
+                                            for t in tensors)),
+                f"{name}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad.")
+        with no_grad():
+            result = form(*args, **kwargs)
+        if exact_dtype:
+            _expect(result.dtype == out.dtype, "Expected out tensor to have dtype "
+                    f"{dtypes.torch_name(result.dtype)}, but got "
+                    f"{dtypes.torch_name(out.dtype)} instead")
+        else:
+            checks.check_inplace_dtype(out.dtype, result.dtype)
+        if out.shape != result.shape:
+            if out.numel():
+                warnings.warn(
+                    f"An output with one or more elements was resized since it had shape "
+                    f"{list(out.shape)}, which does not match the required output shape "
+                    f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+                    "release outputs will not be resized unless they have zero elements. You can "
+                    "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                    "with t.resize_(0).", UserWarning, stacklevel=2)
+            out._data = np.empty(result.shape, out._data.dtype)
+        checks.check_writable(out._data)
+        np.copyto(out._data, result._data, casting="unsafe")
+        out._shared_storage().version += 1
+        return out
+
+    with_out.__name__, with_out.__doc__ = name, form.__doc__
+    with_out.__wrapped__ = form  # type: ignore[attr-defined]
+    return with_out
+
+
+# ---------------------------------------------------------------------- more shape and indexing
+def _check_index_bounds(index: Tensor, n: int, dim: int, error: type[Exception],
+                        prefix: str = "") -> None:
+    """PyTorch's error for an index of index_add/copy/fill outside [0, n)."""
+    bad = index._data[(index._data < 0) | (index._data >= n)]
+    if bad.size:
+        raise error(f"{prefix}index {bad.flat[0]} is out of bounds for dimension {dim} with "
+                    f"size {n}")
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Grids of coordinates: the i-th result holds tensors[i] along dim i, expanded over the
+    others (views). With indexing="xy" the first two dims are swapped, as in NumPy."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    _expect(indexing in ("xy", "ij"), 'torch.meshgrid: indexing must be one of "xy" or "ij", '
+            f"but received: {indexing}")
+    _expect(len(tensors) > 0, "meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        _expect(t.ndim <= 1, "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                f"got: {t}")
+        _expect(t.dtype == tensors[0].dtype, "meshgrid expects all tensors to have the same dtype")
+    swap = indexing == "xy" and len(tensors) >= 2
+    order = [1, 0, *range(2, len(tensors))] if swap else list(range(len(tensors)))
+    shape = [tensors[i].numel() for i in order]
+    grids = []
+    for i, t in enumerate(tensors):
+        place = order.index(i)
+        along = [-1 if k == place else 1 for k in range(len(tensors))]
+        grids.append(t.reshape(*along).expand(*shape))
+    return tuple(grids)
+
+
+def dstack(tensors: Any) -> Tensor:
+    """cat along dim 2 of the tensors made at least 3-d."""
+    return cat(list(atleast_3d(*_joined(tensors, "dstack"))), 2)
+
+
+def column_stack(tensors: Any) -> Tensor:
+    """cat along dim 1 of the tensors, 0-d and 1-d tensors made columns."""
+    return cat([t.reshape(t.numel(), 1) if t.ndim < 2 else t
+                for t in _joined(tensors, "column_stack")], 1)
+
+
+def _at_least(tensors: Any, shape: Callable[[tuple[int, ...]], tuple[int, ...]]) -> Any:
+    """atleast_nd: each tensor reshaped (a view) if it has too few dims; one result for one
+    tensor, a tuple for several or for a list."""
+    one = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    results = tuple(t.reshape(shape(t.shape)) for t in tensors)
+    return results[0] if one else results
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    return _at_least(tensors, lambda s: s or (1,))
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    return _at_least(tensors, lambda s: s if len(s) >= 2 else (1, *s, *(1,) * (1 - len(s))))
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """(n,) becomes (1, n, 1) and (m, n) becomes (m, n, 1), as in NumPy."""
+    return _at_least(tensors, lambda s: s if len(s) >= 3 else {0: (1, 1, 1), 1: (1, *s, 1),
+                                                                2: (*s, 1)}[len(s)])
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The tensors (made 2-d) as blocks on the diagonal of a matrix of zeros: each block
+    padded with zeros left and right, the padded rows joined."""
+    for i, t in enumerate(tensors):
+        _expect(t.ndim <= 2, "torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                f"Input {i} has {t.ndim} dimensions")
+    blocks = [t.reshape(1, t.numel()) if t.ndim < 2 else t for t in _same_dtype(tensors)]
+    dtype = blocks[0].dtype if blocks else dtypes.get_default_dtype()
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        pad = [Tensor._make(np.zeros((b.shape[0], n), dtype)) for n in
+               (left, width - left - b.shape[1])]
+        rows.append(cat([pad[0], b, pad[1]], 1))
+        left += b.shape[1]
+    return cat(rows, 0) if rows else Tensor._make(np.zeros((1, 0), dtype))
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every tuple (a, b, ...) of elements of the vectors, in order, as rows."""
+    for t in tensors:
+        _expect(t.ndim == 1, f"Expect a 1D vector, but got shape {list(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0].clone()
+    return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def _triangle_indices(name: str, row: int, col: int, offset: int, dtype: Any,
+                      triangle: Callable[..., Any]) -> Tensor:
+    dtype = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
+    if dtype.kind not in "iu":
+        raise NotImplementedError(f"\"{name}\" not implemented for "
+                                  f"'{checks.scalar_type(dtype)}'")
+    _expect(row >= 0, f"row must be non-negative, got{row}")
+    _expect(col >= 0, f"col must be non-negative, got{col}")
+    return Tensor._make(np.array(triangle(row, offset, col), dtype).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
+    """The (row, column) indices of the lower triangle of a row x col matrix, a 2 x N tensor
+    in row-major order."""
+    return _triangle_indices("tril_indices", row, col, offset, dtype, np.tril_indices)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
+    """The (row, column) indices of the upper triangle, as tril_indices."""
+    return _triangle_indices("triu_indices", row, col, offset, dtype, np.triu_indices)

@@ -4,8 +4,11 @@ diagonal, tril, triu); values and gradients in float32 and float64, and PyTorch'
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+import torch
 from factory import assert_raises_like_torch, op_test
 from hypothesis import given
 from hypothesis import strategies as st
@@ -332,3 +335,284 @@ def test_einsum_of_mixed_dtypes_raises_torchs_error():
     call = Call((np.zeros((2, 2), np.float32), np.zeros((2, 2), np.float64)))
     assert_raises_like_torch(lambda lib, a, b: lib.einsum("ij,jk", a, b), call,
                              r"^expected scalar type Float but found Double$")
+
+
+# ---------------------------------------------------------------------------------------------
+# More products: vdot, addmv, baddbmm, addbmm, addr, kron, chain_matmul; cross, diag_embed,
+# inverse and matrix_power
+
+SCALES = st.sampled_from((1, 0.5, -2.0))
+
+
+@op_test(operands("k", "k", form=FORMS))
+def test_vdot_of_two_real_vectors_is_dot(lib, a, b, form):
+    return apply(lib, "vdot", form, a, b)
+
+
+@op_test(operands("n", "nk", "k", form=FORMS, beta=SCALES, alpha=SCALES))
+def test_addmv_is_beta_input_plus_alpha_matrix_vector_product(lib, c, a, v, form, beta, alpha):
+    return apply(lib, "addmv", form, c, a, v, beta=beta, alpha=alpha)
+
+
+@op_test(operands("bnp", "bnk", "bkp", form=FORMS, beta=SCALES, alpha=SCALES))
+def test_baddbmm_is_beta_input_plus_alpha_batched_product(lib, c, a, b, form, beta, alpha):
+    return apply(lib, "baddbmm", form, c, a, b, beta=beta, alpha=alpha)
+
+
+@op_test(operands("np", "bnk", "bkp", form=FORMS, beta=SCALES, alpha=SCALES))
+def test_addbmm_adds_the_sum_of_the_batched_products(lib, c, a, b, form, beta, alpha):
+    return apply(lib, "addbmm", form, c, a, b, beta=beta, alpha=alpha)
+
+
+@op_test(operands("np", "n", "p", form=FORMS, beta=SCALES, alpha=SCALES))
+def test_addr_is_beta_input_plus_alpha_outer_product(lib, c, a, b, form, beta, alpha):
+    return apply(lib, "addr", form, c, a, b, beta=beta, alpha=alpha)
+
+
+@st.composite
+def kron_operands(draw: st.DrawFn) -> Call:
+    dtype = draw(float_dtypes())
+    a, b = (draw(shapes(max_dims=3, max_side=3, allow_empty=True)) for _ in "ab")
+    return Call((draw(arrays(dtype, a)), draw(arrays(dtype, b))), {"form": draw(FORMS)})
+
+
+@op_test(kron_operands())
+def test_kron_lays_out_blocks_of_other_times_each_element(lib, a, b, form):
+    """d/da = the blocks of G each summed against b; d/db = the sum of the blocks times a."""
+    return apply(lib, "kron", form, a, b)
+
+
+@op_test(operands("nk", "kp", "pq", "qr"))
+def test_chain_matmul_multiplies_left_to_right(lib, a, b, c, d):
+    with warnings.catch_warnings():  # (deprecated: PyTorch warns once, minigrad every time)
+        warnings.simplefilter("ignore")
+        return lib.chain_matmul(a, b, c, d)
+
+
+@st.composite
+def diag_embed_inputs(draw: st.DrawFn) -> Call:
+    shape = draw(shapes(min_dims=1, max_dims=3, max_side=3, allow_empty=True))
+    rank = len(shape) + 1
+    dim1, dim2 = draw(st.lists(st.integers(-rank, rank - 1), min_size=2, max_size=2).filter(
+        lambda ds: ds[0] % rank != ds[1] % rank))
+    return Call((draw(arrays(draw(float_dtypes()), shape)),),
+                {"offset": draw(st.integers(-2, 2)), "dim1": dim1, "dim2": dim2,
+                 "form": draw(FORMS)})
+
+
+@op_test(diag_embed_inputs())
+def test_diag_embed_puts_the_last_dim_on_a_diagonal_of_two_new_dims(lib, x, offset, dim1, dim2,
+                                                                     form):
+    """d/dx = the same diagonal of G."""
+    return apply(lib, "diag_embed", form, x, offset=offset, dim1=dim1, dim2=dim2)
+
+
+@st.composite
+def cross_operands(draw: st.DrawFn) -> Call:
+    dtype = draw(float_dtypes())
+    shape = list(draw(shapes(max_dims=3, max_side=3, allow_empty=True)))
+    d = draw(st.integers(0, len(shape)))
+    shape.insert(d, 3)
+    a, b = (draw(arrays(dtype, tuple(shape))) for _ in "ab")
+    return Call((a, b), {"dim": draw(st.sampled_from((d, d - len(shape)))), "form": draw(FORMS)})
+
+
+@op_test(cross_operands())
+def test_cross_of_the_3_vectors_along_dim(lib, a, b, dim, form):
+    """d/da = b x G, d/db = G x a."""
+    return apply(lib, "cross", form, a, b, dim=dim)
+
+
+@st.composite
+def invertible(draw: st.DrawFn, **kwargs: st.SearchStrategy) -> Call:
+    """Batches of square matrices far from singular: a random matrix plus n times the identity
+    (its eigenvalues are then at least n - the matrix's norm away from 0)."""
+    dtype = draw(float_dtypes())
+    batch = draw(shapes(max_dims=2, max_side=2, allow_empty=True))
+    n = draw(st.integers(1, 4))
+    a = draw(arrays(dtype, (*batch, n, n), low=-0.5, high=0.5))
+    a = (a + (n + 1) * np.eye(n, dtype=dtype)).astype(dtype)
+    return Call((a,), {name: draw(s) for name, s in kwargs.items()})
+
+
+@op_test(invertible(form=FORMS))
+def test_inverse_of_square_matrices(lib, a, form):
+    """d/dA = -A^-T G A^-T."""
+    return apply(lib, "inverse", form, a)
+
+
+@op_test(invertible(n=st.integers(-3, 4), form=FORMS))
+def test_matrix_power_by_repeated_products_and_the_inverse_for_negative_powers(lib, a, n, form):
+    return apply(lib, "matrix_power", form, a, n)
+
+
+def test_matrix_power_zero_is_the_identity_with_a_zero_gradient():
+    a = mg.ones(2, 3, 3, requires_grad=True)
+    out = mg.matrix_power(a, 0)
+    out.sum().backward()
+    assert out.tolist() == [np.eye(3).tolist()] * 2
+    assert a.grad.tolist() == np.zeros((2, 3, 3)).tolist()
+
+
+def test_cross_without_dim_takes_the_first_dim_of_size_3_with_torchs_warning():
+    a, b = np.random.default_rng(0).normal(size=(2, 2, 4, 3, 3))
+    with warnings.catch_warnings():  # (PyTorch warns only once in a process)
+        warnings.simplefilter("ignore")
+        theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg is "
+                      "deprecated"):
+        ours = mg.cross(mg.tensor(a), mg.tensor(b))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+    np.testing.assert_allclose(ours.numpy(), np.cross(a, b, axis=2))
+
+
+MORE_ERRORS = [
+    ("vdot", [(3,), (2,)], {}, r"^inconsistent tensor size, expected tensor \[3\] and src \[2\] "
+     r"to have the same number of elements, but got 3 and 2 elements respectively$"),
+    ("vdot", [(3, 1), (3,)], {}, r"^1D tensors expected, but got 2D and 1D tensors$"),
+    ("addmv", [(2,), (2, 3), (2,)], {}, r"^size mismatch, got input \(2\), mat \(2x3\), vec "
+     r"\(2\)$"),
+    ("addmv", [(3,), (2, 3), (3,)], {}, r"^size mismatch, got input \(3\), mat \(2x3\), vec "
+     r"\(3\)$"),
+    ("addmv", [(2,), (2, 3, 1), (3,)], {}, r"^vector \+ matrix @ vector expected, got 1, 3, 1$"),
+    ("baddbmm", [(2, 2, 2), (2, 2), (2, 2, 2)], {}, r"^batch1 must be a 3D tensor$"),
+    ("baddbmm", [(2, 2, 2), (2, 2, 3), (2, 2, 2)], {}, r"^Expected size for first two "
+     r"dimensions of batch2 tensor to be: \[2, 3\] but got: \[2, 2\]\.$"),
+    ("baddbmm", [(3, 2, 2), (2, 2, 3), (2, 3, 2)], {}, r"The expanded size of the tensor \(2\) "
+     r"must match the existing size \(3\) at non-singleton dimension 0"),
+    ("addbmm", [(2, 2), (2, 2), (2, 2, 2)], {}, r"^batch1 must be a 3D tensor$"),
+    ("addbmm", [(2, 2), (2, 2, 3), (2, 2, 2)], {},
+     r"^Incompatible matrix sizes for bmm \(2x3 and 2x2\)$"),
+    ("addbmm", [(2, 2), (2, 2, 3), (3, 3, 2)], {},
+     r"^batch1 and batch2 must have same number of batches, got 2 and 3$"),
+    ("addr", [(2, 3), (2, 1), (3,)], {}, r"^addr: Expected 1-D argument vec1, but got 2-D$"),
+    ("addr", [(2, 3), (2,), (3, 1)], {}, r"^addr: Expected 1-D argument vec2, but got 2-D$"),
+    ("addr", [(3, 3), (2,), (3,)], {}, r"The expanded size of the tensor \(2\) must match"),
+    ("diag_embed", [(2, 3)], {"dim1": 0, "dim2": 0},
+     r"^diagonal dimensions cannot be identical 0, 0$"),
+    ("diag_embed", [(2, 3)], {"dim1": 4}, r"Dimension out of range \(expected to be in range of "
+     r"\[-3, 2\], but got 4\)"),
+    ("diag_embed", [()], {}, r"Dimension out of range \(expected to be in range of \[-1, 0\], "
+     r"but got -2\)"),
+    ("cross", [(2, 3), (2, 2)], {"dim": 1},
+     r"^linalg.cross: inputs dimension 1 must have length 3. Got 3 and 2$"),
+    ("cross", [(2, 3), (3,)], {"dim": 1},
+     r"^linalg.cross: inputs must have the same number of dimensions.$"),
+    ("matrix_power", [(2, 3)], {"n": 2}, r"^linalg.matrix_power: A must be batches of square "
+     r"matrices, but they are 2 by 3 matrices$"),
+    ("matrix_power", [(3,)], {"n": 2}, r"^linalg.matrix_power: The input tensor A must have at "
+     r"least 2 dimensions.$"),
+    ("inverse", [(2, 3)], {}, r"^linalg.inv: A must be batches of square matrices, but they are "
+     r"2 by 3 matrices$"),
+]
+
+
+@pytest.mark.parametrize("name, shapes_, kwargs, match", MORE_ERRORS,
+                         ids=[f"{e[0]}-{i}" for i, e in enumerate(MORE_ERRORS)])
+def test_more_bad_shapes_raise_torchs_error(name, shapes_, kwargs, match):
+    call = Call(tuple(np.zeros(s, np.float32) for s in shapes_), kwargs)
+    assert_raises_like_torch(lambda lib, *t, **kw: getattr(lib, name)(*t, **kw), call, match)
+
+
+@pytest.mark.parametrize("name", ["vdot", "cross"])
+def test_vdot_and_cross_of_mixed_dtypes_raise_torchs_error(name):
+    a, b = np.zeros((3,), np.float32), np.zeros((3,), np.float64)
+    match = (r"^dot : expected both vectors to have same dtype, but found Float and Double$"
+             if name == "vdot" else r"^expected scalar type Float but found Double$")
+    assert_raises_like_torch(lambda lib, a, b: getattr(lib, name)(a, b, **(
+        {"dim": 0} if name == "cross" else {})), Call((a, b)), match)
+
+
+@pytest.mark.parametrize("name", ["inverse", "matrix_power"])
+def test_inverse_of_integers_raises_torchs_error(name):
+    args = {"n": -1} if name == "matrix_power" else {}
+    assert_raises_like_torch(lambda lib, a: getattr(lib, name)(a, **args),
+                             Call((np.eye(2, dtype=np.int64),)),
+                             r"^linalg.inv: Expected a floating point or complex tensor as "
+                             r"input. Got Long$")
+
+
+def test_inverse_of_a_singular_matrix_raises_a_runtime_error_as_torch_does():
+    for lib in (torch, mg):  # (PyTorch's is its LinAlgError, a RuntimeError)
+        with pytest.raises(RuntimeError, match=r"^linalg.inv: .*singular"):
+            lib.inverse(lib.zeros(2, 2))
+
+
+def test_chain_matmul_of_no_matrices_raises_torchs_error():
+    for lib in (torch, mg):
+        with warnings.catch_warnings(), pytest.raises(
+                RuntimeError, match=r"^chain_matmul\(\): Expected one or more matrices$"):
+            warnings.simplefilter("ignore")
+            lib.chain_matmul()
+
+
+# ---------------------------------------------------------------------------------------------
+# out=: the result written into a given tensor
+
+OUT_CALLS = {
+    "mm": (lambda lib, out: lib.mm(lib.ones(2, 3), lib.ones(3, 2), out=out), (2, 2)),
+    "matmul": (lambda lib, out: lib.matmul(lib.ones(2, 3), lib.ones(3), out=out), (2,)),
+    "bmm": (lambda lib, out: lib.bmm(lib.ones(1, 2, 3), lib.ones(1, 3, 2), out=out), (1, 2, 2)),
+    "addmm": (lambda lib, out: lib.addmm(lib.ones(2, 2), lib.ones(2, 3), lib.ones(3, 2),
+                                         beta=2, out=out), (2, 2)),
+    "add": (lambda lib, out: lib.add(lib.ones(2, 2), 2, alpha=3, out=out), (2, 2)),
+    "mul": (lambda lib, out: lib.mul(3, lib.ones(2, 2), out=out), (2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+@given(size=st.sampled_from(("right", "empty", "other")))
+def test_out_writes_into_the_given_tensor_resizing_it_as_torch_does(name, size):
+    op, shape = OUT_CALLS[name]
+    results = []
+    for lib in (torch, mg):
+        out = lib.zeros({"right": shape, "empty": (0,), "other": (5,)}[size])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = op(lib, out)
+        assert result is out
+        results.append((out.tolist(), [str(w.message)[:90] for w in caught]))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_out_refuses_inputs_that_require_grad_in_grad_mode(name):
+    op, shape = OUT_CALLS[name]
+    for lib in (torch, mg):
+        out = lib.zeros(shape, requires_grad=True)
+        with pytest.raises(RuntimeError, match=rf"^{name}\(\): functions with out=\.\.\. "
+                           "arguments don't support automatic differentiation, but one of the "
+                           "arguments requires grad\\.$"):
+            op(lib, out)
+        with lib.no_grad():
+            assert op(lib, out) is out
+
+
+def test_out_writes_through_a_view_into_its_base():
+    for lib in (torch, mg):
+        x = lib.zeros(2, 4)
+        lib.mm(lib.ones(2, 2), lib.ones(2, 2), out=x[:, 1:3])
+        assert x.tolist() == [[0.0, 2.0, 2.0, 0.0]] * 2
+
+
+@pytest.mark.parametrize(("name", "out_dtype", "match"), [
+    ("mm", "float64", r"^Expected out tensor to have dtype float, but got double instead$"),
+    ("bmm", "float64", r"^Expected out tensor to have dtype float, but got double instead$"),
+    ("addmm", "float64", r"^Expected out tensor to have dtype float, but got double instead$"),
+    ("add", "int64", r"^result type Float can't be cast to the desired output type Long$"),
+    ("mul", "int64", r"^result type Float can't be cast to the desired output type Long$"),
+])
+def test_out_of_a_wrong_dtype_raises_torchs_error(name, out_dtype, match):
+    op, shape = OUT_CALLS[name]
+    for lib in (torch, mg):
+        with pytest.raises(RuntimeError, match=match):
+            op(lib, lib.zeros(shape, dtype=getattr(lib, out_dtype)))
+
+
+def test_out_casts_an_integer_sum_into_a_float_tensor_and_refuses_a_list():
+    for lib in (torch, mg):
+        out = lib.zeros(2)
+        lib.add(lib.ones(2, dtype=lib.int64), lib.ones(2, dtype=lib.int64), out=out)
+        assert out.tolist() == [2.0, 2.0] and out.dtype == lib.float32
+        with pytest.raises(TypeError, match=r"^add\(\): argument 'out' must be Tensor, not list$"):
+            lib.add(lib.ones(2), lib.ones(2), out=[1])

@@ -9,10 +9,13 @@ sizes and indices, are compared with PyTorch directly.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 from factory import assert_raises_like_torch, op_test
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from strategies import (
@@ -352,3 +355,427 @@ def test_vstack_joins_rows_making_1d_tensors_rows(lib, *tensors):
 def test_hstack_and_vstack_of_no_tensors_fail_as_in_torch(name):
     assert_raises_like_torch(lambda lib: getattr(lib, name)([]), Call(()),
                              match=f"{name} expects a non-empty TensorList")
+
+
+# ---------------------------------------------------------------------------------------------
+# More shape and indexing: rot90, repeat_interleave, take, take_along_dim, nonzero, argwhere,
+# where(cond), meshgrid, dstack, column_stack, tensor_split, index_add/copy/fill, ravel,
+# atleast_nd, block_diag, cartesian_prod, tril_indices and triu_indices
+
+
+@st.composite
+def rot90_arguments(draw, shape):
+    dims = draw(_distinct_dims(shape, min_size=2).map(lambda ds: ds[:2]))
+    return draw(st.integers(-5, 5)), dims
+
+
+@op_test(one_tensor(shapes(min_dims=2, allow_empty=True), args=rot90_arguments,
+                    function=lambda s: st.booleans()))
+def test_rot90_turns_k_quarter_turns_in_the_plane_of_dims(lib, x, args, function):
+    k, dims = args
+    return lib.rot90(x, k, dims) if function else x.rot90(k, dims)
+
+
+@st.composite
+def repeat_interleave_inputs(draw):
+    shape = draw(shapes(allow_empty=True))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    d = draw(st.none() | dim(len(shape))) if shape else None  # (PyTorch's 0-d refuses a dim)
+    n = int(np.prod(shape)) if d is None else (shape[d] if shape else 1)
+    how = draw(st.sampled_from(("int", "one", "each")))
+    if how == "int":
+        return Call((x,), {"repeats": draw(st.integers(0, 3)), "dim": d})
+    counts = hnp.arrays(np.int64, (1,) if how == "one" else (n,), elements=st.integers(0, 3))
+    return Call((x, draw(counts)), {"dim": d})
+
+
+@op_test(repeat_interleave_inputs())
+def test_repeat_interleave_repeats_each_slice_in_place_and_sums_their_gradients(lib, x, *counts,
+                                                                               repeats=None,
+                                                                               dim=None):
+    return lib.repeat_interleave(x, counts[0] if counts else repeats, dim=dim)
+
+
+@op_test(st.builds(lambda c: Call((c,)), hnp.arrays(np.int64, st.integers(0, 5),
+                                                     elements=st.integers(0, 3))))
+def test_repeat_interleave_of_counts_alone_repeats_their_indices(lib, counts):
+    return lib.repeat_interleave(counts)
+
+
+@st.composite
+def take_inputs(draw):
+    shape = draw(shapes(allow_empty=True))
+    n = int(np.prod(shape))
+    index_shape = draw(shapes(max_dims=2, allow_empty=True)) if n else (0,)
+    index = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(-n, max(n - 1, 0))))
+    return Call((draw(arrays(draw(float_dtypes()), shape)), index))
+
+
+@op_test(take_inputs())
+def test_take_picks_from_the_flattened_tensor_counting_negatives_from_the_end(lib, x, index):
+    return lib.take(x, index)
+
+
+@st.composite
+def take_along_dim_inputs(draw):
+    """x and indices that broadcast but for `dim` (or any indices of the flattened x)."""
+    x_shape, i_shape = (list(s) for s in draw(broadcastable_shapes(2, allow_empty=True)))
+    rank = max(len(x_shape), len(i_shape))
+    x_shape, i_shape = ([1] * (rank - len(s)) + s for s in (x_shape, i_shape))
+    if not rank or draw(st.booleans()):
+        n = int(np.prod(x_shape))
+        index = hnp.arrays(np.int64, tuple(i_shape), elements=st.integers(0, max(n - 1, 0)))
+        return Call((draw(arrays(draw(float_dtypes()), tuple(x_shape))),
+                     draw(index) if n else np.zeros((0,), np.int64)), {"dim": None})
+    d = draw(st.integers(0, rank - 1))
+    i_shape[d] = draw(st.integers(0, 3)) if x_shape[d] else 0
+    index = hnp.arrays(np.int64, tuple(i_shape), elements=st.integers(0, max(x_shape[d] - 1, 0)))
+    return Call((draw(arrays(draw(float_dtypes()), tuple(x_shape))), draw(index)),
+                {"dim": draw(st.sampled_from((d, d - rank)))})
+
+
+@op_test(take_along_dim_inputs())
+def test_take_along_dim_gathers_with_broadcasting(lib, x, index, dim):
+    return lib.take_along_dim(x, index, dim=dim)
+
+
+@st.composite
+def nonzero_inputs(draw):
+    shape = draw(shapes(allow_empty=True))
+    dtype = draw(st.sampled_from((np.float32, np.int64, np.bool_)))
+    x = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 2))).astype(dtype)
+    return Call((x,), {"how": draw(st.sampled_from(("nonzero", "as_tuple", "argwhere",
+                                                    "where")))})
+
+
+@op_test(nonzero_inputs())
+def test_nonzero_argwhere_and_where_of_a_condition_list_the_indices_of_nonzeros(lib, x, how):
+    if how == "nonzero":
+        return lib.nonzero(x)
+    if how == "as_tuple":
+        return x.nonzero(as_tuple=True)
+    return lib.argwhere(x) if how == "argwhere" else lib.where(x)
+
+
+@st.composite
+def vectors(draw, min_count=1, max_count=3, allow_0d=True):
+    dtype = draw(float_dtypes())
+    count = draw(st.integers(min_count, max_count))
+    sizes = st.sampled_from(((),)) | st.tuples(st.integers(0, 3)) if allow_0d else \
+        st.tuples(st.integers(0, 3))
+    return Call(tuple(draw(arrays(dtype, draw(sizes))) for _ in range(count)))
+
+
+@op_test(vectors().map(lambda c: Call(c.tensors, {"indexing": "ij"})) | vectors().map(
+    lambda c: Call(c.tensors, {"indexing": "xy"})))
+def test_meshgrid_expands_each_vector_along_its_own_dim(lib, *tensors, indexing):
+    return lib.meshgrid(*tensors, indexing=indexing)
+
+
+@op_test(vectors(allow_0d=False))
+def test_cartesian_prod_lists_every_tuple_in_order(lib, *tensors):
+    return lib.cartesian_prod(*tensors)
+
+
+@st.composite
+def joinable(draw, name):
+    """2 or 3 tensors that dstack (or column_stack) joins: made 3-d (or 2-d columns), they share
+    all sizes but along dim 2 (or 1)."""
+    dtype, count = draw(float_dtypes()), draw(st.integers(2, 3))
+    m, n = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    tensors = []
+    for _ in range(count):
+        k = draw(st.integers(0, 3))
+        if name == "dstack":
+            options = [(m, n, k)] + ([(1, n), (n,)] if k == 1 and m == 1 else []) + (
+                [(m, n)] if k == 1 else []) + ([()] if (m, n, k) == (1, 1, 1) else [])
+        else:
+            options = [(m, k)] + ([(m,)] if k == 1 else []) + ([()] if (m, k) == (1, 1) else [])
+        tensors.append(draw(arrays(dtype, draw(st.sampled_from(options)))))
+    return Call(tuple(tensors))
+
+
+@op_test(joinable("dstack"))
+def test_dstack_joins_along_dim_2_of_the_tensors_made_3d(lib, *tensors):
+    return lib.dstack(tensors)
+
+
+@op_test(joinable("column_stack"))
+def test_column_stack_joins_columns_making_vectors_columns(lib, *tensors):
+    return lib.column_stack(list(tensors))
+
+
+@st.composite
+def tensor_split_arguments(draw, shape):
+    d = draw(dim(len(shape)))
+    if draw(st.booleans()):
+        return draw(st.integers(1, 5)), d
+    return draw(st.lists(st.integers(-6, 6), max_size=4)), d
+
+
+@op_test(one_tensor(shapes(min_dims=1, allow_empty=True), args=tensor_split_arguments))
+def test_tensor_split_into_sections_or_at_indices(lib, x, args):
+    sections, d = args
+    return lib.tensor_split(x, sections, dim=d)
+
+
+@st.composite
+def index_op_inputs(draw, name):
+    """x, a vector of indices along dim, and a source whose size along dim is the index's
+    (for index_fill, a value instead). index_copy's indices are distinct: PyTorch leaves
+    which of repeated writes wins undefined."""
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(min_dims=1, allow_empty=True))
+    d = draw(dim(len(shape)))
+    n = shape[d]
+    if name == "index_copy":
+        count = draw(st.integers(0, n))
+        index = draw(st.permutations(range(n)))[:count]
+    else:
+        count = draw(st.integers(0, 4)) if n else 0
+        index = draw(st.lists(st.integers(0, max(n - 1, 0)), min_size=count, max_size=count))
+    tensors = (draw(arrays(dtype, shape)), np.array(index, np.int64))
+    kwargs = {"dim": d, "inplace": draw(st.booleans())}
+    if name == "index_fill":
+        kwargs["value"] = draw(st.sampled_from((2.5, -1)))
+    else:
+        tensors += (draw(arrays(dtype, (*shape[:d % len(shape)], count,
+                                        *shape[d % len(shape) + 1:]))),)
+    if name == "index_add":
+        kwargs["alpha"] = draw(st.sampled_from((1, 2.0)))
+    return Call(tensors, kwargs)
+
+
+@op_test(index_op_inputs("index_add"))
+def test_index_add_adds_alpha_source_at_the_indexed_slices(lib, x, index, source, dim, inplace,
+                                                          alpha):
+    if inplace:
+        return (x * 1).index_add_(dim, index, source, alpha=alpha)
+    return lib.index_add(x, dim, index, source, alpha=alpha)
+
+
+@op_test(index_op_inputs("index_copy"))
+def test_index_copy_writes_source_into_the_indexed_slices(lib, x, index, source, dim, inplace):
+    if inplace:
+        return (x * 1).index_copy_(dim, index, source)
+    return lib.index_copy(x, dim, index, source)
+
+
+@op_test(index_op_inputs("index_fill"))
+def test_index_fill_fills_the_indexed_slices_with_a_value(lib, x, index, dim, inplace, value):
+    if inplace:
+        return (x * 1).index_fill_(dim, index, value)
+    return lib.index_fill(x, dim, index, value)
+
+
+@op_test(one_tensor(function=lambda s: st.booleans()))
+def test_ravel_flattens(lib, x, function):
+    return lib.ravel(x) if function else x.ravel()
+
+
+@op_test(vectors(max_count=2).flatmap(lambda c: st.builds(
+    lambda n, as_list: Call(c.tensors, {"n": n, "as_list": as_list}),
+    st.sampled_from((1, 2, 3)), st.booleans())))
+def test_atleast_nd_adds_dims_as_numpy_does(lib, *tensors, n, as_list):
+    fn = getattr(lib, f"atleast_{n}d")
+    return fn(list(tensors)) if as_list else fn(*tensors)
+
+
+@op_test(one_tensor(shapes(max_dims=2, allow_empty=True), n=lambda s: st.sampled_from((1, 2, 3))))
+def test_atleast_nd_of_one_tensor_returns_a_tensor(lib, x, n):
+    return getattr(lib, f"atleast_{n}d")(x)
+
+
+@st.composite
+def blocks(draw):
+    dtype = draw(float_dtypes())
+    count = draw(st.integers(1, 3))
+    # (not an empty vector: PyTorch's block_diag makes it a row of no columns, but its backward
+    # then gives the gradient of the next rows to the tensors below it)
+    block_shapes = shapes(max_dims=2, max_side=3, allow_empty=True).filter(lambda s: s != (0,))
+    return Call(tuple(draw(arrays(dtype, draw(block_shapes))) for _ in range(count)))
+
+
+@op_test(blocks())
+def test_block_diag_puts_the_tensors_on_the_diagonal_of_zeros(lib, *tensors):
+    return lib.block_diag(*tensors)
+
+
+@given(st.integers(0, 5), st.integers(0, 5), st.integers(-6, 6),
+       st.sampled_from(("tril_indices", "triu_indices")), st.sampled_from(("int64", "int32")))
+def test_tril_and_triu_indices_list_a_triangle_row_by_row(row, col, offset, name, dtype):
+    theirs = getattr(torch, name)(row, col, offset, dtype=getattr(torch, dtype))
+    ours = getattr(mg, name)(row, col, offset, dtype=getattr(mg, dtype))
+    assert ours.tolist() == theirs.tolist() and ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+MORE_VIEWS_AND_COPIES = {
+    "rot90": lambda lib, x: x.rot90(1, (0, 1)),
+    "repeat_interleave with a tensor": lambda lib, x: x.repeat_interleave(lib.tensor([2]), 0),
+    "take": lambda lib, x: x.take(lib.tensor([0, 1])),
+    "take_along_dim": lambda lib, x: x.take_along_dim(lib.zeros(1, 1, 1, dtype=lib.long), 0),
+    "meshgrid": lambda lib, x: lib.meshgrid(x[0, 0], x[0, 1], indexing="ij")[0],
+    "tensor_split": lambda lib, x: x.tensor_split(2, 1)[1],
+    "ravel": lambda lib, x: x.ravel(),
+    "atleast_3d": lambda lib, x: lib.atleast_3d(x[0]),
+    "index_add": lambda lib, x: x.index_add(0, lib.tensor([0]), x[:1]),
+    "index_fill": lambda lib, x: x.index_fill(0, lib.tensor([0]), 2.0),
+    "block_diag": lambda lib, x: lib.block_diag(x[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_VIEWS_AND_COPIES))
+def test_which_new_results_are_views_as_in_torch(name):
+    op = MORE_VIEWS_AND_COPIES[name]
+    theirs = op(torch, torch.zeros(2, 3, 4))
+    x = mg.zeros(2, 3, 4)
+    ours = op(mg, x)
+    assert ours._is_view() == theirs._is_view()
+    x.add_(1.0)
+    assert bool((ours == 1.0).all()) == ours._is_view()
+
+
+def test_index_fill_in_place_writes_through_a_view_into_its_base():
+    for lib in (torch, mg):
+        x = lib.zeros(2, 3)
+        x[1].index_fill_(0, lib.tensor([0, 2]), 5.0)
+        assert x.tolist() == [[0.0, 0.0, 0.0], [5.0, 0.0, 5.0]]
+
+
+L = np.int64
+MORE_ERRORS = [
+    (lambda lib, x: x.rot90(1, (0,)), (X,), "expected total rotation dims == 2, but got dims = 1"),
+    (lambda lib, x: x[0].rot90(), (X,), "expected total dims >= 2, but got total dims = 1"),
+    (lambda lib, x: x.rot90(1, (0, -2)), (X,),
+     "expected rotation dims to be different, but got dim0 = 0 and dim1 = -2"),
+    (lambda lib, x, r: x.repeat_interleave(r, dim=1), (X, np.array([1, 2], L)),
+     r"repeats must have the same size as input along dim, but got repeats.size\(0\) = 2 and "
+     r"input.size\(1\) = 3"),
+    (lambda lib, x, r: x.repeat_interleave(r, dim=1), (X, np.array([1, -2, 1], L)),
+     "repeats can not be negative"),
+    (lambda lib, x, r: x.repeat_interleave(r, dim=1), (X, np.array([1.0, 2, 1])),
+     "\"repeat_interleave_cpu\" not implemented for 'Double'"),
+    (lambda lib, x, r: x.repeat_interleave(r, dim=1), (X, np.array([[1]], L)),
+     "repeats must be 0-dim or 1-dim tensor"),
+    (lambda lib, x: x.repeat_interleave(-1), (X,), "Repeats must be non-negative"),
+    (lambda lib, x, r: x.repeat_interleave(r, dim=1, output_size=5), (X, np.array([1, 2, 1], L)),
+     "allocated size does not match required size"),
+    (lambda lib, x, i: x.take(i), (X, np.array([6], L)),
+     r"out of range: tried to access index 6 on a tensor of 6 elements."),
+    (lambda lib, x, i: x.take(i), (X, np.array([-7], L)),
+     r"out of range: tried to access index -7 on a tensor of 6 elements."),
+    (lambda lib, x, i: x.take(i), (X, np.array([1.0])),
+     r"take\(\): Expected a long tensor for index, but got Double"),
+    (lambda lib, x, i: x.take_along_dim(i, dim=1), (X, np.array([0], L)),
+     r"torch.take_along_dim\(\): input and indices should have the same number of dimensions, "
+     r"but got 2 dimensions for input, and 1 dimensions for indices"),
+    (lambda lib, x, i: x.take_along_dim(i, dim=1), (X, np.array([[0.0]])),
+     r"torch.take_along_dim\(\): dtype of indices should be Long but got Double"),
+    (lambda lib, x, i: x.take_along_dim(i, dim=1), (X, np.zeros((3, 1), L)),
+     r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton "
+     r"dimension 0"),
+    (lambda lib, x: lib.meshgrid(x[0], x[0], indexing="xx"), (X,),
+     'torch.meshgrid: indexing must be one of "xy" or "ij", but received: xx'),
+    (lambda lib, x: lib.meshgrid(x, x[0], indexing="ij"), (X,),
+     "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got"),
+    (lambda lib, x: lib.meshgrid(indexing="ij"), (X,), "meshgrid expects a non-empty TensorList"),
+    (lambda lib, x, y: lib.meshgrid(x, y, indexing="ij"), (np.zeros(2), np.zeros(2, np.float32)),
+     "meshgrid expects all tensors to have the same dtype"),
+    (lambda lib, x: lib.dstack([x[0], x[0, :2]]), (X,), "Sizes of tensors must match except in "
+     "dimension 2. Expected size 3 but got size 2 for tensor number 1 in the list."),
+    (lambda lib, x: lib.column_stack([x[0], x[:, :2]]), (X,), "Sizes of tensors must match "
+     "except in dimension 1. Expected size 3 but got size 2 for tensor number 1 in the list."),
+    (lambda lib, x: lib.column_stack([]), (X,), "column_stack expects a non-empty TensorList"),
+    (lambda lib, x: lib.dstack([]), (X,), "dstack expects a non-empty TensorList"),
+    (lambda lib, x: x.tensor_split(0), (X,), "number of sections must be larger than 0, got 0"),
+    (lambda lib, x: x[0, 0].tensor_split(2), (X,), "tensor_split expected at least a "
+     "1-dimensional tensor, but got a tensor with 0 dims"),
+    (lambda lib, x, i: x.tensor_split(i), (X, np.array([1.0])), "tensor_split expected "
+     "tensor_indices_or_sections to have dtype of long, but got Double"),
+    (lambda lib, x, i, s: x.index_add(0, i, s), (X, np.array([0], L), np.ones((1, 2))),
+     r"source tensor shape must match self tensor shape, excluding the specified dimension. "
+     r"Got self.shape = \[2, 3\] source.shape = \[1, 2\]"),
+    (lambda lib, x, i, s: x.index_add(0, i, s), (X, np.array([0, 1], L), np.ones((1, 3))),
+     r"index_add_\(\): Number of indices \(2\) should be equal to source.size\(dim\): \(1\), "
+     r"for dim: 0"),
+    (lambda lib, x, i, s: x.index_add(0, i, s), (X, np.array([0.0]), np.ones((1, 3))),
+     r"index_add_\(\): Expected dtype int32/int64 for index but got: Double"),
+    (lambda lib, x, i, s: x.index_add(0, i, s), (X, np.array([5], L), np.ones((1, 3))),
+     "index 5 is out of bounds for dimension 0 with size 2"),
+    (lambda lib, x, i, s: x.index_add(0, i, s), (X, np.array([0], L), np.ones((1, 3), np.float32)),
+     r"index_add_\(\): self \(Double\) and source \(Float\) must have the same scalar type"),
+    (lambda lib, x, i, s: x.index_add(0, i, s), (X, np.array([[0]], L), np.ones((1, 3))),
+     r"index_add_\(\): Index is supposed to be a vector, but got dim: 2 with type: Long and "
+     r"size: \[1, 1\]"),
+    (lambda lib, x, i, s: x.index_copy(0, i, s), (X, np.array([0], L), np.ones((1, 2))),
+     r"index_copy_\(\): Source/destination tensor must have same slice shapes. Destination "
+     r"slice shape: 3 at dimension 0 and source slice shape: 2 at dimension 0."),
+    (lambda lib, x, i, s: x.index_copy(0, i, s), (X, np.array([5], L), np.ones((1, 3))),
+     r"index_copy_\(\): index 5 is out of bounds for dimension 0 with size 2"),
+    (lambda lib, x, i, s: x.index_copy(0, i, s), (X, np.array([0, 1], L), np.ones((1, 3))),
+     r"index_copy_\(\): Number of indices \(2\) should be equal to source.size\(dim\) \(1\)"),
+    (lambda lib, x, i: x.index_fill(0, i, 1.0), (X, np.array([5], L)),
+     "index 5 is out of bounds for dimension 0 with size 2"),
+    (lambda lib, x, i: x.index_fill(0, i, 1.0), (X, np.array([0.0])),
+     r"index_fill_\(\): Expected dtype int64 for index."),
+    (lambda lib, x, i: x.index_fill(0, i, 1.0), (X, np.array([[0]], L)),
+     "Index has to be a vector/scalar"),
+    (lambda lib, x: lib.block_diag(x[None]), (X,), "torch.block_diag: Input tensors must have 2 "
+     "or fewer dimensions. Input 0 has 3 dimensions"),
+    (lambda lib, x: lib.cartesian_prod(x), (X,), r"Expect a 1D vector, but got shape \[2, 3\]"),
+    (lambda lib, x: lib.tril_indices(-1, 4), (X,), "row must be non-negative, got-1"),
+    (lambda lib, x: lib.triu_indices(3, 4, dtype=lib.float32), (X,),
+     "\"triu_indices\" not implemented for 'Float'"),
+]
+
+
+@pytest.mark.parametrize(("op", "tensors", "match"), MORE_ERRORS,
+                         ids=[m[:40] for *_, m in MORE_ERRORS])
+def test_more_bad_arguments_fail_with_torchs_error(op, tensors, match):
+    assert_raises_like_torch(op, Call(tensors), match=match)
+
+
+def _few_values(call):
+    """x and src rounded to a few values (-2 to 2), so that ties of amax/amin among self and
+    src, and zeros in a prod, are common."""
+    x, index, src = call.tensors
+    return Call((np.round(x / 3), index, np.round(src / 3)), call.kwargs)
+
+
+@op_test(along_dim_inputs().map(_few_values).flatmap(lambda call: st.builds(
+    lambda reduce, include_self: Call(call.tensors, {**call.kwargs, "reduce": reduce,
+                                                     "include_self": include_self}),
+    st.sampled_from(("sum", "prod", "mean", "amax", "amin")), st.booleans())))
+def test_scatter_reduce_reduces_src_into_self_and_shares_gradients_among_ties(
+        lib, x, index, src, dim, reduce, include_self):
+    return lib.scatter_reduce(x, dim, index, src, reduce, include_self=include_self)
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_with_reduce_adds_or_multiplies_without_a_derivative_as_in_torch(reduce):
+    results = []
+    for lib in (torch, mg):
+        x = lib.ones(2, 3, requires_grad=True)
+        index, src = lib.tensor([[0, 0, 2]]), lib.full((1, 3), 3.0)
+        with warnings.catch_warnings():  # (a deprecation warning that PyTorch gives once)
+            warnings.simplefilter("ignore")
+            y = x.scatter(1, index, src, reduce=reduce)
+        z = x.scatter(1, index, 2.0, reduce=reduce)
+        with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+            y.sum().backward()
+        results.append((y.tolist(), z.tolist()))
+    assert results[0] == results[1]
+
+
+def test_scatter_with_an_unknown_reduce_fails_as_in_torch():
+    assert_raises_like_torch(lambda lib, x, i: x.scatter(1, i, 2.0, reduce="max"),
+                             Call((X, np.array([[0]], I64))),
+                             match="reduce argument must be either add or multiply.")
+
+
+def test_scatter_reduce_with_an_unknown_reduction_fails_as_in_torch():
+    assert_raises_like_torch(
+        lambda lib, x, i, s: x.scatter_reduce(1, i, s, "foo"),
+        Call((X, np.array([[0]], I64), np.ones((1, 1)))),
+        match=r"^reduce argument must be either sum, prod, mean, amax or amin, got foo$")

@@ -110,3 +110,39 @@ class Einsum(ArrayFunction):
                 g = out
             grads.append(g)
         return tuple(grads)
+
+
+class DiagEmbed(ArrayFunction):
+    """Y = diag_embed(x, k, d1, d2), the last dim of x put on the k-th diagonal of new dims d1
+    and d2 of zeros:  dL/dx = diagonal(dL/dY, k, d1, d2)."""
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.where = (offset, dim1, dim2)
+        n = x.shape[-1] + abs(offset) if x.ndim else 1
+        shape = list(x.shape[:-1])
+        for d in sorted((dim1, dim2)):
+            shape.insert(d, n)
+        out = np.zeros(shape, x.dtype)
+        diagonal_view(out, offset, dim1, dim2)[...] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return diagonal_view(grad, *ctx.where).copy()
+
+
+class Inverse(ArrayFunction):
+    """Y = A^-1 (of each matrix of a batch):  dL/dA = -Y^T dL/dY Y^T."""
+
+    @staticmethod
+    def forward(ctx, a):
+        y = np.linalg.inv(a)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        yt = np.swapaxes(y, -1, -2)
+        return -(yt @ grad @ yt)

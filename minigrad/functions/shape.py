@@ -307,3 +307,67 @@ class Scatter(ArrayFunction):
         gx = np.array(grad)  # (a copy)
         gx[ctx.coords] = 0
         return gx, grad[ctx.coords], None, None
+
+
+class ScatterReduce(ArrayFunction):
+    """y = x, then every src[i][j] reduced into y[index[i][j]][j] for dim 0 (and so on) with
+    sum, prod, mean, amax or amin; without include_self, x's value at a place written to is
+    left out. Each output is a reduction over a group (x's element, if kept, and the src
+    elements sent there), so each member of a group gets:
+
+        sum: dL/dy      mean: dL/dy / count      prod: dL/dy * (product of the others)
+        amax, amin: dL/dy / (number of members equal to y) if it equals y, else 0
+
+    and x's elements that were left out get 0. (scatter's reduce="add"/"multiply" is this
+    with include_self, but PyTorch defines no derivative for it: `differentiable` False.)
+    """
+
+    UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
+              "amin": np.minimum}
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim, reduce, include_self, differentiable=True):
+        coords = along(index, dim)
+        src = src[tuple(slice(0, n) for n in index.shape)]
+        kept = np.ones(x.shape, bool)
+        kept[coords] = include_self
+        y = np.where(kept, x, ScatterReduce.UFUNCS[reduce].identity if reduce in
+                     ("sum", "mean", "prod") else (-np.inf if reduce == "amax" else np.inf))
+        y = y.astype(x.dtype) if x.dtype.kind == "f" or kept.all() else y
+        ScatterReduce.UFUNCS[reduce].at(y, coords, src)
+        count = kept.astype(x.dtype)
+        np.add.at(count, coords, 1)
+        if reduce == "mean":
+            y = y / np.maximum(count, 1) if x.dtype.kind == "f" else y // np.maximum(count, 1)
+        y = np.where(count == 0, x, y).astype(x.dtype)  # (nothing reduced: x, as it was)
+        ctx.differentiable, ctx.reduce = differentiable, reduce
+        ctx.save_for_backward(x, src, y, kept, count)
+        ctx.coords = coords
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.differentiable:
+            raise RuntimeError("derivative for aten::scatter is not implemented")
+        x, src, y, kept, count = ctx.saved_tensors
+        coords, reduce = ctx.coords, ctx.reduce
+        if reduce in ("sum", "mean"):
+            g = grad / count if reduce == "mean" else grad
+            return np.where(kept, g, 0), g[coords], None, None, None, None, None
+        if reduce == "prod":  # the product of the others: y / member, or, for a zero member,
+            zeros = (kept & (x == 0)).astype(np.int64)  # the product of the rest if no other
+            np.add.at(zeros, coords, src == 0)  # member is zero
+            nonzero = np.where(kept & (x != 0), x, 1)
+            np.multiply.at(nonzero, coords, np.where(src == 0, 1, src))
+            rest = np.where(zeros == 1, nonzero, 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gx = np.where(x == 0, rest, y / np.where(x == 0, 1, x)) * grad
+                gsrc = np.where(src == 0, rest[coords],
+                                y[coords] / np.where(src == 0, 1, src)) * grad[coords]
+            return np.where(kept, gx, 0), gsrc, None, None, None, None, None
+        # (PyTorch counts x's element among the ties even when include_self left it out)
+        ties = (x == y).astype(grad.dtype)
+        np.add.at(ties, coords, src == y[coords])
+        g = grad / np.maximum(ties, 1)
+        return (np.where(kept & (x == y), g, 0), np.where(src == y[coords], g[coords], 0),
+                None, None, None, None, None)
