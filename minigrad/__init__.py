@@ -39,6 +39,7 @@ from minigrad.creation import (
 )
 from minigrad.printing import set_printoptions
 from minigrad.random import manual_seed, seed
+from minigrad.size import Size
 from minigrad.tensor import (
     Tensor,
     atleast_1d,
@@ -65,13 +66,17 @@ from minigrad.tensor import (
     where,
 )
 
-float16 = half = dtypes.float16
-float32 = float = dtypes.float32
-float64 = double = dtypes.float64
-int32 = int = dtypes.int32
-int64 = long = dtypes.int64
-uint8 = dtypes.uint8
-bool = dtypes.bool_
+# dtypes, with PyTorch's aliases (no bfloat16: NumPy has no such type)
+dtype, finfo, iinfo = dtypes.dtype, dtypes.finfo, dtypes.iinfo
+float16 = half = dtypes.from_numpy(dtypes.float16)
+float32 = float = dtypes.from_numpy(dtypes.float32)
+float64 = double = dtypes.from_numpy(dtypes.float64)
+int8 = dtypes.from_numpy(dtypes.int8)
+int16 = short = dtypes.from_numpy(dtypes.int16)
+int32 = int = dtypes.from_numpy(dtypes.int32)
+int64 = long = dtypes.from_numpy(dtypes.int64)
+uint8 = dtypes.from_numpy(dtypes.uint8)
+bool = dtypes.from_numpy(dtypes.bool_)
 get_default_dtype, set_default_dtype = dtypes.get_default_dtype, dtypes.set_default_dtype
 
 from minigrad import cuda  # noqa: E402

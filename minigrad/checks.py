@@ -20,12 +20,12 @@ from minigrad import dtypes
 
 
 # ---------------------------------------------------------------------- PyTorch's words
-def type_name(dtype: np.dtype) -> str:
+def type_name(dtype: dtypes.AnyDtype) -> str:
     """'float', 'double', 'long': how PyTorch names a dtype in most messages."""
     return dtypes.torch_name(dtype)
 
 
-def scalar_type(dtype: np.dtype) -> str:
+def scalar_type(dtype: dtypes.AnyDtype) -> str:
     """'Float', 'Double', 'Long': PyTorch's ScalarType names, in its kernel messages."""
     return dtypes.torch_name(dtype).capitalize()
 
@@ -35,12 +35,12 @@ _C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "in
             "int32": "int", "uint8": "unsigned char", "bool": "bool"}
 
 
-def c_name(dtype: np.dtype) -> str:
+def c_name(dtype: dtypes.AnyDtype) -> str:
     """'float', 'double', 'long int': the C++ name of the element type."""
     return _C_NAMES.get(dtype.name, dtype.name)
 
 
-def dtype_repr(dtype: np.dtype) -> str:
+def dtype_repr(dtype: dtypes.AnyDtype) -> str:
     """'minigrad.float32', as PyTorch writes 'torch.float32'."""
     return f"minigrad.{dtype.name}"
 
@@ -110,7 +110,7 @@ def element_error(index: int, value: Any) -> TypeError:
 
 
 # ---------------------------------------------------------------------- the tensor itself
-def check_grad(grad: Any, is_tensor: bool, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+def check_grad(grad: Any, is_tensor: bool, dtype: dtypes.AnyDtype, shape: tuple[int, ...]) -> None:
     """`x.grad = g` takes a tensor of x's dtype and shape (which an optimizer can subtract from
     x), or None."""
     if not is_tensor:
@@ -146,7 +146,7 @@ def check_numpy(requires_grad: bool) -> None:
         )
 
 
-def check_requires_grad(requires_grad: bool, is_leaf: bool, dtype: np.dtype) -> None:
+def check_requires_grad(requires_grad: bool, is_leaf: bool, dtype: dtypes.AnyDtype) -> None:
     """Only a leaf's flag can change, and only floating point tensors can require grad."""
     if not is_leaf and not requires_grad:
         raise RuntimeError(
@@ -158,7 +158,7 @@ def check_requires_grad(requires_grad: bool, is_leaf: bool, dtype: np.dtype) -> 
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
 
 
-def check_negatable(dtype: np.dtype) -> None:
+def check_negatable(dtype: dtypes.AnyDtype) -> None:
     """Bools are not negated: PyTorch points to the logical operators instead."""
     if dtype == dtypes.bool_:
         raise RuntimeError(
@@ -167,7 +167,7 @@ def check_negatable(dtype: np.dtype) -> None:
         )
 
 
-def check_subtractable(dtype: np.dtype) -> None:
+def check_subtractable(dtype: dtypes.AnyDtype) -> None:
     if dtype == dtypes.bool_:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
@@ -324,7 +324,7 @@ def check_permute(dims: tuple[int, ...], ndim: int) -> tuple[int, ...]:
 
 
 def check_expand(shape: tuple[int, ...], sizes: tuple[int, ...],
-                 dtype: np.dtype) -> tuple[int, ...]:
+                 dtype: dtypes.AnyDtype) -> tuple[int, ...]:
     """The shape `expand(*sizes)` gives a tensor of `shape` and `dtype` (-1 keeps a size)."""
     lead = len(sizes) - len(shape)
     if lead < 0:
@@ -399,13 +399,13 @@ def index_error(error: IndexError, ndim: int) -> IndexError:
 
 
 # ---------------------------------------------------------------------- dtypes
-def check_floating_kernel(dtype: np.dtype, kernel: str) -> None:
+def check_floating_kernel(dtype: dtypes.AnyDtype, kernel: str) -> None:
     """Kernels defined for floating point only (softmax, mean) refuse integer tensors."""
     if not dtypes.is_floating(dtype):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_type(dtype)}\'')
 
 
-def check_mean_dtype(dtype: np.dtype) -> None:
+def check_mean_dtype(dtype: dtypes.AnyDtype) -> None:
     if not dtypes.is_floating(dtype):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -413,13 +413,13 @@ def check_mean_dtype(dtype: np.dtype) -> None:
         )
 
 
-def check_integer_power(dtype: np.dtype, exponent: Any) -> None:
+def check_integer_power(dtype: dtypes.AnyDtype, exponent: Any) -> None:
     """An integer tensor to a negative Python integer power: the result is not an integer."""
     if dtype.kind in "biu" and isinstance(exponent, (int, np.integer)) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
-def check_inplace_dtype(dtype: np.dtype, result: np.dtype) -> None:
+def check_inplace_dtype(dtype: dtypes.AnyDtype, result: dtypes.AnyDtype) -> None:
     """An in-place result must fit the tensor's kind: an int tensor cannot take float results."""
     if not dtypes.can_cast_inplace(result, dtype):
         raise RuntimeError(
@@ -469,7 +469,7 @@ def matmul_batch_error(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> Ru
     )
 
 
-def check_condition(dtype: np.dtype) -> None:
+def check_condition(dtype: dtypes.AnyDtype) -> None:
     """`where`'s condition is a bool tensor."""
     if dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "

@@ -1,7 +1,8 @@
 """Data types and PyTorch's type-promotion rules, all in one place.
 
-minigrad's dtypes are NumPy's (`minigrad.float32 is numpy.dtype('float32')`), but the rules for
-combining them are PyTorch's, which differ from NumPy's in two ways a training script notices:
+A tensor holds a NumPy array, so its dtype is NumPy's; `x.dtype` shows it as PyTorch's
+`dtype` object (`minigrad.float32`, one object per type, below). The rules for combining
+dtypes are PyTorch's, which differ from NumPy's in two ways a training script notices:
 
 * Python floats make float32 tensors (NumPy would make float64), and a Python scalar never
   widens a tensor: `float32_tensor * 0.1` stays float32 and `int_tensor * 0.5` becomes float32.
@@ -21,12 +22,15 @@ import numpy as np
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 
-DEFAULT_FLOAT = float32  # torch.get_default_dtype()
+# (The rules below work on NumPy's dtypes, which is what a tensor's array holds.)
+DEFAULT_FLOAT: np.dtype = float32  # torch.get_default_dtype()
 _DEFAULT_FOR_KIND = {"b": bool_, "i": int64, "f": DEFAULT_FLOAT}
 _RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point
 
@@ -36,29 +40,145 @@ _TORCH_NAMES = {"float64": "double", "float32": "float", "float16": "half", "int
                 "int32": "int", "int16": "short", "int8": "char", "uint8": "byte", "bool": "bool"}
 
 
-def torch_name(dtype: np.dtype) -> str:
+class dtype:
+    """A PyTorch dtype: `minigrad.float32`, `minigrad.int64`, ... One object per type, so they
+    compare by identity (`x.dtype is minigrad.float32`), and each prints as PyTorch prints its
+    own, with our name: `minigrad.float32`.
+
+    It wraps NumPy's dtype in `.dtype`, which is where NumPy looks when it is handed one
+    (`np.zeros(2, dtype=minigrad.float32)` works), and it equals that NumPy dtype. `kind`, `name`
+    and `type` are NumPy's too (not PyTorch's), for code that reads it as a NumPy dtype.
+    """
+
+    __slots__ = ("dtype", "kind", "name", "type", "itemsize", "is_floating_point", "is_complex",
+                 "is_signed")
+
+    def __init__(self, numpy_dtype: np.dtype) -> None:
+        self.dtype = numpy_dtype
+        self.kind, self.name, self.type = numpy_dtype.kind, numpy_dtype.name, numpy_dtype.type
+        self.itemsize = numpy_dtype.itemsize
+        self.is_floating_point = numpy_dtype.kind == "f"
+        self.is_complex = numpy_dtype.kind == "c"
+        self.is_signed = numpy_dtype.kind in "ifc"
+
+    def __repr__(self) -> str:
+        return f"minigrad.{self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        numpy_type = isinstance(other, type) and issubclass(other, np.generic)
+        if isinstance(other, np.dtype) or numpy_type:  # (float32 == np.float32, as NumPy's)
+            return bool(self.dtype == other)
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)  # as the NumPy dtype it equals
+
+    def __reduce__(self) -> tuple[Any, tuple[np.dtype]]:
+        return from_numpy, (self.dtype,)  # unpickles to the same object
+
+    def to_real(self) -> dtype:
+        """The real dtype of a complex one (complex64 -> float32); a real dtype itself."""
+        return from_numpy(np.empty(0, self.dtype).real.dtype)
+
+    def to_complex(self) -> dtype:
+        """The complex dtype with this real part (float32 -> complex64)."""
+        if self.kind == "c":
+            return self
+        if self.kind != "f" or self.itemsize < 4:  # (NumPy has no complex32)
+            name = torch_name(self.dtype).capitalize()
+            raise RuntimeError(f"Unknown Complex ScalarType for {name}")
+        return from_numpy(np.result_type(self.dtype, np.complex64))
+
+
+class _Dtypes(dict[np.dtype, dtype]):
+    """NumPy's dtype -> minigrad's: `x.dtype` is one look-up here, and a dtype no name is made
+    for (a tensor of uint16 from NumPy) gets its object when it is first seen."""
+
+    def __missing__(self, numpy_dtype: np.dtype) -> dtype:
+        self[numpy_dtype] = made = dtype(numpy_dtype)
+        return made
+
+
+PUBLIC = _Dtypes()
+
+# What the rules below accept: NumPy's dtype, or ours (which answers to kind, name and type).
+AnyDtype = np.dtype | dtype
+
+
+def from_numpy(numpy_dtype: Any) -> dtype:
+    """minigrad's dtype object for a NumPy dtype (`from_numpy(np.float32) is minigrad.float32`)."""
+    return PUBLIC[np.dtype(numpy_dtype)]
+
+
+class finfo:
+    """torch.finfo: the limits of a floating-point dtype, as Python floats."""
+
+    def __init__(self, type: dtype | None = None) -> None:
+        if type is None:
+            type = from_numpy(DEFAULT_FLOAT)
+        _check_info_argument("finfo", type)
+        if not type.is_floating_point:
+            raise TypeError("minigrad.finfo() requires a floating point input type. Use "
+                            "minigrad.iinfo to handle 'minigrad.finfo'")
+        info = np.finfo(type.dtype)
+        self.bits, self.dtype = info.bits, type.name
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision  # (NumPy's is rounded to the dtype)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo: the limits of an integer dtype, as Python ints."""
+
+    def __init__(self, type: dtype) -> None:
+        _check_info_argument("iinfo", type)
+        if type.kind == "b":
+            raise TypeError("minigrad.bool is not supported by minigrad.iinfo")
+        if type.kind not in "iu":
+            raise TypeError("minigrad.iinfo() requires an integer input type. Use minigrad.finfo "
+                            "to handle 'minigrad.iinfo'")
+        info = np.iinfo(type.dtype)
+        self.bits, self.dtype = info.bits, type.name
+        self.min, self.max = int(info.min), int(info.max)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def _check_info_argument(name: str, value: object) -> None:
+    if not isinstance(value, dtype):
+        raise TypeError(f"{name}(): argument 'type' (position 1) must be minigrad.dtype, not "
+                        f"{type(value).__name__}")
+
+
+def torch_name(dtype: AnyDtype) -> str:
     """'float', 'double', 'long', ...: PyTorch's name of a dtype."""
     return _TORCH_NAMES.get(dtype.name, dtype.name)
 
 
-def is_floating(dtype: np.dtype) -> bool:
+def is_floating(dtype: AnyDtype) -> bool:
     return dtype.kind == "f"
 
 
-def set_default_dtype(dtype: np.dtype) -> None:
+def set_default_dtype(d: dtype) -> None:
     """torch.set_default_dtype: the floating-point dtype of `tensor([1.0])`, `zeros`, `Linear`'s
     weights and of integer division. Everything reads `DEFAULT_FLOAT` when it runs."""
     global DEFAULT_FLOAT
-    if not isinstance(dtype, np.dtype):
+    if not isinstance(d, (dtype, np.dtype)):
         raise TypeError("invalid dtype object: only floating-point types are supported as the "
                         "default type")
-    if not is_floating(dtype):
+    if not is_floating(np.dtype(d)):
         raise TypeError("only floating-point types are supported as the default type")
-    DEFAULT_FLOAT = _DEFAULT_FOR_KIND["f"] = dtype
+    DEFAULT_FLOAT = _DEFAULT_FOR_KIND["f"] = np.dtype(d)
 
 
-def get_default_dtype() -> np.dtype:
-    return DEFAULT_FLOAT
+def get_default_dtype() -> dtype:
+    return PUBLIC[DEFAULT_FLOAT]
 
 
 def to_dtype(dtype: Any) -> np.dtype:
@@ -67,15 +187,15 @@ def to_dtype(dtype: Any) -> np.dtype:
         return DEFAULT_FLOAT
     if dtype is int:
         return int64
-    return np.dtype(dtype)
+    return np.dtype(dtype)  # (NumPy reads a minigrad dtype's `.dtype`)
 
 
-def floating(dtype: np.dtype) -> np.dtype:
+def floating(dtype: AnyDtype) -> AnyDtype:
     """The dtype of exp, log, mean, true division, ...: integers and bools compute in float32."""
     return dtype if dtype.kind == "f" else DEFAULT_FLOAT
 
 
-def sum_dtype(dtype: np.dtype) -> np.dtype:
+def sum_dtype(dtype: AnyDtype) -> AnyDtype:
     """The dtype of a sum: bool and signed integer sums are int64, as in PyTorch."""
     return int64 if dtype.kind in "bi" else dtype
 
@@ -93,7 +213,7 @@ def accumulate_dtype(dtype: np.dtype) -> np.dtype:
     return float32 if dtype == float16 else dtype
 
 
-def can_cast_inplace(result: np.dtype, dtype: np.dtype) -> bool:
+def can_cast_inplace(result: AnyDtype, dtype: AnyDtype) -> bool:
     """Whether an in-place op may write a `result` into a tensor of `dtype`: not to a lower
     kind (a float result into an int tensor), while narrowing within a kind is allowed."""
     return _RANK[result.kind] <= _RANK[dtype.kind]

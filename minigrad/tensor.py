@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import checks, devices, dtypes
+from minigrad import checks, devices, dtypes, size
 from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradient
 from minigrad.autograd.grad_mode import _state, no_grad
 from minigrad.autograd.versions import Storage, note_output
@@ -189,12 +189,14 @@ class Tensor:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> size.Size:
+        """A minigrad.Size (a tuple); internal code reads `_data.shape`, the plain tuple."""
+        return tuple.__new__(size.Size, self._data.shape)  # (the ints need no checking)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.dtype:
+        """`minigrad.float32`, ...: the object standing for the array's NumPy dtype."""
+        return dtypes.PUBLIC[self._data.dtype]
 
     @property
     def ndim(self) -> int:
@@ -215,7 +217,7 @@ class Tensor:
     def size(self, dim: int | None = None) -> Any:
         if dim is not None and self.ndim == 0:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        return self.shape if dim is None else self.shape[checks.check_dim(dim, self.ndim)]
+        return self.shape if dim is None else self._data.shape[checks.check_dim(dim, self.ndim)]
 
     def dim(self) -> int:
         return self.ndim
@@ -284,7 +286,7 @@ class Tensor:
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """`to(dtype)`, `to(other_tensor)`, `to(device)` or `to(device, dtype)`, and the keywords
         `device=`, `dtype=`; differentiable. The device must be the CPU (see devices.py)."""
-        if len(args) == 1 and not kwargs and isinstance(args[0], np.dtype):  # to(dtype): fast
+        if len(args) == 1 and not kwargs and isinstance(args[0], (dtypes.dtype, np.dtype)):  # fast
             dtype = args[0]
         else:
             where, dtype = devices.to_arguments(args, kwargs)

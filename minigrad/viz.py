@@ -85,7 +85,7 @@ def _describe(node: Any, names: dict[int, str], is_output: bool) -> tuple[str, l
     if not isinstance(node, Tensor):
         return "operation", [node.name()]
     name = names.get(id(node), "output" if is_output else "leaf")
-    lines = [name, f"{list(node.shape)} {node.dtype}"]
+    lines = [name, f"{list(node.shape)} {node.dtype.name}"]
     if node.is_leaf:
         lines.append(f"requires_grad={node.requires_grad}")
     # A non-leaf tensor has a .grad only if it asked to keep one (and reading it otherwise warns).

@@ -30,15 +30,15 @@ def _restore_defaults() -> Iterator[None]:
 
 def outcome(call: Call, lib: Any) -> tuple[str, str]:
     """What `call(lib)` does, in words both libraries share: ('error', type and message) or
-    ('value', its repr), a dtype by its name ('float64') and a tensor by its values and dtype."""
+    ('value', its repr), a dtype as 'minigrad.float64' and a tensor by its values and dtype."""
     try:
         value = call(lib)
     except Exception as error:
         return "error", f"{type(error).__name__}: {error}"
-    if isinstance(value, (torch.dtype, np.dtype)):
-        return "value", str(value).removeprefix("torch.")
+    if isinstance(value, (torch.dtype, mg.dtype)):
+        return "value", str(value).replace("torch.", "minigrad.")
     if isinstance(value, (torch.Tensor, mg.Tensor)):
-        return "value", f"{value.tolist()} {str(value.dtype).removeprefix('torch.')}"
+        return "value", f"{value.tolist()} {str(value.dtype).replace('torch.', 'minigrad.')}"
     if isinstance(value, (torch.nn.Module, mg.nn.Module)):
         return "value", f"module {type(value).__name__}"
     return "value", repr(value)
