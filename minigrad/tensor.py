@@ -567,7 +567,10 @@ class Tensor:
         return _math2(A.Fmod, self, other, None, kernel="fmod_cpu", bools_only=True)
 
     def remainder(self, other: Any) -> Tensor:
-        return _math2(A.Remainder, self, other, None, kernel="remainder_cpu", bools_only=True)
+        out = _math2(A.Remainder, self, other, None, kernel="remainder_cpu", bools_only=True)
+        if not isinstance(self, Tensor) and _records(other, None):  # torch.remainder(2, x)
+            return A.NotDifferentiable.apply(self, other, out._data, "remainder")
+        return out
 
     def copysign(self, other: Any) -> Tensor:
         return _math2(A.Copysign, self, other, None, floating=True)
@@ -656,13 +659,13 @@ class Tensor:
         return self / other
 
     def divide(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        return self.div(other, rounding_mode=rounding_mode)
+        return Tensor.div(self, other, rounding_mode=rounding_mode)  # (self may be a number)
 
     def multiply(self, other: Any) -> Tensor:
         return self * other
 
     def subtract(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        return self.sub(other, alpha)
+        return Tensor.sub(self, other, alpha)
 
     def negative(self) -> Tensor:
         return -self

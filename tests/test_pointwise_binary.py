@@ -287,3 +287,17 @@ def test_sign_aliases_on_floats_and_bools(name):
                         elementwise(1, special=ZEROS))
     if name != "absolute":  # (minigrad's abs takes bools, where PyTorch's kernel refuses them)
         assert_same_outcome(lambda lib: getattr(lib, name)(lib.tensor([True, False])))
+
+
+@pytest.mark.parametrize("name", ["xlogy", "float_power", "divide", "true_divide", "subtract",
+                                  "multiply"])
+def test_a_number_as_first_argument(name):
+    check_against_torch(lambda x, number: getattr(mg, name)(number, x),
+                        lambda x, number: getattr(torch, name)(number, x),
+                        elementwise(1, low=0.5, high=4, number=st.sampled_from((2, 0.5, -3.0))))
+
+
+def test_remainder_of_a_number_has_no_derivative():
+    assert_raises_like_torch(lambda lib, x: lib.remainder(2, x.requires_grad_()).sum().backward(),
+                             Call((np.array([0.5, 3.0]),), {}),
+                             match="derivative for aten::remainder is not implemented")
