@@ -285,6 +285,8 @@ class Xlogy(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
+        dtype = np.result_type(a, b)  # a Python number is taken in the tensor's dtype first
+        a, b = np.asarray(a, dtype), np.asarray(b, dtype)
         ctx.save_for_backward(a, b)
         return _xlogy(a, b)
 
