@@ -432,8 +432,8 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return self * other
 
-    def div(self, other: Any) -> Tensor:
-        return self / other
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return self / other if rounding_mode is None else _rounded_div(self, other, rounding_mode)
 
     def pow(self, exponent: Any) -> Tensor:
         return self**exponent
@@ -712,6 +712,132 @@ class Tensor:
 
     def any(self) -> Tensor:
         return Tensor._make(np.any(self._data))
+
+    # --- binary and ternary pointwise math
+    # PyTorch's promotion through _binary; `floating` ops compute integers in float32, and the
+    # kernels PyTorch defines for floating point only (or not for bool) refuse the others.
+    def atan2(self, other: Tensor) -> Tensor:
+        return _math2(A.Atan2, self, other, "atan2", floating=True)
+
+    arctan2 = atan2
+
+    def hypot(self, other: Tensor) -> Tensor:
+        return _math2(A.Hypot, self, other, "hypot", kernel="hypot_cpu")
+
+    def fmod(self, other: Any) -> Tensor:
+        return _math2(A.Fmod, self, other, None, kernel="fmod_cpu", bools_only=True)
+
+    def remainder(self, other: Any) -> Tensor:
+        out = _math2(A.Remainder, self, other, None, kernel="remainder_cpu", bools_only=True)
+        if not isinstance(self, Tensor) and _records(other, None):  # torch.remainder(2, x)
+            return A.NotDifferentiable.apply(self, other, out._data, "remainder")
+        return out
+
+    def copysign(self, other: Any) -> Tensor:
+        return _math2(A.Copysign, self, other, None, floating=True)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return _math2(A.Xlogy, self, other, None, floating=True)
+
+    def float_power(self, exponent: Any) -> Tensor:
+        """pow computed in float64, whatever the inputs (gradients come back in their dtypes)."""
+        return _binary(A.Pow, _as_double(self), _as_double(exponent))
+
+    def logaddexp(self, other: Tensor) -> Tensor:
+        return _math2(A.LogAddExp, self, other, "logaddexp", kernel="logaddexp_cpu")
+
+    def logaddexp2(self, other: Tensor) -> Tensor:
+        return _math2(A.LogAddExp2, self, other, "logaddexp2", kernel="logaddexp2_cpu")
+
+    def fmax(self, other: Tensor) -> Tensor:
+        return _math2(A.Fmax, self, other, "fmax")
+
+    def fmin(self, other: Tensor) -> Tensor:
+        return _math2(A.Fmin, self, other, "fmin")
+
+    def nextafter(self, other: Tensor) -> Tensor:
+        return _math2(A.Nextafter, self, other, "nextafter", kernel="nextafter_cpu")
+
+    def ldexp(self, other: Tensor) -> Tensor:
+        """self * 2^other, as PyTorch computes it (so its gradient is that of the product)."""
+        if not isinstance(other, Tensor):
+            raise checks.argument_error("ldexp", "other", 1, other)
+        return self * _binary(A.Pow, 2.0, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """Rounds the quotient down; PyTorch records it without a derivative."""
+        out = _math2(A.FloorDiv, self, other, None, kernel="div_floor_cpu", bools_only=True)
+        if _records(self, other):
+            return A.NotDifferentiable.apply(self, other, out._data, "floor_divide")
+        return out
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        """0 where self < 0, 1 where self > 0, `values` where self == 0 (no derivative)."""
+        if not isinstance(values, Tensor):
+            raise checks.argument_error("heaviside", "values", 1, values)
+        if self.dtype != values.dtype:
+            raise RuntimeError(
+                "heaviside is not yet implemented for tensors with different dtypes.")
+        _check_broadcast(self, values)
+        x, v = np.broadcast_arrays(self._data, values._data)
+        out = np.where(x == 0, v, x > 0).astype(self.dtype)
+        if _records(self, values):
+            return A.NotDifferentiable.apply(self, values, out, "heaviside")
+        return Tensor._make(out)
+
+    def gcd(self, other: Tensor) -> Tensor:
+        return _integer_math(np.gcd, self, other, "gcd")
+
+    def lcm(self, other: Tensor) -> Tensor:
+        return _integer_math(np.lcm, self, other, "lcm")
+
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        """self + weight * (end - self); weight is a number or a tensor of self's dtype."""
+        if not isinstance(end, Tensor):
+            raise checks.argument_error("lerp", "end", 1, end)
+        _check_broadcast(self, end, weight)
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        checks.check_floating_kernel(self.dtype, kernel)
+        for name, t in (("end", end), ("weight", weight)):
+            if isinstance(t, Tensor) and t.dtype != self.dtype:
+                raise RuntimeError(f"expected dtype {dtypes.torch_name(self.dtype)} for `{name}` "
+                                   f"but got dtype {dtypes.torch_name(t.dtype)}")
+        w = weight if isinstance(weight, Tensor) else np.asarray(weight, self.dtype)
+        return A.Lerp.apply(self, end, w)
+
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
+        """self + value * tensor1 * tensor2, in the dtype of all three."""
+        return _addc(A.Addcmul, self, tensor1, tensor2, value)
+
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
+        """self + value * tensor1 / tensor2 (integer tensor1 and tensor2 are refused)."""
+        if not dtypes.is_floating(tensor1.dtype) and not dtypes.is_floating(tensor2.dtype):
+            raise RuntimeError(_ADDCDIV_INTEGERS)
+        return _addc(A.Addcdiv, self, tensor1, tensor2, value)
+
+    # aliases, as PyTorch names them
+    def true_divide(self, other: Any) -> Tensor:
+        return self / other
+
+    def divide(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return Tensor.div(self, other, rounding_mode=rounding_mode)  # (self may be a number)
+
+    def multiply(self, other: Any) -> Tensor:
+        return self * other
+
+    def subtract(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return Tensor.sub(self, other, alpha)
+
+    def negative(self) -> Tensor:
+        return -self
+
+    def positive(self) -> Tensor:
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+
+    def absolute(self) -> Tensor:
+        return self.abs()
 
     # ------------------------------------------------------------------ elementwise functions
     def exp(self) -> Tensor:
@@ -1456,7 +1582,9 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         return self._inplace_arith(Tensor.__mul__, np.multiply, other)
 
-    def div_(self, other: Any) -> Tensor:
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is not None:
+            return self._inplace(lambda s, o: s.div(o, rounding_mode=rounding_mode), other)
         return self._inplace_arith(Tensor.__truediv__, np.true_divide, other)
 
     def pow_(self, exponent: Any) -> Tensor:
@@ -1560,6 +1688,84 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+    # in-place forms of the binary and ternary pointwise math
+    def atan2_(self, other: Tensor) -> Tensor:
+        return self._inplace(Tensor.atan2, other)
+
+    arctan2_ = atan2_
+
+    def hypot_(self, other: Tensor) -> Tensor:
+        return self._inplace(Tensor.hypot, other)
+
+    def fmod_(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.fmod, other)
+
+    def remainder_(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.remainder, other)
+
+    def copysign_(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.copysign, other)
+
+    def xlogy_(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.xlogy, other)
+
+    def float_power_(self, exponent: Any) -> Tensor:
+        if self.dtype != dtypes.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype "
+                               f"{checks.scalar_type(self.dtype)} but the operation's result "
+                               "requires dtype Double")
+        return self._inplace(Tensor.float_power, exponent)
+
+    def nextafter_(self, other: Tensor) -> Tensor:
+        return self._inplace(Tensor.nextafter, other)
+
+    def ldexp_(self, other: Tensor) -> Tensor:
+        if not dtypes.is_floating(self.dtype):
+            raise RuntimeError(f"ldexp can't be cast to the desired output type "
+                               f"{checks.scalar_type(self.dtype)}")
+        return self._inplace(Tensor.ldexp, other)
+
+    def floor_divide_(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.floor_divide, other)
+
+    def heaviside_(self, values: Tensor) -> Tensor:
+        return self._inplace(Tensor.heaviside, values)
+
+    def gcd_(self, other: Tensor) -> Tensor:
+        return self._inplace(Tensor.gcd, other)
+
+    def lcm_(self, other: Tensor) -> Tensor:
+        return self._inplace(Tensor.lcm, other)
+
+    def lerp_(self, end: Tensor, weight: Any) -> Tensor:
+        return self._inplace(lambda s, _: s.lerp(end, weight), _grad_operand(end, weight))
+
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
+        return self._inplace(lambda s, _: s.addcmul(tensor1, tensor2, value=value),
+                             _grad_operand(tensor1, tensor2))
+
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
+        return self._inplace(lambda s, _: s.addcdiv(tensor1, tensor2, value=value),
+                             _grad_operand(tensor1, tensor2))
+
+    def true_divide_(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def divide_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return self.div_(other, rounding_mode=rounding_mode)
+
+    def multiply_(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def subtract_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return self.sub_(other, alpha)
+
+    def negative_(self) -> Tensor:
+        return self._inplace(lambda s, _: -s, None)
+
+    def absolute_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.abs(), None)
 
     # ------------------------------------------------------------------ dtype conversions
     # (Last in the class: below them, `int` and `bool` in the class body would name these
@@ -1756,6 +1962,92 @@ def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bo
     if x.ndim == 0:
         return Tensor._make(np.zeros((), np.int64))
     return Tensor._make(arg(x._data, axis=d, keepdims=keepdim))
+
+
+# --- helpers of the binary and ternary pointwise math
+def _math2(fn: Any, a: Any, b: Any, tensor_only: str | None, floating: bool = False,
+           kernel: str | None = None, bools_only: bool = False) -> Tensor:
+    """`fn` on a and b after PyTorch's promotion. `tensor_only` names a function whose `other`
+    must be a tensor; `kernel` one defined for floating point only (or, with `bools_only`, for
+    everything but bool), which refuses the other promoted dtypes."""
+    if tensor_only and not isinstance(b, Tensor):
+        raise checks.argument_error(tensor_only, "other", 1, b)
+    if kernel:
+        _check_broadcast(a, b)
+        dtype = dtypes.result_type(_as_operand(a), _as_operand(b))
+        if dtype.kind == "b" or not bools_only:
+            checks.check_floating_kernel(dtype, kernel)
+    return _binary(fn, a, b, floating)
+
+
+def _as_operand(x: Any) -> Any:
+    return x if isinstance(x, (Tensor, int, float, bool)) else _as_tensor(x)
+
+
+def _as_double(x: Any) -> Any:
+    return x.to(dtypes.float64) if isinstance(x, Tensor) else np.asarray(x, np.float64)
+
+
+def _integer_math(ufunc: Any, a: Tensor, b: Any, name: str) -> Tensor:
+    """gcd and lcm: integer tensors only, and no gradient."""
+    if not isinstance(b, Tensor):
+        raise checks.argument_error(name, "other", 1, b)
+    _check_broadcast(a, b)  # (PyTorch checks the shapes before the dtypes)
+    dtype = dtypes.result_type(a, b)
+    if dtype.kind not in "iu":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                  f"'{checks.scalar_type(dtype)}'")
+    return Tensor._make(ufunc(a._data.astype(dtype), b._data.astype(dtype)))
+
+
+def _check_broadcast(*operands: Any) -> None:
+    """PyTorch's RuntimeError when the operands' shapes do not broadcast together."""
+    shapes = [np.shape(_raw(x)) for x in operands]
+    for other in shapes[1:]:
+        error = checks.broadcast_error(shapes[0], other)
+        if error is not None:
+            raise error
+        shapes[0] = np.broadcast_shapes(shapes[0], other)
+
+
+def _addc(fn: Any, x: Tensor, t1: Tensor, t2: Tensor, value: Scalar) -> Tensor:
+    """addcmul/addcdiv: the three tensors in their common dtype, value applied in it."""
+    dtype = dtypes.result_type(x, t1, t2)
+    _check_broadcast(x, t1, t2)
+    return fn.apply(x.to(dtype), t1.to(dtype), t2.to(dtype), np.asarray(value).astype(dtype))
+
+
+def _rounded_div(a: Any, b: Any, mode: str) -> Tensor:
+    """div(rounding_mode='trunc' or 'floor'): a step function, with gradient 0 in PyTorch."""
+    if mode not in ("trunc", "floor"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{mode}'")
+    fn = A.TruncDiv if mode == "trunc" else A.FloorDiv
+    return _math2(fn, a, b, None, kernel=f"div_{mode}_cpu", bools_only=True)
+
+
+def heaviside(input: Any, values: Any) -> Tensor:
+    """torch.heaviside, whose second argument is named `values` (not `other`)."""
+    if not isinstance(input, Tensor):
+        raise checks.argument_error("heaviside", "input", 1, input)
+    if not isinstance(values, Tensor):
+        raise checks.argument_error("heaviside", "values", 2, values)
+    return input.heaviside(values)
+
+
+def _grad_operand(*operands: Any) -> Any:
+    """The operand that decides whether a ternary in-place op is recorded (one needing grad)."""
+    return next((t for t in operands if isinstance(t, Tensor) and t._requires_grad), operands[0])
+
+
+_ADDCDIV_INTEGERS = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
+    "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+    "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+    "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+    "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+    "for all dtypes."
+)
 
 
 # ---------------------------------------------------------------------- function forms

@@ -172,3 +172,284 @@ class Cast(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return grad.astype(ctx.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Binary and ternary pointwise math (torch.atan2 ... torch.lcm). The front doors in tensor.py
+# settle the dtypes; the gradients follow PyTorch's derivatives.yaml, edge cases included.
+
+
+class Atan2(ArrayFunction):
+    """d/da atan2(a, b) = b / (a^2 + b^2),  d/db atan2(a, b) = -a / (a^2 + b^2)
+
+    At a = b = 0 both gradients are 0, as PyTorch sets them (not 0/0).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        norm = a * a + b * b
+        with np.errstate(divide="ignore"):
+            recip = np.where(norm == 0, 0, 1 / norm).astype(grad.dtype, copy=False)
+        return grad * b * recip, grad * -a * recip
+
+
+class Hypot(ArrayFunction):
+    """d/da hypot(a, b) = a / hypot(a, b),  d/db hypot(a, b) = b / hypot(a, b)  (nan at 0, 0)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.hypot(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return grad * a / out, grad * b / out
+
+
+def _check_divisor(b):
+    """Integer division by zero is PyTorch's RuntimeError (NumPy would give 0 and a warning)."""
+    if np.asarray(b).dtype.kind in "iu" and not np.all(b):
+        raise RuntimeError("ZeroDivisionError")
+
+
+class Fmod(ArrayFunction):
+    """fmod(a, b) = a - trunc(a / b) * b:  d/da = 1,  d/db = -trunc(a / b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_divisor(b)
+        ctx.save_for_backward(a, b)
+        with np.errstate(all="ignore"):
+            return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return grad, -grad * np.trunc(a / b)
+
+
+class Remainder(ArrayFunction):
+    """remainder(a, b) = a - floor(a / b) * b:  d/da = 1,  d/db = -floor(a / b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_divisor(b)
+        ctx.save_for_backward(a, b)
+        with np.errstate(all="ignore"):
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return grad, -grad * np.floor(a / b)
+
+
+class Copysign(ArrayFunction):
+    """d/da copysign(a, b) = copysign(a, b) / a (+-1), and 0 at a = 0;  d/db = 0"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.copysign(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            ratio = np.where(a == 0, 0, out / a).astype(grad.dtype, copy=False)
+        return grad * ratio, np.zeros_like(grad)
+
+
+def _xlogy(x, y):
+    """x * log(y), and 0 where x = 0 (unless y is nan)."""
+    with np.errstate(all="ignore"):
+        out = np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y))
+    return out.astype(np.result_type(x, y), copy=False)
+
+
+class Xlogy(ArrayFunction):
+    """xlogy(a, b) = a * log(b), and 0 where a = 0 (unless b is nan):
+    d/da = log(b), but 0 where a = 0 and b <= 0 (PyTorch's convention);  d/db = a / b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dtype = np.result_type(a, b)  # a Python number is taken in the tensor's dtype first
+        a, b = np.asarray(a, dtype), np.asarray(b, dtype)
+        ctx.save_for_backward(a, b)
+        return _xlogy(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        zero = np.zeros((), grad.dtype)
+        with np.errstate(all="ignore"):
+            return np.where((a == 0) & (b <= 0), zero, _xlogy(grad, b)), grad * a / b
+
+
+class Lerp(ArrayFunction):
+    """lerp(a, b, w) = a + w * (b - a):  d/da = 1 - w,  d/db = w,  d/dw = b - a"""
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        # PyTorch's formula: from the nearer end, so that w = 1 gives b exactly.
+        return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w)).astype(
+            a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, w = ctx.saved_tensors
+        need_w = ctx.needs_input_grad[2]
+        return grad * (1 - w), grad * w, (grad * (b - a) if need_w else None)
+
+
+class Addcmul(ArrayFunction):
+    """addcmul(x, t1, t2, value) = x + value * t1 * t2:
+    d/dx = 1,  d/dt1 = value * t2,  d/dt2 = value * t1"""
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.save_for_backward(t1, t2, value)
+        return x + value * t1 * t2
+
+    @staticmethod
+    def backward(ctx, grad):
+        t1, t2, value = ctx.saved_tensors
+        return grad, grad * (value * t2), grad * (value * t1), None
+
+
+class Addcdiv(ArrayFunction):
+    """addcdiv(x, t1, t2, value) = x + value * t1 / t2:
+    d/dx = 1,  d/dt1 = value / t2,  d/dt2 = -value * t1 / t2^2"""
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.save_for_backward(t1, t2, value)
+        return x + value * (t1 / t2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        t1, t2, value = ctx.saved_tensors
+        return grad, grad * (value / t2), -grad * value * t1 / (t2 * t2), None
+
+
+class LogAddExp(ArrayFunction):
+    """d/da log(e^a + e^b) = 1 / (1 + e^(b - a)),  d/db = 1 / (1 + e^(a - b))"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return grad / (1 + np.exp(b - a)), grad / (1 + np.exp(a - b))
+
+
+class LogAddExp2(ArrayFunction):
+    """d/da log2(2^a + 2^b) = 1 / (1 + 2^(b - a)),  d/db = 1 / (1 + 2^(a - b))"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.logaddexp2(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return grad / (1 + np.exp2(b - a)), grad / (1 + np.exp2(a - b))
+
+
+class Fmax(ArrayFunction):
+    """fmax ignores nan. d/da = 1 where a >= b or b is nan, else 0; b gets the rest
+    (a tie goes wholly to a, unlike maximum's halves)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a_wins = (a >= b) | np.isnan(b)
+        return np.fmax(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = np.zeros((), grad.dtype)
+        return np.where(ctx.a_wins, grad, zero), np.where(ctx.a_wins, zero, grad)
+
+
+class Fmin(ArrayFunction):
+    """fmin ignores nan. d/da = 1 where a <= b or b is nan, else 0; b gets the rest."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a_wins = (a <= b) | np.isnan(b)
+        return np.fmin(a, b)
+
+    backward = staticmethod(Fmax.backward)
+
+
+class Nextafter(ArrayFunction):
+    """PyTorch's convention: d/da nextafter(a, b) = 1 where a != b (else 0), d/db = 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.moves = a != b
+        return np.nextafter(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.moves, grad, np.zeros((), grad.dtype)), np.zeros_like(grad)
+
+
+class TruncDiv(ArrayFunction):
+    """div(a, b, rounding_mode='trunc'): a step function, whose gradient PyTorch sets to 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_divisor(b)
+        if a.dtype.kind in "iu":  # exact for integers: floor, then one up where it rounded down
+            q = np.floor_divide(a, b)
+            return q + ((q < 0) & (q * b != a))
+        with np.errstate(all="ignore"):
+            return np.trunc(a / b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad), np.zeros_like(grad)
+
+
+class FloorDiv(TruncDiv):
+    """div(a, b, rounding_mode='floor'): a step function, whose gradient PyTorch sets to 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_divisor(b)
+        with np.errstate(all="ignore"):
+            return np.floor_divide(a, b)
+
+
+class NotDifferentiable(ArrayFunction):
+    """An operation PyTorch records without a derivative (heaviside, floor_divide): the result
+    requires grad, and the backward pass through it fails as PyTorch's does."""
+
+    @staticmethod
+    def forward(ctx, a, b, out, name):
+        ctx.op = name
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(f"derivative for aten::{ctx.op} is not implemented")
