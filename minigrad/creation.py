@@ -612,8 +612,8 @@ def legacy_name(dtype: np.dtype) -> str:
 
 def legacy_dtype(spec: Any) -> np.dtype:
     """The dtype `x.type(spec)` converts to: a dtype, a legacy type or its name."""
-    if isinstance(spec, np.dtype):
-        return spec
+    if isinstance(spec, (np.dtype, dtypes.dtype)):
+        return np.dtype(spec)
     if isinstance(spec, _LegacyType):
         return spec.dtype
     if isinstance(spec, str):
@@ -643,7 +643,7 @@ def legacy_array(args: tuple[Any, ...], dtype: np.dtype, device: Any, name: str)
     data = args[0]
     if isinstance(data, Tensor):
         if data.dtype != dtype and name != "Tensor":
-            raise TypeError(f"expected {_options(dtype)} (got {_options(data.dtype)})")
+            raise TypeError(f"expected {_options(dtype)} (got {_options(data._data.dtype)})")
         return data._data  # (the same memory, as PyTorch's alias)
     if isinstance(data, np.ndarray):
         return data.astype(dtype, copy=False)

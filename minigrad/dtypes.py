@@ -190,7 +190,7 @@ def to_dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype)  # (NumPy reads a minigrad dtype's `.dtype`)
 
 
-def floating(dtype: AnyDtype) -> AnyDtype:
+def floating(dtype: np.dtype) -> np.dtype:
     """The dtype of exp, log, mean, true division, ...: integers and bools compute in float32."""
     return dtype if dtype.kind == "f" else DEFAULT_FLOAT
 

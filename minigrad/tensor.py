@@ -337,7 +337,7 @@ class Tensor:
         from minigrad import creation
 
         if dtype is None:
-            return creation.legacy_name(self.dtype)
+            return creation.legacy_name(self._data.dtype)
         return self.to(creation.legacy_dtype(dtype))
 
     def element_size(self) -> int:
@@ -1819,7 +1819,7 @@ def _number(x: Any) -> Any:
 
 def _floating(x: Tensor) -> Tensor:
     """Integer tensors become float32 first, as in PyTorch's exp, log, mean, ..."""
-    return x if x._data.dtype.kind == "f" else x.to(dtypes.floating(x.dtype))
+    return x if x._data.dtype.kind == "f" else x.to(dtypes.floating(x._data.dtype))
 
 
 def _not_bool(x: Tensor, kernel: str) -> Tensor:

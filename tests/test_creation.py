@@ -36,12 +36,12 @@ def outcome(call: Call, lib: Any) -> tuple[str, str]:
             value = call(lib)
     except Exception as error:
         return "error", f"{type(error).__name__}: {error}".replace("torch.", "minigrad.")
-    if isinstance(value, (torch.dtype, np.dtype)):
-        return "value", str(value).removeprefix("torch.")
+    if isinstance(value, (torch.dtype, mg.dtype)):
+        return "value", str(value).replace("torch.", "minigrad.")
     if isinstance(value, (torch.Tensor, mg.Tensor)):
-        dtype = str(value.dtype).removeprefix("torch.")
+        dtype = str(value.dtype).replace("torch.", "minigrad.")
         return "value", f"{value.tolist()} {dtype} {tuple(value.shape)} {value.requires_grad}"
-    if isinstance(value, torch.Size):
+    if isinstance(value, (torch.Size, mg.Size)):
         return "value", repr(tuple(value))
     return "value", repr(value).replace("torch.", "minigrad.")
 
@@ -55,7 +55,7 @@ def both(dtype: str) -> tuple[Any, Any]:
 
 
 def assert_bits_equal(ours: mg.Tensor, theirs: torch.Tensor) -> None:
-    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "minigrad.")
     expected = theirs.numpy()
     assert ours.shape == expected.shape
     np.testing.assert_array_equal(ours.numpy().view(np.uint8), expected.view(np.uint8))
