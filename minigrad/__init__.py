@@ -37,7 +37,9 @@ from minigrad.tensor import (
     matmul,
     row_stack,
     stack,
+    std_mean,
     tensordot,
+    var_mean,
     vstack,
     where,
 )
@@ -120,6 +122,33 @@ trunc = function_form(Tensor.trunc)
 round = function_form(Tensor.round)
 frac = function_form(Tensor.frac)
 fix = function_form(Tensor.trunc, name="fix")
+
+# Reductions, scans and sorting
+prod = function_form(Tensor.prod)
+cumsum = function_form(Tensor.cumsum)
+cumprod = function_form(Tensor.cumprod)
+logcumsumexp = function_form(Tensor.logcumsumexp)
+cummax = function_form(Tensor.cummax)
+cummin = function_form(Tensor.cummin)
+sort = function_form(Tensor.sort)
+argsort = function_form(Tensor.argsort)
+msort = function_form(Tensor.msort)
+topk = function_form(Tensor.topk)
+kthvalue = function_form(Tensor.kthvalue)
+median = function_form(Tensor.median)
+nanmedian = function_form(Tensor.nanmedian)
+mode = function_form(Tensor.mode)
+quantile = function_form(Tensor.quantile)
+nanquantile = function_form(Tensor.nanquantile)
+all = function_form(Tensor.all)
+any = function_form(Tensor.any)
+count_nonzero = function_form(Tensor.count_nonzero)
+aminmax = function_form(Tensor.aminmax)
+nansum = function_form(Tensor.nansum)
+nanmean = function_form(Tensor.nanmean)
+dist = function_form(Tensor.dist, other=True)
+unique = function_form(Tensor.unique)
+unique_consecutive = function_form(Tensor.unique_consecutive)
 
 # Linear algebra
 mm = function_form(Tensor.mm)
