@@ -743,7 +743,8 @@ class Tensor:
         return _scan(_summable(self, dtype), R.CumProd, dim)
 
     def logcumsumexp(self, dim: int) -> Tensor:
-        return _scan(_floating(self), R.LogCumSumExp, dim)
+        checks.check_floating_kernel(self.dtype, "logcumsumexp_out_cpu")
+        return _scan(self, R.LogCumSumExp, dim)
 
     def cummax(self, dim: int) -> Any:
         """(values, indices) of the running maximum; on a tie the later index, as PyTorch."""
@@ -777,28 +778,31 @@ class Tensor:
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         """(values, indices) of the k-th smallest along dim (k counts from 1)."""
         d = checks.check_dim(dim, self.ndim)
+        if self._data.size == 0:
+            checks.check_reducible("kthvalue", self.shape, d)
         n = self.shape[d] if self.ndim else 1
         if not 1 <= k <= n:
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-        return kthvalue_result(*_nth(self, d, keepdim, lambda row: _quick_select(row, k - 1)))
+        pick = lambda row: _quick_select(row, k - 1)  # noqa: E731
+        return kthvalue_result(*_nth(self, d, keepdim, pick, "kthvalue"))
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median() is the lower of the two middle values (a nan if there is one); median(dim)
         gives (values, indices), the index of that element in a stable sort."""
         if dim is None:
             return R.FullMedian.apply1(self, False)
-        return median_result(*_nth(self, dim, keepdim, _median_index))
+        return median_result(*_nth(self, dim, keepdim, _median_index, "median"))
 
     def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median, ignoring nans (nan only where a slice has nothing else)."""
         if dim is None:
             return R.FullMedian.apply1(self, True)
-        return nanmedian_result(*_nth(self, dim, keepdim, _nanmedian_index))
+        return nanmedian_result(*_nth(self, dim, keepdim, _nanmedian_index, "median"))
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
         """(values, indices): the most frequent value (the smallest of equally frequent ones)
         and the last index it is at, as PyTorch."""
-        return mode_result(*_nth(self, dim, keepdim, _mode_index))
+        return mode_result(*_nth(self, dim, keepdim, _mode_index, "mode"))
 
     def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
                  interpolation: str = "linear") -> Tensor:
@@ -1560,10 +1564,12 @@ def _argsort(x: Tensor, dim: int, descending: bool) -> np.ndarray:
     return index.astype(np.int64).reshape(x.shape)
 
 
-def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int]
+def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int], name: str
          ) -> tuple[Tensor, Tensor]:
     """(values, indices) of one element per slice along dim, the one at `pick(slice)`."""
     d = checks.check_dim(dim, x.ndim)
+    if x._data.size == 0:
+        checks.check_reducible(name, x.shape, d)
     data = np.atleast_1d(x._data)
     index = np.expand_dims(np.apply_along_axis(pick, d, data), d)
     values = _pick(x, index, d)

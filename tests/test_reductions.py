@@ -68,7 +68,8 @@ def test_prod_gradient_with_no_one_or_several_zeros(lib, x, dim, keepdim, form):
     return apply(lib, x, "prod", form, dim, keepdim=keepdim)
 
 
-@given(st.sampled_from((torch.int32, torch.int64, torch.bool, torch.float64)), st.booleans())
+@given(st.sampled_from((torch.int32, torch.int64, torch.uint8, torch.bool, torch.float64)),
+       st.booleans())
 def test_prod_and_cumsum_of_integers_are_int64_unless_dtype_says(dtype, give_dtype):
     data = [[1, 2, 0], [3, 1, 2]]
     theirs_kwargs = {"dtype": torch.float64} if give_dtype else {}
@@ -301,6 +302,11 @@ def test_logsumexp_with_infinite_inputs(lib, x, dim, keepdim, form):
         (lambda lib, x: x.median(5), "Dimension out of range"),
         (lambda lib, x: x.prod(1), "Dimension out of range"),
         (lambda lib, x: x.any(2), "Dimension out of range"),
+        (lambda lib, x: x.long().logcumsumexp(0), "not implemented for 'Long'"),
+        (lambda lib, x: x[:0].median(0), r"median\(\): Expected reduction dim 0 to have non-zero"),
+        (lambda lib, x: x[:0].nanmedian(0), r"median\(\): Expected reduction dim 0 to have"),
+        (lambda lib, x: x[:0].kthvalue(1), r"kthvalue\(\): Expected reduction dim 0 to have"),
+        (lambda lib, x: x[:0].mode(0), r"mode\(\): Expected reduction dim 0 to have non-zero"),
     ],
 )
 def test_bad_arguments_raise_like_torch(op, match):
