@@ -59,9 +59,11 @@ from minigrad.tensor import (
     out_form,
     row_stack,
     stack,
+    std_mean,
     tensordot,
     tril_indices,
     triu_indices,
+    var_mean,
     vstack,
     where,
 )
@@ -195,6 +197,33 @@ subtract = function_form(Tensor.subtract, numbers=True)
 negative = function_form(Tensor.negative)
 positive = function_form(Tensor.positive)
 absolute = function_form(Tensor.absolute)
+
+# Reductions, scans and sorting
+prod = function_form(Tensor.prod)
+cumsum = function_form(Tensor.cumsum)
+cumprod = function_form(Tensor.cumprod)
+logcumsumexp = function_form(Tensor.logcumsumexp)
+cummax = function_form(Tensor.cummax)
+cummin = function_form(Tensor.cummin)
+sort = function_form(Tensor.sort)
+argsort = function_form(Tensor.argsort)
+msort = function_form(Tensor.msort)
+topk = function_form(Tensor.topk)
+kthvalue = function_form(Tensor.kthvalue)
+median = function_form(Tensor.median)
+nanmedian = function_form(Tensor.nanmedian)
+mode = function_form(Tensor.mode)
+quantile = function_form(Tensor.quantile)
+nanquantile = function_form(Tensor.nanquantile)
+all = function_form(Tensor.all)
+any = function_form(Tensor.any)
+count_nonzero = function_form(Tensor.count_nonzero)
+aminmax = function_form(Tensor.aminmax)
+nansum = function_form(Tensor.nansum)
+nanmean = function_form(Tensor.nanmean)
+dist = function_form(Tensor.dist, other=True)
+unique = function_form(Tensor.unique)
+unique_consecutive = function_form(Tensor.unique_consecutive)
 
 # Linear algebra
 mm = out_form(function_form(Tensor.mm))

@@ -196,8 +196,9 @@ def floating(dtype: np.dtype) -> np.dtype:
 
 
 def sum_dtype(dtype: AnyDtype) -> AnyDtype:
-    """The dtype of a sum: bool and signed integer sums are int64, as in PyTorch."""
-    return int64 if dtype.kind in "bi" else dtype
+    """The dtype of a sum, product or cumulative sum: bool and integer ones (uint8 too) are
+    int64, as in PyTorch."""
+    return int64 if dtype.kind in "biu" else dtype
 
 
 def accumulate_dtype(dtype: np.dtype) -> np.dtype:

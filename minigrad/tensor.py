@@ -707,11 +707,11 @@ class Tensor:
     def sign(self) -> Tensor:
         return U.Sign.apply1(self)
 
-    def all(self) -> Tensor:
-        return Tensor._make(np.all(self._data))
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _logical(self, np.all, dim, keepdim)
 
-    def any(self) -> Tensor:
-        return Tensor._make(np.any(self._data))
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _logical(self, np.any, dim, keepdim)
 
     # --- binary and ternary pointwise math
     # PyTorch's promotion through _binary; `floating` ops compute integers in float32, and the
@@ -956,8 +956,8 @@ class Tensor:
         return R.LogSoftmax.apply1(self, _softmax_dim(self, dim, "log_softmax"))
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        x = self if self._data.dtype.kind == "f" else self.to(dtypes.sum_dtype(self.dtype))
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        x = self if dtype is None and self._data.dtype.kind == "f" else _summable(self, dtype)
         dims = None if dim is None else checks.check_dims(dim, self.ndim)
         return R.Sum.apply1(x, dims, keepdim)
 
@@ -1016,6 +1016,137 @@ class Tensor:
         if self._data.size == 0:
             checks.check_norm_reducible(p, self.shape, dim)
         return R.Norm.apply1(_floating(self), float(p), dims, keepdim)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *,
+             dtype: Any = None) -> Tensor:
+        x = _summable(self, dtype)
+        d = None if dim is None or x.ndim == 0 else checks.check_dim(dim, x.ndim)
+        return R.Prod.apply1(x, d, keepdim and d is not None)
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _scan(_summable(self, dtype), R.CumSum, dim)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _scan(_summable(self, dtype), R.CumProd, dim)
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        checks.check_floating_kernel(self.dtype, "logcumsumexp_out_cpu")
+        return _scan(self, R.LogCumSumExp, dim)
+
+    def cummax(self, dim: int) -> Any:
+        """(values, indices) of the running maximum; on a tie the later index, as PyTorch."""
+        return cummax_result(*_running(self, np.maximum, dim))
+
+    def cummin(self, dim: int) -> Any:
+        return cummin_result(*_running(self, np.minimum, dim))
+
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        """(values, indices); ties keep their order (a stable sort), nan sorts as the largest."""
+        index = _argsort(self, dim, descending)
+        return sort_result(_pick(self, index, dim), Tensor._make(index))
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        return Tensor._make(_argsort(self, dim, descending))
+
+    def msort(self) -> Tensor:
+        return self.sort(0).values
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        """The k largest (or smallest) along dim, largest first. (PyTorch's choice among ties
+        is its selection algorithm's: minigrad takes the first index of a tie.)"""
+        d = checks.check_dim(dim, self.ndim)
+        if not 0 <= k <= (self.shape[d] if self.ndim else 1):
+            raise RuntimeError("selected index k out of range")
+        if self.ndim == 0:  # (any k gives the one element)
+            return topk_result(self.clone(), Tensor._make(np.zeros((), np.int64)))
+        index = np.take(_argsort(self, d, largest), np.arange(k), axis=d)
+        return topk_result(_pick(self, index, d), Tensor._make(index))
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        """(values, indices) of the k-th smallest along dim (k counts from 1)."""
+        d = checks.check_dim(dim, self.ndim)
+        if self._data.size == 0:
+            checks.check_reducible("kthvalue", self.shape, d)
+        n = self.shape[d] if self.ndim else 1
+        if not 1 <= k <= n:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+        pick = lambda row: _quick_select(row, k - 1)  # noqa: E731
+        return kthvalue_result(*_nth(self, d, keepdim, pick, "kthvalue"))
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """median() is the lower of the two middle values (a nan if there is one); median(dim)
+        gives (values, indices), the index of that element in a stable sort."""
+        if dim is None:
+            return R.FullMedian.apply1(self, False)
+        return median_result(*_nth(self, dim, keepdim, _median_index, "median"))
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """median, ignoring nans (nan only where a slice has nothing else)."""
+        if dim is None:
+            return R.FullMedian.apply1(self, True)
+        return nanmedian_result(*_nth(self, dim, keepdim, _nanmedian_index, "median"))
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        """(values, indices): the most frequent value (the smallest of equally frequent ones)
+        and the last index it is at, as PyTorch."""
+        return mode_result(*_nth(self, dim, keepdim, _mode_index, "mode"))
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        return _quantile(self, q, dim, keepdim, interpolation, "quantile")
+
+    def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        return _quantile(self, q, dim, keepdim, interpolation, "nanquantile")
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        dims = checks.check_dims(dim, self.ndim)
+        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dims), np.int64))
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        d = None if dim is None else checks.check_dim(dim, self.ndim)
+        if self._data.size == 0:
+            checks.check_reducible("aminmax", self.shape, d)
+        dims = None if d is None or self.ndim == 0 else (d,)
+        low, high = R.Amin.apply1(self, dims, keepdim), R.Amax.apply1(self, dims, keepdim)
+        return aminmax_result(low, high)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """sum, with nans counted as 0 (and given no gradient)."""
+        if self._data.dtype.kind != "f":
+            return self.sum(dim, keepdim)
+        return self.where(~self.isnan(), 0.0).sum(dim, keepdim)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if self._data.dtype.kind != "f":
+            checks.check_mean_dtype(self.dtype)
+        return self.nansum(dim, keepdim) / (~self.isnan()).sum(dim, keepdim)
+
+    def dist(self, other: Tensor, p: Any = 2) -> Tensor:
+        """The p-norm of self - other."""
+        return (self - other).norm(p)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        """The distinct values (sorted), or distinct slices along dim. No gradient, as PyTorch."""
+        d = None if dim is None else checks.check_dim(dim, self.ndim)
+        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True,
+                                            axis=d)
+        inverse = inverse.reshape(self.shape if d is None else -1)
+        return _unique_result(values, inverse, counts, return_inverse, return_counts)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: int | None = None) -> Any:
+        """The values (or slices along dim) with each run of equal neighbours made one."""
+        d = None if dim is None else checks.check_dim(dim, self.ndim)
+        x = self._data.reshape(-1) if d is None else np.moveaxis(self._data, d, 0)
+        new = np.ones(len(x), bool)  # where a run starts
+        new[1:] = (x[1:] != x[:-1]).any(axis=tuple(range(1, x.ndim)))
+        inverse = np.cumsum(new) - 1
+        values = x[new] if d is None else np.moveaxis(x[new], 0, d)
+        counts = np.diff(np.append(np.flatnonzero(new), len(x)))
+        inverse = inverse.reshape(self.shape) if d is None else inverse
+        return _unique_result(values, inverse, counts, return_inverse, return_counts)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
@@ -2050,7 +2181,279 @@ _ADDCDIV_INTEGERS = (
 )
 
 
+# (Named as PyTorch's result types are: torch.return_types.sort, ...)
+sort_result = namedtuple("sort", ["values", "indices"])  # type: ignore[name-match]
+topk_result = namedtuple("topk", ["values", "indices"])  # type: ignore[name-match]
+kthvalue_result = namedtuple("kthvalue", ["values", "indices"])  # type: ignore[name-match]
+median_result = namedtuple("median", ["values", "indices"])  # type: ignore[name-match]
+nanmedian_result = namedtuple("nanmedian", ["values", "indices"])  # type: ignore[name-match]
+mode_result = namedtuple("mode", ["values", "indices"])  # type: ignore[name-match]
+cummax_result = namedtuple("cummax", ["values", "indices"])  # type: ignore[name-match]
+cummin_result = namedtuple("cummin", ["values", "indices"])  # type: ignore[name-match]
+aminmax_result = namedtuple("aminmax", ["min", "max"])  # type: ignore[name-match]
+
+
+def _logical(x: Tensor, fn: Callable[..., np.ndarray], dim: Any, keepdim: bool) -> Tensor:
+    """all/any: bool results (uint8 for a uint8 input, as PyTorch)."""
+    dims = checks.check_dims(dim, x.ndim)
+    result = np.asarray(fn(x._data, axis=dims, keepdims=keepdim))
+    return Tensor._make(result.astype(np.uint8) if x._data.dtype == np.uint8 else result)
+
+
+def _summable(x: Tensor, dtype: Any) -> Tensor:
+    """x as sum, prod and cumsum take it: in `dtype` if given, else integers as int64."""
+    if dtype is not None:
+        return x.to(dtype)
+    return x if x._data.dtype.kind == "f" else x.to(dtypes.sum_dtype(x.dtype))
+
+
+def _scan(x: Tensor, fn: Any, dim: int) -> Tensor:
+    """A cumulative Function along dim (a 0-d tensor is scanned as a 1-element one)."""
+    d = checks.check_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return fn.apply1(x.reshape(1), 0).reshape(())
+    return fn.apply1(x, d)
+
+
+def _pick(x: Tensor, index: np.ndarray, d: int) -> Tensor:
+    """x's elements at `index` along d (a gather): each picked element gets its gradient."""
+    source = x if x.ndim else x.reshape(1)
+    return S.Gather.apply1(source, np.atleast_1d(index), d).reshape(index.shape)
+
+
+def _argsort(x: Tensor, dim: int, descending: bool) -> np.ndarray:
+    """A stable argsort along dim, nan as the largest value. Descending sorts the reversed
+    array and reverses the result, so that tied elements still keep their order."""
+    d = checks.check_dim(dim, x.ndim)
+    data = np.atleast_1d(x._data)
+    if descending:
+        n = data.shape[d]
+        index = n - 1 - np.flip(np.argsort(np.flip(data, d), axis=d, kind="stable"), d)
+    else:
+        index = np.argsort(data, axis=d, kind="stable")
+    return index.astype(np.int64).reshape(x.shape)
+
+
+def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int], name: str
+         ) -> tuple[Tensor, Tensor]:
+    """(values, indices) of one element per slice along dim, the one at `pick(slice)`."""
+    d = checks.check_dim(dim, x.ndim)
+    if x._data.size == 0:
+        checks.check_reducible(name, x.shape, d)
+    data = np.atleast_1d(x._data)
+    index = np.expand_dims(np.apply_along_axis(pick, d, data), d)
+    values = _pick(x, index, d)
+    if x.ndim == 0:
+        return values.reshape(()), Tensor._make(index.reshape(()).astype(np.int64))
+    if not keepdim:
+        values, index = values.squeeze(d), np.squeeze(index, d)
+    return values, Tensor._make(index.astype(np.int64))
+
+
+def _nans(row: np.ndarray) -> np.ndarray:
+    return np.isnan(row) if row.dtype.kind == "f" else np.zeros(row.shape, bool)
+
+
+def _median_index(row: np.ndarray) -> int:
+    """The index of the lower middle element in a stable sort (PyTorch breaks ties by index),
+    or of the first nan (then the median is nan)."""
+    nans = np.flatnonzero(_nans(row))
+    return int(nans[0]) if nans.size else _stably_sorted(row, (len(row) - 1) // 2)
+
+
+def _nanmedian_index(row: np.ndarray) -> int:
+    """The index of the lower middle of the numbers in a stable sort (nans sort last), found as
+    PyTorch finds it, because a row of only nans has no order: C++'s std::nth_element, which
+    is GCC's introselect (partitions around a median of three until at most 3 elements are
+    left, then an insertion sort). (GCC turns to a heap select after 2 log2(n) partitions;
+    this does not, which can matter only for a row of many nans.)"""
+    nans = _nans(row)
+    k = max((len(row) - int(nans.sum()) - 1) // 2, 0)
+    order = list(range(len(row)))
+
+    def less(i: int, j: int) -> bool:  # PyTorch's comparison of the elements at i and j
+        a, b = order[i], order[j]
+        return bool(row[a] < row[b] or (row[a] == row[b] and a < b) or (nans[b] and not nans[a]))
+
+    def swap(i: int, j: int) -> None:
+        order[i], order[j] = order[j], order[i]
+
+    first, last = 0, len(order)
+    while last - first > 3:
+        a, b, c = first + 1, first + (last - first) // 2, last - 1  # their median to first
+        if less(a, b):
+            swap(first, b if less(b, c) else c if less(a, c) else a)
+        else:
+            swap(first, a if less(a, c) else c if less(b, c) else b)
+        low, high = first + 1, last  # partition around the element at first
+        while True:
+            while less(low, first):
+                low += 1
+            high -= 1
+            while less(first, high):
+                high -= 1
+            if low >= high:
+                break
+            swap(low, high)
+            low += 1
+        first, last = (low, last) if low <= k else (first, low)
+    for i in range(first + 1, last):  # insertion sort of what is left
+        while i > first and less(i, i - 1):
+            swap(i, i - 1)
+            i -= 1
+    return order[k]
+
+
+def _stably_sorted(row: np.ndarray, k: int) -> int:
+    return int(np.argsort(row, kind="stable")[k])
+
+
+def _quick_select(row: np.ndarray, k: int) -> int:
+    """The index of row's k-th smallest element (from 0), found as PyTorch's CPU kernel finds it
+    (quick_select_template in ATen's SortingUtils.h: Hoare partitions around a median of three),
+    so that among tied elements it is the one PyTorch returns. A nan is the largest value."""
+    values, index = list(row), list(range(len(row)))
+
+    def greater(a: Any, b: Any) -> bool:  # PyTorch's gt_or_nan
+        return bool((a != a and b == b) or a > b)
+
+    def swap(i: int, j: int) -> None:
+        values[i], values[j] = values[j], values[i]
+        index[i], index[j] = index[j], index[i]
+
+    low, high = 0, len(row) - 1
+    while high > low:
+        if high == low + 1:
+            if greater(values[low], values[high]):
+                swap(low, high)
+            break
+        swap(low + (high - low) // 2, low + 1)
+        if greater(values[low + 1], values[high]):
+            swap(low + 1, high)
+        if greater(values[low], values[high]):
+            swap(low, high)
+        if greater(values[low + 1], values[low]):
+            swap(low + 1, low)
+        i, j, pivot = low + 1, high, values[low]
+        while True:
+            i += 1
+            while greater(pivot, values[i]):
+                i += 1
+            j -= 1
+            while greater(values[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return index[k]
+
+
+def _kept(shape: tuple[int, ...], d: int) -> tuple[int, ...]:
+    return shape[:d] + (1,) + shape[d + 1:]
+
+
+def _mode_index(row: np.ndarray) -> int:
+    """The last index of the most frequent value of row (the smallest of equally frequent)."""
+    values, counts = np.unique(row, return_counts=True)
+    return int(np.flatnonzero(row == values[np.argmax(counts)])[-1])
+
+
+def _running(x: Tensor, ufunc: Any, dim: int) -> tuple[Tensor, Tensor]:
+    """cummax/cummin: each position's index is the last one up to it where the running extreme
+    was reached (so the later of tied elements), or where the latest nan is."""
+    d = checks.check_dim(dim, x.ndim)
+    data = np.atleast_1d(x._data)
+    reached = data == ufunc.accumulate(data, axis=d)  # (never, once the extreme is a nan)
+    if data.dtype.kind == "f":
+        reached |= np.isnan(data)
+    positions = np.expand_dims(np.arange(data.shape[d]), [a for a in range(data.ndim) if a != d])
+    index = np.maximum.accumulate(np.where(reached, positions, 0), axis=d).reshape(x.shape)
+    return _pick(x, index, d), Tensor._make(index.astype(np.int64))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(x: Tensor, q: Any, dim: int | None, keepdim: bool, interpolation: str,
+              name: str) -> Tensor:
+    """The q-th quantiles along dim, interpolated between the sorted values below and above
+    rank q (n - 1): linearly (d/d below = 1 - w, d/d above = w), or the lower, the higher,
+    the nearest value or the midpoint. quantile gives nan for a slice holding one;
+    nanquantile ranks the numbers only. A 1-D q adds a leading dim of its own."""
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    qs = np.asarray(q._data if isinstance(q, Tensor) else q, np.float64)
+    if qs.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if isinstance(q, Tensor) and q.dtype != x.dtype:
+        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if ((qs < 0) | (qs > 1)).any():
+        if isinstance(q, Tensor):
+            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+        raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    d = checks.check_dim(dim, x.ndim) if dim is not None else None
+    source = x.reshape(-1) if d is None or x.ndim == 0 else x.movedim(d, -1)
+    ordered = source.sort(-1).values
+    nans = np.isnan(ordered._data).sum(axis=-1, keepdims=True)
+    n = ordered.shape[-1]
+    if name == "nanquantile":  # rank the numbers only
+        ranks = np.maximum(n - 1 - nans, 0) * np.atleast_1d(qs)  # the slice's dims, then q's
+    else:  # rank the last element, a nan, in a slice holding one: its quantiles are nan
+        ranks = np.where(nans > 0, n - 1, (n - 1) * np.atleast_1d(qs))
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)
+    below, above = np.floor(ranks).astype(np.int64), np.ceil(ranks).astype(np.int64)
+    weight = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
+    low, high = ordered.gather(-1, Tensor._make(below)), ordered.gather(-1, Tensor._make(above))
+    result = low + (high - low) * Tensor._make(weight.astype(x.dtype))
+    result = result.movedim(-1, 0)
+    if keepdim:
+        kept = (1,) * x.ndim if d is None or x.ndim == 0 else _kept(x.shape, d)
+        result = result.reshape((result.shape[0],) + kept)
+    return result.squeeze(0) if qs.ndim == 0 else result
+
+
+def _unique_result(values: np.ndarray, inverse: np.ndarray, counts: np.ndarray,
+                   return_inverse: bool, return_counts: bool) -> Any:
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
 # ---------------------------------------------------------------------- function forms
+def var_mean(input: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) in one call: a function only, as in PyTorch (no Tensor.var_mean)."""
+    if not isinstance(input, Tensor):
+        raise checks.input_error("var_mean", input, (), {})
+    var = input.var(dim, unbiased, keepdim, correction=correction)
+    return var, _floating(input).mean(dim, keepdim)
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) in one call: a function only, as in PyTorch."""
+    if not isinstance(input, Tensor):
+        raise checks.input_error("std_mean", input, (), {})
+    std = input.std(dim, unbiased, keepdim, correction=correction)
+    return std, _floating(input).mean(dim, keepdim)
+
+
 def function_form(method: Callable[..., Any], other: bool = False, numbers: bool = False,
                   name: str | None = None) -> Callable[..., Any]:
     """`minigrad.exp(x)`, the function form of the method `x.exp()` (as torch.exp is).

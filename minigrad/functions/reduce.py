@@ -312,3 +312,141 @@ class Norm(ArrayFunction):
             else:
                 local = np.sign(x) * np.abs(x) ** (p - 1) / y ** (p - 1)
         return np.where((y == 0) | (x == 0), 0, g * local).astype(grad.dtype, copy=False)
+
+
+def _exclusive_cumprod(x, axis):
+    """prod(x[..., :k]) at position k along `axis`: the product of the elements before each."""
+    x = np.moveaxis(x, axis, -1)
+    out = np.ones_like(x)
+    out[..., 1:] = np.cumprod(x[..., :-1], axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def _reverse_cumsum(x, axis):
+    """sum(x[..., k:]) at position k along `axis`: the sum of each element and those after it."""
+    return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
+
+
+class Prod(ArrayFunction):
+    """d/dx_i prod(x) = prod_{j != i} x_j
+
+    Without zeros that is prod(x) / x_i. With a zero anywhere it is computed as PyTorch does, as
+    the product of the elements before x_i times the product of those after it: a lone zero gets
+    the product of the others, the rest of its slice 0; a slice with two zeros, 0 throughout.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):  # dim: None (everything) or one axis
+        ctx.dim, ctx.keepdim = dim, keepdim
+        y = _rounded(np.prod(x, axis=dim, keepdims=True, dtype=accumulate_dtype(x.dtype)), x.dtype)
+        ctx.save_for_backward(x, y)
+        if keepdim:
+            return y
+        return y.reshape(()) if dim is None else np.squeeze(y, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        g = _keep(grad, ctx.dim, ctx.keepdim)
+        if not (x == 0).any():
+            return g * (y / x)
+        axis, flat = (0, x.reshape(-1)) if ctx.dim is None else (ctx.dim, x)
+        before = _exclusive_cumprod(flat, axis)
+        after = np.flip(_exclusive_cumprod(np.flip(flat, axis), axis), axis)
+        return g * (before * after).reshape(x.shape)
+
+
+class CumSum(ArrayFunction):
+    """y_j = sum_{i <= j} x_i;  dL/dx_i = sum_{j >= i} g_j (a cumulative sum from the end)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return _rounded(np.cumsum(x, axis=dim, dtype=accumulate_dtype(x.dtype)), x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _reverse_cumsum(grad, ctx.dim)
+
+
+class CumProd(ArrayFunction):
+    """y_j = prod_{i <= j} x_i;  dL/dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k
+
+    Without zeros that is sum_{j >= i} g_j y_j / x_i. Past the first zero of a slice every y_j
+    is 0, so only that zero and the elements before it get a gradient; the zero's own is
+    sum_{j >= z} g_j y'_j, where y' is the cumprod with that zero replaced by 1.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _rounded(np.cumprod(x, axis=dim, dtype=accumulate_dtype(x.dtype)), x.dtype)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        axis, zero = ctx.dim, x == 0
+        zeros_so_far = np.cumsum(zero, axis=axis)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            before = np.where(zeros_so_far == 0, _reverse_cumsum(grad * y, axis) / x, 0)
+        if not zero.any():
+            return before
+        first_zero = zero & (zeros_so_far == 1)
+        y_without = np.cumprod(np.where(first_zero, 1, x), axis=axis)
+        at_zero = np.sum(np.where(zeros_so_far >= 1, grad * y_without, 0), axis, keepdims=True)
+        return before + np.where(first_zero, at_zero, 0)
+
+
+def _reverse_logcumsumexp(x, axis):
+    return np.flip(np.logaddexp.accumulate(np.flip(x, axis), axis=axis), axis)
+
+
+class LogCumSumExp(ArrayFunction):
+    """y_j = log sum_{i <= j} exp(x_i);  dL/dx_i = sum_{j >= i} g_j exp(x_i - y_j)
+
+    The sum is taken in log space, the positive and the negative parts of g apart (as PyTorch
+    does), so that no exp overflows.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _rounded(np.logaddexp.accumulate(_widened(x), axis=dim), x.dtype)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part = [np.exp(x + _reverse_logcumsumexp(np.log(np.maximum(s * grad, 0)) - y, ctx.dim))
+                    for s in (1, -1)]
+        return part[0] - part[1]
+
+
+class FullMedian(ArrayFunction):
+    """median() of all elements: the lower of the two middle values, nan if there is a nan
+    (nanmedian: of the numbers only, nan if there are none).
+
+    d/dx_i = 1/k if x_i is one of the k elements equal to the median (the k nans, if it is nan),
+    else 0: PyTorch splits the gradient evenly here, where median(dim) gives it to one element.
+    """
+
+    @staticmethod
+    def forward(ctx, x, ignore_nan):
+        ordered = np.sort(x.reshape(-1))  # nans last
+        numbers = np.count_nonzero(~np.isnan(ordered)) if x.dtype.kind == "f" else ordered.size
+        if not ignore_nan and numbers < ordered.size or numbers == 0:
+            y = np.asarray(np.nan, x.dtype)
+        else:
+            y = ordered[(numbers - 1) // 2]
+        ctx.save_for_backward(x, y)
+        return np.asarray(y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        winners = np.isnan(x) if np.isnan(y) else x == y
+        return winners * (grad / np.count_nonzero(winners))
