@@ -121,6 +121,60 @@ round = function_form(Tensor.round)
 frac = function_form(Tensor.frac)
 fix = function_form(Tensor.trunc, name="fix")
 
+# Special functions, comparisons, logical and bitwise ops
+erf = function_form(Tensor.erf)
+erfc = function_form(Tensor.erfc)
+erfinv = function_form(Tensor.erfinv)
+lgamma = function_form(Tensor.lgamma)
+digamma = function_form(Tensor.digamma)
+mvlgamma = function_form(Tensor.mvlgamma)
+i0 = function_form(Tensor.i0)
+logit = function_form(Tensor.logit)
+sinc = function_form(Tensor.sinc)
+sgn = function_form(Tensor.sgn)
+signbit = function_form(Tensor.signbit)
+nan_to_num = function_form(Tensor.nan_to_num)
+deg2rad = function_form(Tensor.deg2rad)
+rad2deg = function_form(Tensor.rad2deg)
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """torch.polygamma(n, input): the n-th derivative of digamma."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.polygamma(n)
+
+
+eq = function_form(Tensor.eq, name="eq")
+ne = function_form(Tensor.ne, name="ne")
+lt = function_form(Tensor.lt, name="lt")
+le = function_form(Tensor.le, name="le")
+gt = function_form(Tensor.gt, name="gt")
+ge = function_form(Tensor.ge, name="ge")
+greater = function_form(Tensor.gt, name="greater")
+less = function_form(Tensor.lt, name="less")
+greater_equal = function_form(Tensor.ge, name="greater_equal")
+less_equal = function_form(Tensor.le, name="less_equal")
+not_equal = function_form(Tensor.ne, name="not_equal")
+equal = function_form(Tensor.equal, other=True)
+isclose = function_form(Tensor.isclose, other=True)
+allclose = function_form(Tensor.allclose, other=True)
+isinf = function_form(Tensor.isinf)
+isposinf = function_form(Tensor.isposinf)
+isneginf = function_form(Tensor.isneginf)
+isreal = function_form(Tensor.isreal)
+logical_and = function_form(Tensor.logical_and, other=True)
+logical_or = function_form(Tensor.logical_or, other=True)
+logical_xor = function_form(Tensor.logical_xor, other=True)
+logical_not = function_form(Tensor.logical_not)
+bitwise_and = function_form(Tensor.bitwise_and, numbers=True)
+bitwise_or = function_form(Tensor.bitwise_or, numbers=True)
+bitwise_xor = function_form(Tensor.bitwise_xor, numbers=True)
+bitwise_not = function_form(Tensor.bitwise_not)
+bitwise_left_shift = function_form(Tensor.bitwise_left_shift, numbers=True)
+bitwise_right_shift = function_form(Tensor.bitwise_right_shift, numbers=True)
+
 # Linear algebra
 mm = function_form(Tensor.mm)
 bmm = function_form(Tensor.bmm)
