@@ -122,6 +122,8 @@ frac = function_form(Tensor.frac)
 fix = function_form(Tensor.trunc, name="fix")
 
 # Special functions, comparisons, logical and bitwise ops
+import builtins  # noqa: E402  (the name `int` is minigrad.int here)
+
 erf = function_form(Tensor.erf)
 erfc = function_form(Tensor.erfc)
 erfinv = function_form(Tensor.erfinv)
@@ -138,7 +140,7 @@ deg2rad = function_form(Tensor.deg2rad)
 rad2deg = function_form(Tensor.rad2deg)
 
 
-def polygamma(n: int, input: Tensor) -> Tensor:
+def polygamma(n: builtins.int, input: Tensor) -> Tensor:
     """torch.polygamma(n, input): the n-th derivative of digamma."""
     if not isinstance(input, Tensor):
         raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not "

@@ -84,7 +84,8 @@ INTEGER_DTYPES = (np.int64, np.int32, np.uint8, np.bool_)
 
 @st.composite
 def integer_inputs(draw: st.DrawFn, dtype: type, name: str) -> Call:
-    elements = st.booleans() if dtype is np.bool_ else st.integers(0 if dtype is np.uint8 else -5, 5)
+    elements = st.booleans() if dtype is np.bool_ else st.integers(
+        0 if dtype is np.uint8 else -5, 5)
     x = draw(hnp.arrays(dtype, draw(shapes(allow_empty=True)), elements=elements))
     return Call((x,), {"name": name, "form": draw(st.sampled_from(("method", "function")))})
 
@@ -103,8 +104,8 @@ def test_signbit_is_a_bool_tensor_that_sees_the_sign_of_zero_and_nan():
 
 # ---------------------------------------------------------------------------------------------
 # Accuracy in ulps. float64 against correctly rounded references (Python's math.erf and erfc,
-# mpmath's lgamma); float32 against PyTorch's float32 kernels, which compute in float32 and so are not
-# always correctly rounded: minigrad rounds its float64 result once, and the bound is what
+# mpmath's lgamma); float32 against PyTorch's float32 kernels, which compute in float32 and so
+# are not always correctly rounded: minigrad rounds its float64 result once, and the bound is what
 # PyTorch's kernels were measured to differ from that by (1 ulp for erf/erfc, 2 for lgamma
 # away from its zeros, 4 for erfinv), plus the 1 ulp of rounding.
 
@@ -201,17 +202,18 @@ BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor")
 
 @pytest.mark.parametrize("name", COMPARISONS + BITWISE)
 def test_comparisons_logic_and_bitwise_ops_on_integer_and_bool_tensors(name):
-    check_against_torch(lambda a, b: getattr(mg, name)(a, b), lambda a, b: getattr(torch, name)(a, b),
-                        integer_pairs())
+    check_against_torch(lambda a, b: getattr(mg, name)(a, b),
+                        lambda a, b: getattr(torch, name)(a, b), integer_pairs())
     check_against_torch(lambda a, b: getattr(a, name)(b), lambda a, b: getattr(a, name)(b),
                         integer_pairs())
 
 
 @pytest.mark.parametrize("name", COMPARISONS)
 def test_comparisons_and_logic_on_float_tensors(name):
-    check_against_torch(lambda a, b: getattr(mg, name)(a, b), lambda a, b: getattr(torch, name)(a, b),
-                        unary(special=(0.0, math.nan, math.inf)).map(
-                            lambda call: Call((call.tensors[0], np.flip(call.tensors[0]).copy()), {})))
+    pairs = unary(special=(0.0, math.nan, math.inf)).map(
+        lambda call: Call((call.tensors[0], np.flip(call.tensors[0]).copy()), {}))
+    check_against_torch(lambda a, b: getattr(mg, name)(a, b),
+                        lambda a, b: getattr(torch, name)(a, b), pairs)
 
 
 OPERATORS = {"&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b}

@@ -648,7 +648,8 @@ def _digamma(x):
     with np.errstate(all="ignore"):
         a = np.where(x > 0, x, 1 - x)
         z, steps = _shifted(a)
-        value = np.log(z) - 0.5 / z - sum(b / ((2 * k + 2) * z ** (2 * k + 2)) for k, b in enumerate(_BERNOULLI))
+        value = np.log(z) - 0.5 / z - sum(b / ((2 * k + 2) * z ** (2 * k + 2))
+                                          for k, b in enumerate(_BERNOULLI))
         for i in range(int(steps.max(initial=0))):
             value -= np.where(i < steps, 1 / (a + i), 0)
         # reflection: _digamma(x) = _digamma(1 - x) - pi / tan(pi x)
@@ -739,7 +740,8 @@ def _i1(x):
             series += term
         big = np.maximum(a, 30)
         coefficient, expansion = np.ones_like(big), np.ones_like(big)
-        for k in range(1, 20):  # the k-th term is (-1)^k (4 - 1)(4 - 9)...(4 - (2k-1)^2) / (k! (8x)^k)
+        # the k-th term is (-1)^k (4 - 1)(4 - 9)...(4 - (2k-1)^2) / (k! (8x)^k)
+        for k in range(1, 20):
             coefficient = coefficient * -(4 - (2 * k - 1) ** 2) / (k * 8 * big)
             expansion += coefficient
         asymptotic = np.exp(big) / np.sqrt(2 * math.pi * big) * expansion
