@@ -106,8 +106,9 @@ def test_signbit_is_a_bool_tensor_that_sees_the_sign_of_zero_and_nan():
 # Accuracy in ulps. float64 against correctly rounded references (Python's math.erf and erfc,
 # mpmath's lgamma); float32 against PyTorch's float32 kernels, which compute in float32 and so
 # are not always correctly rounded: minigrad rounds its float64 result once, and the bound is what
-# PyTorch's kernels were measured to differ from that by (1 ulp for erf/erfc, 2 for lgamma
-# away from its zeros, 4 for erfinv), plus the 1 ulp of rounding.
+# PyTorch's kernels were measured to differ from that by (1 ulp for erf, erfc, erfinv
+# and lgamma away from its zeros over 2 million draws, 7 for i0, whose float32 kernel is a
+# Chebyshev series in float32), plus 1 ulp of rounding, and some room for erfinv and lgamma.
 
 def ulps(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return np.abs(actual - expected) / np.spacing(np.abs(expected).astype(expected.dtype))
@@ -155,7 +156,7 @@ def test_erfinv_inverts_erf_to_a_few_ulp(y):
     np.testing.assert_array_equal(x[~finite], theirs[~finite])
 
 
-FLOAT32_ULPS = {"erf": 2, "erfc": 2, "erfinv": 5, "lgamma": 3, "i0": 3}
+FLOAT32_ULPS = {"erf": 2, "erfc": 2, "erfinv": 5, "lgamma": 3, "i0": 8}
 
 
 @pytest.mark.parametrize("name", list(FLOAT32_ULPS))
