@@ -381,7 +381,7 @@ class Tensor:
         return _binary(A.Sub, other, self)
 
     def __xor__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_xor)
+        return self.bitwise_xor(other)
 
     def __mul__(self, other: Any) -> Tensor:
         return _binary(A.Mul, self, other)
@@ -687,13 +687,16 @@ class Tensor:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def __invert__(self) -> Tensor:
-        return Tensor._make(np.invert(self._data))
+        if self._data.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                            "tensors")
+        return self.bitwise_not()
 
     def __and__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_and)
+        return self.bitwise_and(other)
 
     def __or__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_or)
+        return self.bitwise_or(other)
 
     def logical_not(self) -> Tensor:
         return Tensor._make(np.logical_not(self._data))
@@ -703,6 +706,111 @@ class Tensor:
 
     def isfinite(self) -> Tensor:
         return Tensor._make(np.isfinite(self._data))
+
+    greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+    def equal(self, other: Tensor) -> bool:
+        """True if both have one shape and equal values (a float and an int tensor may)."""
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        """|x - other| <= atol + rtol |other|, elementwise (equal infinities are close too)."""
+        if self.dtype != other.dtype:
+            raise RuntimeError(f"{checks.scalar_type(self.dtype)} did not match "
+                               f"{checks.scalar_type(other.dtype)}")
+        for name, value in (("rtol", rtol), ("atol", atol)):
+            if value < 0:
+                raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value}")
+        a, b = self._data, other._data
+        close = a == b
+        if equal_nan:
+            close |= np.isnan(a) & np.isnan(b)
+        if a.dtype.kind != "f":  # (PyTorch measures integers in the default float dtype)
+            a, b = a.astype(dtypes.DEFAULT_FLOAT), b.astype(dtypes.DEFAULT_FLOAT)
+        with np.errstate(invalid="ignore", over="ignore"):
+            error, allowed = np.abs(a - b), atol + np.abs(rtol * b)
+            close |= np.isfinite(error) & (error <= allowed)
+        return Tensor._make(close)
+
+    def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
+
+    def isinf(self) -> Tensor:
+        return Tensor._make(np.isinf(self._data))
+
+    def isposinf(self) -> Tensor:
+        return Tensor._make(np.isposinf(self._data))
+
+    def isneginf(self) -> Tensor:
+        return Tensor._make(np.isneginf(self._data))
+
+    def isreal(self) -> Tensor:
+        """True everywhere: minigrad has no complex tensors."""
+        return Tensor._make(np.ones(self.shape, bool))
+
+    def logical_and(self, other: Tensor) -> Tensor:
+        return self._compare(other, np.logical_and)
+
+    def logical_or(self, other: Tensor) -> Tensor:
+        return self._compare(other, np.logical_or)
+
+    def logical_xor(self, other: Tensor) -> Tensor:
+        return self._compare(other, np.logical_xor)
+
+    # bitwise operations, on integer and bool tensors only
+    def _bitwise(self, other: Any, ufunc: Callable[..., np.ndarray], kernel: str,
+                 reverse: bool = False) -> Tensor:
+        if not isinstance(other, (Tensor, int, np.integer, np.bool_)):
+            return NotImplemented
+        dtype = dtypes.result_type(self, other)
+        if dtype.kind == "f" or (dtype.kind == "b" and "shift" in kernel):
+            raise NotImplementedError(
+                f'"{kernel}" not implemented for \'{checks.scalar_type(dtype)}\'')
+        a = self._data.astype(dtype, copy=False)
+        b = np.asarray(other._data if isinstance(other, Tensor) else other).astype(dtype)
+        return Tensor._make(ufunc(b, a) if reverse else ufunc(a, b))
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_and, "bitwise_and_cpu")
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_or, "bitwise_or_cpu")
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor_cpu")
+
+    def bitwise_not(self) -> Tensor:
+        if self._data.dtype.kind == "f":
+            raise NotImplementedError(
+                f'"bitwise_not_cpu" not implemented for \'{checks.scalar_type(self.dtype)}\'')
+        return Tensor._make(np.invert(self._data))
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        """x * 2^other; 0 when other is negative or at least the bit width (as PyTorch)."""
+        return self._bitwise(other, np.left_shift, "lshift_cpu")
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        """x // 2^other, the sign filling in from the left (-1 for negative x shifted out)."""
+        return self._bitwise(other, np.right_shift, "rshift_cpu")
+
+    __lshift__, __rshift__ = bitwise_left_shift, bitwise_right_shift
+
+    def __rand__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_and, "bitwise_and_cpu", reverse=True)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_or, "bitwise_or_cpu", reverse=True)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor_cpu", reverse=True)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.left_shift, "lshift_cpu", reverse=True)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.right_shift, "rshift_cpu", reverse=True)
 
     def sign(self) -> Tensor:
         return U.Sign.apply1(self)
@@ -941,6 +1049,68 @@ class Tensor:
     def frac(self) -> Tensor:
         checks.check_floating_kernel(self.dtype, "frac_cpu")
         return U.Frac.apply1(self)
+
+    # special functions: integers become float32, each is computed in float64 and rounded
+    def erf(self) -> Tensor:
+        return U.Erf.apply1(_floating(self))
+
+    def erfc(self) -> Tensor:
+        return U.Erfc.apply1(_floating(self))
+
+    def erfinv(self) -> Tensor:
+        return U.Erfinv.apply1(_floating(self))
+
+    def lgamma(self) -> Tensor:
+        return U.Lgamma.apply1(_floating(self))
+
+    def digamma(self) -> Tensor:
+        return U.Polygamma.apply1(_floating(self), 0)
+
+    def polygamma(self, n: int) -> Tensor:
+        """The n-th derivative of digamma (polygamma(0, x) is digamma(x))."""
+        if n < 0:
+            raise RuntimeError("polygamma(n, x) does not support negative n.")
+        return U.Polygamma.apply1(_floating(self), n)
+
+    def mvlgamma(self, p: int) -> Tensor:
+        """log of the multivariate gamma function of dimension p:
+        sum_{i<p} lgamma(x - i/2) + p (p-1)/4 log(pi), computed as PyTorch's (x + the offsets
+        -(p-1)/2, ..., -1/2, 0 along a new last dim, lgamma, summed)."""
+        if p < 1:
+            raise RuntimeError("p has to be greater than or equal to 1")
+        x = _floating(self)
+        offsets = Tensor._make(np.arange(-p * 0.5 + 0.5, 0.5, 0.5).astype(x.dtype))
+        return (x.unsqueeze(-1) + offsets).lgamma().sum(-1) + p * (p - 1) * float(np.log(np.pi)) / 4
+
+    def i0(self) -> Tensor:
+        return U.I0.apply1(_floating(self))
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given."""
+        return U.Logit.apply1(_floating(self), eps)
+
+    def sinc(self) -> Tensor:
+        return U.Sinc.apply1(_floating(self))
+
+    def sgn(self) -> Tensor:
+        """sign(x) for real tensors (PyTorch's sgn differs only for complex ones)."""
+        return self.clone() if self._data.dtype.kind == "b" else self.sign()
+
+    def signbit(self) -> Tensor:
+        return Tensor._make(np.signbit(self._data))
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        """nan, +inf and -inf replaced (by default with 0 and the dtype's largest and lowest)."""
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        return U.NanToNum.apply1(self, nan, posinf, neginf)
+
+    def deg2rad(self) -> Tensor:
+        return _floating(self) * (np.pi / 180)
+
+    def rad2deg(self) -> Tensor:
+        return _floating(self) * (180 / np.pi)
 
     def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
         if min is None and max is None:
@@ -1636,6 +1806,50 @@ class Tensor:
     # recorded: the op runs out of place on a copy of the old values (which its node may save),
     # and the tensor's history is rewritten to end in that node (`_rebase`). Nodes that saved
     # the old values themselves refuse to run in backward: their saved version is out of date.
+    # and the same for the special functions
+    def erf_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.erf(), None)
+
+    def erfc_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.erfc(), None)
+
+    def erfinv_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.erfinv(), None)
+
+    def lgamma_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.lgamma(), None)
+
+    def digamma_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.digamma(), None)
+
+    def polygamma_(self, n: int) -> Tensor:
+        return self._inplace(lambda s, _: s.polygamma(n), None)
+
+    def mvlgamma_(self, p: int) -> Tensor:
+        return self._inplace(lambda s, _: s.mvlgamma(p), None)
+
+    def i0_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.i0(), None)
+
+    def logit_(self, eps: float | None = None) -> Tensor:
+        return self._inplace(lambda s, _: s.logit(eps), None)
+
+    def sinc_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.sinc(), None)
+
+    def sgn_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.sgn(), None)
+
+    def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None,
+                    neginf: float | None = None) -> Tensor:
+        return self._inplace(lambda s, _: s.nan_to_num(nan, posinf, neginf), None)
+
+    def deg2rad_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.deg2rad(), None)
+
+    def rad2deg_(self) -> Tensor:
+        return self._inplace(lambda s, _: s.rad2deg(), None)
+
     def _inplace(self, op: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
         checks.check_writable(self._data)
         if not _records(self, other):
@@ -2093,6 +2307,14 @@ def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bo
     if x.ndim == 0:
         return Tensor._make(np.zeros((), np.int64))
     return Tensor._make(arg(x._data, axis=d, keepdims=keepdim))
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """torch.polygamma(n, input): the n-th derivative of digamma."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.polygamma(n)
 
 
 # --- helpers of the binary and ternary pointwise math
