@@ -116,7 +116,7 @@ def check_grad(grad: Any, is_tensor: bool, dtype: dtypes.AnyDtype, shape: tuple[
     if not is_tensor:
         raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
                         f"{python_type(grad)}")
-    if grad.dtype != dtype:
+    if grad._data.dtype != dtype:
         raise RuntimeError(
             f"attempting to assign a gradient with dtype '{c_name(grad.dtype)}' to a tensor "
             f"with grad_dtype '{scalar_type(dtype)}'. The gradient must match the tensor's "
@@ -125,7 +125,7 @@ def check_grad(grad: Any, is_tensor: bool, dtype: dtypes.AnyDtype, shape: tuple[
             "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
             "systems that assume they match."
         )
-    if grad.shape != shape:
+    if grad._data.shape != shape:
         raise RuntimeError(
             f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
             f"'{list(shape)}'. Please ensure that the gradient and the tensor are the same size"

@@ -195,7 +195,7 @@ def _decode(node: Any, read: Callable[[str], np.ndarray], where: str) -> Any:
                 f"the tensor at {where or 'the top level'} (entry {node['tensor']!r}) has dtype "
                 f"{array.dtype}; minigrad tensors are float16/32/64, int8/16/32/64, uint8 or bool"
             )
-        return Tensor(array, requires_grad=bool(node["requires_grad"]))
+        return Tensor._make(array).requires_grad_(bool(node["requires_grad"]))
     if "ndarray" in node:
         return read(node["ndarray"])
     if "scalar" in node:

@@ -44,8 +44,6 @@ class Tensor:
 
     def __init__(self, *data: Any, requires_grad: bool = False, device: Any = None) -> None:
         # torch.Tensor(data) or torch.Tensor(*sizes): see _legacy_array.
-        if len(data) == 2 and isinstance(data[-1], bool):  # (and Tensor(array, requires_grad))
-            data, requires_grad = data[:1], data[-1]
         self._data = Tensor._legacy_array(data, device)
         self.grad_fn: Any = None
         self._requires_grad = False
@@ -98,7 +96,7 @@ class Tensor:
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
-            checks.check_grad(value, isinstance(value, Tensor), self.dtype, self.shape)
+            checks.check_grad(value, isinstance(value, Tensor), self._data.dtype, self._data.shape)
         self._grad = value
 
     @property
@@ -322,11 +320,8 @@ class Tensor:
 
     @staticmethod
     def _legacy_array(args: tuple[Any, ...], device: Any) -> np.ndarray:
-        """The array of Tensor(*args): PyTorch's legacy constructor in float32 (see
-        creation.legacy_array), but for one ndarray, which is used as it is, without a copy
-        or a cast: minigrad's own code wraps its arrays so."""
-        if len(args) == 1 and isinstance(args[0], np.ndarray) and device is None:
-            return args[0]
+        """The array of Tensor(*args): PyTorch's legacy constructor, in float32 (see
+        creation.legacy_array). minigrad's own code wraps its arrays with `_make` instead."""
         from minigrad.creation import legacy_array
 
         return legacy_array(args, dtypes.DEFAULT_FLOAT, device, "Tensor")
@@ -2751,7 +2746,7 @@ def _tensor_list(tensors: Any, function: str) -> Sequence[Tensor]:
 
 
 def _same_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
-    if all(t.dtype == tensors[0].dtype for t in tensors):
+    if all(t._data.dtype == tensors[0]._data.dtype for t in tensors):
         return list(tensors)  # (the common case, without promotion)
     dtype = dtypes.common_dtype(t.dtype for t in tensors)
     return [t.to(dtype) for t in tensors]

@@ -480,7 +480,7 @@ def test_load_state_dict_refuses_values_that_are_not_numbers_and_copies_nothing(
     before = [p.detach().numpy().copy() for p in model.parameters()]
     with pytest.raises(RuntimeError) as error:
         model.load_state_dict({"weight": np.ones((4, 3)),
-                               "bias": mg.Tensor(value) if as_tensor else value})
+                               "bias": mg.Tensor._make(np.asarray(value)) if as_tensor else value})
     assert str(error.value) == _torch_copy_error(value)
     for param, old in zip(model.parameters(), before, strict=True):
         np.testing.assert_array_equal(param.detach().numpy(), old)

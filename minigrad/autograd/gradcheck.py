@@ -123,7 +123,7 @@ def _analytical_jacobians(
         for k in np.ndindex(out.shape):
             upstream = np.zeros(out.shape, dtype=out.dtype)
             upstream[k] = 1
-            row = grad(out, [leaves[i] for i in checked], grad_outputs=Tensor(upstream),
+            row = grad(out, [leaves[i] for i in checked], grad_outputs=Tensor._make(upstream),
                        retain_graph=True, allow_unused=True)
             for i, g in zip(checked, row):
                 if g is None:
@@ -158,7 +158,7 @@ def _outputs_at(
     """The outputs of `func` with element j of input i moved by `step`."""
     moved = args[i].detach().numpy().copy()
     moved[j] += step
-    return _outputs(func, [*args[:i], Tensor(moved), *args[i + 1:]])
+    return _outputs(func, [*args[:i], Tensor._make(moved), *args[i + 1:]])
 
 
 def _compare(

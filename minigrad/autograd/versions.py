@@ -13,8 +13,6 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-import numpy as np
-
 from minigrad import checks
 
 
@@ -42,11 +40,12 @@ def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
     The node's output (`result`, as forward returned it) is new, at version 0, and may never
     be written at all, so it costs nothing here: it is noted when its tensor first gets a
     storage (`note_output`), which every write, view and detach() gives it first."""
-    noted = node._saved_versions
-    for array in node._saved:
-        if array is not result and type(array) is np.ndarray:
-            for t in inputs:
-                if getattr(t, "_data", None) is array:
+    noted, saved = node._saved_versions, node._saved
+    for t in inputs:
+        array = getattr(t, "_data", None)
+        if array is not None and array is not result:
+            for kept in saved:
+                if kept is array:
                     storage = t._storage or t._shared_storage()
                     noted += ((storage, storage.version, t, array),)
                     break

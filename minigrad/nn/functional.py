@@ -65,14 +65,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         # PyTorch words the dtype error this way when there is a bias; without one, matmul
         # reports it in its own words.
         for name, t in (("mat1", input), ("self", bias)):
-            if t.dtype != weight.dtype:
+            if t._data.dtype != weight._data.dtype:
                 raise RuntimeError(
                     f"{name} and mat2 must have the same dtype, but got {scalar_type(t.dtype)} "
                     f"and {scalar_type(weight.dtype)}"
                 )
-    out_features = weight.shape[0] if weight.ndim == 2 else None
-    if (out_features is not None and input.shape[-1] == weight.shape[1]
-            and input.dtype == weight.dtype
+    out_features = weight._data.shape[0] if weight.ndim == 2 else None
+    if (out_features is not None and input._data.shape[-1] == weight._data.shape[1]
+            and input._data.dtype == weight._data.dtype
             and (bias is None or bias.shape == (out_features,))):
         return layers.Linear.apply(input, weight, bias)  # the usual case, as one node
     # Anything else (a 1-D weight, a bias that broadcasts, shapes that do not fit) is the
@@ -243,19 +243,20 @@ def mse_loss(
     Shapes that differ warn (broadcasting a (N, 1) prediction against a (N,) target is a
     classic bug) and then broadcast.
     """
-    if target.shape != input.shape:
+    x, y = input._data, target._data
+    if y.shape != x.shape:
         warnings.warn(
             f"Using a target size ({torch_size(target.shape)}) that is different to the input "
             f"size ({torch_size(input.shape)}). This will likely lead to incorrect results due "
             "to broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
-    if not (dtypes.is_floating(input.dtype) or dtypes.is_floating(target.dtype)):
+    if not (dtypes.is_floating(x.dtype) or dtypes.is_floating(y.dtype)):
         raise NotImplementedError(
             f"\"mse_cpu\" not implemented for '{scalar_type(input.dtype)}'"
         )
-    if (target.shape == input.shape and input.dtype == target.dtype and input.dtype.kind == "f"
-            and input.numel() and reduction in ("mean", "sum")
+    if (y.shape == x.shape and x.dtype == y.dtype and x.dtype.kind == "f"
+            and x.size and reduction in ("mean", "sum")
             and size_average is None and reduce is None):
         return layers.MseLoss.apply(input, target, reduction == "mean")  # the plain case
     squared_errors = (input - target) ** 2  # shapes that do not broadcast fail here, first

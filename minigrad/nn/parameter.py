@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from minigrad.creation import empty
 from minigrad.tensor import Tensor
 
@@ -23,7 +25,9 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = empty(0)
-        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad)
+        super().__init__()
+        self._data = data._data if isinstance(data, Tensor) else np.asarray(data)
+        self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -77,7 +77,7 @@ class JoinedUpdates:
                 if key is None:
                     optimizer._update(p, group)
                 else:
-                    batches[(p.dtype, p.grad.dtype, key)].append(p)
+                    batches[(p._data.dtype, p._grad._data.dtype, key)].append(p)
             for batch in batches.values():
                 self._update_together(optimizer, batch, group, joined_before)
 
@@ -92,9 +92,10 @@ class JoinedUpdates:
             return
         batch = tuple(params)
         before = joined_before.get(batch, {})
-        stand_in = Tensor(_joined([p._data for p in params]))
-        stand_in.grad = Tensor(_joined([p._grad._data for p in params if p._grad is not None]))
-        stand_in_state = {name: Tensor(self._joined_state(name, states, before))
+        stand_in = Tensor._make(_joined([p._data for p in params]))
+        grads = [p._grad._data for p in params if p._grad is not None]
+        stand_in._grad = Tensor._make(_joined(grads))
+        stand_in_state = {name: Tensor._make(self._joined_state(name, states, before))
                           for name in states[0]}
         optimizer.state[stand_in] = stand_in_state
         try:

@@ -108,7 +108,7 @@ class Adam(Optimizer):
         the algorithm in the class docstring)."""
         state = self.state[param]
         if not state:
-            state["step"] = Tensor(np.array(0.0, dtype=np.float32))
+            state["step"] = Tensor._make(np.array(0.0, dtype=np.float32))
             state["exp_avg"] = zeros_like(param)
             state["exp_avg_sq"] = zeros_like(param)
             if group["amsgrad"]:

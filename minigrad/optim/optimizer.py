@@ -143,7 +143,7 @@ class Optimizer:
         for group in self.param_groups:  # each parameter was written in place once
             for param in group["params"]:
                 if param.grad is not None:
-                    param._shared_storage().version += 1
+                    (param._storage or param._shared_storage()).version += 1
         return loss
 
     def _update_all(self) -> None:
@@ -215,14 +215,14 @@ class Optimizer:
             # PyTorch checkpoints store it as a plain number.
             if isinstance(value, Tensor):
                 return value
-            return Tensor(np.array(float(value), dtype=np.float32))
+            return Tensor._make(np.array(float(value), dtype=np.float32))
         if (
             isinstance(value, Tensor)
             and value.dtype.kind == "f"
             and param.dtype.kind == "f"
             and value.dtype != param.dtype
         ):
-            return Tensor(value._data.astype(param.dtype))
+            return Tensor._make(value._data.astype(param._data.dtype))
         return value
 
     def __repr__(self) -> str:

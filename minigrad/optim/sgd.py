@@ -102,7 +102,7 @@ class SGD(Optimizer):
             state = self.state[param]
             if state.get("momentum_buffer") is None:
                 buf = grad.copy()
-                state["momentum_buffer"] = Tensor(buf)
+                state["momentum_buffer"] = Tensor._make(buf)
             else:
                 buf = state["momentum_buffer"]._data
                 add_(mul_(buf, momentum), grad, alpha=1 - dampening)

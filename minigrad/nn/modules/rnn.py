@@ -195,23 +195,23 @@ class RNN(Module):
     def _check_input(self, input: Tensor, hx: Tensor | None) -> None:
         """PyTorch's checks, in its order; `input` is already (L, N, input_size)."""
         weight = self._layer(0)[0]
-        if input.dtype != weight.dtype:
+        if input._data.dtype != weight._data.dtype:
             ours, theirs = dtype_repr(input.dtype), dtype_repr(weight.dtype)
             raise ValueError(
                 f"RNN input dtype ({ours}) does not match weight dtype ({theirs}). Convert "
                 f"input: input.to({theirs}), or convert model: model.to({ours})"
             )
-        if input.shape[-1] != self.input_size:
+        if input._data.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                 f"got {input.shape[-1]}"
             )
-        expected = (self.num_layers, input.shape[1], self.hidden_size)
+        expected = (self.num_layers, input._data.shape[1], self.hidden_size)
         if hx is not None and hx.shape != expected:
             raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
-        if input.shape[0] == 0:
+        if input._data.shape[0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        if hx is not None and hx.dtype != weight.dtype:  # PyTorch finds this at its matmul
+        if hx is not None and hx._data.dtype != weight._data.dtype:  # (as PyTorch, at its matmul)
             raise RuntimeError(
                 f"mat1 and mat2 must have the same dtype, but got "
                 f"{scalar_type(hx.dtype)} and {scalar_type(weight.dtype)}"

@@ -72,7 +72,7 @@ def clip_grad_norm_(
     grads = [p.grad for p in params if p.grad is not None]
     norm_type = float(norm_type)
     if not grads:
-        return Tensor(np.array(0.0, dtype=np.float32))
+        return Tensor._make(np.array(0.0, dtype=np.float32))
 
     with np.errstate(all="ignore"):  # inf and nan are results here, as in PyTorch, not errors
         # (np.array rather than np.stack: its checks cost more than the six norms of a model)
@@ -89,7 +89,7 @@ def clip_grad_norm_(
         if coef != 1:  # PyTorch multiplies by 1 too, which changes no number
             for g in grads:
                 g._data *= g.dtype.type(coef)
-    return Tensor(np.asarray(total_norm))
+    return Tensor._make(np.asarray(total_norm))
 
 
 def clip_grad_value_(parameters: TensorsT, clip_value: float) -> None:
