@@ -1280,7 +1280,8 @@ class Tensor:
         """sum, with nans counted as 0 (and given no gradient)."""
         if self._data.dtype.kind != "f":
             return self.sum(dim, keepdim)
-        return self.where(~self.isnan(), 0.0).sum(dim, keepdim)
+        dims = None if dim is None else checks.check_dims(dim, self.ndim)
+        return R.NanSum.apply1(self, dims, keepdim)
 
     def nanmean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind != "f":

@@ -76,6 +76,21 @@ class Sum(ArrayFunction):
         return expand(_keep(grad, ctx.dim, ctx.keepdim), ctx.shape)
 
 
+class NanSum(ArrayFunction):
+    """d/dx_i nansum(x) = 1 where x_i is a number, 0 where it is nan: the upstream gradient
+    times that mask, as PyTorch computes it (so an inf upstream gives nan at a nan, as
+    nanmean of an all-nan slice does)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.numbers, ctx.dim, ctx.keepdim = ~np.isnan(x), dim, keepdim
+        return _rounded(_total(np.where(ctx.numbers, x, 0), dim, keepdim), x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _keep(grad, ctx.dim, ctx.keepdim) * ctx.numbers
+
+
 class Mean(ArrayFunction):
     """d/dx_i mean(x) = 1/n"""
 
