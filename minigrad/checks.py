@@ -167,11 +167,19 @@ def check_negatable(dtype: dtypes.AnyDtype) -> None:
         )
 
 
-def check_subtractable(dtype: dtypes.AnyDtype) -> None:
-    if dtype == dtypes.bool_:
+def check_subtractable(a: Any, b: Any) -> None:
+    """PyTorch subtracts no bools: neither bool tensors nor Python bools."""
+    bools = [isinstance(x, (bool, np.bool_))
+             or getattr(getattr(x, "_data", x), "dtype", None) == dtypes.bool_ for x in (a, b)]
+    if all(bools):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead."
+        )
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
 
 

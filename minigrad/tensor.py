@@ -418,17 +418,20 @@ class Tensor:
         # so that NumPy defers to it rather than multiplying the tensor as an array.)
         return NotImplemented
 
+    # (The named forms take a tensor or a number, where the operators also take arrays.)
     def add(self, other: Any, alpha: Scalar = 1) -> Tensor:
-        return self + (other * alpha if alpha != 1 else other)
+        return self + (_other(other, "add") * alpha if alpha != 1 else _other(other, "add"))
 
     def sub(self, other: Any, alpha: Scalar = 1) -> Tensor:
-        return self - (other * alpha if alpha != 1 else other)
+        return self - (_other(other, "sub") * alpha if alpha != 1 else _other(other, "sub"))
 
     def mul(self, other: Any) -> Tensor:
-        return self * other
+        return self * _other(other, "mul")
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        return self / other if rounding_mode is None else _rounded_div(self, other, rounding_mode)
+        if rounding_mode is None:
+            return self / _other(other, "div")
+        return _rounded_div(self, other, rounding_mode)
 
     def pow(self, exponent: Any) -> Tensor:
         return self**exponent
@@ -1917,6 +1920,7 @@ class Tensor:
         return self._inplace_arith(Tensor.__add__, np.add, other * alpha if alpha != 1 else other)
 
     def sub_(self, other: Any, alpha: Scalar = 1) -> Tensor:
+        checks.check_subtractable(self, other)
         return self._inplace_arith(Tensor.__sub__, np.subtract,
                                    other * alpha if alpha != 1 else other)
 
@@ -2241,10 +2245,17 @@ def _promote(fn: Any, a: Any, b: Any, floating: bool) -> tuple[Any, Any]:
     if floating:
         dtype = dtypes.floating(dtype)
     if fn is A.Sub:
-        checks.check_subtractable(dtype)
+        checks.check_subtractable(a, b)
     a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype)
     b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(b, dtype)
     return a, b
+
+
+def _other(other: Any, name: str, position: int = 1) -> Any:
+    """`other` of x.add(other), ...: a tensor or a number, else PyTorch's TypeError."""
+    if not isinstance(other, (Tensor, *_SCALARS, bool)):
+        raise checks.argument_error(name, "other", position, other)
+    return other
 
 
 def _raw(x: Any) -> Any:
@@ -2689,6 +2700,11 @@ def function_form(method: Callable[..., Any], other: bool = False, numbers: bool
     name = name or method.__name__
 
     def form(input: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if numbers and args:
+            _other(args[0], name, position=2)
+            if name in _OF_TWO_NUMBERS and isinstance(input, _SCALARS) and \
+                    not isinstance(args[0], Tensor):  # torch.add(2, 3) is tensor(5)
+                input = _number_tensor(input)
         if not isinstance(input, Tensor) and not (
             numbers and isinstance(input, _SCALARS) and args and isinstance(args[0], Tensor)
         ):
@@ -2703,6 +2719,15 @@ def function_form(method: Callable[..., Any], other: bool = False, numbers: bool
 
 
 _SCALARS = (int, float, np.number)
+_OF_TWO_NUMBERS = ("add", "sub", "mul", "div", "multiply", "subtract", "divide", "true_divide")
+
+
+def _number_tensor(value: Any) -> Tensor:
+    """A Python number as the 0-d tensor PyTorch makes of it (int64, bool or the default
+    float dtype)."""
+    from minigrad.creation import tensor
+
+    return tensor(value)
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:

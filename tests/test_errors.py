@@ -77,10 +77,48 @@ def test_a_python_bool_first_counts_as_a_number_in_arithmetic(name):
     assert_same_outcome(lambda lib: getattr(lib, name)(True, lib.ones(2)))
 
 
-@pytest.mark.xfail(strict=True, reason="PyTorch refuses a bool operand of a subtraction; "
-                   "minigrad refuses only two bool tensors")
-def test_subtracting_a_tensor_from_a_python_bool_raises_runtime_error():
-    assert_same_outcome(lambda lib: lib.sub(True, lib.ones(2)))
+SUBTRACTIONS_WITH_BOOLS: dict[str, Call] = {
+    "sub(True, x)": lambda lib: lib.sub(True, lib.ones(2)),
+    "x - True": lambda lib: lib.ones(2) - True,
+    "False - x": lambda lib: False - lib.ones(2),
+    "bool tensor - float tensor": lambda lib: lib.tensor([True]) - lib.ones(2),
+    "float tensor - bool tensor": lambda lib: lib.ones(2) - lib.tensor([True]),
+    "bool tensor - 1": lambda lib: lib.tensor([True]) - 1,
+    "two bool tensors": lambda lib: lib.tensor([True]) - lib.tensor([False]),
+    "x.sub_(True)": lambda lib: lib.ones(2).sub_(True),
+    "bool tensor.sub_(bool tensor)": lambda lib: lib.tensor([True]).sub_(lib.tensor([True])),
+}
+
+
+ARITHMETIC_ARGUMENTS: dict[str, Call] = {
+    "x.add(list)": lambda lib: lib.ones(2).add([1.0, 2.0]),
+    "x.sub(list)": lambda lib: lib.ones(2).sub([1.0, 2.0]),
+    "x.mul(list)": lambda lib: lib.ones(2).mul([1.0, 2.0]),
+    "x.div(list)": lambda lib: lib.ones(2).div([1.0, 2.0]),
+    "add(x, list)": lambda lib: lib.add(lib.ones(2), [1.0]),
+    "sub(x, list)": lambda lib: lib.sub(lib.ones(2), [1.0]),
+    "mul(x, list)": lambda lib: lib.mul(lib.ones(2), [1.0]),
+    "div(x, list)": lambda lib: lib.div(lib.ones(2), [1.0]),
+    "add(x, str)": lambda lib: lib.add(lib.ones(2), "a"),
+    "add(2, 3)": lambda lib: lib.add(2, 3),
+    "sub(2, 3.5)": lambda lib: lib.sub(2, 3.5),
+    "mul(True, 3)": lambda lib: lib.mul(True, 3),
+    "div(2, 3)": lambda lib: lib.div(2, 3),
+    "add(2, 3, alpha=2)": lambda lib: lib.add(2, 3, alpha=2),
+}
+
+
+@pytest.mark.parametrize("case", list(ARITHMETIC_ARGUMENTS))
+def test_arithmetic_takes_tensors_and_numbers_and_names_any_other_argument(case):
+    """x.add(other) and torch.add(input, other): a list is a TypeError naming `other` at its
+    position; two numbers give a 0-d tensor, as PyTorch's do."""
+    assert_same_outcome(ARITHMETIC_ARGUMENTS[case])
+
+
+@pytest.mark.parametrize("case", list(SUBTRACTIONS_WITH_BOOLS))
+def test_subtractions_with_a_bool_operand_raise_runtime_error_naming_the_fix(case):
+    """PyTorch subtracts no bools, tensors or Python bools, and says what to use instead."""
+    assert_same_outcome(SUBTRACTIONS_WITH_BOOLS[case])
 
 
 @pytest.mark.parametrize("kind", list(NOT_TENSORS))
