@@ -539,16 +539,18 @@ def test_zero_grad_sets_gradients_to_none_by_default_or_zeroes_them_in_place():
         assert not grad.detach().numpy().any()
 
 
-@pytest.mark.parametrize("method", ["double", "to"])
-def test_double_converts_parameters_and_gradients_in_place_and_matches_torch_in_float64(method):
+@pytest.mark.parametrize("method", ["double", "half", "to"])
+def test_double_and_half_convert_parameters_and_gradients_in_place_as_torch(method):
     results = []
     for lib in (mg, torch):
         model = _with_gradients(lib)
         weight, grad = model.weight, model.weight.grad
-        converted = model.double() if method == "double" else model.to(lib.float64)
+        converted = getattr(model, method)(*([lib.float64] if method == "to" else []))
         assert converted is model and model.weight is weight and model.weight.grad is grad
-        results.append((model.weight.dtype, model.weight.grad.dtype))
-    assert results[0] == (mg.float64, mg.float64) and results[1] == (torch.float64,) * 2
+        results.append((str(model.weight.dtype), str(model.weight.grad.dtype),
+                        model.weight.grad.numpy().tolist()))
+    assert results[0] == tuple(str(r).replace("torch.", "minigrad.") if i < 2 else r
+                               for i, r in enumerate(results[1]))
     assert_raises_like_torch(lambda lib: lib.nn.Linear(1, 1).to(lib.int64), Call(()),
                              "only accepts floating point")
 

@@ -409,6 +409,10 @@ class Module:
         """Cast floating-point parameters and buffers to float32."""
         return self.to(dtypes.float32)
 
+    def half(self) -> Module:
+        """Cast floating-point parameters and buffers to float16."""
+        return self.to(dtypes.float16)
+
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
         """The module's own settings, shown inside its repr's parentheses."""
