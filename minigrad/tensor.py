@@ -242,9 +242,9 @@ class Tensor:
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def __len__(self) -> int:
-        if self.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
@@ -1920,7 +1920,9 @@ class Tensor:
         return self._inplace_arith(Tensor.__add__, np.add, other * alpha if alpha != 1 else other)
 
     def sub_(self, other: Any, alpha: Scalar = 1) -> Tensor:
-        checks.check_subtractable(self, other)
+        if type(other) in (bool, np.bool_) or self._data.dtype.kind == "b" or (
+                isinstance(other, Tensor) and other._data.dtype.kind == "b"):
+            checks.check_subtractable(self, other)  # (which refuses: a bool is subtracted)
         return self._inplace_arith(Tensor.__sub__, np.subtract,
                                    other * alpha if alpha != 1 else other)
 
