@@ -217,18 +217,21 @@ def summary_table(rows: list[Inventory]) -> str:
     return "\n".join(lines)
 
 
-def _names(names: list[str]) -> str:
-    return textwrap.fill(", ".join(f"`{name}`" for name in names), width=100,
-                         break_long_words=False, break_on_hyphens=False) or "(none)"
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=100, break_long_words=False, break_on_hyphens=False)
+
+
+def _names(names: list[str], heading: str = "") -> str:
+    return _wrap(heading + ", ".join(f"`{name}`" for name in names)) or "(none)"
 
 
 def render(rows: list[Inventory], torch_version: str) -> str:
     """The whole of docs/api-coverage.md."""
     parts = [
         f"# API coverage: minigrad against PyTorch {torch_version}",
-        f"Generated from PyTorch itself by `{COMMAND}`; do not edit by hand "
-        "(tests/test_api_coverage.py fails when this file and the code disagree). Coverage is "
-        "the share of the in-scope names (minigrad has + not yet) that minigrad has.",
+        _wrap(f"Generated from PyTorch itself by `{COMMAND}`; do not edit by hand "
+              "(tests/test_api_coverage.py fails when this file and the code disagree). Coverage "
+              "is the share of the in-scope names (minigrad has + not yet) that minigrad has."),
         summary_table(rows),
         "## How names are counted",
         PUBLIC_NAMES_RULE,
@@ -244,8 +247,8 @@ def render(rows: list[Inventory], torch_version: str) -> str:
             f"### Out of scope ({len(row.out_of_scope)})",
         ]
         reasons = sorted(set(row.out_of_scope.values()), key=[r for r, _ in OUT_OF_SCOPE].index)
-        parts += [f"**{reason}**: " + _names(sorted(name for name, why in
-                                                    row.out_of_scope.items() if why == reason))
+        parts += [_names(sorted(name for name, why in row.out_of_scope.items() if why == reason),
+                         heading=f"**{reason}**: ")
                   for reason in reasons] or ["(none)"]
     return "\n\n".join(parts) + "\n"
 
