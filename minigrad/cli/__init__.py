@@ -8,6 +8,7 @@ Each subcommand is a module here with `add_parser(subparsers)` and `run(args) ->
     minigrad demo LESSON            replay a lesson on minigrad, with an optional plot
     minigrad graph / trace          draw a loss's graph, watch the backward pass walk it
     minigrad bench                  time training steps: minigrad, PyTorch, hand-written NumPy
+    minigrad coverage               which of PyTorch's public names minigrad has
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("parity", "clip", "demo", "graph", "trace", "bench")
+COMMANDS = ("parity", "clip", "demo", "graph", "trace", "bench", "coverage")
 
 
 class _Parser(argparse.ArgumentParser):
