@@ -30,7 +30,13 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.checks import argument_error, scalar_type, torch_size
+from minigrad.checks import (
+    argument_error,
+    broadcast_error,
+    check_floating_kernel,
+    scalar_type,
+    torch_size,
+)
 from minigrad.creation import from_numpy
 from minigrad.functions import layers
 from minigrad.random import generator
@@ -479,13 +485,344 @@ def cross_entropy(
     )
 
 
+
+# ---------------------------------------------------------------------- more losses
+# Each is written as PyTorch's ATen writes it, from engine operations (so the engine
+# differentiates it), except binary cross-entropy: two nodes of functions/layers.py.
+
+def _warn_if_shapes_differ(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({torch_size(target.shape)}) that is different to the input "
+            f"size ({torch_size(input.shape)}). This will likely lead to incorrect results due "
+            "to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+def l1_loss(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Absolute error l_i = |x_i - y_i| after broadcasting, then the reduction.
+
+    dl_i/dx_i = sign(x_i - y_i) (0 where they are equal) and dl_i/dy_i = -sign(x_i - y_i).
+    Different shapes warn, as in `mse_loss`.
+    """
+    _warn_if_shapes_differ(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean", beta: float = 1.0,
+) -> Tensor:
+    """With d = x - y: l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta
+    (beta = 0 is `l1_loss`).
+
+    dl/dx = d / beta inside, sign(d) outside; the two agree at |d| = beta.
+
+    Raises:
+        RuntimeError: a negative beta, or an integer input.
+    """
+    _warn_if_shapes_differ(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    diff = input - target
+    reduction = _reduction(None, None, reduction)
+    if beta == 0.0:
+        return _reduce(diff.abs(), reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if not dtypes.is_floating(diff.dtype):
+        raise NotImplementedError(
+            f"\"smooth_l1_cpu\" not implemented for '{scalar_type(diff.dtype)}'"
+        )
+    distance = diff.abs()
+    losses = where(distance < beta, 0.5 * diff * diff / beta, distance - 0.5 * beta)
+    return _reduce(losses, reduction)
+
+
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+) -> Tensor:
+    """With d = x - y: l = 0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta);
+    smooth_l1_loss with beta = delta, times delta.
+
+    dl/dx = d inside, delta sign(d) outside; the two agree at |d| = delta.
+
+    Raises:
+        RuntimeError: delta <= 0, or an integer input.
+    """
+    _warn_if_shapes_differ(input, target)
+    diff = input - target
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if not dtypes.is_floating(diff.dtype):
+        raise NotImplementedError(
+            f"\"huber_cpu\" not implemented for '{scalar_type(diff.dtype)}'"
+        )
+    distance = diff.abs()
+    losses = where(distance < delta, 0.5 * diff * diff, delta * (distance - 0.5 * delta))
+    return _reduce(losses, reduction)
+
+
+def _check_weight_not_requiring_grad(function: str, name: str, weight: Tensor | None) -> None:
+    if weight is not None and weight.requires_grad:
+        raise RuntimeError(
+            f"The function '{function}' is not differentiable with respect to argument "
+            f"'{name}'. This input cannot have requires_grad True."
+        )
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Binary cross-entropy of probabilities x in [0, 1] against targets y:
+    l_i = -w_i (y_i log x_i + (1 - y_i) log(1 - x_i)), each log clamped at -100 as in PyTorch,
+    so a confident wrong answer costs 100, not inf. One BinaryCrossEntropy node:
+
+        dl/dx = w (x - y) / max(x (1 - x), 1e-12),   dl/dy = w (log(1 - x) - log x)
+
+    `weight` broadcasts to the target's shape. Prefer `binary_cross_entropy_with_logits` on
+    logits: it is stable where sigmoid then log is not.
+
+    Raises:
+        ValueError: target and input of different shapes, or an unknown reduction.
+        RuntimeError: an input outside [0, 1], or dtypes that differ.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({torch_size(target.shape)}) that is different to the input "
+            f"size ({torch_size(input.shape)}) is deprecated. Please ensure they have the same "
+            "size."
+        )
+    if weight is not None:
+        weight = weight.expand(np.broadcast_shapes(target.shape, weight.shape))
+    _check_weight_not_requiring_grad("binary_cross_entropy", "weight", weight)
+    if not dtypes.is_floating(input.dtype):
+        raise NotImplementedError(
+            f"\"binary_cross_entropy\" not implemented for '{scalar_type(input.dtype)}'"
+        )
+    for other in (target, weight):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(
+                f"Found dtype {scalar_type(other.dtype)} but expected {scalar_type(input.dtype)}"
+            )
+    x = input._data
+    if ((x < 0) | (x > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return _reduce(layers.BinaryCrossEntropy.apply(input, target, weight), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross-entropy of logits x: sigmoid and log in one stable formula,
+    l = w ((1 - y) x - (1 + (p - 1) y) log sigmoid(x)), with log sigmoid(x) =
+    min(x, 0) - log1p(exp(-|x|)). `pos_weight` p (broadcast along the last, class, dim) weighs
+    the positive examples; `weight` w weighs each element. One BinaryCrossEntropyWithLogits node:
+
+        dl/dx = w ((p y + 1 - y) sigmoid(x) - p y)     (w (sigmoid(x) - y) without p)
+        dl/dy = w (-x - (p - 1) log sigmoid(x))
+
+    Raises:
+        ValueError: target and input of different shapes, or an unknown reduction.
+        RuntimeError: weights that do not broadcast, or a weight that requires grad.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Target size ({torch_size(target.shape)}) must be the same as input size "
+            f"({torch_size(input.shape)})"
+        )
+    _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "weight", weight)
+    _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "pos_weight",
+                                     pos_weight)
+    if not dtypes.is_floating(target.dtype):  # PyTorch computes (1 - y) x in y's dtype
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type "
+            f"{scalar_type(target.dtype)}"
+        )
+    check_floating_kernel(input.dtype, "log_sigmoid_cpu")
+    for a, b in ((pos_weight, target), (input, weight)):  # in PyTorch's order of operands
+        error = None if a is None or b is None else broadcast_error(a.shape, b.shape)
+        if error:
+            raise error
+    return _reduce(layers.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight),
+                   reduction)
+
+
+def kl_div(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean", log_target: bool = False,
+) -> Tensor:
+    """Kullback-Leibler divergence of the target distribution from the input, both given per
+    element: input as log-probabilities x, target as probabilities y (or log-probabilities
+    if `log_target`): l = y (log y - x), with 0 log 0 = 0 (l = e^y (y - x) if log_target).
+
+    dl/dx = -y (-e^y);  dl/dy = log y + 1 - x (e^y (y + 1 - x)).
+
+    'batchmean' divides the sum by the batch size input.size(0): the KL divergence of the math
+    definition. 'mean' divides by the number of elements and warns that it will change.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            stacklevel=2,
+        )
+    batchmean = reduction == "batchmean"
+    reduction = _reduction(None, None, "sum" if batchmean else reduction)
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        losses = target.xlogy(target) - target * input
+    loss = _reduce(losses, reduction)
+    return loss / input.shape[0] if batchmean and input.ndim else loss
+
+
+def poisson_nll_loss(
+    input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+    size_average: bool | None = None, eps: float = 1e-8, reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of target counts y under a Poisson distribution of rate
+    exp(x) (`log_input`, the default): l = exp(x) - y x, or of rate x: l = x - y log(x + eps).
+    `full` adds Stirling's approximation of log(y!), y log y - y + 0.5 log(2 pi y), where y > 1.
+
+    dl/dx = exp(x) - y (1 - y / (x + eps)); dl/dy = -x (-log(x + eps)), plus the Stirling
+    term's log y + 1/(2y) where y > 1.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):  # not even 'elementwise_mean', as PyTorch
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_input:
+        losses = input.exp() - target * input
+    else:
+        losses = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * np.pi * target).log()
+        losses = losses + where(target > 1, stirling, 0.0)
+    return _reduce(losses, reduction)
+
+
+def gaussian_nll_loss(
+    input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+    eps: float = 1e-6, reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of the target under a Gaussian of mean x and variance v:
+    l = 0.5 (log v + (x - y)^2 / v), plus 0.5 log(2 pi) if `full`. v is clamped below at eps
+    without a gradient through the clamp (as PyTorch); v may have one dim fewer than the input,
+    or a 1 in one dim (one variance shared along it).
+
+    dl/dx = (x - y) / v,  dl/dy = -(x - y) / v,  dl/dv = 0.5 (1/v - (x - y)^2 / v^2).
+
+    Raises:
+        ValueError: a negative variance, a variance of incorrect size, an unknown reduction.
+    """
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * Tensor._make(np.ones(input._data.shape, input._data.dtype))
+    elif (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim
+                  and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    # Clamped out of the graph, as PyTorch's `with no_grad(): var.clamp_(min=eps)`: the
+    # gradient reaches v as if it were never clamped.
+    var = var + Tensor._make((np.maximum(var._data, eps) - var._data).astype(var._data.dtype))
+    losses = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        losses = losses + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(losses, reduction)
+
+
+def soft_margin_loss(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Two-class logistic loss for targets y = 1 or -1: l = log(1 + exp(-y x)).
+
+    dl/dx = -y exp(-y x) / (1 + exp(-y x)). Not differentiable in the target (as PyTorch).
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_weight_not_requiring_grad("soft_margin_loss", "target", target)
+    return _reduce((-target * input).exp().log1p(), reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Ranking of two inputs, y = 1 when x1 should rank higher, -1 when x2 should:
+    l = max(0, -y (x1 - x2) + margin).
+
+    dl/dx1 = -y where -y (x1 - x2) + margin >= 0 (at 0 too, as PyTorch's clamp_min), else 0;
+    dl/dx2 = -dl/dx1; dl/dy = -(x1 - x2) there.
+
+    Raises:
+        RuntimeError: inputs and target with different numbers of dims.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {torch_size(input1.shape)}, input2: {torch_size(input2.shape)}, "
+            f"target: {torch_size(target.shape)} "
+        )
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor, target: Tensor, margin: float = 1.0, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """For distances x and targets y = 1 (similar) or -1 (dissimilar): l = x where y = 1,
+    max(0, margin - x) where y = -1 (and their sum where y is neither, as PyTorch).
+
+    dl/dx = 1 where y = 1; -1 where y = -1 and margin - x >= 0 (at 0 too), else 0.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    margin_part = where(target != 1, (margin - input).clamp(min=0), 0.0)
+    return _reduce(margin_part + where(target != -1, input, 0.0), reduction)
+
+
 __all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
     "linear",
     "log_softmax",
+    "margin_ranking_loss",
     "mse_loss",
     "nll_loss",
+    "poisson_nll_loss",
     "relu",
+    "smooth_l1_loss",
+    "soft_margin_loss",
     "softmax",
 ]
