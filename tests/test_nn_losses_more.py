@@ -32,7 +32,8 @@ MODULES = {
     "kl_div": "KLDivLoss", "poisson_nll_loss": "PoissonNLLLoss",
     "gaussian_nll_loss": "GaussianNLLLoss", "soft_margin_loss": "SoftMarginLoss",
     "margin_ranking_loss": "MarginRankingLoss", "hinge_embedding_loss": "HingeEmbeddingLoss",
-    "nll_loss": "NLLLoss",
+    "nll_loss": "NLLLoss", "cosine_embedding_loss": "CosineEmbeddingLoss",
+    "multi_margin_loss": "MultiMarginLoss", "triplet_margin_loss": "TripletMarginLoss",
 }
 REDUCTIONS = st.sampled_from(("mean", "sum", "none"))
 
@@ -259,6 +260,51 @@ def test_hinge_embedding_loss_matches_torch_with_the_gradient_at_the_margin(
                                [True, False], data, reduction=reduction, margin=margin)
 
 
+@given(dtype=float_dtypes(), batched=st.booleans(), size=st.integers(1, 4),
+       reduction=REDUCTIONS, margin=st.sampled_from((0.0, 0.5, -0.5)), data=st.data())
+def test_cosine_embedding_loss_matches_torch(dtype, batched, size, reduction, margin, data):
+    """Rows of (N, D) inputs against a (N,) target, or two (D,) vectors against a 0-d one;
+    parallel rows (ties) and zero vectors (the ε keeps the cosine finite) are drawn."""
+    batch = data.draw(st.integers(0, 4), label="batch") if batched else None
+    shape = (size,) if batch is None else (batch, size)
+    x1 = data.draw(arrays(dtype, shape, special=(0.0,)), label="input1")
+    x2 = data.draw(arrays(dtype, shape, special=(0.0,)), label="input2")
+    target = _signs(data.draw, dtype, shape[:-1])
+    check_losses_against_torch("cosine_embedding_loss", [x1, x2, target], [True, True, False],
+                               data, reduction=reduction, margin=margin)
+
+
+@given(dtype=float_dtypes(), batch=st.none() | st.integers(1, 4), classes=st.integers(1, 4),
+       p=st.sampled_from((1, 2)), margin=st.sampled_from((0.0, 1.0)), reduction=REDUCTIONS,
+       weighted=st.booleans(), data=st.data())
+def test_multi_margin_loss_matches_torch_without_a_gradient_at_the_hinge(
+    dtype, batch, classes, p, margin, reduction, weighted, data
+):
+    """At z = margin - x[y] + x[j] = 0 exactly (ties are drawn) PyTorch's kernel passes no
+    gradient (unlike the clamp of margin_ranking_loss). An unbatched (C,) input takes a 0-d
+    or a (1,) target. (No empty batch: PyTorch 2.13's 'sum' of one is uninitialized memory.)"""
+    shape = (classes,) if batch is None else (batch, classes)
+    target_shape = data.draw(st.sampled_from(((), (1,))), label="target shape") if (
+        batch is None) else (batch,)
+    input = data.draw(arrays(dtype, shape, special=(0.0, 1.0)), label="scores")
+    target = data.draw(arrays(np.dtype(np.int64), target_shape, low=0, high=classes - 1),
+                       label="target")
+    weight = data.draw(arrays(dtype, (classes,), low=0, high=2), label="weight")
+    check_losses_against_torch("multi_margin_loss", [input, target], [True, False], data,
+                               p=p, margin=margin, reduction=reduction,
+                               weight=weight if weighted else None)
+
+
+@given(dtype=float_dtypes(), shape=shapes(min_dims=1, max_dims=3, max_side=4),
+       p=st.sampled_from((1.0, 2.0, 3.0)), swap=st.booleans(), reduction=REDUCTIONS,
+       margin=st.sampled_from((0.5, 1.0)), data=st.data())
+def test_triplet_margin_loss_matches_torch(dtype, shape, p, swap, reduction, margin, data):
+    inputs = [data.draw(arrays(dtype, shape, special=(0.0, 1.0)), label=name)
+              for name in ("anchor", "positive", "negative")]
+    check_losses_against_torch("triplet_margin_loss", inputs, [True, True, True], data, p=p,
+                               swap=swap, reduction=reduction, margin=margin)
+
+
 def test_nll_loss_module_keeps_its_weight_as_a_buffer_and_matches_torch():
     logp = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]))
     check_losses_against_torch("nll_loss", [logp, np.array([2, -100])], [True, False],
@@ -304,6 +350,8 @@ def test_loss_modules_keep_their_settings_and_buffers_like_torch():
             lib.nn.PoissonNLLLoss(False, True, eps=0.1), lib.nn.GaussianNLLLoss(full=True),
             lib.nn.MarginRankingLoss(0.5), lib.nn.HingeEmbeddingLoss(2.0),
             lib.nn.L1Loss(reduction="none"), lib.nn.SoftMarginLoss(),
+            lib.nn.CosineEmbeddingLoss(0.5), lib.nn.MultiMarginLoss(2, 0.5, lib.ones(3)),
+            lib.nn.TripletMarginLoss(2.0, swap=True),
         ]
         return [(list(m.state_dict()), len(list(m.parameters())), m.reduction,
                  {k: v for k, v in vars(m).items() if isinstance(v, (int, float, bool))})
@@ -354,6 +402,26 @@ HALF = np.full(3, 0.5, np.float32)
     ("margin_ranking_loss", Call((F32, F32[None], F32)),
      r"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
      r"input1: torch.Size\(\[3\]\), input2: torch.Size\(\[1, 3\]\), target: torch.Size\(\[3\]\)"),
+    ("cosine_embedding_loss", Call((F32, F32, F32)), r"1D target tensor expects 2D input "
+     r"tensors, but found inputs with sizes \[3\] and \[3\]."),
+    ("cosine_embedding_loss", Call((F32, F32, F32[None])), "0D or 1D target tensor expected"),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 3]))),
+     "target out of range"),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0.0, 1.0], np.float32))),
+     "expected scalar type Long but found Float"),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 1, 2]))),
+     r"target tensor should be 1-D with size equal to the number of input samples \(batch "
+     r"size\). Expected target size \[2\], but got \[3\]. Input has shape \[2, 3\]."),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 1])), {"p": 3}),
+     "only p == 1 and p == 2 supported"),
+    ("multi_margin_loss", Call((np.zeros((1, 2, 3), np.float32), np.array([0, 1]))),
+     r"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+     r"\[1, 2, 3\]"),
+    ("triplet_margin_loss", Call((F32, F32, F32), {"margin": 0.0}),
+     "margin must be greater than 0, got 0.0"),
+    ("triplet_margin_loss", Call((F32[None], F32[None], F32)),
+     "The anchor, positive, and negative tensors are expected to have the same number of "
+     "dimensions, but got: anchor 2D, positive 2D, and negative 1D inputs"),
     ("soft_margin_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
     ("hinge_embedding_loss", Call((F32, F32), {"reduction": "avg"}),
@@ -392,3 +460,27 @@ def test_soft_margin_loss_is_not_differentiable_in_its_target_like_torch():
         with pytest.raises(RuntimeError, match="not differentiable with respect to argument "
                                                "'target'"):
             lib.nn.functional.soft_margin_loss(x, y).backward()
+
+
+@pytest.mark.parametrize("weight, error", [
+    (np.ones(2, np.float32), r"inconsistent weight size, expected 3 but got \[2\]"),
+    (np.ones((1, 3), np.float32), "weight must be one-dimensional"),
+])
+def test_multi_margin_loss_rejects_a_weight_that_does_not_fit(weight, error):
+    assert_raises_like_torch(
+        lambda lib, x, t, w: lib.nn.functional.multi_margin_loss(x, t, weight=w),
+        Call((np.zeros((2, 3), np.float32), np.array([0, 1]), weight)), error,
+    )
+
+
+@pytest.mark.parametrize("build, error", [
+    (lambda lib: lib.nn.MultiMarginLoss(p=3), "only p == 1 and p == 2 supported"),
+    (lambda lib: lib.nn.MultiMarginLoss(weight=lib.ones(1, 3)),
+     "MultiMarginLoss: expected weight to be None or 1D tensor, got 2D instead"),
+    (lambda lib: lib.nn.TripletMarginLoss(margin=0),
+     "TripletMarginLoss: expected margin to be greater than 0, got 0 instead"),
+])
+def test_margin_loss_modules_check_their_settings_at_construction_like_torch(build, error):
+    for lib in (torch, mg):
+        with pytest.raises(ValueError, match=error):
+            build(lib)

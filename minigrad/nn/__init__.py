@@ -12,6 +12,7 @@ from minigrad.nn.modules import (
     RNN,
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
     Dropout,
     GaussianNLLLoss,
@@ -23,6 +24,7 @@ from minigrad.nn.modules import (
     MarginRankingLoss,
     Module,
     MSELoss,
+    MultiMarginLoss,
     NLLLoss,
     PoissonNLLLoss,
     ReLU,
@@ -30,6 +32,7 @@ from minigrad.nn.modules import (
     Sequential,
     SmoothL1Loss,
     SoftMarginLoss,
+    TripletMarginLoss,
 )
 from minigrad.nn.parameter import Parameter
 
@@ -37,6 +40,7 @@ __all__ = [
     "RNN",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "CosineEmbeddingLoss",
     "CrossEntropyLoss",
     "Dropout",
     "GaussianNLLLoss",
@@ -48,6 +52,7 @@ __all__ = [
     "MSELoss",
     "MarginRankingLoss",
     "Module",
+    "MultiMarginLoss",
     "NLLLoss",
     "Parameter",
     "PoissonNLLLoss",
@@ -56,6 +61,7 @@ __all__ = [
     "Sequential",
     "SmoothL1Loss",
     "SoftMarginLoss",
+    "TripletMarginLoss",
     "functional",
     "init",
     "utils",

@@ -3,9 +3,9 @@ with every weight passed in as an argument.
 
 Most functions are compositions of the engine's differentiable operations (matmul,
 log_softmax, indexing, sum, ...), so their backward pass is theirs: relu, dropout, softmax,
-log_softmax, nll_loss, and every general case of the functions below. Four record one
-whole-layer node instead (minigrad/functions/layers.py, which says why), each pinned equal to
-the composition it replaces by a test in tests/test_composite.py:
+log_softmax, nll_loss, most losses, and every general case of the functions below. Four record
+one whole-layer node instead (minigrad/functions/layers.py, which says why), each pinned equal
+to the composition it replaces by a test in tests/test_composite.py:
 
 * `linear` records Linear when the weight is 2-D, the input's last dim and dtype fit it, and
   the bias, if any, has shape (out_features,); else it is `input @ weight.T + bias`;
@@ -16,6 +16,11 @@ the composition it replaces by a test in tests/test_composite.py:
   reduction 'mean' or 'sum';
 * `_rnn_layer`, private (PyTorch has no public functional RNN), always records RNNLayer: one
   layer of nn.RNN over a whole sequence.
+
+`binary_cross_entropy` and `binary_cross_entropy_with_logits` always record one node each
+(BinaryCrossEntropy, BinaryCrossEntropyWithLogits) for another reason: PyTorch's gradients at
+a probability of 0 or 1, or a logit of 0, come from its own backward formulas, which no chain
+rule through a clamped log reproduces; tests/test_nn_losses_more.py pins them to PyTorch.
 
 The docstrings state the derivative, to read next to the code.
 
@@ -805,9 +810,134 @@ def hinge_embedding_loss(
     return _reduce(margin_part + where(target != -1, input, 0.0), reduction)
 
 
+
+# PyTorch's EPSILON of its loss kernels: the float32 nearest 1e-12, in every dtype.
+_EPSILON = float(np.float32(1e-12))
+
+
+def cosine_embedding_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """For pairs of vectors (rows of (N, D) inputs, or two (D,) vectors) and targets y = 1
+    (similar) or -1 (dissimilar): with cos = x1·x2 / sqrt((|x1|^2 + ε)(|x2|^2 + ε)),
+    l = 1 - cos where y = 1 and max(0, cos - margin) where y = -1 (0 for any other y).
+
+    Differentiated by the engine through cos: d cos/dx1 = x2 / (|x1||x2|) - cos x1 / |x1|^2
+    (with the ε), times -1 or, where cos - margin >= 0, 1.
+
+    Raises:
+        RuntimeError: a target that is not 0-d or 1-d, or inputs not one dim above it.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    dim = target.ndim
+    if dim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != dim + 1 or input2.ndim != dim + 1:
+        raise RuntimeError(
+            f"{dim}D target tensor expects {dim + 1}D input tensors, but found inputs with "
+            f"sizes {list(input1.shape)} and {list(input2.shape)}."
+        )
+    dot = (input1 * input2).sum(dim)
+    squared_norms = ((input1 * input1).sum(dim) + _EPSILON) * ((input2 * input2).sum(dim)
+                                                              + _EPSILON)
+    cos = dot / squared_norms.sqrt()
+    losses = (where(target == 1, 1 - cos, 0.0)
+              + where(target == -1, (cos - margin).clamp(min=0), 0.0))
+    return _reduce(losses, reduction)
+
+
+def multi_margin_loss(
+    input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+    weight: Tensor | None = None, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge loss of scores x (N, C) or (C,) against class indices y:
+    l_i = sum over j != y_i of w[y_i] max(0, margin - x[i, y_i] + x[i, j])^p / C, p = 1 or 2.
+
+    With z = margin - x[i, y_i] + x[i, j]: dl/dx[i, j] = w p z^(p-1) / C where z > 0 (not at
+    z = 0: PyTorch's kernel skips it, so relu, not clamp), and dl/dx[i, y_i] is minus their sum.
+
+    Raises:
+        ValueError: p not 1 or 2, a weight that is not 1-D, or an unknown reduction.
+        RuntimeError: shapes that do not fit, a target that is not int64, or out of range.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    if not ((input.ndim <= 1 and input.numel() != 0)
+            or (input.ndim == 2 and input.shape[1] != 0)):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    batch, classes = (1, input.numel()) if input.ndim <= 1 else input.shape
+    if target.ndim > 1 or target.numel() != batch:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{batch}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(
+            f"inconsistent weight size, expected {classes} but got {list(weight.shape)}"
+        )
+    if target.dtype != dtypes.int64:
+        raise RuntimeError(f"expected scalar type Long but found {scalar_type(target.dtype)}")
+    labels = target._data.reshape(batch)
+    if ((labels < 0) | (labels >= classes)).any():
+        raise RuntimeError("target out of range")
+    scores = input.reshape(batch, classes)
+    rows = np.arange(batch)
+    z = margin - scores[rows, labels].unsqueeze(1) + scores
+    hinge = z.relu() if p == 1 else z.relu() ** 2
+    others = Tensor._make(labels[:, None] != np.arange(classes))  # j != y_i
+    hinge = where(others, hinge, 0.0)
+    if weight is not None:
+        hinge = hinge * weight[labels].unsqueeze(1)
+    losses = hinge.sum(1) / classes
+    return _reduce(losses.reshape(target.shape) if input.ndim <= 1 else losses, reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+    eps: float = 1e-6, swap: bool = False, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """l = max(0, margin + d(a, p) - d(a, n)) over the last dim, with the pairwise distance
+    d(x, y) = ||x - y + eps||_p; with `swap`, d(a, n) becomes min(d(a, n), d(p, n)).
+
+    Differentiated by the engine: d/da ||a - p + eps||_p = sign(v) |v|^(p-1) / ||v||_p^(p-1)
+    for v = a - p + eps, through the hinge where its argument is >= 0 (at 0 too).
+
+    Raises:
+        ValueError: margin <= 0.
+        RuntimeError: anchor, positive and negative of different numbers of dims.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs"
+        )
+
+    def distance(x: Tensor, y: Tensor) -> Tensor:
+        return (x - y + eps).norm(p, dim=-1)
+
+    negative_distance = distance(anchor, negative)
+    if swap:
+        negative_distance = negative_distance.minimum(distance(positive, negative))
+    losses = (margin + distance(anchor, positive) - negative_distance).clamp(min=0)
+    return _reduce(losses, reduction)
+
+
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
     "cross_entropy",
     "dropout",
     "gaussian_nll_loss",
@@ -819,10 +949,12 @@ __all__ = [
     "log_softmax",
     "margin_ranking_loss",
     "mse_loss",
+    "multi_margin_loss",
     "nll_loss",
     "poisson_nll_loss",
     "relu",
     "smooth_l1_loss",
     "soft_margin_loss",
     "softmax",
+    "triplet_margin_loss",
 ]

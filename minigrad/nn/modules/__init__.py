@@ -7,6 +7,7 @@ from minigrad.nn.modules.linear import Linear
 from minigrad.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
@@ -15,10 +16,12 @@ from minigrad.nn.modules.loss import (
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiMarginLoss,
     NLLLoss,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
+    TripletMarginLoss,
 )
 from minigrad.nn.modules.module import Module
 from minigrad.nn.modules.rnn import RNN, RNNCell
@@ -27,6 +30,7 @@ __all__ = [
     "RNN",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "CosineEmbeddingLoss",
     "CrossEntropyLoss",
     "Dropout",
     "GaussianNLLLoss",
@@ -38,6 +42,7 @@ __all__ = [
     "MSELoss",
     "MarginRankingLoss",
     "Module",
+    "MultiMarginLoss",
     "NLLLoss",
     "PoissonNLLLoss",
     "RNNCell",
@@ -45,4 +50,5 @@ __all__ = [
     "Sequential",
     "SmoothL1Loss",
     "SoftMarginLoss",
+    "TripletMarginLoss",
 ]
