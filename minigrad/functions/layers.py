@@ -235,3 +235,73 @@ class RNNLayer(ArrayFunction):
         # change one in place.
         gb_hh = (gb.copy() if need_b_ih else gb) if need_b_hh else None
         return gx, gh_0, gw_ih, gw_hh, gb_ih, gb_hh
+
+
+# Binary cross-entropy is one node, not a composition: PyTorch's gradients at probabilities of
+# exactly 0 or 1 (and at logits of exactly 0) come from its own backward formulas, not from the
+# chain rule through a clamped log or a kinked log-sigmoid. Each is pinned to PyTorch by
+# tests/test_nn_losses_more.py.
+
+class BinaryCrossEntropy(ArrayFunction):
+    """Per-element l = -w (y max(log x, -100) + (1 - y) max(log(1 - x), -100)), the logs
+    clamped at -100 so that x = 0 or 1 gives a finite loss, as in PyTorch:
+
+        dl/dx = w (x - y) / max(x (1 - x), 1e-12)
+        dl/dy = -w logit(x) = -w log(x / (1 - x))
+
+    PyTorch's target gradient does not clamp: it is inf at x = 0 and -inf at x = 1.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, w):
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        ctx.save_for_backward(x, y, w)
+        loss = (y - 1) * log_1mx - y * log_x
+        return (loss if w is None else loss * w).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, w = ctx.saved_tensors
+        weight = 1 if w is None else w  # multiplied in last, as PyTorch
+        # PyTorch's EPSILON is the float32 nearest 1e-12, also in float64.
+        gx = grad * (x - y) / np.maximum(x * (1 - x), x.dtype.type(np.float32(1e-12))) * weight
+        if not ctx.needs_input_grad[1]:
+            return gx, None, None
+        with np.errstate(divide="ignore"):
+            return gx, -np.log(x / (1 - x)) * grad * weight, None
+
+
+class BinaryCrossEntropyWithLogits(ArrayFunction):
+    """Per-element l = w ((1 - y) x - (1 + (p - 1) y) log σ(x)) for logits x, targets y,
+    weight w and pos_weight p (1 when absent), with log σ(x) = min(x, 0) - log1p(exp(-|x|)),
+    which never overflows:
+
+        dl/dx = w ((p y + 1 - y) σ(x) - p y)        (w (σ(x) - y) without pos_weight)
+        dl/dy = w (-x - (p - 1) log σ(x))
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, w, p):
+        log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        log_weight = 1 if p is None else (p - 1) * y + 1
+        loss = (1 - y) * x - log_weight * log_sigmoid
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(x, y, w, p, log_sigmoid)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, w, p, log_sigmoid = ctx.saved_tensors
+        grad = grad if w is None else grad * w
+        if p is None:
+            gx = grad * (np.exp(log_sigmoid) - y)
+            gy = grad * -x
+        else:
+            gx = grad * ((p * y + 1 - y) * np.exp(log_sigmoid) - p * y)
+            gy = grad * (-x - (p - 1) * log_sigmoid)
+        need_x, need_y = ctx.needs_input_grad[:2]
+        return ((gx.astype(x.dtype, copy=False) if need_x else None),
+                (gy.astype(y.dtype, copy=False) if need_y else None), None, None)

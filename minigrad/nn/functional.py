@@ -3,9 +3,9 @@ with every weight passed in as an argument.
 
 Most functions are compositions of the engine's differentiable operations (matmul,
 log_softmax, indexing, sum, ...), so their backward pass is theirs: relu, dropout, softmax,
-log_softmax, nll_loss, and every general case of the functions below. Four record one
-whole-layer node instead (minigrad/functions/layers.py, which says why), each pinned equal to
-the composition it replaces by a test in tests/test_composite.py:
+log_softmax, nll_loss, most losses, and every general case of the functions below. Four record
+one whole-layer node instead (minigrad/functions/layers.py, which says why), each pinned equal
+to the composition it replaces by a test in tests/test_composite.py:
 
 * `linear` records Linear when the weight is 2-D, the input's last dim and dtype fit it, and
   the bias, if any, has shape (out_features,); else it is `input @ weight.T + bias`;
@@ -16,6 +16,11 @@ the composition it replaces by a test in tests/test_composite.py:
   reduction 'mean' or 'sum';
 * `_rnn_layer`, private (PyTorch has no public functional RNN), always records RNNLayer: one
   layer of nn.RNN over a whole sequence.
+
+`binary_cross_entropy` and `binary_cross_entropy_with_logits` always record one node each
+(BinaryCrossEntropy, BinaryCrossEntropyWithLogits) for another reason: PyTorch's gradients at
+a probability of 0 or 1, or a logit of 0, come from its own backward formulas, which no chain
+rule through a clamped log reproduces; tests/test_nn_losses_more.py pins them to PyTorch.
 
 The docstrings state the derivative, to read next to the code.
 
@@ -30,7 +35,13 @@ import warnings
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.checks import argument_error, scalar_type, torch_size
+from minigrad.checks import (
+    argument_error,
+    broadcast_error,
+    check_floating_kernel,
+    scalar_type,
+    torch_size,
+)
 from minigrad.creation import from_numpy
 from minigrad.functions import layers
 from minigrad.random import generator
@@ -479,13 +490,471 @@ def cross_entropy(
     )
 
 
+
+# ---------------------------------------------------------------------- more losses
+# Each is written as PyTorch's ATen writes it, from engine operations (so the engine
+# differentiates it), except binary cross-entropy: two nodes of functions/layers.py.
+
+def _warn_if_shapes_differ(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({torch_size(target.shape)}) that is different to the input "
+            f"size ({torch_size(input.shape)}). This will likely lead to incorrect results due "
+            "to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+def l1_loss(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Absolute error l_i = |x_i - y_i| after broadcasting, then the reduction.
+
+    dl_i/dx_i = sign(x_i - y_i) (0 where they are equal) and dl_i/dy_i = -sign(x_i - y_i).
+    Different shapes warn, as in `mse_loss`.
+    """
+    _warn_if_shapes_differ(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean", beta: float = 1.0,
+) -> Tensor:
+    """With d = x - y: l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta
+    (beta = 0 is `l1_loss`).
+
+    dl/dx = d / beta inside, sign(d) outside; the two agree at |d| = beta.
+
+    Raises:
+        RuntimeError: a negative beta, or an integer input.
+    """
+    _warn_if_shapes_differ(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    diff = input - target
+    reduction = _reduction(None, None, reduction)
+    if beta == 0.0:
+        return _reduce(diff.abs(), reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if not dtypes.is_floating(diff.dtype):
+        raise NotImplementedError(
+            f"\"smooth_l1_cpu\" not implemented for '{scalar_type(diff.dtype)}'"
+        )
+    distance = diff.abs()
+    losses = where(distance < beta, 0.5 * diff * diff / beta, distance - 0.5 * beta)
+    return _reduce(losses, reduction)
+
+
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+) -> Tensor:
+    """With d = x - y: l = 0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta);
+    smooth_l1_loss with beta = delta, times delta.
+
+    dl/dx = d inside, delta sign(d) outside; the two agree at |d| = delta.
+
+    Raises:
+        RuntimeError: delta <= 0, or an integer input.
+    """
+    _warn_if_shapes_differ(input, target)
+    diff = input - target
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if not dtypes.is_floating(diff.dtype):
+        raise NotImplementedError(
+            f"\"huber_cpu\" not implemented for '{scalar_type(diff.dtype)}'"
+        )
+    distance = diff.abs()
+    losses = where(distance < delta, 0.5 * diff * diff, delta * (distance - 0.5 * delta))
+    return _reduce(losses, reduction)
+
+
+def _check_weight_not_requiring_grad(function: str, name: str, weight: Tensor | None) -> None:
+    if weight is not None and weight.requires_grad:
+        raise RuntimeError(
+            f"The function '{function}' is not differentiable with respect to argument "
+            f"'{name}'. This input cannot have requires_grad True."
+        )
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Binary cross-entropy of probabilities x in [0, 1] against targets y:
+    l_i = -w_i (y_i log x_i + (1 - y_i) log(1 - x_i)), each log clamped at -100 as in PyTorch,
+    so a confident wrong answer costs 100, not inf. One BinaryCrossEntropy node:
+
+        dl/dx = w (x - y) / max(x (1 - x), 1e-12),   dl/dy = w (log(1 - x) - log x)
+
+    `weight` broadcasts to the target's shape. Prefer `binary_cross_entropy_with_logits` on
+    logits: it is stable where sigmoid then log is not.
+
+    Raises:
+        ValueError: target and input of different shapes, or an unknown reduction.
+        RuntimeError: an input outside [0, 1], or dtypes that differ.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({torch_size(target.shape)}) that is different to the input "
+            f"size ({torch_size(input.shape)}) is deprecated. Please ensure they have the same "
+            "size."
+        )
+    if weight is not None:
+        weight = weight.expand(np.broadcast_shapes(target.shape, weight.shape))
+    _check_weight_not_requiring_grad("binary_cross_entropy", "weight", weight)
+    if not dtypes.is_floating(input.dtype):
+        raise NotImplementedError(
+            f"\"binary_cross_entropy\" not implemented for '{scalar_type(input.dtype)}'"
+        )
+    for other in (target, weight):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(
+                f"Found dtype {scalar_type(other.dtype)} but expected {scalar_type(input.dtype)}"
+            )
+    x = input._data
+    if ((x < 0) | (x > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return _reduce(layers.BinaryCrossEntropy.apply(input, target, weight), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross-entropy of logits x: sigmoid and log in one stable formula,
+    l = w ((1 - y) x - (1 + (p - 1) y) log sigmoid(x)), with log sigmoid(x) =
+    min(x, 0) - log1p(exp(-|x|)). `pos_weight` p (broadcast along the last, class, dim) weighs
+    the positive examples; `weight` w weighs each element. One BinaryCrossEntropyWithLogits node:
+
+        dl/dx = w ((p y + 1 - y) sigmoid(x) - p y)     (w (sigmoid(x) - y) without p)
+        dl/dy = w (-x - (p - 1) log sigmoid(x))
+
+    Raises:
+        ValueError: target and input of different shapes, or an unknown reduction.
+        RuntimeError: weights that do not broadcast, or a weight that requires grad.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Target size ({torch_size(target.shape)}) must be the same as input size "
+            f"({torch_size(input.shape)})"
+        )
+    _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "weight", weight)
+    _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "pos_weight",
+                                     pos_weight)
+    if not dtypes.is_floating(target.dtype):  # PyTorch computes (1 - y) x in y's dtype
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type "
+            f"{scalar_type(target.dtype)}"
+        )
+    check_floating_kernel(input.dtype, "log_sigmoid_cpu")
+    for a, b in ((pos_weight, target), (input, weight)):  # in PyTorch's order of operands
+        error = None if a is None or b is None else broadcast_error(a.shape, b.shape)
+        if error:
+            raise error
+    return _reduce(layers.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight),
+                   reduction)
+
+
+def kl_div(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean", log_target: bool = False,
+) -> Tensor:
+    """Kullback-Leibler divergence of the target distribution from the input, both given per
+    element: input as log-probabilities x, target as probabilities y (or log-probabilities
+    if `log_target`): l = y (log y - x), with 0 log 0 = 0 (l = e^y (y - x) if log_target).
+
+    dl/dx = -y (-e^y);  dl/dy = log y + 1 - x (e^y (y + 1 - x)).
+
+    'batchmean' divides the sum by the batch size input.size(0): the KL divergence of the math
+    definition. 'mean' divides by the number of elements and warns that it will change.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            stacklevel=2,
+        )
+    batchmean = reduction == "batchmean"
+    reduction = _reduction(None, None, "sum" if batchmean else reduction)
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        losses = target.xlogy(target) - target * input
+    loss = _reduce(losses, reduction)
+    return loss / input.shape[0] if batchmean and input.ndim else loss
+
+
+def poisson_nll_loss(
+    input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+    size_average: bool | None = None, eps: float = 1e-8, reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of target counts y under a Poisson distribution of rate
+    exp(x) (`log_input`, the default): l = exp(x) - y x, or of rate x: l = x - y log(x + eps).
+    `full` adds Stirling's approximation of log(y!), y log y - y + 0.5 log(2 pi y), where y > 1.
+
+    dl/dx = exp(x) - y (1 - y / (x + eps)); dl/dy = -x (-log(x + eps)), plus the Stirling
+    term's log y + 1/(2y) where y > 1.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):  # not even 'elementwise_mean', as PyTorch
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_input:
+        losses = input.exp() - target * input
+    else:
+        losses = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * np.pi * target).log()
+        losses = losses + where(target > 1, stirling, 0.0)
+    return _reduce(losses, reduction)
+
+
+def gaussian_nll_loss(
+    input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+    eps: float = 1e-6, reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of the target under a Gaussian of mean x and variance v:
+    l = 0.5 (log v + (x - y)^2 / v), plus 0.5 log(2 pi) if `full`. v is clamped below at eps
+    without a gradient through the clamp (as PyTorch); v may have one dim fewer than the input,
+    or a 1 in one dim (one variance shared along it).
+
+    dl/dx = (x - y) / v,  dl/dy = -(x - y) / v,  dl/dv = 0.5 (1/v - (x - y)^2 / v^2).
+
+    Raises:
+        ValueError: a negative variance, a variance of incorrect size, an unknown reduction.
+    """
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * Tensor._make(np.ones(input._data.shape, input._data.dtype))
+    elif (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim
+                  and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    # Clamped out of the graph, as PyTorch's `with no_grad(): var.clamp_(min=eps)`: the
+    # gradient reaches v as if it were never clamped.
+    var = var + Tensor._make((np.maximum(var._data, eps) - var._data).astype(var._data.dtype))
+    losses = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        losses = losses + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(losses, reduction)
+
+
+def soft_margin_loss(
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Two-class logistic loss for targets y = 1 or -1: l = log(1 + exp(-y x)).
+
+    dl/dx = -y exp(-y x) / (1 + exp(-y x)). Not differentiable in the target (as PyTorch).
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_weight_not_requiring_grad("soft_margin_loss", "target", target)
+    return _reduce((-target * input).exp().log1p(), reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Ranking of two inputs, y = 1 when x1 should rank higher, -1 when x2 should:
+    l = max(0, -y (x1 - x2) + margin).
+
+    dl/dx1 = -y where -y (x1 - x2) + margin >= 0 (at 0 too, as PyTorch's clamp_min), else 0;
+    dl/dx2 = -dl/dx1; dl/dy = -(x1 - x2) there.
+
+    Raises:
+        RuntimeError: inputs and target with different numbers of dims.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {torch_size(input1.shape)}, input2: {torch_size(input2.shape)}, "
+            f"target: {torch_size(target.shape)} "
+        )
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor, target: Tensor, margin: float = 1.0, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """For distances x and targets y = 1 (similar) or -1 (dissimilar): l = x where y = 1,
+    max(0, margin - x) where y = -1 (and their sum where y is neither, as PyTorch).
+
+    dl/dx = 1 where y = 1; -1 where y = -1 and margin - x >= 0 (at 0 too), else 0.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    margin_part = where(target != 1, (margin - input).clamp(min=0), 0.0)
+    return _reduce(margin_part + where(target != -1, input, 0.0), reduction)
+
+
+
+# PyTorch's EPSILON of its loss kernels: the float32 nearest 1e-12, in every dtype.
+_EPSILON = float(np.float32(1e-12))
+
+
+def cosine_embedding_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """For pairs of vectors (rows of (N, D) inputs, or two (D,) vectors) and targets y = 1
+    (similar) or -1 (dissimilar): with cos = x1·x2 / sqrt((|x1|^2 + ε)(|x2|^2 + ε)),
+    l = 1 - cos where y = 1 and max(0, cos - margin) where y = -1 (0 for any other y).
+
+    Differentiated by the engine through cos: d cos/dx1 = x2 / (|x1||x2|) - cos x1 / |x1|^2
+    (with the ε), times -1 or, where cos - margin >= 0, 1.
+
+    Raises:
+        RuntimeError: a target that is not 0-d or 1-d, or inputs not one dim above it.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    dim = target.ndim
+    if dim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != dim + 1 or input2.ndim != dim + 1:
+        raise RuntimeError(
+            f"{dim}D target tensor expects {dim + 1}D input tensors, but found inputs with "
+            f"sizes {list(input1.shape)} and {list(input2.shape)}."
+        )
+    dot = (input1 * input2).sum(dim)
+    squared_norms = ((input1 * input1).sum(dim) + _EPSILON) * ((input2 * input2).sum(dim)
+                                                              + _EPSILON)
+    cos = dot / squared_norms.sqrt()
+    losses = (where(target == 1, 1 - cos, 0.0)
+              + where(target == -1, (cos - margin).clamp(min=0), 0.0))
+    return _reduce(losses, reduction)
+
+
+def multi_margin_loss(
+    input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+    weight: Tensor | None = None, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge loss of scores x (N, C) or (C,) against class indices y:
+    l_i = sum over j != y_i of w[y_i] max(0, margin - x[i, y_i] + x[i, j])^p / C, p = 1 or 2.
+
+    With z = margin - x[i, y_i] + x[i, j]: dl/dx[i, j] = w p z^(p-1) / C where z > 0 (not at
+    z = 0: PyTorch's kernel skips it, so relu, not clamp), and dl/dx[i, y_i] is minus their sum.
+
+    Raises:
+        ValueError: p not 1 or 2, a weight that is not 1-D, or an unknown reduction.
+        RuntimeError: shapes that do not fit, a target that is not int64, or out of range.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    if not ((input.ndim <= 1 and input.numel() != 0)
+            or (input.ndim == 2 and input.shape[1] != 0)):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    batch, classes = (1, input.numel()) if input.ndim <= 1 else input.shape
+    if target.ndim > 1 or target.numel() != batch:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{batch}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(
+            f"inconsistent weight size, expected {classes} but got {list(weight.shape)}"
+        )
+    if target.dtype != dtypes.int64:
+        raise RuntimeError(f"expected scalar type Long but found {scalar_type(target.dtype)}")
+    labels = target._data.reshape(batch)
+    if ((labels < 0) | (labels >= classes)).any():
+        raise RuntimeError("target out of range")
+    scores = input.reshape(batch, classes)
+    rows = np.arange(batch)
+    z = margin - scores[rows, labels].unsqueeze(1) + scores
+    hinge = z.relu() if p == 1 else z.relu() ** 2
+    others = Tensor._make(labels[:, None] != np.arange(classes))  # j != y_i
+    hinge = where(others, hinge, 0.0)
+    if weight is not None:
+        hinge = hinge * weight[labels].unsqueeze(1)
+    losses = hinge.sum(1) / classes
+    return _reduce(losses.reshape(target.shape) if input.ndim <= 1 else losses, reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+    eps: float = 1e-6, swap: bool = False, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean",
+) -> Tensor:
+    """l = max(0, margin + d(a, p) - d(a, n)) over the last dim, with the pairwise distance
+    d(x, y) = ||x - y + eps||_p; with `swap`, d(a, n) becomes min(d(a, n), d(p, n)).
+
+    Differentiated by the engine: d/da ||a - p + eps||_p = sign(v) |v|^(p-1) / ||v||_p^(p-1)
+    for v = a - p + eps, through the hinge where its argument is >= 0 (at 0 too).
+
+    Raises:
+        ValueError: margin <= 0.
+        RuntimeError: anchor, positive and negative of different numbers of dims.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs"
+        )
+
+    def distance(x: Tensor, y: Tensor) -> Tensor:
+        return (x - y + eps).norm(p, dim=-1)
+
+    negative_distance = distance(anchor, negative)
+    if swap:
+        negative_distance = negative_distance.minimum(distance(positive, negative))
+    losses = (margin + distance(anchor, positive) - negative_distance).clamp(min=0)
+    return _reduce(losses, reduction)
+
+
 __all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
     "cross_entropy",
     "dropout",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
     "linear",
     "log_softmax",
+    "margin_ranking_loss",
     "mse_loss",
+    "multi_margin_loss",
     "nll_loss",
+    "poisson_nll_loss",
     "relu",
+    "smooth_l1_loss",
+    "soft_margin_loss",
     "softmax",
+    "triplet_margin_loss",
 ]

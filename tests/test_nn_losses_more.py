@@ -1,0 +1,486 @@
+"""More losses against PyTorch: L1, smooth L1, Huber, binary cross-entropy (on probabilities and
+on logits, with weight and pos_weight), KL divergence, Poisson and Gaussian NLL, soft margin,
+margin ranking and hinge embedding; NLLLoss as a module.
+
+`check_losses_against_torch` runs a loss in both libraries, as the functional form and as the
+module, and compares the value, the warnings, and the gradients of every differentiable
+argument. Kinks (|d| = beta, |d| = delta, a margin of exactly 0, a logit of 0, a probability of
+0 or 1) are drawn on purpose, since PyTorch's one-sided choices there are what is pinned.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from factory import assert_raises_like_torch
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import Call, arrays, broadcastable_shapes, float_dtypes, shapes
+from support import assert_close
+from test_nn_modules import draw_upstream
+
+import minigrad as mg
+import minigrad.nn  # noqa: F401  (mg.nn, until minigrad/__init__ imports it)
+
+MODULES = {
+    "l1_loss": "L1Loss", "smooth_l1_loss": "SmoothL1Loss", "huber_loss": "HuberLoss",
+    "binary_cross_entropy": "BCELoss", "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
+    "kl_div": "KLDivLoss", "poisson_nll_loss": "PoissonNLLLoss",
+    "gaussian_nll_loss": "GaussianNLLLoss", "soft_margin_loss": "SoftMarginLoss",
+    "margin_ranking_loss": "MarginRankingLoss", "hinge_embedding_loss": "HingeEmbeddingLoss",
+    "nll_loss": "NLLLoss", "cosine_embedding_loss": "CosineEmbeddingLoss",
+    "multi_margin_loss": "MultiMarginLoss", "triplet_margin_loss": "TripletMarginLoss",
+}
+REDUCTIONS = st.sampled_from(("mean", "sum", "none"))
+
+
+def _run(lib: Any, function: str, form: str, inputs: list[np.ndarray], grads: list[bool],
+         kwargs: dict[str, Any]) -> tuple[Any, list[Any], list[str]]:
+    tensors = [lib.tensor(a.copy(), requires_grad=g) for a, g in zip(inputs, grads)]
+    kwargs = {k: lib.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if form == "functional":
+            loss = getattr(lib.nn.functional, function)(*tensors, **kwargs)
+        else:
+            loss = getattr(lib.nn, MODULES[function])(**kwargs)(*tensors)
+    return loss, tensors, [f"{w.category.__name__}: {w.message}" for w in caught
+                           if not issubclass(w.category, RuntimeWarning)]
+
+
+def check_losses_against_torch(
+    function: str, inputs: list[np.ndarray], grads: list[bool],
+    upstream: st.DataObject | np.random.Generator, **kwargs: Any,
+) -> None:
+    """Compare `F.<function>(*inputs, **kwargs)` and its module built with `kwargs` with
+    PyTorch: the loss, the warnings, and after backpropagating a random upstream gradient, the
+    gradient of each input whose `grads` entry is True. Array kwargs become tensors."""
+    for form in ("functional", "module"):
+        loss, tensors, warned = _run(mg, function, form, inputs, grads, kwargs)
+        expected, torch_tensors, expected_warnings = _run(torch, function, form, inputs, grads,
+                                                          kwargs)
+        assert warned == expected_warnings
+        assert_close(loss, expected, what=f"{form} loss")
+        if not expected.requires_grad:
+            continue
+        grad = draw_upstream(upstream, loss.dtype, tuple(expected.shape), f"upstream ({form})")
+        expected.backward(torch.tensor(grad))
+        loss.backward(mg.tensor(grad))
+        for i, (ours, theirs) in enumerate(zip(tensors, torch_tensors)):
+            if grads[i]:
+                assert_close(ours.grad, theirs.grad, what=f"{form} gradient of input {i}")
+
+
+# ---------------------------------------------------------------------- regression losses
+@given(dtype=float_dtypes(), shapes=broadcastable_shapes(2, allow_empty=True),
+       reduction=REDUCTIONS, data=st.data())
+def test_l1_loss_broadcasts_warns_on_different_shapes_and_matches_torch(
+    dtype, shapes, reduction, data
+):
+    """The gradient of |x - y| is sign(x - y): 0 where they are equal (ties are drawn)."""
+    input = data.draw(arrays(dtype, shapes[0], special=(0.0, 1.0)), label="input")
+    target = data.draw(arrays(dtype, shapes[1], special=(0.0, 1.0)), label="target")
+    check_losses_against_torch("l1_loss", [input, target], [True, True], data,
+                               reduction=reduction)
+
+
+@given(dtype=float_dtypes(), shapes=broadcastable_shapes(2, allow_empty=True),
+       reduction=REDUCTIONS, beta=st.sampled_from((0.0, 0.5, 1.0, 2.0)), data=st.data())
+def test_smooth_l1_loss_matches_torch_including_at_abs_difference_beta(
+    dtype, shapes, reduction, beta, data
+):
+    """Quadratic below beta, linear above, the gradient continuous at |d| = beta (drawn:
+    differences of 0, ±0.5, ±1 and ±2 come from ties of the special values); beta = 0 is L1."""
+    input = data.draw(arrays(dtype, shapes[0], special=(0.0, 0.5, 1.0, 2.0)), label="input")
+    target = data.draw(arrays(dtype, shapes[1], special=(0.0, -0.5, -1.0)), label="target")
+    check_losses_against_torch("smooth_l1_loss", [input, target], [True, True], data,
+                               reduction=reduction, beta=beta)
+
+
+@given(dtype=float_dtypes(), shapes=broadcastable_shapes(2, allow_empty=True),
+       reduction=REDUCTIONS, delta=st.sampled_from((0.5, 1.0, 2.0)), data=st.data())
+def test_huber_loss_matches_torch_including_at_abs_difference_delta(
+    dtype, shapes, reduction, delta, data
+):
+    input = data.draw(arrays(dtype, shapes[0], special=(0.0, 0.5, 1.0, 2.0)), label="input")
+    target = data.draw(arrays(dtype, shapes[1], special=(0.0, -0.5, -1.0)), label="target")
+    check_losses_against_torch("huber_loss", [input, target], [True, True], data,
+                               reduction=reduction, delta=delta)
+
+
+@pytest.mark.parametrize("function, kwargs", [
+    ("l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {"delta": 0.5}),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_regression_losses_at_their_kinks_match_torch(function, kwargs, dtype):
+    input = np.array([0.0, 0.5, -0.5, 1.0, 0.25], dtype)
+    target = np.array([0.0, 0.0, 0.0, 0.5, 0.75], dtype)
+    check_losses_against_torch(function, [input, target], [True, True],
+                               np.random.default_rng(0), reduction="none", **kwargs)
+
+
+# ---------------------------------------------------------------------- binary cross-entropy
+@st.composite
+def binary_problems(draw: st.DrawFn, logits: bool) -> dict[str, Any]:
+    """Probabilities in [0, 1] (exact 0, 0.5 and 1 included) or logits (exact 0 included),
+    targets in [0, 1], an optional weight broadcasting to the input (a trailing shape) and,
+    for logits, an optional pos_weight along the last dim."""
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(min_dims=0, max_dims=3, max_side=4, allow_empty=True))
+    if logits:
+        input = draw(arrays(dtype, shape, low=-30, high=30, special=(0.0,)), label="logits")
+    else:
+        input = draw(arrays(dtype, shape, low=0, high=1, special=(0.0, 0.5, 1.0)), label="probs")
+    trailing = shape[len(shape) - draw(st.integers(0, len(shape))):]
+    problem = dict(
+        inputs=[input, draw(arrays(dtype, shape, low=0, high=1, special=(0.0, 1.0)),
+                            label="target")],
+        weight=draw(st.none() | arrays(dtype, trailing, low=0, high=2), label="weight"),
+        reduction=draw(REDUCTIONS),
+    )
+    if logits:
+        problem["pos_weight"] = draw(st.none() | arrays(dtype, shape[-1:], low=0, high=3),
+                                     label="pos_weight")
+    return problem
+
+
+@given(problem=binary_problems(logits=False), data=st.data())
+def test_binary_cross_entropy_clamps_its_logs_at_minus_100_and_matches_torch(problem, data):
+    """A probability of exactly 0 or 1 gives a finite loss (the log is clamped at -100) and
+    PyTorch's gradient w (x - y) / max(x (1 - x), 1e-12), huge rather than inf or 0."""
+    check_losses_against_torch("binary_cross_entropy", grads=[True, True], upstream=data,
+                               **problem)
+
+
+@given(problem=binary_problems(logits=True), data=st.data())
+def test_binary_cross_entropy_with_logits_is_stable_and_matches_torch(problem, data):
+    """Logits up to ±30 (exp would overflow float32 near 89, sigmoid saturates long before),
+    pos_weight and weight; the gradient at a logit of 0 is sigmoid(0) - y."""
+    check_losses_against_torch("binary_cross_entropy_with_logits", grads=[True, True],
+                               upstream=data, **problem)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_with_huge_logits_is_finite_like_torch(dtype):
+    logits = np.array([-1e4, -100.0, 0.0, 100.0, 1e4], dtype)
+    target = np.array([1.0, 0.0, 0.5, 1.0, 0.0], dtype)
+    check_losses_against_torch("binary_cross_entropy_with_logits", [logits, target],
+                               [True, True], np.random.default_rng(0), reduction="none",
+                               pos_weight=np.array([2.0], dtype))
+
+
+# ---------------------------------------------------------------------- KL divergence
+@given(dtype=float_dtypes(), shape=shapes(min_dims=0, max_dims=3, allow_empty=True),
+       reduction=st.sampled_from(("mean", "sum", "none", "batchmean")),
+       log_target=st.booleans(), data=st.data())
+def test_kl_div_matches_torch_with_batchmean_and_log_target(
+    dtype, shape, reduction, log_target, data
+):
+    """'mean' warns that it divides by every element; 'batchmean' divides by input.size(0)
+    (a 0-d input is not divided). A target probability of 0 gives a 0 loss, and a nan gradient
+    for that target, as PyTorch's xlogy."""
+    input = data.draw(arrays(dtype, shape, low=-5, high=0), label="log-probabilities")
+    low = -5 if log_target else 0
+    target = data.draw(arrays(dtype, shape, low=low, high=1, special=(0.0,)), label="target")
+    check_losses_against_torch("kl_div", [input, target], [True, True], data,
+                               reduction=reduction, log_target=log_target)
+
+
+# ---------------------------------------------------------------------- likelihoods
+@given(dtype=float_dtypes(), shape=shapes(min_dims=0, max_dims=3, allow_empty=True),
+       reduction=REDUCTIONS, log_input=st.booleans(), full=st.booleans(), data=st.data())
+def test_poisson_nll_loss_matches_torch(dtype, shape, reduction, log_input, full, data):
+    """`full` adds Stirling's term where the count is above 1 only."""
+    low = -3 if log_input else 0
+    input = data.draw(arrays(dtype, shape, low=low, high=3), label="input")
+    target = data.draw(arrays(dtype, shape, low=0, high=5, special=(0.0, 1.0, 2.0)),
+                       label="counts")
+    check_losses_against_torch("poisson_nll_loss", [input, target], [True, True], data,
+                               reduction=reduction, log_input=log_input, full=full)
+
+
+@st.composite
+def gaussian_problems(draw: st.DrawFn) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """Mean, target and a variance of the input's shape, of one dim fewer, or with one dim of 1;
+    variances near 0 are clamped to eps."""
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(min_dims=1, max_dims=3, max_side=4))
+    var_shape = draw(st.sampled_from([shape, shape[:-1], (*shape[:-1], 1)]))
+    inputs = [draw(arrays(dtype, shape), label="mean"), draw(arrays(dtype, shape), label="target"),
+              draw(arrays(dtype, var_shape, low=0, high=3, special=(0.0, 1e-8)), label="var")]
+    return inputs, dict(reduction=draw(REDUCTIONS), full=draw(st.booleans()),
+                        eps=draw(st.sampled_from((1e-6, 0.1))))
+
+
+@given(problem=gaussian_problems(), data=st.data())
+def test_gaussian_nll_loss_matches_torch_for_every_variance_shape(problem, data):
+    inputs, kwargs = problem
+    check_losses_against_torch("gaussian_nll_loss", inputs, [True, True, True], data, **kwargs)
+
+
+# ---------------------------------------------------------------------- margins
+def _signs(draw: st.DrawFn, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    return draw(arrays(dtype, shape, low=-1, high=1, special=(-1.0, 1.0)).map(np.sign)
+                .filter(lambda a: (a != 0).all()), label="target signs")
+
+
+@given(dtype=float_dtypes(), shape=shapes(min_dims=0, max_dims=2, allow_empty=True),
+       reduction=REDUCTIONS, data=st.data())
+def test_soft_margin_loss_matches_torch(dtype, shape, reduction, data):
+    input = data.draw(arrays(dtype, shape, low=-30, high=30, special=(0.0,)), label="input")
+    check_losses_against_torch("soft_margin_loss", [input, _signs(data.draw, dtype, shape)],
+                               [True, False], data, reduction=reduction)
+
+
+@given(dtype=float_dtypes(), shape=shapes(min_dims=0, max_dims=2, allow_empty=True),
+       reduction=REDUCTIONS, margin=st.sampled_from((0.0, 0.5, 1.0)), data=st.data())
+def test_margin_ranking_loss_matches_torch_with_the_gradient_at_the_margin(
+    dtype, shape, reduction, margin, data
+):
+    """At -y (x1 - x2) + margin = 0 exactly (drawn), PyTorch's clamp_min passes the gradient."""
+    x1 = data.draw(arrays(dtype, shape, special=(0.0, 0.5, 1.0)), label="input1")
+    x2 = data.draw(arrays(dtype, shape, special=(0.0, 0.5, 1.0)), label="input2")
+    target = _signs(data.draw, dtype, shape)
+    check_losses_against_torch("margin_ranking_loss", [x1, x2, target], [True, True, True],
+                               data, reduction=reduction, margin=margin)
+
+
+@given(dtype=float_dtypes(), shape=shapes(min_dims=0, max_dims=2, allow_empty=True),
+       reduction=REDUCTIONS, margin=st.sampled_from((0.0, 1.0, 2.0)), data=st.data())
+def test_hinge_embedding_loss_matches_torch_with_the_gradient_at_the_margin(
+    dtype, shape, reduction, margin, data
+):
+    input = data.draw(arrays(dtype, shape, low=0, high=3, special=(0.0, 1.0, 2.0)),
+                      label="distances")
+    check_losses_against_torch("hinge_embedding_loss", [input, _signs(data.draw, dtype, shape)],
+                               [True, False], data, reduction=reduction, margin=margin)
+
+
+@given(dtype=float_dtypes(), batched=st.booleans(), size=st.integers(1, 4),
+       reduction=REDUCTIONS, margin=st.sampled_from((0.0, 0.5, -0.5)), data=st.data())
+def test_cosine_embedding_loss_matches_torch(dtype, batched, size, reduction, margin, data):
+    """Rows of (N, D) inputs against a (N,) target, or two (D,) vectors against a 0-d one;
+    parallel rows (ties) and zero vectors (the ε keeps the cosine finite) are drawn."""
+    batch = data.draw(st.integers(0, 4), label="batch") if batched else None
+    shape = (size,) if batch is None else (batch, size)
+    x1 = data.draw(arrays(dtype, shape, special=(0.0,)), label="input1")
+    x2 = data.draw(arrays(dtype, shape, special=(0.0,)), label="input2")
+    target = _signs(data.draw, dtype, shape[:-1])
+    check_losses_against_torch("cosine_embedding_loss", [x1, x2, target], [True, True, False],
+                               data, reduction=reduction, margin=margin)
+
+
+@given(dtype=float_dtypes(), batch=st.none() | st.integers(1, 4), classes=st.integers(1, 4),
+       p=st.sampled_from((1, 2)), margin=st.sampled_from((0.0, 1.0)), reduction=REDUCTIONS,
+       weighted=st.booleans(), data=st.data())
+def test_multi_margin_loss_matches_torch_without_a_gradient_at_the_hinge(
+    dtype, batch, classes, p, margin, reduction, weighted, data
+):
+    """At z = margin - x[y] + x[j] = 0 exactly (ties are drawn) PyTorch's kernel passes no
+    gradient (unlike the clamp of margin_ranking_loss). An unbatched (C,) input takes a 0-d
+    or a (1,) target. (No empty batch: PyTorch 2.13's 'sum' of one is uninitialized memory.)"""
+    shape = (classes,) if batch is None else (batch, classes)
+    target_shape = data.draw(st.sampled_from(((), (1,))), label="target shape") if (
+        batch is None) else (batch,)
+    input = data.draw(arrays(dtype, shape, special=(0.0, 1.0)), label="scores")
+    target = data.draw(arrays(np.dtype(np.int64), target_shape, low=0, high=classes - 1),
+                       label="target")
+    weight = data.draw(arrays(dtype, (classes,), low=0, high=2), label="weight")
+    check_losses_against_torch("multi_margin_loss", [input, target], [True, False], data,
+                               p=p, margin=margin, reduction=reduction,
+                               weight=weight if weighted else None)
+
+
+@given(dtype=float_dtypes(), shape=shapes(min_dims=1, max_dims=3, max_side=4),
+       p=st.sampled_from((1.0, 2.0, 3.0)), swap=st.booleans(), reduction=REDUCTIONS,
+       margin=st.sampled_from((0.5, 1.0)), data=st.data())
+def test_triplet_margin_loss_matches_torch(dtype, shape, p, swap, reduction, margin, data):
+    inputs = [data.draw(arrays(dtype, shape, special=(0.0, 1.0)), label=name)
+              for name in ("anchor", "positive", "negative")]
+    check_losses_against_torch("triplet_margin_loss", inputs, [True, True, True], data, p=p,
+                               swap=swap, reduction=reduction, margin=margin)
+
+
+def test_nll_loss_module_keeps_its_weight_as_a_buffer_and_matches_torch():
+    logp = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]))
+    check_losses_against_torch("nll_loss", [logp, np.array([2, -100])], [True, False],
+                               np.random.default_rng(0), weight=np.array([1.0, 2.0, 3.0]))
+
+
+# ---------------------------------------------------------------------- modules and reductions
+LEGACY_PROBLEMS = [
+    ("l1_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("smooth_l1_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("binary_cross_entropy", [np.full((2, 3), 0.25), np.ones((2, 3))]),
+    ("binary_cross_entropy_with_logits", [np.ones((2, 3)), np.ones((2, 3))]),
+    ("kl_div", [np.full((2, 3), -1.0), np.full((2, 3), 0.25)]),
+    ("poisson_nll_loss", [np.ones((2, 3)), np.ones((2, 3))]),
+    ("soft_margin_loss", [np.ones((2, 3)), -np.ones((2, 3))]),
+    ("hinge_embedding_loss", [np.ones((2, 3)), -np.ones((2, 3))]),
+]
+
+
+@pytest.mark.parametrize("function, inputs", LEGACY_PROBLEMS)
+@pytest.mark.parametrize("legacy", [{"size_average": False}, {"reduce": False},
+                                    {"size_average": True, "reduce": True}])
+def test_deprecated_reduction_arguments_warn_and_map_like_torch(function, inputs, legacy):
+    check_losses_against_torch(function, inputs, [True, False], np.random.default_rng(0),
+                               **legacy)
+
+
+@pytest.mark.parametrize("function, inputs", [p for p in LEGACY_PROBLEMS
+                                              if p[0] != "poisson_nll_loss"])
+def test_reduction_elementwise_mean_warns_and_means_mean_like_torch(function, inputs):
+    """Except for poisson_nll_loss, which refuses it (as PyTorch's, tested below)."""
+    check_losses_against_torch(function, inputs, [True, False], np.random.default_rng(0),
+                               reduction="elementwise_mean")
+
+
+def test_loss_modules_keep_their_settings_and_buffers_like_torch():
+    def describe(lib: Any) -> list[Any]:
+        modules = [
+            lib.nn.BCELoss(lib.ones(3)), lib.nn.BCEWithLogitsLoss(pos_weight=lib.ones(3)),
+            lib.nn.NLLLoss(lib.ones(3), ignore_index=2), lib.nn.SmoothL1Loss(beta=0.5),
+            lib.nn.HuberLoss("sum", 2.0), lib.nn.KLDivLoss(reduction="batchmean",
+                                                           log_target=True),
+            lib.nn.PoissonNLLLoss(False, True, eps=0.1), lib.nn.GaussianNLLLoss(full=True),
+            lib.nn.MarginRankingLoss(0.5), lib.nn.HingeEmbeddingLoss(2.0),
+            lib.nn.L1Loss(reduction="none"), lib.nn.SoftMarginLoss(),
+            lib.nn.CosineEmbeddingLoss(0.5), lib.nn.MultiMarginLoss(2, 0.5, lib.ones(3)),
+            lib.nn.TripletMarginLoss(2.0, swap=True),
+        ]
+        return [(list(m.state_dict()), len(list(m.parameters())), m.reduction,
+                 {k: v for k, v in vars(m).items() if isinstance(v, (int, float, bool))})
+                for m in modules]
+
+    assert describe(mg) == describe(torch)
+
+
+# ---------------------------------------------------------------------- errors
+F32 = np.zeros(3, np.float32)
+HALF = np.full(3, 0.5, np.float32)
+
+
+@pytest.mark.parametrize("function, call, error", [
+    ("l1_loss", Call((F32, F32), {"reduction": "avg"}), "avg is not a valid value for reduction"),
+    ("smooth_l1_loss", Call((F32, F32), {"beta": -1.0}),
+     "smooth_l1_loss does not support negative values for beta."),
+    ("smooth_l1_loss", Call((np.zeros(3, np.int64),) * 2),
+     "\"smooth_l1_cpu\" not implemented for 'Long'"),
+    ("huber_loss", Call((F32, F32), {"delta": 0.0}),
+     "huber_loss does not support non-positive values for delta."),
+    ("huber_loss", Call((F32, F32), {"reduction": "avg"}),
+     "avg is not a valid value for reduction"),
+    ("binary_cross_entropy", Call((HALF * 3, HALF)), "all elements of input should be between "
+     "0 and 1"),
+    ("binary_cross_entropy", Call((HALF, HALF.astype(np.float64))),
+     "Found dtype Double but expected Float"),
+    ("binary_cross_entropy", Call((HALF, HALF[:2])), r"Using a target size \(torch.Size\(\[2\]\)"
+     r"\) that is different to the input size \(torch.Size\(\[3\]\)\) is deprecated."),
+    ("binary_cross_entropy", Call((np.zeros(3, np.int64),) * 2),
+     "\"binary_cross_entropy\" not implemented for 'Long'"),
+    ("binary_cross_entropy", Call((HALF, HALF), {"reduction": "avg"}),
+     "avg is not a valid value for reduction"),
+    ("binary_cross_entropy_with_logits", Call((F32, F32[:2])),
+     r"Target size \(torch.Size\(\[2\]\)\) must be the same as input size"),
+    ("binary_cross_entropy_with_logits", Call((F32, np.zeros(3, np.int64))),
+     "result type Float can't be cast to the desired output type Long"),
+    ("binary_cross_entropy_with_logits", Call((np.zeros(3, np.int64), F32)),
+     "\"log_sigmoid_cpu\" not implemented for 'Long'"),
+    ("kl_div", Call((F32, F32), {"reduction": "avg"}), "avg is not a valid value for reduction"),
+    ("poisson_nll_loss", Call((F32, F32), {"reduction": "avg"}),
+     "avg is not a valid value for reduction"),
+    ("poisson_nll_loss", Call((F32, F32), {"reduction": "elementwise_mean"}),
+     "elementwise_mean is not a valid value for reduction"),
+    ("gaussian_nll_loss", Call((F32, F32, -HALF)), "var has negative entry/entries"),
+    ("gaussian_nll_loss", Call((F32, F32, HALF[:2])), "var is of incorrect size"),
+    ("gaussian_nll_loss", Call((F32, F32, HALF), {"reduction": "avg"}), "avg is not valid"),
+    ("margin_ranking_loss", Call((F32, F32[None], F32)),
+     r"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+     r"input1: torch.Size\(\[3\]\), input2: torch.Size\(\[1, 3\]\), target: torch.Size\(\[3\]\)"),
+    ("cosine_embedding_loss", Call((F32, F32, F32)), r"1D target tensor expects 2D input "
+     r"tensors, but found inputs with sizes \[3\] and \[3\]."),
+    ("cosine_embedding_loss", Call((F32, F32, F32[None])), "0D or 1D target tensor expected"),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 3]))),
+     "target out of range"),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0.0, 1.0], np.float32))),
+     "expected scalar type Long but found Float"),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 1, 2]))),
+     r"target tensor should be 1-D with size equal to the number of input samples \(batch "
+     r"size\). Expected target size \[2\], but got \[3\]. Input has shape \[2, 3\]."),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 1])), {"p": 3}),
+     "only p == 1 and p == 2 supported"),
+    ("multi_margin_loss", Call((np.zeros((1, 2, 3), np.float32), np.array([0, 1]))),
+     r"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+     r"\[1, 2, 3\]"),
+    ("triplet_margin_loss", Call((F32, F32, F32), {"margin": 0.0}),
+     "margin must be greater than 0, got 0.0"),
+    ("triplet_margin_loss", Call((F32[None], F32[None], F32)),
+     "The anchor, positive, and negative tensors are expected to have the same number of "
+     "dimensions, but got: anchor 2D, positive 2D, and negative 1D inputs"),
+    ("soft_margin_loss", Call((F32, F32), {"reduction": "avg"}),
+     "avg is not a valid value for reduction"),
+    ("hinge_embedding_loss", Call((F32, F32), {"reduction": "avg"}),
+     "avg is not a valid value for reduction"),
+])
+def test_losses_reject_bad_arguments_with_torchs_exception(function, call, error):
+    assert_raises_like_torch(
+        lambda lib, *tensors, **kwargs: getattr(lib.nn.functional, function)(*tensors, **kwargs),
+        call, error,
+    )
+
+
+@pytest.mark.parametrize("name", ["pos_weight", "weight"])
+def test_binary_cross_entropy_with_logits_rejects_weights_that_do_not_broadcast(name):
+    assert_raises_like_torch(
+        lambda lib, x, w: lib.nn.functional.binary_cross_entropy_with_logits(x, x, **{name: w}),
+        Call((F32, F32[:2])), r"The size of tensor a \(\d\) must match the size of tensor b",
+    )
+
+
+@pytest.mark.parametrize("function, name", [
+    ("binary_cross_entropy", "weight"), ("binary_cross_entropy_with_logits", "weight"),
+    ("binary_cross_entropy_with_logits", "pos_weight"),
+])
+def test_loss_weights_cannot_require_grad_like_torch(function, name):
+    for lib in (mg, torch):
+        x = lib.full((3,), 0.5)
+        with pytest.raises(RuntimeError, match=f"not differentiable with respect to argument "
+                                               f"'{name}'"):
+            getattr(lib.nn.functional, function)(x, x, **{name: lib.ones(3, requires_grad=True)})
+
+
+def test_soft_margin_loss_is_not_differentiable_in_its_target_like_torch():
+    for lib in (mg, torch):
+        x, y = lib.zeros(3), lib.ones(3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="not differentiable with respect to argument "
+                                               "'target'"):
+            lib.nn.functional.soft_margin_loss(x, y).backward()
+
+
+@pytest.mark.parametrize("weight, error", [
+    (np.ones(2, np.float32), r"inconsistent weight size, expected 3 but got \[2\]"),
+    (np.ones((1, 3), np.float32), "weight must be one-dimensional"),
+])
+def test_multi_margin_loss_rejects_a_weight_that_does_not_fit(weight, error):
+    assert_raises_like_torch(
+        lambda lib, x, t, w: lib.nn.functional.multi_margin_loss(x, t, weight=w),
+        Call((np.zeros((2, 3), np.float32), np.array([0, 1]), weight)), error,
+    )
+
+
+@pytest.mark.parametrize("build, error", [
+    (lambda lib: lib.nn.MultiMarginLoss(p=3), "only p == 1 and p == 2 supported"),
+    (lambda lib: lib.nn.MultiMarginLoss(weight=lib.ones(1, 3)),
+     "MultiMarginLoss: expected weight to be None or 1D tensor, got 2D instead"),
+    (lambda lib: lib.nn.TripletMarginLoss(margin=0),
+     "TripletMarginLoss: expected margin to be greater than 0, got 0 instead"),
+])
+def test_margin_loss_modules_check_their_settings_at_construction_like_torch(build, error):
+    for lib in (torch, mg):
+        with pytest.raises(ValueError, match=error):
+            build(lib)
