@@ -85,8 +85,9 @@ class _ModuleSequence(Module):
         return module
 
     def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        if isinstance(index, slice):  # a container of the same kind (both take OrderedDict)
+            container: Any = type(self)
+            return container(OrderedDict(list(self._modules.items())[index]))
         return self._modules[self._key(index)]
 
 
