@@ -335,27 +335,22 @@ def test_layer_norm_of_the_wrong_shape_raises_like_torch():
 
 
 # ---------------------------------------------------------------------- BatchNorm1d
-@pytest.mark.parametrize("momentum", [0.1, 0.5, None])
-@pytest.mark.parametrize("affine", [True, False])
-def test_batch_norm_trains_and_evaluates_with_running_statistics_like_torch(momentum, affine):
-    @given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1)]),
-           data=st.data())
-    def check(dtype, shape, data):
-        def build(nn: Any) -> Any:
-            return nn.BatchNorm1d(3, momentum=momentum, affine=affine)
-
-        x = data.draw(arrays(dtype, shape, ties=False), label="x")
-        ours, theirs = check_module_against_torch(build, [x], dtype, data, scale=10)
-        x2 = data.draw(arrays(dtype, shape, ties=False), label="x2")
-        ours(mg.tensor(x2))
-        theirs(torch.tensor(x2))
-        for name, buffer in theirs.named_buffers():
-            assert_close(getattr(ours, name), buffer, what=name)
-        ours.eval()
-        theirs.eval()
-        assert_close(ours(mg.tensor(x)), theirs(torch.tensor(x)), scale=10)
-
-    check()
+@given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1)]),
+       momentum=st.sampled_from([0.1, 0.5, None]), affine=st.booleans(), data=st.data())
+def test_batch_norm_trains_and_evaluates_with_running_statistics_like_torch(
+    dtype, shape, momentum, affine, data
+):
+    x = data.draw(arrays(dtype, shape, ties=False), label="x")
+    ours, theirs = check_module_against_torch(
+        lambda nn: nn.BatchNorm1d(3, momentum=momentum, affine=affine), [x], dtype, data, scale=10)
+    x2 = data.draw(arrays(dtype, shape, ties=False), label="x2")
+    ours(mg.tensor(x2))
+    theirs(torch.tensor(x2))
+    for name, buffer in theirs.named_buffers():
+        assert_close(getattr(ours, name), buffer, what=name)
+    ours.eval()
+    theirs.eval()
+    assert_close(ours(mg.tensor(x)), theirs(torch.tensor(x)), scale=10)
 
 
 def test_batch_norm_without_running_statistics_always_uses_the_batch():
