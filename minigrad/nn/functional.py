@@ -31,10 +31,13 @@ call fails the same way in both libraries.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.autograd.grad_mode import no_grad
 from minigrad.checks import (
     argument_error,
     broadcast_error,
@@ -43,9 +46,9 @@ from minigrad.checks import (
     torch_size,
 )
 from minigrad.creation import from_numpy
-from minigrad.functions import layers
+from minigrad.functions import activations, layers
 from minigrad.random import generator
-from minigrad.tensor import Tensor, where
+from minigrad.tensor import Tensor, einsum, where
 
 
 # ---------------------------------------------------------------------- layers
@@ -120,6 +123,340 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         raise argument_error("relu_" if inplace else "relu", "input", 1, input)
     return input.relu_() if inplace else input.relu()
 
+
+# ---------------------------------------------------------------------- activations
+# Each takes a tensor and returns one of its shape; the in-place forms (`inplace=True`, or the
+# name ending in _) overwrite the input through Tensor._inplace, which records the same node.
+def _activation(name: str, input: Tensor, inplace: bool, kernel: str | None,
+                op: Callable[[Tensor], Tensor]) -> Tensor:
+    """`op(input)`, or written into input when `inplace`, after PyTorch's checks: a tensor, and
+    a floating dtype for the kernels (named `kernel`) that have no integer version."""
+    if not isinstance(input, Tensor):
+        raise argument_error(name + "_" if inplace else name, "input", 1, input)
+    if kernel is not None:
+        check_floating_kernel(input.dtype, kernel)
+    return input._inplace(lambda s, _: op(s), None) if inplace else op(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place `relu`."""
+    return relu(input, inplace=True)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """y = x where x > threshold, else value;  dy/dx = 1 where x > threshold, else 0."""
+    return _activation("threshold", input, inplace, None,
+                       lambda x: activations.Threshold.apply1(x, threshold, value))
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place `threshold`."""
+    return _activation("threshold", input, True, None,
+                       lambda x: activations.Threshold.apply1(x, threshold, value))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val);  dy/dx = 1 strictly inside the bounds, 0 at and outside them.
+
+    Raises:
+        ValueError: min_val > max_val.
+    """
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _activation("hardtanh", input, inplace, None,
+                       lambda x: activations.Hardtanh.apply1(x, min_val, max_val))
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place `hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) = hardtanh(x, 0, 6), with its gradient: 0 at 0 and at 6."""
+    return _activation("relu6", input, inplace, None,
+                       lambda x: activations.Hardtanh.apply1(x, 0, 6))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x;  dy/dx = 1 where x > 0, else negative_slope."""
+    return _activation("leaky_relu", input, inplace, "leaky_relu_cpu",
+                       lambda x: activations.LeakyRelu.apply1(x, negative_slope))
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place `leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha (exp(x) - 1);  dy/dx = 1 where x > 0, else alpha exp(x)."""
+    return _activation("elu", input, inplace, "elu_cpu",
+                       lambda x: activations.Elu.apply1(x, alpha, 1.0, 1.0))
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place `elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6733, scale = 1.0507."""
+    return _activation("selu", input, inplace, "elu_cpu",
+                       lambda x: activations.Elu.apply1(x, _SELU_ALPHA, _SELU_SCALE, 1.0))
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place `selu`."""
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha (exp(x / alpha) - 1);  dy/dx = 1, else exp(x / alpha).
+
+    Raises:
+        RuntimeError: alpha = 0.
+    """
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _activation("celu", input, inplace, "elu_cpu",
+                       lambda x: activations.Elu.apply1(x, alpha, 1.0, 1.0 / alpha))
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place `celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal CDF, or its tanh approximation (`approximate='tanh'`);
+    the derivatives are in activations.Gelu.
+
+    Raises:
+        RuntimeError: approximate other than 'none' and 'tanh'.
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _activation("gelu", input, False, "GeluKernelImpl",
+                       lambda x: activations.Gelu.apply1(x, approximate))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x);  dy/dx = sigmoid(x) (1 + x (1 - sigmoid(x)))."""
+    return _activation("silu", input, inplace, "silu_cpu", activations.Silu.apply1)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)); the derivative is in activations.Mish."""
+    return _activation("mish", input, inplace, "mish_cpu", activations.Mish.apply1)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x where beta x > threshold;
+    dy/dx = sigmoid(beta x), 1 where beta x > threshold."""
+    return _activation("softplus", input, False, "softplus_cpu",
+                       lambda x: activations.Softplus.apply1(x, beta, threshold))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|), composed as PyTorch does;  dy/dx = 1 / (1 + |x|)^2."""
+    return _activation("softsign", input, False, None, lambda x: x / (x.abs() + 1))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6;  dy/dx = 1/6 where -3 < x < 3, else 0."""
+    return _activation("hardsigmoid", input, inplace, "hardsigmoid_cpu",
+                       activations.Hardsigmoid.apply1)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6;  dy/dx = 0 below -3, x/3 + 1/2 on [-3, 3], 1 above 3."""
+    return _activation("hardswish", input, inplace, "hardswish_cpu",
+                       activations.Hardswish.apply1)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), without overflow;  dy/dx = 1 - sigmoid(x)."""
+    return _activation("log_sigmoid", input, False, "log_sigmoid_cpu",
+                       activations.LogSigmoid.apply1)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """tanh(x);  dy/dx = 1 - tanh(x)^2."""
+    return input.tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x));  dy/dx = sigmoid(x) (1 - sigmoid(x))."""
+    return input.sigmoid()
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else a x, with one learnt slope a per channel (dim 1 of the input), or a
+    single one: composed as where(x > 0, x, a x), so dy/dx = 1 where x > 0, else a, and
+    dy/da = x where x <= 0, else 0, summed over everything but the channel.
+
+    Raises:
+        TypeError: an input or weight that is not a tensor.
+        RuntimeError: a weight that is not 0-d or 1-d, or whose size is neither 1 nor the
+            number of channels, or a 0-d input with more than one slope.
+    """
+    if not isinstance(input, Tensor):
+        raise argument_error("prelu", "input", 1, input)
+    if not isinstance(weight, Tensor):
+        raise argument_error("prelu", "weight", 2, weight)
+    slopes = weight.numel()
+    if slopes != 1:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input._data.shape[1] if input.ndim >= 2 else 1
+        if slopes != channels:
+            raise RuntimeError(
+                "Mismatch of parameter numbers and input channel size. Found parameter numbers "
+                f"= {slopes} and channel size = {channels}."
+            )
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    if slopes != 1:
+        weight = weight.reshape(-1, *[1] * (input.ndim - 2))
+    return where(input > 0, input, weight * input)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T A_k x2 + b_k over the last dims: input1 (*, in1), input2 (*, in2), weight
+    (out, in1, in2), bias (out,) give y (*, out). Composed as an einsum, whose backward gives
+    dL/dx1 = sum_k g_k A_k x2, dL/dx2 = sum_k g_k A_k^T x1, dL/dA_k = sum g_k x1 x2^T.
+
+    Raises:
+        RuntimeError: inputs whose last dims do not fit the weight, or whose leading dims differ.
+    """
+    for i, (x, size) in enumerate(((input1, weight.shape[1]), (input2, weight.shape[2])), 1):
+        if x.shape[-1] != size:
+            raise RuntimeError(f"bilinear(): input{i} size does not match weight size: got "
+                               f"{x.shape[-1]} but expected {size}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1], strict=False)):
+        if a != b:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
+    output = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return output if bias is None else output + bias
+
+
+# ---------------------------------------------------------------------- normalization, embedding
+def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the last len(normalized_shape) dims: y = (x - mean) / sqrt(var + eps)
+    * weight + bias, with the biased variance. Composed of mean, var and arithmetic, so the
+    backward is theirs (the gradient flows through the statistics too).
+
+    Raises:
+        RuntimeError: an input whose trailing dims are not normalized_shape.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    dims = tuple(range(input.ndim - k, input.ndim))
+    output = _normalize(input, dims, eps)
+    if weight is not None:
+        output = output * weight
+    return output if bias is None else output + bias
+
+
+def _normalize(input: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over `dims`, with the biased variance."""
+    mean = input.mean(dims, keepdim=True)
+    var = input.var(dims, unbiased=False, keepdim=True)
+    return (input - mean) * (var + eps).rsqrt()
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel (dim 1) over the batch and any dims after the channel.
+
+    In training, the statistics are the batch's (biased variance, differentiated through), and
+    the running ones, if given, move towards them without a gradient:
+    running = (1 - momentum) running + momentum batch, with the unbiased variance for
+    running_var. Otherwise the running statistics are used, as constants.
+
+    Raises:
+        ValueError: training with a single value per channel.
+        RuntimeError: running statistics of the wrong size.
+    """
+    channels = input.shape[1] if input.ndim > 1 else 0
+    for t in (running_mean, running_var):
+        if t is not None and t.numel() != channels:
+            name = "running_mean" if t is running_mean else "running_var"
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    dims = (0, *range(2, input.ndim))
+    shape = (channels, *[1] * (input.ndim - 2))  # broadcasts a per-channel vector over dims
+    if training:
+        count = input.numel() // max(channels, 1)
+        if count <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        output = _normalize(input, dims, eps)
+        with no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(input.mean(dims) * momentum)
+            if running_var is not None:
+                running_var.mul_(1 - momentum).add_(input.var(dims) * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("running_mean and running_var must be defined in evaluation mode")
+        output = ((input - running_mean.detach().reshape(shape))
+                  * (running_var.detach().reshape(shape) + eps).rsqrt())
+    if weight is not None:
+        output = output * weight.reshape(shape)
+    return output if bias is None else output + bias.reshape(shape)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of `weight` picked by the integer `input`: y[..., :] = weight[input[...], :].
+
+    dL/dweight[i] is the sum of the gradients of the outputs that picked row i; the row
+    `padding_idx` gets none. With `max_norm`, the picked rows whose norm exceeds it are first
+    scaled down in place (without a gradient) to norm max_norm, as PyTorch's embedding_renorm_.
+
+    Raises:
+        RuntimeError: indices that are not integers.
+        IndexError: an index out of range.
+    """
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if input._data.dtype.kind not in "iu":
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+            "embedding)")
+    rows = weight._data.shape[0]
+    if input.numel() and (input._data.min() < 0 or input._data.max() >= rows):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += rows
+    if max_norm is not None:
+        with no_grad():
+            picked = np.unique(input._data)
+            norms = np.linalg.norm(weight._data[picked], ord=norm_type, axis=1, keepdims=True)
+            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1)
+            weight[from_numpy(picked)] = from_numpy(
+                (weight._data[picked] * scale).astype(weight._data.dtype))
+    if padding_idx is not None and weight.requires_grad:
+        # The padding row's values are used, but as a constant: it receives no gradient.
+        is_padding = from_numpy((np.arange(rows) == padding_idx).reshape(-1, 1))
+        weight = where(is_padding, weight.detach(), weight)
+    return weight[input]
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the kept

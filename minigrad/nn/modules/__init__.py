@@ -1,9 +1,45 @@
 """The layers, containers and losses of minigrad.nn, one file per family as in PyTorch."""
 
-from minigrad.nn.modules.activation import ReLU
-from minigrad.nn.modules.container import Sequential
+from minigrad.nn.modules.activation import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Softsign,
+    Tanh,
+    Threshold,
+)
+from minigrad.nn.modules.container import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from minigrad.nn.modules.dropout import Dropout
-from minigrad.nn.modules.linear import Linear
+from minigrad.nn.modules.flatten import (
+    Flatten,
+    Unflatten,
+)
+from minigrad.nn.modules.linear import (
+    Bilinear,
+    Identity,
+    Linear,
+)
 from minigrad.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -24,31 +60,67 @@ from minigrad.nn.modules.loss import (
     TripletMarginLoss,
 )
 from minigrad.nn.modules.module import Module
+from minigrad.nn.modules.normalization import (
+    BatchNorm1d,
+    LayerNorm,
+)
 from minigrad.nn.modules.rnn import RNN, RNNCell
+from minigrad.nn.modules.sparse import Embedding
 
 __all__ = [
-    "RNN",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "Bilinear",
+    "CELU",
     "CosineEmbeddingLoss",
     "CrossEntropyLoss",
     "Dropout",
+    "ELU",
+    "Embedding",
+    "Flatten",
+    "GELU",
     "GaussianNLLLoss",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
     "HingeEmbeddingLoss",
     "HuberLoss",
+    "Identity",
     "KLDivLoss",
     "L1Loss",
+    "LayerNorm",
+    "LeakyReLU",
     "Linear",
+    "LogSigmoid",
+    "LogSoftmax",
     "MSELoss",
     "MarginRankingLoss",
+    "Mish",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "MultiMarginLoss",
     "NLLLoss",
+    "PReLU",
+    "ParameterDict",
+    "ParameterList",
     "PoissonNLLLoss",
+    "RNN",
     "RNNCell",
     "ReLU",
+    "ReLU6",
+    "SELU",
     "Sequential",
+    "SiLU",
+    "Sigmoid",
     "SmoothL1Loss",
     "SoftMarginLoss",
+    "Softmax",
+    "Softplus",
+    "Softsign",
+    "Tanh",
+    "Threshold",
     "TripletMarginLoss",
+    "Unflatten",
 ]

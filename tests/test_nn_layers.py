@@ -1,0 +1,453 @@
+"""The activations, reshaping layers, containers, normalization layers, Embedding and Bilinear
+of minigrad.nn against PyTorch: values and gradients (at the kinks too), in-place variants,
+errors, printed modules and state_dict names."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from factory import assert_raises_like_torch, op_test
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import Call, arrays, float_dtypes, index_arrays, unary
+from support import assert_close
+from test_nn_modules import batch_shapes, check_module_against_torch, sizes
+
+import minigrad as mg
+import minigrad.nn  # noqa: F401  (mg.nn, until minigrad/__init__ imports it)
+
+# The points where an activation's derivative jumps, and PyTorch picks a side.
+KINKS = (0.0, -1.0, 1.0, -3.0, 3.0, 6.0, 0.5)
+
+# (functional name, keyword arguments, module name, constructor arguments)
+ACTIVATIONS = [
+    ("relu", {}, "ReLU", {}),
+    ("relu6", {}, "ReLU6", {}),
+    ("hardtanh", {}, "Hardtanh", {}),
+    ("hardtanh", {"min_val": -0.5, "max_val": 3.0}, "Hardtanh", {"min_val": -0.5, "max_val": 3.0}),
+    ("leaky_relu", {}, "LeakyReLU", {}),
+    ("leaky_relu", {"negative_slope": 0.2}, "LeakyReLU", {"negative_slope": 0.2}),
+    ("elu", {}, "ELU", {}),
+    ("elu", {"alpha": 0.5}, "ELU", {"alpha": 0.5}),
+    ("selu", {}, "SELU", {}),
+    ("celu", {"alpha": 2.0}, "CELU", {"alpha": 2.0}),
+    ("gelu", {}, "GELU", {}),
+    ("gelu", {"approximate": "tanh"}, "GELU", {"approximate": "tanh"}),
+    ("silu", {}, "SiLU", {}),
+    ("mish", {}, "Mish", {}),
+    ("softplus", {}, "Softplus", {}),
+    ("softplus", {"beta": 2.0, "threshold": 3.0}, "Softplus", {"beta": 2.0, "threshold": 3.0}),
+    ("softsign", {}, "Softsign", {}),
+    ("hardsigmoid", {}, "Hardsigmoid", {}),
+    ("hardswish", {}, "Hardswish", {}),
+    ("logsigmoid", {}, "LogSigmoid", {}),
+    ("tanh", {}, "Tanh", {}),
+    ("sigmoid", {}, "Sigmoid", {}),
+    ("threshold", {"threshold": 0.5, "value": -2.0}, "Threshold",
+     {"threshold": 0.5, "value": -2.0}),
+]
+ACTIVATION_IDS = [f"{name}{kwargs or ''}" for name, kwargs, _, _ in ACTIVATIONS]
+
+INPLACE = [(name, kwargs, module, margs) for name, kwargs, module, margs in ACTIVATIONS
+           if name in ("relu", "relu6", "hardtanh", "leaky_relu", "elu", "selu", "celu", "silu",
+                       "mish", "hardsigmoid", "hardswish", "threshold")]
+
+
+# ---------------------------------------------------------------------- activations
+@pytest.mark.parametrize("name, kwargs, module, margs", ACTIVATIONS, ids=ACTIVATION_IDS)
+def test_functional_activation_values_and_gradients_match_torch_at_the_kinks_too(
+    name, kwargs, module, margs
+):
+    op_test(unary(low=-8, high=8, special=KINKS))(
+        lambda lib, x: getattr(lib.nn.functional, name)(x, **kwargs))()
+
+
+@pytest.mark.parametrize("name, kwargs, module, margs", ACTIVATIONS, ids=ACTIVATION_IDS)
+def test_activation_module_matches_torch(name, kwargs, module, margs):
+    op_test(unary(special=KINKS))(lambda lib, x: getattr(lib.nn, module)(**margs)(x))()
+
+
+@pytest.mark.parametrize("name, kwargs, module, margs", INPLACE,
+                         ids=[f"{n}{k or ''}" for n, k, _, _ in INPLACE])
+def test_inplace_activation_overwrites_a_non_leaf_and_backpropagates_like_torch(
+    name, kwargs, module, margs
+):
+    def op(lib: Any, x: Any, form: str) -> Any:
+        y = x * 1  # a non-leaf: a leaf that requires grad refuses in-place changes
+        if form == "module":
+            out = getattr(lib.nn, module)(**margs, inplace=True)(y)
+        elif form == "underscore" and hasattr(torch.nn.functional, name + "_"):
+            out = getattr(lib.nn.functional, name + "_")(y, **kwargs)
+        else:
+            out = getattr(lib.nn.functional, name)(y, **kwargs, inplace=True)
+        assert out is y
+        return y
+
+    forms = st.sampled_from(("functional", "underscore", "module"))
+    op_test(unary(special=KINKS, form=forms))(op)()
+
+
+def test_prelu_learns_one_slope_or_one_per_channel_like_torch():
+    @given(dtype=float_dtypes(), shape=st.tuples(sizes, sizes, st.integers(0, 3)),
+           per_channel=st.booleans(), data=st.data())
+    def check(dtype, shape, per_channel, data):
+        x = data.draw(arrays(dtype, shape, special=(0.0,)), label="x")
+        count = shape[1] if per_channel else 1
+        check_module_against_torch(lambda nn: nn.PReLU(count), [x], dtype, data)
+
+    check()
+
+
+@op_test(st.builds(lambda c: c, unary(special=(0.0,))).filter(lambda c: c.tensors[0].ndim >= 1)
+         .map(lambda c: Call((c.tensors[0], np.linspace(0.1, 0.9, c.tensors[0].shape[1]
+                                                        if c.tensors[0].ndim > 1 else 1)
+                              .astype(c.tensors[0].dtype)))))
+def test_functional_prelu_with_a_slope_per_channel(lib, x, weight):
+    return lib.nn.functional.prelu(x, weight)
+
+
+@pytest.mark.parametrize("module, margs", [("Softmax", {"dim": 1}), ("LogSoftmax", {"dim": -1})])
+def test_softmax_modules_match_torch(module, margs):
+    op_test(unary().filter(lambda c: c.tensors[0].ndim >= 2))(
+        lambda lib, x: getattr(lib.nn, module)(**margs)(x))()
+
+
+@pytest.mark.parametrize(
+    "call, match, error",
+    [(lambda lib, x: lib.nn.functional.gelu(x, approximate="exact"),
+      "approximate argument must be either none or tanh", RuntimeError),
+     (lambda lib, x: lib.nn.functional.hardtanh(x, 2.0, 1.0),
+      "min_val cannot be greater than max_val", ValueError),
+     (lambda lib, x: lib.nn.functional.celu(x, alpha=0.0),
+      "ZeroDivisionError: alpha cannot be 0 for CELU", RuntimeError),
+     (lambda lib, x: lib.nn.Hardtanh(2.0, 1.0),
+      r"max_val \(1.0\) must be greater than min_val \(2.0\)", AssertionError),
+     (lambda lib, x: lib.nn.functional.prelu(x, lib.ones(2)),
+      "Mismatch of parameter numbers and input channel size. Found parameter numbers = 2 and "
+      "channel size = 3.", RuntimeError),
+     (lambda lib, x: lib.nn.functional.prelu(x[0, 0], lib.ones(2)),
+      "Not allow zero-dim input tensor.", RuntimeError),
+     (lambda lib, x: lib.nn.functional.prelu(x, lib.ones(1, 3)),
+      r"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = 2", RuntimeError)],
+)
+def test_bad_activation_arguments_raise_torch_errors(call, match, error):
+    assert_raises_like_torch(call, Call((np.ones((2, 3), np.float32),)), match)
+    with pytest.raises(error):
+        call(mg, mg.ones(2, 3))
+
+
+@pytest.mark.parametrize("name, kernel", [
+    ("elu", "elu_cpu"), ("selu", "elu_cpu"), ("leaky_relu", "leaky_relu_cpu"),
+    ("gelu", "GeluKernelImpl"), ("silu", "silu_cpu"), ("mish", "mish_cpu"),
+    ("softplus", "softplus_cpu"), ("hardsigmoid", "hardsigmoid_cpu"),
+    ("hardswish", "hardswish_cpu"), ("logsigmoid", "log_sigmoid_cpu"),
+])
+def test_activations_without_an_integer_kernel_refuse_integer_tensors(name, kernel):
+    assert_raises_like_torch(lambda lib, x: getattr(lib.nn.functional, name)(x),
+                             Call((np.array([1, 2]),)), f'"{kernel}" not implemented for \'Long\'')
+
+
+@pytest.mark.parametrize("name", ["elu", "hardtanh", "silu", "gelu", "threshold"])
+def test_activation_of_a_list_raises_type_error(name):
+    args = (0.5, 0.0) if name == "threshold" else ()
+    assert_raises_like_torch(lambda lib: getattr(lib.nn.functional, name)([1.0], *args),
+                             Call(()), fr"{name}\(\): argument 'input' \(position 1\) must be "
+                             "Tensor, not list")
+
+
+def test_inplace_activation_of_a_leaf_that_requires_grad_raises_like_torch():
+    x = np.ones(3, np.float32)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        torch.nn.functional.elu_(torch.tensor(x, requires_grad=True))
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        mg.nn.functional.elu_(mg.tensor(x, requires_grad=True))
+
+
+MODULES = [
+    "ReLU()", "ReLU(inplace=True)", "ReLU6()", "ReLU6(True)", "Hardtanh()", "Hardtanh(-2, 2, True)",
+    "Threshold(0.1, 2.0, True)", "Threshold(0.1, 2)", "Sigmoid()", "Tanh()", "SiLU(True)",
+    "Mish()", "Hardswish(True)", "Hardsigmoid()", "ELU(inplace=True)", "CELU(0.5)", "SELU(True)",
+    "GELU()", "GELU('tanh')", "LeakyReLU()", "LeakyReLU(0.2, True)", "LogSigmoid()",
+    "Softplus()", "Softplus(2, 5)", "PReLU(3)", "Softsign()", "Softmax(1)", "LogSoftmax()",
+    "Flatten()", "Flatten(0, 2)", "Unflatten(1, (2, 3))", "Identity(3, a=2)", "Bilinear(2, 3, 4)",
+    "Bilinear(2, 3, 4, bias=False)", "LayerNorm(3)", "LayerNorm((2, 3), eps=0.1, bias=False)",
+    "LayerNorm([2], elementwise_affine=False)", "BatchNorm1d(3)",
+    "BatchNorm1d(3, momentum=None, affine=False, track_running_stats=False)",
+    "Embedding(5, 3)", "Embedding(5, 3, padding_idx=-1, max_norm=1.0)",
+    "ModuleList([Linear(2, 2), Linear(2, 2), ReLU(), Linear(2, 2)])", "ModuleList()",
+    "ModuleDict({'a': ReLU(), 'b': Sequential(Tanh(), Tanh())})",
+    "Sequential(OrderedDict(first=ReLU(), second=Tanh()))",
+]
+
+
+@pytest.mark.parametrize("source", MODULES)
+def test_modules_print_and_name_their_state_as_torch(source):
+    theirs = eval(source, {"OrderedDict": OrderedDict}, vars(torch.nn))
+    ours = eval(source, {"OrderedDict": OrderedDict}, vars(mg.nn))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for (name, p), (_, q) in zip(ours.state_dict().items(), theirs.state_dict().items(),
+                                 strict=True):
+        assert tuple(p.shape) == tuple(q.shape), name
+
+
+# ------------------------------------------------------------ Flatten, Unflatten, Identity
+@given(dtype=float_dtypes(), shape=st.tuples(sizes, sizes, sizes, st.integers(0, 2)),
+       dims=st.sampled_from([(1, -1), (0, -1), (1, 2), (-2, -1), (0, 0)]), data=st.data())
+def test_flatten_merges_dims_like_torch(dtype, shape, dims, data):
+    x = data.draw(arrays(dtype, shape), label="x")
+    check_module_against_torch(lambda nn: nn.Flatten(*dims), [x], dtype, data)
+
+
+@given(dtype=float_dtypes(), n=sizes, sizes=st.sampled_from([(2, 3), (3, -1), (6,), (1, 2, 3)]),
+       data=st.data())
+def test_unflatten_splits_a_dim_like_torch(dtype, n, sizes, data):
+    x = data.draw(arrays(dtype, (n, 6)), label="x")
+    check_module_against_torch(lambda nn: nn.Unflatten(1, sizes), [x], dtype, data)
+
+
+@pytest.mark.parametrize("size, match", [
+    (3, "unflattened_size must be a tuple of ints, but found type int"),
+    ((2, 3.0), "unflattened_size must be tuple of ints, but found element of type float at pos 1"),
+])
+def test_unflatten_refuses_sizes_that_are_not_ints(size, match):
+    assert_raises_like_torch(lambda lib: lib.nn.Unflatten(1, size), Call(()), match)
+
+
+def test_identity_returns_its_input_itself():
+    x = mg.ones(2)
+    assert mg.nn.Identity(54, unused="x")(x) is x
+
+
+# ---------------------------------------------------------------------- containers
+def test_sequential_slicing_append_insert_extend_delete_and_pop_number_modules_as_torch():
+    def edit(nn: Any) -> Any:
+        seq = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 3))
+        seq.append(nn.Tanh())
+        seq.insert(1, nn.Linear(2, 2))
+        seq.insert(-1, nn.Sigmoid())
+        seq.extend([nn.ReLU6(), nn.Identity()])
+        del seq[0]
+        popped = seq.pop(2)
+        return seq, seq[1:4], seq[-1], popped, len(seq)
+
+    ours, theirs = edit(mg.nn), edit(torch.nn)
+    for a, b in zip(ours, theirs, strict=True):
+        assert repr(a) == repr(b)
+    assert list(ours[0].state_dict()) == list(theirs[0].state_dict())
+
+
+def test_sequential_with_an_ordered_dict_keeps_the_names_and_runs_like_torch():
+    @given(dtype=float_dtypes(), data=st.data())
+    def check(dtype, data):
+        x = data.draw(arrays(dtype, (2, 3)), label="x")
+        check_module_against_torch(
+            lambda nn: nn.Sequential(OrderedDict(
+                [("fc", nn.Linear(3, 4)), ("act", nn.GELU()), ("norm", nn.LayerNorm(4)),
+                 ("out", nn.Linear(4, 2))])), [x], dtype, data)
+
+    check()
+
+
+def test_module_list_and_dict_register_their_modules_as_torch():
+    def build(nn: Any) -> Any:
+        model = nn.Module()
+        model.layers = nn.ModuleList([nn.Linear(2, 3)])
+        model.layers.append(nn.Linear(3, 3))
+        model.layers += [nn.ReLU(), nn.Linear(3, 1)]
+        model.layers.insert(1, nn.Linear(3, 3))
+        model.heads = nn.ModuleDict({"a": nn.Linear(1, 2)})
+        model.heads["b"] = nn.Linear(1, 4)
+        model.heads.update([("c", nn.Linear(1, 1))])
+        del model.heads["a"]
+        return model
+
+    ours, theirs = build(mg.nn), build(torch.nn)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+    assert list(ours.heads.keys()) == list(theirs.heads.keys())
+    assert "b" in ours.heads and len(ours.layers) == len(theirs.layers) == 5
+    assert repr(ours.layers[1:3]) == repr(theirs.layers[1:3])
+    assert repr(ours.layers[-1]) == repr(theirs.layers[-1])
+
+
+def test_parameter_list_and_dict_register_parameters_as_torch():
+    def build(lib: Any) -> Any:
+        model = lib.nn.Module()
+        model.weights = lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2)), lib.zeros(3)])
+        model.weights.append(lib.nn.Parameter(lib.ones(1, 2)))
+        model.table = lib.nn.ParameterDict({"w": lib.nn.Parameter(lib.ones(2))})
+        model.table["b"] = lib.zeros(4)
+        return model
+
+    ours, theirs = build(mg), build(torch)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == [
+        (n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    assert isinstance(ours.weights[1], mg.nn.Parameter) and ours.weights[1].requires_grad
+    assert isinstance(ours.table["b"], mg.nn.Parameter)
+    assert len(ours.weights) == 3 and list(ours.table) == ["w", "b"]
+    assert repr(ours.weights) == repr(theirs.weights).replace("torch.", "minigrad.")
+
+
+def test_container_index_out_of_range_raises_index_error():
+    for lib in (torch, mg):
+        for container in (lib.nn.Sequential(lib.nn.ReLU()), lib.nn.ModuleList([lib.nn.ReLU()])):
+            with pytest.raises(IndexError, match="index 1 is out of range"):
+                container[1]
+
+
+# ---------------------------------------------------------------------- LayerNorm
+# Normalizing groups of distinct values: over equal values (or one value) the normalized input
+# is 0 up to rounding, which PyTorch's kernel and the composition round differently.
+normalized_sizes = st.integers(2, 5)
+
+
+@given(dtype=float_dtypes(), batch=batch_shapes(), normalized=st.lists(normalized_sizes,
+       min_size=1, max_size=2), affine=st.booleans(), bias=st.booleans(), data=st.data())
+def test_layer_norm_matches_torch(dtype, batch, normalized, affine, bias, data):
+    x = data.draw(arrays(dtype, (*batch, *normalized), ties=False), label="x")
+    build = lambda nn: nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias)  # noqa: E731
+    ours, theirs = check_module_against_torch(build, [x], dtype, data, scale=10)
+
+
+@st.composite
+def layer_norm_calls(draw: st.DrawFn) -> Call:
+    dtype = draw(float_dtypes())
+    normalized = tuple(draw(st.lists(normalized_sizes, min_size=1, max_size=2)))
+    x = draw(arrays(dtype, (*draw(batch_shapes()), *normalized), ties=False))
+    return Call((x, draw(arrays(dtype, normalized)), draw(arrays(dtype, normalized))))
+
+
+@op_test(layer_norm_calls())
+def test_functional_layer_norm_with_drawn_weights_matches_torch(lib, x, w, b):
+    return lib.nn.functional.layer_norm(x, w.shape, w, b, eps=1e-3)
+
+
+def test_layer_norm_of_the_wrong_shape_raises_like_torch():
+    assert_raises_like_torch(
+        lambda lib, x: lib.nn.LayerNorm(3)(x), Call((np.ones((2, 4), np.float32),)),
+        r"Given normalized_shape=\[3\], expected input with shape \[\*, 3\], but got input of "
+        r"size\[2, 4\]")
+
+
+# ---------------------------------------------------------------------- BatchNorm1d
+@given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1)]),
+       momentum=st.sampled_from([0.1, 0.5, None]), affine=st.booleans(), data=st.data())
+def test_batch_norm_trains_and_evaluates_with_running_statistics_like_torch(
+    dtype, shape, momentum, affine, data
+):
+    x = data.draw(arrays(dtype, shape, ties=False), label="x")
+    ours, theirs = check_module_against_torch(
+        lambda nn: nn.BatchNorm1d(3, momentum=momentum, affine=affine), [x], dtype, data, scale=10)
+    x2 = data.draw(arrays(dtype, shape, ties=False), label="x2")
+    ours(mg.tensor(x2))
+    theirs(torch.tensor(x2))
+    for name, buffer in theirs.named_buffers():
+        assert_close(getattr(ours, name), buffer, what=name)
+    ours.eval()
+    theirs.eval()
+    assert_close(ours(mg.tensor(x)), theirs(torch.tensor(x)), scale=10)
+
+
+def test_batch_norm_without_running_statistics_always_uses_the_batch():
+    @given(dtype=float_dtypes(), data=st.data())
+    def check(dtype, data):
+        x = data.draw(arrays(dtype, (4, 2), ties=False), label="x")
+        ours, theirs = check_module_against_torch(
+            lambda nn: nn.BatchNorm1d(2, track_running_stats=False).eval(), [x], dtype, data,
+            scale=10)
+
+    check()
+
+
+@pytest.mark.parametrize("shape, match", [
+    ((2, 3, 4, 5), r"expected 2D or 3D input \(got 4D input\)"),
+    ((1, 3), "Expected more than 1 value per channel when training"),
+    ((2, 4), "running_mean should contain 4 elements not 3"),
+])
+def test_batch_norm_bad_input_raises_like_torch(shape, match):
+    assert_raises_like_torch(lambda lib, x: lib.nn.BatchNorm1d(3)(x),
+                             Call((np.ones(shape, np.float32),)), match)
+
+
+def test_batch_norm_state_dict_moves_between_the_libraries_with_the_counter():
+    theirs = torch.nn.BatchNorm1d(3)
+    theirs(torch.randn(5, 3))
+    ours = mg.nn.BatchNorm1d(3)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert int(ours.num_batches_tracked.item()) == 1
+    assert ours.num_batches_tracked.dtype == mg.int64
+    back = torch.nn.BatchNorm1d(3)
+    back.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    assert_close(back.running_var, theirs.running_var)
+
+
+# ---------------------------------------------------------------------- Embedding
+@given(dtype=float_dtypes(), num=st.integers(1, 6), dim=sizes, batch=batch_shapes(),
+       padding=st.booleans(), data=st.data())
+def test_embedding_looks_up_rows_and_accumulates_their_gradients_like_torch(
+    dtype, num, dim, batch, padding, data
+):
+    indices = data.draw(index_arrays(batch, num).map(lambda a: a % num), label="indices")
+    padding_idx = data.draw(st.integers(-num, num - 1), label="padding_idx") if padding else None
+    check_module_against_torch(lambda nn: nn.Embedding(num, dim, padding_idx=padding_idx),
+                               [indices], dtype, data)
+
+
+def test_embedding_max_norm_renormalizes_the_looked_up_rows_in_place_like_torch():
+    @given(dtype=float_dtypes(), max_norm=st.floats(0.1, 3), data=st.data())
+    def check(dtype, max_norm, data):
+        indices = data.draw(index_arrays((3,), 5).map(lambda a: a % 5), label="indices")
+        ours, theirs = check_module_against_torch(
+            lambda nn: nn.Embedding(5, 4, max_norm=max_norm), [indices], dtype, data)
+        assert_close(ours.weight, theirs.weight)
+
+    check()
+
+
+def test_embedding_padding_row_starts_at_zero():
+    assert not mg.nn.Embedding(4, 3, padding_idx=2).weight[2].detach().numpy().any()
+
+
+@pytest.mark.parametrize("indices, match, error", [
+    (np.array([5]), "index out of range in self", IndexError),
+    (np.array([1.0], np.float32), "Expected tensor for argument #1 'indices' to have one of the "
+     "following scalar types: Long, Int; but got .*FloatTensor instead", RuntimeError),
+])
+def test_embedding_bad_indices_raise_like_torch(indices, match, error):
+    assert_raises_like_torch(lambda lib, i: lib.nn.Embedding(5, 3)(i), Call((indices,)), match)
+
+
+def test_embedding_padding_idx_out_of_range_asserts_like_torch():
+    assert_raises_like_torch(lambda lib: lib.nn.Embedding(5, 3, padding_idx=5), Call(()),
+                             "Padding_idx must be within num_embeddings")
+
+
+# ---------------------------------------------------------------------- Bilinear
+@given(dtype=float_dtypes(), features=st.tuples(sizes, sizes, sizes), batch=batch_shapes(),
+       bias=st.booleans(), data=st.data())
+def test_bilinear_matches_torch(dtype, features, batch, bias, data):
+    in1, in2, out = features
+    x1 = data.draw(arrays(dtype, (*batch, in1)), label="x1")
+    x2 = data.draw(arrays(dtype, (*batch, in2)), label="x2")
+    check_module_against_torch(lambda nn: nn.Bilinear(in1, in2, out, bias=bias), [x1, x2], dtype,
+                               data, scale=10)
+
+
+@pytest.mark.parametrize("shapes, match", [
+    (((2, 3), (2, 4)), "bilinear\\(\\): input2 size does not match weight size: got 4 but "
+     "expected 5"),
+    (((2, 3), (3, 5)), "bilinear\\(\\): input batch dimensions do not match at dim 0: got 2 and 3"),
+])
+def test_bilinear_bad_shapes_raise_like_torch(shapes, match):
+    arrays_ = tuple(np.ones(s, np.float32) for s in shapes)
+    assert_raises_like_torch(lambda lib, a, b: lib.nn.Bilinear(3, 5, 2)(a, b), Call(arrays_), match)
+
+
+def test_bilinear_with_no_first_features_raises_like_torch():
+    assert_raises_like_torch(lambda lib: lib.nn.Bilinear(0, 2, 2), Call(()),
+                             r"in1_features must be > 0, but got \(in1_features=0\)")
