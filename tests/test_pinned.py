@@ -1,0 +1,185 @@
+"""Behaviours of PyTorch that a mutation run found pinned by no test (issue 18).
+
+Each test here kills mutants that the rest of the suite let survive: a changed constant (1 for
+0, `<` for `<=`), a dropped branch or a dropped context manager that left every other test
+green. Every expectation is PyTorch's own behaviour, run side by side.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from support import assert_close
+
+import minigrad as mg
+from minigrad.optim._multi_tensor import SMALL
+from minigrad.testing.strategies import arrays, float_dtypes, shapes
+
+STEPS = 4
+
+
+# ---------------------------------------------------------------------------- clip_grad_norm_
+def _with_grads(lib, grads: list[np.ndarray]) -> list:
+    params = []
+    for g in grads:
+        p = lib.zeros(g.shape, dtype=getattr(lib, g.dtype.name), requires_grad=True)
+        p.grad = lib.tensor(g)
+        params.append(p)
+    return params
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["non-empty generator", "empty list"])
+def test_clip_grad_norm_warns_only_for_an_empty_generator(empty):
+    grads = [] if empty else [np.array([3.0, 4.0]), np.array([[1.0], [2.0]])]
+    norms = []
+    for lib in (torch, mg):
+        params = _with_grads(lib, grads)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # any warning fails the test
+            source = params if empty else (p for p in params)
+            norms.append(lib.nn.utils.clip_grad_norm_(source, max_norm=1.0))
+    assert_close(norms[1], norms[0].numpy())
+
+
+# ------------------------------------------------------------------------------------- Adam
+def test_adam_beta2_of_one_is_refused_naming_index_1():
+    messages = []
+    for lib in (torch, mg):
+        p = lib.zeros(2, requires_grad=True)
+        with pytest.raises(ValueError) as info:
+            lib.optim.Adam([p], betas=(0.9, 1.0))
+        messages.append(str(info.value))
+    assert messages[1] == messages[0] == "Invalid beta parameter at index 1: 1.0"
+
+
+# ---------------------------------------------------------------- optimizer trajectories
+@st.composite
+def parameters(draw, large: bool | None = None) -> np.ndarray:
+    """A parameter's starting values: a small drawn array (joined updates, `_multi_tensor`) or
+    one of at least SMALL elements (updated one at a time, with reused work arrays)."""
+    dtype = draw(float_dtypes())
+    if large if large is not None else draw(st.booleans()):
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        return rng.standard_normal(SMALL + draw(st.integers(0, 7))).astype(dtype)
+    return draw(arrays(dtype, draw(shapes(max_dims=2))))
+
+
+def follow(make_optimizer, start: np.ndarray, steps: int = STEPS):
+    """Train loss = Σ(θ - 1)² + Σθ³/10 for `steps` steps in both libraries from `start`, and
+    compare θ and the optimizer state after every step. Returns both optimizers and parameters."""
+    runs = []
+    for lib in (torch, mg):
+        p = lib.tensor(start.copy(), requires_grad=True)
+        runs.append((lib, p, make_optimizer(lib, p)))
+    for step in range(steps):
+        for _, p, opt in runs:
+            opt.zero_grad()
+            loss = ((p - 1) ** 2).sum() + (p**3).sum() / 10
+            loss.backward()
+            opt.step()
+        (_, tp, topt), (_, mp, mopt) = runs
+        assert_close(mp.detach(), tp.detach().numpy(), what=f"parameter after step {step + 1}")
+        for name, value in topt.state[tp].items():
+            if isinstance(value, torch.Tensor) and value.ndim > 0:
+                assert_close(mopt.state[mp][name], value.numpy(), what=f"{name}, step {step + 1}")
+    return runs
+
+
+@given(start=parameters(), lr=st.floats(1e-3, 0.05), amsgrad=st.booleans())
+def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad):
+    follow(lambda lib, p: lib.optim.Adam([p], lr=lr, weight_decay=1.0, amsgrad=amsgrad), start)
+
+
+@given(start=parameters(), lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.9]))
+def test_sgd_weight_decay_of_one_follows_pytorch(start, lr, momentum):
+    follow(lambda lib, p: lib.optim.SGD([p], lr=lr, momentum=momentum, weight_decay=1.0), start)
+
+
+@given(start=parameters(), lr=st.floats(1e-3, 0.05), dampening=st.sampled_from([0.0, 0.5]),
+       nesterov=st.booleans())
+def test_sgd_momentum_of_one_follows_pytorch(start, lr, dampening, nesterov):
+    dampening = 0.0 if nesterov else dampening
+    follow(lambda lib, p: lib.optim.SGD([p], lr=lr, momentum=1.0, dampening=dampening,
+                                        nesterov=nesterov), start)
+
+
+@given(start=parameters(large=True), nesterov=st.booleans())
+def test_sgd_momentum_buffer_of_a_large_parameter_stays_the_same_object(start, nesterov):
+    runs = follow(lambda lib, p: lib.optim.SGD([p], lr=0.01, momentum=0.9, nesterov=nesterov),
+                  start, steps=1)
+    first = [opt.state[p]["momentum_buffer"] for _, p, opt in runs]
+    for _ in range(2):
+        for _, p, opt in runs:
+            opt.zero_grad()
+            (p**2).sum().backward()
+            opt.step()
+    (_, tp, topt), (_, mp, mopt) = runs
+    assert topt.state[tp]["momentum_buffer"] is first[0]
+    assert mopt.state[mp]["momentum_buffer"] is first[1]
+    assert_close(first[1], first[0].numpy())
+
+
+# ------------------------------------------------------------------------------- autograd
+@given(data=st.data(), dtype=float_dtypes())
+def test_backward_of_one_output_listed_twice_adds_both_gradients(data, dtype):
+    shape = data.draw(shapes())
+    x, g1, g2 = (data.draw(arrays(dtype, shape)) for _ in range(3))
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = leaf * leaf
+        lib.autograd.backward([y, y], [lib.tensor(g1), lib.tensor(g2)])
+        grads.append(leaf.grad)
+    assert_close(grads[1], grads[0].numpy())
+
+
+def test_tensor_hooks_run_with_grad_mode_off_during_backward():
+    seen = {}
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        y = x * 3
+        modes = []
+        x.register_hook(lambda g, lib=lib, modes=modes: modes.append(lib.is_grad_enabled()))
+        y.register_hook(lambda g, lib=lib, modes=modes: modes.append(lib.is_grad_enabled()))
+        y.sum().backward()
+        seen[lib.__name__] = modes
+        assert lib.is_grad_enabled()  # and switched back on afterwards
+    assert seen["minigrad"] == seen["torch"] == [False, False]
+
+
+def _square_sum_backward() -> None:
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+
+
+def test_nested_trace_outer_records_again_after_the_inner_ends():
+    with mg.autograd.trace() as alone:
+        _square_sum_backward()
+    with mg.autograd.trace() as outer:
+        with mg.autograd.trace() as inner:
+            _square_sum_backward()
+        assert len(outer) == 0  # the inner block records alone
+        _square_sum_backward()
+    assert [s.name for s in inner.steps] == [s.name for s in alone.steps]
+    assert [s.name for s in outer.steps] == [s.name for s in alone.steps]
+    assert len(alone) > 0
+
+
+@given(data=st.data(), dtype=float_dtypes())
+def test_relu_backward_of_an_infinite_gradient_is_zero_where_x_is_not_positive(data, dtype):
+    shape = data.draw(shapes(min_dims=1))
+    x = data.draw(arrays(dtype, shape, special=(0.0,)))
+    g = data.draw(arrays(dtype, shape, special=(np.inf, -np.inf)))
+    g.flat[0] = np.inf  # at least one infinite gradient
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        lib.relu(leaf).backward(lib.tensor(g))
+        grads.append(leaf.grad)
+    assert_close(grads[1], grads[0].numpy())
+    assert not np.isnan(grads[1].numpy()).any()
