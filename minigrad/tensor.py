@@ -1849,14 +1849,20 @@ class Tensor:
         with no_grad():
             return self._inplace(lambda s, _: s.logical_not(), None)
 
-    # A comparison writes its 1s and 0s in x's own dtype; as PyTorch's EqBackward0 and the
-    # like, its node passes x a zero gradient (x is wholly overwritten).
-    eq_ = _in_place(lambda x, other: _overwrite(x, x.eq(other)), "eq")
-    ne_ = _in_place(lambda x, other: _overwrite(x, x.ne(other)), "ne")
-    lt_ = _in_place(lambda x, other: _overwrite(x, x.lt(other)), "lt")
-    le_ = _in_place(lambda x, other: _overwrite(x, x.le(other)), "le")
-    gt_ = _in_place(lambda x, other: _overwrite(x, x.gt(other)), "gt")
-    ge_ = _in_place(lambda x, other: _overwrite(x, x.ge(other)), "ge")
+    # A comparison writes its 1s and 0s in x's own dtype. Its node gives x, and a tensor it is
+    # compared with, a zero gradient, as PyTorch's EqBackward0 and the like: x - other carries
+    # the edges to both, and all its values are overwritten.
+    @staticmethod
+    def _compared(x: Tensor, other: Any, result: Tensor) -> Tensor:
+        carrier = x - other if isinstance(other, Tensor) and other._requires_grad else x
+        return _overwrite(carrier, result)
+
+    eq_ = _in_place(lambda x, other: Tensor._compared(x, other, x.eq(other)), "eq")
+    ne_ = _in_place(lambda x, other: Tensor._compared(x, other, x.ne(other)), "ne")
+    lt_ = _in_place(lambda x, other: Tensor._compared(x, other, x.lt(other)), "lt")
+    le_ = _in_place(lambda x, other: Tensor._compared(x, other, x.le(other)), "le")
+    gt_ = _in_place(lambda x, other: Tensor._compared(x, other, x.gt(other)), "gt")
+    ge_ = _in_place(lambda x, other: Tensor._compared(x, other, x.ge(other)), "ge")
     greater_, less_, greater_equal_, less_equal_, not_equal_ = gt_, lt_, ge_, le_, ne_
 
     # PyTorch has no derivative for these three in-place forms
