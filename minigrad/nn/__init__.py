@@ -12,12 +12,14 @@ from minigrad.nn.modules import (
     RNN,
     CrossEntropyLoss,
     Dropout,
+    Flatten,
     Linear,
     Module,
     MSELoss,
     ReLU,
     RNNCell,
     Sequential,
+    Tanh,
 )
 from minigrad.nn.parameter import Parameter
 
@@ -25,6 +27,7 @@ __all__ = [
     "RNN",
     "CrossEntropyLoss",
     "Dropout",
+    "Flatten",
     "Linear",
     "MSELoss",
     "Module",
@@ -32,6 +35,7 @@ __all__ = [
     "RNNCell",
     "ReLU",
     "Sequential",
+    "Tanh",
     "functional",
     "init",
     "utils",

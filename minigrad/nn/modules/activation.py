@@ -23,3 +23,10 @@ class ReLU(Module):
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
+
+
+class Tanh(Module):
+    """tanh(x), elementwise; see `Tensor.tanh`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.tanh()
