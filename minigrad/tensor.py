@@ -1805,49 +1805,78 @@ class Tensor:
     # recorded: the op runs out of place on a copy of the old values (which its node may save),
     # and the tensor's history is rewritten to end in that node (`_rebase`). Nodes that saved
     # the old values themselves refuse to run in backward: their saved version is out of date.
-    # and the same for the special functions
-    def erf_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.erf(), None)
+    @staticmethod
+    def _in_place(method: Any, name: str = "") -> Callable[..., Tensor]:
+        """`x.f_(*args)` made from `x.f(*args)`: f's result written into x (through `_inplace`,
+        recorded when x or a tensor argument requires grad), and x returned."""
 
-    def erfc_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.erfc(), None)
+        import functools
 
-    def erfinv_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.erfinv(), None)
+        @functools.wraps(method)  # (so help() and inspect show f's parameters)
+        def f_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+            grad_operand = next((a for a in (*args, *kwargs.values())
+                                 if isinstance(a, Tensor) and a._requires_grad), None)
+            return self._inplace(lambda s, _: method(s, *args, **kwargs), grad_operand)
 
-    def lgamma_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.lgamma(), None)
+        f_.__name__ = f"{name or method.__name__}_"
+        f_.__qualname__ = f"Tensor.{f_.__name__}"
+        f_.__doc__ = f"In-place version of :meth:`Tensor.{name or method.__name__}`."
+        return f_
 
-    def digamma_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.digamma(), None)
+    sin_, cos_, tan_, asin_, acos_, atan_ = map(_in_place, (sin, cos, tan, asin, acos, atan))
+    sinh_, cosh_, tanh_ = map(_in_place, (sinh, cosh, tanh))
+    exp_, exp2_, expm1_, log_, log2_, log10_, log1p_ = map(
+        _in_place, (exp, exp2, expm1, log, log2, log10, log1p))
+    sqrt_, rsqrt_, reciprocal_, square_ = map(_in_place, (sqrt, rsqrt, reciprocal, square))
+    abs_, absolute_, neg_, negative_ = map(_in_place, (abs, absolute, neg, negative))
+    sign_, sgn_, sigmoid_, relu_ = map(_in_place, (sign, sgn, sigmoid, relu))
+    floor_, ceil_, trunc_, round_, frac_ = map(_in_place, (floor, ceil, trunc, round, frac))
+    fix_ = trunc_
+    clamp_, pow_, nan_to_num_ = map(_in_place, (clamp, pow, nan_to_num))
+    clip_ = clamp_
+    erf_, erfc_, erfinv_, lgamma_, digamma_, polygamma_, mvlgamma_ = map(
+        _in_place, (erf, erfc, erfinv, lgamma, digamma, polygamma, mvlgamma))
+    i0_, logit_, sinc_, deg2rad_, rad2deg_ = map(_in_place, (i0, logit, sinc, deg2rad, rad2deg))
+    atan2_, hypot_, fmod_, remainder_, copysign_, xlogy_ = map(
+        _in_place, (atan2, hypot, fmod, remainder, copysign, xlogy))
+    arctan2_ = atan2_
+    nextafter_, floor_divide_, heaviside_, gcd_, lcm_ = map(
+        _in_place, (nextafter, floor_divide, heaviside, gcd, lcm))
+    lerp_, addcmul_, addcdiv_, addmm_ = map(_in_place, (lerp, addcmul, addcdiv, addmm))
+    tril_, triu_, masked_fill_, scatter_, scatter_add_ = map(
+        _in_place, (tril, triu, masked_fill, scatter, scatter_add))
 
-    def polygamma_(self, n: int) -> Tensor:
-        return self._inplace(lambda s, _: s.polygamma(n), None)
+    def logical_not_(self) -> Tensor:
+        """Not recorded, as in PyTorch (logical_not has no derivative node): x keeps its history
+        and gradient, even a leaf that requires grad may take it."""
+        with no_grad():
+            return self._inplace(lambda s, _: s.logical_not(), None)
 
-    def mvlgamma_(self, p: int) -> Tensor:
-        return self._inplace(lambda s, _: s.mvlgamma(p), None)
+    # A comparison writes its 1s and 0s in x's own dtype. Its node gives x, and a tensor it is
+    # compared with, a zero gradient, as PyTorch's EqBackward0 and the like: x - other carries
+    # the edges to both, and all its values are overwritten.
+    @staticmethod
+    def _compared(x: Tensor, other: Any, result: Tensor) -> Tensor:
+        carrier = x - other if isinstance(other, Tensor) and other._requires_grad else x
+        return _overwrite(carrier, result)
 
-    def i0_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.i0(), None)
+    eq_ = _in_place(lambda x, other: Tensor._compared(x, other, x.eq(other)), "eq")
+    ne_ = _in_place(lambda x, other: Tensor._compared(x, other, x.ne(other)), "ne")
+    lt_ = _in_place(lambda x, other: Tensor._compared(x, other, x.lt(other)), "lt")
+    le_ = _in_place(lambda x, other: Tensor._compared(x, other, x.le(other)), "le")
+    gt_ = _in_place(lambda x, other: Tensor._compared(x, other, x.gt(other)), "gt")
+    ge_ = _in_place(lambda x, other: Tensor._compared(x, other, x.ge(other)), "ge")
+    greater_, less_, greater_equal_, less_equal_, not_equal_ = gt_, lt_, ge_, le_, ne_
 
-    def logit_(self, eps: float | None = None) -> Tensor:
-        return self._inplace(lambda s, _: s.logit(eps), None)
+    # PyTorch has no derivative for these three in-place forms
+    def asinh_(self) -> Tensor:
+        return self._inplace(lambda s, _: _no_derivative(s.asinh(), "asinh"), None)
 
-    def sinc_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.sinc(), None)
+    def acosh_(self) -> Tensor:
+        return self._inplace(lambda s, _: _no_derivative(s.acosh(), "acosh"), None)
 
-    def sgn_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.sgn(), None)
-
-    def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None,
-                    neginf: float | None = None) -> Tensor:
-        return self._inplace(lambda s, _: s.nan_to_num(nan, posinf, neginf), None)
-
-    def deg2rad_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.deg2rad(), None)
-
-    def rad2deg_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.rad2deg(), None)
+    def atanh_(self) -> Tensor:
+        return self._inplace(lambda s, _: _no_derivative(s.atanh(), "atanh"), None)
 
     def _inplace(self, op: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
         checks.check_writable(self._data)
@@ -1934,89 +1963,6 @@ class Tensor:
             return self._inplace(lambda s, o: s.div(o, rounding_mode=rounding_mode), other)
         return self._inplace_arith(Tensor.__truediv__, np.true_divide, other)
 
-    def pow_(self, exponent: Any) -> Tensor:
-        return self._inplace(Tensor.__pow__, exponent)
-
-    def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
-        return self._inplace(lambda s, _: s.clamp(min, max), None)
-
-    def relu_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.relu(), None)
-
-    def sin_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.sin(), None)
-
-    def cos_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.cos(), None)
-
-    def tan_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.tan(), None)
-
-    def asin_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.asin(), None)
-
-    def acos_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.acos(), None)
-
-    def atan_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.atan(), None)
-
-    def sinh_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.sinh(), None)
-
-    def cosh_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.cosh(), None)
-
-    def asinh_(self) -> Tensor:
-        return self._inplace(lambda s, _: _no_derivative(s.asinh(), "asinh"), None)
-
-    def acosh_(self) -> Tensor:
-        return self._inplace(lambda s, _: _no_derivative(s.acosh(), "acosh"), None)
-
-    def atanh_(self) -> Tensor:
-        return self._inplace(lambda s, _: _no_derivative(s.atanh(), "atanh"), None)
-
-    def log1p_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.log1p(), None)
-
-    def expm1_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.expm1(), None)
-
-    def log2_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.log2(), None)
-
-    def log10_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.log10(), None)
-
-    def exp2_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.exp2(), None)
-
-    def rsqrt_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.rsqrt(), None)
-
-    def reciprocal_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.reciprocal(), None)
-
-    def square_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.square(), None)
-
-    def floor_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.floor(), None)
-
-    def ceil_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.ceil(), None)
-
-    def trunc_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.trunc(), None)
-
-    fix_ = trunc_
-
-    def round_(self, *, decimals: int = 0) -> Tensor:
-        return self._inplace(lambda s, _: s.round(decimals=decimals), None)
-
-    def frac_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.frac(), None)
-
     def copy_(self, src: Any) -> Tensor:
         return self._inplace(_overwrite, src)
 
@@ -2036,27 +1982,7 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
 
-    # in-place forms of the binary and ternary pointwise math
-    def atan2_(self, other: Tensor) -> Tensor:
-        return self._inplace(Tensor.atan2, other)
-
-    arctan2_ = atan2_
-
-    def hypot_(self, other: Tensor) -> Tensor:
-        return self._inplace(Tensor.hypot, other)
-
-    def fmod_(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.fmod, other)
-
-    def remainder_(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.remainder, other)
-
-    def copysign_(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.copysign, other)
-
-    def xlogy_(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.xlogy, other)
-
+    # in-place forms that check the dtype first
     def float_power_(self, exponent: Any) -> Tensor:
         if self.dtype != dtypes.float64:
             raise RuntimeError(f"the base given to float_power_ has dtype "
@@ -2064,37 +1990,11 @@ class Tensor:
                                "requires dtype Double")
         return self._inplace(Tensor.float_power, exponent)
 
-    def nextafter_(self, other: Tensor) -> Tensor:
-        return self._inplace(Tensor.nextafter, other)
-
     def ldexp_(self, other: Tensor) -> Tensor:
         if not dtypes.is_floating(self.dtype):
             raise RuntimeError(f"ldexp can't be cast to the desired output type "
                                f"{checks.scalar_type(self.dtype)}")
         return self._inplace(Tensor.ldexp, other)
-
-    def floor_divide_(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.floor_divide, other)
-
-    def heaviside_(self, values: Tensor) -> Tensor:
-        return self._inplace(Tensor.heaviside, values)
-
-    def gcd_(self, other: Tensor) -> Tensor:
-        return self._inplace(Tensor.gcd, other)
-
-    def lcm_(self, other: Tensor) -> Tensor:
-        return self._inplace(Tensor.lcm, other)
-
-    def lerp_(self, end: Tensor, weight: Any) -> Tensor:
-        return self._inplace(lambda s, _: s.lerp(end, weight), _grad_operand(end, weight))
-
-    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
-        return self._inplace(lambda s, _: s.addcmul(tensor1, tensor2, value=value),
-                             _grad_operand(tensor1, tensor2))
-
-    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
-        return self._inplace(lambda s, _: s.addcdiv(tensor1, tensor2, value=value),
-                             _grad_operand(tensor1, tensor2))
 
     def true_divide_(self, other: Any) -> Tensor:
         return self.div_(other)
@@ -2107,12 +2007,6 @@ class Tensor:
 
     def subtract_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
         return self.sub_(other, alpha)
-
-    def negative_(self) -> Tensor:
-        return self._inplace(lambda s, _: -s, None)
-
-    def absolute_(self) -> Tensor:
-        return self._inplace(lambda s, _: s.abs(), None)
 
     # ------------------------------------------------------------------ dtype conversions
     # (Last in the class: below them, `int` and `bool` in the class body would name these
