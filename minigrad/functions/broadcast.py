@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.dtypes import add_up_dtype
+
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum `grad` down to `shape`, the shape of the input before broadcasting."""
     if grad.shape == shape:
         return grad
     if not shape:  # a 0-d input (a scalar weight): the sum of all of grad
-        return np.asarray(np.add.reduce(grad, axis=None))
+        total = np.add.reduce(grad, axis=None, dtype=add_up_dtype(grad, None))
+        return np.asarray(total, grad.dtype)
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
     )
-    return np.add.reduce(grad, axis=axes, keepdims=True).reshape(shape)  # = .sum(), faster
+    # np.add.reduce is .sum() without its wrapper; add_up_dtype: as accurate as PyTorch's sum
+    total = np.add.reduce(grad, axis=axes, dtype=add_up_dtype(grad, axes), keepdims=True)
+    total = total.reshape(shape)
+    return total if total.dtype is grad.dtype else total.astype(grad.dtype)
 
 
 def expand(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -68,7 +68,7 @@ class Linear(ArrayFunction):
         g = grad.reshape(-1, grad.shape[-1])  # (batch, out_features), batch dims flattened
         gx = np.matmul(grad, weight) if need_x else None
         gw = np.matmul(g.T, x.reshape(-1, x.shape[-1])) if need_w else None
-        gb = np.add.reduce(g, axis=0) if need_b else None
+        gb = _rounded(_total(g, (0,), False), g.dtype) if need_b else None
         return gx, gw, gb
 
 
@@ -229,7 +229,8 @@ class RNNLayer(ArrayFunction):
         gh_0 = dh if need_h_0 else None
         gw_ih = d_flat.T @ x_flat if need_w_ih else None
         gw_hh = d_flat.T @ hs[:-1].reshape(length * batch, hidden) if need_w_hh else None
-        gb = d_flat.sum(axis=0) if need_b_ih or need_b_hh else None
+        need_b = need_b_ih or need_b_hh
+        gb = _rounded(_total(d_flat, (0,), False), d_flat.dtype) if need_b else None
         gb_ih = gb if need_b_ih else None
         # Two arrays, not one shared: a hook, or whoever autograd.grad returns them to, may
         # change one in place.

@@ -4,9 +4,11 @@
 A reduction's backward first puts back the reduced axes (`_keep`) so that the gradient
 broadcasts against the input.
 
-Sums add up in `dtypes.accumulate_dtype` (`_total`): float16 ones in float32, rounded to
-float16 once, at the end, as PyTorch does. So do the reductions made of a sum (mean, norm,
-softmax; the variance adds up in float64).
+Sums add up in `dtypes.add_up_dtype` (`_total`): float16 ones in float32, rounded to float16
+once, at the end, as PyTorch does, and float32 or float16 ones that NumPy would add row after
+row (along an axis other than the contiguous one) in float64, to be as accurate as PyTorch's
+cascade sum. So do the reductions made of a sum (mean, norm, softmax; the variance adds up in
+float64).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.dtypes import accumulate_dtype
+from minigrad.dtypes import accumulate_dtype, add_up_dtype
 from minigrad.functions.broadcast import expand
 
 
@@ -58,9 +60,14 @@ def _rounded(y, dtype):
 
 
 def _total(x, axis, keepdims):
-    """The sum of x along `axis`, added up in x's accumulate dtype and left in it: the caller
-    rounds to x's dtype once it is done. (np.add.reduce is np.sum without its wrapper.)"""
-    return np.add.reduce(x, axis=axis, dtype=accumulate_dtype(x.dtype), keepdims=keepdims)
+    """The sum of x along `axis`, added up in `add_up_dtype` and left in it: the caller rounds
+    to x's dtype once it is done. (np.add.reduce is np.sum without its wrapper.)"""
+    return np.add.reduce(x, axis=axis, dtype=add_up_dtype(x, axis), keepdims=keepdims)
+
+
+def _mean(x, axis):
+    """The mean of x along `axis` (kept, size 1), rounded to x's dtype."""
+    return _rounded(_total(x, axis, True) / _count(x.shape, axis), x.dtype)
 
 
 class Sum(ArrayFunction):
@@ -128,7 +135,7 @@ class Var(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
+        centered = x - _mean(x, ctx.dim)
         n = _count(x.shape, ctx.dim)
         with np.errstate(invalid="ignore", divide="ignore"):
             return _keep(grad, ctx.dim, ctx.keepdim) * centered * _ratio(2, n, ctx.correction)
@@ -147,7 +154,7 @@ class Std(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
+        centered = x - _mean(x, ctx.dim)
         n = _count(x.shape, ctx.dim)
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.where(y == 0, 0, grad / y) * _ratio(1, n, ctx.correction)
@@ -292,15 +299,15 @@ class Norm(ArrayFunction):
         elif _count(x.shape, dim) == 1:  # PyTorch gives |x| as it is: no |x|^p to underflow
             y = a.reshape(a.shape if dim is None else _kept_shape(a.shape, dim))
         elif p == 2:
-            y = np.sqrt(np.sum(a * a, axis=dim, keepdims=True))
+            y = np.sqrt(_total(a * a, dim, True))
         elif p == 1:
-            y = np.sum(a, axis=dim, keepdims=True)
+            y = _total(a, dim, True)
         elif p == np.inf:
             y = np.max(a, axis=dim, keepdims=True)
         elif p == -np.inf:
             y = np.min(a, axis=dim, keepdims=True)
         else:
-            y = np.sum(a**p, axis=dim, keepdims=True) ** (1 / p)
+            y = _total(a**p, dim, True) ** (1 / p)
         y = _rounded(y, x.dtype)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         ctx.save_for_backward(x, y)
