@@ -309,8 +309,9 @@ def test_container_index_out_of_range_raises_index_error():
 normalized_sizes = st.integers(2, 5)
 
 
-@given(dtype=st.just(np.dtype(np.float64)), batch=batch_shapes(), normalized=st.lists(normalized_sizes,
-       min_size=1, max_size=2), affine=st.booleans(), bias=st.booleans(), data=st.data())
+@given(dtype=st.just(np.dtype(np.float64)), batch=batch_shapes(),
+       normalized=st.lists(normalized_sizes, min_size=1, max_size=2), affine=st.booleans(),
+       bias=st.booleans(), data=st.data())
 def test_layer_norm_matches_torch(dtype, batch, normalized, affine, bias, data):
     x = data.draw(arrays(dtype, (*batch, *normalized), ties=False), label="x")
     build = lambda nn: nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias)  # noqa: E731

@@ -183,3 +183,18 @@ def test_relu_backward_of_an_infinite_gradient_is_zero_where_x_is_not_positive(d
         grads.append(leaf.grad)
     assert_close(grads[1], grads[0].numpy())
     assert not np.isnan(grads[1].numpy()).any()
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")])
+def test_clip_grad_norm_accepts_a_nonfinite_gradient_by_default(bad):
+    """error_if_nonfinite defaults to False: an inf or nan gradient gives a nonfinite total
+    norm and gradients as PyTorch's, with no error (a mutation run found this unpinned)."""
+    results = []
+    for lib in (mg, torch):
+        p = lib.tensor([1.0, 2.0], requires_grad=True)
+        p.grad = lib.tensor([bad, 1.0])
+        total = lib.nn.utils.clip_grad_norm_([p], 1.0)
+        results.append((total.numpy().copy(), p.grad.numpy().copy()))
+    (ours_total, ours_grad), (torch_total, torch_grad) = results
+    np.testing.assert_array_equal(ours_total, torch_total)
+    np.testing.assert_array_equal(ours_grad, torch_grad)
