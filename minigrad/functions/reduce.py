@@ -22,6 +22,13 @@ from minigrad.dtypes import accumulate_dtype, add_up_dtype
 from minigrad.functions.broadcast import expand
 
 
+def _drop(y, dim, keepdim):
+    """A result computed with its reduced axes kept (size 1), without them unless keepdim."""
+    if keepdim:
+        return y
+    return y.reshape(()) if dim is None else np.squeeze(y, dim)
+
+
 def _keep(grad, dim, keepdim):
     """Reinsert the axes a reduction removed, so `grad` broadcasts against the input."""
     if keepdim or dim is None:
@@ -311,9 +318,7 @@ class Norm(ArrayFunction):
         y = _rounded(y, x.dtype)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         ctx.save_for_backward(x, y)
-        if keepdim:
-            return y
-        return y.reshape(()) if dim is None else np.squeeze(y, dim)
+        return _drop(y, dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -362,9 +367,7 @@ class Prod(ArrayFunction):
         ctx.dim, ctx.keepdim = dim, keepdim
         y = _rounded(np.prod(x, axis=dim, keepdims=True, dtype=accumulate_dtype(x.dtype)), x.dtype)
         ctx.save_for_backward(x, y)
-        if keepdim:
-            return y
-        return y.reshape(()) if dim is None else np.squeeze(y, dim)
+        return _drop(y, dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
