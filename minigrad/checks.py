@@ -253,6 +253,24 @@ def check_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     return out
 
 
+def check_matrix_dims(dtype: Any, dim: Any, ndim: int) -> tuple[int, int]:
+    """The two dims a matrix norm ('nuc') reduces, checked in PyTorch's order: all dims when
+    `dim` is None (then the input must be a matrix)."""
+    where = "linalg.matrix_norm: "
+    if ndim < 2:
+        raise RuntimeError(f"{where}The input tensor A must have at least 2 dimensions.")
+    if dtype.kind != "f":
+        raise RuntimeError(f"{where}Expected a floating point or complex tensor as input. "
+                           f"Got {scalar_type(dtype)}")
+    given = tuple(range(ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(given) != 2:
+        raise RuntimeError(f"{where}dim must be a 2-tuple. Got {' '.join(map(str, given))}")
+    rows, cols = (check_dim(d, ndim) for d in given)
+    if rows == cols:
+        raise RuntimeError(f"{where}dims must be different. Got ({rows}, {cols})")
+    return rows, cols
+
+
 def _as_dims(dim: Any) -> tuple[int, ...]:
     return () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
 

@@ -235,17 +235,22 @@ def add_up_dtype(x: np.ndarray, axis: int | tuple[int, ...] | None) -> np.dtype:
     of the exact sum: better than PyTorch's, at less than PyTorch's cost on large arrays. Other
     sums add up in `accumulate_dtype`.
     """
-    wide = accumulate_dtype(x.dtype)
-    if x.size <= _ROWS_ADDED_IN_TURN or wide.kind != "f" or wide.itemsize > 4:
-        return wide
+    dtype = x.dtype
+    if dtype.kind != "f" or dtype.itemsize > 4 or x.size <= _ROWS_ADDED_IN_TURN:
+        return accumulate_dtype(dtype)  # (checked first: this function runs in every backward)
     axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
     n = math.prod([x.shape[d] for d in axes])  # the terms of each sum
+    wide = accumulate_dtype(dtype)
     if n <= _ROWS_ADDED_IN_TURN:
         return wide
     if n > _PAIRWISE_RUN:
         return float64
-    if axis is None and x.flags.c_contiguous:
-        return wide
+    if x.flags.c_contiguous:  # the common case, without the sort below
+        last = x.ndim - 1
+        if x.shape[last] != 1 and last not in axes:
+            return float64  # every reduced axis is outer: n > 16 rows added in turn
+        if axis is None:
+            return wide
     # The pairwise run: the reduced axes innermost in memory, as far as they coalesce.
     run, stride = 1, None
     for d in sorted(range(x.ndim), key=lambda d: abs(x.strides[d])):

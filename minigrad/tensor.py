@@ -13,15 +13,15 @@ to a Function from `minigrad.functions`, where forward and backward live side by
 
 from __future__ import annotations
 
+import copy
 import warnings
 import weakref
-from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from minigrad import checks, devices, dtypes, size
+from minigrad import checks, devices, dtypes, return_types, size
 from minigrad.autograd.engine import RemovableHandle, run_backward, seed_gradient
 from minigrad.autograd.grad_mode import _state, no_grad
 from minigrad.autograd.versions import Storage, note_output
@@ -352,6 +352,30 @@ class Tensor:
         if format_spec:
             raise TypeError("unsupported format string passed to Tensor.__format__")
         return str(self)
+
+    # ------------------------------------------------------------------ pickle and deepcopy
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as PyTorch pickles a tensor: the values, requires_grad and a subclass's own
+        attributes; not the history, .grad, hooks or views. The loaded tensor is a new leaf."""
+        return _rebuild, (type(self), self._data, self._requires_grad,
+                          getattr(self, "__dict__", None))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """copy.deepcopy, as PyTorch's: for leaves only; the copy has the values, requires_grad
+        and a copy of .grad, and shares no memory, history or version counter with self."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may "
+                "be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        new = _rebuild(type(self), copy.deepcopy(self._data, memo), self._requires_grad, None)
+        memo[id(self)] = new
+        if hasattr(self, "__dict__"):
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        new._grad = copy.deepcopy(self._grad, memo)
+        return new
 
     def cpu(self) -> Tensor:
         return self
@@ -965,6 +989,8 @@ class Tensor:
         return U.Relu.apply1(self)
 
     def abs(self) -> Tensor:
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         return U.Abs.apply1(self)
 
     # (Integer inputs become float32, as in PyTorch, except for square and the rounding
@@ -1178,8 +1204,11 @@ class Tensor:
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
         if p in ("fro", None):
             p = 2
+        if p == "nuc":
+            dims = checks.check_matrix_dims(self._data.dtype, dim, self.ndim)
+            return R.NuclearNorm.apply1(self, dims, keepdim)
         if isinstance(p, str):
-            raise RuntimeError(f"norm: unsupported p={p!r}; use a number, 'fro' or inf")
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         dims = checks.check_dims(dim, self.ndim)
         if self._data.size == 0:
             checks.check_norm_reducible(p, self.shape, dim)
@@ -2050,6 +2079,17 @@ def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.nd
 
 
 # ---------------------------------------------------------------------- helpers
+def _rebuild(cls: type, data: np.ndarray, requires_grad: bool, attributes: Any) -> Tensor:
+    """A new leaf of class `cls` (Tensor, Parameter, ...) holding `data`: pickle's way back."""
+    t = object.__new__(cls)
+    for name in ("grad_fn", "_grad", "_hooks", "_storage", "_view"):
+        setattr(t, name, None)
+    t._data, t._requires_grad = data, requires_grad
+    if attributes:
+        t.__dict__.update(attributes)
+    return t
+
+
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x))
 
@@ -2171,8 +2211,8 @@ def _index(index: Any) -> Any:
 
 
 # (Named "max" and "min" as PyTorch's result types are.)
-max_result = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
-min_result = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
+max_result = return_types.max
+min_result = return_types.min
 
 
 def _extremum(x: Tensor, fn: Any, name: str, dim: Any, keepdim: bool) -> Tensor:
@@ -2306,16 +2346,16 @@ _ADDCDIV_INTEGERS = (
 )
 
 
-# (Named as PyTorch's result types are: torch.return_types.sort, ...)
-sort_result = namedtuple("sort", ["values", "indices"])  # type: ignore[name-match]
-topk_result = namedtuple("topk", ["values", "indices"])  # type: ignore[name-match]
-kthvalue_result = namedtuple("kthvalue", ["values", "indices"])  # type: ignore[name-match]
-median_result = namedtuple("median", ["values", "indices"])  # type: ignore[name-match]
-nanmedian_result = namedtuple("nanmedian", ["values", "indices"])  # type: ignore[name-match]
-mode_result = namedtuple("mode", ["values", "indices"])  # type: ignore[name-match]
-cummax_result = namedtuple("cummax", ["values", "indices"])  # type: ignore[name-match]
-cummin_result = namedtuple("cummin", ["values", "indices"])  # type: ignore[name-match]
-aminmax_result = namedtuple("aminmax", ["min", "max"])  # type: ignore[name-match]
+# (PyTorch's result types, printed as torch.return_types.sort(...): see return_types.py)
+sort_result = return_types.sort
+topk_result = return_types.topk
+kthvalue_result = return_types.kthvalue
+median_result = return_types.median
+nanmedian_result = return_types.nanmedian
+mode_result = return_types.mode
+cummax_result = return_types.cummax
+cummin_result = return_types.cummin
+aminmax_result = return_types.aminmax
 
 
 def _logical(x: Tensor, fn: Callable[..., np.ndarray], dim: Any, keepdim: bool) -> Tensor:

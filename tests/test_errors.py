@@ -234,6 +234,14 @@ def test_norms_without_identity_refuse_empty_dims(data, shape, p):
     assert_same_outcome(lambda lib: lib.ones(shape).norm(p=p, dim=dim))
 
 
+@given(shape=st.lists(st.integers(1, 3), max_size=4).map(tuple),
+       dim=st.none() | st.lists(st.integers(-4, 3), max_size=3),
+       p=st.sampled_from(["nuc", "abc"]), integer=st.booleans())
+def test_matrix_norms_check_dtype_rank_and_dims_as_torch(shape, dim, p, integer):
+    assert_same_outcome(lambda lib: lib.ones(shape, dtype=lib.int64 if integer else lib.float64)
+                        .norm(p=p, dim=dim))
+
+
 @given(data=st.data(), shape=_empty_shapes(),
        name=st.sampled_from(["sum", "mean", "logsumexp", "var", "std"]))
 @pytest.mark.filterwarnings("ignore::UserWarning")

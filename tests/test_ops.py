@@ -396,6 +396,23 @@ def test_norm_with_p_dim_keepdim_and_zero_gradient_at_a_zero_vector(lib, x, dim,
 
 
 @st.composite
+def matrices_and_two_dims(draw: st.DrawFn) -> Call:
+    """A float tensor of 2 or 3 dims, two distinct dims (or None for a matrix), keepdim."""
+    dtype = draw(float_dtypes())
+    shape = draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=5))
+    x = draw(arrays(dtype, shape, low=-5, high=5))
+    pair = st.permutations(range(-len(shape), 0)).map(lambda d: list(d[:2]))
+    dim = draw(st.none() | pair) if len(shape) == 2 else draw(pair)
+    return Call((x,), {"dim": dim, "keepdim": draw(st.booleans())})
+
+
+@op_test(matrices_and_two_dims())
+def test_nuclear_norm_is_the_sum_of_singular_values_with_gradient_u_vt(lib, x, dim, keepdim):
+    """||X||_* = sum of X's singular values; d/dX = U V^T of its reduced SVD."""
+    return x.norm(p="nuc", dim=dim, keepdim=keepdim)
+
+
+@st.composite
 def one_tiny_element(draw: st.DrawFn) -> Call:
     """A one-element tensor whose square underflows to 0 (about 1e-38 in float32, 1e-300 in
     float64)."""

@@ -120,6 +120,12 @@ def test_rounding_refuses_bools_with_torchs_not_implemented_error(name):
                              match=f'"{name}_vml_cpu" not implemented for \'Bool\'')
 
 
+@pytest.mark.parametrize("name", ["abs", "absolute", "abs_", "absolute_"])
+def test_abs_refuses_bools_with_torchs_not_implemented_error(name):
+    assert_raises_like_torch(lambda lib, x: getattr(x, name)(), Call((np.array([True]),), {}),
+                             match='"abs_cpu" not implemented for \'Bool\'')
+
+
 @pytest.mark.parametrize("dtype, torch_name", [(np.int64, "Long"), (np.uint8, "Byte"),
                                                (np.bool_, "Bool")])
 def test_frac_refuses_integers_and_bools(dtype, torch_name):

@@ -349,3 +349,38 @@ def test_arrays_of_any_dtype_save_writes_round_trip(tmp_path, dtype):
     (a field name outside Latin-1 makes NumPy write its .npy format 3.0)."""
     array = np.zeros(3, dtype)
     assert_identical(round_trip({"extra": array}, tmp_path / "state.pt"), {"extra": array})
+
+
+@given(float_dtypes(), st.data(), st.booleans(), st.sampled_from(["leaf", "view", "result"]),
+       st.booleans())
+def test_pickle_and_deepcopy_of_a_tensor_keep_what_torchs_keep(dtype, data, requires_grad,
+                                                                 kind, with_grad):
+    """pickle keeps values and requires_grad (a new leaf, no .grad); deepcopy keeps .grad too,
+    and refuses a tensor with history, as PyTorch's. A view pickles even after its base was
+    viewed (the views' bookkeeping is not pickled)."""
+    import copy
+
+    x = data.draw(arrays(dtype, data.draw(hnp.array_shapes(min_dims=1, max_dims=2))))
+    g = data.draw(arrays(dtype, x.shape))
+
+    def make(lib):
+        t = lib.tensor(x, requires_grad=requires_grad)
+        if with_grad and requires_grad:
+            t.grad = lib.tensor(g)
+        return {"leaf": t, "view": t[:1], "result": t * 2}[kind]
+
+    for how in (lambda t: pickle.loads(pickle.dumps(t)), copy.deepcopy):
+        try:
+            theirs = how(make(torch))
+        except RuntimeError as error:
+            with pytest.raises(RuntimeError, match="^Only Tensors created explicitly"):
+                how(make(mg))
+            assert "graph leaves" in str(error)
+            continue
+        ours = how(make(mg))
+        assert_close(ours, theirs.detach())
+        assert (ours.requires_grad, ours.is_leaf, ours._is_view()) == (
+            theirs.requires_grad, theirs.is_leaf, theirs._is_view())
+        assert (ours.grad is None) == (theirs.grad is None)
+        if theirs.grad is not None:
+            assert_close(ours.grad, theirs.grad)

@@ -23,12 +23,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         total = np.add.reduce(grad, axis=None, dtype=add_up_dtype(grad, None))
         return np.asarray(total, grad.dtype)
     extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
+    axes = tuple(range(extra))
     # np.add.reduce is .sum() without its wrapper; add_up_dtype: as accurate as PyTorch's sum
-    total = np.add.reduce(grad, axis=axes, dtype=add_up_dtype(grad, axes), keepdims=True)
-    total = total.reshape(shape)
+    if grad.shape[extra:] == shape:  # only leading axes were added (a Linear's bias)
+        total = np.add.reduce(grad, axis=axes, dtype=add_up_dtype(grad, axes))
+    else:  # size-1 axes that broadcasting repeated are summed too, and kept with size 1
+        axes += tuple(i for i in range(extra, grad.ndim)
+                      if shape[i - extra] == 1 and grad.shape[i] != 1)
+        total = np.add.reduce(grad, axis=axes, dtype=add_up_dtype(grad, axes), keepdims=True)
+        total = total.reshape(shape)
     return total if total.dtype is grad.dtype else total.astype(grad.dtype)
 
 

@@ -354,6 +354,32 @@ def _reverse_cumsum(x, axis):
     return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
 
 
+
+class NuclearNorm(ArrayFunction):
+    """The nuclear norm ||X||_* = s_1 + ... + s_k, the sum of the singular values of each matrix
+    X over the two dims (rows, cols), from its reduced SVD X = U diag(s) V^T.
+
+    d||X||_*/dX = U V^T: each singular value s_i = u_i^T X v_i has the derivative u_i v_i^T
+    (as PyTorch's, this takes the singular values distinct; at X = 0 it is the U V^T the SVD
+    gives).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        matrices = np.moveaxis(x, dims, (-2, -1))
+        u, s, vt = np.linalg.svd(matrices, full_matrices=False)
+        ctx.dims, ctx.keepdim, ctx.u, ctx.vt = dims, keepdim, u, vt
+        y = s.sum(axis=-1).astype(x.dtype, copy=False)
+        for d in sorted(dims) if keepdim else ():
+            y = np.expand_dims(y, d)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = grad if ctx.keepdim else np.expand_dims(grad, sorted(ctx.dims))
+        g = np.moveaxis(g, ctx.dims, (-2, -1))  # (..., 1, 1) against (..., rows, cols)
+        return np.moveaxis(g * (ctx.u @ ctx.vt), (-2, -1), ctx.dims)
+
 class Prod(ArrayFunction):
     """d/dx_i prod(x) = prod_{j != i} x_j
 
