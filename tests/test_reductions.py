@@ -312,3 +312,18 @@ def test_logsumexp_with_infinite_inputs(lib, x, dim, keepdim, form):
 )
 def test_bad_arguments_raise_like_torch(op, match):
     assert_raises_like_torch(op, Call((np.array([3.0, 1.0, 2.0], np.float32),), {}), match)
+
+
+@given(st.data(), float_dtypes())
+def test_named_results_print_as_torchs_return_types(data, dtype):
+    """max(dim), sort, topk, ... return named tuples that print one field per line, as
+    torch.return_types.max(...) (with minigrad's module name)."""
+    x = np.array(data.draw(st.permutations(range(12))), dtype).reshape(3, 4)  # no ties
+    calls = {"max": lambda t: t.max(1), "min": lambda t: t.min(0), "sort": lambda t: t.sort(),
+             "topk": lambda t: t.topk(2), "aminmax": lambda t: t.aminmax(),
+             "cummax": lambda t: t.cummax(1), "kthvalue": lambda t: t.kthvalue(2),
+             "median": lambda t: t.median(1), "mode": lambda t: t.mode(0)}
+    for name, call in calls.items():
+        ours, theirs = call(mg.tensor(x)), call(torch.tensor(x))
+        assert type(ours).__name__ == type(theirs).__name__ == name
+        assert repr(ours) == repr(theirs).replace("torch.", "minigrad.")
