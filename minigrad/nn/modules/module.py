@@ -21,6 +21,7 @@ import numpy as np
 
 from minigrad import devices, dtypes
 from minigrad.checks import torch_size
+from minigrad.nn.modules import hooks
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 
@@ -76,8 +77,49 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
 
+    # The hooks (hooks.py): these shared empty dicts until a registration gives the module its
+    # own, so that calling a module without hooks costs four lookups.
+    _forward_pre_hooks: dict[int, Any] = {}
+    _forward_hooks: dict[int, Any] = {}
+    _backward_hooks: dict[int, Any] = {}
+    _backward_pre_hooks: dict[int, Any] = {}
+    _forward_pre_hooks_with_kwargs: dict[int, bool] = {}
+    _forward_hooks_with_kwargs: dict[int, bool] = {}
+    _forward_hooks_always_called: dict[int, bool] = {}
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
+            return hooks.call(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> hooks.RemovableHandle:
+        """Call `hook(module, args)` (or `hook(module, args, kwargs)` if `with_kwargs`) before
+        each forward; a result other than None replaces the arguments."""
+        flags = ("_forward_pre_hooks_with_kwargs",) if with_kwargs else ()
+        return hooks.register(self, "_forward_pre_hooks", hook, prepend, *flags)
+
+    def register_forward_hook(self, hook: Any, *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> hooks.RemovableHandle:
+        """Call `hook(module, args, output)` (or `hook(module, args, kwargs, output)`) after each
+        forward; a result other than None replaces the output."""
+        flags = (("_forward_hooks_with_kwargs",) if with_kwargs else ()) + (
+            ("_forward_hooks_always_called",) if always_call else ())
+        return hooks.register(self, "_forward_hooks", hook, prepend, *flags)
+
+    def register_full_backward_hook(self, hook: Any,
+                                    prepend: bool = False) -> hooks.RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` once the gradients with respect to the
+        module's inputs are computed; a tuple it returns replaces grad_input."""
+        return hooks.register(self, "_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Any,
+                                        prepend: bool = False) -> hooks.RemovableHandle:
+        """Call `hook(module, grad_output)` when the gradient of the output arrives, before the
+        module's backward; a tuple it returns replaces grad_output."""
+        return hooks.register(self, "_backward_pre_hooks", hook, prepend)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -185,6 +227,50 @@ class Module:
         self._check_new_name("module", name, self._modules)
         self._modules[name] = module
 
+    def register_module(self, name: str, module: Module | None) -> None:
+        """The same as add_module."""
+        self.add_module(name, module)
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at the dotted path `target` ("" is the module itself)."""
+        module = self
+        for name in target.split(".") if target else ():
+            if not hasattr(module, name):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+            module = getattr(module, name)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{name}` is not an nn.Module")
+        return module
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put `module` at the dotted path `target`; with `strict`, only in place of one."""
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        *path, name = target.split(".")
+        parent = self.get_submodule(".".join(path))
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def _get_tensor(self, target: str, registry: str, what: str) -> Any:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        if name not in getattr(module, registry):
+            raise AttributeError(f"`{name}` is not {what}")
+        return getattr(module, name)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path `target` ("fc.weight")."""
+        return self._get_tensor(target, "_parameters", "an nn.Parameter")  # type: ignore[no-any-return]
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path `target` ("bn.running_mean")."""
+        return self._get_tensor(target, "_buffers", "a buffer")  # type: ignore[no-any-return]
+
     # ------------------------------------------------------------------ walking the tree
     def named_modules(
         self, memo: set[Module] | None = None, prefix: str = "", remove_duplicate: bool = True
@@ -262,6 +348,20 @@ class Module:
             raise ValueError("training mode is expected to be boolean")
         for module in self.modules():
             module.training = mode
+        return self
+
+    def apply(self, fn: Any) -> Module:
+        """Call `fn(module)` on every submodule, children first, then on self (as
+        `model.apply(init_weights)` does); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set requires_grad on every parameter (False freezes the module); returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
         return self
 
     def eval(self) -> Module:
@@ -412,6 +512,28 @@ class Module:
     def half(self) -> Module:
         """Cast floating-point parameters and buffers to float16."""
         return self.to(dtypes.float16)
+
+    def type(self, dst_type: Any) -> Module:
+        """Cast every parameter and buffer (integer ones too) to `dst_type`; returns self."""
+        if not dtypes.is_floating(dtypes.to_dtype(dst_type)) and any(
+                p.requires_grad for p in self.parameters()):  # (checked before any change)
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        for module in self.modules():
+            for param in module._parameters.values():
+                if param is not None:
+                    param.data = param.type(dst_type)._data
+                    if param.grad is not None:
+                        param.grad.data = param.grad.type(dst_type)._data
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    module._buffers[name] = buf.type(dst_type)
+        return self
+
+    def share_memory(self) -> Module:
+        """Does nothing and returns self: minigrad has no shared-memory tensors (a process
+        forked from this one gets a copy of them)."""
+        return self
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:

@@ -1,5 +1,14 @@
-"""Utilities used around the training step; `nn.utils.clip_grad_norm_` as in PyTorch."""
+"""Utilities used around the training step, as torch.nn.utils: gradient clipping
+(`clip_grad_norm_`, split into `get_total_norm` and `clip_grads_with_norm_`; `clip_grad_value_`)
+and the parameters as one vector."""
 
-from minigrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+from minigrad.nn.utils.clip_grad import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    clip_grads_with_norm_,
+    get_total_norm,
+)
+from minigrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
+           "parameters_to_vector", "vector_to_parameters"]

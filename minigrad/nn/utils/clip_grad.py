@@ -24,19 +24,15 @@ from minigrad.tensor import Tensor
 TensorsT = Tensor | Iterable[Tensor]
 
 
-def clip_grad_norm_(
-    parameters: TensorsT,
-    max_norm: float,
-    norm_type: float | str = 2.0,
-    error_if_nonfinite: bool = False,
-) -> Tensor:
+def clip_grad_norm_(parameters: TensorsT, max_norm: float, norm_type: float | str = 2.0,
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale the gradients so that their total p-norm is at most `max_norm`.
 
     With g_1, ..., g_k the gradients:
 
-        total = ‖(‖g_1‖_p, ..., ‖g_k‖_p)‖_p
+        total = ‖(‖g_1‖_p, ..., ‖g_k‖_p)‖_p          (get_total_norm)
         coef  = min(1, max_norm / (total + 1e-6))
-        g_i   ← coef · g_i
+        g_i   ← coef · g_i                           (clip_grads_with_norm_)
 
     For finite p > 0, `total` equals the p-norm of all gradient elements together,
     (Σ|g|^p)^(1/p). For p = inf it is the largest |g|. The 1e-6 guards against division by
@@ -52,47 +48,58 @@ def clip_grad_norm_(
         error_if_nonfinite: raise instead of scaling when the total norm is nan or inf.
             Without this flag, an inf norm gives coef 0 (finite entries become 0 and infinite
             ones nan) and a nan norm makes every gradient nan.
+        foreach: accepted, as PyTorch's switch between two implementations of the same numbers.
 
-    Returns:
-        The total norm before clipping, a 0-d tensor in the gradients' dtype (float64 if any
-        gradient is float64); tensor(0.) when no parameter has a gradient.
-
-    Raises:
-        ValueError: norm_type is a string other than 'inf' (from float(), as in PyTorch).
-        RuntimeError: error_if_nonfinite is set and the total norm is nan or inf (no gradient
-            is changed), or p = ±inf with an empty gradient (max has no identity).
+    Returns the total norm before clipping, a 0-d tensor in the gradients' dtype (float64 if
+    any is float64); tensor(0.) when no parameter has a gradient.
     """
     params = _as_list(parameters)
     if isinstance(parameters, types.GeneratorType) and not params:
-        warnings.warn(
-            "`parameters` is an empty generator, no gradient clipping will occur.",
-            UserWarning,
-            stacklevel=2,
-        )
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
+                      UserWarning, stacklevel=2)
     grads = [p.grad for p in params if p.grad is not None]
-    norm_type = float(norm_type)
-    if not grads:
-        return Tensor._make(np.array(0.0, dtype=np.float32))
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total_norm)
+    return total_norm
 
+
+def get_total_norm(tensors: TensorsT, norm_type: float | str = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """‖(‖t_1‖_p, ..., ‖t_k‖_p)‖_p, the total p-norm of `tensors` (gradients, usually).
+
+    Raises ValueError for a norm_type string other than 'inf' (float()'s, as PyTorch's), and
+    RuntimeError if error_if_nonfinite is set and the norm is nan or inf, or for p = ±inf and
+    an empty tensor (max has no identity).
+    """
+    arrays = [t._data for t in _as_list(tensors)]
+    norm_type = float(norm_type)
+    if not arrays:
+        return Tensor._make(np.array(0.0, dtype=np.float32))
     with np.errstate(all="ignore"):  # inf and nan are results here, as in PyTorch, not errors
-        # (np.array rather than np.stack: its checks cost more than the six norms of a model)
-        per_tensor = np.array([_vector_norm(g._data, norm_type) for g in grads])
-        total_norm = _vector_norm(per_tensor, norm_type)
-        if error_if_nonfinite and not np.isfinite(total_norm):
-            raise RuntimeError(
-                f"The total norm of order {norm_type} for gradients from `parameters` is "
-                "non-finite, so it cannot be clipped. To disable this error and scale the "
-                "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
-            )
-        # min(1, max_norm / (total_norm + 1e-6)), rounded as PyTorch rounds it
-        coef = _clip_coef(total_norm, max_norm)
-        if coef != 1:  # PyTorch multiplies by 1 too, which changes no number
-            for g in grads:
-                g._data *= g.dtype.type(coef)
+        total_norm = _vector_norm(np.array([_vector_norm(a, norm_type) for a in arrays]),
+                                  norm_type)
+    if error_if_nonfinite and not np.isfinite(total_norm):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
+                           "is non-finite, so it cannot be clipped. To disable this error and "
+                           "scale the gradients by the non-finite norm anyway, set "
+                           "`error_if_nonfinite=False`")
     return Tensor._make(np.asarray(total_norm))
 
 
-def clip_grad_value_(parameters: TensorsT, clip_value: float) -> None:
+def clip_grads_with_norm_(parameters: TensorsT, max_norm: float, total_norm: Tensor,
+                          foreach: bool | None = None) -> None:
+    """Multiply every gradient by min(1, max_norm / (total_norm + 1e-6)), in place, rounded
+    as PyTorch rounds it (_clip_coef)."""
+    with np.errstate(all="ignore"):
+        coef = _clip_coef(total_norm._data, max_norm)
+        if coef != 1:  # PyTorch multiplies by 1 too, which changes no number
+            for p in _as_list(parameters):
+                if p.grad is not None:
+                    p.grad._data *= p.grad._data.dtype.type(coef)
+
+
+def clip_grad_value_(parameters: TensorsT, clip_value: float,
+                     foreach: bool | None = None) -> None:
     """Clamp every gradient element to [-clip_value, clip_value], in place.
 
     nan stays nan. clip_value is not validated: a negative value sets every element to

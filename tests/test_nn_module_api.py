@@ -1,0 +1,271 @@
+"""The rest of nn.Module's API against PyTorch's: hooks (forward pre-hooks, forward hooks, full
+backward hooks and backward pre-hooks, with their handles), apply, requires_grad_, type,
+get_submodule / get_parameter / get_buffer / set_submodule; and nn.utils' get_total_norm,
+clip_grads_with_norm_, parameters_to_vector and vector_to_parameters."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import arrays, float_dtypes
+from support import assert_close
+from test_nn_modules import build, module_recipes
+
+import minigrad as mg
+import minigrad.nn  # noqa: F401
+
+HOOK_KINDS = ("forward_pre", "forward_pre_kwargs", "forward", "forward_kwargs", "backward",
+              "backward_pre")
+
+
+def _mlp(lib: Any, sizes: tuple[int, int, int], weights: list[np.ndarray]) -> Any:
+    model = lib.nn.Sequential(lib.nn.Linear(sizes[0], sizes[1]), lib.nn.ReLU(),
+                              lib.nn.Linear(sizes[1], sizes[2]))
+    model.to(getattr(lib, weights[0].dtype.name))
+    model.load_state_dict({k: lib.tensor(w) for k, w in zip(model.state_dict(), weights)})
+    return model
+
+
+def _summary(tensors: Any) -> list[Any]:
+    """What a hook saw: per tensor, None or its shape and sum (in float64)."""
+    return [None if t is None else (tuple(t.shape), float(t.detach().double().sum()))
+            for t in tensors]
+
+
+@given(st.data(), float_dtypes(), st.lists(st.sampled_from(HOOK_KINDS), max_size=4),
+       st.integers(0, 2), st.booleans(), st.booleans(), st.floats(0.5, 2))
+def test_module_hooks_see_and_replace_what_torchs_do(data, dtype, kinds, layer, input_grad,
+                                                     prepend, scale):
+    """Every kind of hook on a drawn layer of a small MLP, each scaling what it may replace;
+    what the hooks see (in order), the output and every gradient equal PyTorch's."""
+    sizes = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3)))
+    n = data.draw(st.integers(1, 3))
+    weights = [data.draw(arrays(dtype, shape)) for shape in
+               ((sizes[1], sizes[0]), (sizes[1],), (sizes[2], sizes[1]), (sizes[2],))]
+    x = data.draw(arrays(dtype, (n, sizes[0])))
+    removed = data.draw(st.sampled_from((None, *range(len(kinds))))) if kinds else None
+
+    def run(lib: Any) -> tuple[Any, ...]:
+        model = _mlp(lib, sizes, weights)
+        module, seen = model[layer], []
+
+        def hook(kind: str) -> Any:
+            def forward_pre(m, args):
+                seen.append((kind, _summary(args)))
+                return args[0] * scale
+
+            def forward_pre_kwargs(m, args, kwargs):
+                seen.append((kind, _summary(args), sorted(kwargs)))
+                return (args[0] * scale,), kwargs
+
+            def forward(m, args, output):
+                seen.append((kind, _summary(args), _summary([output])))
+                return output * scale
+
+            def forward_kwargs(m, args, kwargs, output):
+                seen.append((kind, _summary(args), _summary([output])))
+
+            def backward(m, grad_input, grad_output):
+                seen.append((kind, _summary(grad_input), _summary(grad_output)))
+                return tuple(None if g is None else g * scale for g in grad_input)
+
+            def backward_pre(m, grad_output):
+                seen.append((kind, _summary(grad_output)))
+                return tuple(g * scale for g in grad_output)
+
+            return locals()[kind]
+
+        handles = []
+        for kind in kinds:
+            f = hook(kind)
+            if kind.startswith("forward_pre"):
+                handles.append(module.register_forward_pre_hook(
+                    f, prepend=prepend, with_kwargs=kind.endswith("kwargs")))
+            elif kind.startswith("forward"):
+                handles.append(module.register_forward_hook(
+                    f, prepend=prepend, with_kwargs=kind.endswith("kwargs")))
+            elif kind == "backward":
+                handles.append(module.register_full_backward_hook(f, prepend=prepend))
+            else:
+                handles.append(module.register_full_backward_pre_hook(f, prepend=prepend))
+        if removed is not None:
+            handles[removed].remove()
+        inputs = lib.tensor(x, requires_grad=input_grad)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = model(inputs)
+            (out * out).sum().backward()
+        messages = sorted({str(w.message)[:40] for w in caught})
+        grads = [p.grad for p in model.parameters()] + [inputs.grad]
+        return out.detach(), grads, seen, messages
+
+    (out, grads, seen, messages), (t_out, t_grads, t_seen, t_messages) = run(mg), run(torch)
+    assert_close(out, t_out)
+    for ours, theirs in zip(grads, t_grads):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            assert_close(ours, theirs)
+    assert [entry[0] for entry in seen] == [entry[0] for entry in t_seen]
+    for ours_entry, theirs_entry in zip(seen, t_seen):
+        for a, b in zip(ours_entry[1:], theirs_entry[1:]):
+            assert len(a) == len(b)
+            for u, v in zip(a, b):
+                assert (u is None) == (v is None)
+                if v is not None and not isinstance(v, str):
+                    assert u[0] == v[0]
+                    np.testing.assert_allclose(u[1], v[1], rtol=1e-5 if dtype == np.float32
+                                               else 1e-10, atol=1e-6)
+    assert messages == t_messages
+
+
+def test_a_handle_removes_its_hook_on_leaving_a_with_block():
+    for lib in (mg, torch):
+        module, calls = lib.nn.Linear(2, 2), []
+        with module.register_forward_hook(lambda m, args, out: calls.append(1)):
+            module(lib.ones(1, 2))
+        module(lib.ones(1, 2))
+        assert calls == [1] and not module._forward_hooks
+
+
+@given(module_recipes())
+def test_apply_visits_children_before_their_parent_as_torch(recipe):
+    orders = []
+    for lib in (mg, torch):
+        order: list[str] = []
+        assert build(lib.nn, recipe).apply(lambda m: order.append(type(m).__name__)) is not None
+        orders.append(order)
+    assert orders[0] == orders[1]
+
+
+@given(module_recipes(), st.booleans())
+def test_requires_grad_sets_every_parameter_and_returns_self(recipe, flag):
+    model = build(mg.nn, recipe)
+    assert model.requires_grad_(flag) is model
+    assert all(p.requires_grad is flag for p in model.parameters())
+
+
+@given(float_dtypes(), st.sampled_from(["float64", "float32", "float16", "int64"]))
+def test_type_casts_parameters_buffers_and_gradients_as_torch(dtype, target):
+    results = []
+    for lib in (mg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.BatchNorm1d(3))
+        model.to(getattr(lib, np.dtype(dtype).name))
+        model[0].weight.grad = lib.ones(3, 2, dtype=model[0].weight.dtype)
+        try:
+            assert model.type(getattr(lib, target)) is model
+        except RuntimeError as error:
+            results.append(str(error))
+            continue
+        results.append([str(t.dtype).split(".")[1] for t in
+                        [*model.parameters(), *model.buffers(), model[0].weight.grad]])
+    assert results[0] == results[1]
+
+
+PATHS = ["", "0", "1", "1.0", "1.1", "1.1.weight", "1.1.bias", "0.weight", "b", "1.5", "x.y",
+         "1.1.zz", "1.0.weight"]
+
+
+@pytest.mark.parametrize("method", ["get_submodule", "get_parameter", "get_buffer"])
+@pytest.mark.parametrize("path", PATHS)
+def test_dotted_paths_find_what_torchs_find_or_fail_as_torch(method, path):
+    outcomes = []
+    for lib in (mg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3),
+                                  lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Linear(3, 1)))
+        model.register_buffer("b", lib.ones(1))
+        try:
+            outcomes.append(type(getattr(model, method)(path)).__name__)
+        except AttributeError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("path, replacement, strict", [
+    ("1.0", "Tanh", False), ("1.7", "Tanh", False), ("1.7", "Tanh", True), ("1.0", 5, False),
+    ("0.weight", "Tanh", False), ("2", "Tanh", False)])
+def test_set_submodule_puts_a_module_at_a_path_as_torch(path, replacement, strict):
+    outcomes = []
+    for lib in (mg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3),
+                                  lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Linear(3, 1)))
+        new = getattr(lib.nn, replacement)() if isinstance(replacement, str) else replacement
+        try:
+            model.set_submodule(path, new, strict=strict)
+            outcomes.append(repr(model))
+        except (AttributeError, ValueError) as error:
+            outcomes.append(f"{type(error).__name__}: {error}".replace("torch.", "minigrad."))
+    assert outcomes[0] == outcomes[1]
+
+
+@given(st.data(), float_dtypes(), st.sampled_from([2.0, 1.0, 3.0, float("inf"), 0.5]),
+       st.floats(0.01, 10))
+def test_get_total_norm_and_clip_grads_with_norm_are_clip_grad_norm_in_two_steps(
+        data, dtype, norm_type, max_norm):
+    shapes = data.draw(st.lists(st.sampled_from([(3,), (2, 2), (1,), (4, 1)]), min_size=1,
+                                max_size=3))
+    grads = [data.draw(arrays(dtype, shape)) for shape in shapes]
+    results = []
+    for lib in (mg, torch):
+        params = [lib.nn.Parameter(lib.zeros(g.shape, dtype=getattr(lib, np.dtype(dtype).name)))
+                  for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = lib.tensor(g)
+        total = lib.nn.utils.get_total_norm([p.grad for p in params], norm_type, foreach=None)
+        lib.nn.utils.clip_grads_with_norm_(params, max_norm, total, foreach=None)
+        results.append((total, [p.grad for p in params]))
+    (total, clipped), (t_total, t_clipped) = results
+    assert_close(total, t_total)
+    for ours, theirs in zip(clipped, t_clipped):
+        assert_close(ours, theirs)
+
+
+@given(st.data(), float_dtypes())
+def test_parameters_to_vector_and_back_as_torch(data, dtype):
+    shapes = data.draw(st.lists(st.sampled_from([(3,), (2, 2), (1,), (4, 1)]), min_size=1,
+                                max_size=3))
+    values = [data.draw(arrays(dtype, shape)) for shape in shapes]
+    vec = data.draw(arrays(dtype, (sum(int(np.prod(s)) for s in shapes),)))
+    results = []
+    for lib in (mg, torch):
+        params = [lib.nn.Parameter(lib.tensor(v)) for v in values]
+        flat = lib.nn.utils.parameters_to_vector(params)
+        flat.sum().backward()
+        lib.nn.utils.vector_to_parameters(lib.tensor(vec), params)
+        results.append((flat.detach(), [p.grad for p in params], [p.detach() for p in params]))
+    for ours, theirs in zip(*results):
+        for a, b in zip(ours if isinstance(ours, list) else [ours],
+                        theirs if isinstance(theirs, list) else [theirs]):
+            assert_close(a, b)
+    with pytest.raises(TypeError, match="^expected torch.Tensor, but got: list$"):
+        mg.nn.utils.vector_to_parameters([1.0], [])
+
+
+@pytest.mark.parametrize("input_grad", [False, True])
+@pytest.mark.parametrize("prepend", [False, True])
+def test_hooks_of_one_kind_run_in_order_prepended_first_as_torch(prepend, input_grad):
+    """Two hooks of each kind, the second maybe prepended; a full backward hook fires (with a
+    warning) even when the module's input needs no gradient."""
+    logs = []
+    for lib in (mg, torch):
+        module, log = lib.nn.Linear(2, 2), []
+        for name in ("a", "b"):
+            first = name == "b" and prepend
+            module.register_forward_pre_hook(lambda m, a, n=name: log.append("pre" + n),
+                                             prepend=first)
+            module.register_forward_hook(lambda m, a, o, n=name: log.append("fwd" + n),
+                                         prepend=first)
+            module.register_full_backward_hook(lambda m, gi, go, n=name: log.append(
+                f"bwd{n}{[g is None for g in gi]}"), prepend=first)
+            module.register_full_backward_pre_hook(lambda m, go, n=name: log.append("bpre" + n),
+                                                   prepend=first)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            module(lib.ones(1, 2, requires_grad=input_grad)).sum().backward()
+        logs.append((log, [str(w.message) for w in caught]))
+    assert logs[0] == logs[1]
