@@ -44,7 +44,7 @@ def test_module_hooks_see_and_replace_what_torchs_do(data, dtype, kinds, layer, 
                                                      prepend, scale):
     """Every kind of hook on a drawn layer of a small MLP, each scaling what it may replace;
     what the hooks see (in order), the output and every gradient equal PyTorch's."""
-    sizes = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3)))
+    sizes = tuple(data.draw(st.integers(1, top)) for top in (4, 4, 3))
     n = data.draw(st.integers(1, 3))
     weights = [data.draw(arrays(dtype, shape)) for shape in
                ((sizes[1], sizes[0]), (sizes[1],), (sizes[2], sizes[1]), (sizes[2],))]
@@ -127,7 +127,7 @@ def test_module_hooks_see_and_replace_what_torchs_do(data, dtype, kinds, layer, 
 def test_a_handle_removes_its_hook_on_leaving_a_with_block():
     for lib in (mg, torch):
         module, calls = lib.nn.Linear(2, 2), []
-        with module.register_forward_hook(lambda m, args, out: calls.append(1)):
+        with module.register_forward_hook(lambda m, args, out, calls=calls: calls.append(1)):
             module(lib.ones(1, 2))
         module(lib.ones(1, 2))
         assert calls == [1] and not module._forward_hooks
@@ -138,7 +138,8 @@ def test_apply_visits_children_before_their_parent_as_torch(recipe):
     orders = []
     for lib in (mg, torch):
         order: list[str] = []
-        assert build(lib.nn, recipe).apply(lambda m: order.append(type(m).__name__)) is not None
+        model = build(lib.nn, recipe)
+        assert model.apply(lambda m, order=order: order.append(type(m).__name__)) is model
         orders.append(order)
     assert orders[0] == orders[1]
 
@@ -256,14 +257,14 @@ def test_hooks_of_one_kind_run_in_order_prepended_first_as_torch(prepend, input_
         module, log = lib.nn.Linear(2, 2), []
         for name in ("a", "b"):
             first = name == "b" and prepend
-            module.register_forward_pre_hook(lambda m, a, n=name: log.append("pre" + n),
+            module.register_forward_pre_hook(lambda m, a, n=name, log=log: log.append("pre" + n),
                                              prepend=first)
-            module.register_forward_hook(lambda m, a, o, n=name: log.append("fwd" + n),
+            module.register_forward_hook(lambda m, a, o, n=name, log=log: log.append("fwd" + n),
                                          prepend=first)
-            module.register_full_backward_hook(lambda m, gi, go, n=name: log.append(
+            module.register_full_backward_hook(lambda m, gi, go, n=name, log=log: log.append(
                 f"bwd{n}{[g is None for g in gi]}"), prepend=first)
-            module.register_full_backward_pre_hook(lambda m, go, n=name: log.append("bpre" + n),
-                                                   prepend=first)
+            module.register_full_backward_pre_hook(
+                lambda m, go, n=name, log=log: log.append("bpre" + n), prepend=first)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             module(lib.ones(1, 2, requires_grad=input_grad)).sum().backward()
