@@ -1205,8 +1205,8 @@ class Tensor:
         if p in ("fro", None):
             p = 2
         if p == "nuc":
-            dims = checks.check_matrix_dims(self._data.dtype, dim, self.ndim)
-            return R.NuclearNorm.apply1(self, dims, keepdim)
+            pair = checks.check_matrix_dims(self._data.dtype, dim, self.ndim)
+            return R.NuclearNorm.apply1(self, pair, keepdim)
         if isinstance(p, str):
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         dims = checks.check_dims(dim, self.ndim)
@@ -2081,7 +2081,7 @@ def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.nd
 # ---------------------------------------------------------------------- helpers
 def _rebuild(cls: type, data: np.ndarray, requires_grad: bool, attributes: Any) -> Tensor:
     """A new leaf of class `cls` (Tensor, Parameter, ...) holding `data`: pickle's way back."""
-    t = object.__new__(cls)
+    t: Tensor = object.__new__(cls)
     for name in ("grad_fn", "_grad", "_hooks", "_storage", "_view"):
         setattr(t, name, None)
     t._data, t._requires_grad = data, requires_grad

@@ -113,6 +113,7 @@ class _BackwardHooks:
         self.grad_outputs: list[Any] = []
         self.input_count = 0  # tensor inputs: grad_input has one entry for each
         self.needs_input = False
+        self.position = 0  # of the one input that needs a gradient, among the tensor inputs
 
     def wrap_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         tensors = [a for a in args if isinstance(a, Tensor)]
@@ -123,7 +124,7 @@ class _BackwardHooks:
                 f"{type(self.module).__name__}: minigrad's full backward hooks support one "
                 f"input tensor that requires grad; this call has {len(needing)}")
         self.needs_input = bool(needing)
-        self.position = tensors.index(needing[0]) if needing else None
+        self.position = tensors.index(needing[0]) if needing else 0
         return tuple(_AtInput.apply(a, self) if a is needing[0] else a
                      for a in args) if needing else args
 

@@ -265,11 +265,11 @@ class Module:
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path `target` ("fc.weight")."""
-        return self._get_tensor(target, "_parameters", "an nn.Parameter")  # type: ignore[no-any-return]
+        return self._get_tensor(target, "_parameters", "an nn.Parameter")
 
     def get_buffer(self, target: str) -> Tensor:
         """The buffer at the dotted path `target` ("bn.running_mean")."""
-        return self._get_tensor(target, "_buffers", "a buffer")  # type: ignore[no-any-return]
+        return self._get_tensor(target, "_buffers", "a buffer")
 
     # ------------------------------------------------------------------ walking the tree
     def named_modules(
