@@ -38,7 +38,16 @@ from minigrad.creation import (
     zeros_like,
 )
 from minigrad.printing import set_printoptions
-from minigrad.random import manual_seed, seed
+from minigrad.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from minigrad.random_ops import bernoulli, multinomial
 from minigrad.size import Size
 from minigrad.tensor import (
     Tensor,

@@ -14,7 +14,7 @@ import numpy as np
 
 from minigrad import devices, dtypes
 from minigrad.checks import check_shape
-from minigrad.random import generator
+from minigrad.random import Generator, resolve
 from minigrad.tensor import Tensor
 
 
@@ -412,28 +412,29 @@ def _result(values: np.ndarray, out: Tensor | None, requires_grad: bool) -> Tens
     return out
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None,
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from minigrad's generator (see manual_seed)."""
+    """Standard normal samples, PyTorch's numbers (see minigrad/random.py)."""
     devices.check(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(generator().standard_normal(_size(size, "randn")).astype(dtype),
-                   requires_grad)
+    shape = _size(size, "randn")
+    values = resolve(generator)._normal(math.prod(shape), dtype)
+    return _finish(values.reshape(shape), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None,
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """Uniform samples on [0, 1) from minigrad's generator."""
+    """Uniform samples on [0, 1), PyTorch's numbers: 24 random bits for float32, 53 for float64."""
     devices.check(device)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    # Drawn in the target precision: a float64 draw rounded to float32 could become 1.0.
-    draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float64
-    return _finish(generator().random(_size(size, "rand"), dtype=draw_dtype).astype(dtype),
-                   requires_grad)
+    shape = _size(size, "rand")
+    values = resolve(generator)._uniform(math.prod(shape), dtype).astype(dtype)
+    values[values == 1] = 0  # a float32 draw rounded up to 1 in a smaller type, as PyTorch
+    return _finish(values.reshape(shape), requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
-            device: Any = None) -> Tensor:
+def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
+            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
     devices.check(device)
     if size is None:
@@ -443,20 +444,27 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
-    shape = _size((size,)) if not isinstance(size, int) else _size((size,))
-    return Tensor._make(generator().integers(low, high, shape).astype(dtype))
+    shape = _size((size,))
+    values = resolve(generator)._integers(math.prod(shape), low, high)
+    return _finish(values.reshape(shape).astype(dtype), requires_grad)
 
 
-def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1, PyTorch's shuffle (see Generator._permutation)."""
     devices.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
-    return Tensor._make(generator().permutation(n).astype(dtype))
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    return _finish(resolve(generator)._permutation(n).astype(dtype), requires_grad)
 
 
-def normal(mean: Any, std: Any = 1.0, size: Any = None, *, out: Tensor | None = None,
-           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
+           out: Tensor | None = None, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """Normal samples: `normal(mean, std, size)` with numbers, or with tensor mean and/or std
-    (broadcast together), one sample per element."""
+    (broadcast together), one sample per element. As PyTorch: standard normals times std plus
+    mean, each step rounded in the result's dtype (a tensor mean alone: normal(0, std) + mean)."""
     devices.check(device)
     tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
     if not tensors and size is None:
@@ -483,8 +491,14 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, out: Tensor | None = 
         shape = checks_broadcast(np.shape(m), np.shape(s))
     else:
         shape = _size((size,) if isinstance(size, int) else (tuple(size),))
-    values = (m + s * generator().standard_normal(shape)).astype(dtype)
-    return _result(values, out, requires_grad)
+    draw = resolve(generator)._normal
+    if not tensors:
+        values = draw(math.prod(shape), dtype, float(m), float(s)).reshape(shape)
+    elif not isinstance(std, Tensor):
+        values = draw(math.prod(shape), dtype, 0.0, float(s)).reshape(shape) + m
+    else:
+        values = draw(math.prod(shape), dtype).reshape(shape) * s + m
+    return _result(values.astype(dtype), out, requires_grad)
 
 
 def checks_broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
@@ -524,31 +538,34 @@ def empty_like(t: Tensor, *, dtype: Any = None, device: Any = None,
     return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def rand_like(t: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+def rand_like(t: Tensor, *, generator: Generator | None = None, dtype: Any = None,
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
     _check_tensor(t, "rand_like")
     _check_memory_format(memory_format, "rand_like")
-    return rand(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
-                requires_grad=requires_grad)
+    return rand(t.shape, generator=generator, dtype=dtype or t.dtype,
+                device=_device_of(t, device), requires_grad=requires_grad)
 
 
-def randn_like(t: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+def randn_like(t: Tensor, *, generator: Generator | None = None, dtype: Any = None,
+               device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
     _check_tensor(t, "randn_like")
     _check_memory_format(memory_format, "randn_like")
-    return randn(t.shape, dtype=dtype or t.dtype, device=_device_of(t, device),
-                 requires_grad=requires_grad)
+    return randn(t.shape, generator=generator, dtype=dtype or t.dtype,
+                 device=_device_of(t, device), requires_grad=requires_grad)
 
 
-def randint_like(t: Tensor, low: int, high: int | None = None, *, dtype: Any = None,
-                 device: Any = None, requires_grad: bool = False,
-                 memory_format: Any = None) -> Tensor:
+def randint_like(t: Tensor, low: int, high: int | None = None, *,
+                 generator: Generator | None = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """Integers on [low, high) (or [0, low)) in `t`'s shape and dtype."""
     _check_tensor(t, "randint_like")
     _check_memory_format(memory_format, "randint_like")
     if high is None:
         low, high = 0, low
-    result = randint(low, high, t.shape, dtype=dtype or t.dtype, device=_device_of(t, device))
+    result = randint(low, high, t.shape, generator=generator, dtype=dtype or t.dtype,
+                     device=_device_of(t, device))
     return _finish(result._data, requires_grad)
 
 

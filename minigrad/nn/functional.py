@@ -47,7 +47,7 @@ from minigrad.checks import (
 )
 from minigrad.creation import from_numpy
 from minigrad.functions import activations, layers
-from minigrad.random import generator
+from minigrad.random import default_generator
 from minigrad.tensor import Tensor, einsum, where
 
 
@@ -488,7 +488,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
             f"result type Float can't be cast to the desired output type "
             f"{scalar_type(input.dtype)}"
         )
-    keep = generator().random(input.shape) >= p  # True with probability 1 - p
+    keep = default_generator._bernoulli(input._data.size, 1 - p).reshape(input._data.shape)
     # 1 / (1-p) computed in the input's dtype, as PyTorch does, so kept values agree bit for bit.
     scale = input.dtype.type(1) / input.dtype.type(1 - p)
     mask = from_numpy(np.where(keep, scale, input.dtype.type(0)))
