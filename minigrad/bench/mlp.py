@@ -5,11 +5,13 @@ Adam (lr 1e-3). Small matrices, so the time goes to per-operation overhead and t
 W4 (fullbatch-mlp): 784-128-10 with ReLU, batch 8192, SGD (lr 0.01). Large matrices, so the
 time goes to the matrix products and an engine can only lose by extra copies.
 
-Dropout masks: the floor draws its masks exactly as minigrad's Dropout does, from a generator
-seeded like minigrad's, so with the same seed both drop the same units and the correctness
-check can compare them; the draws cost the same too. PyTorch's masks come from its own
-generator, which NumPy cannot reproduce; for the check only, its Dropout layers are made to
-apply the floor's masks (the timed PyTorch step uses its Dropout as it is).
+Dropout masks: the floor draws its masks as PyTorch's CPU Dropout does on a processor without
+MKL's sampler (AMD, ARM), and as minigrad's Dropout always does: the Mersenne Twister seeded as
+`manual_seed` seeds it, two 32-bit draws per element making a float64 uniform from 53 bits, kept
+when it is below 1 - p. So with the same seed all three drop the same units and the correctness
+check can compare them; the draws cost the same too. On an Intel CPU PyTorch draws its masks
+with MKL instead, so for the check only its Dropout layers are made to apply the floor's masks
+(the timed PyTorch step uses its Dropout as it is).
 """
 
 from __future__ import annotations
@@ -77,11 +79,11 @@ def torch_with_floor_masks(state: State, config: Config) -> ModelTrainer:
     import torch
 
     trainer = torch_api_trainer(torch, state, config)
-    rng = np.random.default_rng(int(state["dropout_seed"]))
+    bits = mersenne_twister(int(state["dropout_seed"]))
 
     def apply_floor_mask(module: Any, args: tuple[Any, ...], output: Any) -> Any:
         (x,) = args
-        return x * torch.from_numpy(dropout_mask(rng, tuple(x.shape), module.p))
+        return x * torch.from_numpy(dropout_mask(bits, tuple(x.shape), module.p))
 
     for module in trainer.model.modules():
         if isinstance(module, torch.nn.Dropout):
@@ -89,10 +91,31 @@ def torch_with_floor_masks(state: State, config: Config) -> ModelTrainer:
     return trainer
 
 
-def dropout_mask(rng: np.random.Generator, shape: tuple[int, ...], p: float) -> np.ndarray:
+def mersenne_twister(seed: int) -> np.random.MT19937:
+    """NumPy's MT19937 in the state `manual_seed(seed)` gives PyTorch's and minigrad's
+    generator: the C++ standard's seeding of the low 32 bits of the seed."""
+    key = np.empty(624, np.uint32)
+    key[0] = seed & 0xFFFFFFFF
+    for i in range(1, 624):
+        previous = int(key[i - 1])
+        key[i] = (1812433253 * (previous ^ (previous >> 30)) + i) & 0xFFFFFFFF
+    bits = np.random.MT19937()
+    bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
+    return bits
+
+
+def keep_draws(bits: np.random.MT19937, size: int, p: float) -> np.ndarray:
+    """Which of `size` units a dropout with probability p keeps: a float64 uniform from 53 bits
+    of two 32-bit draws (the first the high half) below 1 - p."""
+    raw = bits.random_raw(2 * size)
+    uniform = ((raw[0::2] << np.uint64(32)) | raw[1::2]) & np.uint64(2**53 - 1)
+    return uniform * 2.0**-53 < 1 - p
+
+
+def dropout_mask(bits: np.random.MT19937, shape: tuple[int, ...], p: float) -> np.ndarray:
     """Inverted dropout's multipliers, drawn as minigrad's Dropout draws them: 1/(1-p) (in
     float32) with probability 1-p, else 0."""
-    keep = rng.random(shape) >= p
+    keep = keep_draws(bits, int(np.prod(shape)), p).reshape(shape)
     return np.where(keep, np.float32(1) / np.float32(1 - p), np.float32(0))
 
 
@@ -133,9 +156,7 @@ class NumpyMLP:
         self.one_over_n = constant(1 / n)
         self.dropout = config["dropout"]
         if self.dropout:
-            self.rng = np.random.default_rng(int(state["dropout_seed"]))
-            self.uniform = [np.empty(a.shape) for a in self.outputs[:-1]]  # float64, as drawn
-            self.keep = [np.empty(a.shape, bool) for a in self.outputs[:-1]]
+            self.bits = mersenne_twister(int(state["dropout_seed"]))
             self.scale = constant(np.float32(1) / np.float32(1 - self.dropout))
         optimizer = Adam if config["optimizer"] == "adam" else SGD
         self.optimizer = optimizer({"all": self.weights}, lr=config["lr"])
@@ -149,10 +170,8 @@ class NumpyMLP:
             if k < len(outputs) - 1:
                 np.maximum(a, 0, out=a)
                 if self.dropout:
-                    # The same draws as minigrad's Dropout, into a buffer instead of a new array.
-                    keep = np.greater_equal(self.rng.random(out=self.uniform[k]), self.dropout,
-                                            out=self.keep[k])
-                    a *= keep
+                    # The same draws as minigrad's (and PyTorch's) Dropout
+                    a *= keep_draws(self.bits, a.size, self.dropout).reshape(a.shape)
                     a *= self.scale
             h = a
 

@@ -226,9 +226,12 @@ def _shift(x, axis):
 def _log_softmax(x, axis):
     """x - logsumexp(x) along `axis`, computed from the shifted x: not x - logsumexp(x), which
     loses the small terms (1e30 + 0.69 == 1e30). float16 is shifted and exponentiated in
-    float32, as in PyTorch's kernel, which rounds only the sum to float16 before its log."""
+    float32, as in PyTorch's kernels: along the last dim it rounds the sum to float16 before its
+    log, along any other it keeps it in float32."""
     shifted = _shift(_widened(x), axis)
-    return _rounded(shifted - _log_sum_exp(shifted, axis, x.dtype), x.dtype)
+    last = axis in (-1, x.ndim - 1)
+    return _rounded(shifted - _log_sum_exp(shifted, axis, x.dtype if last else shifted.dtype),
+                    x.dtype)
 
 
 def _log_sum_exp(shifted, axis, dtype):
@@ -284,8 +287,11 @@ class LogSoftmax(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        """(In float32 for float16, rounded once at the end, as PyTorch computes it.)"""
         (y,) = ctx.saved_tensors
-        return grad - np.exp(y) * _rounded(_total(grad, ctx.dim, True), y.dtype)
+        g, wide_y = _widened(grad), _widened(y)
+        total = _rounded(_total(grad, ctx.dim, True), wide_y.dtype)
+        return _rounded(g - np.exp(wide_y) * total, y.dtype)
 
 
 class Norm(ArrayFunction):
@@ -359,9 +365,9 @@ class NuclearNorm(ArrayFunction):
     """The nuclear norm ||X||_* = s_1 + ... + s_k, the sum of the singular values of each matrix
     X over the two dims (rows, cols), from its reduced SVD X = U diag(s) V^T.
 
-    d||X||_*/dX = U V^T: each singular value s_i = u_i^T X v_i has the derivative u_i v_i^T
-    (as PyTorch's, this takes the singular values distinct; at X = 0 it is the U V^T the SVD
-    gives).
+    d||X||_*/dX = U V^T: each singular value s_i = u_i^T X v_i has the derivative u_i v_i^T.
+    For a matrix without full rank this is one subgradient among many, the one the SVD routine's
+    choice of U and V gives: PyTorch's LAPACK and NumPy's may choose differently there.
     """
 
     @staticmethod
