@@ -569,3 +569,101 @@ def test_lstm_gru_and_cell_reprs_match_torch():
                   lambda nn: nn.GRU(3, 4, batch_first=True), lambda nn: nn.LSTMCell(3, 5, False),
                   lambda nn: nn.GRUCell(3, 4), lambda nn: nn.RNN(3, 4, bidirectional=True)):
         assert repr(build(mg.nn)) == repr(build(torch.nn))
+
+
+# ---------------------------------------------------------------------- packed sequences
+@settings(max_examples=40)
+@given(dtype=float_dtypes(), kind=st.sampled_from(("LSTM", "GRU", "RNN")),
+       lengths=st.lists(st.integers(1, 4), min_size=1, max_size=4), sort=st.booleans(),
+       bidirectional=st.booleans(), num_layers=st.integers(1, 2), given_hidden=st.booleans(),
+       batch_first=st.booleans(), data=st.data())
+def test_packed_sequences_through_rnn_lstm_gru_match_torch(
+    dtype, kind, lengths, sort, bidirectional, num_layers, given_hidden, batch_first, data
+):
+    """pack_sequence (sorted or not), the module on the PackedSequence, pad_packed_sequence:
+    the packed output, batch_sizes, sorted and unsorted indices, the final states (in the
+    caller's batch order), the padded output and lengths, and the gradients of every sequence,
+    initial state and parameter equal PyTorch's."""
+    if sort:
+        lengths = sorted(lengths, reverse=True)
+    seqs = [data.draw(arrays(dtype, (n, 2), low=-2, high=2), label=f"seq {i}")
+            for i, n in enumerate(lengths)]
+    states = (2 if bidirectional else 1) * num_layers
+    hidden = [data.draw(arrays(dtype, (states, len(lengths), 3), low=-1, high=1), label=f"h{i}")
+              for i in range(2 if kind == "LSTM" else 1)] if given_hidden else []
+    theirs = getattr(torch.nn, kind)(2, 3, num_layers, bidirectional=bidirectional).to(
+        DTYPES[dtype])
+    ours = getattr(mg.nn, kind)(2, 3, num_layers, bidirectional=bidirectional).to(dtype)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    results = {}
+    for lib, module in ((mg, ours), (torch, theirs)):
+        rnn_utils = lib.nn.utils.rnn
+        inputs = [lib.tensor(a.copy(), requires_grad=True) for a in seqs + hidden]
+        packed = rnn_utils.pack_sequence(inputs[:len(seqs)], enforce_sorted=sort)
+        hx = None if not hidden else (tuple(inputs[len(seqs):]) if kind == "LSTM"
+                                      else inputs[len(seqs)])
+        output, h_n = module(packed, hx)
+        h_n = h_n if isinstance(h_n, tuple) else (h_n,)
+        padded, out_lengths = rnn_utils.pad_packed_sequence(output, batch_first=batch_first,
+                                                            padding_value=-1.0)
+        results[lib] = (inputs, output, h_n, padded, out_lengths, packed)
+    (ins, out, h_n, padded, out_lengths, packed), expected = results[mg], results[torch]
+    for a, e in zip(packed[1:] + out[1:], expected[5][1:] + expected[1][1:], strict=True):
+        assert (a is None) == (e is None) and (a is None or a.tolist() == e.tolist())
+    assert out_lengths.tolist() == expected[4].tolist()
+    for a, e, what in [(out.data, expected[1].data, "packed output"),
+                       (padded, expected[3], "padded output"),
+                       *[(a, e, "final state") for a, e in zip(h_n, expected[2], strict=True)]]:
+        assert_close(a, e, what=what)
+    upstream = [draw_upstream(data, dtype, tuple(t.shape), f"upstream {i}")
+                for i, t in enumerate((expected[3], *expected[2]))]
+    torch.autograd.backward([expected[3], *expected[2]], [torch.tensor(g) for g in upstream])
+    sum((a * mg.tensor(g)).sum() for a, g in zip((padded, *h_n), upstream, strict=True)).backward()
+    for i, (a, e) in enumerate(zip(ins, expected[0], strict=True)):
+        assert_close(a.grad, e.grad, what=f"grad of input {i}")
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+        assert_close(p.grad, q.grad, what=f"grad of {name}")
+
+
+@given(dtype=float_dtypes(), lengths=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+       batch_first=st.booleans(), padding_value=st.sampled_from((0.0, -1.5)),
+       padding_side=st.sampled_from(("left", "right")), data=st.data())
+def test_pad_sequence_and_pack_padded_sequence_match_torch_with_gradients(
+    dtype, lengths, batch_first, padding_value, padding_side, data
+):
+    seqs = [data.draw(arrays(dtype, (n, 2), low=-2, high=2), label=f"seq {i}")
+            for i, n in enumerate(lengths)]
+    results = {}
+    for lib in (mg, torch):
+        rnn_utils = lib.nn.utils.rnn
+        inputs = [lib.tensor(a.copy(), requires_grad=True) for a in seqs]
+        padded = rnn_utils.pad_sequence(inputs, batch_first, padding_value, padding_side)
+        packed = rnn_utils.pack_padded_sequence(padded, lengths, batch_first,
+                                                enforce_sorted=False)
+        results[lib] = (inputs, padded, packed)
+    (ins, padded, packed), (their_ins, their_padded, their_packed) = results[mg], results[torch]
+    assert_close(padded, their_padded, what="padded")
+    assert_close(packed.data, their_packed.data, what="packed data")
+    for a, e in zip(packed[1:], their_packed[1:], strict=True):
+        assert a.tolist() == e.tolist()
+    upstream = draw_upstream(data, dtype, tuple(their_packed.data.shape), "upstream")
+    their_packed.data.backward(torch.tensor(upstream))
+    (packed.data * mg.tensor(upstream)).sum().backward()
+    for a, e in zip(ins, their_ins, strict=True):
+        assert_close(a.grad, e.grad, what="grad of a sequence")
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [(lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [2, 3, 1]),
+      "`lengths` array must be sorted in decreasing order"),
+     (lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2, 0]),
+      "Length of all samples has to be greater than 0"),
+     (lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2]),
+      r"Expected `len\(lengths\)` to be equal to batch_size, but got 2 \(batch_size=3\)"),
+     (lambda u, lib: u.pad_packed_sequence(u.pack_sequence([lib.zeros(3, 1)]), total_length=2),
+      "Expected total_length to be at least the length of the longest sequence"),
+     (lambda u, lib: u.pad_sequence([]), "received an empty list of sequences")],
+)
+def test_packing_utilities_reject_bad_arguments_like_torch(call, match):
+    assert_raises_like_torch(lambda lib: call(lib.nn.utils.rnn, lib), Call(()), match)

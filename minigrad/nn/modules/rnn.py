@@ -327,8 +327,9 @@ class _RNNBase(Module):
         output, finals = self._layers(input, hx, lengths)
         h_n = self._map(finals, stack)
         if packed is not None:
-            valid = Tensor._make(np.nonzero(positions < len(data)))
-            output = PackedSequence(output[valid], batch_sizes, sorted_indices, unsorted_indices)
+            steps, rows = np.nonzero(positions < len(data))  # time-major, as packed data
+            output = PackedSequence(output[Tensor._make(steps), Tensor._make(rows)], batch_sizes,
+                                    sorted_indices, unsorted_indices)
             if unsorted_indices is not None:
                 h_n = self._permute(h_n, unsorted_indices)
             return output, h_n
