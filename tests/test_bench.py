@@ -174,7 +174,7 @@ def test_bench_refuses_to_time_implementations_that_disagree(capsys, monkeypatch
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--only", "W9"], "unknown workload W9; choose from W1, W2, W3, W4, W5, OP"),
+    (["--only", "W10"], "unknown workload W10; choose from W1, W2, W3, W4, W5, W6, W7, W8, W9, OP"),
     (["--only", ","], "unknown workload ','"),
     (["--repeat", "0"], "expected an integer >= 1, got '0'"),
     (["--threads", "-1"], "expected an integer >= 0, got '-1'"),
