@@ -482,7 +482,8 @@ def test_dropout_between_layers_uses_minigrads_generator_in_training_only():
     lstm.eval()
     assert not np.array_equal(lstm(x)[0].detach().numpy(), first)
     theirs_lstm = torch.nn.LSTM(2, 3, 3, dropout=0.5).double().eval()
-    theirs_lstm.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in lstm.state_dict().items()})
+    theirs_lstm.load_state_dict({k: torch.tensor(v.detach().numpy())
+                                 for k, v in lstm.state_dict().items()})
     assert_close(lstm(x)[0], theirs_lstm(torch.tensor(x.numpy()))[0], what="eval output")
 
 

@@ -26,7 +26,7 @@ MAX_NORM = 1.0
 GATES = {"LSTM": 4, "GRU": 3}
 
 
-def make_state(kind: str):  # type: ignore[no-untyped-def]
+def make_state(kind: str):  # noqa: ANN201
     def make(seed: int, config: Config) -> State:
         """Weights drawn as PyTorch initialises them, U(-1/√hidden, 1/√hidden) for the
         recurrence and U(-1/√fan_in, 1/√fan_in) for the Linear layer (fan_in = hidden, the
@@ -52,7 +52,7 @@ def make_state(kind: str):  # type: ignore[no-untyped-def]
     return make
 
 
-def torch_api_trainer(kind: str):  # type: ignore[no-untyped-def]
+def torch_api_trainer(kind: str):  # noqa: ANN201
     def make(lib: ModuleType, state: State, config: Config) -> ModelTrainer:
         class LastStep(lib.nn.Module):  # type: ignore[name-defined]
             def __init__(self) -> None:
@@ -177,7 +177,8 @@ class NumpyLastStepLSTM(_NumpyLastStep):
         return hs[-1]
 
     def _recurrence_backward(self, d_h: np.ndarray) -> np.ndarray:
-        gates, d_a, hidden, w_hh = self.gates, self.d_a, self.hidden, self.params["rnn.weight_hh_l0"]
+        gates, d_a, hidden = self.gates, self.d_a, self.hidden
+        w_hh = self.params["rnn.weight_hh_l0"]
         slope = gates * (1 - gates)
         g = gates[..., 2 * hidden:3 * hidden]
         slope[..., 2 * hidden:3 * hidden] = 1 - g * g

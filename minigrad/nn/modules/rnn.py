@@ -34,11 +34,11 @@ import numpy as np
 
 from minigrad.checks import dtype_repr, scalar_type
 from minigrad.creation import empty, zeros
+from minigrad.functions.layers import GRULayer, LSTMLayer
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.functions.layers import GRULayer, LSTMLayer
 from minigrad.tensor import Tensor, cat, stack
 
 _ACTIVATIONS = {"tanh": Tensor.tanh, "relu": Tensor.relu}
@@ -175,7 +175,7 @@ class _RNNBase(Module):
         proj_size: int = 0,
     ) -> None:
         super().__init__()
-        if (not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1  # type: ignore[operator]
+        if (not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1
                 or isinstance(dropout, bool)):
             raise ValueError(
                 "dropout should be a number in range [0, 1] representing the probability of "
@@ -217,8 +217,9 @@ class _RNNBase(Module):
         for k in range(num_layers):
             for suffix in ("", "_reverse")[:directions]:
                 layer_input_size = input_size if k == 0 else out_size * directions
-                shapes = {"weight_ih": (gate_size, layer_input_size),
-                          "weight_hh": (gate_size, out_size)}
+                shapes: dict[str, tuple[int, ...]] = {
+                    "weight_ih": (gate_size, layer_input_size),
+                    "weight_hh": (gate_size, out_size)}
                 if bias:
                     shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
                 if proj_size > 0:
@@ -328,11 +329,11 @@ class _RNNBase(Module):
         h_n = self._map(finals, stack)
         if packed is not None:
             steps, rows = np.nonzero(positions < len(data))  # time-major, as packed data
-            output = PackedSequence(output[Tensor._make(steps), Tensor._make(rows)], batch_sizes,
-                                    sorted_indices, unsorted_indices)
+            packed_output = output[Tensor._make(steps), Tensor._make(rows)]
             if unsorted_indices is not None:
                 h_n = self._permute(h_n, unsorted_indices)
-            return output, h_n
+            return PackedSequence(packed_output, batch_sizes, sorted_indices,
+                                  unsorted_indices), h_n
         if not batched:
             return output.squeeze(1), self._map(h_n, lambda h: h.squeeze(1))
         if self.batch_first:
@@ -354,9 +355,10 @@ class _RNNBase(Module):
         (or, for LSTM, a tuple of two lists) in (layer, direction) order."""
         directions = 2 if self.bidirectional else 1
         length, batch = input._data.shape[:2]
-        if lengths is None:
-            last, reverse = -1, None
-        else:  # a padded batch: step lengths - 1 is each sequence's last
+        last: Any = -1
+        reverse = None
+        if lengths is not None:
+            # a padded batch: step lengths - 1 is each sequence's last
             batch_index = np.arange(batch)
             last = (Tensor._make(lengths - 1), Tensor._make(batch_index))
             t = np.arange(length)[:, None]
@@ -405,7 +407,9 @@ def _no_proj_size(name: str, kwargs: dict) -> None:
     if "proj_size" in kwargs:
         raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
     if kwargs:
-        raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        raise TypeError(
+            f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
+        )
 
 
 class RNN(_RNNBase):
@@ -431,7 +435,9 @@ class RNN(_RNNBase):
                          bidirectional)
 
     def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
-        h_seq = F._rnn_layer(x, hx, *self._layer(k, suffix)[:4], self.nonlinearity)
+        w_ih, w_hh, b_ih, b_hh, _ = self._layer(k, suffix)
+        assert w_ih is not None and w_hh is not None
+        h_seq = F._rnn_layer(x, hx, w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
         return h_seq, h_seq
 
     def extra_repr(self) -> str:
@@ -548,7 +554,11 @@ class LSTMCell(Module):
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
-    reset_parameters = RNNCell.reset_parameters
+    def reset_parameters(self) -> None:
+        """Draw every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for param in self.parameters():
+            init.uniform_(param, -bound, bound)
 
     def _check(self, input: Tensor, hx: tuple[Tensor, ...], what: str) -> None:
         """RNNCell's checks of sizes, for each hidden state."""
@@ -569,7 +579,9 @@ class LSTMCell(Module):
                     f"{self.hidden_size}"
                 )
 
-    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
         if input.ndim not in (1, 2):
             raise ValueError(f"LSTMCell: Expected input to be 1D or 2D, got {input.ndim}D instead")
         if hx is not None:
@@ -579,10 +591,10 @@ class LSTMCell(Module):
                 )
             if len(hx) != 2:
                 raise RuntimeError("lstm_cell expects two hidden states")
-            for i, h in enumerate(hx):
-                if h.ndim not in (1, 2):
+            for k, state in enumerate(hx):
+                if state.ndim not in (1, 2):
                     raise ValueError(
-                        f"LSTMCell: Expected hx[{i}] to be 1D or 2D, got {h.ndim}D instead"
+                        f"LSTMCell: Expected hx[{k}] to be 1D or 2D, got {state.ndim}D instead"
                     )
         batched = input.ndim == 2
         if not batched:
@@ -593,7 +605,7 @@ class LSTMCell(Module):
         elif not batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
         self._check(input, hx, "hidden")
-        h, c = hx
+        h, c = hx[0], hx[1]
         a = F.linear(input, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh,
                                                                       self.bias_hh)
         i, f, g, o = a.chunk(4, 1)
