@@ -402,7 +402,8 @@ class GRULayer(ArrayFunction):
         np.matmul(x_flat, w_ih.T, out=gates.reshape(length * batch, 3 * hidden))
         if b_ih is not None:
             gates += b_ih
-        ghs = np.empty_like(gates)  # gh_t; its n block is needed by backward
+        gh = np.empty((batch, 3 * hidden), x.dtype)  # gh_t, one step at a time
+        gh_n = np.empty((length, batch, hidden), x.dtype)  # its n block, kept for backward
         hs = np.empty((length + 1, batch, hidden), x.dtype)
         hs[0] = 0 if h_0 is None else h_0
         w_hh_t = np.ascontiguousarray(w_hh.T)
@@ -410,10 +411,11 @@ class GRULayer(ArrayFunction):
         tmp = np.empty((batch, hidden), x.dtype)
         with np.errstate(over="ignore"):
             for t in range(length):
-                gh, act = ghs[t], gates[t]
+                act = gates[t]
                 np.dot(hs[t], w_hh_t, out=gh)
                 if b_hh is not None:
                     gh += b_hh
+                gh_n[t] = gh[:, n]
                 act[:, rz] += gh[:, rz]
                 _sigmoid_(act[:, rz])
                 np.multiply(act[:, :hidden], gh[:, n], out=tmp)  # r * gh_n
@@ -423,7 +425,7 @@ class GRULayer(ArrayFunction):
                 tmp *= act[:, hidden:2 * hidden]
                 np.add(act[:, n], tmp, out=hs[t + 1])
         ctx.x_shape = x.shape
-        ctx.save_for_backward(x_flat, gates, ghs[..., n], hs, w_ih, w_hh)
+        ctx.save_for_backward(x_flat, gates, gh_n, hs, w_ih, w_hh)
         return hs[1:]
 
     @staticmethod
