@@ -285,12 +285,13 @@ class LSTMLayer(ArrayFunction):
         np.matmul(x_flat, w_ih.T, out=gates.reshape(length * batch, 4 * hidden))
         if b_ih is not None:
             gates += b_ih + b_hh
-        hs = np.empty((length + 1, batch, out_size), x.dtype)  # hs[t] = h_t, t = 0 .. L
-        cs = np.empty((length + 1, batch, hidden), x.dtype)
+        # states[t] = [h_t, c_t], t = 0 .. L; states[1:] is the output, written in place.
+        states = np.empty((length + 1, batch, out_size + hidden), x.dtype)
+        hs, cs = states[..., :out_size], states[..., out_size:]
         hs[0] = 0 if h_0 is None else h_0
         cs[0] = 0 if c_0 is None else c_0
         tanh_c = np.empty((length, batch, hidden), x.dtype)
-        ms = tanh_c if w_hr is None else np.empty_like(tanh_c)  # m_t (= h_t without W_hr)
+        ms = None if w_hr is None else np.empty_like(tanh_c)  # m_t, before the projection
         w_hh_t = np.ascontiguousarray(w_hh.T)
         w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
         a, i_g = np.empty((batch, 4 * hidden), x.dtype), np.empty((batch, hidden), x.dtype)
@@ -311,10 +312,10 @@ class LSTMLayer(ArrayFunction):
                     np.multiply(act[:, 3 * hidden:], tanh_c[t], out=hs[t + 1])
                 else:
                     np.multiply(act[:, 3 * hidden:], tanh_c[t], out=ms[t])
-                    np.dot(ms[t], w_hr_t, out=hs[t + 1])
+                    np.matmul(ms[t], w_hr_t, out=hs[t + 1])  # (np.dot needs a contiguous out)
         ctx.x_shape = x.shape
         ctx.save_for_backward(x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr)
-        return np.concatenate((hs[1:], cs[1:]), axis=2)
+        return states[1:]
 
     @staticmethod
     def backward(ctx, grad):
@@ -326,11 +327,18 @@ class LSTMLayer(ArrayFunction):
         i, f, o = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 3 * hidden:]
         g = gates[..., 2 * hidden:3 * hidden]
         # What does not wait for the previous step, for every t at once: each gate's
-        # derivative, and o (1 - tanh(c_t)^2), the path from m_t to c_t.
-        slope = gates * (1 - gates)
-        slope[..., 2 * hidden:3 * hidden] = 1 - g * g
-        m_to_c = o * (1 - tanh_c * tanh_c)
-        d_a = np.empty_like(gates)  # d_a[t - 1] becomes da_t
+        # derivative, and o (1 - tanh(c_t)^2), the path from m_t to c_t. In place, to allocate
+        # no temporary of the gates' size.
+        slope = np.subtract(1, gates)
+        slope *= gates
+        np.multiply(g, g, out=slope[..., 2 * hidden:3 * hidden])
+        np.subtract(1, slope[..., 2 * hidden:3 * hidden], out=slope[..., 2 * hidden:3 * hidden])
+        m_to_c = np.multiply(tanh_c, tanh_c)
+        np.subtract(1, m_to_c, out=m_to_c)
+        m_to_c *= o
+        # The loop turns slope[t] into da_{t+1} (d holds the gradients of the activations), so
+        # no second array of the gates' size is allocated.
+        d_a, d = slope, np.empty_like(gates[0])
         dhs = np.empty_like(hs[1:]) if w_hr is not None else None  # dh_t, for dW_hr
         dh, dc = np.zeros_like(hs[0]), np.zeros_like(cs[0])
         for t in range(length - 1, -1, -1):
@@ -342,14 +350,13 @@ class LSTMLayer(ArrayFunction):
                 dm = np.dot(dh, w_hr)
             dc += gc[t]
             dc += dm * m_to_c[t]
-            d = d_a[t]
             np.multiply(dm, tanh_c[t], out=d[:, 3 * hidden:])
             np.multiply(dc, g[t], out=d[:, :hidden])
             np.multiply(dc, cs[t], out=d[:, hidden:2 * hidden])
             np.multiply(dc, i[t], out=d[:, 2 * hidden:3 * hidden])
-            d *= slope[t]
+            d_a[t] *= d
             dc *= f[t]
-            dh = np.dot(d, w_hh)
+            dh = np.dot(d_a[t], w_hh)
         # dh, dc are now dh_0, dc_0. Each sum over t is one product over the (t, batch) rows.
         d_flat = d_a.reshape(length * batch, four_h)
         gx = (d_flat @ w_ih).reshape(ctx.x_shape) if needs[0] else None
@@ -435,27 +442,42 @@ class GRULayer(ArrayFunction):
         length, batch, hidden = grad.shape
         r, z, n = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 2 * hidden:]
         # For every t at once: dh_t's factor to dan, the sigmoids' slopes, and h_{t-1} - n.
-        to_n = (1 - z) * (1 - n * n)
-        slope_rz = gates[..., :2 * hidden] * (1 - gates[..., :2 * hidden])
+        to_n = np.multiply(n, n)
+        np.subtract(1, to_n, out=to_n)
+        to_n *= 1 - z
+        slope_rz = np.subtract(1, gates[..., :2 * hidden])
+        slope_rz *= gates[..., :2 * hidden]
         h_minus_n = hs[:-1] - n
-        d_gi, d_gh = np.empty_like(gates), np.empty_like(gates)
+        # dgi_t and dgh_t share their r and z blocks: one array holds dgh_t, and the loop turns
+        # to_n[t] into dan, dgi_t's n block, so no second array of the gates' size is made.
+        d_gh, dan = np.empty_like(gates), to_n
         dh = np.zeros_like(hs[0])
         for t in range(length - 1, -1, -1):
             dh += grad[t]
-            di, dg = d_gi[t], d_gh[t]
-            np.multiply(dh, to_n[t], out=di[:, 2 * hidden:])  # dan
-            np.multiply(di[:, 2 * hidden:], gh_n[t], out=dg[:, :hidden])  # dr
+            dg = d_gh[t]
+            dan[t] *= dh
+            np.multiply(dan[t], gh_n[t], out=dg[:, :hidden])  # dr
             np.multiply(dh, h_minus_n[t], out=dg[:, hidden:2 * hidden])  # dz
             dg[:, :2 * hidden] *= slope_rz[t]
-            np.multiply(di[:, 2 * hidden:], r[t], out=dg[:, 2 * hidden:])
+            np.multiply(dan[t], r[t], out=dg[:, 2 * hidden:])
             dh *= z[t]
             dh += np.dot(dg, w_hh)
-        d_gi[..., :2 * hidden] = d_gh[..., :2 * hidden]
-        gi_flat, gh_flat = (d.reshape(length * batch, 3 * hidden) for d in (d_gi, d_gh))
-        gx = (gi_flat @ w_ih).reshape(ctx.x_shape) if needs[0] else None
-        gw_ih = gi_flat.T @ x_flat if needs[2] else None
-        gw_hh = gh_flat.T @ hs[:-1].reshape(length * batch, hidden) if needs[3] else None
-        gb_ih = _rounded(_total(gi_flat, (0,), False), gi_flat.dtype) if needs[4] else None
+        # Each sum over t is one product over the (t, batch) rows, dgi_t's in two blocks.
+        rows = length * batch
+        gh_flat, dan_flat = d_gh.reshape(rows, 3 * hidden), dan.reshape(rows, hidden)
+        rz_flat = gh_flat[:, :2 * hidden]
+        gx = None
+        if needs[0]:
+            gx = rz_flat @ w_ih[:2 * hidden] + dan_flat @ w_ih[2 * hidden:]
+            gx = gx.reshape(ctx.x_shape)
+        gw_ih = None
+        if needs[2]:
+            gw_ih = np.concatenate((rz_flat.T @ x_flat, dan_flat.T @ x_flat))
+        gb_ih = None
+        if needs[4]:
+            gb_ih = np.concatenate([_rounded(_total(d, (0,), False), d.dtype)
+                                    for d in (rz_flat, dan_flat)])
+        gw_hh = gh_flat.T @ hs[:-1].reshape(rows, hidden) if needs[3] else None
         gb_hh = _rounded(_total(gh_flat, (0,), False), gh_flat.dtype) if needs[5] else None
         return gx, dh if needs[1] else None, gw_ih, gw_hh, gb_ih, gb_hh
 
