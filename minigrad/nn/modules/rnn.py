@@ -39,6 +39,7 @@ from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
+from minigrad.nn.utils.rnn import PackedSequence, _lengths, _padded_positions
 from minigrad.tensor import Tensor, cat, stack
 
 _ACTIVATIONS = {"tanh": Tensor.tanh, "relu": Tensor.relu}
@@ -296,8 +297,6 @@ class _RNNBase(Module):
         return None if hx is None else hx[index]
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
-        from minigrad.nn.utils.rnn import PackedSequence, _lengths, _padded_positions
-
         name = type(self).__name__
         packed = input if isinstance(input, PackedSequence) else None
         lengths = None
@@ -305,7 +304,10 @@ class _RNNBase(Module):
             # Run padded, in the packed (sorted) batch order, and pack the output again.
             data, batch_sizes, sorted_indices, unsorted_indices = packed
             positions = _padded_positions(batch_sizes._data)
-            input = cat([data, data[:1] * 0])[Tensor._make(positions)]
+            # Zeros where a sequence has ended: they only feed steps after its end, whose
+            # outputs are dropped, and get no gradient.
+            padding = zeros(1, *data.shape[1:], dtype=data.dtype)
+            input = cat([data, padding])[Tensor._make(positions)]
             lengths = _lengths(batch_sizes._data)
             if hx is not None and sorted_indices is not None:
                 hx = self._permute(hx, sorted_indices)
