@@ -568,7 +568,8 @@ def test_lstm_and_gru_cells_reject_bad_inputs_like_torch(kind, x, h, match):
 def test_lstm_gru_and_cell_reprs_match_torch():
     for build in (lambda nn: nn.LSTM(3, 5, 2, proj_size=2, bidirectional=True, dropout=0.5),
                   lambda nn: nn.GRU(3, 4, batch_first=True), lambda nn: nn.LSTMCell(3, 5, False),
-                  lambda nn: nn.GRUCell(3, 4), lambda nn: nn.RNN(3, 4, bidirectional=True)):
+                  lambda nn: nn.GRUCell(3, 4), lambda nn: nn.RNN(3, 4, bidirectional=True),
+                  lambda nn: nn.RNN(3, 4, nonlinearity="relu", dropout=0.2)):
         assert repr(build(mg.nn)) == repr(build(torch.nn))
 
 

@@ -442,12 +442,6 @@ class RNN(_RNNBase):
         h_seq = F._rnn_layer(x, hx, w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
         return h_seq, h_seq
 
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
-
 
 class GRU(_RNNBase):
     """A multi-layer GRU over a whole sequence: `output, h_n = gru(input, h_0)`, with
