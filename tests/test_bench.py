@@ -66,6 +66,14 @@ def test_rnn_step_agrees_with_torch_for_any_sizes(config, seed):
 
 
 @settings(max_examples=25)
+@given(config=RNN_CONFIGS, seed=st.integers(0, 2**32 - 1), key=st.sampled_from(["W6", "W8"]))
+def test_lstm_and_gru_steps_agree_with_torch_for_any_sizes(config, seed, key):
+    """The hand-written backpropagation through time of the LSTM and GRU floors, and
+    minigrad's LSTM and GRU."""
+    assert_same_step(WORKLOADS[key], seed, config)
+
+
+@settings(max_examples=25)
 @given(config=MLP_CONFIGS, seed=st.integers(0, 2**32 - 1))
 def test_mlp_step_agrees_with_torch_for_any_widths_dropout_and_optimizer(config, seed):
     """The hand-written cross-entropy, ReLU, dropout (the same masks) and Linear backward."""
@@ -174,7 +182,7 @@ def test_bench_refuses_to_time_implementations_that_disagree(capsys, monkeypatch
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--only", "W9"], "unknown workload W9; choose from W1, W2, W3, W4, W5, OP"),
+    (["--only", "W10"], "unknown workload W10; choose from W1, W2, W3, W4, W5, W6, W7, W8, W9, OP"),
     (["--only", ","], "unknown workload ','"),
     (["--repeat", "0"], "expected an integer >= 1, got '0'"),
     (["--threads", "-1"], "expected an integer >= 0, got '-1'"),

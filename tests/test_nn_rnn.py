@@ -328,3 +328,344 @@ def test_rnn_with_a_batch_of_zero_sequences_gives_empty_outputs_like_torch():
     for lib in (mg, torch):
         output, h_n = lib.nn.RNN(3, 5, 2)(lib.zeros(4, 0, 3))
         assert (tuple(output.shape), tuple(h_n.shape)) == ((4, 0, 5), (2, 0, 5))
+
+
+# ---------------------------------------------------------------------- LSTM, GRU, their cells
+def _flat(result):
+    """(output, (h_n, c_n)) -> (output, h_n, c_n): every output compared and backpropagated."""
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple):
+        return (result[0], *result[1])
+    return result
+
+
+def _wrapped(kind: str, **config):
+    """A module around nn.RNN / LSTM / GRU taking (x, h_0[, c_0]) as separate arguments, so
+    that the module factory passes and checks each: `lstm.weight_ih_l0`, ... in both."""
+    def build(nn):
+        class Wrapper(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = getattr(nn, kind)(**config)
+
+            def forward(self, x, h0=None, c0=None):
+                hx = (h0, c0) if kind == "LSTM" and h0 is not None else h0
+                return _flat(self.rnn(x, hx))
+        return Wrapper()
+    return build
+
+
+@st.composite
+def gated_configurations(draw: st.DrawFn, kind: str) -> dict:
+    hidden_size = draw(st.integers(1, 4))
+    config = dict(
+        input_size=draw(sizes), hidden_size=hidden_size, num_layers=draw(st.integers(1, 2)),
+        bias=draw(st.booleans()), batch_first=draw(st.booleans()),
+        bidirectional=draw(st.booleans()),
+    )
+    if kind == "LSTM" and hidden_size > 1:
+        config["proj_size"] = draw(st.integers(0, hidden_size - 1))
+    if kind == "RNN":
+        config["nonlinearity"] = draw(nonlinearities)
+    return config
+
+
+@settings(max_examples=60)
+@given(dtype=float_dtypes(), kind=st.sampled_from(("LSTM", "GRU", "RNN")), data=st.data(),
+       length=st.integers(1, 5), batch=st.sampled_from((None, 1, 3)), given_hidden=st.booleans())
+def test_lstm_gru_and_bidirectional_rnn_match_torch_for_layers_projection_and_hidden_states(
+    dtype, kind, data, length, batch, given_hidden
+):
+    """Outputs, final states and every gradient against PyTorch, for LSTM (with proj_size),
+    GRU and RNN, one or two layers and directions, batch_first, batched or not, with or without
+    the initial states (h_0 and c_0 of shapes (D * num_layers, N, H_out / hidden_size))."""
+    config = data.draw(gated_configurations(kind), label="config")
+    directions = 2 if config["bidirectional"] else 1
+    states = (directions * config["num_layers"],) + (() if batch is None else (batch,))
+    if batch is None:
+        x_shape = (length, config["input_size"])
+    elif config["batch_first"]:
+        x_shape = (batch, length, config["input_size"])
+    else:
+        x_shape = (length, batch, config["input_size"])
+    x = data.draw(arrays(dtype, x_shape, low=-2, high=2), label="input")
+    inputs = [x]
+    if given_hidden:
+        h_size = config.get("proj_size") or config["hidden_size"]
+        inputs.append(data.draw(arrays(dtype, (*states, h_size), low=-1, high=1), label="h0"))
+        if kind == "LSTM":
+            inputs.append(data.draw(arrays(dtype, (*states, config["hidden_size"]), low=-1,
+                                           high=1), label="c0"))
+    check_module_against_torch(_wrapped(kind, **config), inputs, dtype, data)
+
+
+def test_lstm_and_gru_over_a_thousand_steps_match_torch():
+    """Backpropagation through 1000 steps of a two-layer, bidirectional LSTM with projection
+    and of a GRU, in float64."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (1000, 2, 3))
+    check_module_against_torch(
+        _wrapped("LSTM", input_size=3, hidden_size=4, num_layers=2, bidirectional=True,
+                 proj_size=2), [x], np.dtype(np.float64), rng)
+    check_module_against_torch(_wrapped("GRU", input_size=3, hidden_size=4, num_layers=2),
+                               [x], np.dtype(np.float64), rng)
+
+
+@given(dtype=float_dtypes(), kind=st.sampled_from(("LSTMCell", "GRUCell")), input_size=sizes,
+       hidden_size=sizes, bias=st.booleans(), batch=st.sampled_from(((), (1,), (3,))),
+       given_hidden=st.booleans(), data=st.data())
+def test_lstm_and_gru_cells_match_torch_batched_or_not(
+    dtype, kind, input_size, hidden_size, bias, batch, given_hidden, data
+):
+    x = data.draw(arrays(dtype, (*batch, input_size), low=-2, high=2), label="input")
+    h = data.draw(arrays(dtype, (*batch, hidden_size), low=-2, high=2), label="hx")
+    c = data.draw(arrays(dtype, (*batch, hidden_size), low=-2, high=2), label="cx")
+
+    def build(nn):
+        class Wrapper(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.cell = getattr(nn, kind)(input_size, hidden_size, bias)
+
+            def forward(self, x, h=None, c=None):
+                if kind == "GRUCell":
+                    return self.cell(x, h)
+                return self.cell(x, None if h is None else (h, c))
+        return Wrapper()
+
+    inputs = [x] + (([h, c] if kind == "LSTMCell" else [h]) if given_hidden else [])
+    check_module_against_torch(build, inputs, dtype, data)
+
+
+def _gradcheck_values(data, shapes):
+    return [None if s is None else data.draw(arrays(np.float64, s, low=-1, high=1, ties=False),
+                                             label=str(i)) for i, s in enumerate(shapes)]
+
+
+@settings(max_examples=30)
+@given(length=st.integers(1, 4), batch=st.integers(1, 3), input_size=sizes,
+       hidden_size=st.integers(2, 4), bias=st.booleans(), given_hidden=st.booleans(),
+       project=st.booleans(), data=st.data())
+def test_lstm_and_gru_layer_backward_passes_gradcheck_in_float64(
+    length, batch, input_size, hidden_size, bias, given_hidden, project, data
+):
+    """LSTMLayer's and GRULayer's backpropagation through time against finite differences,
+    for a random non-empty subset of inputs requiring grad."""
+    from minigrad.functions.layers import GRULayer, LSTMLayer
+    out = 1 if project else hidden_size
+    four, three = 4 * hidden_size, 3 * hidden_size
+    for layer, shapes in (
+        (LSTMLayer, [(length, batch, input_size), (batch, out) if given_hidden else None,
+                     (batch, hidden_size) if given_hidden else None, (four, input_size),
+                     (four, out), (four,) if bias else None, (four,) if bias else None,
+                     (1, hidden_size) if project else None]),
+        (GRULayer, [(length, batch, input_size), (batch, hidden_size) if given_hidden else None,
+                    (three, input_size), (three, hidden_size), (three,) if bias else None,
+                    (three,) if bias else None]),
+    ):
+        values = _gradcheck_values(data, shapes)
+        present = [i for i, v in enumerate(values) if v is not None]
+        wanted = data.draw(st.sets(st.sampled_from(present), min_size=1), label="require grad")
+        inputs = [None if v is None else mg.tensor(v, requires_grad=i in wanted)
+                  for i, v in enumerate(values)]
+        assert gradcheck(layer.apply, tuple(inputs)) is True
+
+
+def test_dropout_between_layers_uses_minigrads_generator_in_training_only():
+    """Training: the output between layers is F.dropout's, mask from minigrad's generator, so
+    a seeded run repeats; eval: no dropout, equal to PyTorch's eval output."""
+    lstm = mg.nn.LSTM(2, 3, 3, dropout=0.5).double()
+    x = mg.tensor(np.random.default_rng(6).uniform(-1, 1, (4, 2, 2)))
+    mg.manual_seed(0)
+    first = lstm(x)[0].detach().numpy()
+    mg.manual_seed(0)
+    assert np.array_equal(lstm(x)[0].detach().numpy(), first)
+    lstm.eval()
+    assert not np.array_equal(lstm(x)[0].detach().numpy(), first)
+    theirs_lstm = torch.nn.LSTM(2, 3, 3, dropout=0.5).double().eval()
+    theirs_lstm.load_state_dict({k: torch.tensor(v.detach().numpy())
+                                 for k, v in lstm.state_dict().items()})
+    assert_close(lstm(x)[0], theirs_lstm(torch.tensor(x.numpy()))[0], what="eval output")
+
+
+def test_dropout_on_one_layer_warns_like_torch():
+    for lib in (mg, torch):
+        with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
+            lib.nn.GRU(2, 3, dropout=0.5)
+
+
+@pytest.mark.parametrize(
+    "build, match",
+    [(lambda lib: lib.nn.LSTM(3, 5, proj_size=5), "proj_size has to be smaller than hidden_size"),
+     (lambda lib: lib.nn.LSTM(3, 5, proj_size=-1), "proj_size should be a positive integer"),
+     (lambda lib: lib.nn.GRU(3, 5, proj_size=2), "proj_size argument is only supported for LSTM"),
+     (lambda lib: lib.nn.RNN(3, 5, proj_size=2), "proj_size argument is only supported for LSTM"),
+     (lambda lib: lib.nn.LSTM(3, 5, dropout=1.5), "dropout should be a number in range"),
+     (lambda lib: lib.nn.GRU(3, 5, dropout=True), "dropout should be a number in range")],
+)
+def test_lstm_and_gru_constructors_validate_like_torch(build, match):
+    assert_raises_like_torch(build, Call(()), match)
+
+
+@pytest.mark.parametrize(
+    "x, h, match",
+    [(_zeros(4, 2, 3), (_zeros(2, 2, 5), _zeros(2, 5)),
+      r"For batched 3-D input, hx and cx should also be 3-D but got \(3-D, 2-D\) tensors"),
+     (_zeros(4, 3), (_zeros(2, 1, 5), _zeros(2, 1, 5)),
+      r"For unbatched 2-D input, hx and cx should also be 2-D but got \(3-D, 3-D\)"),
+     (_zeros(4, 2, 3), (_zeros(1, 2, 5), _zeros(2, 2, 5)),
+      r"Expected hidden\[0\] size \(2, 2, 5\), got \[1, 2, 5\]"),
+     (_zeros(4, 2, 3), (_zeros(2, 2, 5), _zeros(2, 3, 5)),
+      r"Expected hidden\[1\] size \(2, 2, 5\), got \[2, 3, 5\]"),
+     (_zeros(1, 4, 2, 3), None, "LSTM: Expected input to be 2D or 3D, got 4D instead"),
+     (_zeros(4, 2, 4), None, "input.size\\(-1\\) must be equal to input_size"),
+     (_zeros(0, 2, 3), None, "Expected sequence length to be larger than 0 in RNN"),
+     (_zeros(4, 2, 3, dtype=np.float64), None, r"RNN input dtype \(.*float64\) does not match")],
+)
+def test_lstm_forward_rejects_bad_inputs_like_torch(x, h, match):
+    tensors = (x,) if h is None else (x, *h)
+    assert_raises_like_torch(
+        lambda lib, x, *h: lib.nn.LSTM(3, 5, 2)(x, tuple(h) if h else None), Call(tensors), match)
+
+
+@pytest.mark.parametrize(
+    "x, h, match",
+    [(_zeros(4, 2, 3), _zeros(1, 2, 5), r"Expected hidden size \(2, 2, 5\), got \[1, 2, 5\]"),
+     (_zeros(1, 4, 2, 3), None, "GRU: Expected input to be 2D or 3D, got 4D instead"),
+     (_zeros(4, 2, 3), _zeros(2, 5), "For batched 3-D input, hx should also be 3-D but got 2-D"),
+     (_zeros(4, 2, 3), _zeros(2, 2, 5, dtype=np.float64),
+      "mat1 and mat2 must have the same dtype, but got Double and Float")],
+)
+def test_gru_forward_rejects_bad_inputs_like_torch(x, h, match):
+    tensors = (x,) if h is None else (x, h)
+    assert_raises_like_torch(lambda lib, *t: lib.nn.GRU(3, 5, 2)(*t), Call(tensors), match)
+
+
+@pytest.mark.parametrize(
+    "kind, x, h, match",
+    [("LSTMCell", _zeros(2, 2, 3), None, "LSTMCell: Expected input to be 1D or 2D, got 3D"),
+     ("LSTMCell", _zeros(2, 4), None, "input has inconsistent input_size: got 4 expected 3"),
+     ("LSTMCell", _zeros(2, 3), (_zeros(3, 5), _zeros(2, 5)),
+      "Input batch size 2 doesn't match hidden0 batch size 3"),
+     ("LSTMCell", _zeros(2, 3), (_zeros(2, 5), _zeros(2, 4)),
+      "hidden1 has inconsistent hidden_size: got 4, expected 5"),
+     ("LSTMCell", _zeros(2, 3), (_zeros(2, 2, 5), _zeros(2, 5)),
+      r"LSTMCell: Expected hx\[0\] to be 1D or 2D, got 3D instead"),
+     ("GRUCell", _zeros(2, 2, 3), None, "GRUCell: Expected input to be 1D or 2D, got 3D"),
+     ("GRUCell", _zeros(2, 3), _zeros(3, 5), "Input batch size 2 doesn't match hidden0"),
+     ("GRUCell", _zeros(2, 3), _zeros(2, 4), "hidden0 has inconsistent hidden_size: got 4"),
+     ("GRUCell", _zeros(2, 3), _zeros(2, 2, 5), "GRUCell: Expected hidden to be 1D or 2D")],
+)
+def test_lstm_and_gru_cells_reject_bad_inputs_like_torch(kind, x, h, match):
+    if kind == "LSTMCell":
+        tensors = (x,) if h is None else (x, *h)
+        call = lambda lib, x, *h: lib.nn.LSTMCell(3, 5)(x, tuple(h) if h else None)  # noqa: E731
+    else:
+        tensors = (x,) if h is None else (x, h)
+        call = lambda lib, *t: lib.nn.GRUCell(3, 5)(*t)  # noqa: E731
+    assert_raises_like_torch(call, Call(tensors), match)
+
+
+def test_lstm_gru_and_cell_reprs_match_torch():
+    for build in (lambda nn: nn.LSTM(3, 5, 2, proj_size=2, bidirectional=True, dropout=0.5),
+                  lambda nn: nn.GRU(3, 4, batch_first=True), lambda nn: nn.LSTMCell(3, 5, False),
+                  lambda nn: nn.GRUCell(3, 4), lambda nn: nn.RNN(3, 4, bidirectional=True),
+                  lambda nn: nn.RNN(3, 4, nonlinearity="relu", dropout=0.2)):
+        assert repr(build(mg.nn)) == repr(build(torch.nn))
+
+
+# ---------------------------------------------------------------------- packed sequences
+@settings(max_examples=40)
+@given(dtype=float_dtypes(), kind=st.sampled_from(("LSTM", "GRU", "RNN")),
+       lengths=st.lists(st.integers(1, 4), min_size=1, max_size=4), sort=st.booleans(),
+       bidirectional=st.booleans(), num_layers=st.integers(1, 2), given_hidden=st.booleans(),
+       batch_first=st.booleans(), data=st.data())
+def test_packed_sequences_through_rnn_lstm_gru_match_torch(
+    dtype, kind, lengths, sort, bidirectional, num_layers, given_hidden, batch_first, data
+):
+    """pack_sequence (sorted or not), the module on the PackedSequence, pad_packed_sequence:
+    the packed output, batch_sizes, sorted and unsorted indices, the final states (in the
+    caller's batch order), the padded output and lengths, and the gradients of every sequence,
+    initial state and parameter equal PyTorch's."""
+    if sort:
+        lengths = sorted(lengths, reverse=True)
+    seqs = [data.draw(arrays(dtype, (n, 2), low=-2, high=2), label=f"seq {i}")
+            for i, n in enumerate(lengths)]
+    states = (2 if bidirectional else 1) * num_layers
+    hidden = [data.draw(arrays(dtype, (states, len(lengths), 3), low=-1, high=1), label=f"h{i}")
+              for i in range(2 if kind == "LSTM" else 1)] if given_hidden else []
+    theirs = getattr(torch.nn, kind)(2, 3, num_layers, bidirectional=bidirectional).to(
+        DTYPES[dtype])
+    ours = getattr(mg.nn, kind)(2, 3, num_layers, bidirectional=bidirectional).to(dtype)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    results = {}
+    for lib, module in ((mg, ours), (torch, theirs)):
+        rnn_utils = lib.nn.utils.rnn
+        inputs = [lib.tensor(a.copy(), requires_grad=True) for a in seqs + hidden]
+        packed = rnn_utils.pack_sequence(inputs[:len(seqs)], enforce_sorted=sort)
+        hx = None if not hidden else (tuple(inputs[len(seqs):]) if kind == "LSTM"
+                                      else inputs[len(seqs)])
+        output, h_n = module(packed, hx)
+        h_n = h_n if isinstance(h_n, tuple) else (h_n,)
+        padded, out_lengths = rnn_utils.pad_packed_sequence(output, batch_first=batch_first,
+                                                            padding_value=-1.0)
+        results[lib] = (inputs, output, h_n, padded, out_lengths, packed)
+    (ins, out, h_n, padded, out_lengths, packed), expected = results[mg], results[torch]
+    for a, e in zip(packed[1:] + out[1:], expected[5][1:] + expected[1][1:], strict=True):
+        assert (a is None) == (e is None) and (a is None or a.tolist() == e.tolist())
+    assert out_lengths.tolist() == expected[4].tolist()
+    for a, e, what in [(out.data, expected[1].data, "packed output"),
+                       (padded, expected[3], "padded output"),
+                       *[(a, e, "final state") for a, e in zip(h_n, expected[2], strict=True)]]:
+        assert_close(a, e, what=what)
+    upstream = [draw_upstream(data, dtype, tuple(t.shape), f"upstream {i}")
+                for i, t in enumerate((expected[3], *expected[2]))]
+    torch.autograd.backward([expected[3], *expected[2]], [torch.tensor(g) for g in upstream])
+    sum((a * mg.tensor(g)).sum() for a, g in zip((padded, *h_n), upstream, strict=True)).backward()
+    for i, (a, e) in enumerate(zip(ins, expected[0], strict=True)):
+        assert_close(a.grad, e.grad, what=f"grad of input {i}")
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+        assert_close(p.grad, q.grad, what=f"grad of {name}")
+
+
+@given(dtype=float_dtypes(), lengths=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+       batch_first=st.booleans(), padding_value=st.sampled_from((0.0, -1.5)),
+       padding_side=st.sampled_from(("left", "right")), data=st.data())
+def test_pad_sequence_and_pack_padded_sequence_match_torch_with_gradients(
+    dtype, lengths, batch_first, padding_value, padding_side, data
+):
+    seqs = [data.draw(arrays(dtype, (n, 2), low=-2, high=2), label=f"seq {i}")
+            for i, n in enumerate(lengths)]
+    results = {}
+    for lib in (mg, torch):
+        rnn_utils = lib.nn.utils.rnn
+        inputs = [lib.tensor(a.copy(), requires_grad=True) for a in seqs]
+        padded = rnn_utils.pad_sequence(inputs, batch_first, padding_value, padding_side)
+        packed = rnn_utils.pack_padded_sequence(padded, lengths, batch_first,
+                                                enforce_sorted=False)
+        results[lib] = (inputs, padded, packed)
+    (ins, padded, packed), (their_ins, their_padded, their_packed) = results[mg], results[torch]
+    assert_close(padded, their_padded, what="padded")
+    assert_close(packed.data, their_packed.data, what="packed data")
+    for a, e in zip(packed[1:], their_packed[1:], strict=True):
+        assert a.tolist() == e.tolist()
+    upstream = draw_upstream(data, dtype, tuple(their_packed.data.shape), "upstream")
+    their_packed.data.backward(torch.tensor(upstream))
+    (packed.data * mg.tensor(upstream)).sum().backward()
+    for a, e in zip(ins, their_ins, strict=True):
+        assert_close(a.grad, e.grad, what="grad of a sequence")
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [(lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [2, 3, 1]),
+      "`lengths` array must be sorted in decreasing order"),
+     (lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2, 0]),
+      "Length of all samples has to be greater than 0"),
+     (lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2]),
+      r"Expected `len\(lengths\)` to be equal to batch_size, but got 2 \(batch_size=3\)"),
+     (lambda u, lib: u.pad_packed_sequence(u.pack_sequence([lib.zeros(3, 1)]), total_length=2),
+      "Expected total_length to be at least the length of the longest sequence"),
+     (lambda u, lib: u.pad_sequence([]), "received an empty list of sequences")],
+)
+def test_packing_utilities_reject_bad_arguments_like_torch(call, match):
+    assert_raises_like_torch(lambda lib: call(lib.nn.utils.rnn, lib), Call(()), match)

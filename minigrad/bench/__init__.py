@@ -10,17 +10,19 @@ time as a ratio to the floor.
     floor.py        the optimizers and clipping of the hand-written steps
     temperature.py  W1, the tutorial's linear fit
     rnn.py          W2 (a small RNN step) and W5 (1000 time steps)
+    lstm.py         W6, W7 (an LSTM, short and 1000 steps), W8, W9 (a GRU, the same)
     mlp.py          W3 (dropout MLP, Adam) and W4 (full-batch MLP, SGD)
     chain.py        OP, the cost of one small elementwise op
     harness.py      the correctness check, interleaved timing, peak memory
     report.py       the machine's description and the table
 """
 
-from minigrad.bench import chain, mlp, rnn, temperature
+from minigrad.bench import chain, lstm, mlp, rnn, temperature
 from minigrad.bench.workload import Workload
 
 WORKLOADS: dict[str, Workload] = {
     w.key: w
     for w in (temperature.WORKLOAD, rnn.RNN_STEP, mlp.DROPOUT_MLP, mlp.FULLBATCH_MLP,
-              rnn.LONG_RNN, chain.WORKLOAD)
+              rnn.LONG_RNN, lstm.LSTM_STEP, lstm.LONG_LSTM, lstm.GRU_STEP, lstm.LONG_GRU,
+              chain.WORKLOAD)
 }

@@ -238,6 +238,250 @@ class RNNLayer(ArrayFunction):
         return gx, gh_0, gw_ih, gw_hh, gb_ih, gb_hh
 
 
+def _sigmoid_(a):
+    """a <- sigmoid(a) = 1 / (1 + exp(-a)) in place, as minigrad's Sigmoid computes it. The
+    caller silences the overflow of exp(-a) for very negative a, which gives 1/inf = 0."""
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    a += 1
+    np.reciprocal(a, out=a)
+
+
+class LSTMLayer(ArrayFunction):
+    """output = LSTMLayer.apply(x, h_0, c_0, W_ih, W_hh, b_ih, b_hh, W_hr): one layer of an LSTM
+    over a whole sequence, for nn.LSTM.
+
+    x (L, N, in); h_0 (N, P) and c_0 (N, H), or None for zeros; W_ih (4H, in); W_hh (4H, P);
+    b_ih and b_hh (4H,), or both None; W_hr (P, H) with proj_size P, or None (then P = H).
+    The rows of W_ih, W_hh and the biases are the four gates in PyTorch's order i, f, g, o:
+
+        a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh = [a_i, a_f, a_g, a_o]
+        i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o),   g = tanh(a_g)
+        c_t = f * c_{t-1} + i * g
+        m_t = o * tanh(c_t),   h_t = m_t W_hr^T (or h_t = m_t without projection)
+
+    The output is h_t and c_t side by side for t = 1 .. L, shaped (L, N, P + H): one node has
+    one output, and nn.LSTM slices the outputs and c_L out of it. Backward is backpropagation
+    through time. With gh_t, gc_t the upstream gradients of h_t and c_t, from t = L down to 1:
+
+        dh_t = gh_t + da_{t+1} W_hh,       dm_t = dh_t W_hr (or dh_t)
+        dc_t = gc_t + dc_{t+1} * f_{t+1} + dm_t * o * (1 - tanh(c_t)^2)
+        do = dm_t * tanh(c_t),   di = dc_t * g,   dg = dc_t * i,   df = dc_t * c_{t-1}
+        da_t = [di i (1 - i), df f (1 - f), dg (1 - g^2), do o (1 - o)]
+
+    then dh_0 = da_1 W_hh and dc_0 = dc_1 * f_1, and summed over the steps:
+    dx_t = da_t W_ih, dW_ih = sum_t da_t^T x_t, dW_hh = sum_t da_t^T h_{t-1},
+    db_ih = db_hh = sum of da_t over t and the batch, dW_hr = sum_t dh_t^T m_t.
+    Pinned to PyTorch by tests/test_nn_rnn.py (module outputs and gradients, gradcheck).
+    """
+
+    @staticmethod
+    def forward(ctx, x, h_0, c_0, w_ih, w_hh, b_ih, b_hh, w_hr):
+        length, batch, inputs = x.shape
+        hidden, out_size = w_ih.shape[0] // 4, w_hh.shape[1]
+        gates = np.empty((length, batch, 4 * hidden), x.dtype)
+        # The input's part of every a_t in one product, before the loop, as in RNNLayer.
+        x_flat = x.reshape(length * batch, inputs)
+        np.matmul(x_flat, w_ih.T, out=gates.reshape(length * batch, 4 * hidden))
+        if b_ih is not None:
+            gates += b_ih + b_hh
+        # states[t] = [h_t, c_t], t = 0 .. L; states[1:] is the output, written in place.
+        states = np.empty((length + 1, batch, out_size + hidden), x.dtype)
+        hs, cs = states[..., :out_size], states[..., out_size:]
+        hs[0] = 0 if h_0 is None else h_0
+        cs[0] = 0 if c_0 is None else c_0
+        tanh_c = np.empty((length, batch, hidden), x.dtype)
+        ms = None if w_hr is None else np.empty_like(tanh_c)  # m_t, before the projection
+        w_hh_t = np.ascontiguousarray(w_hh.T)
+        w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
+        a, i_g = np.empty((batch, 4 * hidden), x.dtype), np.empty((batch, hidden), x.dtype)
+        g = slice(2 * hidden, 3 * hidden)
+        with np.errstate(over="ignore"):
+            for t in range(length):
+                np.dot(hs[t], w_hh_t, out=a)
+                a += gates[t]
+                act = gates[t]  # the activations replace the pre-activations
+                np.copyto(act, a)
+                _sigmoid_(act)  # all four blocks; then g again, through tanh
+                np.tanh(a[:, g], out=act[:, g])
+                np.multiply(act[:, hidden:2 * hidden], cs[t], out=cs[t + 1])  # f * c_{t-1}
+                np.multiply(act[:, :hidden], act[:, g], out=i_g)
+                cs[t + 1] += i_g
+                np.tanh(cs[t + 1], out=tanh_c[t])
+                if w_hr is None:
+                    np.multiply(act[:, 3 * hidden:], tanh_c[t], out=hs[t + 1])
+                else:
+                    np.multiply(act[:, 3 * hidden:], tanh_c[t], out=ms[t])
+                    np.matmul(ms[t], w_hr_t, out=hs[t + 1])  # (np.dot needs a contiguous out)
+        ctx.x_shape = x.shape
+        ctx.save_for_backward(x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr)
+        return states[1:]
+
+    @staticmethod
+    def backward(ctx, grad):
+        x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        length, batch, four_h = gates.shape
+        hidden, out_size = four_h // 4, hs.shape[2]
+        gh, gc = grad[..., :out_size], grad[..., out_size:]
+        i, f, o = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 3 * hidden:]
+        g = gates[..., 2 * hidden:3 * hidden]
+        # What does not wait for the previous step, for every t at once: each gate's
+        # derivative, and o (1 - tanh(c_t)^2), the path from m_t to c_t. In place, to allocate
+        # no temporary of the gates' size.
+        slope = np.subtract(1, gates)
+        slope *= gates
+        np.multiply(g, g, out=slope[..., 2 * hidden:3 * hidden])
+        np.subtract(1, slope[..., 2 * hidden:3 * hidden], out=slope[..., 2 * hidden:3 * hidden])
+        m_to_c = np.multiply(tanh_c, tanh_c)
+        np.subtract(1, m_to_c, out=m_to_c)
+        m_to_c *= o
+        # The loop turns slope[t] into da_{t+1} (d holds the gradients of the activations), so
+        # no second array of the gates' size is allocated.
+        d_a, d = slope, np.empty_like(gates[0])
+        dhs = np.empty_like(hs[1:]) if w_hr is not None else None  # dh_t, for dW_hr
+        dh, dc = np.zeros_like(hs[0]), np.zeros_like(cs[0])
+        for t in range(length - 1, -1, -1):
+            dh += gh[t]
+            if w_hr is None:
+                dm = dh
+            else:
+                dhs[t] = dh
+                dm = np.dot(dh, w_hr)
+            dc += gc[t]
+            dc += dm * m_to_c[t]
+            np.multiply(dm, tanh_c[t], out=d[:, 3 * hidden:])
+            np.multiply(dc, g[t], out=d[:, :hidden])
+            np.multiply(dc, cs[t], out=d[:, hidden:2 * hidden])
+            np.multiply(dc, i[t], out=d[:, 2 * hidden:3 * hidden])
+            d_a[t] *= d
+            dc *= f[t]
+            dh = np.dot(d_a[t], w_hh)
+        # dh, dc are now dh_0, dc_0. Each sum over t is one product over the (t, batch) rows.
+        d_flat = d_a.reshape(length * batch, four_h)
+        gx = (d_flat @ w_ih).reshape(ctx.x_shape) if needs[0] else None
+        gw_ih = d_flat.T @ x_flat if needs[3] else None
+        gw_hh = d_flat.T @ hs[:-1].reshape(length * batch, out_size) if needs[4] else None
+        gb_ih = gb_hh = None
+        if needs[5] or needs[6]:
+            gb = _rounded(_total(d_flat, (0,), False), d_flat.dtype)
+            gb_ih = gb if needs[5] else None
+            gb_hh = (gb.copy() if needs[5] else gb) if needs[6] else None  # see RNNLayer
+        gw_hr = None
+        if needs[7]:
+            gw_hr = dhs.reshape(-1, out_size).T @ ms.reshape(-1, hidden)
+        return (gx, dh if needs[1] else None, dc if needs[2] else None, gw_ih, gw_hh, gb_ih,
+                gb_hh, gw_hr)
+
+
+class GRULayer(ArrayFunction):
+    """output = GRULayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh): one layer of a GRU over a whole
+    sequence, for nn.GRU.
+
+    x (L, N, in); h_0 (N, H), or None for zeros; W_ih (3H, in); W_hh (3H, H); b_ih and b_hh
+    (3H,), or both None. The rows are the gates in PyTorch's order r, z, n. With
+    gi_t = x_t W_ih^T + b_ih and gh_t = h_{t-1} W_hh^T + b_hh, each split in [r, z, n] blocks:
+
+        r = sigmoid(gi_r + gh_r),   z = sigmoid(gi_z + gh_z)
+        n = tanh(gi_n + r * gh_n)
+        h_t = (1 - z) * n + z * h_{t-1}
+
+    The output is h_1 .. h_L, (L, N, H). Backward, with g_t the upstream gradient of h_t, from
+    t = L down to 1:
+
+        dh_t = g_t + dh_{t+1} * z_{t+1} + dgh_{t+1} W_hh   (the two paths from h_t to h_{t+1})
+        dan = dh_t * (1 - z) * (1 - n^2)
+        daz = dh_t * (h_{t-1} - n) * z (1 - z)
+        dar = dan * gh_n * r (1 - r)
+        dgi_t = [dar, daz, dan],   dgh_t = [dar, daz, dan * r]
+
+    then dh_0 = dh_1 * z_1 + dgh_1 W_hh, dx_t = dgi_t W_ih, dW_ih = sum_t dgi_t^T x_t,
+    dW_hh = sum_t dgh_t^T h_{t-1}, db_ih and db_hh the sums of dgi_t and dgh_t over t and the
+    batch. Pinned to PyTorch by tests/test_nn_rnn.py (module outputs and gradients, gradcheck).
+    """
+
+    @staticmethod
+    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh):
+        length, batch, inputs = x.shape
+        hidden = w_hh.shape[1]
+        gates = np.empty((length, batch, 3 * hidden), x.dtype)  # gi_t, then r, z, n
+        x_flat = x.reshape(length * batch, inputs)
+        np.matmul(x_flat, w_ih.T, out=gates.reshape(length * batch, 3 * hidden))
+        if b_ih is not None:
+            gates += b_ih
+        gh = np.empty((batch, 3 * hidden), x.dtype)  # gh_t, one step at a time
+        gh_n = np.empty((length, batch, hidden), x.dtype)  # its n block, kept for backward
+        hs = np.empty((length + 1, batch, hidden), x.dtype)
+        hs[0] = 0 if h_0 is None else h_0
+        w_hh_t = np.ascontiguousarray(w_hh.T)
+        rz, n = slice(0, 2 * hidden), slice(2 * hidden, None)
+        tmp = np.empty((batch, hidden), x.dtype)
+        with np.errstate(over="ignore"):
+            for t in range(length):
+                act = gates[t]
+                np.dot(hs[t], w_hh_t, out=gh)
+                if b_hh is not None:
+                    gh += b_hh
+                gh_n[t] = gh[:, n]
+                act[:, rz] += gh[:, rz]
+                _sigmoid_(act[:, rz])
+                np.multiply(act[:, :hidden], gh[:, n], out=tmp)  # r * gh_n
+                act[:, n] += tmp
+                np.tanh(act[:, n], out=act[:, n])
+                np.subtract(hs[t], act[:, n], out=tmp)  # h_t = n + z * (h_{t-1} - n)
+                tmp *= act[:, hidden:2 * hidden]
+                np.add(act[:, n], tmp, out=hs[t + 1])
+        ctx.x_shape = x.shape
+        ctx.save_for_backward(x_flat, gates, gh_n, hs, w_ih, w_hh)
+        return hs[1:]
+
+    @staticmethod
+    def backward(ctx, grad):
+        x_flat, gates, gh_n, hs, w_ih, w_hh = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        length, batch, hidden = grad.shape
+        r, z, n = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 2 * hidden:]
+        # For every t at once: dh_t's factor to dan, the sigmoids' slopes, and h_{t-1} - n.
+        to_n = np.multiply(n, n)
+        np.subtract(1, to_n, out=to_n)
+        to_n *= 1 - z
+        slope_rz = np.subtract(1, gates[..., :2 * hidden])
+        slope_rz *= gates[..., :2 * hidden]
+        h_minus_n = hs[:-1] - n
+        # dgi_t and dgh_t share their r and z blocks: one array holds dgh_t, and the loop turns
+        # to_n[t] into dan, dgi_t's n block, so no second array of the gates' size is made.
+        d_gh, dan = np.empty_like(gates), to_n
+        dh = np.zeros_like(hs[0])
+        for t in range(length - 1, -1, -1):
+            dh += grad[t]
+            dg = d_gh[t]
+            dan[t] *= dh
+            np.multiply(dan[t], gh_n[t], out=dg[:, :hidden])  # dr
+            np.multiply(dh, h_minus_n[t], out=dg[:, hidden:2 * hidden])  # dz
+            dg[:, :2 * hidden] *= slope_rz[t]
+            np.multiply(dan[t], r[t], out=dg[:, 2 * hidden:])
+            dh *= z[t]
+            dh += np.dot(dg, w_hh)
+        # Each sum over t is one product over the (t, batch) rows, dgi_t's in two blocks.
+        rows = length * batch
+        gh_flat, dan_flat = d_gh.reshape(rows, 3 * hidden), dan.reshape(rows, hidden)
+        rz_flat = gh_flat[:, :2 * hidden]
+        gx = None
+        if needs[0]:
+            gx = rz_flat @ w_ih[:2 * hidden] + dan_flat @ w_ih[2 * hidden:]
+            gx = gx.reshape(ctx.x_shape)
+        gw_ih = None
+        if needs[2]:
+            gw_ih = np.concatenate((rz_flat.T @ x_flat, dan_flat.T @ x_flat))
+        gb_ih = None
+        if needs[4]:
+            gb_ih = np.concatenate([_rounded(_total(d, (0,), False), d.dtype)
+                                    for d in (rz_flat, dan_flat)])
+        gw_hh = gh_flat.T @ hs[:-1].reshape(rows, hidden) if needs[3] else None
+        gb_hh = _rounded(_total(gh_flat, (0,), False), gh_flat.dtype) if needs[5] else None
+        return gx, dh if needs[1] else None, gw_ih, gw_hh, gb_ih, gb_hh
+
+
 # Binary cross-entropy is one node, not a composition: PyTorch's gradients at probabilities of
 # exactly 0 or 1 (and at logits of exactly 0) come from its own backward formulas, not from the
 # chain rule through a clamped log or a kinked log-sigmoid. Each is pinned to PyTorch by

@@ -64,7 +64,7 @@ from minigrad.nn.modules.normalization import (
     BatchNorm1d,
     LayerNorm,
 )
-from minigrad.nn.modules.rnn import RNN, RNNCell
+from minigrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from minigrad.nn.modules.sparse import Embedding
 
 __all__ = [
@@ -108,6 +108,10 @@ __all__ = [
     "PoissonNLLLoss",
     "RNN",
     "RNNCell",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
     "ReLU",
     "ReLU6",
     "SELU",

@@ -1,8 +1,12 @@
-"""Recurrent layers: `RNNCell` (one time step) and `RNN` (a whole sequence, several layers).
+"""Recurrent layers: the cells `RNNCell`, `LSTMCell`, `GRUCell` (one time step) and `RNN`,
+`LSTM`, `GRU` (a whole sequence, several layers, one or two directions).
 
-Both compute the Elman recurrence
+RNNCell and RNN compute the Elman recurrence
 
-    h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),    act = tanh or relu.
+    h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),    act = tanh or relu;
+
+LSTM and GRU the gated recurrences written out in LSTMLayer's and GRULayer's docstrings
+(minigrad/functions/layers.py), and their cells one step of the same.
 
 RNNCell composes it from the engine's differentiable operations: call it in a loop over time
 and backward() walks the unrolled graph back to the first step, which is backpropagation
@@ -10,19 +14,33 @@ through time with no code of its own. RNN instead runs each layer through `F._rn
 which records one node for the whole sequence, `RNNLayer` (minigrad/functions/layers.py),
 whose backward is backpropagation through time written out in NumPy: the same gradients,
 several times faster on long sequences, and only the hidden states kept for backward.
+LSTM and GRU do the same with LSTMLayer and GRULayer; LSTMCell and GRUCell compose their step
+from engine operations, as RNNCell does.
+
+A bidirectional layer runs a second set of weights (the `_reverse` parameters) over the
+sequence read backwards and concatenates both directions' outputs along the features. Packed
+sequences (nn.utils.rnn.PackedSequence) run padded, with each sequence's last state picked at
+its own length and the reverse direction reversed within each length.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
 
 from minigrad.checks import dtype_repr, scalar_type
 from minigrad.creation import empty, zeros
+from minigrad.functions.layers import GRULayer, LSTMLayer
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.tensor import Tensor, stack
+from minigrad.nn.utils.rnn import PackedSequence, _lengths, _padded_positions
+from minigrad.tensor import Tensor, cat, stack
 
 _ACTIVATIONS = {"tanh": Tensor.tanh, "relu": Tensor.relu}
 
@@ -123,38 +141,52 @@ class RNNCell(Module):
         return s
 
 
-class RNN(Module):
-    """A multi-layer Elman RNN over a whole sequence: `output, h_n = rnn(input, h_0)`.
+class _RNNBase(Module):
+    """What RNN, LSTM and GRU share: the parameters of every layer and direction, PyTorch's
+    argument checks, and the loop over layers. Each subclass runs one layer in one direction
+    (`_run_layer`).
 
-    Layer k runs the recurrence over the outputs of layer k-1 (layer 0 over the input).
-
-    Shapes, with L the sequence length and N the batch size:
+    Shapes, with L the sequence length, N the batch size, D = 2 if bidirectional else 1 and
+    H_out = proj_size if proj_size > 0 else hidden_size:
         input: (L, N, input_size), or (N, L, input_size) when batch_first, or unbatched
-            (L, input_size).
-        h_0 (optional, zeros by default) and h_n: (num_layers, N, hidden_size), even when
-            batch_first; (num_layers, hidden_size) for unbatched input.
-        output: the last layer's h_t for every t, shaped like the input with hidden_size
-            features.
+            (L, input_size), or a PackedSequence.
+        h_0 (optional, zeros by default) and h_n: (D * num_layers, N, H_out), even when
+            batch_first; (D * num_layers, H_out) for unbatched input. LSTM also has c_0 and
+            c_n, (D * num_layers, N, hidden_size).
+        output: (L, N, D * H_out), the last layer's h_t for every t (both directions side by
+            side), shaped like the input.
 
-    Parameters of layer k: weight_ih_l{k} (hidden_size, input_size for k = 0 else
-    hidden_size), weight_hh_l{k} (hidden_size, hidden_size), bias_ih_l{k} and bias_hh_l{k}
-    (hidden_size,) unless bias=False; all start from U(-1/sqrt(hidden_size),
-    1/sqrt(hidden_size)). The names match PyTorch's, so its state_dict loads directly.
+    Parameters of layer k, direction suffix "" or "_reverse": weight_ih_l{k}{suffix}
+    (gates * hidden_size, input_size for k = 0 else D * H_out), weight_hh_l{k}{suffix}
+    (gates * hidden_size, H_out), bias_ih_l{k}{suffix} and bias_hh_l{k}{suffix}
+    (gates * hidden_size,) unless bias=False, weight_hr_l{k}{suffix} (proj_size,
+    hidden_size) for an LSTM with proj_size > 0; gates is 4 for LSTM, 3 for GRU, 1 for RNN.
+    All start from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)). The names and their order
+    match PyTorch's, so its state_dict loads directly.
+
+    Dropout with probability `dropout` applies to the output of every layer but the last,
+    in training mode only.
     """
 
+    _gates = 1
+
     def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        nonlinearity: str = "tanh",
-        bias: bool = True,
-        batch_first: bool = False,
+        self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+        proj_size: int = 0,
     ) -> None:
         super().__init__()
-        if nonlinearity not in _ACTIVATIONS:
+        if (not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1
+                or isinstance(dropout, bool)):
             raise ValueError(
-                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+                "dropout should be a number in range [0, 1] representing the probability of "
+                "an element being zeroed"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                f"num_layers={num_layers}", stacklevel=3,
             )
         for name, flag in (("bias", bias), ("batch_first", batch_first)):
             if not isinstance(flag, bool):
@@ -166,19 +198,35 @@ class RNN(Module):
                 raise ValueError(f"{name} must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
+        if proj_size < 0:
+            raise ValueError(
+                "proj_size should be a positive integer or zero to disable projections"
+            )
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
-        self.nonlinearity = nonlinearity
         self.bias = bias
         self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        directions = 2 if bidirectional else 1
+        out_size = proj_size or hidden_size
+        gate_size = self._gates * hidden_size
         for k in range(num_layers):
-            layer_input_size = input_size if k == 0 else hidden_size
-            setattr(self, f"weight_ih_l{k}", Parameter(empty(hidden_size, layer_input_size)))
-            setattr(self, f"weight_hh_l{k}", Parameter(empty(hidden_size, hidden_size)))
-            if bias:
-                setattr(self, f"bias_ih_l{k}", Parameter(empty(hidden_size)))
-                setattr(self, f"bias_hh_l{k}", Parameter(empty(hidden_size)))
+            for suffix in ("", "_reverse")[:directions]:
+                layer_input_size = input_size if k == 0 else out_size * directions
+                shapes: dict[str, tuple[int, ...]] = {
+                    "weight_ih": (gate_size, layer_input_size),
+                    "weight_hh": (gate_size, out_size)}
+                if bias:
+                    shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if proj_size > 0:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
+                for name, shape in shapes.items():
+                    setattr(self, f"{name}_l{k}{suffix}", Parameter(empty(*shape)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -187,14 +235,25 @@ class RNN(Module):
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
 
-    def _layer(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        """(weight_ih, weight_hh, bias_ih, bias_hh) of layer k; the biases may be None."""
-        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        return tuple(self._parameters.get(f"{name}_l{k}") for name in names)
+    def _layer(self, k: int, suffix: str = "") -> tuple[Tensor | None, ...]:
+        """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr) of layer k in one direction;
+        the biases and weight_hr may be None."""
+        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+        return tuple(self._parameters.get(f"{name}_l{k}{suffix}") for name in names)
 
-    def _check_input(self, input: Tensor, hx: Tensor | None) -> None:
+    def _states(self) -> int:
+        return self.num_layers * (2 if self.bidirectional else 1)
+
+    def _check_hidden(self, hx: Any, batch: int) -> None:
+        """hx's shape; LSTM checks (h_0, c_0)."""
+        expected = (self._states(), batch, self.proj_size or self.hidden_size)
+        if hx is not None and hx.shape != expected:
+            raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
+
+    def _check_input(self, input: Tensor, hx: Any) -> None:
         """PyTorch's checks, in its order; `input` is already (L, N, input_size)."""
         weight = self._layer(0)[0]
+        assert weight is not None
         if input._data.dtype != weight._data.dtype:
             ours, theirs = dtype_repr(input.dtype), dtype_repr(weight.dtype)
             raise ValueError(
@@ -206,55 +265,378 @@ class RNN(Module):
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                 f"got {input.shape[-1]}"
             )
-        expected = (self.num_layers, input._data.shape[1], self.hidden_size)
-        if hx is not None and hx.shape != expected:
-            raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
+        self._check_hidden(hx, input._data.shape[1])
         if input._data.shape[0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        if hx is not None and hx._data.dtype != weight._data.dtype:  # (as PyTorch, at its matmul)
+        first = hx[0] if isinstance(hx, tuple) else hx
+        if first is not None and first._data.dtype != weight._data.dtype:  # at PyTorch's matmul
             raise RuntimeError(
                 f"mat1 and mat2 must have the same dtype, but got "
-                f"{scalar_type(hx.dtype)} and {scalar_type(weight.dtype)}"
+                f"{scalar_type(first.dtype)} and {scalar_type(weight.dtype)}"
             )
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        if input.ndim not in (2, 3):
-            raise ValueError(
-                f"RNN: Expected input to be 2D or 3D, got {input.ndim}D tensor instead"
-            )
-        batched = input.ndim == 3
+    def _check_dims(self, input: Tensor, hx: Any) -> None:
         if hx is not None and hx.ndim != input.ndim:
-            kind = "batched 3-D" if batched else "unbatched 2-D"
+            kind = "batched 3-D" if input.ndim == 3 else "unbatched 2-D"
             raise RuntimeError(
                 f"For {kind} input, hx should also be {input.ndim}-D but got {hx.ndim}-D tensor"
             )
-        # Work in (L, N, features), hidden states in (num_layers, N, hidden_size).
-        if not batched:
-            input = input.unsqueeze(1)
-            hx = hx.unsqueeze(1) if hx is not None else None
-        elif self.batch_first:
-            input = input.transpose(0, 1)
+
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
+        """One layer in one direction over x (L, N, features), from hx (h_0 of that layer and
+        direction, or (h_0, c_0) for LSTM, or None): returns (the h_t for every t, the
+        states at every t from which the last one is picked: the same h_t, or for LSTM the
+        h_t and c_t)."""
+        raise NotImplementedError
+
+    def _last(self, states: Any, at: Any) -> Any:
+        """The final state from _run_layer's states: row `at` (-1, or per-sequence steps)."""
+        return states[at]
+
+    def _initial(self, hx: Any, index: int) -> Any:
+        return None if hx is None else hx[index]
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
+        name = type(self).__name__
+        packed = input if isinstance(input, PackedSequence) else None
+        lengths = None
+        if packed is not None:
+            # Run padded, in the packed (sorted) batch order, and pack the output again.
+            data, batch_sizes, sorted_indices, unsorted_indices = packed
+            positions = _padded_positions(batch_sizes._data)
+            # Zeros where a sequence has ended: they only feed steps after its end, whose
+            # outputs are dropped, and get no gradient.
+            padding = zeros(1, *data.shape[1:], dtype=data.dtype)
+            input = cat([data, padding])[Tensor._make(positions)]
+            lengths = _lengths(batch_sizes._data)
+            if hx is not None and sorted_indices is not None:
+                hx = self._permute(hx, sorted_indices)
+            batched = True
+        else:
+            if input.ndim not in (2, 3):
+                tensor = " tensor" if name == "RNN" else ""
+                raise ValueError(
+                    f"{name}: Expected input to be 2D or 3D, got {input.ndim}D{tensor} instead"
+                )
+            batched = input.ndim == 3
+            self._check_dims(input, hx)
+            # Work in (L, N, features), hidden states in (D * num_layers, N, H_out).
+            if not batched:
+                input = input.unsqueeze(1)
+                hx = self._map(hx, lambda h: h.unsqueeze(1))
+            elif self.batch_first:
+                input = input.transpose(0, 1)
         self._check_input(input, hx)
-        layer_input, last_states = input, []
-        for k in range(self.num_layers):
-            h_0 = hx[k] if hx is not None else None  # None: the layer starts from zeros
-            output = F._rnn_layer(layer_input, h_0, *self._layer(k), self.nonlinearity)
-            last_states.append(output[-1])
-            layer_input = output  # the next layer reads this layer's hidden states
-        # A new tensor, as in PyTorch, not a view of the output's last row.
-        h_n = stack(last_states)
+        output, finals = self._layers(input, hx, lengths)
+        h_n = self._map(finals, stack)
+        if packed is not None:
+            steps, rows = np.nonzero(positions < len(data))  # time-major, as packed data
+            packed_output = output[Tensor._make(steps), Tensor._make(rows)]
+            if unsorted_indices is not None:
+                h_n = self._permute(h_n, unsorted_indices)
+            return PackedSequence(packed_output, batch_sizes, sorted_indices,
+                                  unsorted_indices), h_n
         if not batched:
-            return output.squeeze(1), h_n.squeeze(1)
+            return output.squeeze(1), self._map(h_n, lambda h: h.squeeze(1))
         if self.batch_first:
             output = output.transpose(0, 1)
         return output, h_n
 
+    @staticmethod
+    def _map(hx: Any, f: Any) -> Any:
+        """f applied to the hidden state: one tensor, a tuple (LSTM), or None."""
+        if hx is None:
+            return None
+        return tuple(f(h) for h in hx) if isinstance(hx, tuple) else f(hx)
+
+    def _permute(self, hx: Any, order: Tensor) -> Any:
+        return self._map(hx, lambda h: h.index_select(1, order))
+
+    def _layers(self, input: Tensor, hx: Any, lengths: np.ndarray | None) -> tuple[Tensor, Any]:
+        """Every layer, both directions: the last layer's output and the final states, a list
+        (or, for LSTM, a tuple of two lists) in (layer, direction) order."""
+        directions = 2 if self.bidirectional else 1
+        length, batch = input._data.shape[:2]
+        last: Any = -1
+        reverse = None
+        if lengths is not None:
+            # a padded batch: step lengths - 1 is each sequence's last
+            batch_index = np.arange(batch)
+            last = (Tensor._make(lengths - 1), Tensor._make(batch_index))
+            t = np.arange(length)[:, None]
+            # reversal within each length; the padding stays where it is
+            steps = np.where(t < lengths, lengths - 1 - t, t)
+            reverse = (Tensor._make(steps), Tensor._make(np.broadcast_to(batch_index, steps.shape)))
+        finals: list = []
+        layer_input = input
+        for k in range(self.num_layers):
+            outputs = []
+            for d, suffix in enumerate(("", "_reverse")[:directions]):
+                x = layer_input
+                if d == 1:
+                    x = x.flip(0) if reverse is None else x[reverse]
+                h_seq, states = self._run_layer(x, self._initial(hx, k * directions + d), k,
+                                                suffix)
+                finals.append(self._last(states, last))
+                if d == 1:
+                    h_seq = h_seq.flip(0) if reverse is None else h_seq[reverse]
+                outputs.append(h_seq)
+            layer_input = outputs[0] if directions == 1 else cat(outputs, 2)
+            if self.dropout > 0 and self.training and k < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        if finals and isinstance(finals[0], tuple):
+            return layer_input, tuple(zip(*finals))
+        return layer_input, finals
+
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
             s += f", bias={self.bias}"
         if self.batch_first is not False:
             s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
         return s
+
+
+def _no_proj_size(name: str, kwargs: dict) -> None:
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if kwargs:
+        raise TypeError(
+            f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
+        )
+
+
+class RNN(_RNNBase):
+    """A multi-layer Elman RNN over a whole sequence: `output, h_n = rnn(input, h_0)`,
+    h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) with act = tanh or relu.
+
+    Layer k runs the recurrence over the outputs of layer k-1 (layer 0 over the input), each
+    as one RNNLayer node. Shapes and parameters: see _RNNBase (one gate).
+    """
+
+    def __init__(
+        self, input_size: int, hidden_size: int, num_layers: int = 1,
+        nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+        dropout: float = 0.0, bidirectional: bool = False, **kwargs: Any,
+    ) -> None:
+        _no_proj_size("RNN", kwargs)
+        if nonlinearity not in _ACTIVATIONS:
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional)
+
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
+        w_ih, w_hh, b_ih, b_hh, _ = self._layer(k, suffix)
+        assert w_ih is not None and w_hh is not None
+        h_seq = F._rnn_layer(x, hx, w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
+        return h_seq, h_seq
+
+
+class GRU(_RNNBase):
+    """A multi-layer GRU over a whole sequence: `output, h_n = gru(input, h_0)`, with
+
+        r = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)
+        z = sigmoid(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)
+        n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn))
+        h_t = (1 - z) * n + z * h_{t-1}
+
+    the gates' weights stacked in the rows of weight_ih / weight_hh in the order r, z, n.
+    Each layer is one GRULayer node. Shapes and parameters: see _RNNBase (three gates).
+    """
+
+    _gates = 3
+
+    def __init__(
+        self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        _no_proj_size("GRU", kwargs)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional)
+
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
+        h_seq = GRULayer.apply(x, hx, *self._layer(k, suffix)[:4])
+        return h_seq, h_seq
+
+
+class LSTM(_RNNBase):
+    """A multi-layer LSTM over a whole sequence: `output, (h_n, c_n) = lstm(input, (h_0, c_0))`,
+    with
+
+        i, f, o = sigmoid of x_t W_i?^T + b_i? + h_{t-1} W_h?^T + b_h? for each gate
+        g = tanh(x_t W_ig^T + b_ig + h_{t-1} W_hg^T + b_hg)
+        c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)   (times W_hr^T with proj_size)
+
+    the gates' weights stacked in the rows of weight_ih / weight_hh in the order i, f, g, o.
+    Each layer is one LSTMLayer node. Shapes and parameters: see _RNNBase (four gates).
+    """
+
+    _gates = 4
+
+    def _check_dims(self, input: Tensor, hx: Any) -> None:
+        if hx is None:
+            return
+        if len(hx) != 2:
+            raise IndexError("tuple index out of range")
+        if hx[0].ndim != input.ndim or hx[1].ndim != input.ndim:
+            kind = "batched 3-D" if input.ndim == 3 else "unbatched 2-D"
+            raise RuntimeError(
+                f"For {kind} input, hx and cx should also be {input.ndim}-D but got "
+                f"({hx[0].ndim}-D, {hx[1].ndim}-D) tensors"
+            )
+
+    def _check_hidden(self, hx: Any, batch: int) -> None:
+        if hx is None:
+            return
+        states = self._states()
+        for i, size in enumerate((self.proj_size or self.hidden_size, self.hidden_size)):
+            expected = (states, batch, size)
+            if hx[i].shape != expected:
+                raise RuntimeError(
+                    f"Expected hidden[{i}] size {expected}, got {list(hx[i].shape)}"
+                )
+
+    def _initial(self, hx: Any, index: int) -> Any:
+        return (None, None) if hx is None else (hx[0][index], hx[1][index])
+
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
+        both = LSTMLayer.apply(x, *hx, *self._layer(k, suffix))  # h_t and c_t side by side
+        return both[..., :self.proj_size or self.hidden_size], both
+
+    def _last(self, states: Any, at: Any) -> Any:
+        h_size = self.proj_size or self.hidden_size
+        last = states[at]
+        return last[..., :h_size], last[..., h_size:]
+
+
+class LSTMCell(Module):
+    """One LSTM step: `h', c' = cell(x, (h, c))`, the recurrence of nn.LSTM for one t.
+
+    Input (N, input_size) with h and c (N, hidden_size), or unbatched (input_size,) with
+    (hidden_size,); (h, c) defaults to zeros. Attributes weight_ih (4 hidden_size,
+    input_size), weight_hh (4 hidden_size, hidden_size), bias_ih and bias_hh (4 hidden_size,)
+    or None, gates in the order i, f, g, o; all from U(-1/sqrt(hidden_size),
+    1/sqrt(hidden_size)). Composed from engine operations: call it in a loop and backward()
+    walks the unrolled graph.
+    """
+
+    _gates = 4
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        gate_size = self._gates * hidden_size
+        self.weight_ih = Parameter(empty(gate_size, input_size))
+        self.weight_hh = Parameter(empty(gate_size, hidden_size))
+        if bias:
+            self.bias_ih = Parameter(empty(gate_size))
+            self.bias_hh = Parameter(empty(gate_size))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for param in self.parameters():
+            init.uniform_(param, -bound, bound)
+
+    def _check(self, input: Tensor, hx: tuple[Tensor, ...], what: str) -> None:
+        """RNNCell's checks of sizes, for each hidden state."""
+        if input.shape[1] != self.input_size:
+            raise RuntimeError(
+                f"input has inconsistent input_size: got {input.shape[1]} expected "
+                f"{self.input_size}"
+            )
+        for i, h in enumerate(hx):
+            if h.shape[0] != input.shape[0]:
+                raise RuntimeError(
+                    f"Input batch size {input.shape[0]} doesn't match {what}{i} batch size "
+                    f"{h.shape[0]}"
+                )
+            if h.size(1) != self.hidden_size:
+                raise RuntimeError(
+                    f"{what}{i} has inconsistent hidden_size: got {h.size(1)}, expected "
+                    f"{self.hidden_size}"
+                )
+
+    def forward(
+        self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
+        if input.ndim not in (1, 2):
+            raise ValueError(f"LSTMCell: Expected input to be 1D or 2D, got {input.ndim}D instead")
+        if hx is not None:
+            if isinstance(hx, Tensor):
+                raise TypeError(
+                    "lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not Tensor"
+                )
+            if len(hx) != 2:
+                raise RuntimeError("lstm_cell expects two hidden states")
+            for k, state in enumerate(hx):
+                if state.ndim not in (1, 2):
+                    raise ValueError(
+                        f"LSTMCell: Expected hx[{k}] to be 1D or 2D, got {state.ndim}D instead"
+                    )
+        batched = input.ndim == 2
+        if not batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            zero = zeros(input.shape[0], self.hidden_size, dtype=input.dtype)
+            hx = (zero, zero)
+        elif not batched:
+            hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        self._check(input, hx, "hidden")
+        h, c = hx[0], hx[1]
+        a = F.linear(input, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh,
+                                                                      self.bias_hh)
+        i, f, g, o = a.chunk(4, 1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h = o.sigmoid() * c.tanh()
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + (
+            "" if self.bias is True else f", bias={self.bias}")
+
+
+class GRUCell(LSTMCell):
+    """One GRU step: `h' = cell(x, h)`, the recurrence of nn.GRU for one t. Shapes as
+    RNNCell's; weight_ih (3 hidden_size, input_size), weight_hh (3 hidden_size, hidden_size),
+    biases (3 hidden_size,), gates in the order r, z, n. Composed from engine operations."""
+
+    _gates = 3
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # type: ignore[override]
+        if input.ndim not in (1, 2):
+            raise ValueError(f"GRUCell: Expected input to be 1D or 2D, got {input.ndim}D instead")
+        if hx is not None and hx.ndim not in (1, 2):
+            raise ValueError(f"GRUCell: Expected hidden to be 1D or 2D, got {hx.ndim}D instead")
+        batched = input.ndim == 2
+        if not batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = zeros(input.shape[0], self.hidden_size, dtype=input.dtype)
+        elif not batched:
+            hx = hx.unsqueeze(0)
+        self._check(input, (hx,), "hidden")
+        gi = F.linear(input, self.weight_ih, self.bias_ih).chunk(3, 1)
+        gh = F.linear(hx, self.weight_hh, self.bias_hh).chunk(3, 1)
+        r, z = (gi[0] + gh[0]).sigmoid(), (gi[1] + gh[1]).sigmoid()
+        n = (gi[2] + r * gh[2]).tanh()
+        h = (1 - z) * n + z * hx
+        return h if batched else h.squeeze(0)
