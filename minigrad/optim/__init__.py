@@ -7,8 +7,9 @@
         optimizer.step()
 """
 
+from minigrad.optim import lr_scheduler
 from minigrad.optim.adam import Adam
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.sgd import SGD
 
-__all__ = ["Adam", "Optimizer", "SGD"]
+__all__ = ["Adam", "Optimizer", "SGD", "lr_scheduler"]

@@ -1,0 +1,543 @@
+"""minigrad.optim.lr_scheduler against torch.optim.lr_scheduler.
+
+The heart is one factory, `schedule_runs`: it draws a scheduler with its arguments (any of the
+fifteen, SequentialLR and ChainedScheduler with drawn inner schedulers), an optimizer with one
+or two parameter groups, and a training script (how many steps, whether the first
+scheduler.step() comes before optimizer.step(), deprecated `step(epoch)` calls, a checkpoint
+round trip). `script` runs it with either library and writes down everything observable: the
+lrs after each step (get_last_lr() and every group's hyperparameters, so momentum and betas
+too), the warnings, the state_dict, an exception if one is raised. The two records must be
+equal: the lrs as Python floats, bit for bit.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis.strategies as st
+import pytest
+import torch
+from hypothesis import given, settings
+
+import minigrad as mg
+
+# Group keys only PyTorch has (implementation switches minigrad does not offer).
+TORCH_ONLY_GROUP_KEYS = {
+    "foreach", "differentiable", "fused", "capturable", "decoupled_weight_decay",
+}
+
+
+# The functions LambdaLR and MultiplicativeLR are drawn with (plain functions: their
+# state_dict entry is None in both libraries).
+def exponential_decay(epoch: int) -> float:
+    return 0.95**epoch
+
+
+def inverse_time(epoch: int) -> float:
+    return 1.0 / (1.0 + 0.3 * epoch)
+
+
+def warmup_then_flat(epoch: int) -> float:
+    return min(1.0, (epoch + 1) / 5)
+
+
+def shrink(epoch: int) -> float:
+    return 0.9 if epoch % 3 else 1.0
+
+
+LAMBDAS = [exponential_decay, inverse_time, warmup_then_flat, shrink]
+
+
+class Scale:
+    """A callable object as CyclicLR's scale_fn: its attributes go into the state_dict."""
+
+    def __init__(self, base: float) -> None:
+        self.base = base
+
+    def __call__(self, x: float) -> float:
+        return self.base**x
+
+
+@dataclass
+class Spec:
+    """A scheduler to build: its class name and arguments (inner Specs for the composites)."""
+
+    name: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def build(lib: Any, spec: Spec, optimizer: Any, **extra: Any) -> Any:
+    """`spec` built with `lib` (minigrad or torch) on `optimizer`."""
+    cls = getattr(lib.optim.lr_scheduler, spec.name)
+    kwargs = dict(spec.kwargs, **extra)
+    if spec.name == "SequentialLR":
+        kwargs["schedulers"] = [build(lib, s, optimizer) for s in kwargs["schedulers"]]
+        return cls(optimizer, **kwargs)
+    if spec.name == "ChainedScheduler":
+        return cls([build(lib, s, optimizer) for s in kwargs["schedulers"]])
+    return cls(optimizer, **kwargs)
+
+
+# ------------------------------------------------------------------------------- strategies
+def one_or_per_group(values: st.SearchStrategy[float], groups: int) -> st.SearchStrategy[Any]:
+    """A value for every group, or a list of one per group."""
+    return st.one_of(values, st.lists(values, min_size=groups, max_size=groups))
+
+
+GAMMA = st.floats(0.05, 1.0)
+FACTOR = st.floats(0.01, 1.0)
+ITERS = st.integers(1, 20)
+ETA_MIN = st.one_of(st.just(0.0), st.floats(1e-5, 1e-3))
+
+
+@st.composite
+def specs(draw, groups: int, composite: bool = True) -> Spec:
+    """Any scheduler, each about as often; `composite=False` leaves out those that hold
+    others and ReduceLROnPlateau (SequentialLR and ChainedScheduler refuse it)."""
+    # ReduceLROnPlateau comes first: Hypothesis favours the first entries (at the end of the
+    # list it was drawn about 5 times in 300).
+    names = [
+        "ReduceLROnPlateau" if composite else "StepLR", "StepLR", "MultiStepLR", "ConstantLR",
+        "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
+        "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
+        "LambdaLR", "MultiplicativeLR",
+    ]
+    if composite:
+        names += ["SequentialLR", "ChainedScheduler"]
+    name = draw(st.sampled_from(names))
+    if name == "ReduceLROnPlateau":
+        return draw(plateau_specs(groups))
+    kwargs: dict[str, Any]
+    if name == "StepLR":
+        kwargs = dict(step_size=draw(st.integers(1, 10)), gamma=draw(GAMMA))
+    elif name == "MultiStepLR":
+        kwargs = dict(milestones=sorted(draw(st.lists(st.integers(1, 40), max_size=5))),
+                      gamma=draw(GAMMA))
+    elif name == "ConstantLR":
+        kwargs = dict(factor=draw(FACTOR), total_iters=draw(ITERS))
+    elif name == "LinearLR":
+        kwargs = dict(start_factor=draw(FACTOR), end_factor=draw(st.floats(0.0, 1.0)),
+                      total_iters=draw(ITERS))
+    elif name == "ExponentialLR":
+        kwargs = dict(gamma=draw(st.floats(0.5, 1.0)))
+    elif name == "PolynomialLR":
+        kwargs = dict(total_iters=draw(ITERS), power=draw(st.floats(0.1, 3.0)))
+    elif name == "CosineAnnealingLR":
+        kwargs = dict(T_max=draw(ITERS), eta_min=draw(ETA_MIN))
+    elif name == "CosineAnnealingWarmRestarts":
+        kwargs = dict(T_0=draw(st.integers(1, 10)), T_mult=draw(st.integers(1, 3)),
+                      eta_min=draw(ETA_MIN))
+    elif name == "CyclicLR":
+        kwargs = dict(
+            base_lr=draw(one_or_per_group(st.floats(1e-4, 1e-2), groups)),
+            max_lr=draw(one_or_per_group(st.floats(1e-2, 0.5), groups)),
+            step_size_up=draw(st.integers(1, 10)),
+            step_size_down=draw(st.one_of(st.none(), st.integers(1, 10))),
+            mode=draw(st.sampled_from(["triangular", "triangular2", "exp_range"])),
+            gamma=draw(st.floats(0.9, 1.0)),
+            cycle_momentum=draw(st.booleans()),
+            base_momentum=draw(st.floats(0.5, 0.85)),
+            max_momentum=draw(st.floats(0.85, 0.99)),
+        )
+        if draw(st.booleans()):
+            kwargs.update(scale_fn=Scale(draw(st.floats(0.8, 1.0))),
+                          scale_mode=draw(st.sampled_from(["cycle", "iterations"])))
+    elif name == "OneCycleLR":
+        kwargs = dict(
+            max_lr=draw(one_or_per_group(st.floats(1e-2, 1.0), groups)),
+            pct_start=draw(st.floats(0.0, 1.0)),
+            anneal_strategy=draw(st.sampled_from(["cos", "linear"])),
+            cycle_momentum=draw(st.booleans()),
+            base_momentum=draw(st.floats(0.5, 0.85)),
+            max_momentum=draw(st.floats(0.85, 0.99)),
+            div_factor=draw(st.floats(1.0, 50.0)),
+            final_div_factor=draw(st.floats(1.0, 1e4)),
+            three_phase=draw(st.booleans()),
+        )
+        if draw(st.booleans()):
+            kwargs["total_steps"] = draw(st.integers(1, 60))
+        else:
+            kwargs.update(epochs=draw(st.integers(1, 6)), steps_per_epoch=draw(st.integers(1, 10)))
+    elif name in ("LambdaLR", "MultiplicativeLR"):
+        function = st.sampled_from(LAMBDAS)
+        kwargs = dict(lr_lambda=draw(st.one_of(
+            function, st.lists(function, min_size=groups, max_size=groups))))
+    elif name == "SequentialLR":
+        count = draw(st.integers(1, 3))
+        inner = [draw(specs(groups, composite=False)) for _ in range(count)]
+        milestones = sorted(draw(st.lists(st.integers(1, 25), min_size=count - 1,
+                                          max_size=count - 1, unique=True)))
+        kwargs = dict(schedulers=inner, milestones=milestones)
+    else:  # ChainedScheduler
+        count = draw(st.integers(1, 3))
+        kwargs = dict(schedulers=[draw(specs(groups, composite=False)) for _ in range(count)])
+    return Spec(name, kwargs)
+
+
+@st.composite
+def plateau_specs(draw, groups: int) -> Spec:
+    return Spec("ReduceLROnPlateau", dict(
+        mode=draw(st.sampled_from(["min", "max"])),
+        factor=draw(st.floats(0.0, 0.9)),
+        patience=draw(st.integers(0, 5)),
+        threshold=draw(st.sampled_from([1e-4, 0.0, 0.05, 0.5])),
+        threshold_mode=draw(st.sampled_from(["rel", "abs"])),
+        cooldown=draw(st.integers(0, 3)),
+        min_lr=draw(one_or_per_group(st.sampled_from([0.0, 1e-4, 1e-3]), groups)),
+        eps=draw(st.sampled_from([1e-8, 0.0, 1e-3])),
+    ))
+
+
+@dataclass
+class ScheduleRun:
+    """One drawn script: what both libraries are asked to do."""
+
+    spec: Spec
+    optimizer: str  # "SGD" or "Adam"
+    lrs: list[float]  # one per parameter group
+    steps: int
+    scheduler_first: bool  # the first scheduler.step() comes before optimizer.step()
+    epochs: list[int | None]  # per step: None, or the deprecated step(epoch)
+    metrics: list[float]  # ReduceLROnPlateau's, one per step
+    checkpoint_at: int | None  # rebuild from state_dicts after this step
+    resume_with_last_epoch: bool  # ... as Scheduler(..., last_epoch=k), not load_state_dict
+
+
+CLOSED_FORMS = {"StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
+                "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts"}
+RESUMABLE = CLOSED_FORMS | {"CyclicLR", "OneCycleLR", "LambdaLR", "MultiplicativeLR"}
+
+
+@st.composite
+def schedule_runs(draw) -> ScheduleRun:
+    groups = draw(st.integers(1, 2))
+    spec = draw(specs(groups))
+    steps = draw(st.integers(0, 60))
+    epochs: list[int | None] = [None] * steps
+    if spec.name in CLOSED_FORMS and draw(st.booleans()):
+        epochs = draw(st.lists(st.one_of(st.none(), st.integers(0, 60)),
+                               min_size=steps, max_size=steps))
+    checkpoint_at = draw(st.one_of(st.none(), st.integers(0, steps)))
+    return ScheduleRun(
+        spec=spec,
+        optimizer=draw(st.sampled_from(["SGD", "Adam"])),
+        lrs=draw(st.lists(st.floats(1e-3, 0.5), min_size=groups, max_size=groups)),
+        steps=steps,
+        scheduler_first=draw(st.booleans()),
+        epochs=epochs,
+        metrics=draw(st.lists(st.sampled_from([1.0, 0.99995, 0.9, 0.5, 2.0, 3.0]),
+                              min_size=steps, max_size=steps)),
+        checkpoint_at=checkpoint_at,
+        resume_with_last_epoch=spec.name in RESUMABLE and draw(st.booleans()),
+    )
+
+
+# -------------------------------------------------------------------------- the script
+def make_optimizer(lib: Any, run: ScheduleRun, params: list[Any]) -> Any:
+    groups = [{"params": [p], "lr": lr} for p, lr in zip(params, run.lrs)]
+    if run.optimizer == "SGD":
+        return lib.optim.SGD(groups, lr=0.1, momentum=0.9)
+    return lib.optim.Adam(groups)
+
+
+def groups_of(optimizer: Any) -> list[dict[str, Any]]:
+    """Each group's hyperparameters (lr, momentum or betas, initial_lr, max_lr, ...)."""
+    return [
+        {k: v for k, v in group.items() if k != "params" and k not in TORCH_ONLY_GROUP_KEYS}
+        for group in optimizer.param_groups
+    ]
+
+
+def optimizer_state(optimizer: Any) -> dict[str, Any]:
+    state = optimizer.state_dict()
+    for group in state["param_groups"]:
+        for key in TORCH_ONLY_GROUP_KEYS:
+            group.pop(key, None)
+    return state
+
+
+def script(lib: Any, run: ScheduleRun) -> list[tuple]:
+    """Run `run` with `lib`; the record of everything observable, in order."""
+    record: list[tuple] = []
+    params = [lib.zeros(2, requires_grad=True) for _ in run.lrs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            optimizer = make_optimizer(lib, run, params)
+            scheduler = build(lib, run.spec, optimizer)
+            record.append(("start", scheduler.get_last_lr(), groups_of(optimizer)))
+            for i in range(run.steps):
+                if not (i == 0 and run.scheduler_first):
+                    optimizer.step()
+                if run.spec.name == "ReduceLROnPlateau":
+                    scheduler.step(run.metrics[i])
+                elif run.epochs[i] is not None:
+                    scheduler.step(run.epochs[i])
+                else:
+                    scheduler.step()
+                record.append((i, scheduler.get_last_lr(), groups_of(optimizer)))
+                if i + 1 == run.checkpoint_at:
+                    state = scheduler.state_dict()
+                    record.append(("state_dict", copy.deepcopy(state)))
+                    optimizer, scheduler = restart(lib, run, params, optimizer, state, i + 1)
+                    record.append(("restarted", scheduler.get_last_lr(), groups_of(optimizer)))
+            record.append(("state_dict", scheduler.state_dict()))
+        except Exception as error:  # PyTorch's failure is minigrad's failure
+            record.append(("raised", type(error).__name__, str(error)))
+    record.append(("warnings", [(w.category.__name__, str(w.message)) for w in caught]))
+    return record
+
+
+def restart(lib: Any, run: ScheduleRun, params: list[Any], optimizer: Any,
+            state: dict[str, Any], last_epoch: int) -> tuple[Any, Any]:
+    """Rebuild the optimizer and the scheduler from their state_dicts, as a checkpoint would."""
+    saved = optimizer.state_dict()
+    fresh = make_optimizer(lib, run, params)
+    if run.resume_with_last_epoch:  # the optimizer's state holds the groups' 'initial_lr'
+        fresh.load_state_dict(saved)
+        return fresh, build(lib, run.spec, fresh, last_epoch=last_epoch)
+    scheduler = build(lib, run.spec, fresh)
+    fresh.load_state_dict(saved)
+    scheduler.load_state_dict(state)
+    return fresh, scheduler
+
+
+@settings(max_examples=300)
+@given(schedule_runs())
+def test_schedules_follow_pytorch_step_by_step(run: ScheduleRun) -> None:
+    """Lrs, momenta, warnings, state_dicts and failures equal PyTorch's, through a checkpoint."""
+    assert script(mg, run) == script(torch, run)
+
+
+# ------------------------------------------------------------------- single behaviours
+def two_group_sgd(lib: Any) -> Any:
+    params = [lib.zeros(2, requires_grad=True) for _ in range(2)]
+    return lib.optim.SGD([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.01}],
+                         lr=0.1, momentum=0.9)
+
+
+def both(make: Any) -> tuple[Any, Any]:
+    """`make(lib)` for minigrad and for PyTorch."""
+    return make(mg), make(torch)
+
+
+def caught_warnings(action: Any) -> list[tuple[str, str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        action()
+    return [(w.category.__name__, str(w.message)) for w in caught]
+
+
+def test_lr_values_are_python_floats_bit_for_bit() -> None:
+    """A long cosine schedule drifts from its closed form by rounding; minigrad drifts the same
+    way (it computes the chainable form in PyTorch's order)."""
+    def lrs(lib: Any) -> list[float]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=7, eta_min=1e-4)
+        out = []
+        for _ in range(200):
+            optimizer.step()
+            scheduler.step()
+            out += scheduler.get_last_lr()
+        return out
+
+    ours, theirs = both(lrs)
+    assert all(type(x) is float for x in ours)
+    assert [x.hex() for x in ours] == [x.hex() for x in theirs]
+
+
+def test_warns_when_scheduler_steps_before_optimizer() -> None:
+    def script(lib: Any) -> list[tuple[str, str]]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.StepLR(optimizer, step_size=2)
+        return caught_warnings(scheduler.step)
+
+    ours, theirs = both(script)
+    assert theirs and ours == theirs
+    assert "before `optimizer.step()`" in ours[0][1]
+
+
+def test_warns_when_optimizer_step_is_replaced_after_the_scheduler() -> None:
+    def script(lib: Any) -> list[tuple[str, str]]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.StepLR(optimizer, step_size=2)
+        optimizer.step = lambda: None
+        return caught_warnings(scheduler.step)
+
+    ours, theirs = both(script)
+    assert theirs and ours == theirs
+
+
+def test_calling_get_lr_directly_warns_to_use_get_last_lr() -> None:
+    def script(lib: Any) -> tuple[list, list]:
+        scheduler = lib.optim.lr_scheduler.ExponentialLR(two_group_sgd(lib), gamma=0.5)
+        values: list = []
+        return caught_warnings(lambda: values.extend(scheduler.get_lr())), values
+
+    ours, theirs = both(script)
+    assert theirs[0] and ours == theirs
+
+
+def test_step_with_an_epoch_warns_and_uses_the_closed_form() -> None:
+    def script(lib: Any) -> tuple[list, list[float]]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.MultiStepLR(optimizer, [2, 4, 4], gamma=0.5)
+        optimizer.step()
+        caught = caught_warnings(lambda: scheduler.step(5))
+        return caught, scheduler.get_last_lr()
+
+    ours, theirs = both(script)
+    assert ours == theirs
+    assert ours[1] == [0.1 * 0.5**3, 0.01 * 0.5**3]
+
+
+def test_verbose_is_gone_as_in_pytorch_2_13() -> None:
+    """PyTorch 2.13 removed the deprecated `verbose` argument: it is an unexpected keyword."""
+    for name in ("StepLR", "LambdaLR", "ReduceLROnPlateau"):
+        messages = []
+        for lib in (torch, mg):
+            cls = getattr(lib.optim.lr_scheduler, name)
+            args = {"StepLR": (1,), "LambdaLR": (exponential_decay,)}.get(name, ())
+            with pytest.raises(TypeError) as error:
+                cls(two_group_sgd(lib), *args, verbose=True)
+            messages.append(str(error.value))
+        assert messages[0] == messages[1]
+
+
+def test_the_old_name_and_the_base_class() -> None:
+    scheduler = mg.optim.lr_scheduler.StepLR(two_group_sgd(mg), 3)
+    assert isinstance(scheduler, mg.optim.lr_scheduler.LRScheduler)
+    assert mg.optim.lr_scheduler._LRScheduler.__name__ == "_LRScheduler"
+    assert issubclass(mg.optim.lr_scheduler._LRScheduler, mg.optim.lr_scheduler.LRScheduler)
+
+
+def test_initial_lr_is_required_to_resume() -> None:
+    def make(lib: Any) -> Any:
+        return lib.optim.lr_scheduler.StepLR(two_group_sgd(lib), 3, last_epoch=4)
+
+    with pytest.raises(KeyError) as expected:
+        make(torch)
+    with pytest.raises(KeyError) as error:
+        make(mg)
+    assert str(error.value) == str(expected.value)
+
+
+def test_plateau_accepts_a_tensor_metric() -> None:
+    def script(lib: Any) -> list[float]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+        for metric in (1.0, 1.0, 2.0):
+            scheduler.step(lib.tensor(metric))
+        return scheduler.get_last_lr()
+
+    ours, theirs = both(script)
+    assert ours == theirs
+    assert ours[0] < 0.1
+
+
+def test_callable_objects_are_saved_in_the_state_dict() -> None:
+    def script(lib: Any) -> dict[str, Any]:
+        scale = Scale(0.9)
+        scheduler = lib.optim.lr_scheduler.CyclicLR(
+            two_group_sgd(lib), 0.01, 0.1, step_size_up=3, scale_fn=scale)
+        state = scheduler.state_dict()
+        scale.base = 0.5
+        scheduler.load_state_dict(copy.deepcopy(state))
+        return {"state": state, "restored": scale.base}
+
+    ours, theirs = both(script)
+    assert ours == theirs
+    assert ours["restored"] == 0.9
+
+
+# ------------------------------------------------------------------------ bad arguments
+def sgd(lib: Any) -> Any:
+    return two_group_sgd(lib)
+
+
+def plain_sgd(lib: Any) -> Any:
+    """SGD's momentum exists (0); an optimizer without momentum or betas does not exist here,
+    so the momentum check is exercised through a deleted default."""
+    optimizer = two_group_sgd(lib)
+    del optimizer.defaults["momentum"]
+    return optimizer
+
+
+BAD_ARGUMENTS = {
+    "not an optimizer": lambda lib: lib.optim.lr_scheduler.StepLR("sgd", 3),
+    "constant factor": lambda lib: lib.optim.lr_scheduler.ConstantLR(sgd(lib), factor=1.5),
+    "linear start": lambda lib: lib.optim.lr_scheduler.LinearLR(sgd(lib), start_factor=0),
+    "linear end": lambda lib: lib.optim.lr_scheduler.LinearLR(sgd(lib), end_factor=2),
+    "lambdas per group": lambda lib: lib.optim.lr_scheduler.LambdaLR(
+        sgd(lib), [exponential_decay]),
+    "multiplicative callable": lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(
+        sgd(lib), [exponential_decay, 3]),
+    "warm restarts T_0": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        sgd(lib), 0),
+    "warm restarts T_mult": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        sgd(lib), 2, T_mult=1.5),
+    "warm restarts eta_min": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        sgd(lib), 2, eta_min="0"),
+    "warm restarts negative epoch": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        sgd(lib), 2).step(-1),
+    "cyclic mode": lambda lib: lib.optim.lr_scheduler.CyclicLR(sgd(lib), 0.01, 0.1, mode="sin"),
+    "cyclic max_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), 0.01, [0.1, 0.2, 0.3]),
+    "cyclic momentum": lambda lib: lib.optim.lr_scheduler.CyclicLR(plain_sgd(lib), 0.01, 0.1),
+    "one cycle steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1),
+    "one cycle total_steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=0),
+    "one cycle epochs": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, epochs=0, steps_per_epoch=3),
+    "one cycle steps_per_epoch": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, epochs=2, steps_per_epoch=1.5),
+    "one cycle pct_start": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=10, pct_start=1),
+    "one cycle strategy": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=10, anneal_strategy="cosine"),
+    "one cycle too many steps": lambda lib: [
+        s.step() for s in [lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, total_steps=2)]
+        for _ in range(3)],
+    "plateau factor": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau(sgd(lib), factor=1),
+    "plateau mode": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau(sgd(lib), mode="low"),
+    "plateau threshold mode": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau(
+        sgd(lib), threshold_mode="pct"),
+    "plateau min_lr per group": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau(
+        sgd(lib), min_lr=[0.0]),
+    "sequential empty": lambda lib: lib.optim.lr_scheduler.SequentialLR(sgd(lib), [], []),
+    "sequential milestones": lambda lib: (lambda o: lib.optim.lr_scheduler.SequentialLR(
+        o, [lib.optim.lr_scheduler.StepLR(o, 2)], [3]))(sgd(lib)),
+    "sequential plateau": lambda lib: (lambda o: lib.optim.lr_scheduler.SequentialLR(
+        o, [lib.optim.lr_scheduler.ReduceLROnPlateau(o)], []))(sgd(lib)),
+    "sequential not a scheduler": lambda lib: lib.optim.lr_scheduler.SequentialLR(
+        sgd(lib), [3], []),
+    "chained empty": lambda lib: lib.optim.lr_scheduler.ChainedScheduler([]),
+    "chained plateau": lambda lib: lib.optim.lr_scheduler.ChainedScheduler(
+        [lib.optim.lr_scheduler.ReduceLROnPlateau(sgd(lib))]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ARGUMENTS))
+def test_bad_arguments_raise_pytorchs_errors(name: str) -> None:
+    make = BAD_ARGUMENTS[name]
+    with pytest.raises(Exception) as expected:
+        make(torch)
+    with pytest.raises(expected.type) as error:
+        make(mg)
+    assert str(error.value) == str(expected.value)
+
+
+def test_schedulers_of_another_optimizer_are_refused() -> None:
+    """The message names the other optimizer by its repr, which differs between libraries:
+    the rest of it is PyTorch's."""
+    for lib in (torch, mg):
+        first, second = sgd(lib), sgd(lib)
+        inner = lib.optim.lr_scheduler.StepLR(second, 2)
+        pattern = (r"^SequentialLR expects all schedulers to belong to the same optimizer, but "
+                   r"got scheduler StepLR at index 0 has .*, which is different from SGD\.$")
+        with pytest.raises(ValueError, match=re.compile(pattern, re.S)):
+            lib.optim.lr_scheduler.SequentialLR(first, [inner], [])
