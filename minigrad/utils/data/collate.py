@@ -90,12 +90,12 @@ def collate(batch: Any, *, collate_fn_map: CollateFnMap | None = None) -> Any:
                                                      collate_fn_map=collate_fn_map)
                                        for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a named tuple
-        return type(elem)(*(collate(list(field), collate_fn_map=collate_fn_map)
+        return type(elem)(*(collate(field, collate_fn_map=collate_fn_map)
                             for field in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         if any(len(sample) != len(elem) for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        fields = [collate(list(field), collate_fn_map=collate_fn_map) for field in zip(*batch)]
+        fields = [collate(field, collate_fn_map=collate_fn_map) for field in zip(*batch)]
         return fields if isinstance(elem, tuple) else _rebuild_sequence(elem, fields)
     raise TypeError(_ERROR.format(type(elem)))
 

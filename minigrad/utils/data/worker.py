@@ -19,6 +19,7 @@ The protocol, between the main process and `num_workers` worker processes:
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import random
 import sys
@@ -67,17 +68,19 @@ class WorkerError:
     """An exception raised in a worker, carried to the main process as text."""
 
     def __init__(self, worker_id: int) -> None:
-        exc = sys.exc_info()
-        self.type: Any = exc[0]
-        self.message = (f"Caught {exc[0].__name__ if exc[0] else None} in DataLoader worker process {worker_id}."
-                        f"\nOriginal {''.join(traceback.format_exception(*exc))}")
+        kind, error, trace = sys.exc_info()
+        self.type: Any = kind
+        self.message = (f"Caught {type(error).__name__} in DataLoader worker process {worker_id}."
+                        f"\nOriginal {''.join(traceback.format_exception(kind, error, trace))}")
 
     def reraise(self) -> None:
+        raise self._exception()  # (made in a helper: a local would keep this frame alive)
+
+    def _exception(self) -> BaseException:
         try:
-            exception = self.type(self.message)
+            return self.type(self.message)
         except Exception:  # an exception class that does not take one message
-            raise RuntimeError(self.message) from None
-        raise exception
+            return RuntimeError(self.message)
 
 
 def _worker_loop(dataset: Any, index_queue: Any, result_queue: Any, batching: bool,
@@ -129,6 +132,7 @@ class MultiProcessIterator:
         self.max_tasks = loader.prefetch_factor * loader.num_workers
         self.in_order, self.persistent = loader.in_order, loader.persistent_workers
         self.result_queue = context.Queue()
+        self.parent = os.getpid()  # a forked process inherits this object, not its workers
         self.index_queues, self.workers = [], []
         base_seed = _seed(loader.generator)
         for worker_id in range(self.num_workers):
@@ -241,5 +245,5 @@ class MultiProcessIterator:
         self.active = []
 
     def __del__(self) -> None:
-        if getattr(self, "workers", None):
+        if getattr(self, "workers", None) and os.getpid() == self.parent:
             self.shutdown()
