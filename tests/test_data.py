@@ -1,8 +1,8 @@
 """minigrad.utils.data against torch.utils.data: the same batches in the same order (without
 shuffling), the same lengths, and shuffling that is a reproducible permutation."""
 
-import gc
 import os
+import re
 import time
 import warnings
 from collections import namedtuple
@@ -296,11 +296,23 @@ class Failing(Records):
         return super().__getitem__(i)
 
 
+def batches_and_errors(loader):
+    """The batches of a loader, an error taking the place of the batch that raised it."""
+    batches, it = [], iter(loader)
+    while True:
+        try:
+            batches.append(next(it))
+        except StopIteration:  # (PyTorch's loaders go on after a worker's error)
+            return batches
+        except Exception as error:
+            batches.append((type(error), str(error)))
+
+
 def test_worker_exception_is_reraised_with_the_worker_traceback_as_torch():
-    errors = both(lambda lib: raised(lambda: list(lib.utils.data.DataLoader(
-        Failing(lib, 6), batch_size=2, num_workers=2, timeout=20))))
-    gc.collect()  # stop the workers of the interrupted passes now
-    (mine, message), (theirs, expected) = errors
+    mine, theirs = both(lambda lib: batches_and_errors(lib.utils.data.DataLoader(
+        Failing(lib, 8), batch_size=2, num_workers=2, timeout=20)))
+    assert batches_as_numbers(mine[:2] + mine[3:]) == batches_as_numbers(theirs[:2] + theirs[3:])
+    (mine, message), (theirs, expected) = mine[2], theirs[2]
     assert mine is theirs is ValueError
     assert message.splitlines()[:2] == expected.splitlines()[:2] == [
         "Caught ValueError in DataLoader worker process 0.",
@@ -385,7 +397,7 @@ def test_a_slow_worker_times_out_with_torch_error():
             time.sleep(1)
 
     errors = both(lambda lib: raised(lambda: next(iter(lib.utils.data.DataLoader(
-        Slow(lib, 2), num_workers=1, timeout=0.3)))))
+        Slow(lib, 1), num_workers=1, timeout=0.3)))))
     assert errors[0] == errors[1] == (RuntimeError, "DataLoader timed out after 0.3 seconds")
 
 
@@ -506,3 +518,73 @@ def test_random_split_sizes_match_torch_and_cover_the_dataset(n, parts, as_fract
         splits = mg.utils.data.random_split(range(n), lengths)
     assert [len(s) for s in splits] == expected
     assert sorted(i for s in splits for i in s) == list(range(n))
+
+
+class Dies(Records):
+    def __getitem__(self, i):
+        if i == 4:
+            os._exit(3)
+        return i
+
+
+def test_a_dead_worker_is_reported_as_torch():
+    errors = both(lambda lib: raised(lambda: list(lib.utils.data.DataLoader(
+        Dies(lib, 6), batch_size=2, num_workers=2, timeout=20))))
+    for kind, message in errors:
+        assert kind is RuntimeError
+        assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly", message)
+
+
+class MissingKey(Records):
+    def __getitem__(self, i):
+        return {}["absent"]
+
+
+def test_a_worker_key_error_reads_as_text_as_torch():
+    errors = both(lambda lib: batches_and_errors(lib.utils.data.DataLoader(
+        MissingKey(lib, 1), num_workers=1, timeout=20)))
+    [(mine, message)], [(theirs, expected)] = errors
+    assert mine is theirs is KeyError
+    assert message.splitlines()[0] == expected.splitlines()[0] == (
+        "Caught KeyError in DataLoader worker process 0.")
+    assert message.splitlines()[-1] == expected.splitlines()[-1] == "KeyError: 'absent'"
+
+
+class Noise(Records):
+    def __getitem__(self, i):
+        return mg.rand(1).item(), mg.utils.data.get_worker_info().seed
+
+
+def test_workers_draw_from_their_own_seeds_reproducibly():
+    def run():
+        mg.manual_seed(5)
+        loader = mg.utils.data.DataLoader(Noise(mg, 4), batch_size=2, num_workers=2,
+                                          multiprocessing_context="fork", timeout=20)
+        return [(values.tolist(), seeds.tolist()) for values, seeds in loader]
+
+    first = run()
+    assert first == run()
+    (values0, seeds0), (values1, seeds1) = first
+    assert seeds1[0] == seeds0[0] + 1 and values0[0] != values1[0]
+
+
+class Batched(Records):
+    def __getitems__(self, indices):
+        return [{"i": i, "batched": True} for i in indices]
+
+
+def test_a_dataset_reading_whole_batches_is_used_as_torch():
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(Batched(lib, 5), batch_size=2))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+def test_dataset_and_sampler_types_can_be_subscripted_as_torch():
+    class Squares(mg.utils.data.Dataset[int]):
+        def __getitem__(self, i):
+            return i * i
+
+        def __len__(self):
+            return 3
+
+    assert mg.utils.data.Sampler[int] is not None
+    assert [b.tolist() for b in mg.utils.data.DataLoader(Squares(), batch_size=2)] == [[0, 1], [4]]

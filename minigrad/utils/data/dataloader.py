@@ -21,7 +21,7 @@ from minigrad.utils.data.sampler import BatchSampler, RandomSampler, Sampler, Se
 from minigrad.utils.data.worker import MultiProcessIterator
 
 
-class _Forever(Sampler):
+class _Forever(Sampler[None]):
     """The sampler of an IterableDataset: None forever (the dataset's iterator decides)."""
 
     def __iter__(self) -> Iterator[None]:

@@ -9,16 +9,19 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from minigrad.tensor import Tensor
 from minigrad.utils.data.sampler import _randperm
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
-    """Base class of map-style datasets: subclasses define `__getitem__` and `__len__`."""
 
-    def __getitem__(self, index: Any) -> Any:
+class Dataset(Generic[T_co]):
+    """Base class of map-style datasets: subclasses define `__getitem__` and `__len__`.
+    As in PyTorch, `Dataset[T]` names a dataset of samples of type T."""
+
+    def __getitem__(self, index: Any) -> T_co:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
     def __add__(self, other: Dataset) -> ConcatDataset:

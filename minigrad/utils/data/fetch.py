@@ -31,6 +31,8 @@ class Fetcher:
         if isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate:
             # one indexing operation per tensor instead of stacking rows one by one
             return list(self.dataset[np.asarray(index, dtype=np.int64)])
+        if getattr(self.dataset, "__getitems__", None):  # a dataset that reads whole batches
+            return self.collate_fn(self.dataset.__getitems__(index))
         return self.collate_fn([self.dataset[i] for i in index])
 
     def _read_stream(self, index: Any) -> Any:

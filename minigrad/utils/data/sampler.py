@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -56,14 +56,17 @@ def _seed(generator: Any = None) -> int:
     return int(_rng(generator).integers(0, 2**63 - 1))
 
 
-class Sampler:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
     """Base class of samplers: subclasses define `__iter__` (and usually `__len__`)."""
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[T_co]:
         raise NotImplementedError
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """0, 1, ..., len(data_source) - 1."""
 
     def __init__(self, data_source: Sized) -> None:
@@ -76,7 +79,7 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """A new permutation at every pass; with replacement=True, `num_samples` independent draws.
 
     Without replacement and num_samples > len(data_source), whole permutations follow each other.
@@ -110,7 +113,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """The given indices in a new random order at every pass."""
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
@@ -124,7 +127,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """`num_samples` indices of range(len(weights)), index i drawn with probability
     weights[i] / sum(weights); without replacement an index is drawn at most once."""
 
@@ -150,7 +153,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Lists of `batch_size` consecutive indices of `sampler`; the last one shorter unless
     drop_last=True leaves it out."""
 

@@ -23,6 +23,7 @@ import os
 import queue
 import random
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 from minigrad.utils.data.fetch import Fetcher
 from minigrad.utils.data.sampler import _seed
 
-_POLL_SECONDS = 1.0  # how often a waiting main process checks that its workers are alive
+_POLL_SECONDS = 0.2  # how often a waiting main process checks that its workers are alive
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,17 @@ class WorkerError:
         raise self._exception()  # (made in a helper: a local would keep this frame alive)
 
     def _exception(self) -> BaseException:
+        if self.type is KeyError:  # str(KeyError(m)) would show repr(m), quotes and all
+            return KeyError(_KeyErrorMessage(self.message))
         try:
             return self.type(self.message)
         except Exception:  # an exception class that does not take one message
             return RuntimeError(self.message)
+
+
+class _KeyErrorMessage(str):
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _worker_loop(dataset: Any, index_queue: Any, result_queue: Any, batching: bool,
@@ -217,9 +225,11 @@ class MultiProcessIterator:
 
     def _receive(self) -> tuple[int, Any]:
         """The next result from any worker; an error if a worker died or `timeout` passed."""
+        deadline = time.monotonic() + self.timeout
         while True:
+            left = deadline - time.monotonic() if self.timeout else _POLL_SECONDS
             try:
-                return self.result_queue.get(timeout=self.timeout or _POLL_SECONDS)
+                return self.result_queue.get(timeout=max(min(left, _POLL_SECONDS), 0))
             except queue.Empty:
                 pass
             dead = [w for w, active in zip(self.workers, self.active) if active
@@ -228,7 +238,7 @@ class MultiProcessIterator:
                 self.shutdown()
                 pids = ", ".join(str(w.pid) for w in dead)
                 raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
-            if self.timeout > 0:
+            if self.timeout and time.monotonic() >= deadline:
                 self.shutdown()
                 raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds")
 
