@@ -588,3 +588,16 @@ def test_dataset_and_sampler_types_can_be_subscripted_as_torch():
 
     assert mg.utils.data.Sampler[int] is not None
     assert [b.tolist() for b in mg.utils.data.DataLoader(Squares(), batch_size=2)] == [[0, 1], [4]]
+
+
+@settings(max_examples=5)
+@given(st.integers(1, 12), st.integers(1, 4), st.booleans(), st.integers(0, 2**31 - 1))
+def test_shuffled_batches_are_the_same_with_and_without_workers(n, batch_size, drop_last, seed):
+    def run(num_workers):
+        mg.manual_seed(seed)
+        loader = mg.utils.data.DataLoader(Records(mg, n), batch_size=batch_size, shuffle=True,
+                                          drop_last=drop_last, num_workers=num_workers,
+                                          timeout=20 * bool(num_workers))
+        return batches_as_numbers(loader)
+
+    assert run(0) == run(2)

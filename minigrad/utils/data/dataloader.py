@@ -17,7 +17,13 @@ from typing import Any
 from minigrad.utils.data.collate import default_collate, default_convert
 from minigrad.utils.data.dataset import Dataset, IterableDataset
 from minigrad.utils.data.fetch import Fetcher
-from minigrad.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from minigrad.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    _seed,
+)
 from minigrad.utils.data.worker import MultiProcessIterator
 
 
@@ -137,6 +143,9 @@ class DataLoader:
         return self._workers
 
     def _single_process(self) -> Iterator[Any]:
+        # Every pass draws the workers' base seed, as PyTorch's: then the random draws that
+        # follow (a shuffle) are the same with and without workers.
+        _seed(self.generator)
         fetcher = Fetcher(self.dataset, self._batching, self.collate_fn, self.drop_last)
         for index in self._index_sampler:
             try:

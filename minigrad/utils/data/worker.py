@@ -123,10 +123,11 @@ def _worker_loop(dataset: Any, index_queue: Any, result_queue: Any, batching: bo
         else:
             try:
                 result = fetcher.fetch(index)
-            except StopIteration:
-                result, ended = WorkerEnded(worker_id), fetcher.stream is not None
-            except Exception:
-                result = WorkerError(worker_id)
+            except Exception as error:
+                if isinstance(error, StopIteration) and fetcher.stream is not None:
+                    result, ended = WorkerEnded(worker_id), True
+                else:
+                    result = WorkerError(worker_id)
         result_queue.put((task_id, result))
 
 
