@@ -24,12 +24,12 @@ def _rng(generator: Any) -> Any:
 
 def _randperm(n: int, generator: Any = None) -> list[int]:
     """A random permutation of range(n), as torch.randperm(n).tolist()."""
-    return [int(i) for i in _rng(generator).permutation(n)]
+    return _rng(generator).permutation(n).tolist()
 
 
 def _randint(high: int, size: int, generator: Any = None) -> list[int]:
     """`size` independent draws from range(high), as torch.randint(high, (size,)).tolist()."""
-    return [int(i) for i in _rng(generator).integers(0, high, size)]
+    return _rng(generator).integers(0, high, size).tolist()
 
 
 def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool,
