@@ -133,6 +133,9 @@ class DataLoader:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=2)
         if self.num_workers == 0:
+            # Every pass draws the workers' base seed, as PyTorch's: then the random draws that
+            # follow (a shuffle) are the same with and without workers.
+            _seed(self.generator)
             return self._single_process()
         if not self.persistent_workers:
             return MultiProcessIterator(self)
@@ -143,9 +146,6 @@ class DataLoader:
         return self._workers
 
     def _single_process(self) -> Iterator[Any]:
-        # Every pass draws the workers' base seed, as PyTorch's: then the random draws that
-        # follow (a shuffle) are the same with and without workers.
-        _seed(self.generator)
         fetcher = Fetcher(self.dataset, self._batching, self.collate_fn, self.drop_last)
         for index in self._index_sampler:
             try:
