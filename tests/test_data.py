@@ -601,3 +601,15 @@ def test_shuffled_batches_are_the_same_with_and_without_workers(n, batch_size, d
         return batches_as_numbers(loader)
 
     assert run(0) == run(2)
+
+
+def test_a_loader_that_timed_out_ends_its_pass():
+    class Slow(Records):
+        def __getitem__(self, i):
+            time.sleep(1)
+
+    batches = iter(mg.utils.data.DataLoader(Slow(mg, 3), num_workers=1, timeout=0.2))
+    with pytest.raises(RuntimeError, match="timed out"):
+        next(batches)
+    with pytest.raises(StopIteration):
+        next(batches)

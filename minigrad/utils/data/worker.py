@@ -201,8 +201,9 @@ class MultiProcessIterator:
                     self.shutdown()
                 raise StopIteration
             if self.wanted in self.early:
+                result = self.early.pop(self.wanted)
                 self.wanted += 1
-                return self._hand_over(self.early.pop(self.wanted - 1))
+                return self._hand_over(result)
             task_id, result = self._receive()
             if task_id < self.first_task:  # from an earlier pass
                 continue
@@ -253,7 +254,8 @@ class MultiProcessIterator:
             if worker.is_alive():
                 worker.terminate()
         self.workers, self.index_queues = [], []
-        self.active = []
+        self.worker_of, self.early = {}, {}  # nothing more to wait for: the pass ends
+        self.active = [False] * self.num_workers
 
     def __del__(self) -> None:
         if getattr(self, "workers", None) and os.getpid() == self.parent:
