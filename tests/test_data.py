@@ -1,11 +1,19 @@
 """minigrad.utils.data against torch.utils.data: the same batches in the same order (without
 shuffling), the same lengths, and shuffling that is a reproducible permutation."""
 
+import os
+import re
+import time
+import warnings
+from collections import namedtuple
+
 import numpy as np
+import pytest
 import torch
 import torch.utils.data
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import arrays, shapes
 from support import assert_close
 
 import minigrad as mg
@@ -66,3 +74,542 @@ def test_nonpositive_batch_size_raises_value_error_as_torch():
             assert "positive integer" in str(error)
         else:
             raise AssertionError(f"{lib.__name__} accepted batch_size=0")
+
+
+# --- default_collate and default_convert: PyTorch's batch structure and values ---------------
+
+Point = namedtuple("Point", ["x", "y"])
+LEAVES = ("int", "float", "bool", "str", "float32 array", "int64 array", "tensor")
+
+
+@st.composite
+def layouts(draw):
+    """The layout of one sample: leaves (with their shape) nested in dicts, lists, tuples and
+    named tuples."""
+    leaf = st.tuples(st.sampled_from(LEAVES), shapes(max_dims=2, max_side=3))
+    return draw(st.recursive(leaf, lambda inner: st.one_of(
+        st.dictionaries(st.sampled_from("abc"), inner, min_size=1).map(lambda d: ("dict", d)),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: ("list", xs)),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: ("tuple", xs)),
+        st.tuples(inner, inner).map(lambda xy: ("point", xy)),
+    ), max_leaves=6))
+
+
+def draw_sample(draw, layout):
+    """One sample of `layout`, as a (minigrad, torch) pair."""
+    kind, content = layout
+    if kind in ("dict", "list", "tuple", "point"):
+        items = content.items() if kind == "dict" else enumerate(content)
+        pairs = {key: draw_sample(draw, inner) for key, inner in items}
+        build = {"dict": dict, "list": lambda d: list(d.values()),
+                 "tuple": lambda d: tuple(d.values()), "point": lambda d: Point(*d.values())}
+        return tuple(build[kind]({k: pair[i] for k, pair in pairs.items()}) for i in (0, 1))
+    if kind in ("int", "float", "bool", "str"):
+        value = draw({"int": st.integers(-9, 9), "float": st.floats(-9, 9), "bool": st.booleans(),
+                      "str": st.text("xyz", max_size=3)}[kind])
+        return value, value
+    dtype = np.float32 if kind != "int64 array" else np.int64
+    array = draw(arrays(np.dtype(dtype), content))
+    return (mg.tensor(array), torch.tensor(array)) if kind == "tensor" else (array, array)
+
+
+def assert_same_structure(actual, expected):
+    if isinstance(expected, torch.Tensor):
+        assert isinstance(actual, mg.Tensor)
+        assert_close(actual, expected)
+        return
+    assert type(actual) is type(expected)
+    if isinstance(expected, dict):
+        assert list(actual) == list(expected)
+        for key in expected:
+            assert_same_structure(actual[key], expected[key])
+    elif isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected)
+        for a, e in zip(actual, expected):
+            assert_same_structure(a, e)
+    else:
+        assert actual == expected
+
+
+@given(layouts(), st.integers(1, 4), st.data())
+def test_default_collate_batches_every_structure_as_torch(layout, batch_size, data):
+    pairs = [draw_sample(data.draw, layout) for _ in range(batch_size)]
+    expected = torch.utils.data.default_collate([t for _, t in pairs])
+    assert_same_structure(mg.utils.data.default_collate([m for m, _ in pairs]), expected)
+
+
+@given(layouts(), st.data())
+def test_default_convert_turns_arrays_into_tensors_as_torch(layout, data):
+    mine, theirs = draw_sample(data.draw, layout)
+    expected = torch.utils.data.default_convert(theirs)
+    assert_same_structure(mg.utils.data.default_convert(mine), expected)
+
+
+def raised(call):
+    try:
+        call()
+    except Exception as error:
+        return type(error), str(error)
+    raise AssertionError("no exception")
+
+
+@pytest.mark.parametrize("batch", [
+    [None, None],
+    [object(), object()],
+    [[1, 2], [3]],
+    [np.array(["a"]), np.array(["b"])],
+    [np.zeros(2), np.zeros(3)],
+], ids=["None", "object", "ragged lists", "string arrays", "ragged arrays"])
+def test_default_collate_refuses_what_torch_refuses_with_its_error(batch):
+    expected = raised(lambda: torch.utils.data.default_collate(batch))
+    assert raised(lambda: mg.utils.data.default_collate(batch)) == expected
+
+
+def test_default_collate_refuses_ragged_tensors_with_torch_error():
+    expected = raised(lambda: torch.utils.data.default_collate([torch.zeros(2), torch.zeros(3)]))
+    assert raised(lambda: mg.utils.data.default_collate([mg.zeros(2), mg.zeros(3)])) == expected
+
+
+# --- DataLoader: the same batches as PyTorch, in this process and in worker processes ---------
+
+class Records:
+    """A map-style dataset of dicts: a tensor, a number and a string per sample."""
+
+    def __init__(self, lib, n):
+        self.lib, self.n = lib, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return {"x": self.lib.tensor([float(i), -i]), "i": i, "name": f"s{i}"}
+
+
+def batches_as_numbers(loader):
+    """Every batch as plain Python values, to compare minigrad's batches with PyTorch's."""
+    def plain(value):
+        if isinstance(value, (mg.Tensor, torch.Tensor)):
+            return (str(value.dtype).split(".")[-1], value.tolist())
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(plain(v) for v in value)
+        return value
+    return [plain(batch) for batch in loader]
+
+
+def both(make):
+    return make(mg), make(torch)
+
+
+@settings(max_examples=8)
+@given(st.integers(1, 12), st.integers(1, 5), st.booleans(), st.sampled_from([0, 2]),
+       st.sampled_from([None, 1, 3]))
+def test_loader_batches_and_len_match_torch_with_and_without_workers(
+        n, batch_size, drop_last, num_workers, prefetch_factor):
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        Records(lib, n), batch_size=batch_size, drop_last=drop_last, num_workers=num_workers,
+        prefetch_factor=prefetch_factor if num_workers else None, timeout=20 * bool(num_workers)))
+    assert len(mine) == len(theirs)
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_unbatched_loader_converts_samples_as_torch(num_workers):
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        Records(lib, 5), batch_size=None, num_workers=num_workers))
+    assert len(mine) == len(theirs) == 5
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+def test_sampler_and_batch_sampler_choose_the_batches_as_torch():
+    order = [4, 0, 3, 3, 1]
+    for kwargs in ({"sampler": order, "batch_size": 2},
+                   {"batch_sampler": [[4, 0], [2], [1, 1, 3]]},
+                   {"sampler": order, "batch_size": 2, "drop_last": True}):
+        mine, theirs = both(lambda lib, kw=kwargs: lib.utils.data.DataLoader(Records(lib, 5), **kw))
+        assert len(mine) == len(theirs)
+        assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+def test_in_order_false_and_pin_memory_give_the_same_batches():
+    expected = batches_as_numbers(torch.utils.data.DataLoader(Records(torch, 9), batch_size=2))
+    loader = mg.utils.data.DataLoader(Records(mg, 9), batch_size=2, num_workers=2,
+                                      in_order=False, pin_memory=True, timeout=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = batches_as_numbers(loader)
+    assert sorted(got, key=lambda b: b["i"][1]) == expected
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"shuffle": True, "sampler": [0, 1]},
+    {"batch_sampler": [[0]], "batch_size": 2},
+    {"batch_sampler": [[0]], "shuffle": True},
+    {"batch_sampler": [[0]], "sampler": [0]},
+    {"batch_sampler": [[0]], "drop_last": True},
+    {"batch_size": None, "drop_last": True},
+    {"num_workers": -1},
+    {"timeout": -1},
+    {"prefetch_factor": 2},
+    {"num_workers": 2, "prefetch_factor": -1},
+    {"persistent_workers": True},
+    {"multiprocessing_context": "fork"},
+    {"num_workers": 2, "multiprocessing_context": "thread"},
+    {"num_workers": 2, "multiprocessing_context": 3},
+    {"batch_size": 0},
+    {"drop_last": 1},
+], ids=repr)
+def test_conflicting_loader_arguments_raise_torch_errors(kwargs):
+    expected = raised(lambda: torch.utils.data.DataLoader(Records(torch, 3), **kwargs))
+    assert raised(lambda: mg.utils.data.DataLoader(Records(mg, 3), **kwargs)) == expected
+
+
+def test_shuffling_an_empty_dataset_raises_torch_error():
+    expected = raised(lambda: torch.utils.data.DataLoader(Records(torch, 0), shuffle=True))
+    assert raised(lambda: mg.utils.data.DataLoader(Records(mg, 0), shuffle=True)) == expected
+
+
+def test_loader_attributes_cannot_be_set_after_init_as_torch():
+    for name in ("batch_size", "sampler", "dataset", "drop_last"):
+        expected = raised(lambda n=name: setattr(torch.utils.data.DataLoader([1]), n, None))
+        assert raised(lambda n=name: setattr(mg.utils.data.DataLoader([1]), n, None)) == expected
+
+
+@given(st.integers(1, 20), st.integers(1, 5), st.integers(0, 2**31 - 1))
+def test_shuffle_with_a_numpy_generator_is_reproducible(n, batch_size, seed):
+    def run():
+        loader = mg.utils.data.DataLoader(list(range(n)), batch_size=batch_size, shuffle=True,
+                                          generator=np.random.default_rng(seed))
+        return [b.tolist() for b in loader]
+
+    first = run()
+    assert first == run() and sorted(sum(first, [])) == list(range(n))
+
+
+# --- worker processes --------------------------------------------------------------------
+
+class Failing(Records):
+    def __getitem__(self, i):
+        if i == 4:
+            raise ValueError(f"sample {i} is broken")
+        return super().__getitem__(i)
+
+
+def batches_and_errors(loader):
+    """The batches of a loader, an error taking the place of the batch that raised it."""
+    batches, it = [], iter(loader)
+    while True:
+        try:
+            batches.append(next(it))
+        except StopIteration:  # (PyTorch's loaders go on after a worker's error)
+            return batches
+        except Exception as error:
+            batches.append((type(error), str(error)))
+
+
+def test_worker_exception_is_reraised_with_the_worker_traceback_as_torch():
+    mine, theirs = both(lambda lib: batches_and_errors(lib.utils.data.DataLoader(
+        Failing(lib, 8), batch_size=2, num_workers=2, timeout=20)))
+    assert batches_as_numbers(mine[:2] + mine[3:]) == batches_as_numbers(theirs[:2] + theirs[3:])
+    (mine, message), (theirs, expected) = mine[2], theirs[2]
+    assert mine is theirs is ValueError
+    assert message.splitlines()[:2] == expected.splitlines()[:2] == [
+        "Caught ValueError in DataLoader worker process 0.",
+        "Original Traceback (most recent call last):"]
+    assert message.splitlines()[-1] == expected.splitlines()[-1] == "ValueError: sample 4 is broken"
+    assert 'raise ValueError(f"sample {i} is broken")' in message
+
+
+class WhichWorker(Records):
+    def __getitem__(self, i):
+        info = self.lib.utils.data.get_worker_info()
+        return i, info.id, info.num_workers, initialised_by
+
+
+initialised_by = None
+
+
+def remember_worker(worker_id):
+    global initialised_by
+    initialised_by = worker_id
+
+
+def test_workers_get_batches_round_robin_and_their_id_as_torch():
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        WhichWorker(lib, 7), batch_size=2, num_workers=2, worker_init_fn=remember_worker,
+        timeout=20))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+    assert mg.utils.data.get_worker_info() is None
+
+
+class Stream:
+    """An iterable dataset of n numbers; with workers, each worker reads all of them, or its
+    share when `split`."""
+
+    def __init__(self, lib, n, split=False):
+        self.lib, self.n, self.split = lib, n, split
+
+    def __iter__(self):
+        info = self.lib.utils.data.get_worker_info()
+        if self.split and info is not None:
+            return iter(range(info.id, self.n, info.num_workers))
+        return iter(range(self.n))
+
+    def __len__(self):
+        return self.n
+
+
+def stream(lib, *args):
+    return type("S", (Stream, lib.utils.data.IterableDataset), {})(lib, *args)
+
+
+@settings(max_examples=6)
+@given(st.integers(0, 9), st.sampled_from([None, 1, 3]), st.booleans(), st.sampled_from([0, 2]),
+       st.booleans())
+def test_iterable_dataset_batches_match_torch(n, batch_size, drop_last, num_workers, split):
+    drop_last = drop_last and batch_size is not None
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        stream(lib, n, split), batch_size=batch_size, drop_last=drop_last,
+        num_workers=num_workers, timeout=20 * bool(num_workers)))
+    assert len(mine) == len(theirs)
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+def test_persistent_workers_serve_every_epoch_with_the_same_processes():
+    class Pids(Records):
+        def __getitem__(self, i):
+            return os.getpid()
+
+    loader = mg.utils.data.DataLoader(Pids(mg, 6), batch_size=2, num_workers=2,
+                                      persistent_workers=True, timeout=20)
+    epochs = [sorted({p for b in loader for p in b.tolist()}) for _ in range(3)]
+    assert epochs[0] == epochs[1] == epochs[2] and len(epochs[0]) == 2
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        Records(lib, 7), batch_size=3, num_workers=2, persistent_workers=True, timeout=20))
+    next(iter(mine))  # an unfinished epoch does not leak into the next one
+    assert [batches_as_numbers(mine) for _ in range(2)] == [batches_as_numbers(theirs)] * 2
+
+
+def test_a_slow_worker_times_out_with_torch_error():
+    class Slow(Records):
+        def __getitem__(self, i):
+            time.sleep(1)
+
+    errors = both(lambda lib: raised(lambda: next(iter(lib.utils.data.DataLoader(
+        Slow(lib, 1), num_workers=1, timeout=0.3)))))
+    assert errors[0] == errors[1] == (RuntimeError, "DataLoader timed out after 0.3 seconds")
+
+
+# --- samplers -----------------------------------------------------------------------------
+
+@given(st.integers(1, 20), st.integers(1, 6), st.booleans())
+def test_sequential_and_batch_samplers_match_torch(n, batch_size, drop_last):
+    def batches(lib):
+        data = lib.utils.data
+        sampler = data.BatchSampler(data.SequentialSampler(range(n)), batch_size, drop_last)
+        return list(sampler), len(sampler)
+
+    assert batches(mg) == batches(torch)
+
+
+@given(st.integers(1, 20), st.booleans(), st.none() | st.integers(1, 45), st.integers(0, 2**31))
+def test_random_sampler_draws_num_samples_indices_reproducibly(n, replacement, num_samples, seed):
+    def draw():
+        mg.manual_seed(seed)
+        sampler = mg.utils.data.RandomSampler(range(n), replacement, num_samples)
+        return list(sampler), len(sampler)
+
+    (indices, length), again = draw(), draw()
+    assert (indices, length) == again
+    assert length == len(indices) == (num_samples or n)
+    assert all(0 <= i < n for i in indices)
+    if not replacement:  # whole permutations, then the start of one more
+        for start in range(0, len(indices), n):
+            chunk = indices[start:start + n]
+            assert len(set(chunk)) == len(chunk)
+
+
+def test_subset_random_sampler_is_a_permutation_of_its_indices():
+    indices = [7, 3, 11, 5]
+    sampler = mg.utils.data.SubsetRandomSampler(indices)
+    assert len(sampler) == 4 and sorted(sampler) == sorted(indices)
+
+
+def test_weighted_random_sampler_follows_the_weights():
+    mg.manual_seed(0)
+    weights = [0.0, 1.0, 3.0]
+    drawn = list(mg.utils.data.WeightedRandomSampler(weights, 4000))
+    counts = np.bincount(drawn, minlength=3)
+    assert counts[0] == 0 and abs(counts[2] / 4000 - 0.75) < 0.03
+    distinct = list(mg.utils.data.WeightedRandomSampler([1.0, 0.0, 2.0], 3, replacement=False))
+    assert sorted(distinct) == [0, 1, 2] and distinct[-1] == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.utils.data.RandomSampler(range(3), replacement=1),
+    lambda lib: lib.utils.data.RandomSampler(range(3), num_samples=0),
+    lambda lib: lib.utils.data.RandomSampler([]),
+    lambda lib: lib.utils.data.WeightedRandomSampler([1.0], 0),
+    lambda lib: lib.utils.data.WeightedRandomSampler([1.0], 1, replacement=None),
+    lambda lib: lib.utils.data.WeightedRandomSampler([[1.0]], 1),
+    lambda lib: list(lib.utils.data.WeightedRandomSampler([1.0, -1.0], 1)),
+    lambda lib: list(lib.utils.data.WeightedRandomSampler([0.0, 0.0], 1)),
+    lambda lib: list(lib.utils.data.WeightedRandomSampler([1.0, 1.0], 3, replacement=False)),
+    lambda lib: lib.utils.data.BatchSampler(range(3), 2, drop_last=None),
+])
+def test_sampler_errors_match_torch(make):
+    assert raised(lambda: make(mg)) == raised(lambda: make(torch))
+
+
+# --- datasets --------------------------------------------------------------------------------
+
+def test_subset_concat_and_stack_datasets_index_as_torch():
+    def items(lib):
+        data = lib.utils.data
+        a, b = Records(lib, 3), Records(lib, 4)
+        subset = data.Subset(b, [3, 1])
+        concat = data.ConcatDataset([a, subset, b])
+        added = data.Subset(a, [0, 1, 2]) + b
+        stacked = data.StackDataset(a, data.Subset(b, [0, 1, 2]))
+        keyed = data.StackDataset(left=a, right=a)
+        samples = [concat[i] for i in range(len(concat))] + [concat[-1], added[5]]
+        samples += [stacked[2], keyed[1]]
+        return batches_as_numbers(samples), len(concat), concat.cumulative_sizes, len(stacked)
+
+    assert items(mg) == items(torch)
+
+
+def test_chain_dataset_chains_iterables_as_torch():
+    def items(lib):
+        chained = lib.utils.data.ChainDataset([stream(lib, 3), stream(lib, 2)])
+        return list(chained), len(chained), list(stream(lib, 2) + stream(lib, 1))
+
+    assert items(mg) == items(torch)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.utils.data.ConcatDataset([]),
+    lambda lib: lib.utils.data.ConcatDataset([stream(lib, 2)]),
+    lambda lib: lib.utils.data.ConcatDataset([Records(lib, 2)])[-3],
+    lambda lib: list(lib.utils.data.ChainDataset([Records(lib, 2)])),
+    lambda lib: lib.utils.data.StackDataset(),
+    lambda lib: lib.utils.data.StackDataset(Records(lib, 2), Records(lib, 3)),
+    lambda lib: lib.utils.data.StackDataset(Records(lib, 2), b=Records(lib, 2)),
+    lambda lib: lib.utils.data.TensorDataset(lib.zeros(2), lib.zeros(3)),
+    lambda lib: lib.utils.data.random_split(range(5), [2, 2]),
+    lambda lib: lib.utils.data.random_split(range(5), [1.5, -0.5]),
+])
+def test_dataset_errors_match_torch(make):
+    assert raised(lambda: make(mg)) == raised(lambda: make(torch))
+
+
+@given(st.integers(0, 30), st.lists(st.integers(1, 10), min_size=1, max_size=4), st.booleans())
+def test_random_split_sizes_match_torch_and_cover_the_dataset(n, parts, as_fractions):
+    lengths = [p / sum(parts) for p in parts] if as_fractions else parts
+    if not as_fractions:
+        n = sum(parts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            expected = [len(s) for s in torch.utils.data.random_split(range(n), lengths)]
+        except ValueError:  # fractions that do not sum to 1 in floating point
+            return
+        splits = mg.utils.data.random_split(range(n), lengths)
+    assert [len(s) for s in splits] == expected
+    assert sorted(i for s in splits for i in s) == list(range(n))
+
+
+class Dies(Records):
+    def __getitem__(self, i):
+        if i == 4:
+            os._exit(3)
+        return i
+
+
+def test_a_dead_worker_is_reported_as_torch():
+    errors = both(lambda lib: raised(lambda: list(lib.utils.data.DataLoader(
+        Dies(lib, 6), batch_size=2, num_workers=2, timeout=20))))
+    for kind, message in errors:
+        assert kind is RuntimeError
+        assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly", message)
+
+
+class MissingKey(Records):
+    def __getitem__(self, i):
+        return {}["absent"]
+
+
+def test_a_worker_key_error_reads_as_text_as_torch():
+    errors = both(lambda lib: batches_and_errors(lib.utils.data.DataLoader(
+        MissingKey(lib, 1), num_workers=1, timeout=20)))
+    [(mine, message)], [(theirs, expected)] = errors
+    assert mine is theirs is KeyError
+    assert message.splitlines()[0] == expected.splitlines()[0] == (
+        "Caught KeyError in DataLoader worker process 0.")
+    assert message.splitlines()[-1] == expected.splitlines()[-1] == "KeyError: 'absent'"
+
+
+class Noise(Records):
+    def __getitem__(self, i):
+        return mg.rand(1).item(), mg.utils.data.get_worker_info().seed
+
+
+def test_workers_draw_from_their_own_seeds_reproducibly():
+    def run():
+        mg.manual_seed(5)
+        loader = mg.utils.data.DataLoader(Noise(mg, 4), batch_size=2, num_workers=2,
+                                          multiprocessing_context="fork", timeout=20)
+        return [(values.tolist(), seeds.tolist()) for values, seeds in loader]
+
+    first = run()
+    assert first == run()
+    (values0, seeds0), (values1, seeds1) = first
+    assert seeds1[0] == seeds0[0] + 1 and values0[0] != values1[0]
+
+
+class Batched(Records):
+    def __getitems__(self, indices):
+        return [{"i": i, "batched": True} for i in indices]
+
+
+def test_a_dataset_reading_whole_batches_is_used_as_torch():
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(Batched(lib, 5), batch_size=2))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+def test_dataset_and_sampler_types_can_be_subscripted_as_torch():
+    class Squares(mg.utils.data.Dataset[int]):
+        def __getitem__(self, i):
+            return i * i
+
+        def __len__(self):
+            return 3
+
+    assert mg.utils.data.Sampler[int] is not None
+    assert [b.tolist() for b in mg.utils.data.DataLoader(Squares(), batch_size=2)] == [[0, 1], [4]]
+
+
+@settings(max_examples=5)
+@given(st.integers(1, 12), st.integers(1, 4), st.booleans(), st.integers(0, 2**31 - 1))
+def test_shuffled_batches_are_the_same_with_and_without_workers(n, batch_size, drop_last, seed):
+    def run(num_workers):
+        mg.manual_seed(seed)
+        loader = mg.utils.data.DataLoader(Records(mg, n), batch_size=batch_size, shuffle=True,
+                                          drop_last=drop_last, num_workers=num_workers,
+                                          timeout=20 * bool(num_workers))
+        return batches_as_numbers(loader)
+
+    assert run(0) == run(2)
+
+
+def test_a_loader_that_timed_out_ends_its_pass():
+    class Slow(Records):
+        def __getitem__(self, i):
+            time.sleep(1)
+
+    batches = iter(mg.utils.data.DataLoader(Slow(mg, 3), num_workers=1, timeout=0.2))
+    with pytest.raises(RuntimeError, match="timed out"):
+        next(batches)
+    with pytest.raises(StopIteration):
+        next(batches)
