@@ -231,6 +231,8 @@ def _rebuild_tensor_v2(storage: Any, storage_offset: Any, size: Any, stride: Any
             f"a tensor with offset {storage_offset!r}, size {size!r}, stride {stride!r} and "
             f"requires_grad {requires_grad!r}")
     array = storage.array
+    if requires_grad and array.dtype.kind != "f":
+        raise RuntimeError(f"the checkpoint has a tensor of dtype {array.dtype} requiring grad")
     last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
     if 0 not in size and last >= array.size or storage_offset > array.size:
         raise RuntimeError(
@@ -323,6 +325,8 @@ class _Archive:
             except _DAMAGED as error:
                 raise RuntimeError(f"the checkpoint's storage {key!r}: {error}") from error
             data = np.frombuffer(bytearray(raw), dtype.newbyteorder(self.byteorder))
+            if dtype.kind == "b":  # a byte other than 0 or 1 would be a bool NumPy misreads
+                data = data.view(np.uint8) != 0
             self.storages[key] = _Storage(key, data.astype(dtype, copy=False))
         storage = self.storages[key]
         if storage.array.dtype != dtype:

@@ -736,12 +736,41 @@ def test_an_entry_naming_a_path_outside_the_archive_is_refused(tmp_path, name):
     assert not (tmp_path.parent / "evil").exists()
 
 
-@pytest.mark.parametrize("instruction", [b"\x82\x01", b"(}\x81.", b"}(tb."],
-                         ids=["EXT1", "NEWOBJ-of-a-dict", "BUILD-on-a-dict"])
-def test_instructions_that_could_run_code_are_refused(tmp_path, instruction):
+@pytest.mark.parametrize("instruction, refusal", [
+    (b"\x82\x01.", "instruction EXT1"),  # a call through copyreg's extension registry
+    (b"})\x81.", "unrecognized function {}"),  # NEWOBJ of something that is not a class
+    (b"}(tb.", "Can only build OrderedDict"),  # BUILD: setting attributes of a dict
+    (b"\x8c\x08builtins\x8c\x04eval\x93.", "GLOBAL builtins.eval"),  # STACK_GLOBAL
+    # A call to an allowed class, with arguments it refuses: OrderedDict("x").
+    (b"ccollections\nOrderedDict\n\x8c\x01x\x85R.", "ValueError"),
+], ids=["EXT1", "NEWOBJ", "BUILD", "STACK_GLOBAL", "bad-arguments"])
+def test_instructions_that_could_run_code_are_refused_naming_them(tmp_path, instruction,
+                                                                  refusal):
     path = _torch_archive(tmp_path / "evil.pt", b"\x80\x02" + instruction)
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed") as refused:
         load(path)
+    assert refusal in str(refused.value)
+
+
+def test_a_bool_storage_byte_other_than_0_or_1_loads_as_true(tmp_path):
+    path = _torch_archive(tmp_path / "bool.pt", _tensor_pickle("BoolStorage", 3, (3,), (1,)),
+                          {"0": bytes([0, 1, 7])})
+    assert_identical(load(path)["w"], mg.tensor([False, True, True]))
+    assert load(path)["w"].logical_not().tolist() == [True, False, False]
+
+
+def test_loading_needs_no_pytorch(tmp_path):
+    torch.save({"w": torch.arange(3.0), "p": torch.nn.Parameter(torch.ones(2))}, tmp_path / "t.pt")
+    script = ("import sys; sys.modules['torch'] = None\n"  # any `import torch` now fails
+              "import minigrad\n"
+              f"loaded = minigrad.load({str(tmp_path / 't.pt')!r})\n"
+              "print(loaded['w'].tolist(), type(loaded['p']).__name__)")
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, cwd=Path(mg.__file__).parent.parent)
+    assert result.stdout.split() == ["[0.0,", "1.0,", "2.0]", "Parameter"]
 
 
 @pytest.mark.parametrize("value", [{1, 2}, 1 + 2j, b"a\xff", bytearray(b"a\xff"), frozenset({1}),
