@@ -47,6 +47,9 @@ class Adadelta(Optimizer):
     State per parameter: 'step' (a 0-d float32 tensor), 'square_avg' (v), 'acc_delta' (u).
     """
 
+    _capturable_message = ("params and state_steps must be on supported devices: "
+                           + str(["cuda", "xpu", "hpu", "privateuseone"]))
+
     def __init__(
         self,
         params: ParamsT,

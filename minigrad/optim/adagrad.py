@@ -33,7 +33,8 @@ class Adagrad(Optimizer):
         lr: learning rate γ.
         lr_decay: η, the learning rate's decay per step.
         weight_decay: L2 penalty λ, added to the gradient as λθ.
-        initial_accumulator_value: the starting value of s.
+        initial_accumulator_value: the starting value of s (of every group: PyTorch ignores
+            a group's own value).
         eps: ε, added to the denominator for numerical stability.
         foreach, differentiable, fused: PyTorch's implementation switches, kept in the param
             groups (see `Optimizer`).
@@ -80,16 +81,17 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self._init_state(p)
 
-    def _init_state(self, param: Tensor, group: dict[str, Any]) -> None:
+    def _init_state(self, param: Tensor) -> None:
         self.state[param]["step"] = Tensor._make(np.array(0.0, dtype=np.float32))
-        self.state[param]["sum"] = full_like(param, group["initial_accumulator_value"])
+        # The constructor's value, even for a group that sets its own (as PyTorch does).
+        self.state[param]["sum"] = full_like(param, self.defaults["initial_accumulator_value"])
 
     def _update(self, param: Tensor, group: dict[str, Any]) -> None:
         """One Adagrad step for `param`, as PyTorch's `_single_tensor_adagrad`."""
         if not self.state.get(param):  # a group added after the constructor
-            self._init_state(param, group)
+            self._init_state(param)
         state = self.state[param]
         step_t = state["step"]._data
         step_t += 1

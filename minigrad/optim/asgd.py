@@ -48,6 +48,9 @@ class ASGD(Optimizer):
     State per parameter: 'step', 'eta' (η) and 'mu' (μ) (0-d float32 tensors), 'ax' (θ̄).
     """
 
+    _capturable_message = ("params, mus, etas, and state_steps must be on supported devices: "
+                           + str(["cuda", "xpu", "hpu", "privateuseone", "xla"]))
+
     def __init__(
         self,
         params: ParamsT,
@@ -98,6 +101,8 @@ class ASGD(Optimizer):
         else:
             ax[...] = param._data
 
+        # Rounded to float32 even where eta and mu are float64 (a float64 parameter's loaded
+        # state): PyTorch makes each a new default-dtype tensor before copying it in.
         step = step_t.item()
-        eta[...] = lr / ((1 + lambd * lr * step) ** alpha)
-        mu[...] = 1 / max(1, step - t0)
+        eta[...] = np.float32(lr / ((1 + lambd * lr * step) ** alpha))
+        mu[...] = np.float32(1 / max(1, step - t0))

@@ -53,6 +53,9 @@ class NAdam(Optimizer):
     'exp_avg_sq' (v).
     """
 
+    _capturable_message = ("params, mu_products and state_steps must be on supported devices: "
+                           + str(["cuda", "xpu", "hpu", "privateuseone", "xla"]))
+
     def __init__(
         self,
         params: ParamsT,

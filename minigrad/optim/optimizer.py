@@ -41,11 +41,17 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 class Optimizer:
     """Base class of all optimizers.
 
+    (`_capturable_message`: PyTorch's error for capturable=True on the CPU, which names the
+    state tensors of the algorithm in some optimizers.)
+
     Args:
         params: the tensors to optimize, or dicts ("parameter groups") with a 'params' entry and
             hyperparameters that override `defaults` for those tensors.
         defaults: the hyperparameters of every group that does not set its own.
     """
+
+    _capturable_message = "params and state_steps must be on supported devices: " + str(
+        ["cuda", "xpu", "hpu", "privateuseone", "xla"])
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -142,7 +148,7 @@ class Optimizer:
         """
         for group in self.param_groups:
             if group.get("capturable") or group.get("differentiable"):
-                _refuse_unsupported_switches(group)
+                _refuse_unsupported_switches(group, self._capturable_message)
         loss = None
         if closure is not None:
             with enable_grad():
@@ -245,15 +251,12 @@ class Optimizer:
         return text + ")"
 
 
-def _refuse_unsupported_switches(group: dict[str, Any]) -> None:
+def _refuse_unsupported_switches(group: dict[str, Any], capturable_message: str) -> None:
     """PyTorch's errors for differentiable=True and capturable=True at a CPU step (raised
     only where a parameter of the group has a gradient to step with)."""
     params = [p for p in group["params"] if p.grad is not None]
     if group.get("capturable") and params:
-        raise AssertionError(
-            "If capturable=True, params and state_steps must be on supported devices: "
-            "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']."
-        )
+        raise AssertionError(f"If capturable=True, {capturable_message}.")
     if group.get("differentiable") and any(p.requires_grad for p in params):
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
