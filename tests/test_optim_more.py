@@ -1,7 +1,7 @@
 """The rest of torch.optim (AdamW, RMSprop, Adagrad, NAdam, RAdam, Adamax, Adadelta, Rprop,
-ASGD) against PyTorch, through test_optim's trajectory factory `follow_pytorch`: one
-hyperparameter strategy per optimizer here, the same drawn model, data, clipping, parameter
-groups and skipped parameters as for SGD and Adam there.
+ASGD; LBFGS at the end) against PyTorch, through test_optim's trajectory factory
+`follow_pytorch`: one hyperparameter strategy per optimizer here, the same drawn model, data,
+clipping, parameter groups and skipped parameters as for SGD and Adam there.
 
 PyTorch's CPU optimizers run their single-tensor loop by default (`foreach=None` picks the
 foreach implementation only for CUDA tensors), and minigrad's updates are written line for
@@ -449,3 +449,119 @@ def test_adamw_groups_are_decoupled_however_they_are_added(maker):
     assert_same_state_dict(mine.state_dict(), theirs.state_dict())
     same(ma, ta, "a")
     same(mb, tb, "b")
+
+
+# --------------------------------------------------------------------------------- LBFGS
+@st.composite
+def lbfgs_hyperparameters(draw) -> dict[str, Any]:
+    return dict(lr=draw(st.one_of(st.just(1.0), st.floats(0.05, 1.0))),
+                max_iter=draw(st.integers(1, 6)),
+                history_size=draw(st.one_of(st.just(100), st.integers(1, 5))),
+                line_search_fn=draw(st.sampled_from([None, "strong_wolfe"])))
+
+
+# L-BFGS's pairs are differences of nearby gradients (y = g - g_prev) and its scalars their
+# ratios (ρ = 1/(y·s), H = y·s/y·y), which amplify the last-bit differences of the
+# optimizer's float64 arithmetic (NumPy's and PyTorch's dot products add up in different
+# orders; minigrad's float64 add(alpha=) rounds twice where PyTorch's fused one rounds once)
+# by |g|/|y|, the more as the run converges (g and y -> 0): with the same loss and gradients
+# in both, 5 steps of 10 to 14 iterations on these small models reached 2e-6 and then 6e-4
+# relative (on α ~ 2e-6, near convergence). The test keeps to 3 steps of up to 6 iterations,
+# before that, and compares to 1e-6 relative (1e-9 absolute); a wrong formula gives
+# differences of order 1 from the first iterations on.
+def close(actual, expected, what: str) -> None:
+    np.testing.assert_allclose(to_numpy(actual), to_numpy(expected), rtol=1e-6, atol=1e-9,
+                               err_msg=what)
+
+
+def same_lbfgs_state(mine: dict, theirs: dict, where: str) -> None:
+    """Same names in the same order; counts equal, numbers and tensors (alone or in lists)
+    close."""
+    assert list(mine) == list(theirs), where
+    for name, expected in theirs.items():
+        value = mine[name]
+        if isinstance(expected, list):
+            assert len(value) == len(expected), f"{where}: {name}"
+            for v, e in zip(value, expected, strict=True):
+                assert (v is None) == (e is None), f"{where}: {name}"
+                if e is not None:
+                    close(v, e, f"{where}: {name}")
+        elif isinstance(expected, torch.Tensor):
+            close(value, expected, f"{where}: {name}")
+        elif isinstance(expected, float):
+            close(value, expected, f"{where}: {name}")
+        else:
+            assert value == expected, f"{where}: {name}"
+
+
+@given(hyperparameters=lbfgs_hyperparameters(), data=st.data())
+@settings(max_examples=15)
+def test_lbfgs_follows_pytorch_step_for_step_in_float64(hyperparameters, data):
+    """3 steps of up to 6 iterations of L-BFGS with a closure on test_optim's model (its
+    `unused` parameter has no gradient: L-BFGS counts it as zeros), with and without the
+    strong Wolfe line search: the closure's losses, the parameters, the closure-call and
+    iteration counts and every state entry (the remembered pairs included) agree with
+    PyTorch after each step.
+
+    minigrad's closure computes its loss and gradients with PyTorch, at minigrad's parameter
+    values, so that only the optimizers differ (see LBFGS's tolerance above)."""
+    run = data.draw(runs(optimizer="SGD", dtype=np.dtype(np.float64)))  # the model's sizes
+    (torch_params, tx, ty), (mg_params, _, _) = make_model(run)
+    torch_opt = torch.optim.LBFGS(torch_params, **hyperparameters)
+    mg_opt = mg.optim.LBFGS(mg_params, **hyperparameters)
+
+    def loss_of(params):
+        w1, b1, w2, b2, _unused = params
+        return ((torch.tanh(tx @ w1.T + b1) @ w2.T + b2 - ty) ** 2).mean()
+
+    def torch_closure():
+        torch_opt.zero_grad()
+        loss = loss_of(torch_params)
+        loss.backward()
+        return loss
+
+    def mg_closure():
+        mg_opt.zero_grad()
+        params = [to_torch(to_numpy(p), requires_grad=True) for p in mg_params]
+        loss = loss_of(params)
+        loss.backward()
+        for p, tp in zip(mg_params, params, strict=True):
+            if tp.grad is not None:
+                p.grad = to_mg(tp.grad.numpy())
+        return to_mg(loss.item())
+
+    for step in range(3):
+        expected = torch_opt.step(torch_closure)
+        loss = mg_opt.step(mg_closure)
+        close(loss, expected.detach(), f"step {step}: loss")
+        for i, (mp, tp) in enumerate(zip(mg_params, torch_params, strict=True)):
+            close(mp, tp.detach(), f"step {step}: parameter {i}")
+        same_lbfgs_state(mg_opt.state_dict()["state"][0], torch_opt.state_dict()["state"][0],
+                         f"step {step}")
+        assert mg_opt.state_dict()["param_groups"] == torch_opt.state_dict()["param_groups"]
+
+
+@pytest.mark.parametrize("kwargs, groups", [
+    (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
+], ids=["negative lr", "two groups", "unknown line search"])
+def test_lbfgs_refuses_like_pytorch(kwargs, groups):
+    """ValueError for a negative lr and for parameter groups; RuntimeError at the step for a
+    line search other than strong Wolfe."""
+    outcomes = []
+    for lib in (torch, mg):
+        def make_and_step(lib=lib):
+            a, b = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0], requires_grad=True)
+            opt = lib.optim.LBFGS([{"params": [a]}, {"params": [b]}] if groups else [a, b],
+                                  **kwargs)
+
+            def closure():
+                opt.zero_grad()
+                loss = (a * a).sum() + (b * b).sum()
+                loss.backward()
+                return loss
+            opt.step(closure)
+            return a, opt
+        outcomes.append(make_and_step)
+    mine, theirs = same_outcome(outcomes[0], outcomes[1])
+    if theirs is not None:
+        same(mine[0], theirs[0].detach(), "parameter")
