@@ -47,6 +47,8 @@ class Adam(Optimizer):
         weight_decay: L2 penalty λ, added to the gradient as λθ (this is Adam, not AdamW).
         amsgrad: divide by the running maximum of v instead of v (Reddi et al., 2018).
         maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable, fused: PyTorch's implementation switches, kept in
+            the param groups; minigrad has one implementation (see `Optimizer.step`).
 
     Raises:
         ValueError: negative lr, eps or weight_decay, a beta outside [0, 1), or betas that are
@@ -66,7 +68,9 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False, differentiable: bool = False, fused: bool | None = None,
     ) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -80,14 +84,10 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
             raise ValueError("betas must be either both floats or both Tensors")
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-        )
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=False)
         super().__init__(params, defaults)
 
         # Small parameters at the same step share one update (see `_multi_tensor`).

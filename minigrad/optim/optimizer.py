@@ -5,7 +5,14 @@ tensors themselves) and its own hyperparameters (lr, momentum, ...): the constru
 unless the group gave its own. `state[p]` holds what the algorithm remembers about parameter p
 between steps (a momentum buffer, Adam's moments), as minigrad tensors.
 
-Subclasses (SGD, Adam) write `_update(param, group)`: one step of the algorithm for one
+PyTorch's implementation switches are kept as group keys, for PyTorch's state_dict layout:
+foreach (True or False: minigrad has one implementation, and PyTorch's CPU default, None, is
+its single-tensor loop, which minigrad follows), fused (accepted, as PyTorch's CPU accepts
+it; the numbers are those of the single-tensor loop), differentiable and capturable (True
+fails at step(), as on PyTorch's CPU: an update is not recorded by autograd, and there is no
+device to capture on).
+
+Subclasses (SGD, Adam, ...) write `_update(param, group)`: one step of the algorithm for one
 parameter. The update works on the NumPy arrays behind the tensors (`p._data`, `p.grad._data`)
 and writes them in place, so the parameter stays the same leaf tensor with the same identity,
 as in PyTorch. Where the other parts live:
@@ -34,11 +41,17 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 class Optimizer:
     """Base class of all optimizers.
 
+    (`_capturable_message`: PyTorch's error for capturable=True on the CPU, which names the
+    state tensors of the algorithm in some optimizers.)
+
     Args:
         params: the tensors to optimize, or dicts ("parameter groups") with a 'params' entry and
             hyperparameters that override `defaults` for those tensors.
         defaults: the hyperparameters of every group that does not set its own.
     """
+
+    _capturable_message = "params and state_steps must be on supported devices: " + str(
+        ["cuda", "xpu", "hpu", "privateuseone", "xla"])
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -133,6 +146,9 @@ class Optimizer:
         Returns:
             The closure's return value, or None without a closure.
         """
+        for group in self.param_groups:
+            if group.get("capturable") or group.get("differentiable"):
+                _refuse_unsupported_switches(group, self._capturable_message)
         loss = None
         if closure is not None:
             with enable_grad():
@@ -233,6 +249,18 @@ class Optimizer:
                 if key != "params":
                     text += f"    {key}: {group[key]}\n"
         return text + ")"
+
+
+def _refuse_unsupported_switches(group: dict[str, Any], capturable_message: str) -> None:
+    """PyTorch's errors for differentiable=True and capturable=True at a CPU step (raised
+    only where a parameter of the group has a gradient to step with)."""
+    params = [p for p in group["params"] if p.grad is not None]
+    if group.get("capturable") and params:
+        raise AssertionError(f"If capturable=True, {capturable_message}.")
+    if group.get("differentiable") and any(p.requires_grad for p in params):
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
 
 
 def _type_name(value: Any) -> str:

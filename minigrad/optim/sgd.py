@@ -36,6 +36,8 @@ class SGD(Optimizer):
         weight_decay: L2 penalty λ, added to the gradient as λθ.
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, fused: PyTorch's implementation switches, kept in the param
+            groups; minigrad has one implementation (see `Optimizer.step`).
 
     Raises:
         ValueError: negative lr, momentum or weight_decay, or nesterov without momentum or with
@@ -54,6 +56,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -70,6 +75,9 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
