@@ -276,15 +276,34 @@ def test_loader_attributes_cannot_be_set_after_init_as_torch():
         assert raised(lambda n=name: setattr(mg.utils.data.DataLoader([1]), n, None)) == expected
 
 
-@given(st.integers(1, 20), st.integers(1, 5), st.integers(0, 2**31 - 1))
-def test_shuffle_with_a_numpy_generator_is_reproducible(n, batch_size, seed):
-    def run():
-        loader = mg.utils.data.DataLoader(list(range(n)), batch_size=batch_size, shuffle=True,
-                                          generator=np.random.default_rng(seed))
-        return [b.tolist() for b in loader]
+@given(st.integers(1, 40), st.integers(1, 6), st.integers(-2**63, 2**64 - 1),
+       st.booleans(), st.booleans(), st.integers(1, 80),
+       st.lists(st.floats(0.01, 5), min_size=1, max_size=8))
+def test_every_random_draw_is_torchs_after_the_same_seed(n, batch_size, seed, own_generator,
+                                                         replacement, num_samples, weights):
+    """DataLoader shuffling (from the global generator or a Generator of its own), every random
+    sampler and random_split give PyTorch's indices, in order, after the same seed."""
+    def run(lib):
+        data = lib.utils.data
+        lib.manual_seed(seed)
+        gen = lib.Generator().manual_seed(seed + 1 if seed < 2**64 - 1 else 0) \
+            if own_generator else None
+        out = [[b.tolist() for b in data.DataLoader(list(range(n)), batch_size=batch_size,
+                                                    shuffle=True, generator=gen)]
+               for _ in range(2)]
+        out.append(list(data.RandomSampler(range(n), replacement=replacement,
+                                           num_samples=num_samples, generator=gen)))
+        out.append(list(data.SubsetRandomSampler(list(range(0, 3 * n, 3)), generator=gen)))
+        out.append(list(data.WeightedRandomSampler(
+            weights, min(num_samples, len(weights)) if not replacement else num_samples,
+            replacement=replacement, generator=gen)))
+        parts = [n // 3, n - n // 3]
+        out.append([list(p.indices) for p in data.random_split(range(n), parts, generator=gen)
+                    ] if gen is not None else [list(p.indices) for p in
+                                               data.random_split(range(n), parts)])
+        return out
 
-    first = run()
-    assert first == run() and sorted(sum(first, [])) == list(range(n))
+    assert run(mg) == run(torch)
 
 
 # --- worker processes --------------------------------------------------------------------

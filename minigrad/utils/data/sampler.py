@@ -1,9 +1,10 @@
 """Samplers: which dataset indices a DataLoader reads, in which order, as torch.utils.data.
 
 A sampler is any iterable of indices (`BatchSampler`: of lists of indices). Every random draw
-of this package goes through the four small functions at the top, so one place decides which
-generator the numbers come from: the `generator=` given (a NumPy Generator, or anything with a
-`.permutation`), else minigrad's global one, reseeded by `manual_seed`.
+of this package goes through the four small functions at the top, which draw as PyTorch's
+samplers do (randperm, randint, multinomial, an int64 random_() for a seed) from the
+`generator=` given, else minigrad's global one: after the same `manual_seed`, shuffles, splits
+and weighted draws are PyTorch's, index for index.
 """
 
 from __future__ import annotations
@@ -14,27 +15,25 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from minigrad import dtypes, random
-from minigrad.creation import as_tensor
-
-
-def _rng(generator: Any) -> Any:
-    return random.generator() if generator is None else generator
+from minigrad import dtypes
+from minigrad.creation import as_tensor, empty, randint, randperm
+from minigrad.random import Generator
+from minigrad.random_ops import multinomial
 
 
 def _randperm(n: int, generator: Any = None) -> list[int]:
-    """A random permutation of range(n), as torch.randperm(n).tolist()."""
-    return _rng(generator).permutation(n).tolist()
+    """A random permutation of range(n): torch.randperm(n).tolist()."""
+    return randperm(n, generator=generator).tolist()  # type: ignore[no-any-return]
 
 
 def _randint(high: int, size: int, generator: Any = None) -> list[int]:
-    """`size` independent draws from range(high), as torch.randint(high, (size,)).tolist()."""
-    return _rng(generator).integers(0, high, size).tolist()
+    """`size` independent draws from range(high): torch.randint(high, (size,)).tolist()."""
+    return randint(high, (size,), generator=generator).tolist()  # type: ignore[no-any-return]
 
 
 def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool,
                  generator: Any = None) -> list[int]:
-    """Indices drawn with probability proportional to `weights`, as torch.multinomial."""
+    """Indices drawn with probability proportional to `weights`: torch.multinomial."""
     if not np.isfinite(weights).all() or (weights < 0).any():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if weights.sum() <= 0:
@@ -42,18 +41,14 @@ def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool,
     if not replacement and num_samples > len(weights):
         raise RuntimeError(
             "cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    rng = _rng(generator)
-    if replacement:
-        drawn = rng.choice(len(weights), num_samples, p=weights / weights.sum())
-    else:  # the smallest keys Exp(1) / w_i are a weighted draw without replacement
-        with np.errstate(divide="ignore"):
-            drawn = np.argsort(rng.exponential(size=len(weights)) / weights)[:num_samples]
-    return [int(i) for i in drawn]
+    drawn = multinomial(as_tensor(weights), num_samples, replacement, generator=generator)
+    return drawn.tolist()  # type: ignore[no-any-return]
 
 
 def _seed(generator: Any = None) -> int:
-    """A fresh 63-bit seed, as the base seed PyTorch draws for a DataLoader's workers."""
-    return int(_rng(generator).integers(0, 2**63 - 1))
+    """A fresh seed, as PyTorch draws one (a DataLoader's base seed for its workers, a
+    RandomSampler's for its own generator): one int64 random_()."""
+    return int(empty((), dtype=dtypes.int64).random_(generator=generator).item())
 
 
 T_co = TypeVar("T_co", covariant=True)
@@ -102,12 +97,16 @@ class RandomSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
-        if self.replacement:
-            yield from _randint(n, self.num_samples, self.generator)
+        # Without a generator of its own, a pass seeds a new one from the global generator.
+        generator = self.generator or Generator().manual_seed(_seed())
+        if self.replacement:  # drawn 32 at a time, as PyTorch draws them
+            for _ in range(self.num_samples // 32):
+                yield from _randint(n, 32, generator)
+            yield from _randint(n, self.num_samples % 32, generator)
             return
         for _ in range(self.num_samples // n):
-            yield from _randperm(n, self.generator)
-        yield from _randperm(n, self.generator)[:self.num_samples % n]
+            yield from _randperm(n, generator)
+        yield from _randperm(n, generator)[:self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
