@@ -18,17 +18,17 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.creation import as_tensor, empty, randint, randperm
 from minigrad.random import Generator
-from minigrad.random_ops import multinomial
+from minigrad.random_ops import multinomial, random_
 
 
 def _randperm(n: int, generator: Any = None) -> list[int]:
     """A random permutation of range(n): torch.randperm(n).tolist()."""
-    return randperm(n, generator=generator).tolist()  # type: ignore[no-any-return]
+    return randperm(n, generator=generator).tolist()
 
 
 def _randint(high: int, size: int, generator: Any = None) -> list[int]:
     """`size` independent draws from range(high): torch.randint(high, (size,)).tolist()."""
-    return randint(high, (size,), generator=generator).tolist()  # type: ignore[no-any-return]
+    return randint(high, (size,), generator=generator).tolist()
 
 
 def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool,
@@ -42,13 +42,13 @@ def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool,
         raise RuntimeError(
             "cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     drawn = multinomial(as_tensor(weights), num_samples, replacement, generator=generator)
-    return drawn.tolist()  # type: ignore[no-any-return]
+    return drawn.tolist()
 
 
 def _seed(generator: Any = None) -> int:
     """A fresh seed, as PyTorch draws one (a DataLoader's base seed for its workers, a
     RandomSampler's for its own generator): one int64 random_()."""
-    return int(empty((), dtype=dtypes.int64).random_(generator=generator).item())
+    return int(random_(empty((), dtype=dtypes.int64), generator=generator).item())
 
 
 T_co = TypeVar("T_co", covariant=True)
