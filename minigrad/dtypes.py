@@ -245,12 +245,12 @@ def add_up_dtype(x: np.ndarray, axis: int | tuple[int, ...] | None) -> np.dtype:
         return wide
     if n > _PAIRWISE_RUN:
         return float64
-    if x.flags.c_contiguous:  # the common case, without the sort below
+    if x.flags.c_contiguous:  # the common cases, without the sort below
+        if n == x.size:
+            return wide  # each sum is over all of the memory: pairwise
         last = x.ndim - 1
         if x.shape[last] != 1 and last not in axes:
             return float64  # every reduced axis is outer: n > 16 rows added in turn
-        if axis is None:
-            return wide
     # The pairwise run: the reduced axes innermost in memory, as far as they coalesce.
     run, stride = 1, None
     for d in sorted(range(x.ndim), key=lambda d: abs(x.strides[d])):
