@@ -9,6 +9,7 @@ so each test draws a large sample in both libraries and checks that
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from factory import assert_raises_like_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import Call
+from support import assert_close
 
 import minigrad as mg
 import minigrad.nn  # noqa: F401  (mg.nn, until minigrad/__init__ imports it)
@@ -163,3 +165,67 @@ def test_kaiming_init_of_an_empty_tensor_warns_and_does_nothing(name):
     for lib in (mg, torch):
         with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
             getattr(lib.nn.init, name)(lib.zeros(0, 3))
+
+
+@st.composite
+def every_init(draw: st.DrawFn) -> tuple[str, tuple[int, ...], dict[str, Any]]:
+    """Any init function of PyTorch's (the deprecated names too), a shape it takes, arguments."""
+    matrix = st.tuples(st.integers(1, 12), st.integers(1, 12))
+    weight = st.tuples(st.integers(1, 8), st.integers(1, 8), st.integers(1, 3), st.integers(1, 3))
+    low = st.floats(-3, 1)
+    name, shape, kwargs = draw(st.sampled_from([
+        ("uniform_", weight, {"a": st.floats(-3, 0), "b": st.floats(0.1, 3)}),
+        ("normal_", weight, {"mean": st.floats(-3, 3), "std": st.floats(0.1, 3)}),
+        ("xavier_uniform_", weight, {"gain": st.floats(0.1, 3)}),
+        ("kaiming_normal_", weight, {"a": st.floats(0, 3)}),
+        ("trunc_normal_", matrix, {"mean": st.floats(-2, 2), "std": st.floats(0.1, 3),
+                                   "a": low, "width": st.floats(0.5, 3)}),
+        ("orthogonal_", weight, {"gain": st.floats(0.1, 3)}),
+        ("sparse_", matrix, {"sparsity": st.floats(0, 1), "std": st.floats(0.01, 1)}),
+        ("dirac_", weight.map(lambda s: (s[0] * 2, *s[1:])), {"groups": st.sampled_from((1, 2))}),
+        ("eye_", matrix, {}),
+        ("uniform", matrix, {}),
+        ("kaiming_uniform", weight, {}),
+        ("orthogonal", matrix, {}),
+    ]))
+    kwargs = draw(st.fixed_dictionaries(kwargs))
+    if "width" in kwargs:  # trunc_normal_'s interval [a, b]
+        kwargs["b"] = kwargs["a"] + kwargs.pop("width")
+    return name, draw(shape), kwargs
+
+
+@settings(max_examples=60)
+@given(call=every_init(), dtype=st.sampled_from(("float32", "float64")),
+       seed=st.integers(0, 2**63 - 1))
+def test_every_init_function_gives_torchs_numbers_after_the_same_seed(call, dtype, seed):
+    """Bit for bit, except orthogonal_, whose QR factorisation is LAPACK's in both libraries
+    but not the same build: its numbers agree to the dtype's rounding, and it is orthogonal."""
+    name, shape, kwargs = call
+    results = []
+    for lib in (mg, torch):
+        lib.manual_seed(seed)
+        t = lib.zeros(*shape, dtype=getattr(lib, dtype))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert getattr(lib.nn.init, name)(t, **kwargs) is t
+        results.append((t.numpy().copy(), [(w.category, str(w.message)) for w in caught],
+                        lib.rand(1).item()))  # and the generator is where PyTorch's is
+    (ours, our_warnings, our_next), (theirs, their_warnings, their_next) = results
+    assert our_warnings == their_warnings and our_next == their_next
+    if name.startswith("orthogonal"):
+        assert_close(ours, theirs, scale=4)
+    else:
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("name, shape", [
+    ("orthogonal_", (3,)), ("sparse_", (3,)), ("sparse_", (2, 3, 4)), ("dirac_", (2, 3)),
+    ("dirac_", (3, 2, 2)), ("eye_", (2, 2, 2))])
+def test_new_init_functions_refuse_shapes_as_torch(name, shape):
+    kwargs = {"sparsity": 0.5} if name == "sparse_" else {"groups": 2} if name == "dirac_" else {}
+    outcomes = []
+    for lib in (mg, torch):
+        with pytest.raises(ValueError) as error:
+            getattr(lib.nn.init, name)(lib.zeros(*shape), **kwargs)
+        outcomes.append(str(error.value))
+    assert outcomes[0] == outcomes[1]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -145,3 +146,133 @@ def kaiming_normal_(
         return tensor
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Generator | None = None) -> Tensor:
+    """Fill with N(mean, std^2) restricted to [a, b], by rejection, as PyTorch draws it.
+
+    With P = the normal's mass on [a, b]: if P > 0.3, draw normals and redraw (a whole new
+    tensor of them) wherever a value fell outside [a, b]. Otherwise draw candidates from
+    U(a, b) and keep each with probability pdf(c) / pdf(mode): u < exp(log_pdf(c) -
+    log_pdf(mode)), tested as log(u) < ..., redrawing the rejected ones.
+    """
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    values, dtype = tensor._data, tensor._data.dtype
+
+    def draw(fill: str, *args: float) -> np.ndarray:
+        fresh = Tensor._make(np.empty_like(values))
+        return getattr(random_ops, fill)(fresh, *args, generator=generator)._data
+
+    def above_peak(candidates: np.ndarray) -> np.ndarray:
+        """log_pdf(c) - log_pdf(mode), each step rounded in the tensor's dtype as PyTorch's."""
+        z = (candidates - dtype.type(mean)) / dtype.type(std)
+        return z * z * dtype.type(-0.5) - dtype.type(log_peak)
+
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        lo, hi = float(dtype.type(a)), float(dtype.type(b))
+        result = draw("normal_", mean, std)
+        while (outside := (result < lo) | (result > hi)).any():
+            result = np.where(outside, draw("normal_", mean, std), result)
+    else:
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        result = draw("uniform_", a, b)
+        pending = np.log(draw("uniform_", 0.0, 1.0)) > above_peak(result)
+        while pending.any():
+            candidates = draw("uniform_", a, b)
+            result = np.where(pending, candidates, result)
+            pending &= np.log(draw("uniform_", 0.0, 1.0)) > above_peak(candidates)
+    return _fill(tensor, result)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix, the tensor seen as (size(0), the rest): the Q of
+    the QR factorisation of a matrix of standard normals, its columns' signs set by R's
+    diagonal (so Q is uniform over the orthogonal matrices), times `gain`."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    normals = random_ops.normal_(Tensor._make(np.empty((rows, cols), tensor._data.dtype)),
+                                 0.0, 1.0, generator=generator)._data
+    flat = normals.T if rows < cols else normals
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diagonal(r))
+    q = q.T if rows < cols else q
+    return _fill(tensor, q.reshape(tensor._data.shape) * tensor._data.dtype.type(gain))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: Generator | None = None) -> Tensor:
+    """Fill a matrix with N(0, std^2) and set ceil(sparsity * rows) random entries of each
+    column to 0. (As in PyTorch, the rows to clear come from the global generator.)"""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    from minigrad.creation import randperm
+
+    rows, cols = tensor._data.shape
+    zeros = math.ceil(sparsity * rows)
+    normal_(tensor, 0.0, std, generator)
+    for col in range(cols):
+        tensor._data[randperm(rows)._data[:zeros], col] = 0
+    return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a convolution's weight (3, 4 or 5 dims) with the Dirac delta: each output channel
+    of a group copies one input channel at the kernel's centre, so the layer is the identity."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor._data.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = sizes[0] // groups
+    _fill(tensor, 0)
+    centre = tuple(n // 2 for n in sizes[2:])
+    for g in range(groups):
+        for d in range(min(per_group, sizes[1])):
+            tensor._data[(g * per_group + d, d, *centre)] = 1
+    return tensor
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a matrix with the identity (ones on the diagonal)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, np.eye(*tensor._data.shape))
+
+
+def _deprecated(function: Any) -> Any:
+    """PyTorch's old names without the trailing underscore: the same function, with a
+    FutureWarning naming the new one."""
+    new = function.__name__
+    old = new[:-1]
+
+    def old_form(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.",
+                      FutureWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    old_form.__name__ = old
+    return old_form
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
