@@ -392,13 +392,16 @@ def test_batch_norm_state_dict_moves_between_the_libraries_with_the_counter():
 
 # ---------------------------------------------------------------------- Embedding
 @given(dtype=float_dtypes(), num=st.integers(1, 6), dim=sizes, batch=batch_shapes(),
-       padding=st.booleans(), data=st.data())
+       padding=st.booleans(), by_freq=st.booleans(), data=st.data())
 def test_embedding_looks_up_rows_and_accumulates_their_gradients_like_torch(
-    dtype, num, dim, batch, padding, data
+    dtype, num, dim, batch, padding, by_freq, data
 ):
+    """dL/dweight[i] sums the gradients of the outputs that picked row i (divided by how many
+    did, with scale_grad_by_freq); the padding row gets none."""
     indices = data.draw(index_arrays(batch, num).map(lambda a: a % num), label="indices")
     padding_idx = data.draw(st.integers(-num, num - 1), label="padding_idx") if padding else None
-    check_module_against_torch(lambda nn: nn.Embedding(num, dim, padding_idx=padding_idx),
+    check_module_against_torch(lambda nn: nn.Embedding(num, dim, padding_idx=padding_idx,
+                                                       scale_grad_by_freq=by_freq),
                                [indices], dtype, data)
 
 

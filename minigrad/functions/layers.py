@@ -133,6 +133,25 @@ class CrossEntropy(ArrayFunction):
         return out, None, None
 
 
+class ScaleGradient(ArrayFunction):
+    """y = ScaleGradient.apply(x, factor) is x itself; its gradient is scaled on the way back:
+
+        dL/dx = factor * dL/dy
+
+    (factor broadcast against x). Embedding's scale_grad_by_freq divides the gradient of each
+    looked-up row by how often the batch picks that row, as PyTorch does.
+    """
+
+    @staticmethod
+    def forward(ctx, x, factor):
+        ctx.factor = factor
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.factor
+
+
 class RNNLayer(ArrayFunction):
     """output = RNNLayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh, nonlinearity): one layer of an
     Elman RNN over a whole sequence.

@@ -425,7 +425,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` picked by the integer `input`: y[..., :] = weight[input[...], :].
 
-    dL/dweight[i] is the sum of the gradients of the outputs that picked row i; the row
+    dL/dweight[i] is the sum of the gradients of the outputs that picked row i (with
+    `scale_grad_by_freq`, each divided by the number of times `input` picks row i); the row
     `padding_idx` gets none. With `max_norm`, the picked rows whose norm exceeds it are first
     scaled down in place (without a gradient) to norm max_norm, as PyTorch's embedding_renorm_.
 
@@ -433,8 +434,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         RuntimeError: indices that are not integers.
         IndexError: an index out of range.
     """
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True makes a sparse gradient in PyTorch, "
+                                  "and minigrad has no sparse tensors")
     if input._data.dtype.kind not in "iu":
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
@@ -456,7 +458,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         # The padding row's values are used, but as a constant: it receives no gradient.
         is_padding = from_numpy((np.arange(rows) == padding_idx).reshape(-1, 1))
         weight = where(is_padding, weight.detach(), weight)
-    return weight[input]
+    picked = weight[input]
+    if scale_grad_by_freq and picked.requires_grad:
+        counts = np.bincount(input._data.ravel(), minlength=rows)
+        share = (1 / counts[input._data])[..., None].astype(weight._data.dtype)
+        picked = layers.ScaleGradient.apply(picked, share)
+    return picked
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the kept
