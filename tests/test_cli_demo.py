@@ -86,7 +86,7 @@ def check_descent(text: str, expected: dict, dtype: str) -> None:
 
 def check_dropout(text: str, expected: dict, dtype: str) -> None:
     train, evaluation = expected["data"]["train_mode_losses"], expected["data"]["eval_mode_losses"]
-    shown = re.search(r"train mode (\S+) then (\S+)\n\s+eval mode\s+(\S+) then (\S+)", text)
+    shown = re.search(r"train mode (\S+) then (\S+).*\n\s+eval mode\s+(\S+) then (\S+)", text)
     for cell, value in zip(shown.groups(), [*train, *evaluation], strict=True):
         assert_shown(cell, value, dtype, "final model's loss")
     assert f"(eval mode): {expected['accuracy']:.1%}" in text
