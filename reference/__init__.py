@@ -11,8 +11,11 @@ holds "losses" (one float per step or epoch, inf and nan kept), "params" (name -
 array) and, where they mean something, "grad_norms" (total gradient norm per step, before
 clipping), "clipped_norms" (after clipping), "accuracy" and "data" (see each module).
 
-A module may also have `RANDOM_VARIANTS`: variants whose results depend on each library's own
-random generator (dropout masks), which therefore cannot be compared between the libraries.
+Each program seeds the library's generator (``lib.manual_seed``) before building its model, so
+both libraries start from the same default initial weights and draw the same random numbers.
+A module may also have `MASKED_VARIANTS`: variants that train with Dropout on. Their masks
+are PyTorch's too, except where PyTorch draws them with MKL's generator (on Intel CPUs), which
+`minigrad parity` detects and reports instead of comparing.
 """
 
 from __future__ import annotations

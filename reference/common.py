@@ -1,5 +1,9 @@
-"""What the reference programs share: moving NumPy arrays into either library, one set of
-initial weights for both libraries, and the measurements every program reports.
+"""What the reference programs share: moving NumPy arrays into either library and the
+measurements every program reports.
+
+The programs need nothing here to start both libraries from the same weights: minigrad's random
+numbers are PyTorch's bit for bit, so ``lib.manual_seed(SEED)`` before building a model gives the
+same default initialisation (and later the same Dropout masks) on both.
 
 Every function here takes the library (`torch` or `minigrad`) as an argument or works on its
 tensors through the API the two share, so a program never has to ask which library it runs on.
@@ -20,32 +24,6 @@ Progress = Callable[[int, int, float], None]
 def tensor(lib: ModuleType, array: Any, dtype: str, **kwargs: Any) -> Any:
     """`array` as a tensor of `lib` with the floating dtype named `dtype` ("float32"/"float64")."""
     return lib.tensor(np.asarray(array, dtype=dtype), **kwargs)
-
-
-def initial_state(model: Any, seed: int) -> dict[str, np.ndarray]:
-    """Initial weights for `model`, drawn by NumPy so that both libraries start from them.
-
-    The shapes and names come from the model's state_dict. Each weight matrix (out, in) is drawn
-    from U(-1/sqrt(in), 1/sqrt(in)), the range of PyTorch's default for Linear, and each bias
-    with the bound of the matrix before it. (nn.RNN's default draws every tensor with
-    1/sqrt(hidden_size) instead; for these lessons only the order of magnitude matters.)
-    """
-    rng = np.random.default_rng(seed)
-    init: dict[str, np.ndarray] = {}
-    bound = 1.0
-    for name, value in model.state_dict().items():
-        shape = tuple(value.shape)
-        if len(shape) >= 2:
-            bound = 1.0 / np.sqrt(shape[1])
-        init[name] = rng.uniform(-bound, bound, size=shape)
-    return init
-
-
-def load_initial_state(lib: ModuleType, model: Any, init: dict[str, np.ndarray], dtype: str) -> Any:
-    """Move `model` to `dtype` and load `init` into it; returns the model."""
-    model.to(getattr(lib, dtype))
-    model.load_state_dict({k: tensor(lib, v, dtype) for k, v in init.items()})
-    return model
 
 
 def grad_norm(parameters: Iterable[Any]) -> float:

@@ -1,10 +1,11 @@
 """The tutorials' programs (minigrad.reference) train the same on minigrad as on PyTorch, and
 `minigrad parity` says so.
 
-Every deterministic variant of every program runs on both libraries in float64 (agreement to
-rounding noise) and float32 (agreement within PyTorch's own float32 rounding, measured against
-PyTorch's float64 run, the rule `minigrad parity` uses). The temperature fit also reproduces
-the tutorial's numbers and blows up at the same epoch on both libraries.
+Every variant of every program, the Dropout one included, runs on both libraries from each
+library's own seeded initialisation, in float64 (agreement to rounding noise) and float32
+(agreement within PyTorch's own float32 rounding, measured against PyTorch's float64 run, the
+rule `minigrad parity` uses). The temperature fit also reproduces the tutorial's numbers and
+blows up at the same epoch on both libraries.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from hypothesis.extra import numpy as hnp
 from support import assert_close
 
 import minigrad as mg
-from minigrad.cli import main
-from minigrad.cli.parity import agreement, first_nonfinite
+from minigrad.cli import main, parity
+from minigrad.cli.parity import MKL_MASKS, agreement, first_nonfinite, same_dropout_masks
 from minigrad.reference import PROGRAMS, data
 
 # Steps (epochs) per program in the parity test: enough for the optimizers' state to matter,
@@ -37,11 +38,8 @@ TEST_STEPS = {
     "gradient_descent": 1,
     "clip_example": None,
 }
-DETERMINISTIC = [
-    f"{name}/{variant}"
-    for name, program in PROGRAMS.items()
-    for variant in program.VARIANTS
-    if variant not in getattr(program, "RANDOM_VARIANTS", ())
+EVERY_VARIANT = [
+    f"{name}/{variant}" for name, program in PROGRAMS.items() for variant in program.VARIANTS
 ]
 
 
@@ -65,12 +63,18 @@ def assert_agree(mine, expected, noise=None):
     assert ratio <= 1.0, f"{reason}: error is {ratio:.3g} times the allowed one"
 
 
-# --- every program, every deterministic variant, on both libraries ---------------------------
+def skip_where_pytorch_draws_other_masks(program, variant):
+    if variant in getattr(program, "MASKED_VARIANTS", ()) and not same_dropout_masks(torch):
+        pytest.skip(MKL_MASKS)
 
-@pytest.mark.parametrize("case", DETERMINISTIC)
+
+# --- every program, every variant, on both libraries ------------------------------------------
+
+@pytest.mark.parametrize("case", EVERY_VARIANT)
 def test_program_trains_the_same_on_minigrad_as_on_pytorch(case):
     name, variant = case.split("/")
     program, steps = PROGRAMS[name], TEST_STEPS[name]
+    skip_where_pytorch_draws_other_masks(program, variant)
     calls = []
     results = {
         (lib, dtype): run_quietly(
@@ -194,15 +198,31 @@ def test_clip_example_returns_pytorchs_total_norm_and_clipped_gradients():
 
 def test_dropout_variant_is_random_in_train_mode_and_deterministic_in_eval_mode():
     program = PROGRAMS["dropout_net"]
-    assert program.RANDOM_VARIANTS == ("dropout",)
+    assert program.MASKED_VARIANTS == ("dropout",)
     for lib in (torch, mg):
-        lib.manual_seed(0)
         lesson = program.run(lib, "dropout", steps=2)["data"]
         first, second = lesson["train_mode_losses"]
         assert first != second
         assert lesson["eval_mode_losses"][0] == lesson["eval_mode_losses"][1]
         plain = program.run(lib, "no-dropout", steps=2)["data"]
         assert len(set(plain["train_mode_losses"] + plain["eval_mode_losses"])) == 1
+
+
+@pytest.mark.parametrize("name", ["rnn_clipping", "dropout_net", "gradient_descent"])
+def test_programs_start_from_the_libraries_own_seeded_initialisation(name):
+    """No weights are copied between the libraries: each program seeds its library and builds
+    its model with the default initialisation (drawn in float32, then converted), and the two
+    libraries draw the same weights, bit for bit. (Zero steps: the initial parameters.)"""
+    program = PROGRAMS[name]
+    start = {(lib, dtype): program.run(lib, dtype=dtype, steps=0)["params"]
+             for lib in (torch, mg) for dtype in ("float32", "float64")}
+    for dtype in ("float32", "float64"):
+        expected, mine = start[torch, dtype], start[mg, dtype]
+        assert mine.keys() == expected.keys()
+        for key, value in expected.items():
+            assert mine[key].dtype == value.dtype == dtype
+            np.testing.assert_array_equal(mine[key], value)
+            np.testing.assert_array_equal(value, start[torch, "float32"][key])
 
 
 @pytest.mark.parametrize("name", list(PROGRAMS))
@@ -339,9 +359,39 @@ def test_parity_command_prints_the_table_and_exits_0(capsys):
     assert lines[-1].startswith("3 of 3 runs agree, 0 differ")
 
 
-def test_parity_command_lists_random_variants_without_comparing_them(capsys):
-    assert main(["parity", "dropout_net/dropout"]) == 0
-    assert "not compared: uses each library's own random numbers" in capsys.readouterr().out
+def test_parity_command_compares_the_dropout_variant(capsys):
+    if not same_dropout_masks(torch):
+        pytest.skip(MKL_MASKS)
+    assert main(["parity", "dropout_net/dropout", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[2].startswith("dropout_net/dropout") and " agree" in out
+    assert "1 of 1 runs agree, 0 differ (" in out
+
+
+def test_parity_command_says_where_pytorch_draws_dropout_masks_with_mkl(capsys, monkeypatch):
+    monkeypatch.setattr(parity, "same_dropout_masks", lambda torch: False)
+    assert main(["parity", "dropout_net", "--quick"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("dropout_net/no-dropout") and lines[2].endswith(" agree")
+    assert lines[3].startswith("dropout_net/dropout")
+    assert lines[3].endswith("not compared: PyTorch draws Dropout masks with MKL on this Intel CPU")
+    assert lines[-1].startswith("1 of 1 runs agree, 0 differ, 1 not compared (")
+
+
+def test_same_dropout_masks_compares_pytorchs_bernoulli_with_minigrads():
+    """The check itself: True here (PyTorch draws the masks minigrad does on this machine's
+    path) exactly when a seeded Dropout layer zeroes the same elements in both libraries."""
+    parity.same_dropout_masks.cache_clear()
+    masks = []
+    for lib in (torch, mg):
+        lib.manual_seed(3)
+        masks.append(lib.nn.Dropout(0.5)(lib.ones(1000)).numpy() == 0)
+    assert parity.same_dropout_masks(torch) == np.array_equal(*masks)
+    states = torch.get_rng_state(), mg.get_rng_state()
+    parity.same_dropout_masks.cache_clear()
+    parity.same_dropout_masks(torch)
+    assert torch.equal(torch.get_rng_state(), states[0])  # the global generators are left alone
+    assert mg.get_rng_state().equal(states[1])
 
 
 def test_parity_command_reads_mnist_from_the_mnist_option(tmp_path, capsys, monkeypatch):

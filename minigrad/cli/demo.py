@@ -32,7 +32,6 @@ Run = tuple[str, dict[str, Any]]  # (variant, the program's result)
 TABLE_LINES = 20  # epochs shown per lesson, shared among its variants
 MIN_LINES = 8
 WIDTH = 88  # of the wrapped text
-SEED = 0  # for minigrad's generator (dropout masks), so a replay prints the same numbers
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))  # overlapping curves stay visible
 OPTIONAL_MODULES = ("sklearn",)  # the `digits` extra, for the descent and dropout lessons
 MISSING_MATPLOTLIB = 'minigrad demo: --plot needs matplotlib: pip install -e ".[plots]"'
@@ -129,7 +128,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{program.TITLE} (on minigrad, {args.dtype})")
     runs: list[Run] = []
     for variant in variants:
-        minigrad.manual_seed(SEED)
         start = time.perf_counter()
         # Overflow in a diverging run is the lesson, shown in the table as inf and nan;
         # NumPy's warnings about it would only repeat that.
