@@ -2073,8 +2073,8 @@ def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.nd
     view._view = (base, view_fn, no_grad_view)
     view._storage = storage = base._shared_storage()
     if storage.views is None:
-        storage.views = []
-    storage.views.append(weakref.ref(view))
+        storage.views = weakref.WeakSet()
+    storage.views.add(view)
     return view
 
 

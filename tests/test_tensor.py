@@ -658,3 +658,20 @@ def test_expand_gives_torchs_shape_or_torchs_error_naming_the_same_dim(shape, si
         except RuntimeError as error:
             outcomes.append(str(error).replace("torch.", "minigrad."))
     assert outcomes[0] == outcomes[1]
+
+
+def test_views_of_a_long_lived_tensor_do_not_pile_up():
+    """A storage notes its views (weakly, to refresh them if their base's history is
+    rewritten); a view that is gone is forgotten, so a tensor viewed at every step of a
+    training loop (the data an RNN transposes) does not grow."""
+    import tracemalloc
+
+    x = mg.randn(4, 5)
+    x.transpose(0, 1)[0]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(2000):
+        x.transpose(0, 1)[0]
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 20_000  # a weakref kept per view would be over 250 kB

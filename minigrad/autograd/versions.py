@@ -25,12 +25,10 @@ class Storage:
     Python code.)"""
 
     version = 0
-    views: list[weakref.ref[Any]] | None = None
+    views: weakref.WeakSet[Any] | None = None  # (a view that is garbage leaves the set)
 
     def live_views(self) -> list[Any]:
-        views = [view for view in (ref() for ref in self.views or ()) if view is not None]
-        self.views = [weakref.ref(view) for view in views]
-        return views
+        return list(self.views or ())
 
 
 def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
@@ -40,15 +38,12 @@ def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
     The node's output (`result`, as forward returned it) is new, at version 0, and may never
     be written at all, so it costs nothing here: it is noted when its tensor first gets a
     storage (`note_output`), which every write, view and detach() gives it first."""
-    noted, saved = node._saved_versions, node._saved
+    noted, kept = node._saved_versions, {id(a) for a in node._saved}
     for t in inputs:
         array = getattr(t, "_data", None)
-        if array is not None and array is not result:
-            for kept in saved:
-                if kept is array:
-                    storage = t._storage or t._shared_storage()
-                    noted += ((storage, storage.version, t, array),)
-                    break
+        if array is not None and id(array) in kept and array is not result:
+            storage = t._storage or t._shared_storage()
+            noted += ((storage, storage.version, t, array),)
     node._saved_versions = noted
 
 

@@ -458,12 +458,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         # The padding row's values are used, but as a constant: it receives no gradient.
         is_padding = from_numpy((np.arange(rows) == padding_idx).reshape(-1, 1))
         weight = where(is_padding, weight.detach(), weight)
-    picked = weight[input]
-    if scale_grad_by_freq and picked.requires_grad:
+    looked_up = weight[input]
+    if scale_grad_by_freq and looked_up.requires_grad:
         counts = np.bincount(input._data.ravel(), minlength=rows)
         share = (1 / counts[input._data])[..., None].astype(weight._data.dtype)
-        picked = layers.ScaleGradient.apply(picked, share)
-    return picked
+        looked_up = layers.ScaleGradient.apply(looked_up, share)
+    return looked_up
+
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the kept
