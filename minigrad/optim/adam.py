@@ -9,7 +9,7 @@ import numpy as np
 from minigrad.creation import zeros_like
 from minigrad.optim._array_ops import add, add_, addcdiv_, addcmul_, div_, lerp_, mul_, neg, sqrt
 from minigrad.optim._multi_tensor import JoinedUpdates
-from minigrad.optim.optimizer import Optimizer, ParamsT
+from minigrad.optim.optimizer import Optimizer, ParamsT, check_hyperparameters
 from minigrad.tensor import Tensor
 
 
@@ -72,16 +72,7 @@ class Adam(Optimizer):
         maximize: bool = False,
         capturable: bool = False, differentiable: bool = False, fused: bool | None = None,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
             raise ValueError("betas must be either both floats or both Tensors")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,

@@ -251,6 +251,20 @@ class Optimizer:
         return text + ")"
 
 
+def check_hyperparameters(**values: Any) -> None:
+    """PyTorch's checks of an optimizer's hyperparameters, in the order given and in its words
+    ("Invalid learning rate: -1.0", "Invalid epsilon value: ...", "Invalid momentum value:
+    ..."): each must be at least 0, rho at most 1 as well, and each of `betas` in [0, 1)."""
+    for name, value in values.items():
+        if name == "betas":
+            for index, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        elif not 0.0 <= value or (name == "rho" and value > 1.0):
+            words = {"lr": "learning rate", "eps": "epsilon value"}.get(name, f"{name} value")
+            raise ValueError(f"Invalid {words}: {value}")
+
+
 def _refuse_unsupported_switches(group: dict[str, Any], capturable_message: str) -> None:
     """PyTorch's errors for differentiable=True and capturable=True at a CPU step (raised
     only where a parameter of the group has a gradient to step with)."""
