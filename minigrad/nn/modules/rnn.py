@@ -60,7 +60,61 @@ def _step(
     return activation(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
 
 
-class RNNCell(Module):
+class _RNNCellBase(Module):
+    """What the cells share, as PyTorch's RNNCellBase: the parameters weight_ih (gates *
+    hidden_size, input_size), weight_hh (gates * hidden_size, hidden_size) and the biases
+    (gates * hidden_size,) or None, all from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)),
+    and the checks of an input against its hidden states."""
+
+    _gates = 1  # blocks of hidden_size rows in each weight: the gates (4 for LSTM, 3 for GRU)
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        gate_size = self._gates * hidden_size
+        self.weight_ih = Parameter(empty(gate_size, input_size))
+        self.weight_hh = Parameter(empty(gate_size, hidden_size))
+        if bias:
+            self.bias_ih = Parameter(empty(gate_size))
+            self.bias_hh = Parameter(empty(gate_size))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for param in self.parameters():
+            init.uniform_(param, -bound, bound)
+
+    def _check(self, input: Tensor, hx: tuple[Tensor, ...], what: str) -> None:
+        """The sizes of input and of each hidden state (named what0, what1, ...)."""
+        if input.shape[1] != self.input_size:
+            raise RuntimeError(
+                f"input has inconsistent input_size: got {input.shape[1]} expected "
+                f"{self.input_size}"
+            )
+        for i, h in enumerate(hx):
+            if h.shape[0] != input.shape[0]:
+                raise RuntimeError(
+                    f"Input batch size {input.shape[0]} doesn't match {what}{i} batch size "
+                    f"{h.shape[0]}"
+                )
+            if h.size(1) != self.hidden_size:
+                raise RuntimeError(
+                    f"{what}{i} has inconsistent hidden_size: got {h.size(1)}, expected "
+                    f"{self.hidden_size}"
+                )
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + (
+            "" if self.bias is True else f", bias={self.bias}")
+
+
+class RNNCell(_RNNCellBase):
     """One step of an Elman RNN: `cell(x, h)` returns the next hidden state.
 
     Input (N, input_size) with hidden (N, hidden_size), or unbatched (input_size,) with
@@ -78,26 +132,8 @@ class RNNCell(Module):
     def __init__(
         self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
     ) -> None:
-        super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.bias = bias
-        self.nonlinearity = nonlinearity
-        self.weight_ih = Parameter(empty(hidden_size, input_size))
-        self.weight_hh = Parameter(empty(hidden_size, hidden_size))
-        if bias:
-            self.bias_ih = Parameter(empty(hidden_size))
-            self.bias_hh = Parameter(empty(hidden_size))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Draw every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for param in self.parameters():
-            init.uniform_(param, -bound, bound)
+        self.nonlinearity = nonlinearity  # (a plain attribute: settable before Module.__init__)
+        super().__init__(input_size, hidden_size, bias)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         if input.ndim not in (1, 2):
@@ -113,32 +149,14 @@ class RNNCell(Module):
             hx = hx.unsqueeze(0)
         if self.nonlinearity not in _ACTIVATIONS:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        if input.shape[1] != self.input_size:
-            raise RuntimeError(
-                f"input has inconsistent input_size: got {input.shape[1]} expected "
-                f"{self.input_size}"
-            )
-        if hx.shape[0] != input.shape[0]:
-            raise RuntimeError(
-                f"Input batch size {input.shape[0]} doesn't match hidden0 batch size "
-                f"{hx.shape[0]}"
-            )
-        if hx.size(1) != self.hidden_size:
-            raise RuntimeError(
-                f"hidden0 has inconsistent hidden_size: got {hx.size(1)}, expected "
-                f"{self.hidden_size}"
-            )
+        self._check(input, (hx,), "hidden")
         h = _step(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
                   self.nonlinearity)
         return h if batched else h.squeeze(0)
 
     def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
+        s = super().extra_repr()
+        return s if self.nonlinearity == "tanh" else f"{s}, nonlinearity={self.nonlinearity}"
 
 
 class _RNNBase(Module):
@@ -521,7 +539,7 @@ class LSTM(_RNNBase):
         return last[..., :h_size], last[..., h_size:]
 
 
-class LSTMCell(Module):
+class LSTMCell(_RNNCellBase):
     """One LSTM step: `h', c' = cell(x, (h, c))`, the recurrence of nn.LSTM for one t.
 
     Input (N, input_size) with h and c (N, hidden_size), or unbatched (input_size,) with
@@ -533,47 +551,6 @@ class LSTMCell(Module):
     """
 
     _gates = 4
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.bias = bias
-        gate_size = self._gates * hidden_size
-        self.weight_ih = Parameter(empty(gate_size, input_size))
-        self.weight_hh = Parameter(empty(gate_size, hidden_size))
-        if bias:
-            self.bias_ih = Parameter(empty(gate_size))
-            self.bias_hh = Parameter(empty(gate_size))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Draw every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for param in self.parameters():
-            init.uniform_(param, -bound, bound)
-
-    def _check(self, input: Tensor, hx: tuple[Tensor, ...], what: str) -> None:
-        """RNNCell's checks of sizes, for each hidden state."""
-        if input.shape[1] != self.input_size:
-            raise RuntimeError(
-                f"input has inconsistent input_size: got {input.shape[1]} expected "
-                f"{self.input_size}"
-            )
-        for i, h in enumerate(hx):
-            if h.shape[0] != input.shape[0]:
-                raise RuntimeError(
-                    f"Input batch size {input.shape[0]} doesn't match {what}{i} batch size "
-                    f"{h.shape[0]}"
-                )
-            if h.size(1) != self.hidden_size:
-                raise RuntimeError(
-                    f"{what}{i} has inconsistent hidden_size: got {h.size(1)}, expected "
-                    f"{self.hidden_size}"
-                )
 
     def forward(
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
@@ -609,19 +586,15 @@ class LSTMCell(Module):
         h = o.sigmoid() * c.tanh()
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + (
-            "" if self.bias is True else f", bias={self.bias}")
 
-
-class GRUCell(LSTMCell):
+class GRUCell(_RNNCellBase):
     """One GRU step: `h' = cell(x, h)`, the recurrence of nn.GRU for one t. Shapes as
     RNNCell's; weight_ih (3 hidden_size, input_size), weight_hh (3 hidden_size, hidden_size),
     biases (3 hidden_size,), gates in the order r, z, n. Composed from engine operations."""
 
     _gates = 3
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # type: ignore[override]
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         if input.ndim not in (1, 2):
             raise ValueError(f"GRUCell: Expected input to be 1D or 2D, got {input.ndim}D instead")
         if hx is not None and hx.ndim not in (1, 2):
