@@ -153,6 +153,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     Exp(1) draw and the largest quotients win (the Gumbel trick); with replacement each sample
     is a float64 uniform located in the normalised cumulative sums.
     """
+    _check_multinomial(input._data, num_samples, replacement)
     gen = resolve(generator)
     weights = input._data.reshape(-1, input._data.shape[-1])
     if not replacement or num_samples == 1:
@@ -168,6 +169,40 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         u = u.reshape(weights.shape[0], num_samples)
         picked = np.stack([np.searchsorted(c, row, side="left") for c, row in zip(cum, u)])
     return Tensor._make(picked.reshape(input._data.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+def _check_multinomial(weights: np.ndarray, num_samples: int, replacement: bool) -> None:
+    """PyTorch's checks of multinomial's arguments, in its order and words; the two ways of
+    drawing check the weights each in their own way."""
+    def fail(message: str) -> None:
+        raise RuntimeError(message)
+
+    if weights.dtype.kind != "f":
+        fail("multinomial only supports floating-point dtypes for input, got: "
+             f"{scalar_type(weights.dtype)}")
+    if weights.ndim not in (1, 2):
+        fail("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        fail("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > weights.shape[-1]:
+        fail("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rows = weights.reshape(1, -1) if weights.ndim == 1 else weights
+    if not replacement or num_samples == 1:
+        if weights.size == 0:
+            fail("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                 "has no identity.")
+        if not (weights.max() < np.inf and weights.min() >= 0):  # (a nan fails too)
+            fail("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(axis=1) == 0).any():
+            fail("invalid multinomial distribution (sum of probabilities <= 0)")
+        return
+    for row in rows:  # one row after another, entry by entry, as PyTorch's kernel
+        bad = np.flatnonzero(~(row >= 0) | ~np.isfinite(row))
+        if bad.size:
+            kind = "< 0" if not row[bad[0]] >= 0 else "= infinity or NaN"
+            fail(f"invalid multinomial distribution (encountering probability entry {kind})")
+        if not row.sum() > 0:
+            fail("invalid multinomial distribution (sum of probabilities <= 0)")
 
 
 for _method in (*METHODS, bernoulli, multinomial):  # Tensor.uniform_(...), Tensor.bernoulli()...

@@ -130,3 +130,27 @@ def test_rand_of_a_million_is_fast():
     start = time.perf_counter()
     mg.rand(10**6)
     assert time.perf_counter() - start < 0.1
+
+
+@given(st.data(), st.sampled_from(["float32", "float64", "int64"]),
+       st.integers(-1, 5), st.booleans(), st.integers(0, 2**32 - 1))
+def test_multinomial_refuses_what_torch_refuses_and_draws_what_it_draws(data, dtype, num_samples,
+                                                                        replacement, seed):
+    """Bad weights (negative, inf, nan, all zero, empty, 3-D, integer) and sample counts give
+    PyTorch's RuntimeError with its message, in its order; good ones its indices."""
+    shape = data.draw(st.sampled_from([(0,), (1,), (4,), (2, 3), (3, 1), (1, 1, 2)]))
+    values = st.sampled_from([0.0, 0.5, 1.0, 2.0, -1.0, float("inf"), float("nan")])
+    if dtype == "int64":
+        values = st.sampled_from([0, 1, 2])
+    weights = np.array(data.draw(st.lists(values, min_size=int(np.prod(shape)),
+                                          max_size=int(np.prod(shape))))).reshape(shape)
+    outcomes = []
+    for lib in (mg, torch):
+        lib.manual_seed(seed)
+        try:
+            drawn = lib.multinomial(lib.tensor(weights, dtype=getattr(lib, dtype)), num_samples,
+                                    replacement)
+            outcomes.append(drawn.tolist())
+        except RuntimeError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]

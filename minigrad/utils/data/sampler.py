@@ -33,14 +33,8 @@ def _randint(high: int, size: int, generator: Any = None) -> list[int]:
 
 def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool,
                  generator: Any = None) -> list[int]:
-    """Indices drawn with probability proportional to `weights`: torch.multinomial."""
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if weights.sum() <= 0:
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement and num_samples > len(weights):
-        raise RuntimeError(
-            "cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    """Indices drawn with probability proportional to `weights`: torch.multinomial (which
+    checks them)."""
     drawn = multinomial(as_tensor(weights), num_samples, replacement, generator=generator)
     return drawn.tolist()
 
