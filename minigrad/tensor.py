@@ -1183,14 +1183,14 @@ class Tensor:
             return self.maximum(dim)
         if dim is None:
             return _extremum(self, R.Amax, "max", (), False)
-        return max_result(*_select(self, np.argmax, "max", dim, keepdim))
+        return return_types.max(*_select(self, np.argmax, "max", dim, keepdim))
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
             return _extremum(self, R.Amin, "min", (), False)
-        return min_result(*_select(self, np.argmin, "min", dim, keepdim))
+        return return_types.min(*_select(self, np.argmin, "min", dim, keepdim))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return _arg(self, np.argmax, dim, keepdim)
@@ -1232,15 +1232,15 @@ class Tensor:
 
     def cummax(self, dim: int) -> Any:
         """(values, indices) of the running maximum; on a tie the later index, as PyTorch."""
-        return cummax_result(*_running(self, np.maximum, dim))
+        return return_types.cummax(*_running(self, np.maximum, dim))
 
     def cummin(self, dim: int) -> Any:
-        return cummin_result(*_running(self, np.minimum, dim))
+        return return_types.cummin(*_running(self, np.minimum, dim))
 
     def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
         """(values, indices); ties keep their order (a stable sort), nan sorts as the largest."""
         index = _argsort(self, dim, descending)
-        return sort_result(_pick(self, index, dim), Tensor._make(index))
+        return return_types.sort(_pick(self, index, dim), Tensor._make(index))
 
     def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
         return Tensor._make(_argsort(self, dim, descending))
@@ -1255,9 +1255,9 @@ class Tensor:
         if not 0 <= k <= (self.shape[d] if self.ndim else 1):
             raise RuntimeError("selected index k out of range")
         if self.ndim == 0:  # (any k gives the one element)
-            return topk_result(self.clone(), Tensor._make(np.zeros((), np.int64)))
+            return return_types.topk(self.clone(), Tensor._make(np.zeros((), np.int64)))
         index = np.take(_argsort(self, d, largest), np.arange(k), axis=d)
-        return topk_result(_pick(self, index, d), Tensor._make(index))
+        return return_types.topk(_pick(self, index, d), Tensor._make(index))
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         """(values, indices) of the k-th smallest along dim (k counts from 1)."""
@@ -1268,25 +1268,25 @@ class Tensor:
         if not 1 <= k <= n:
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
         pick = lambda row: _quick_select(row, k - 1)  # noqa: E731
-        return kthvalue_result(*_nth(self, d, keepdim, pick, "kthvalue"))
+        return return_types.kthvalue(*_nth(self, d, keepdim, pick, "kthvalue"))
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median() is the lower of the two middle values (a nan if there is one); median(dim)
         gives (values, indices), the index of that element in a stable sort."""
         if dim is None:
             return R.FullMedian.apply1(self, False)
-        return median_result(*_nth(self, dim, keepdim, _median_index, "median"))
+        return return_types.median(*_nth(self, dim, keepdim, _median_index, "median"))
 
     def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median, ignoring nans (nan only where a slice has nothing else)."""
         if dim is None:
             return R.FullMedian.apply1(self, True)
-        return nanmedian_result(*_nth(self, dim, keepdim, _nanmedian_index, "median"))
+        return return_types.nanmedian(*_nth(self, dim, keepdim, _nanmedian_index, "median"))
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
         """(values, indices): the most frequent value (the smallest of equally frequent ones)
         and the last index it is at, as PyTorch."""
-        return mode_result(*_nth(self, dim, keepdim, _mode_index, "mode"))
+        return return_types.mode(*_nth(self, dim, keepdim, _mode_index, "mode"))
 
     def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
                  interpolation: str = "linear") -> Tensor:
@@ -1306,7 +1306,7 @@ class Tensor:
             checks.check_reducible("aminmax", self.shape, d)
         dims = None if d is None or self.ndim == 0 else (d,)
         low, high = R.Amin.apply1(self, dims, keepdim), R.Amax.apply1(self, dims, keepdim)
-        return aminmax_result(low, high)
+        return return_types.aminmax(low, high)
 
     def nansum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """sum, with nans counted as 0 (and given no gradient)."""
@@ -2211,8 +2211,6 @@ def _index(index: Any) -> Any:
 
 
 # (Named "max" and "min" as PyTorch's result types are.)
-max_result = return_types.max
-min_result = return_types.min
 
 
 def _extremum(x: Tensor, fn: Any, name: str, dim: Any, keepdim: bool) -> Tensor:
@@ -2346,16 +2344,6 @@ _ADDCDIV_INTEGERS = (
 )
 
 
-# (PyTorch's result types, printed as torch.return_types.sort(...): see return_types.py)
-sort_result = return_types.sort
-topk_result = return_types.topk
-kthvalue_result = return_types.kthvalue
-median_result = return_types.median
-nanmedian_result = return_types.nanmedian
-mode_result = return_types.mode
-cummax_result = return_types.cummax
-cummin_result = return_types.cummin
-aminmax_result = return_types.aminmax
 
 
 def _logical(x: Tensor, fn: Callable[..., np.ndarray], dim: Any, keepdim: bool) -> Tensor:
