@@ -109,6 +109,23 @@ class _RNNCellBase(Module):
                     f"{self.hidden_size}"
                 )
 
+    def _batched(self, input: Tensor, hx: Tensor | None,
+                 name: str) -> tuple[Tensor, Tensor, bool]:
+        """RNNCell's and GRUCell's (`name`) input and hidden state checked (1-D or 2-D) and
+        made batched: (input, hx, whether input was batched); hx defaults to zeros."""
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+        if hx is not None and hx.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected hidden to be 1D or 2D, got {hx.ndim}D instead")
+        batched = input.ndim == 2
+        if not batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = zeros(input.shape[0], self.hidden_size, dtype=input.dtype)
+        elif not batched:
+            hx = hx.unsqueeze(0)
+        return input, hx, batched
+
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + (
             "" if self.bias is True else f", bias={self.bias}")
@@ -136,17 +153,7 @@ class RNNCell(_RNNCellBase):
         super().__init__(input_size, hidden_size, bias)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        if input.ndim not in (1, 2):
-            raise ValueError(f"RNNCell: Expected input to be 1D or 2D, got {input.ndim}D instead")
-        if hx is not None and hx.ndim not in (1, 2):
-            raise ValueError(f"RNNCell: Expected hidden to be 1D or 2D, got {hx.ndim}D instead")
-        batched = input.ndim == 2
-        if not batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = zeros(input.shape[0], self.hidden_size, dtype=input.dtype)
-        elif not batched:
-            hx = hx.unsqueeze(0)
+        input, hx, batched = self._batched(input, hx, "RNNCell")
         if self.nonlinearity not in _ACTIVATIONS:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         self._check(input, (hx,), "hidden")
@@ -595,17 +602,7 @@ class GRUCell(_RNNCellBase):
     _gates = 3
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        if input.ndim not in (1, 2):
-            raise ValueError(f"GRUCell: Expected input to be 1D or 2D, got {input.ndim}D instead")
-        if hx is not None and hx.ndim not in (1, 2):
-            raise ValueError(f"GRUCell: Expected hidden to be 1D or 2D, got {hx.ndim}D instead")
-        batched = input.ndim == 2
-        if not batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = zeros(input.shape[0], self.hidden_size, dtype=input.dtype)
-        elif not batched:
-            hx = hx.unsqueeze(0)
+        input, hx, batched = self._batched(input, hx, "GRUCell")
         self._check(input, (hx,), "hidden")
         gi = F.linear(input, self.weight_ih, self.bias_ih).chunk(3, 1)
         gh = F.linear(hx, self.weight_hh, self.bias_hh).chunk(3, 1)
