@@ -359,7 +359,12 @@ UPDATE_DETAILS = {
 
 @pytest.mark.parametrize("detail", list(UPDATE_DETAILS))
 def test_update_detail_matches_pytorch(detail):
-    name, kwargs = UPDATE_DETAILS[detail]
+    follow_a_detail(*UPDATE_DETAILS[detail])
+
+
+def follow_a_detail(name: str, kwargs: dict[str, Any]) -> None:
+    """Optimizer `name` with `kwargs` and PyTorch's, stepped with GRADIENTS from one small
+    float64 parameter: the parameter and the state_dict equal after every step."""
     start = np.array([0.5, -1.0, 2.0])
     torch_p, mg_p = to_torch(start, requires_grad=True), to_mg(start, requires_grad=True)
     torch_opt = getattr(torch.optim, name)([torch_p], **kwargs)

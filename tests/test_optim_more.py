@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from support import to_mg, to_numpy, to_torch
 from test_optim import (
     assert_same_state_dict,
+    follow_a_detail,
     follow_pytorch,
     make_model,
     make_optimizer,
@@ -404,17 +405,7 @@ UPDATE_DETAILS = {
 def test_update_detail_matches_pytorch(detail):
     """Each detail on a small float64 example where getting it wrong moves the numbers far
     more than rounding."""
-    name, kwargs = UPDATE_DETAILS[detail]
-    start = np.array([0.5, -1.0, 2.0])
-    torch_p, mg_p = to_torch(start, requires_grad=True), to_mg(start, requires_grad=True)
-    torch_opt = getattr(torch.optim, name)([torch_p], **kwargs)
-    mg_opt = getattr(mg.optim, name)([mg_p], **kwargs)
-    for step, g in enumerate(GRADIENTS):
-        torch_p.grad, mg_p.grad = to_torch(g), to_mg(g)
-        torch_opt.step()
-        mg_opt.step()
-        same(mg_p, torch_p, f"parameter after step {step}")
-        assert_same_state_dict(mg_opt.state_dict(), torch_opt.state_dict(), f"step {step}")
+    follow_a_detail(*UPDATE_DETAILS[detail])
 
 
 def test_adagrad_makes_its_state_in_the_constructor_and_for_a_later_group_at_its_step():
