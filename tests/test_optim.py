@@ -69,6 +69,7 @@ def adam_hyperparameters(draw, typical: bool = False) -> dict[str, Any]:
         weight_decay=on_off(draw, st.floats(1e-3, 0.1)),
         amsgrad=draw(st.booleans()),
         maximize=draw(st.booleans()),
+        decoupled_weight_decay=draw(st.booleans()),
     )
 
 
@@ -321,14 +322,15 @@ def test_float32_sgd_step_is_bit_identical_to_pytorch(run):
 
 
 @given(run=runs(dtype=np.dtype(np.float32), optimizer="Adam").filter(
-    lambda r: r.clip[0] != "norm" and r.hyperparameters["weight_decay"] == 0))
+    lambda r: r.clip[0] != "norm" and (r.hyperparameters["weight_decay"] == 0
+                                       or r.hyperparameters["decoupled_weight_decay"])))
 @settings(max_examples=15)
 def test_float32_adam_moments_are_bit_identical_to_pytorch(run):
     """Given PyTorch's own gradients, Adam's m (a fused lerp) and v (a fused addcmul) and
     amsgrad's max match bit for bit at every step, for any hyperparameters. The parameters
     get the float32 tolerance: PyTorch's float32 sqrt is not correctly rounded (1 ulp off on
     ~20% of elements). Weight decay is left out because g + λθ feeds those parameter
-    differences back into m and v."""
+    differences back into m and v (decoupled weight decay does not: it stays in)."""
     follow_pytorch(run, same_gradients=True,
                    exact=("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"))
 
@@ -354,6 +356,8 @@ UPDATE_DETAILS = {
         ("Adam", dict(lr=0.1, weight_decay=0.5)),
     "Adam maximize negates the gradient before weight decay":
         ("Adam", dict(lr=0.1, weight_decay=0.5, maximize=True)),
+    "Adam decoupled weight decay shrinks the parameter outside the moments":
+        ("Adam", dict(lr=0.1, weight_decay=0.5, decoupled_weight_decay=True)),
 }
 
 

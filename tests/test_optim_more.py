@@ -329,16 +329,8 @@ SWITCHES = [dict(foreach=True), dict(foreach=False), dict(differentiable=False),
             dict(differentiable=True), dict(decoupled_weight_decay=True)]
 
 
-ADAM_DECOUPLED = pytest.mark.xfail(
-    strict=True, raises=TypeError,
-    reason="Adam(decoupled_weight_decay=True) is AdamW; minigrad's Adam does not take the switch "
-           "(its group key is always False, and its update is in the README's reading path)")
-
-
 @pytest.mark.parametrize("name, switch", [
-    pytest.param(name, switch, id=f"{name}-" + "-".join(f"{k}={v}" for k, v in switch.items()),
-                 marks=[ADAM_DECOUPLED] if name == "Adam" and "decoupled_weight_decay" in switch
-                 else [])
+    pytest.param(name, switch, id=f"{name}-" + "-".join(f"{k}={v}" for k, v in switch.items()))
     for name in ["SGD", "Adam", *NAMES] for switch in SWITCHES])
 def test_implementation_switches_are_accepted_or_refused_like_pytorch(name, switch):
     """foreach and fused are kept in the param groups and change nothing; a switch the

@@ -20,7 +20,8 @@ class Adam(Optimizer):
     step), m, v and v_max starting at 0 (PyTorch's algorithm box):
 
         g ← -∇f(θ) if maximize, else ∇f(θ)
-        if λ ≠ 0:  g ← g + λθ
+        if λ ≠ 0 and decoupled_weight_decay:  θ ← θ·(1 - γλ)     AdamW's decay
+        if λ ≠ 0 and not decoupled_weight_decay:  g ← g + λθ     an L2 term
         m ← β1·m + (1-β1)·g                 running mean of g
         v ← β2·v + (1-β2)·g²                running mean of g² (the raw second moment)
         m̂ ← m / (1-β1^t)
@@ -44,9 +45,11 @@ class Adam(Optimizer):
         lr: learning rate γ.
         betas: (β1, β2), decay rates of the running averages of g and g², each in [0, 1).
         eps: ε, added to the denominator √v̂ for numerical stability.
-        weight_decay: L2 penalty λ, added to the gradient as λθ (this is Adam, not AdamW).
+        weight_decay: weight decay λ, added to the gradient as λθ (an L2 penalty).
         amsgrad: divide by the running maximum of v instead of v (Reddi et al., 2018).
         maximize: ascend the objective instead of descending it.
+        decoupled_weight_decay: shrink θ by 1 - γλ instead of adding λθ to g; this is AdamW
+            (see `AdamW` for why it differs).
         foreach, capturable, differentiable, fused: PyTorch's implementation switches, kept in
             the param groups; minigrad has one implementation (see `Optimizer.step`).
 
@@ -71,6 +74,7 @@ class Adam(Optimizer):
         foreach: bool | None = None,
         maximize: bool = False,
         capturable: bool = False, differentiable: bool = False, fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
@@ -78,7 +82,7 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
-                        decoupled_weight_decay=False)
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
         # Small parameters at the same step share one update (see `_multi_tensor`).
@@ -114,7 +118,9 @@ class Adam(Optimizer):
 
         step_t += 1
 
-        if weight_decay != 0:
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            mul_(param._data, 1 - lr * weight_decay)
+        elif weight_decay != 0:
             grad = add(grad, param._data, alpha=weight_decay)
 
         # Decay the first and second moment running averages.

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from minigrad.optim._array_ops import mul_
 from minigrad.optim.adam import Adam
 from minigrad.optim.optimizer import ParamsT
-from minigrad.tensor import Tensor
 
 
 class AdamW(Adam):
     """AdamW (Loshchilov & Hutter, 2019), `torch.optim.AdamW`: Adam whose weight decay shrinks
-    the parameter directly instead of entering the moments.
+    the parameter directly instead of entering the moments, i.e. `Adam` with
+    decoupled_weight_decay=True (as in PyTorch, a param group may still set it False).
 
     The algorithm, for each parameter θ with gradient ∇f(θ) (PyTorch's algorithm box):
 
@@ -25,8 +22,7 @@ class AdamW(Adam):
     factor 1 - γλ. The factor is computed in Python (float64) and rounded to the parameter's
     dtype by the multiplication, as PyTorch's `param.mul_(1 - lr * weight_decay)`.
 
-    Args: those of `Adam` (the default weight_decay λ is 0.01 here). The group key
-    'decoupled_weight_decay' is True, as in PyTorch's AdamW.
+    Args: those of `Adam` but decoupled_weight_decay (the default weight_decay λ is 0.01 here).
 
     State per parameter: Adam's ('step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq').
     """
@@ -48,16 +44,5 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
                          maximize=maximize, capturable=capturable,
-                         differentiable=differentiable, fused=fused)
-        self.defaults["decoupled_weight_decay"] = True  # (the groups: add_param_group)
-
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Adam's, with the group marked decoupled (also while Adam's constructor runs)."""
-        super().add_param_group(param_group)
-        param_group["decoupled_weight_decay"] = True
-
-    def _update(self, param: Tensor, group: dict[str, Any]) -> None:
-        """Decay θ, then take Adam's step without its L2 term."""
-        if group["weight_decay"] != 0:
-            mul_(param._data, 1 - group["lr"] * group["weight_decay"])
-        super()._update(param, {**group, "weight_decay": 0})
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
