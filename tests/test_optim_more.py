@@ -415,8 +415,10 @@ def test_adagrad_makes_its_state_in_the_constructor_and_for_a_later_group_at_its
     assert_same_state_dict(mine, theirs)
 
 
-@pytest.mark.parametrize("maker", ["constructor", "add_param_group"])
+@pytest.mark.parametrize("maker", ["constructor", "add_param_group", "a coupled group"])
 def test_adamw_groups_are_decoupled_however_they_are_added(maker):
+    """Unless a group says otherwise: AdamW is Adam with decoupled_weight_decay=True as its
+    default, and a group that sets it False gets Adam's L2 term (as in PyTorch)."""
     results = []
     for lib in (torch, mg):
         a, b = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0], requires_grad=True)
@@ -424,7 +426,8 @@ def test_adamw_groups_are_decoupled_however_they_are_added(maker):
             opt = lib.optim.AdamW([{"params": [a]}, {"params": [b], "lr": 0.5}])
         else:
             opt = lib.optim.AdamW([a])
-            opt.add_param_group({"params": [b], "lr": 0.5})
+            coupled = {"decoupled_weight_decay": False} if maker == "a coupled group" else {}
+            opt.add_param_group({"params": [b], "lr": 0.5, "weight_decay": 0.3, **coupled})
         a.grad, b.grad = lib.tensor([1.0, -1.0]), lib.tensor([2.0])
         opt.step()
         results.append((opt, a, b))
