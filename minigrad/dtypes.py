@@ -215,6 +215,17 @@ def accumulate_dtype(dtype: np.dtype) -> np.dtype:
     return float32 if dtype == float16 else dtype
 
 
+def scan_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype a cumulative sum or product runs in: float64 for float32, float32 for float16,
+    as PyTorch's CPU scans (their accumulate type), each prefix rounded to the dtype once.
+
+    A running float32 sum adds every term to a total that keeps growing, so its error grows
+    with the length (100,000 terms: 200x PyTorch's); carried in float64 it stays within the
+    rounding of each result, and the results are PyTorch's bit for bit.
+    """
+    return float64 if dtype == float32 else accumulate_dtype(dtype)
+
+
 # A sum NumPy adds row after row stays with the fast float32 loop up to this many rows, where
 # PyTorch adds its rows one after another too (its cascade starts above 16): exactly as
 # accurate, and the float64 casts would cost more than the sum of a small array (2 us).

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.dtypes import accumulate_dtype, add_up_dtype
+from minigrad.dtypes import accumulate_dtype, add_up_dtype, scan_dtype
 from minigrad.functions.broadcast import expand
 
 
@@ -347,18 +347,27 @@ class Norm(ArrayFunction):
         return np.where((y == 0) | (x == 0), 0, g * local).astype(grad.dtype, copy=False)
 
 
+def _cumsum(x, axis):
+    """The running sum along `axis`, carried in `scan_dtype` as PyTorch's."""
+    return _rounded(np.cumsum(x, axis=axis, dtype=scan_dtype(x.dtype)), x.dtype)
+
+
+def _cumprod(x, axis):
+    """The running product along `axis`, carried in `scan_dtype` as PyTorch's."""
+    return _rounded(np.cumprod(x, axis=axis, dtype=scan_dtype(x.dtype)), x.dtype)
+
+
 def _exclusive_cumprod(x, axis):
     """prod(x[..., :k]) at position k along `axis`: the product of the elements before each."""
     x = np.moveaxis(x, axis, -1)
     out = np.ones_like(x)
-    out[..., 1:] = np.cumprod(x[..., :-1], axis=-1)
+    out[..., 1:] = _cumprod(x[..., :-1], axis=-1)
     return np.moveaxis(out, -1, axis)
 
 
 def _reverse_cumsum(x, axis):
     """sum(x[..., k:]) at position k along `axis`: the sum of each element and those after it."""
-    return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
-
+    return np.flip(_cumsum(np.flip(x, axis), axis), axis)
 
 
 class NuclearNorm(ArrayFunction):
@@ -385,6 +394,7 @@ class NuclearNorm(ArrayFunction):
         g = grad if ctx.keepdim else np.expand_dims(grad, sorted(ctx.dims))
         g = np.moveaxis(g, ctx.dims, (-2, -1))  # (..., 1, 1) against (..., rows, cols)
         return np.moveaxis(g * (ctx.u @ ctx.vt), (-2, -1), ctx.dims)
+
 
 class Prod(ArrayFunction):
     """d/dx_i prod(x) = prod_{j != i} x_j
@@ -419,7 +429,7 @@ class CumSum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return _rounded(np.cumsum(x, axis=dim, dtype=accumulate_dtype(x.dtype)), x.dtype)
+        return _cumsum(x, dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -437,7 +447,7 @@ class CumProd(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        y = _rounded(np.cumprod(x, axis=dim, dtype=accumulate_dtype(x.dtype)), x.dtype)
+        y = _cumprod(x, dim)
         ctx.save_for_backward(x, y)
         return y
 
@@ -451,13 +461,18 @@ class CumProd(ArrayFunction):
         if not zero.any():
             return before
         first_zero = zero & (zeros_so_far == 1)
-        y_without = np.cumprod(np.where(first_zero, 1, x), axis=axis)
+        y_without = _cumprod(np.where(first_zero, 1, x), axis)
         at_zero = np.sum(np.where(zeros_so_far >= 1, grad * y_without, 0), axis, keepdims=True)
         return before + np.where(first_zero, at_zero, 0)
 
 
+def _logcumsumexp(x, axis):
+    """log sum exp of the elements up to each, along `axis`, carried in `scan_dtype`."""
+    return _rounded(np.logaddexp.accumulate(x, axis=axis, dtype=scan_dtype(x.dtype)), x.dtype)
+
+
 def _reverse_logcumsumexp(x, axis):
-    return np.flip(np.logaddexp.accumulate(np.flip(x, axis), axis=axis), axis)
+    return np.flip(_logcumsumexp(np.flip(x, axis), axis), axis)
 
 
 class LogCumSumExp(ArrayFunction):
@@ -470,7 +485,7 @@ class LogCumSumExp(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        y = _rounded(np.logaddexp.accumulate(_widened(x), axis=dim), x.dtype)
+        y = _logcumsumexp(x, dim)
         ctx.save_for_backward(x, y)
         return y
 
