@@ -124,6 +124,105 @@ def test_module_hooks_see_and_replace_what_torchs_do(data, dtype, kinds, layer, 
     assert messages == t_messages
 
 
+def _three_in_three_out(lib: Any) -> Any:
+    class ThreeInThreeOut(lib.nn.Module):
+        """Three tensor inputs (and an integer index), three outputs; each output depends on
+        two of the inputs, so that which inputs need a gradient decides which outputs do."""
+
+        def forward(self, a: Any, b: Any, c: Any, index: Any) -> tuple[Any, Any, Any]:
+            return a * b.sin(), (a + c)[index] * 2, b.exp() - c
+
+    return ThreeInThreeOut()
+
+
+@given(st.data(), float_dtypes(), st.lists(st.booleans(), min_size=3, max_size=3),
+       st.sets(st.integers(0, 2), min_size=1), st.lists(st.sampled_from(
+           ("backward", "backward_pre", "backward drops", "backward_pre drops")), max_size=3))
+def test_backward_hooks_of_a_module_with_several_inputs_and_outputs_match_torchs(
+        data, dtype, needs_grad, used, kinds):
+    """PyTorch gathers a module's inputs (and its outputs) in one node, so its full backward
+    hooks see every input's gradient at once: zeros for an input that needs none or that no
+    gradient reached, None for an output that no gradient reached; a None a hook returns
+    stops that gradient. What the hooks see, and every gradient, equal PyTorch's."""
+    n = data.draw(st.integers(1, 3))
+    values = [data.draw(arrays(dtype, (n,)), label=name) for name in "abc"]
+    weights = [data.draw(arrays(dtype, (n,)), label=f"weight {k}") for k in range(3)]
+
+    def run(lib: Any) -> tuple[Any, ...]:
+        module, seen = _three_in_three_out(lib), []
+        for kind in kinds:
+            drops = kind.endswith("drops")
+
+            def hook(m: Any, *grads: Any, kind: str = kind, drops: bool = drops) -> Any:
+                seen.append((kind, *[_summary(g) for g in grads]))
+                replaced = grads[0]
+                return tuple(None if drops and k == 0 else g if g is None
+                             or not g.is_floating_point() else g * 0.5
+                             for k, g in enumerate(replaced))
+
+            if kind.startswith("backward_pre"):
+                module.register_full_backward_pre_hook(hook)
+            else:
+                module.register_full_backward_hook(hook)
+        inputs = [lib.tensor(v, requires_grad=r) for v, r in zip(values, needs_grad)]
+        outputs = module(*inputs, lib.arange(n))
+        loss = sum((outputs[k] * lib.tensor(weights[k])).sum() for k in sorted(used))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if loss.requires_grad:
+                loss.backward()
+        return [t.grad for t in inputs], seen, sorted({str(w.message)[:40] for w in caught})
+
+    (grads, seen, messages), (t_grads, t_seen, t_messages) = run(mg), run(torch)
+    assert messages == t_messages
+    for ours, theirs in zip(grads, t_grads, strict=True):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            assert_close(ours, theirs)
+    assert len(seen) == len(t_seen)
+    for ours_entry, theirs_entry in zip(seen, t_seen, strict=True):
+        assert ours_entry[0] == theirs_entry[0]
+        for a, b in zip(ours_entry[1:], theirs_entry[1:], strict=True):
+            assert [x is None for x in a] == [x is None for x in b], (a, b)
+            for u, v in zip(a, b):
+                if v is not None:
+                    assert u[0] == v[0]
+                    np.testing.assert_allclose(u[1], v[1], rtol=1e-5 if dtype == np.float32
+                                               else 1e-10, atol=1e-6)
+
+
+BAD_HOOK_RESULTS = {
+    "a grad_input of another dtype": ("backward", lambda gi: (gi[0].double(), gi[1])),
+    "a zero grad_input of another dtype": ("backward", lambda gi: (gi[0], gi[1].double())),
+    "a grad_input of another shape": ("backward", lambda gi: (gi[0].reshape(2, 1), gi[1])),
+    "a zero grad_input of another shape": ("backward", lambda gi: (gi[0], gi[1][:1])),
+    "a number for a grad_input": ("backward", lambda gi: (gi[0], 3.0)),
+    "a grad_output of another dtype": ("backward_pre", lambda go: (go[0].double(),)),
+    "a grad_output of another shape": ("backward_pre", lambda go: (go[0][:1],)),
+    "a list for a grad_output": ("backward_pre", lambda go: ([1.0],)),
+    "too few grad_inputs": ("backward", lambda gi: (gi[0],)),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_HOOK_RESULTS))
+def test_what_a_backward_hook_returns_is_checked_like_pytorch(case):
+    """Each entry a hook returns must be None or a tensor of the dtype and shape it replaces
+    (PyTorch's RuntimeError or TypeError, and its words; the type names are the library's)."""
+    kind, replace = BAD_HOOK_RESULTS[case]
+    errors = []
+    for lib in (torch, mg):
+        module = _three_in_three_out(lib)
+        if kind == "backward":
+            module.register_full_backward_hook(lambda m, gi, go: replace(gi[:2]) + gi[2:])
+        else:
+            module.register_full_backward_pre_hook(lambda m, go: replace(go[:1]) + go[1:])
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises((RuntimeError, TypeError)) as caught:
+            module(a, lib.tensor([3.0, 4.0]), a, lib.arange(2))[0].sum().backward()
+        errors.append((caught.type, str(caught.value).replace("torch.", "minigrad.")))
+    assert errors[0] == errors[1]
+
+
 def test_a_handle_removes_its_hook_on_leaving_a_with_block():
     for lib in (mg, torch):
         module, calls = lib.nn.Linear(2, 2), []

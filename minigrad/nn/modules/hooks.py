@@ -11,11 +11,13 @@
   respect to the module's tensor inputs are computed; a tuple it returns replaces grad_input.
   A backward pre-hook `hook(module, grad_output)` runs before them and may replace grad_output.
 
-The backward hooks work by identity nodes around the module: each output passes through one
-(`_AtOutput`, which notes its gradient), each input through another (`_AtInput`, which calls the
-hooks). PyTorch gathers all inputs (and all outputs) in one node; minigrad's nodes have one
-output each, so it supports the case that covers the layers: one input tensor that requires
-grad, and for pre-hooks one output tensor that does. Other cases raise NotImplementedError.
+The backward hooks work as PyTorch's: the module's inputs that require grad pass, together,
+through one node (`_Gather`, then one `_Slot` per input), and so do its outputs. PyTorch's node
+has one output per tensor; minigrad's nodes have one output each, so `_Gather` outputs a 0-d
+token and each `_Slot` gives one tensor back from it. In the backward pass each slot notes the
+gradient that reaches it and sends nothing but a zero to the token; the engine runs `_Gather`
+only once every slot it can reach has run, so it sees all the gradients at once, calls the
+hooks with them, and passes on what they return.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import itertools
 import warnings
 from collections import OrderedDict
 from typing import Any
+
+import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
 from minigrad.autograd.grad_mode import _state
@@ -106,116 +110,143 @@ def call(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 
 
 class _BackwardHooks:
-    """The state one call of a module shares between its identity nodes."""
+    """The state one call of a module shares between its gathering nodes."""
 
     def __init__(self, module: Any) -> None:
         self.module = module
-        self.grad_outputs: list[Any] = []
-        self.input_count = 0  # tensor inputs: grad_input has one entry for each
+        self.inputs: list[Tensor] = []  # the tensor inputs: grad_input has one entry for each
         self.needs_input = False
-        self.position = 0  # of the one input that needs a gradient, among the tensor inputs
+        self.outputs: list[Tensor] = []
+        self.grad_outputs: tuple[Any, ...] = ()
 
     def wrap_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        self.input_count = len(tensors)
-        needing = [a for a in tensors if a.requires_grad]
-        if len(needing) > 1:
-            raise NotImplementedError(
-                f"{type(self.module).__name__}: minigrad's full backward hooks support one "
-                f"input tensor that requires grad; this call has {len(needing)}")
-        self.needs_input = bool(needing)
-        self.position = tensors.index(needing[0]) if needing else 0
-        return tuple(_AtInput.apply(a, self) if a is needing[0] else a
-                     for a in args) if needing else args
+        self.inputs = [a for a in args if isinstance(a, Tensor)]
+        self.needs_input = any(a.requires_grad for a in self.inputs)
+        return _gather(args, self._at_inputs)
 
     def wrap_outputs(self, output: Any) -> Any:
         outputs = output if isinstance(output, tuple) else (output,)
-        tensors = [o for o in outputs if isinstance(o, Tensor)]
-        self.grad_outputs = [None] * len(tensors)
-        needing = [k for k, o in enumerate(tensors) if o.requires_grad]
-        if len(needing) > 1 and (self.module._backward_pre_hooks or not self.needs_input):
-            raise NotImplementedError(
-                f"{type(self.module).__name__}: minigrad's backward pre-hooks (and full backward "
-                "hooks of a module whose inputs need no gradient) support one output tensor "
-                f"that requires grad; this call has {len(needing)}")
-        wrapped, k = [], 0
-        for o in outputs:
-            if isinstance(o, Tensor):
-                wrapped.append(_AtOutput.apply(o, self, k) if o.requires_grad else o)
-                k += 1
-            else:
-                wrapped.append(o)
-        return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]
+        self.outputs = [o for o in outputs if isinstance(o, Tensor)]
+        self.grad_outputs = (None,) * len(self.outputs)
+        wrapped = _gather(outputs, self._at_outputs)
+        return wrapped if isinstance(output, tuple) else wrapped[0]
 
-    def at_output(self, k: int, grad: Any) -> Any:
-        """The gradient of output k arrives: backward pre-hooks may replace it; if no input
-        needs a gradient, the full backward hooks run now, as in PyTorch (with a warning)."""
-        self.grad_outputs[k] = Tensor._make(grad)
+    def _at_outputs(self, grads: list[Any]) -> list[Any]:
+        """The gradients of the outputs have all arrived (None: of an output that does not
+        require grad, or that no gradient reached): backward pre-hooks may replace them; if
+        no input needs a gradient, the full backward hooks run now, as in PyTorch (with a
+        warning). What goes on into the module is zeros where the gradient is None, as in
+        PyTorch (so an input reached only through such an output gets a zero gradient)."""
+        self.grad_outputs = tuple(grads)
         for hook in list(self.module._backward_pre_hooks.values()):
-            result = hook(self.module, tuple(self.grad_outputs))
+            result = hook(self.module, self.grad_outputs)
             if result is not None:
-                self.grad_outputs = list(_checked(result, len(self.grad_outputs), "pre-hook"))
-        if not self.needs_input and self.module._backward_hooks:
+                self.grad_outputs = _checked(result, self.grad_outputs, "pre-hook")
+        if not self.needs_input:
             warnings.warn(
                 "Full backward hook is firing when gradients are computed with respect to module "
                 "outputs since no inputs require gradients. See https://docs.pytorch.org/docs/"
                 "main/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook "
                 "for more details.", stacklevel=2)
-            self._run_full_hooks((None,) * self.input_count)
-        g = self.grad_outputs[k]
-        return None if g is None else g._data
+            self._run_full_hooks((None,) * len(self.inputs))
+        return [g if g is not None else Tensor._make(np.zeros_like(o._data))
+                for o, g in zip(self.outputs, self.grad_outputs, strict=True)]
 
-    def at_input(self, grad: Any) -> Any:
-        grads: list[Any] = [None] * self.input_count
-        grads[self.position] = Tensor._make(grad)
-        grads = list(self._run_full_hooks(tuple(grads)))
-        g = grads[self.position]
-        return None if g is None else g._data
+    def _at_inputs(self, grads: list[Any]) -> list[Any]:
+        """The gradients of the inputs have all arrived: the full backward hooks see them, with
+        zeros for the tensor inputs no gradient reached (as PyTorch's, which also gives zeros
+        for the inputs that do not require grad), and may replace them."""
+        return list(self._run_full_hooks(tuple(
+            g if g is not None else Tensor._make(np.zeros_like(x._data))
+            for x, g in zip(self.inputs, grads, strict=True))))
 
     def _run_full_hooks(self, grad_input: tuple[Any, ...]) -> tuple[Any, ...]:
         for hook in list(self.module._backward_hooks.values()):
-            result = hook(self.module, grad_input, tuple(self.grad_outputs))
+            result = hook(self.module, grad_input, self.grad_outputs)
             if result is not None:
-                grad_input = _checked(result, len(grad_input), "hook")
+                grad_input = _checked(result, grad_input, "hook")
         return grad_input
 
 
-def _checked(result: Any, count: int, kind: str) -> tuple[Any, ...]:
+def _gather(values: tuple[Any, ...], at_gradients: Any) -> tuple[Any, ...]:
+    """`values` with each tensor that requires grad replaced by a slot of one `_Gather` node,
+    which, in the backward pass, calls `at_gradients(grads)` with the gradients of every
+    tensor in `values` (None where none arrived, or for a tensor that needs none) and passes
+    on what it returns."""
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    needing = [k for k, t in enumerate(tensors) if t.requires_grad]
+    if not needing:
+        return values
+    gathered = _Gathered(at_gradients, len(tensors), needing)
+    token = _Gather.apply(gathered, *[tensors[k] for k in needing])
+    slots = {id(tensors[k]): _Slot.apply(token, gathered, k, tensors[k]._data) for k in needing}
+    return tuple(slots.get(id(v), v) if isinstance(v, Tensor) else v for v in values)
+
+
+class _Gathered:
+    """What a `_Gather` node and its slots share: the gradients the slots have noted."""
+
+    def __init__(self, at_gradients: Any, count: int, needing: list[int]) -> None:
+        self.at_gradients, self.needing = at_gradients, needing
+        self.grads: list[Any] = [None] * count
+
+    def run(self) -> tuple[Any, ...]:
+        grads, self.grads = self.grads, [None] * len(self.grads)  # (ready for a second pass)
+        results = self.at_gradients(grads)
+        return tuple(None if results[k] is None else results[k]._data for k in self.needing)
+
+
+def _checked(result: Any, before: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    """What a backward hook returned, checked as PyTorch checks it against what it was given:
+    as many entries, each None or a tensor of the same dtype and shape."""
     if not isinstance(result, tuple):
         raise TypeError(f"object of type '{type(result).__name__}' has no len()")
-    if len(result) != count:
+    if len(result) != len(before):
         raise RuntimeError(f"Backward {kind} returned an invalid number of grad_input, got "
-                           f"{len(result)}, but expected {count}")
+                           f"{len(result)}, but expected {len(before)}")
+    for new, old in zip(result, before):
+        if new is None:
+            continue
+        if not isinstance(new, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+        if old is not None and new.dtype != old.dtype:
+            raise RuntimeError(f"hook 'hook' has changed the type of value (was {old.type()} "
+                               f"got {new.type()})")
+        if old is not None and new.shape != old.shape:
+            raise RuntimeError("hook 'hook' has changed the size of value")
     return result
 
 
-class _AtInput(ArrayFunction):
-    """Identity on the module's input; its backward runs the full backward hooks."""
+class _Gather(ArrayFunction):
+    """Gathers tensors into one node; its output, a 0-d token, only links the slots to it.
+    Its backward runs once all the slots' gradients have arrived (see the module docstring)."""
 
     @staticmethod
-    def forward(ctx, x, hooks):
-        ctx.hooks = hooks
-        return x
+    def forward(ctx, gathered, *arrays):
+        ctx.gathered = gathered
+        return np.zeros((), dtype=arrays[0].dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.hooks.at_input(grad)
+        return (None, *ctx.gathered.run())  # (None: the `gathered` argument)
 
     def name(self) -> str:
         return "BackwardHookFunctionBackward"
 
 
-class _AtOutput(ArrayFunction):
-    """Identity on one of the module's outputs; its backward notes that output's gradient."""
+class _Slot(ArrayFunction):
+    """Identity on one gathered tensor, `array`; its backward notes the gradient for the
+    `_Gather` node behind the token, and sends the token a zero."""
 
     @staticmethod
-    def forward(ctx, x, hooks, k):
-        ctx.hooks, ctx.k = hooks, k
-        return x
+    def forward(ctx, token, gathered, k, array):
+        ctx.gathered, ctx.k = gathered, k
+        return array
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.hooks.at_output(ctx.k, grad)
+        ctx.gathered.grads[ctx.k] = Tensor._make(grad)
+        return np.zeros((), dtype=grad.dtype)
 
     def name(self) -> str:
         return "BackwardHookFunctionBackward"
