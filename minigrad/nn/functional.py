@@ -30,6 +30,7 @@ call fails the same way in both libraries.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +47,7 @@ from minigrad.checks import (
     torch_size,
 )
 from minigrad.creation import from_numpy
-from minigrad.functions import activations, layers
+from minigrad.functions import activations, layers, normalization
 from minigrad.random import default_generator
 from minigrad.tensor import Tensor, einsum, where
 
@@ -352,11 +353,13 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the last len(normalized_shape) dims: y = (x - mean) / sqrt(var + eps)
-    * weight + bias, with the biased variance. Composed of mean, var and arithmetic, so the
-    backward is theirs (the gradient flows through the statistics too).
+    * weight + bias, with the biased variance. One node, LayerNorm
+    (minigrad/functions/normalization.py), whose docstring gives the derivative.
 
     Raises:
-        RuntimeError: an input whose trailing dims are not normalized_shape.
+        RuntimeError: an input whose trailing dims are not normalized_shape, a weight or bias
+            of another shape, or of another dtype (float16 inputs take float32 ones too).
+        NotImplementedError: an integer input.
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
@@ -364,11 +367,23 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
-    dims = tuple(range(input.ndim - k, input.ndim))
-    output = _normalize(input, dims, eps)
-    if weight is not None:
-        output = output * weight
-    return output if bias is None else output + bias
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(p.shape)} and normalized_shape = {list(shape)}")
+    check_floating_kernel(input.dtype, "LayerNormKernelImpl")
+    for p in (weight, bias):
+        if p is not None and p.dtype != input.dtype:
+            if p.dtype != dtypes.float32:
+                raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of "
+                                   "Float")
+            if input.dtype != dtypes.float16:
+                raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    size = math.prod(shape)
+    rows = input.reshape(math.prod(input.shape[:input.ndim - k]), size)
+    flat = [None if p is None else p.reshape(size) for p in (weight, bias)]
+    return normalization.LayerNorm.apply(rows, *flat, eps).reshape(input.shape)
 
 
 def _normalize(input: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
