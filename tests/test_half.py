@@ -161,3 +161,32 @@ def test_clip_grad_norm_of_float16_gradients_as_torch(grads: list[np.ndarray], m
     if total.item() == their_total.item():  # then the same factor scales the same gradients
         for p, t in zip(ours, theirs):
             assert_f16(p.grad, t.grad)
+
+
+# ------------------------------------------------------------------------ layer_norm
+@given(x=grid16(min_dims=2), seed=st.integers(0, 2**32 - 1))
+def test_float16_layer_norm_is_the_float32_one_rounded_once_as_torch(
+    x: np.ndarray, seed: int
+) -> None:
+    """The values are PyTorch's float16 ones (within the ulp of a float32 sqrt before the
+    rounding); the gradients are PyTorch's float32 ones rounded once, where PyTorch's own
+    float16 kernel adds the weight's and bias's gradients up in float16, row after row."""
+    rng = np.random.default_rng(seed)
+    size = x.shape[-1]
+    w, b = (rng.standard_normal(size).astype(f16) for _ in range(2))
+    g = rng.standard_normal(x.shape).astype(f16)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # minigrad adds the rows up in order, as one PyTorch thread does
+    try:
+        results = []
+        for lib, dtype in ((mg, f16), (torch, f16), (torch, np.float32)):
+            inputs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b)]
+            y = lib.nn.functional.layer_norm(inputs[0], (size,), *inputs[1:])
+            y.backward(lib.tensor(g.astype(dtype)))
+            results.append([y, *(t.grad for t in inputs)])
+    finally:
+        torch.set_num_threads(threads)
+    (y, *grads), (their_y, *_), (_, *their_float32_grads) = results
+    assert_f16(y, their_y, ulps=1)
+    for ours, theirs in zip(grads, their_float32_grads, strict=True):
+        assert_f16(ours, theirs.half())

@@ -11,9 +11,10 @@ end. Where its compiler fuses a multiplication and an addition into one rounding
 multiply-add), `_fused` does the same; which operations it fuses was found the same way, by
 comparing.
 
-float16 is computed in float32 and rounded once, as PyTorch does; PyTorch groups a float16 row
-into 16 values a vector, so the float32 intermediates can differ in their last bit, which the
-rounding to float16 almost always hides. float64 follows the same order with 4 lanes, and its
+float16 is computed in float32 and rounded once, as PyTorch does (its float16 kernel writes the
+normalization as x r - r mu, see `LayerNorm.forward`); PyTorch groups a float16 row into 16
+values a vector, so the float32 statistics can differ in their last bit, which the rounding to
+float16 almost always hides. float64 follows the same order with 4 lanes, and its
 fused operations round twice (see `_fused`): a difference of 1e-16, far below any tolerance.
 """
 
@@ -32,7 +33,7 @@ def _fused(a, b, c):
     """a * b + c rounded once, as a fused multiply-add (float32; float64 rounds twice), the
     three broadcast against each other."""
     shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
-    dtype = np.result_type(b, c)
+    dtype = np.result_type(a, b, c)
     a = a if np.ndim(a) == 0 else np.broadcast_to(a, shape)
     b, c = (np.broadcast_to(np.asarray(v, dtype), shape) for v in (b, c))
     return _fma(a, b, c, out=np.empty(shape, dtype))
@@ -172,14 +173,18 @@ class LayerNorm(ArrayFunction):
         f = x.dtype.type
         mean, var = _moments(x)
         rstd = f(1) / np.sqrt(var + f(eps))
-        centered, r = x - mean[:, None], rstd[:, None]
-        # PyTorch's ((x - mu) r) weight + bias, with its compiler's fused operations: with no
-        # weight (a factor 1) the bias is added in a fused (x - mu) r + bias; with no bias, + 0
-        # still turns -0 into 0.
-        if weight is None and bias is not None:
-            y = _fused(centered, r, bias)
+        r, mu = rstd[:, None], mean[:, None]
+        if ctx.dtypes[0] == np.float16:
+            # PyTorch's float16 kernel: (x r + (-r mu)) weight + bias, both fused.
+            xhat = _fused(x, r, -r * mu)
+            y = _fused(xhat, 1 if weight is None else weight, 0 if bias is None else bias)
+        elif weight is None and bias is not None:
+            # Its float32 one: ((x - mu) r) weight + bias. With no weight (a factor 1) the
+            # bias is added in a fused (x - mu) r + bias; with no bias, + 0 still turns -0
+            # into 0.
+            y = _fused(x - mu, r, bias)
         else:
-            xhat = centered * r
+            xhat = (x - mu) * r
             y = xhat + 0 if weight is None else _fused(xhat, weight, 0 if bias is None else bias)
         ctx.save_for_backward(x, weight, mean, rstd)
         return y.astype(ctx.dtypes[0], copy=False)
@@ -199,7 +204,7 @@ class LayerNorm(ArrayFunction):
             xhat = _fused(r, x, -r * mu)
             gw = np.zeros(x.shape[1], x.dtype)
             for row_g, row_xhat in zip(g, xhat, strict=True):
-                gw = _fused(row_g, row_xhat, gw)
+                _fma(row_g, row_xhat, gw, out=gw)  # (not _fused: nothing to broadcast, per row)
         if need_b:
             gb = np.zeros(x.shape[1], x.dtype)
             for row_g in g:
