@@ -73,7 +73,8 @@ def _lane_moments(x, lanes):
         block = block.reshape(rows, runs_here, count, lanes)
         mean = np.zeros((rows, runs_here, lanes), x.dtype)
         m2 = np.zeros_like(mean)
-        for j in range(count):  # Welford: mean += (v - mean) / (j+1), m2 += (v - old mean)(v - mean)
+        # Welford: mean += (v - mean) / (j + 1), then m2 += (v - old mean)(v - mean).
+        for j in range(count):
             v = block[:, :, j]
             delta = v - mean
             mean = _fused(dtype(1) / dtype(j + 1), delta, mean)
