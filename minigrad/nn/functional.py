@@ -47,7 +47,7 @@ from minigrad.checks import (
     torch_size,
 )
 from minigrad.creation import from_numpy
-from minigrad.functions import activations, layers, normalization
+from minigrad.functions import activations, ctc, layers, normalization
 from minigrad.random import default_generator
 from minigrad.tensor import Tensor, einsum, where
 
@@ -1294,11 +1294,111 @@ def triplet_margin_loss(
     return _reduce(losses, reduction)
 
 
+def _ctc_lengths(lengths: Any, name: str) -> np.ndarray:
+    """Lengths given as a tensor of integers, or a tuple or list of ints, as an int64 array."""
+    if isinstance(lengths, Tensor):
+        if lengths.dtype.kind not in "iu":  # (bool is not integral here)
+            raise RuntimeError(f"{name} must be integral")
+        return lengths.numpy().reshape(-1).astype(np.int64)
+    if not isinstance(lengths, (tuple, list)):
+        raise TypeError(f"ctc_loss(): argument '{name}' must be a Tensor or a tuple of ints, "
+                        f"not {type(lengths).__name__}")
+    return np.array(lengths, np.int64).reshape(-1)
+
+
+def _ctc_labels(targets: Tensor, target_lengths: np.ndarray, batch: int) -> np.ndarray:
+    """The targets as an (N, S) array whose row b holds target b in its first target_lengths[b]
+    entries, from PyTorch's two layouts: padded (N, S), or all targets concatenated (1-D)."""
+    where_ = " (while checking arguments for ctc_loss_allocate_outputs)"
+    if not 1 <= targets.ndim <= 2:
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional "
+                           f"tensor for argument #2 'targets'{where_}")
+    for n in target_lengths:
+        if n < 0:
+            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got "
+                               f"value {n}{where_}")
+    labels = targets.numpy().astype(np.int64)
+    longest = int(target_lengths.max(initial=0))
+    if targets.ndim == 2:
+        if len(labels) != batch or labels.shape[1] < longest:
+            expected, dim = (batch, 0) if len(labels) != batch else (f"at least {longest}", 1)
+            raise RuntimeError(f"Expected tensor to have size {expected} at dimension {dim}, but "
+                               f"got size {labels.shape[dim]} for argument #2 'targets'{where_}")
+        return labels
+    if len(labels) != target_lengths.sum():
+        raise RuntimeError(f"Expected tensor to have size {target_lengths.sum()} at dimension 0, "
+                           f"but got size {len(labels)} for argument #2 'targets'{where_}")
+    padded = np.zeros((batch, longest), np.int64)
+    starts = np.cumsum(target_lengths) - target_lengths
+    for b, (start, n) in enumerate(zip(starts, target_lengths, strict=True)):
+        padded[b, :n] = labels[start:start + n]
+    return padded
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """The connectionist temporal classification loss: for each sequence b, minus the log
+    probability, under the per-step class log probabilities log_probs[:, b] (T steps), of all
+    alignments that read as target b once repeats are merged and blanks removed. One node,
+    CTCLoss (minigrad/functions/ctc.py), whose docstring gives the derivative.
+
+    log_probs (T, N, C), or (T, C) for one sequence; targets padded (N, S), or concatenated
+    (sum of target_lengths,); the lengths as integer tensors or tuples of ints. 'mean' divides
+    each loss by its target length (at least 1), then averages.
+
+    Raises:
+        RuntimeError: sizes that do not fit (log_probs not 3-D once batched, lengths not one
+            per sequence, negative lengths, an input length over T, targets shorter than their
+            lengths), a blank that is no class, a label that is no class, empty log_probs.
+        NotImplementedError: log_probs that are not float32 or float64.
+    """
+    reduction = _reduction(None, None, reduction)
+    input_lengths = _ctc_lengths(input_lengths, "input_lengths")
+    target_lengths = _ctc_lengths(target_lengths, "target_lengths")
+    if log_probs.dtype not in (dtypes.float32, dtypes.float64):
+        raise NotImplementedError(
+            f'"ctc_loss_cpu" not implemented for \'{scalar_type(log_probs.dtype)}\'')
+    if log_probs.numel() == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
+    batched = log_probs.ndim == 3
+    log_probs_3d = log_probs if batched else log_probs.unsqueeze(1)
+    if log_probs_3d.ndim != 3:
+        raise RuntimeError(
+            f"Expected 3-dimensional tensor, but got {log_probs_3d.ndim}-dimensional tensor for "
+            "argument #1 'log_probs' (while checking arguments for ctc_loss_allocate_outputs)")
+    steps, batch, classes = log_probs_3d.shape
+    if not 0 <= blank < classes:
+        raise RuntimeError("blank must be in label range")
+    for name, lengths in (("input_lengths", input_lengths), ("target_lengths", target_lengths)):
+        if len(lengths) != batch:
+            raise RuntimeError(f"{name} must be of size batch_size")
+    labels = _ctc_labels(targets, target_lengths, batch)
+    for n in input_lengths:
+        if not 0 <= n <= steps:
+            bound = "at least 0" if n < 0 else f"at most {steps}"
+            raise RuntimeError(f"Expected input_lengths to have value {bound}, but got value {n} "
+                               "(while checking arguments for ctc_loss_allocate_outputs)")
+    used = labels[np.arange(labels.shape[1]) < target_lengths[:, None]]
+    if used.size and not (0 <= used.min() and used.max() < classes):
+        # (PyTorch does not check, and reads past the row of log probabilities.)
+        bad = used[(used < 0) | (used >= classes)][0]
+        raise IndexError(f"target {bad} is out of bounds for {classes} classes")
+    losses = ctc.CTCLoss.apply(log_probs_3d, labels, input_lengths, target_lengths, blank,
+                               zero_infinity)
+    if reduction == "mean":
+        divisors = np.maximum(target_lengths, 1).astype(log_probs.dtype)
+        return (losses / from_numpy(divisors)).mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses if batched else losses.squeeze(0)
+
+
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cosine_embedding_loss",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "gaussian_nll_loss",
     "hinge_embedding_loss",
