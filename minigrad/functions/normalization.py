@@ -1,5 +1,7 @@
 """Layer normalization as one node (nn.functional.layer_norm), computed as PyTorch's CPU kernel
-computes it, so that float32 values and gradients are PyTorch's to the last bit.
+computes it, so that float32 values and input gradients are PyTorch's to the last bit (the
+weight's and bias's gradients are sums over the rows, which PyTorch adds up in an order that
+depends on its number of threads: see `LayerNorm.backward`).
 
 The mathematics is short (see `LayerNorm`). The length of this file is the order of the
 operations: in float32 a sum's rounding depends on the order it is added up in, and PyTorch's
@@ -23,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
-from minigrad.optim._array_ops import _fma
+from minigrad.optim._array_ops import _fma  # a float32 fused multiply-add, rounded once
 
 _VECTOR_BYTES = 32  # one AVX2 register
 _CHUNK = 16  # vectors a lane takes in before its partial result goes on the cascade
@@ -199,17 +201,15 @@ class LayerNorm(ArrayFunction):
         gx = gw = gb = None
         if need_x:
             gx = _input_grad(x, g, weight, mu, r)
-        # The weight's and bias's gradients add up the rows one after another, as PyTorch does
-        # with one thread (with T threads it adds T runs of rows so, then the T partial sums).
+        # The weight's and bias's gradients add up the rows in float64, rounded once. PyTorch
+        # adds them up in float32, one run of rows per thread, then the runs' sums: its result
+        # depends on its number of threads, and its error grows with the rows. This one is
+        # within float32's rounding of the exact sum (tests/test_accuracy.py).
         if need_w:
             xhat = _fused(r, x, -r * mu)
-            gw = np.zeros(x.shape[1], x.dtype)
-            for row_g, row_xhat in zip(g, xhat, strict=True):
-                _fma(row_g, row_xhat, gw, out=gw)  # (not _fused: nothing to broadcast, per row)
+            gw = np.add.reduce(np.multiply(g, xhat, dtype=np.float64), axis=0)
         if need_b:
-            gb = np.zeros(x.shape[1], x.dtype)
-            for row_g in g:
-                gb = gb + row_g
+            gb = np.add.reduce(g, axis=0, dtype=np.float64)
         return (*(None if a is None else a.astype(dtype, copy=False)
                   for a, dtype in zip((gx, gw, gb), ctx.dtypes, strict=True)), None)
 
