@@ -21,6 +21,9 @@ to the composition it replaces by a test in tests/test_composite.py:
 (BinaryCrossEntropy, BinaryCrossEntropyWithLogits) for another reason: PyTorch's gradients at
 a probability of 0 or 1, or a logit of 0, come from its own backward formulas, which no chain
 rule through a clamped log reproduces; tests/test_nn_losses_more.py pins them to PyTorch.
+`layer_norm` records LayerNorm (minigrad/functions/normalization.py), computed in the order of
+PyTorch's kernel for its float32 rounding, and `ctc_loss` records CTCLoss
+(minigrad/functions/ctc.py), whose recursions no engine composition would record in one node.
 
 The docstrings state the derivative, to read next to the code.
 
