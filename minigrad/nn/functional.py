@@ -23,7 +23,8 @@ a probability of 0 or 1, or a logit of 0, come from its own backward formulas, w
 rule through a clamped log reproduces; tests/test_nn_losses_more.py pins them to PyTorch.
 `layer_norm` records LayerNorm (minigrad/functions/normalization.py), computed in the order of
 PyTorch's kernel for its float32 rounding, and `ctc_loss` records CTCLoss
-(minigrad/functions/ctc.py), whose recursions no engine composition would record in one node.
+(minigrad/functions/ctc.py): recursions over every step, which as engine operations would be
+thousands of nodes, and PyTorch's own gradient formula.
 
 The docstrings state the derivative, to read next to the code.
 
