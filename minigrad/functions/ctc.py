@@ -18,7 +18,8 @@ from minigrad.autograd.function import ArrayFunction
 
 def _log_add(a, b, c):
     """log(e^a + e^b + e^c), as PyTorch's CPU kernel computes it: shifted by the largest, which
-    counts as 0 when all three are -inf (no path), and added up in this order."""
+    counts as 0 when all three are -inf (no path), and added up in this order. With c = -inf it
+    is the two-term log-add (e^-inf adds an exact 0)."""
     top = np.maximum(np.maximum(a, b), c)
     top[top == -np.inf] = 0
     return np.log(np.exp(a - top) + np.exp(b - top) + np.exp(c - top)) + top
@@ -97,25 +98,24 @@ class CTCLoss(ArrayFunction):
     def backward(ctx, grad):
         log_probs, alpha, picked, nll = ctx.saved_tensors
         extended, valid, skip, input_lengths, target_lengths, zero_infinity = ctx.layout
-        steps, batch, classes = log_probs.shape
+        steps, batch, _ = log_probs.shape
         rows = np.arange(batch)
         end = 2 * target_lengths
         s = np.arange(alpha.shape[2])
-        # beta_t(s) from beta_{t+1}(s), (s+1) and (s+2) where l'_{s+2} may skip to... l'_s.
-        may_skip_back = np.zeros_like(skip)
-        may_skip_back[:, :-2] = skip[:, 2:]
+        # beta_t(s) comes from beta_{t+1} at s, at s + 1, and at s + 2 where that state may be
+        # reached by a skip from s (the skip flag of state s + 2).
+        skip_from = np.zeros_like(skip)
+        skip_from[:, :-2] = skip[:, 2:]
         beta = np.full_like(alpha, -np.inf)
-        started = np.full((batch, alpha.shape[2]), -np.inf, alpha.dtype)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for t in range(steps - 1, -1, -1):
+                row = np.full_like(alpha[0], -np.inf)
                 if t + 1 < steps:
                     after = beta[t + 1]
                     row = _log_add(after, _shifted(after, -1, s < end[:, None]),
-                                   _shifted(after, -2, may_skip_back & (s < end[:, None] - 1)))
+                                   _shifted(after, -2, skip_from & (s < end[:, None] - 1)))
                     row += picked[t]
-                else:
-                    row = started.copy()
-                # The last step of each sequence starts from its last two states.
+                # A sequence's last step starts from its last two states only.
                 first = input_lengths - 1 == t
                 row[first] = -np.inf
                 row[first, end[first]] = picked[t, first, end[first]]
