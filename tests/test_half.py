@@ -188,3 +188,18 @@ def test_float16_layer_norm_is_the_float32_one_rounded_once_as_torch(
     assert_f16(gx, their_gx.half())
     assert_f16(gw, their_gw.half(), ulps=1)
     assert_f16(gb, their_gb.half(), ulps=1)
+
+
+@given(rows=st.integers(1, 8), size=st.integers(16, 300), seed=st.integers(0, 2**32 - 1))
+def test_float16_layer_norm_of_long_rows_reads_16_values_a_vector_as_torch(
+    rows: int, size: int, seed: int
+) -> None:
+    """Rows of whole float16 vectors (16 values, two halves of 8 float32 lanes) and the rest:
+    PyTorch's values, or an ulp apart where a float32 statistic lands on a float16 halfway
+    point."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, size)) * 10 + rng.uniform(-50, 50)).astype(f16)
+    w, b = (rng.standard_normal(size).astype(f16) for _ in range(2))
+    ours, theirs = (lib.nn.functional.layer_norm(lib.tensor(x), (size,), lib.tensor(w),
+                                                 lib.tensor(b)) for lib in (mg, torch))
+    assert_f16(ours, theirs, ulps=1)

@@ -14,10 +14,13 @@ multiply-add), `_fused` does the same; which operations it fuses was found the s
 comparing.
 
 float16 is computed in float32 and rounded once, as PyTorch does (its float16 kernel writes the
-normalization as x r - r mu, see `LayerNorm.forward`); PyTorch groups a float16 row into 16
-values a vector, so the float32 statistics can differ in their last bit, which the rounding to
-float16 almost always hides. float64 follows the same order with 4 lanes, and its
-fused operations round twice (see `_fused`): a difference of 1e-16, far below any tolerance.
+normalization as x r - r mu, see `LayerNorm.forward`, and reads 16 values a vector, two halves
+of 8 float32 lanes): the values are PyTorch's in all but a few elements in a million, which
+are an ulp apart. The gradients are computed from those statistics in float32 (PyTorch's
+float16 backward, given float16 weights, rounds the statistics to float16 first, and adds up
+the weight's and bias's gradients in float16). float64 follows the same order with 4 lanes,
+and its fused operations round twice (see `_fused`): a difference of 1e-16, far below any
+tolerance.
 """
 
 from __future__ import annotations
@@ -58,22 +61,25 @@ def _merge(part, total):
     return n, mean + step, _fused(delta * dtype(count), step, m2 + part_m2)
 
 
-def _lane_moments(x, lanes):
-    """Per lane of the first (N // lanes) * lanes columns of x (M, N): (count, mean, m2), where
-    lane k holds the columns k, k + lanes, k + 2 lanes, ... Each run of `_CHUNK` vectors is a
-    Welford pass, and the runs' results are merged pairwise as a binary counter would carry
-    (a cascade, for accuracy on long rows), as RowwiseMoments does."""
+def _lane_moments(x, lanes, halves):
+    """Per lane of the first (N // width) * width columns of x (M, N), width = lanes * halves:
+    (count, mean, m2), where lane k holds the columns k, k + lanes, k + 2 lanes, ... Each run
+    of `_CHUNK` vectors of `width` columns is a Welford pass, and the runs' results are merged
+    pairwise as a binary counter would carry (a cascade, for accuracy on long rows), as
+    RowwiseMoments does. (float16 vectors hold 16 values, two halves of 8 float32 lanes, each
+    half's pass merged in turn.)"""
     rows, columns = x.shape
-    vectors = columns // lanes
+    width = lanes * halves
+    vectors = columns // width
     dtype = x.dtype.type
     full, rest = divmod(vectors, _CHUNK)
-    runs = []  # (count, mean, m2) of each run of vectors, in order
+    runs = []  # per run of vectors, in order: (count, mean, m2) of each half
     for start, count, runs_here in ((0, _CHUNK, full), (full * _CHUNK, rest, 1 if rest else 0)):
         if not runs_here:
             continue
-        block = x[:, start * lanes:(start + count * runs_here) * lanes]
-        block = block.reshape(rows, runs_here, count, lanes)
-        mean = np.zeros((rows, runs_here, lanes), x.dtype)
+        block = x[:, start * width:(start + count * runs_here) * width]
+        block = block.reshape(rows, runs_here, count, width)
+        mean = np.zeros((rows, runs_here, width), x.dtype)
         m2 = np.zeros_like(mean)
         # Welford: mean += (v - mean) / (j + 1), then m2 += (v - old mean)(v - mean).
         for j in range(count):
@@ -81,13 +87,16 @@ def _lane_moments(x, lanes):
             delta = v - mean
             mean = _fused(dtype(1) / dtype(j + 1), delta, mean)
             m2 = _fused(delta, v - mean, m2)
-        runs += [(count, mean[:, i], m2[:, i]) for i in range(runs_here)]
+        halves_of = [slice(h * lanes, (h + 1) * lanes) for h in range(halves)]
+        runs += [[(count, mean[:, i, h], m2[:, i, h]) for h in halves_of]
+                 for i in range(runs_here)]
 
     empty = (0, np.zeros((rows, lanes), x.dtype), np.zeros((rows, lanes), x.dtype))
     depth = max(1, (len(runs) - 1).bit_length())  # ceil(log2(runs)), at least 1
     stack = [empty] * depth  # stack[j] holds 2^j runs' statistics, or none
     for i, run in enumerate(runs):
-        stack[0] = _merge(run, stack[0])
+        for half in run:
+            stack[0] = _merge(half, stack[0])
         carry, j = i + 1, 1
         while j < depth and carry % 2 == 0:
             stack[j], stack[j - 1] = _merge(stack[j - 1], stack[j]), empty
@@ -98,15 +107,17 @@ def _lane_moments(x, lanes):
     return stack[0]
 
 
-def _moments(x):
-    """The mean and the biased variance of each row of x (M, N), each of shape (M,)."""
+def _moments(x, halves=1):
+    """The mean and the biased variance of each row of x (M, N), each of shape (M,); `halves`
+    2 for a float16 row (converted to float32), read 16 values a vector."""
     rows, columns = x.shape
     lanes = _VECTOR_BYTES // x.itemsize
-    vectors, lane_mean, lane_m2 = _lane_moments(x, lanes)
+    count_per_lane, lane_mean, lane_m2 = _lane_moments(x, lanes, halves)
+    vectors = count_per_lane // halves
     dtype = x.dtype.type
     # The columns left over after the last whole vector, one at a time (Welford, unfused)...
     count, mean, m2 = 0, np.zeros(rows, x.dtype), np.zeros(rows, x.dtype)
-    for k in range(vectors * lanes, columns):
+    for k in range(vectors * lanes * halves, columns):
         v = x[:, k]
         delta = v - mean
         count += 1
@@ -115,8 +126,8 @@ def _moments(x):
     # ...then the lanes, one after another: AddMoments, the scalar form of _merge, where the
     # compiler fuses other operations (mean + w d, and the m2 term's last product).
     for k in range(lanes):
-        n = count + vectors
-        weight = dtype(vectors) / dtype(n) if n else dtype(0)
+        n = count + count_per_lane
+        weight = dtype(count_per_lane) / dtype(n) if n else dtype(0)
         delta = lane_mean[:, k] - mean
         mean = _fused(weight, delta, mean)
         m2 = m2 + _fused(delta * delta * weight, dtype(count), lane_m2[:, k])
@@ -177,7 +188,7 @@ class LayerNorm(ArrayFunction):
             x, weight, bias = (None if a is None else a.astype(np.float32)
                                for a in (x, weight, bias))
         f = x.dtype.type
-        mean, var = _moments(x)
+        mean, var = _moments(x, 2 if ctx.dtypes[0] == np.float16 else 1)
         rstd = f(1) / np.sqrt(var + f(eps))
         r, mu = rstd[:, None], mean[:, None]
         if ctx.dtypes[0] == np.float16:
