@@ -208,3 +208,19 @@ def test_scans_and_their_gradients_are_pytorchs_bit_for_bit(drawn):
         theirs = f(torch, as_torch(a)).detach().numpy()
         np.testing.assert_array_equal(ours, theirs)
     compare(grad_of(logcumsumexp), x)
+
+
+@large
+@given(rows=st.sampled_from([17, 900, 30_000, 100_000]), seed=st.integers(0, 2**32 - 1),
+       offset=st.sampled_from([0.0, 1.0, 10.0]))
+def test_layer_norm_weight_and_bias_gradients_at_least_as_accurate_as_torch(rows, seed, offset):
+    """Sums over the rows: PyTorch adds them up in float32, row after row in one run per
+    thread; minigrad in float64, rounded once."""
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 1 + min(64, 1_000_000 // rows)))
+    x = (rng.standard_normal((rows, size)) + offset).astype(np.float32)
+    w = (rng.standard_normal(size) + offset).astype(np.float32)
+    b = rng.standard_normal(size).astype(np.float32)
+    for index in (1, 2):
+        compare(grad_of(lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (size,), w, b),
+                        index), x, w, b)

@@ -161,3 +161,45 @@ def test_clip_grad_norm_of_float16_gradients_as_torch(grads: list[np.ndarray], m
     if total.item() == their_total.item():  # then the same factor scales the same gradients
         for p, t in zip(ours, theirs):
             assert_f16(p.grad, t.grad)
+
+
+# ------------------------------------------------------------------------ layer_norm
+@given(x=grid16(min_dims=2), seed=st.integers(0, 2**32 - 1))
+def test_float16_layer_norm_is_the_float32_one_rounded_once_as_torch(
+    x: np.ndarray, seed: int
+) -> None:
+    """The values are PyTorch's float16 ones (within the ulp of a float32 sqrt before the
+    rounding); the input's gradient is PyTorch's float32 one rounded once, where PyTorch's
+    own float16 kernel adds up the weight's and bias's gradients in float16, row after row.
+    Those two are sums over the rows, added up in float64 here, so within an ulp of PyTorch's
+    float32 ones rounded."""
+    rng = np.random.default_rng(seed)
+    size = x.shape[-1]
+    w, b = (rng.standard_normal(size).astype(f16) for _ in range(2))
+    g = rng.standard_normal(x.shape).astype(f16)
+    results = []
+    for lib, dtype in ((mg, f16), (torch, f16), (torch, np.float32)):
+        inputs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b)]
+        y = lib.nn.functional.layer_norm(inputs[0], (size,), *inputs[1:])
+        y.backward(lib.tensor(g.astype(dtype)))
+        results.append([y, *(t.grad for t in inputs)])
+    (y, gx, gw, gb), (their_y, *_), (_, their_gx, their_gw, their_gb) = results
+    assert_f16(y, their_y, ulps=1)
+    assert_f16(gx, their_gx.half())
+    assert_f16(gw, their_gw.half(), ulps=1)
+    assert_f16(gb, their_gb.half(), ulps=1)
+
+
+@given(rows=st.integers(1, 8), size=st.integers(16, 300), seed=st.integers(0, 2**32 - 1))
+def test_float16_layer_norm_of_long_rows_reads_16_values_a_vector_as_torch(
+    rows: int, size: int, seed: int
+) -> None:
+    """Rows of whole float16 vectors (16 values, two halves of 8 float32 lanes) and the rest:
+    PyTorch's values, or an ulp apart where a float32 statistic lands on a float16 halfway
+    point."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, size)) * 10 + rng.uniform(-50, 50)).astype(f16)
+    w, b = (rng.standard_normal(size).astype(f16) for _ in range(2))
+    ours, theirs = (lib.nn.functional.layer_norm(lib.tensor(x), (size,), lib.tensor(w),
+                                                 lib.tensor(b)) for lib in (mg, torch))
+    assert_f16(ours, theirs, ulps=1)

@@ -302,20 +302,44 @@ def test_container_index_out_of_range_raises_index_error():
 
 # ---------------------------------------------------------------------- LayerNorm
 # Normalizing groups of distinct values: over equal values (or one value) the normalized input
-# is 0 up to rounding, which PyTorch's kernel and the composition round differently.
-# In float32 the composition's gradients can still differ from the fused kernel's by more
-# than float32 rounding where the variance is small against the mean (an open item of issue
-# 16: a LayerNorm node of its own), so the module tests draw float64.
+# is 0 up to rounding, and any rounding difference is then the whole result.
 normalized_sizes = st.integers(2, 5)
 
 
-@given(dtype=st.just(np.dtype(np.float64)), batch=batch_shapes(),
+@given(dtype=float_dtypes(), batch=batch_shapes(),
        normalized=st.lists(normalized_sizes, min_size=1, max_size=2), affine=st.booleans(),
        bias=st.booleans(), data=st.data())
 def test_layer_norm_matches_torch(dtype, batch, normalized, affine, bias, data):
     x = data.draw(arrays(dtype, (*batch, *normalized), ties=False), label="x")
     build = lambda nn: nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias)  # noqa: E731
     ours, theirs = check_module_against_torch(build, [x], dtype, data, scale=10)
+
+
+@given(rows=st.integers(0, 6), size=st.one_of(st.integers(1, 40), st.integers(120, 600)),
+       weight=st.booleans(), bias=st.booleans(), data=st.data())
+def test_layer_norm_float32_values_and_input_gradients_are_torchs_bit_for_bit(
+    rows, size, weight, bias, data
+):
+    """Short rows (fewer columns than a vector's 8 lanes, a few vectors and a remainder) and
+    long ones (several runs of 16 vectors, merged as a cascade) of the same kernel order. (The
+    weight's and bias's gradients add up rows, more accurately than PyTorch, whose order
+    depends on its threads: tests/test_accuracy.py.)"""
+    f32 = np.dtype(np.float32)
+    x = data.draw(arrays(f32, (rows, 2, size), low=-50, high=50, ties=False), label="x")
+    params = [data.draw(arrays(f32, (2, size)), label=name) if wanted else None
+              for name, wanted in (("weight", weight), ("bias", bias))]
+    upstream = data.draw(arrays(f32, x.shape), label="upstream")
+    results = []
+    for lib in (mg, torch):
+        inputs = [None if a is None else lib.tensor(a, requires_grad=True) for a in (x, *params)]
+        y = lib.nn.functional.layer_norm(inputs[0], (2, size), *inputs[1:], eps=1e-5)
+        y.backward(lib.tensor(upstream))
+        results.append([y, inputs[0].grad, *(t.grad for t in inputs[1:] if t is not None)])
+    (y, gx, *ours), (their_y, their_gx, *theirs) = results
+    np.testing.assert_array_equal(y.detach().numpy(), their_y.detach().numpy())
+    np.testing.assert_array_equal(gx.numpy(), their_gx.numpy())
+    for a, e in zip(ours, theirs, strict=True):
+        assert_close(a, e, scale=10)
 
 
 @st.composite
@@ -336,6 +360,26 @@ def test_layer_norm_of_the_wrong_shape_raises_like_torch():
         lambda lib, x: lib.nn.LayerNorm(3)(x), Call((np.ones((2, 4), np.float32),)),
         r"Given normalized_shape=\[3\], expected input with shape \[\*, 3\], but got input of "
         r"size\[2, 4\]")
+
+
+@pytest.mark.parametrize(("x", "weight", "bias", "match"), [
+    (np.ones((2, 3), np.float32), np.ones(4, np.float32), None,
+     r"Expected weight to be of same shape as normalized_shape, but got weight of shape \[4\] "
+     r"and normalized_shape = \[3\]"),
+    (np.ones((2, 3), np.float32), None, np.ones((1, 3), np.float32),
+     r"Expected bias to be of same shape as normalized_shape, but got bias of shape \[1, 3\]"),
+    (np.ones((2, 3), np.float32), np.ones(3), None,
+     r"mixed dtype \(CPU\): expect parameter to have scalar type of Float"),
+    (np.ones((2, 3)), None, np.ones(3, np.float32),
+     r"mixed dtype \(CPU\): all inputs must share same datatype\."),
+    (np.ones((2, 3), np.int64), None, None, r"\"LayerNormKernelImpl\" not implemented for 'Long'"),
+])
+def test_layer_norm_refuses_weights_of_another_shape_or_dtype_like_torch(x, weight, bias, match):
+    given_ = [a for a in (x, weight, bias) if a is not None]
+    assert_raises_like_torch(
+        lambda lib, *t: lib.nn.functional.layer_norm(
+            t[0], (3,), *(t[1:] if weight is not None else (None, *t[1:]))),
+        Call(tuple(given_)), match)
 
 
 # ---------------------------------------------------------------------- BatchNorm1d

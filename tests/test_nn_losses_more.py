@@ -1,6 +1,6 @@
 """More losses against PyTorch: L1, smooth L1, Huber, binary cross-entropy (on probabilities and
 on logits, with weight and pos_weight), KL divergence, Poisson and Gaussian NLL, soft margin,
-margin ranking and hinge embedding; NLLLoss as a module.
+margin ranking and hinge embedding; NLLLoss as a module; the CTC loss.
 
 `check_losses_against_torch` runs a loss in both libraries, as the functional form and as the
 module, and compares the value, the warnings, and the gradients of every differentiable
@@ -34,6 +34,7 @@ MODULES = {
     "margin_ranking_loss": "MarginRankingLoss", "hinge_embedding_loss": "HingeEmbeddingLoss",
     "nll_loss": "NLLLoss", "cosine_embedding_loss": "CosineEmbeddingLoss",
     "multi_margin_loss": "MultiMarginLoss", "triplet_margin_loss": "TripletMarginLoss",
+    "ctc_loss": "CTCLoss",
 }
 REDUCTIONS = st.sampled_from(("mean", "sum", "none"))
 
@@ -484,3 +485,108 @@ def test_margin_loss_modules_check_their_settings_at_construction_like_torch(bui
     for lib in (torch, mg):
         with pytest.raises(ValueError, match=error):
             build(lib)
+
+
+# ---------------------------------------------------------------------- CTC loss
+@st.composite
+def ctc_problems(draw: st.DrawFn) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """log_probs (T, N, C), or (T, C) for one sequence: log_softmax outputs, or any numbers
+    (PyTorch's gradient assumes the former; both must give its numbers). Targets padded or
+    concatenated, of drawn lengths: empty ones, repeated labels (which need a blank between
+    them, so a target can be too long for its input: an infinite loss), and input lengths
+    from 0 to T."""
+    dtype = draw(float_dtypes())
+    steps, classes = draw(st.integers(1, 6)), draw(st.integers(2, 4))
+    batched = draw(st.booleans())
+    batch = draw(st.integers(1, 3)) if batched else 1
+    longest = draw(st.integers(0, 4))
+    blank = draw(st.integers(0, classes - 1))
+    logits = draw(arrays(np.dtype(np.float64), (steps, batch, classes), ties=False))
+    if draw(st.booleans()):
+        logits = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    log_probs = logits.astype(dtype)
+    labels = draw(arrays(np.dtype(np.int64), (batch, longest), low=0, high=classes - 2))
+    labels = labels + (labels >= blank)  # every class but the blank
+    target_lengths = np.array([draw(st.integers(0, longest)) for _ in range(batch)])
+    input_lengths = np.array([draw(st.integers(0, steps)) for _ in range(batch)])
+    if not batched or draw(st.booleans()):  # concatenated
+        labels = np.concatenate([row[:n] for row, n in zip(labels, target_lengths)])
+    if not batched:
+        log_probs, input_lengths, target_lengths = log_probs[:, 0], input_lengths[0], \
+            target_lengths[0]
+    kwargs = dict(blank=blank, reduction=draw(REDUCTIONS), zero_infinity=draw(st.booleans()))
+    return [log_probs, labels, input_lengths, target_lengths], kwargs
+
+
+@given(problem=ctc_problems(), data=st.data())
+def test_ctc_loss_matches_torch(problem, data):
+    inputs, kwargs = problem
+    check_losses_against_torch("ctc_loss", inputs, [True, False, False, False], data, **kwargs)
+
+
+def test_ctc_loss_takes_lengths_as_tuples_like_torch():
+    rng = np.random.default_rng(0)
+    log_probs = rng.standard_normal((4, 2, 3))
+    targets = np.array([[1, 1], [2, 0]])
+    for lengths in [((4, 3), (2, 1)), ([4, 3], [2, 1])]:
+        losses = [lib.nn.CTCLoss(reduction="none")(lib.tensor(log_probs), lib.tensor(targets),
+                                                    *lengths) for lib in (mg, torch)]
+        assert_close(*losses)
+
+
+def test_ctc_loss_through_log_softmax_has_the_true_gradient():
+    """PyTorch's gradient adds exp(log_probs) to the derivative; log_softmax's backward removes
+    it, so the gradient reaching the logits is the loss's own: finite differences agree."""
+    rng = np.random.default_rng(1)
+    logits = mg.tensor(rng.standard_normal((5, 2, 4)), requires_grad=True)
+    targets, lengths = mg.tensor([[1, 1], [3, 2]]), (mg.tensor([5, 4]), mg.tensor([2, 1]))
+    assert mg.autograd.gradcheck(
+        lambda x: mg.nn.functional.ctc_loss(x.log_softmax(2), targets, *lengths), (logits,))
+
+
+CTC_ARGS = (np.zeros((5, 2, 4), np.float32), np.ones((2, 3), np.int64), np.array([5, 5]),
+            np.array([3, 2]))
+
+
+@pytest.mark.parametrize("change, error", [
+    ({"blank": 4}, "blank must be in label range"),
+    ({"blank": -1}, "blank must be in label range"),
+    ({0: np.zeros((5, 2, 4), np.float16)}, "\"ctc_loss_cpu\" not implemented for 'Half'"),
+    ({0: np.zeros((0, 2, 4), np.float32)}, "log_probs tensor must not be empty"),
+    ({0: np.zeros((1, 5, 2, 4), np.float32)},
+     r"Expected 3-dimensional tensor, but got 5-dimensional tensor for argument #1 'log_probs'"),
+    ({1: np.ones((1, 2, 3), np.int64)},
+     r"Expected 1 to 2 dimensions, but got 3-dimensional tensor for argument #2 'targets'"),
+    ({1: np.ones((1, 3), np.int64)},
+     r"Expected tensor to have size 2 at dimension 0, but got size 1 for argument #2 'targets'"),
+    ({1: np.ones(4, np.int64)},
+     r"Expected tensor to have size 5 at dimension 0, but got size 4 for argument #2 'targets'"),
+    ({3: np.array([4, 2])}, r"Expected tensor to have size at least 4 at dimension 1, but got "
+                            r"size 3 for argument #2 'targets'"),
+    ({3: np.array([-1, 2])}, "Expected target_lengths to have value at least 0, but got value -1"),
+    ({2: np.array([5, 6])}, "Expected input_lengths to have value at most 5, but got value 6"),
+    ({2: np.array([-1, 5])}, "Expected input_lengths to have value at least 0, but got value -1"),
+    ({2: np.array([5, 5, 5])}, "input_lengths must be of size batch_size"),
+    ({3: np.array([3])}, "target_lengths must be of size batch_size"),
+    ({2: np.array([5.0, 5.0])}, "input_lengths must be integral"),
+    ({3: np.array([True, True])}, "target_lengths must be integral"),
+    ({"reduction": "bad"}, "bad is not a valid value for reduction"),
+])
+def test_ctc_loss_refuses_what_does_not_fit_like_torch(change, error):
+    args = [change.get(i, a) for i, a in enumerate(CTC_ARGS)]
+    kwargs = {k: v for k, v in change.items() if isinstance(k, str)}
+    assert_raises_like_torch(lambda lib, *t: lib.nn.functional.ctc_loss(*t, **kwargs),
+                             Call(tuple(args)), error)
+
+
+def test_ctc_loss_lengths_must_be_tensors_or_tuples_like_torch():
+    for lib in (mg, torch):
+        with pytest.raises(TypeError):
+            lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64), 3, 1)
+
+
+def test_ctc_loss_refuses_a_label_that_is_no_class():
+    """PyTorch does not check, and reads past the row of log probabilities (its result is
+    garbage); minigrad says which label is wrong."""
+    with pytest.raises(IndexError, match="target 4 is out of bounds for 4 classes"):
+        mg.nn.functional.ctc_loss(mg.zeros(5, 2, 4), mg.tensor([[1, 4], [2, 9]]), (5, 5), (2, 1))

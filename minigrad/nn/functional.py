@@ -21,6 +21,10 @@ to the composition it replaces by a test in tests/test_composite.py:
 (BinaryCrossEntropy, BinaryCrossEntropyWithLogits) for another reason: PyTorch's gradients at
 a probability of 0 or 1, or a logit of 0, come from its own backward formulas, which no chain
 rule through a clamped log reproduces; tests/test_nn_losses_more.py pins them to PyTorch.
+`layer_norm` records LayerNorm (minigrad/functions/normalization.py), computed in the order of
+PyTorch's kernel for its float32 rounding, and `ctc_loss` records CTCLoss
+(minigrad/functions/ctc.py): recursions over every step, which as engine operations would be
+thousands of nodes, and PyTorch's own gradient formula.
 
 The docstrings state the derivative, to read next to the code.
 
@@ -30,6 +34,7 @@ call fails the same way in both libraries.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +51,7 @@ from minigrad.checks import (
     torch_size,
 )
 from minigrad.creation import from_numpy
-from minigrad.functions import activations, layers
+from minigrad.functions import activations, ctc, layers, normalization
 from minigrad.random import default_generator
 from minigrad.tensor import Tensor, einsum, where
 
@@ -352,11 +357,13 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the last len(normalized_shape) dims: y = (x - mean) / sqrt(var + eps)
-    * weight + bias, with the biased variance. Composed of mean, var and arithmetic, so the
-    backward is theirs (the gradient flows through the statistics too).
+    * weight + bias, with the biased variance. One node, LayerNorm
+    (minigrad/functions/normalization.py), whose docstring gives the derivative.
 
     Raises:
-        RuntimeError: an input whose trailing dims are not normalized_shape.
+        RuntimeError: an input whose trailing dims are not normalized_shape, a weight or bias
+            of another shape, or of another dtype (float16 inputs take float32 ones too).
+        NotImplementedError: an integer input.
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
@@ -364,11 +371,23 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
-    dims = tuple(range(input.ndim - k, input.ndim))
-    output = _normalize(input, dims, eps)
-    if weight is not None:
-        output = output * weight
-    return output if bias is None else output + bias
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(p.shape)} and normalized_shape = {list(shape)}")
+    check_floating_kernel(input.dtype, "LayerNormKernelImpl")
+    for p in (weight, bias):
+        if p is not None and p.dtype != input.dtype:
+            if p.dtype != dtypes.float32:
+                raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of "
+                                   "Float")
+            if input.dtype != dtypes.float16:
+                raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    size = math.prod(shape)
+    rows = input.reshape(math.prod(input.shape[:input.ndim - k]), size)
+    flat = [None if p is None else p.reshape(size) for p in (weight, bias)]
+    return normalization.LayerNorm.apply(rows, *flat, eps).reshape(input.shape)
 
 
 def _normalize(input: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
@@ -1279,11 +1298,111 @@ def triplet_margin_loss(
     return _reduce(losses, reduction)
 
 
+def _ctc_lengths(lengths: Any, name: str) -> np.ndarray:
+    """Lengths given as a tensor of integers, or a tuple or list of ints, as an int64 array."""
+    if isinstance(lengths, Tensor):
+        if lengths.dtype.kind not in "iu":  # (bool is not integral here)
+            raise RuntimeError(f"{name} must be integral")
+        return lengths.numpy().reshape(-1).astype(np.int64)
+    if not isinstance(lengths, (tuple, list)):
+        raise TypeError(f"ctc_loss(): argument '{name}' must be a Tensor or a tuple of ints, "
+                        f"not {type(lengths).__name__}")
+    return np.array(lengths, np.int64).reshape(-1)
+
+
+def _ctc_labels(targets: Tensor, target_lengths: np.ndarray, batch: int) -> np.ndarray:
+    """The targets as an (N, S) array whose row b holds target b in its first target_lengths[b]
+    entries, from PyTorch's two layouts: padded (N, S), or all targets concatenated (1-D)."""
+    where_ = " (while checking arguments for ctc_loss_allocate_outputs)"
+    if not 1 <= targets.ndim <= 2:
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional "
+                           f"tensor for argument #2 'targets'{where_}")
+    for n in target_lengths:
+        if n < 0:
+            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got "
+                               f"value {n}{where_}")
+    labels = targets.numpy().astype(np.int64)
+    longest = int(target_lengths.max(initial=0))
+    if targets.ndim == 2:
+        if len(labels) != batch or labels.shape[1] < longest:
+            expected, dim = (batch, 0) if len(labels) != batch else (f"at least {longest}", 1)
+            raise RuntimeError(f"Expected tensor to have size {expected} at dimension {dim}, but "
+                               f"got size {labels.shape[dim]} for argument #2 'targets'{where_}")
+        return labels
+    if len(labels) != target_lengths.sum():
+        raise RuntimeError(f"Expected tensor to have size {target_lengths.sum()} at dimension 0, "
+                           f"but got size {len(labels)} for argument #2 'targets'{where_}")
+    padded = np.zeros((batch, longest), np.int64)
+    starts = np.cumsum(target_lengths) - target_lengths
+    for b, (start, n) in enumerate(zip(starts, target_lengths, strict=True)):
+        padded[b, :n] = labels[start:start + n]
+    return padded
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """The connectionist temporal classification loss: for each sequence b, minus the log
+    probability, under the per-step class log probabilities log_probs[:, b] (T steps), of all
+    alignments that read as target b once repeats are merged and blanks removed. One node,
+    CTCLoss (minigrad/functions/ctc.py), whose docstring gives the derivative.
+
+    log_probs (T, N, C), or (T, C) for one sequence; targets padded (N, S), or concatenated
+    (sum of target_lengths,); the lengths as integer tensors or tuples of ints. 'mean' divides
+    each loss by its target length (at least 1), then averages.
+
+    Raises:
+        RuntimeError: sizes that do not fit (log_probs not 3-D once batched, lengths not one
+            per sequence, negative lengths, an input length over T, targets shorter than their
+            lengths), a blank that is no class, a label that is no class, empty log_probs.
+        NotImplementedError: log_probs that are not float32 or float64.
+    """
+    reduction = _reduction(None, None, reduction)
+    input_lengths = _ctc_lengths(input_lengths, "input_lengths")
+    target_lengths = _ctc_lengths(target_lengths, "target_lengths")
+    if log_probs.dtype not in (dtypes.float32, dtypes.float64):
+        raise NotImplementedError(
+            f'"ctc_loss_cpu" not implemented for \'{scalar_type(log_probs.dtype)}\'')
+    if log_probs.numel() == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
+    batched = log_probs.ndim == 3
+    log_probs_3d = log_probs if batched else log_probs.unsqueeze(1)
+    if log_probs_3d.ndim != 3:
+        raise RuntimeError(
+            f"Expected 3-dimensional tensor, but got {log_probs_3d.ndim}-dimensional tensor for "
+            "argument #1 'log_probs' (while checking arguments for ctc_loss_allocate_outputs)")
+    steps, batch, classes = log_probs_3d.shape
+    if not 0 <= blank < classes:
+        raise RuntimeError("blank must be in label range")
+    for name, lengths in (("input_lengths", input_lengths), ("target_lengths", target_lengths)):
+        if len(lengths) != batch:
+            raise RuntimeError(f"{name} must be of size batch_size")
+    labels = _ctc_labels(targets, target_lengths, batch)
+    for n in input_lengths:
+        if not 0 <= n <= steps:
+            bound = "at least 0" if n < 0 else f"at most {steps}"
+            raise RuntimeError(f"Expected input_lengths to have value {bound}, but got value {n} "
+                               "(while checking arguments for ctc_loss_allocate_outputs)")
+    used = labels[np.arange(labels.shape[1]) < target_lengths[:, None]]
+    if used.size and not (0 <= used.min() and used.max() < classes):
+        # (PyTorch does not check, and reads past the row of log probabilities.)
+        bad = used[(used < 0) | (used >= classes)][0]
+        raise IndexError(f"target {bad} is out of bounds for {classes} classes")
+    losses = ctc.CTCLoss.apply(log_probs_3d, labels, input_lengths, target_lengths, blank,
+                               zero_infinity)
+    if reduction == "mean":
+        divisors = np.maximum(target_lengths, 1).astype(log_probs.dtype)
+        return (losses / from_numpy(divisors)).mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses if batched else losses.squeeze(0)
+
+
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cosine_embedding_loss",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "gaussian_nll_loss",
     "hinge_embedding_loss",
