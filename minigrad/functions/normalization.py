@@ -37,11 +37,11 @@ _CHUNK = 16  # vectors a lane takes in before its partial result goes on the cas
 def _fused(a, b, c):
     """a * b + c rounded once, as a fused multiply-add (float32; float64 rounds twice), the
     three broadcast against each other."""
-    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
     dtype = np.result_type(a, b, c)
-    a = a if np.ndim(a) == 0 else np.broadcast_to(a, shape)
-    b, c = (np.broadcast_to(np.asarray(v, dtype), shape) for v in (b, c))
-    return _fma(a, b, c, out=np.empty(shape, dtype))
+    if dtype != np.float32:
+        return a * b + c
+    out = np.empty(np.broadcast(a, b, c).shape, dtype)
+    return _fma(a, np.asarray(b, dtype), np.asarray(c, dtype), out=out)
 
 
 def _merge(part, total):

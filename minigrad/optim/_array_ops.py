@@ -155,7 +155,7 @@ def _fma(a: float | np.ndarray, b: np.ndarray, c: np.ndarray, *, out: np.ndarray
     Args:
         a: a Python number, first rounded to out's dtype as PyTorch rounds a scalar argument,
             or an array like b.
-        b, c: arrays of out's shape and dtype.
+        b, c: arrays of out's dtype whose shapes broadcast to out's.
         out: receives the result. It may be one of the inputs (`c ← a * b + c`): they are all
             read before it is written.
 
@@ -261,9 +261,12 @@ def _round_to_odd(total: np.ndarray, suspects: np.ndarray, a: float | np.ndarray
     where a sum is inexact, its last bit is forced to 1, towards the exact value. An odd
     float64 is never halfway between two float32 numbers, so the second rounding, to float32,
     then gives the correctly rounded exact sum."""
-    product = np.multiply(a if np.ndim(a) == 0 else np.ravel(a)[suspects], np.ravel(b)[suspects],
+    def at_suspects(v: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(v, total.shape).flat[suspects]
+
+    product = np.multiply(a if np.ndim(a) == 0 else at_suspects(a), at_suspects(b),
                           dtype=np.float64)
-    addend = np.ravel(c)[suspects].astype(np.float64)
+    addend = at_suspects(c).astype(np.float64)
     sums = total.reshape(-1)  # a view: `total` is contiguous
     t = sums[suspects]
     # Knuth's TwoSum: the exact rounding error of t = product + addend.
