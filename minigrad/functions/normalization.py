@@ -78,12 +78,14 @@ def _lane_moments(x, lanes, halves):
         if not runs_here:
             continue
         block = x[:, start * width:(start + count * runs_here) * width]
-        block = block.reshape(rows, runs_here, count, width)
+        # Step j's vectors side by side in memory (a copy), so that each step's arithmetic
+        # runs over contiguous memory: on long rows, twice as fast as on strided views.
+        block = np.ascontiguousarray(block.reshape(rows, runs_here, count, width).transpose(2, 0, 1, 3))
         mean = np.zeros((rows, runs_here, width), x.dtype)
         m2 = np.zeros_like(mean)
         # Welford: mean += (v - mean) / (j + 1), then m2 += (v - old mean)(v - mean).
         for j in range(count):
-            v = block[:, :, j]
+            v = block[j]
             delta = v - mean
             mean = _fused(dtype(1) / dtype(j + 1), delta, mean)
             m2 = _fused(delta, v - mean, m2)
@@ -148,8 +150,11 @@ def _lane_sum(products, tail):
             total = total + products[:, k]
         return total
     vectors = columns // lanes
-    # NumPy adds up along a non-contiguous axis one slice after another, in order.
-    acc = np.add.reduce(products[:, :vectors * lanes].reshape(rows, vectors, lanes), axis=1)
+    # NumPy adds up along the first axis of a contiguous array one slice after another, in
+    # order. (The vectors first in memory, a copy: adding up the same numbers in place, along
+    # the middle axis, takes twice as long on long rows.)
+    by_vector = products[:, :vectors * lanes].reshape(rows, vectors, lanes).transpose(1, 0, 2)
+    acc = np.add.reduce(np.ascontiguousarray(by_vector), axis=0)
     left = columns - vectors * lanes
     if left:
         acc[:, :left] = tail(acc[:, :left], slice(vectors * lanes, columns))

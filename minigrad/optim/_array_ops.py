@@ -272,5 +272,7 @@ def _round_to_odd(total: np.ndarray, suspects: np.ndarray, a: float | np.ndarray
     # Knuth's TwoSum: the exact rounding error of t = product + addend.
     back = t - product
     error = (product - (t - back)) + (addend - back)
+    if not error.any():  # all exact (the common case: a halfway sum is most often exact)
+        return
     to_fix = np.isfinite(t) & (error != 0) & (t.view(np.int64) % 2 == 0)
     sums[suspects[to_fix]] = np.nextafter(t[to_fix], np.where(error[to_fix] > 0, np.inf, -np.inf))
