@@ -80,7 +80,8 @@ def _lane_moments(x, lanes, halves):
         block = x[:, start * width:(start + count * runs_here) * width]
         # Step j's vectors side by side in memory (a copy), so that each step's arithmetic
         # runs over contiguous memory: on long rows, twice as fast as on strided views.
-        block = np.ascontiguousarray(block.reshape(rows, runs_here, count, width).transpose(2, 0, 1, 3))
+        block = block.reshape(rows, runs_here, count, width).transpose(2, 0, 1, 3)
+        block = np.ascontiguousarray(block)
         mean = np.zeros((rows, runs_here, width), x.dtype)
         m2 = np.zeros_like(mean)
         # Welford: mean += (v - mean) / (j + 1), then m2 += (v - old mean)(v - mean).
