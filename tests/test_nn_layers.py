@@ -329,17 +329,35 @@ def test_layer_norm_float32_values_and_input_gradients_are_torchs_bit_for_bit(
     params = [data.draw(arrays(f32, (2, size)), label=name) if wanted else None
               for name, wanted in (("weight", weight), ("bias", bias))]
     upstream = data.draw(arrays(f32, x.shape), label="upstream")
+    ours, theirs = assert_layer_norm_is_torchs_bit_for_bit(x, *params, upstream)
+    for a, e in zip(ours, theirs, strict=True):
+        assert_close(a, e, scale=10)
+
+
+@given(rows=st.integers(1, 4), size=st.integers(2, 300), data=st.data())
+def test_layer_norm_float32_of_subnormal_inputs_is_torchs_bit_for_bit(rows, size, data):
+    """Inputs of a few multiples of 2^-149, float32's smallest step: there the Welford steps'
+    halvings of a difference round, so their fused operations are no plain sums."""
+    tiny = data.draw(arrays(np.dtype(np.float64), (rows, size), low=-64, high=64), label="x")
+    x = (tiny * 2.0**-149).astype(np.float32)
+    upstream = data.draw(arrays(np.dtype(np.float32), x.shape), label="upstream")
+    assert_layer_norm_is_torchs_bit_for_bit(x, None, None, upstream)
+
+
+def assert_layer_norm_is_torchs_bit_for_bit(x, weight, bias, upstream):
+    """Asserts that layer_norm over x's last dims (M, *weight's shape) gives PyTorch's values
+    and input gradient bit for bit; returns the weight's and bias's gradients (ours, PyTorch's)."""
     results = []
     for lib in (mg, torch):
-        inputs = [None if a is None else lib.tensor(a, requires_grad=True) for a in (x, *params)]
-        y = lib.nn.functional.layer_norm(inputs[0], (2, size), *inputs[1:], eps=1e-5)
+        inputs = [None if a is None else lib.tensor(a, requires_grad=True)
+                  for a in (x, weight, bias)]
+        y = lib.nn.functional.layer_norm(inputs[0], x.shape[1:], *inputs[1:], eps=1e-5)
         y.backward(lib.tensor(upstream))
         results.append([y, inputs[0].grad, *(t.grad for t in inputs[1:] if t is not None)])
     (y, gx, *ours), (their_y, their_gx, *theirs) = results
     np.testing.assert_array_equal(y.detach().numpy(), their_y.detach().numpy())
     np.testing.assert_array_equal(gx.numpy(), their_gx.numpy())
-    for a, e in zip(ours, theirs, strict=True):
-        assert_close(a, e, scale=10)
+    return ours, theirs
 
 
 @st.composite

@@ -25,6 +25,8 @@ tolerance.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
@@ -40,6 +42,13 @@ def _fused(a, b, c):
     dtype = np.result_type(a, b, c)
     if dtype != np.float32:
         return a * b + c
+    if np.ndim(a) == 0 and math.frexp(a)[0] == 0.5:
+        # A power of two as factor (the Welford steps' 1/2, 1/4, ...) only moves b's exponent:
+        # the product is exact unless it underflows (then dividing back does not give b), and
+        # the fused operation is one rounded addition. Its emulation costs several passes.
+        product = a * b
+        if np.array_equal(product / a, b):
+            return product + c
     out = np.empty(np.broadcast(a, b, c).shape, dtype)
     return _fma(a, np.asarray(b, dtype), np.asarray(c, dtype), out=out)
 
