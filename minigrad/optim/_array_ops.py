@@ -261,7 +261,7 @@ def _round_to_odd(total: np.ndarray, suspects: np.ndarray, a: float | np.ndarray
     where a sum is inexact, its last bit is forced to 1, towards the exact value. An odd
     float64 is never halfway between two float32 numbers, so the second rounding, to float32,
     then gives the correctly rounded exact sum."""
-    def at_suspects(v: np.ndarray) -> np.ndarray:
+    def at_suspects(v: float | np.ndarray) -> np.ndarray:
         return np.broadcast_to(v, total.shape).flat[suspects]
 
     product = np.multiply(a if np.ndim(a) == 0 else at_suspects(a), at_suspects(b),
