@@ -152,13 +152,21 @@ class ScaleGradient(ArrayFunction):
         return grad * ctx.factor
 
 
-class RNNLayer(ArrayFunction):
-    """output = RNNLayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh, nonlinearity): one layer of an
-    Elman RNN over a whole sequence.
+def _time_major(a, batch_first):
+    """a (N, L, ...) seen as (L, N, ...) when batch_first, else a itself; its own inverse. A
+    NumPy view: nn's batch_first layout costs the layer nodes no graph node of its own (two
+    transposes and their backward at every call, which on a small step cost as much as the
+    recurrence)."""
+    return a.swapaxes(0, 1) if batch_first else a
 
-    x (L, N, in); h_0 (N, H), or None for zeros; W_ih (H, in); W_hh (H, H); b_ih and b_hh
-    (H,), or both None; nonlinearity "tanh" or "relu" (act below). The forward pass is the
-    recurrence
+
+class RNNLayer(ArrayFunction):
+    """output = RNNLayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh, nonlinearity, batch_first): one
+    layer of an Elman RNN over a whole sequence.
+
+    x (L, N, in), or (N, L, in) if batch_first (the output too); h_0 (N, H), or None for
+    zeros; W_ih (H, in); W_hh (H, H); b_ih and b_hh (H,), or both None; nonlinearity "tanh" or
+    "relu" (act below). The forward pass is the recurrence
 
         a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
         h_t = act(a_t)                                            for t = 1 .. L
@@ -190,7 +198,8 @@ class RNNLayer(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first=False):
+        x = _time_major(x, batch_first)
         length, batch, inputs = x.shape
         hidden = w_hh.shape[0]
         hs = np.empty((length + 1, batch, hidden), x.dtype)  # hs[t] = h_t, t = 0 .. L
@@ -213,14 +222,15 @@ class RNNLayer(ArrayFunction):
                 np.tanh(a, out=a)
             else:
                 np.maximum(a, 0, out=a)
-        ctx.nonlinearity, ctx.x_shape = nonlinearity, x.shape
+        ctx.nonlinearity, ctx.x_shape, ctx.batch_first = nonlinearity, x.shape, batch_first
         ctx.save_for_backward(x_flat, hs, w_ih, w_hh)
-        return hs[1:]
+        return _time_major(hs[1:], batch_first)
 
     @staticmethod
     def backward(ctx, grad):
         x_flat, hs, w_ih, w_hh = ctx.saved_tensors
         need_x, need_h_0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad[:6]
+        grad = _time_major(grad, ctx.batch_first)
         length, batch, hidden = grad.shape
         # d_a[t - 1] becomes da_t. For tanh it starts as act'(a_t) for every t at once, and the
         # loop multiplies dh_t in. For relu it starts at 0 and the loop copies dh_t where
@@ -244,7 +254,7 @@ class RNNLayer(ArrayFunction):
 
         # dh is now dh_0. Each sum over t is one matrix product over the (t, batch) rows.
         d_flat = d_a.reshape(length * batch, hidden)
-        gx = (d_flat @ w_ih).reshape(ctx.x_shape) if need_x else None
+        gx = _time_major((d_flat @ w_ih).reshape(ctx.x_shape), ctx.batch_first) if need_x else None
         gh_0 = dh if need_h_0 else None
         gw_ih = d_flat.T @ x_flat if need_w_ih else None
         gw_hh = d_flat.T @ hs[:-1].reshape(length * batch, hidden) if need_w_hh else None
@@ -267,11 +277,12 @@ def _sigmoid_(a):
 
 
 class LSTMLayer(ArrayFunction):
-    """output = LSTMLayer.apply(x, h_0, c_0, W_ih, W_hh, b_ih, b_hh, W_hr): one layer of an LSTM
-    over a whole sequence, for nn.LSTM.
+    """output = LSTMLayer.apply(x, h_0, c_0, W_ih, W_hh, b_ih, b_hh, W_hr, batch_first): one layer
+    of an LSTM over a whole sequence, for nn.LSTM.
 
-    x (L, N, in); h_0 (N, P) and c_0 (N, H), or None for zeros; W_ih (4H, in); W_hh (4H, P);
-    b_ih and b_hh (4H,), or both None; W_hr (P, H) with proj_size P, or None (then P = H).
+    x (L, N, in), or (N, L, in) if batch_first (the output too); h_0 (N, P) and c_0 (N, H),
+    or None for zeros; W_ih (4H, in); W_hh (4H, P); b_ih and b_hh (4H,), or both None; W_hr
+    (P, H) with proj_size P, or None (then P = H).
     The rows of W_ih, W_hh and the biases are the four gates in PyTorch's order i, f, g, o:
 
         a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh = [a_i, a_f, a_g, a_o]
@@ -295,7 +306,8 @@ class LSTMLayer(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, h_0, c_0, w_ih, w_hh, b_ih, b_hh, w_hr):
+    def forward(ctx, x, h_0, c_0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=False):
+        x = _time_major(x, batch_first)
         length, batch, inputs = x.shape
         hidden, out_size = w_ih.shape[0] // 4, w_hh.shape[1]
         gates = np.empty((length, batch, 4 * hidden), x.dtype)
@@ -332,14 +344,15 @@ class LSTMLayer(ArrayFunction):
                 else:
                     np.multiply(act[:, 3 * hidden:], tanh_c[t], out=ms[t])
                     np.matmul(ms[t], w_hr_t, out=hs[t + 1])  # (np.dot needs a contiguous out)
-        ctx.x_shape = x.shape
+        ctx.x_shape, ctx.batch_first = x.shape, batch_first
         ctx.save_for_backward(x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr)
-        return states[1:]
+        return _time_major(states[1:], batch_first)
 
     @staticmethod
     def backward(ctx, grad):
         x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        grad = _time_major(grad, ctx.batch_first)
         length, batch, four_h = gates.shape
         hidden, out_size = four_h // 4, hs.shape[2]
         gh, gc = grad[..., :out_size], grad[..., out_size:]
@@ -378,7 +391,9 @@ class LSTMLayer(ArrayFunction):
             dh = np.dot(d_a[t], w_hh)
         # dh, dc are now dh_0, dc_0. Each sum over t is one product over the (t, batch) rows.
         d_flat = d_a.reshape(length * batch, four_h)
-        gx = (d_flat @ w_ih).reshape(ctx.x_shape) if needs[0] else None
+        gx = None
+        if needs[0]:
+            gx = _time_major((d_flat @ w_ih).reshape(ctx.x_shape), ctx.batch_first)
         gw_ih = d_flat.T @ x_flat if needs[3] else None
         gw_hh = d_flat.T @ hs[:-1].reshape(length * batch, out_size) if needs[4] else None
         gb_ih = gb_hh = None
@@ -394,12 +409,13 @@ class LSTMLayer(ArrayFunction):
 
 
 class GRULayer(ArrayFunction):
-    """output = GRULayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh): one layer of a GRU over a whole
-    sequence, for nn.GRU.
+    """output = GRULayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh, batch_first): one layer of a GRU
+    over a whole sequence, for nn.GRU.
 
-    x (L, N, in); h_0 (N, H), or None for zeros; W_ih (3H, in); W_hh (3H, H); b_ih and b_hh
-    (3H,), or both None. The rows are the gates in PyTorch's order r, z, n. With
-    gi_t = x_t W_ih^T + b_ih and gh_t = h_{t-1} W_hh^T + b_hh, each split in [r, z, n] blocks:
+    x (L, N, in), or (N, L, in) if batch_first (the output too); h_0 (N, H), or None for
+    zeros; W_ih (3H, in); W_hh (3H, H); b_ih and b_hh (3H,), or both None. The rows are the
+    gates in PyTorch's order r, z, n. With gi_t = x_t W_ih^T + b_ih and
+    gh_t = h_{t-1} W_hh^T + b_hh, each split in [r, z, n] blocks:
 
         r = sigmoid(gi_r + gh_r),   z = sigmoid(gi_z + gh_z)
         n = tanh(gi_n + r * gh_n)
@@ -420,7 +436,8 @@ class GRULayer(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh):
+    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh, batch_first=False):
+        x = _time_major(x, batch_first)
         length, batch, inputs = x.shape
         hidden = w_hh.shape[1]
         gates = np.empty((length, batch, 3 * hidden), x.dtype)  # gi_t, then r, z, n
@@ -450,14 +467,15 @@ class GRULayer(ArrayFunction):
                 np.subtract(hs[t], act[:, n], out=tmp)  # h_t = n + z * (h_{t-1} - n)
                 tmp *= act[:, hidden:2 * hidden]
                 np.add(act[:, n], tmp, out=hs[t + 1])
-        ctx.x_shape = x.shape
+        ctx.x_shape, ctx.batch_first = x.shape, batch_first
         ctx.save_for_backward(x_flat, gates, gh_n, hs, w_ih, w_hh)
-        return hs[1:]
+        return _time_major(hs[1:], batch_first)
 
     @staticmethod
     def backward(ctx, grad):
         x_flat, gates, gh_n, hs, w_ih, w_hh = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        grad = _time_major(grad, ctx.batch_first)
         length, batch, hidden = grad.shape
         r, z, n = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 2 * hidden:]
         # For every t at once: dh_t's factor to dan, the sigmoids' slopes, and h_{t-1} - n.
@@ -488,7 +506,7 @@ class GRULayer(ArrayFunction):
         gx = None
         if needs[0]:
             gx = rz_flat @ w_ih[:2 * hidden] + dan_flat @ w_ih[2 * hidden:]
-            gx = gx.reshape(ctx.x_shape)
+            gx = _time_major(gx.reshape(ctx.x_shape), ctx.batch_first)
         gw_ih = None
         if needs[2]:
             gw_ih = np.concatenate((rz_flat.T @ x_flat, dan_flat.T @ x_flat))
