@@ -267,6 +267,35 @@ class RNNLayer(ArrayFunction):
         return gx, gh_0, gw_ih, gw_hh, gb_ih, gb_hh
 
 
+class FinalStates(ArrayFunction):
+    """h_n = FinalStates.apply(at, *states): each layer's and direction's final state,
+    states_i[at], stacked along a new first dim, for nn.RNN, LSTM and GRU. `at` picks one step
+    of each sequence: the last, or in a padded batch each sequence's own last step, so no
+    element is picked twice:
+
+        dL/dstates_i = dL/dh_n[i] where `at` picks, 0 elsewhere
+
+    Replaces states_i[at] for each i (views) and a Stack of them: one node in place of several
+    on every call, and h_n is a copy, a tensor of its own as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, at, *states):
+        ctx.at, ctx.shape = at, states[0].shape
+        first = states[0][at]
+        out = np.empty((len(states), *first.shape), first.dtype)
+        for i, s in enumerate(states):
+            out[i] = s[at]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads = [np.zeros(ctx.shape, grad.dtype) for _ in grad]
+        for g, g_i in zip(grads, grad):
+            g[ctx.at] = g_i
+        return (None, *grads)
+
+
 def _sigmoid_(a):
     """a <- sigmoid(a) = 1 / (1 + exp(-a)) in place, as minigrad's Sigmoid computes it. The
     caller silences the overflow of exp(-a) for very negative a, which gives 1/inf = 0."""

@@ -34,13 +34,13 @@ import numpy as np
 
 from minigrad.checks import dtype_repr, scalar_type
 from minigrad.creation import empty, zeros
-from minigrad.functions.layers import GRULayer, LSTMLayer
+from minigrad.functions.layers import FinalStates, GRULayer, LSTMLayer
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.utils.rnn import PackedSequence, _lengths, _padded_positions
-from minigrad.tensor import Tensor, cat, stack
+from minigrad.tensor import Tensor, cat
 
 _ACTIVATIONS = {"tanh": Tensor.tanh, "relu": Tensor.relu}
 
@@ -317,10 +317,10 @@ class _RNNBase(Module):
         h_t and c_t)."""
         raise NotImplementedError
 
-    def _last(self, states: Any, at: Any) -> Any:
-        """The final state from _run_layer's states: `at` picks it (the last step, or
-        per-sequence steps)."""
-        return states[at]
+    def _final_states(self, states: list[Tensor], at: tuple) -> Any:
+        """h_n (for LSTM, (h_n, c_n)) from the states _run_layer returned for each layer and
+        direction: the step `at` picks in each (the last, or each sequence's own), stacked."""
+        return FinalStates.apply(at, *states)
 
     def _initial(self, hx: Any, index: int) -> Any:
         return None if hx is None else hx[index]
@@ -356,8 +356,7 @@ class _RNNBase(Module):
                 hx = self._map(hx, lambda h: h.unsqueeze(1))
         batch_first = batched and packed is None and self.batch_first
         self._check_input(input, hx, batch_first)
-        output, finals = self._layers(input, hx, lengths, batch_first)
-        h_n = self._map(finals, stack)
+        output, h_n = self._layers(input, hx, lengths, batch_first)
         if packed is not None:
             steps, rows = np.nonzero(positions < len(data))  # time-major, as packed data
             packed_output = output[Tensor._make(steps), Tensor._make(rows)]
@@ -381,22 +380,22 @@ class _RNNBase(Module):
 
     def _layers(self, input: Tensor, hx: Any, lengths: np.ndarray | None,
                 batch_first: bool) -> tuple[Tensor, Any]:
-        """Every layer, both directions: the last layer's output and the final states, a list
-        (or, for LSTM, a tuple of two lists) in (layer, direction) order."""
+        """Every layer, both directions: the last layer's output and h_n (for LSTM, (h_n, c_n)),
+        the final states in (layer, direction) order."""
         directions = 2 if self.bidirectional else 1
         time = int(batch_first)  # the time dim
         length, batch = input._data.shape[time], input._data.shape[1 - time]
-        last: Any = (slice(None), -1) if batch_first else -1
+        last: tuple = (slice(None), -1) if batch_first else (-1,)
         reverse = None
         if lengths is not None:
             # a padded batch: step lengths - 1 is each sequence's last
             batch_index = np.arange(batch)
-            last = (Tensor._make(lengths - 1), Tensor._make(batch_index))
+            last = (lengths - 1, batch_index)
             t = np.arange(length)[:, None]
             # reversal within each length; the padding stays where it is
             steps = np.where(t < lengths, lengths - 1 - t, t)
             reverse = (Tensor._make(steps), Tensor._make(np.broadcast_to(batch_index, steps.shape)))
-        finals: list = []
+        states_of_each: list = []
         layer_input = input
         for k in range(self.num_layers):
             outputs = []
@@ -406,7 +405,7 @@ class _RNNBase(Module):
                     x = x.flip(time) if reverse is None else x[reverse]
                 h_seq, states = self._run_layer(x, self._initial(hx, k * directions + d), k,
                                                 suffix, batch_first)
-                finals.append(self._last(states, last))
+                states_of_each.append(states)
                 if d == 1:
                     h_seq = h_seq.flip(time) if reverse is None else h_seq[reverse]
                 outputs.append(h_seq)
@@ -420,9 +419,7 @@ class _RNNBase(Module):
             # leaves the saved states as they were. (Both directions' outputs are a new tensor
             # already, the concatenation, and a packed output is picked out as a copy.)
             layer_input = layer_input.clone()
-        if finals and isinstance(finals[0], tuple):
-            return layer_input, tuple(zip(*finals))
-        return layer_input, finals
+        return layer_input, self._final_states(states_of_each, last)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -555,10 +552,10 @@ class LSTM(_RNNBase):
         both = LSTMLayer.apply(x, *hx, *self._layer(k, suffix), batch_first)
         return both[..., :self.proj_size or self.hidden_size], both
 
-    def _last(self, states: Any, at: Any) -> Any:
-        h_size = self.proj_size or self.hidden_size
-        last = states[at]
-        return last[..., :h_size], last[..., h_size:]
+    def _final_states(self, states: list[Tensor], at: tuple) -> Any:
+        h_size = self.proj_size or self.hidden_size  # (h_t and c_t side by side in states)
+        return (FinalStates.apply((*at, ..., slice(None, h_size)), *states),
+                FinalStates.apply((*at, ..., slice(h_size, None)), *states))
 
 
 class LSTMCell(_RNNCellBase):
