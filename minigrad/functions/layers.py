@@ -345,9 +345,11 @@ class LSTMLayer(ArrayFunction):
         np.matmul(x_flat, w_ih.T, out=gates.reshape(length * batch, 4 * hidden))
         if b_ih is not None:
             gates += b_ih + b_hh
-        # states[t] = [h_t, c_t], t = 0 .. L; states[1:] is the output, written in place.
-        states = np.empty((length + 1, batch, out_size + hidden), x.dtype)
-        hs, cs = states[..., :out_size], states[..., out_size:]
+        # hs[t] = h_t and cs[t] = c_t, t = 0 .. L, each step a contiguous block: NumPy's tanh
+        # and products are several times slower on strided rows (such as h_t and c_t side by
+        # side, the output's layout, which is copied together after the loop).
+        hs = np.empty((length + 1, batch, out_size), x.dtype)
+        cs = np.empty((length + 1, batch, hidden), x.dtype)
         hs[0] = 0 if h_0 is None else h_0
         cs[0] = 0 if c_0 is None else c_0
         tanh_c = np.empty((length, batch, hidden), x.dtype)
@@ -372,10 +374,10 @@ class LSTMLayer(ArrayFunction):
                     np.multiply(act[:, 3 * hidden:], tanh_c[t], out=hs[t + 1])
                 else:
                     np.multiply(act[:, 3 * hidden:], tanh_c[t], out=ms[t])
-                    np.matmul(ms[t], w_hr_t, out=hs[t + 1])  # (np.dot needs a contiguous out)
+                    np.dot(ms[t], w_hr_t, out=hs[t + 1])
         ctx.x_shape, ctx.batch_first = x.shape, batch_first
         ctx.save_for_backward(x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr)
-        return _time_major(states[1:], batch_first)
+        return _time_major(np.concatenate((hs[1:], cs[1:]), 2), batch_first)
 
     @staticmethod
     def backward(ctx, grad):
