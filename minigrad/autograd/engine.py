@@ -116,6 +116,7 @@ def _walk(ready: list[tuple[Any, Any]], pending: dict[Any, np.ndarray], counts: 
             if node._hooks is not None or node._retained is not None:
                 grad = _observe(node, grad, wanted is None)
             if node.on_arrays:  # a built-in op: called directly
+                node._last_backward = not retain_graph
                 input_grads = node.backward(node, grad)
                 if type(input_grads) is not tuple:
                     input_grads = (input_grads,)

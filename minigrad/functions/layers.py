@@ -305,6 +305,19 @@ def _sigmoid_(a):
     np.reciprocal(a, out=a)
 
 
+# Elements of the chunks in which the recurrent layers' backward computes, ahead of its loop
+# over time, what does not wait for the previous step: for a long sequence its temporaries take
+# a chunk's memory rather than the whole sequence's; a short one is a single chunk.
+_CHUNK = 2 ** 16
+
+
+def _chunks(length, per_step):
+    """The time steps 0 .. length-1 as ranges (t0, t1) of about _CHUNK elements (`per_step` a
+    step), the last steps first, as backpropagation through time walks them."""
+    steps = max(1, _CHUNK // max(per_step, 1))
+    return [(t0, min(t0 + steps, length)) for t0 in reversed(range(0, length, steps))]
+
+
 class LSTMLayer(ArrayFunction):
     """output = LSTMLayer.apply(x, h_0, c_0, W_ih, W_hh, b_ih, b_hh, W_hr, batch_first): one layer
     of an LSTM over a whole sequence, for nn.LSTM.
@@ -389,37 +402,39 @@ class LSTMLayer(ArrayFunction):
         gh, gc = grad[..., :out_size], grad[..., out_size:]
         i, f, o = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 3 * hidden:]
         g = gates[..., 2 * hidden:3 * hidden]
-        # What does not wait for the previous step, for every t at once: each gate's
-        # derivative, and o (1 - tanh(c_t)^2), the path from m_t to c_t. In place, to allocate
-        # no temporary of the gates' size.
-        slope = np.subtract(1, gates)
-        slope *= gates
-        np.multiply(g, g, out=slope[..., 2 * hidden:3 * hidden])
-        np.subtract(1, slope[..., 2 * hidden:3 * hidden], out=slope[..., 2 * hidden:3 * hidden])
-        m_to_c = np.multiply(tanh_c, tanh_c)
-        np.subtract(1, m_to_c, out=m_to_c)
-        m_to_c *= o
-        # The loop turns slope[t] into da_{t+1} (d holds the gradients of the activations), so
-        # no second array of the gates' size is allocated.
-        d_a, d = slope, np.empty_like(gates[0])
+        # d_a[t] becomes da_{t+1}, kept for the products after the loop. It takes the place of
+        # the gates once the loop is past them, unless a later backward reads them again.
+        d_a = gates if ctx._last_backward else np.empty_like(gates)
+        d = np.empty_like(gates[0])  # the gradients of the activations at one step
         dhs = np.empty_like(hs[1:]) if w_hr is not None else None  # dh_t, for dW_hr
         dh, dc = np.zeros_like(hs[0]), np.zeros_like(cs[0])
-        for t in range(length - 1, -1, -1):
-            dh += gh[t]
-            if w_hr is None:
-                dm = dh
-            else:
-                dhs[t] = dh
-                dm = np.dot(dh, w_hr)
-            dc += gc[t]
-            dc += dm * m_to_c[t]
-            np.multiply(dm, tanh_c[t], out=d[:, 3 * hidden:])
-            np.multiply(dc, g[t], out=d[:, :hidden])
-            np.multiply(dc, cs[t], out=d[:, hidden:2 * hidden])
-            np.multiply(dc, i[t], out=d[:, 2 * hidden:3 * hidden])
-            d_a[t] *= d
-            dc *= f[t]
-            dh = np.dot(d_a[t], w_hh)
+        for t0, t1 in _chunks(length, batch * four_h):
+            # What does not wait for the previous step, for the chunk's steps at once: each
+            # gate's derivative, and o (1 - tanh(c_t)^2), the path from m_t to c_t.
+            slope = np.subtract(1, gates[t0:t1])
+            slope *= gates[t0:t1]
+            slope_g = slope[..., 2 * hidden:3 * hidden]
+            np.multiply(g[t0:t1], g[t0:t1], out=slope_g)
+            np.subtract(1, slope_g, out=slope_g)
+            m_to_c = np.multiply(tanh_c[t0:t1], tanh_c[t0:t1])
+            np.subtract(1, m_to_c, out=m_to_c)
+            m_to_c *= o[t0:t1]
+            for t in range(t1 - 1, t0 - 1, -1):
+                dh += gh[t]
+                if w_hr is None:
+                    dm = dh
+                else:
+                    dhs[t] = dh
+                    dm = np.dot(dh, w_hr)
+                dc += gc[t]
+                dc += dm * m_to_c[t - t0]
+                np.multiply(dm, tanh_c[t], out=d[:, 3 * hidden:])
+                np.multiply(dc, g[t], out=d[:, :hidden])
+                np.multiply(dc, cs[t], out=d[:, hidden:2 * hidden])
+                np.multiply(dc, i[t], out=d[:, 2 * hidden:3 * hidden])
+                dc *= f[t]  # (before d_a[t] is written: it may be where f_t is)
+                np.multiply(d, slope[t - t0], out=d_a[t])
+                dh = np.dot(d_a[t], w_hh)
         # dh, dc are now dh_0, dc_0. Each sum over t is one product over the (t, batch) rows.
         d_flat = d_a.reshape(length * batch, four_h)
         gx = None
