@@ -422,6 +422,30 @@ def test_output_changed_in_place_and_hooked_gives_torchs_gradients(kind, data, l
         assert_close(a, e, what="gradient")
 
 
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_lstm_and_gru_backward_twice_with_retain_graph_matches_torch(kind):
+    """Over enough steps for backward to work in several chunks: the first pass, which must
+    leave the saved gates intact for the second, and the last, which may reuse them."""
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, (300, 8, 3))
+    grads = {}
+    for lib in (mg, torch):
+        lib.manual_seed(0)
+        module = getattr(lib.nn, kind)(3, 20).double()
+        if lib is torch:
+            module.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.items()})
+        else:
+            ours = module.state_dict()
+        inputs = lib.tensor(x, requires_grad=True)
+        output, _ = module(inputs)
+        loss = (output * output).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        grads[lib] = [inputs.grad] + [p.grad for p in module.parameters()]
+    for a, e in zip(grads[mg], grads[torch], strict=True):
+        assert_close(a, e, what="gradient accumulated over two passes")
+
+
 def test_lstm_and_gru_over_a_thousand_steps_match_torch():
     """Backpropagation through 1000 steps of a two-layer, bidirectional LSTM with projection
     and of a GRU, in float64."""

@@ -524,27 +524,34 @@ class GRULayer(ArrayFunction):
         grad = _time_major(grad, ctx.batch_first)
         length, batch, hidden = grad.shape
         r, z, n = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 2 * hidden:]
-        # For every t at once: dh_t's factor to dan, the sigmoids' slopes, and h_{t-1} - n.
-        to_n = np.multiply(n, n)
-        np.subtract(1, to_n, out=to_n)
-        to_n *= 1 - z
-        slope_rz = np.subtract(1, gates[..., :2 * hidden])
-        slope_rz *= gates[..., :2 * hidden]
-        h_minus_n = hs[:-1] - n
-        # dgi_t and dgh_t share their r and z blocks: one array holds dgh_t, and the loop turns
-        # to_n[t] into dan, dgi_t's n block, so no second array of the gates' size is made.
-        d_gh, dan = np.empty_like(gates), to_n
-        dh = np.zeros_like(hs[0])
-        for t in range(length - 1, -1, -1):
-            dh += grad[t]
-            dg = d_gh[t]
-            dan[t] *= dh
-            np.multiply(dan[t], gh_n[t], out=dg[:, :hidden])  # dr
-            np.multiply(dh, h_minus_n[t], out=dg[:, hidden:2 * hidden])  # dz
-            dg[:, :2 * hidden] *= slope_rz[t]
-            np.multiply(dan[t], r[t], out=dg[:, 2 * hidden:])
-            dh *= z[t]
-            dh += np.dot(dg, w_hh)
+        # dgi_t and dgh_t share their r and z blocks: d_gh holds dgh_t, and dan dgi_t's n block,
+        # both kept for the products after the loop. They take the places of the gates and of
+        # gh_n once the loop is past them, unless a later backward reads those again.
+        last = ctx._last_backward
+        d_gh, dan = (gates, gh_n) if last else (np.empty_like(gates), np.empty_like(gh_n))
+        dh, dh_z = np.zeros_like(hs[0]), np.empty_like(hs[0])
+        for t0, t1 in _chunks(length, batch * 3 * hidden):
+            # For the chunk's steps at once: dh_t's factor to dan, the sigmoids' slopes, and
+            # h_{t-1} - n.
+            to_n = np.multiply(n[t0:t1], n[t0:t1])
+            np.subtract(1, to_n, out=to_n)
+            to_n *= 1 - z[t0:t1]
+            slope_rz = np.subtract(1, gates[t0:t1, :, :2 * hidden])
+            slope_rz *= gates[t0:t1, :, :2 * hidden]
+            h_minus_n = hs[t0:t1] - n[t0:t1]
+            # Each step reads a gate block before it writes that block's gradient there.
+            for t in range(t1 - 1, t0 - 1, -1):
+                s, dg = t - t0, d_gh[t]
+                dh += grad[t]
+                to_n[s] *= dh  # dan
+                np.multiply(to_n[s], r[t], out=dg[:, 2 * hidden:])
+                np.multiply(to_n[s], gh_n[t], out=dg[:, :hidden])  # dr
+                np.copyto(dan[t], to_n[s])
+                np.multiply(dh, z[t], out=dh_z)
+                np.multiply(dh, h_minus_n[s], out=dg[:, hidden:2 * hidden])  # dz
+                dg[:, :2 * hidden] *= slope_rz[s]
+                dh_z += np.dot(dg, w_hh)
+                dh, dh_z = dh_z, dh
         # Each sum over t is one product over the (t, batch) rows, dgi_t's in two blocks.
         rows = length * batch
         gh_flat, dan_flat = d_gh.reshape(rows, 3 * hidden), dan.reshape(rows, hidden)
