@@ -411,13 +411,16 @@ def test_output_changed_in_place_and_hooked_gives_torchs_gradients(kind, data, l
     x = data.draw(arrays(np.dtype(np.float64), (*shape, config["input_size"]), low=-2, high=2))
     seen = {}
     for lib, module in ((mg, ours), (torch, theirs)):
-        inputs = lib.tensor(x, requires_grad=True)
-        output, h_n = _flat(module(inputs))[:2]
         seen[lib] = []
-        output.register_hook(lambda g, seen=seen[lib]: seen.append(to_numpy(g).copy()))
-        output.mul_(2)
-        ((output * output).sum() + (h_n * h_n).sum()).backward()
-        seen[lib] += [inputs.grad] + [p.grad for p in module.parameters()]
+        for change in (False, True):
+            inputs = lib.tensor(x, requires_grad=True)
+            output, h_n = _flat(module(inputs))[:2]
+            if change:
+                output.mul_(2)
+            else:
+                output.register_hook(lambda g, seen=seen[lib]: seen.append(to_numpy(g).copy()))
+            ((output * output).sum() + (h_n * h_n).sum()).backward()
+            seen[lib] += [inputs.grad] + [p.grad for p in module.parameters()]
     for a, e in zip(seen[mg], seen[torch], strict=True):
         assert_close(a, e, what="gradient")
 
@@ -428,14 +431,11 @@ def test_lstm_and_gru_backward_twice_with_retain_graph_matches_torch(kind):
     leave the saved gates intact for the second, and the last, which may reuse them."""
     rng = np.random.default_rng(6)
     x = rng.uniform(-1, 1, (300, 8, 3))
+    theirs = getattr(torch.nn, kind)(3, 20).double()
+    ours = getattr(mg.nn, kind)(3, 20).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     grads = {}
-    for lib in (mg, torch):
-        lib.manual_seed(0)
-        module = getattr(lib.nn, kind)(3, 20).double()
-        if lib is torch:
-            module.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.items()})
-        else:
-            ours = module.state_dict()
+    for lib, module in ((mg, ours), (torch, theirs)):
         inputs = lib.tensor(x, requires_grad=True)
         output, _ = module(inputs)
         loss = (output * output).sum()

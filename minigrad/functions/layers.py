@@ -276,7 +276,8 @@ class FinalStates(ArrayFunction):
         dL/dstates_i = dL/dh_n[i] where `at` picks, 0 elsewhere
 
     Replaces states_i[at] for each i (views) and a Stack of them: one node in place of several
-    on every call, and h_n is a copy, a tensor of its own as in PyTorch.
+    on every call, and h_n is a copy, a tensor of its own as in PyTorch. Pinned to PyTorch by
+    tests/test_nn_rnn.py (h_n, c_n and the gradients through them, packed batches included).
     """
 
     @staticmethod

@@ -312,9 +312,8 @@ class _RNNBase(Module):
                    batch_first: bool) -> tuple[Tensor, Any]:
         """One layer in one direction over x (L, N, features), or (N, L, features) if
         batch_first, from hx (h_0 of that layer and direction, or (h_0, c_0) for LSTM, or
-        None): returns (the h_t for every t, the
-        states at every t from which the last one is picked: the same h_t, or for LSTM the
-        h_t and c_t)."""
+        None): returns (the h_t for every t, the states at every t from which the last one is
+        picked: the same h_t, or for LSTM the h_t and c_t)."""
         raise NotImplementedError
 
     def _final_states(self, states: list[Tensor], at: tuple) -> Any:
