@@ -59,9 +59,8 @@ class Function:
     _saved_versions: tuple[Any, ...] = ()  # see minigrad.autograd.versions
     _hooks: list[Any] | None = None  # hooks registered on the output tensor (non-leaf)
     _retained: Any = None  # weakref to the output tensor when it called retain_grad()
-    # True while backward runs for the last time (the graph is not retained): what the node
-    # saved is freed right after, so a backward may overwrite arrays of its own making in it
-    # (the recurrent layers keep their gradients where their gates were).
+    # True while backward runs for the last time (no retain_graph): it may then overwrite the
+    # arrays of its own making that it saved, which are freed right after (as LSTMLayer does).
     _last_backward = False
 
     @staticmethod
