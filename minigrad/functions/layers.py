@@ -306,6 +306,12 @@ def _sigmoid_(a):
     np.reciprocal(a, out=a)
 
 
+def _blocks(a, gates):
+    """The gates' blocks of `a` along its last dim (views): i, f, g, o for an LSTM."""
+    size = a.shape[-1] // gates
+    return [a[..., k * size:(k + 1) * size] for k in range(gates)]
+
+
 # Elements of the chunks in which the recurrent layers' backward computes, ahead of its loop
 # over time, what does not wait for the previous step: for a long sequence its temporaries take
 # a chunk's memory rather than the whole sequence's; a short one is a single chunk.
@@ -371,23 +377,26 @@ class LSTMLayer(ArrayFunction):
         w_hh_t = np.ascontiguousarray(w_hh.T)
         w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
         a, i_g = np.empty((batch, 4 * hidden), x.dtype), np.empty((batch, hidden), x.dtype)
-        g = slice(2 * hidden, 3 * hidden)
+        # Each gate's block of all steps, sliced once: slicing it out at every step would cost
+        # more than a product of this size.
+        i, f, g, o = _blocks(gates, 4)
+        a_g = _blocks(a, 4)[2]
         with np.errstate(over="ignore"):
             for t in range(length):
+                act, c = gates[t], cs[t + 1]  # the activations replace the pre-activations
                 np.dot(hs[t], w_hh_t, out=a)
-                a += gates[t]
-                act = gates[t]  # the activations replace the pre-activations
+                a += act
                 np.copyto(act, a)
                 _sigmoid_(act)  # all four blocks; then g again, through tanh
-                np.tanh(a[:, g], out=act[:, g])
-                np.multiply(act[:, hidden:2 * hidden], cs[t], out=cs[t + 1])  # f * c_{t-1}
-                np.multiply(act[:, :hidden], act[:, g], out=i_g)
-                cs[t + 1] += i_g
-                np.tanh(cs[t + 1], out=tanh_c[t])
+                np.tanh(a_g, out=g[t])
+                np.multiply(f[t], cs[t], out=c)  # f * c_{t-1}
+                np.multiply(i[t], g[t], out=i_g)
+                c += i_g
+                np.tanh(c, out=tanh_c[t])
                 if w_hr is None:
-                    np.multiply(act[:, 3 * hidden:], tanh_c[t], out=hs[t + 1])
+                    np.multiply(o[t], tanh_c[t], out=hs[t + 1])
                 else:
-                    np.multiply(act[:, 3 * hidden:], tanh_c[t], out=ms[t])
+                    np.multiply(o[t], tanh_c[t], out=ms[t])
                     np.dot(ms[t], w_hr_t, out=hs[t + 1])
         ctx.x_shape, ctx.batch_first = x.shape, batch_first
         ctx.save_for_backward(x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr)
@@ -401,12 +410,12 @@ class LSTMLayer(ArrayFunction):
         length, batch, four_h = gates.shape
         hidden, out_size = four_h // 4, hs.shape[2]
         gh, gc = grad[..., :out_size], grad[..., out_size:]
-        i, f, o = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 3 * hidden:]
-        g = gates[..., 2 * hidden:3 * hidden]
+        i, f, g, o = _blocks(gates, 4)
         # d_a[t] becomes da_{t+1}, kept for the products after the loop. It takes the place of
         # the gates once the loop is past them, unless a later backward reads them again.
         d_a = gates if ctx._last_backward else np.empty_like(gates)
         d = np.empty_like(gates[0])  # the gradients of the activations at one step
+        d_i, d_f, d_g, d_o = _blocks(d, 4)
         dhs = np.empty_like(hs[1:]) if w_hr is not None else None  # dh_t, for dW_hr
         dh, dc = np.zeros_like(hs[0]), np.zeros_like(cs[0])
         for t0, t1 in _chunks(length, batch * four_h):
@@ -429,10 +438,10 @@ class LSTMLayer(ArrayFunction):
                     dm = np.dot(dh, w_hr)
                 dc += gc[t]
                 dc += dm * m_to_c[t - t0]
-                np.multiply(dm, tanh_c[t], out=d[:, 3 * hidden:])
-                np.multiply(dc, g[t], out=d[:, :hidden])
-                np.multiply(dc, cs[t], out=d[:, hidden:2 * hidden])
-                np.multiply(dc, i[t], out=d[:, 2 * hidden:3 * hidden])
+                np.multiply(dm, tanh_c[t], out=d_o)
+                np.multiply(dc, g[t], out=d_i)
+                np.multiply(dc, cs[t], out=d_f)
+                np.multiply(dc, i[t], out=d_g)
                 dc *= f[t]  # (before d_a[t] is written: it may be where f_t is)
                 np.multiply(d, slope[t - t0], out=d_a[t])
                 dh = np.dot(d_a[t], w_hh)
@@ -497,23 +506,25 @@ class GRULayer(ArrayFunction):
         hs = np.empty((length + 1, batch, hidden), x.dtype)
         hs[0] = 0 if h_0 is None else h_0
         w_hh_t = np.ascontiguousarray(w_hh.T)
-        rz, n = slice(0, 2 * hidden), slice(2 * hidden, None)
         tmp = np.empty((batch, hidden), x.dtype)
+        # The blocks of all steps, sliced once (as in LSTMLayer).
+        r, z, n = _blocks(gates, 3)
+        rz, gh_rz, gh_n_now = gates[..., :2 * hidden], gh[:, :2 * hidden], gh[:, 2 * hidden:]
         with np.errstate(over="ignore"):
             for t in range(length):
-                act = gates[t]
+                n_t, rz_t = n[t], rz[t]
                 np.dot(hs[t], w_hh_t, out=gh)
                 if b_hh is not None:
                     gh += b_hh
-                gh_n[t] = gh[:, n]
-                act[:, rz] += gh[:, rz]
-                _sigmoid_(act[:, rz])
-                np.multiply(act[:, :hidden], gh[:, n], out=tmp)  # r * gh_n
-                act[:, n] += tmp
-                np.tanh(act[:, n], out=act[:, n])
-                np.subtract(hs[t], act[:, n], out=tmp)  # h_t = n + z * (h_{t-1} - n)
-                tmp *= act[:, hidden:2 * hidden]
-                np.add(act[:, n], tmp, out=hs[t + 1])
+                gh_n[t] = gh_n_now
+                rz_t += gh_rz
+                _sigmoid_(rz_t)
+                np.multiply(r[t], gh_n_now, out=tmp)  # r * gh_n
+                n_t += tmp
+                np.tanh(n_t, out=n_t)
+                np.subtract(hs[t], n_t, out=tmp)  # h_t = n + z * (h_{t-1} - n)
+                tmp *= z[t]
+                np.add(n_t, tmp, out=hs[t + 1])
         ctx.x_shape, ctx.batch_first = x.shape, batch_first
         ctx.save_for_backward(x_flat, gates, gh_n, hs, w_ih, w_hh)
         return _time_major(hs[1:], batch_first)
@@ -524,12 +535,14 @@ class GRULayer(ArrayFunction):
         needs = ctx.needs_input_grad
         grad = _time_major(grad, ctx.batch_first)
         length, batch, hidden = grad.shape
-        r, z, n = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 2 * hidden:]
+        r, z, n = _blocks(gates, 3)
         # dgi_t and dgh_t share their r and z blocks: d_gh holds dgh_t, and dan dgi_t's n block,
         # both kept for the products after the loop. They take the places of the gates and of
         # gh_n once the loop is past them, unless a later backward reads those again.
         last = ctx._last_backward
         d_gh, dan = (gates, gh_n) if last else (np.empty_like(gates), np.empty_like(gh_n))
+        d_r, d_z, d_n = _blocks(d_gh, 3)
+        d_rz = d_gh[..., :2 * hidden]
         dh, dh_z = np.zeros_like(hs[0]), np.empty_like(hs[0])
         for t0, t1 in _chunks(length, batch * 3 * hidden):
             # For the chunk's steps at once: dh_t's factor to dan, the sigmoids' slopes, and
@@ -542,16 +555,16 @@ class GRULayer(ArrayFunction):
             h_minus_n = hs[t0:t1] - n[t0:t1]
             # Each step reads a gate block before it writes that block's gradient there.
             for t in range(t1 - 1, t0 - 1, -1):
-                s, dg = t - t0, d_gh[t]
+                s, dan_t = t - t0, to_n[t - t0]
                 dh += grad[t]
-                to_n[s] *= dh  # dan
-                np.multiply(to_n[s], r[t], out=dg[:, 2 * hidden:])
-                np.multiply(to_n[s], gh_n[t], out=dg[:, :hidden])  # dr
-                np.copyto(dan[t], to_n[s])
+                dan_t *= dh
+                np.multiply(dan_t, r[t], out=d_n[t])
+                np.multiply(dan_t, gh_n[t], out=d_r[t])
+                np.copyto(dan[t], dan_t)
                 np.multiply(dh, z[t], out=dh_z)
-                np.multiply(dh, h_minus_n[s], out=dg[:, hidden:2 * hidden])  # dz
-                dg[:, :2 * hidden] *= slope_rz[s]
-                dh_z += np.dot(dg, w_hh)
+                np.multiply(dh, h_minus_n[s], out=d_z[t])
+                d_rz[t] *= slope_rz[s]
+                dh_z += np.dot(d_gh[t], w_hh)
                 dh, dh_z = dh_z, dh
         # Each sum over t is one product over the (t, batch) rows, dgi_t's in two blocks.
         rows = length * batch
