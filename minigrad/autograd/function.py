@@ -59,9 +59,6 @@ class Function:
     _saved_versions: tuple[Any, ...] = ()  # see minigrad.autograd.versions
     _hooks: list[Any] | None = None  # hooks registered on the output tensor (non-leaf)
     _retained: Any = None  # weakref to the output tensor when it called retain_grad()
-    # True while backward runs for the last time (no retain_graph): it may then overwrite the
-    # arrays of its own making that it saved, which are freed right after (as LSTMLayer does).
-    _last_backward = False
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -74,6 +71,12 @@ class Function:
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep what backward needs. It is released after backward unless retain_graph=True."""
         self._saved = arrays
+
+    @property
+    def _last_backward(self) -> bool:
+        """Whether backward runs for the last time (no retain_graph): it may then overwrite
+        the arrays of its own making that it saved, which are freed right after (LSTMLayer)."""
+        return not _state.keep_saved
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
