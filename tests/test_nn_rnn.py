@@ -398,6 +398,54 @@ def test_lstm_gru_and_bidirectional_rnn_match_torch_for_layers_projection_and_hi
     check_module_against_torch(_wrapped(kind, **config), inputs, dtype, data)
 
 
+@settings(max_examples=30)
+@given(kind=st.sampled_from(("LSTM", "GRU", "RNN")), data=st.data(), length=st.integers(1, 4))
+def test_output_changed_in_place_and_hooked_gives_torchs_gradients(kind, data, length):
+    """The output is a tensor of its own, as in PyTorch: a hook on it sees its gradient alone
+    (not h_n's too), and changing it in place leaves what the layers saved intact."""
+    config = data.draw(gated_configurations(kind), label="config")
+    theirs = getattr(torch.nn, kind)(**config).double()
+    ours = getattr(mg.nn, kind)(**config).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    shape = (2, length) if config["batch_first"] else (length, 2)
+    x = data.draw(arrays(np.dtype(np.float64), (*shape, config["input_size"]), low=-2, high=2))
+    seen = {}
+    for lib, module in ((mg, ours), (torch, theirs)):
+        seen[lib] = []
+        for change in (False, True):
+            inputs = lib.tensor(x, requires_grad=True)
+            output, h_n = _flat(module(inputs))[:2]
+            if change:
+                output.mul_(2)
+            else:
+                output.register_hook(lambda g, seen=seen[lib]: seen.append(to_numpy(g).copy()))
+            ((output * output).sum() + (h_n * h_n).sum()).backward()
+            seen[lib] += [inputs.grad] + [p.grad for p in module.parameters()]
+    for a, e in zip(seen[mg], seen[torch], strict=True):
+        assert_close(a, e, what="gradient")
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_lstm_and_gru_backward_twice_with_retain_graph_matches_torch(kind):
+    """Over enough steps for backward to work in several chunks: the first pass, which must
+    leave the saved gates intact for the second, and the last, which may reuse them."""
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, (300, 8, 3))
+    theirs = getattr(torch.nn, kind)(3, 20).double()
+    ours = getattr(mg.nn, kind)(3, 20).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    grads = {}
+    for lib, module in ((mg, ours), (torch, theirs)):
+        inputs = lib.tensor(x, requires_grad=True)
+        output, _ = module(inputs)
+        loss = (output * output).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        grads[lib] = [inputs.grad] + [p.grad for p in module.parameters()]
+    for a, e in zip(grads[mg], grads[torch], strict=True):
+        assert_close(a, e, what="gradient accumulated over two passes")
+
+
 def test_lstm_and_gru_over_a_thousand_steps_match_torch():
     """Backpropagation through 1000 steps of a two-layer, bidirectional LSTM with projection
     and of a GRU, in float64."""

@@ -60,11 +60,12 @@ def run_backward(
     captured: list[np.ndarray | None] = [None] * len(inputs or ())
     # Hooks and backward code must not record a graph of their own (grad mode is switched off
     # by hand: no_grad() as a context manager costs more than a small backward pass).
-    grad_mode, _state.enabled = _state.enabled, False
+    grad_mode, keep_saved = _state.enabled, _state.keep_saved
+    _state.enabled, _state.keep_saved = False, retain_graph
     try:
         _walk(ready, pending, counts, wanted, captured, retain_graph)
     finally:
-        _state.enabled = grad_mode
+        _state.enabled, _state.keep_saved = grad_mode, keep_saved
     return captured if inputs is not None else None
 
 

@@ -73,6 +73,12 @@ class Function:
         self._saved = arrays
 
     @property
+    def _last_backward(self) -> bool:
+        """Whether backward runs for the last time (no retain_graph): it may then overwrite
+        the arrays of its own making that it saved, which are freed right after (LSTMLayer)."""
+        return not _state.keep_saved
+
+    @property
     def saved_tensors(self) -> tuple[Any, ...]:
         if self._saved is _FREED:
             raise RuntimeError(

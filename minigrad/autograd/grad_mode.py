@@ -16,6 +16,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _GradState(threading.local):
     enabled = True
+    keep_saved = True  # False during a backward pass that frees what the nodes saved
 
 
 _state = _GradState()

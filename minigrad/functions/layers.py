@@ -152,13 +152,21 @@ class ScaleGradient(ArrayFunction):
         return grad * ctx.factor
 
 
-class RNNLayer(ArrayFunction):
-    """output = RNNLayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh, nonlinearity): one layer of an
-    Elman RNN over a whole sequence.
+def _time_major(a, batch_first):
+    """a (N, L, ...) seen as (L, N, ...) when batch_first, else a itself; its own inverse. A
+    NumPy view: nn's batch_first layout costs the layer nodes no graph node of its own (two
+    transposes and their backward at every call, which on a small step cost as much as the
+    recurrence)."""
+    return a.swapaxes(0, 1) if batch_first else a
 
-    x (L, N, in); h_0 (N, H), or None for zeros; W_ih (H, in); W_hh (H, H); b_ih and b_hh
-    (H,), or both None; nonlinearity "tanh" or "relu" (act below). The forward pass is the
-    recurrence
+
+class RNNLayer(ArrayFunction):
+    """output = RNNLayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh, nonlinearity, batch_first): one
+    layer of an Elman RNN over a whole sequence.
+
+    x (L, N, in), or (N, L, in) if batch_first (the output too); h_0 (N, H), or None for
+    zeros; W_ih (H, in); W_hh (H, H); b_ih and b_hh (H,), or both None; nonlinearity "tanh" or
+    "relu" (act below). The forward pass is the recurrence
 
         a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
         h_t = act(a_t)                                            for t = 1 .. L
@@ -190,7 +198,8 @@ class RNNLayer(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first=False):
+        x = _time_major(x, batch_first)
         length, batch, inputs = x.shape
         hidden = w_hh.shape[0]
         hs = np.empty((length + 1, batch, hidden), x.dtype)  # hs[t] = h_t, t = 0 .. L
@@ -213,14 +222,15 @@ class RNNLayer(ArrayFunction):
                 np.tanh(a, out=a)
             else:
                 np.maximum(a, 0, out=a)
-        ctx.nonlinearity, ctx.x_shape = nonlinearity, x.shape
+        ctx.nonlinearity, ctx.x_shape, ctx.batch_first = nonlinearity, x.shape, batch_first
         ctx.save_for_backward(x_flat, hs, w_ih, w_hh)
-        return hs[1:]
+        return _time_major(hs[1:], batch_first)
 
     @staticmethod
     def backward(ctx, grad):
         x_flat, hs, w_ih, w_hh = ctx.saved_tensors
         need_x, need_h_0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad[:6]
+        grad = _time_major(grad, ctx.batch_first)
         length, batch, hidden = grad.shape
         # d_a[t - 1] becomes da_t. For tanh it starts as act'(a_t) for every t at once, and the
         # loop multiplies dh_t in. For relu it starts at 0 and the loop copies dh_t where
@@ -244,7 +254,7 @@ class RNNLayer(ArrayFunction):
 
         # dh is now dh_0. Each sum over t is one matrix product over the (t, batch) rows.
         d_flat = d_a.reshape(length * batch, hidden)
-        gx = (d_flat @ w_ih).reshape(ctx.x_shape) if need_x else None
+        gx = _time_major((d_flat @ w_ih).reshape(ctx.x_shape), ctx.batch_first) if need_x else None
         gh_0 = dh if need_h_0 else None
         gw_ih = d_flat.T @ x_flat if need_w_ih else None
         gw_hh = d_flat.T @ hs[:-1].reshape(length * batch, hidden) if need_w_hh else None
@@ -257,6 +267,36 @@ class RNNLayer(ArrayFunction):
         return gx, gh_0, gw_ih, gw_hh, gb_ih, gb_hh
 
 
+class FinalStates(ArrayFunction):
+    """h_n = FinalStates.apply(at, *states): each layer's and direction's final state,
+    states_i[at], stacked along a new first dim, for nn.RNN, LSTM and GRU. `at` picks one step
+    of each sequence: the last, or in a padded batch each sequence's own last step, so no
+    element is picked twice:
+
+        dL/dstates_i = dL/dh_n[i] where `at` picks, 0 elsewhere
+
+    Replaces states_i[at] for each i (views) and a Stack of them: one node in place of several
+    on every call, and h_n is a copy, a tensor of its own as in PyTorch. Pinned to PyTorch by
+    tests/test_nn_rnn.py (h_n, c_n and the gradients through them, packed batches included).
+    """
+
+    @staticmethod
+    def forward(ctx, at, *states):
+        ctx.at, ctx.shape = at, states[0].shape
+        first = states[0][at]
+        out = np.empty((len(states), *first.shape), first.dtype)
+        for i, s in enumerate(states):
+            out[i] = s[at]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads = [np.zeros(ctx.shape, grad.dtype) for _ in grad]
+        for g, g_i in zip(grads, grad):
+            g[ctx.at] = g_i
+        return (None, *grads)
+
+
 def _sigmoid_(a):
     """a <- sigmoid(a) = 1 / (1 + exp(-a)) in place, as minigrad's Sigmoid computes it. The
     caller silences the overflow of exp(-a) for very negative a, which gives 1/inf = 0."""
@@ -266,12 +306,32 @@ def _sigmoid_(a):
     np.reciprocal(a, out=a)
 
 
-class LSTMLayer(ArrayFunction):
-    """output = LSTMLayer.apply(x, h_0, c_0, W_ih, W_hh, b_ih, b_hh, W_hr): one layer of an LSTM
-    over a whole sequence, for nn.LSTM.
+def _blocks(a, gates):
+    """The gates' blocks of `a` along its last dim (views): i, f, g, o for an LSTM."""
+    size = a.shape[-1] // gates
+    return [a[..., k * size:(k + 1) * size] for k in range(gates)]
 
-    x (L, N, in); h_0 (N, P) and c_0 (N, H), or None for zeros; W_ih (4H, in); W_hh (4H, P);
-    b_ih and b_hh (4H,), or both None; W_hr (P, H) with proj_size P, or None (then P = H).
+
+# Elements of the chunks in which the recurrent layers' backward computes, ahead of its loop
+# over time, what does not wait for the previous step: for a long sequence its temporaries take
+# a chunk's memory rather than the whole sequence's; a short one is a single chunk.
+_CHUNK = 2 ** 16
+
+
+def _chunks(length, per_step):
+    """The time steps 0 .. length-1 as ranges (t0, t1) of about _CHUNK elements (`per_step` a
+    step), the last steps first, as backpropagation through time walks them."""
+    steps = max(1, _CHUNK // max(per_step, 1))
+    return [(t0, min(t0 + steps, length)) for t0 in reversed(range(0, length, steps))]
+
+
+class LSTMLayer(ArrayFunction):
+    """output = LSTMLayer.apply(x, h_0, c_0, W_ih, W_hh, b_ih, b_hh, W_hr, batch_first): one layer
+    of an LSTM over a whole sequence, for nn.LSTM.
+
+    x (L, N, in), or (N, L, in) if batch_first (the output too); h_0 (N, P) and c_0 (N, H),
+    or None for zeros; W_ih (4H, in); W_hh (4H, P); b_ih and b_hh (4H,), or both None; W_hr
+    (P, H) with proj_size P, or None (then P = H).
     The rows of W_ih, W_hh and the biases are the four gates in PyTorch's order i, f, g, o:
 
         a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh = [a_i, a_f, a_g, a_o]
@@ -295,7 +355,8 @@ class LSTMLayer(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, h_0, c_0, w_ih, w_hh, b_ih, b_hh, w_hr):
+    def forward(ctx, x, h_0, c_0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=False):
+        x = _time_major(x, batch_first)
         length, batch, inputs = x.shape
         hidden, out_size = w_ih.shape[0] // 4, w_hh.shape[1]
         gates = np.empty((length, batch, 4 * hidden), x.dtype)
@@ -304,9 +365,11 @@ class LSTMLayer(ArrayFunction):
         np.matmul(x_flat, w_ih.T, out=gates.reshape(length * batch, 4 * hidden))
         if b_ih is not None:
             gates += b_ih + b_hh
-        # states[t] = [h_t, c_t], t = 0 .. L; states[1:] is the output, written in place.
-        states = np.empty((length + 1, batch, out_size + hidden), x.dtype)
-        hs, cs = states[..., :out_size], states[..., out_size:]
+        # hs[t] = h_t and cs[t] = c_t, t = 0 .. L, each step a contiguous block: NumPy's tanh
+        # and products are several times slower on strided rows (such as h_t and c_t side by
+        # side, the output's layout, which is copied together after the loop).
+        hs = np.empty((length + 1, batch, out_size), x.dtype)
+        cs = np.empty((length + 1, batch, hidden), x.dtype)
         hs[0] = 0 if h_0 is None else h_0
         cs[0] = 0 if c_0 is None else c_0
         tanh_c = np.empty((length, batch, hidden), x.dtype)
@@ -314,71 +377,79 @@ class LSTMLayer(ArrayFunction):
         w_hh_t = np.ascontiguousarray(w_hh.T)
         w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
         a, i_g = np.empty((batch, 4 * hidden), x.dtype), np.empty((batch, hidden), x.dtype)
-        g = slice(2 * hidden, 3 * hidden)
+        # Each gate's block of all steps, sliced once: slicing it out at every step would cost
+        # more than a product of this size.
+        i, f, g, o = _blocks(gates, 4)
+        a_g = _blocks(a, 4)[2]
         with np.errstate(over="ignore"):
             for t in range(length):
+                act, c = gates[t], cs[t + 1]  # the activations replace the pre-activations
                 np.dot(hs[t], w_hh_t, out=a)
-                a += gates[t]
-                act = gates[t]  # the activations replace the pre-activations
+                a += act
                 np.copyto(act, a)
                 _sigmoid_(act)  # all four blocks; then g again, through tanh
-                np.tanh(a[:, g], out=act[:, g])
-                np.multiply(act[:, hidden:2 * hidden], cs[t], out=cs[t + 1])  # f * c_{t-1}
-                np.multiply(act[:, :hidden], act[:, g], out=i_g)
-                cs[t + 1] += i_g
-                np.tanh(cs[t + 1], out=tanh_c[t])
+                np.tanh(a_g, out=g[t])
+                np.multiply(f[t], cs[t], out=c)  # f * c_{t-1}
+                np.multiply(i[t], g[t], out=i_g)
+                c += i_g
+                np.tanh(c, out=tanh_c[t])
                 if w_hr is None:
-                    np.multiply(act[:, 3 * hidden:], tanh_c[t], out=hs[t + 1])
+                    np.multiply(o[t], tanh_c[t], out=hs[t + 1])
                 else:
-                    np.multiply(act[:, 3 * hidden:], tanh_c[t], out=ms[t])
-                    np.matmul(ms[t], w_hr_t, out=hs[t + 1])  # (np.dot needs a contiguous out)
-        ctx.x_shape = x.shape
+                    np.multiply(o[t], tanh_c[t], out=ms[t])
+                    np.dot(ms[t], w_hr_t, out=hs[t + 1])
+        ctx.x_shape, ctx.batch_first = x.shape, batch_first
         ctx.save_for_backward(x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr)
-        return states[1:]
+        return _time_major(np.concatenate((hs[1:], cs[1:]), 2), batch_first)
 
     @staticmethod
     def backward(ctx, grad):
         x_flat, gates, hs, cs, tanh_c, ms, w_ih, w_hh, w_hr = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        grad = _time_major(grad, ctx.batch_first)
         length, batch, four_h = gates.shape
         hidden, out_size = four_h // 4, hs.shape[2]
         gh, gc = grad[..., :out_size], grad[..., out_size:]
-        i, f, o = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 3 * hidden:]
-        g = gates[..., 2 * hidden:3 * hidden]
-        # What does not wait for the previous step, for every t at once: each gate's
-        # derivative, and o (1 - tanh(c_t)^2), the path from m_t to c_t. In place, to allocate
-        # no temporary of the gates' size.
-        slope = np.subtract(1, gates)
-        slope *= gates
-        np.multiply(g, g, out=slope[..., 2 * hidden:3 * hidden])
-        np.subtract(1, slope[..., 2 * hidden:3 * hidden], out=slope[..., 2 * hidden:3 * hidden])
-        m_to_c = np.multiply(tanh_c, tanh_c)
-        np.subtract(1, m_to_c, out=m_to_c)
-        m_to_c *= o
-        # The loop turns slope[t] into da_{t+1} (d holds the gradients of the activations), so
-        # no second array of the gates' size is allocated.
-        d_a, d = slope, np.empty_like(gates[0])
+        i, f, g, o = _blocks(gates, 4)
+        # d_a[t] becomes da_{t+1}, kept for the products after the loop. It takes the place of
+        # the gates once the loop is past them, unless a later backward reads them again.
+        d_a = gates if ctx._last_backward else np.empty_like(gates)
+        d = np.empty_like(gates[0])  # the gradients of the activations at one step
+        d_i, d_f, d_g, d_o = _blocks(d, 4)
         dhs = np.empty_like(hs[1:]) if w_hr is not None else None  # dh_t, for dW_hr
         dh, dc = np.zeros_like(hs[0]), np.zeros_like(cs[0])
-        for t in range(length - 1, -1, -1):
-            dh += gh[t]
-            if w_hr is None:
-                dm = dh
-            else:
-                dhs[t] = dh
-                dm = np.dot(dh, w_hr)
-            dc += gc[t]
-            dc += dm * m_to_c[t]
-            np.multiply(dm, tanh_c[t], out=d[:, 3 * hidden:])
-            np.multiply(dc, g[t], out=d[:, :hidden])
-            np.multiply(dc, cs[t], out=d[:, hidden:2 * hidden])
-            np.multiply(dc, i[t], out=d[:, 2 * hidden:3 * hidden])
-            d_a[t] *= d
-            dc *= f[t]
-            dh = np.dot(d_a[t], w_hh)
+        for t0, t1 in _chunks(length, batch * four_h):
+            # What does not wait for the previous step, for the chunk's steps at once: each
+            # gate's derivative, and o (1 - tanh(c_t)^2), the path from m_t to c_t.
+            slope = np.subtract(1, gates[t0:t1])
+            slope *= gates[t0:t1]
+            slope_g = slope[..., 2 * hidden:3 * hidden]
+            np.multiply(g[t0:t1], g[t0:t1], out=slope_g)
+            np.subtract(1, slope_g, out=slope_g)
+            m_to_c = np.multiply(tanh_c[t0:t1], tanh_c[t0:t1])
+            np.subtract(1, m_to_c, out=m_to_c)
+            m_to_c *= o[t0:t1]
+            for t in range(t1 - 1, t0 - 1, -1):
+                dh += gh[t]
+                if w_hr is None:
+                    dm = dh
+                else:
+                    dhs[t] = dh
+                    dm = np.dot(dh, w_hr)
+                dc += gc[t]
+                dc += dm * m_to_c[t - t0]
+                np.multiply(dm, tanh_c[t], out=d_o)
+                np.multiply(dc, g[t], out=d_i)
+                np.multiply(dc, cs[t], out=d_f)
+                np.multiply(dc, i[t], out=d_g)
+                dc *= f[t]  # (before d_a[t] is written: it may be where f_t is)
+                np.multiply(d, slope[t - t0], out=d_a[t])
+                dh = np.dot(d_a[t], w_hh)
         # dh, dc are now dh_0, dc_0. Each sum over t is one product over the (t, batch) rows.
         d_flat = d_a.reshape(length * batch, four_h)
-        gx = (d_flat @ w_ih).reshape(ctx.x_shape) if needs[0] else None
+        gx = None
+        if needs[0]:
+            gx = _time_major((d_flat @ w_ih).reshape(ctx.x_shape), ctx.batch_first)
         gw_ih = d_flat.T @ x_flat if needs[3] else None
         gw_hh = d_flat.T @ hs[:-1].reshape(length * batch, out_size) if needs[4] else None
         gb_ih = gb_hh = None
@@ -394,12 +465,13 @@ class LSTMLayer(ArrayFunction):
 
 
 class GRULayer(ArrayFunction):
-    """output = GRULayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh): one layer of a GRU over a whole
-    sequence, for nn.GRU.
+    """output = GRULayer.apply(x, h_0, W_ih, W_hh, b_ih, b_hh, batch_first): one layer of a GRU
+    over a whole sequence, for nn.GRU.
 
-    x (L, N, in); h_0 (N, H), or None for zeros; W_ih (3H, in); W_hh (3H, H); b_ih and b_hh
-    (3H,), or both None. The rows are the gates in PyTorch's order r, z, n. With
-    gi_t = x_t W_ih^T + b_ih and gh_t = h_{t-1} W_hh^T + b_hh, each split in [r, z, n] blocks:
+    x (L, N, in), or (N, L, in) if batch_first (the output too); h_0 (N, H), or None for
+    zeros; W_ih (3H, in); W_hh (3H, H); b_ih and b_hh (3H,), or both None. The rows are the
+    gates in PyTorch's order r, z, n. With gi_t = x_t W_ih^T + b_ih and
+    gh_t = h_{t-1} W_hh^T + b_hh, each split in [r, z, n] blocks:
 
         r = sigmoid(gi_r + gh_r),   z = sigmoid(gi_z + gh_z)
         n = tanh(gi_n + r * gh_n)
@@ -420,7 +492,8 @@ class GRULayer(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh):
+    def forward(ctx, x, h_0, w_ih, w_hh, b_ih, b_hh, batch_first=False):
+        x = _time_major(x, batch_first)
         length, batch, inputs = x.shape
         hidden = w_hh.shape[1]
         gates = np.empty((length, batch, 3 * hidden), x.dtype)  # gi_t, then r, z, n
@@ -433,54 +506,66 @@ class GRULayer(ArrayFunction):
         hs = np.empty((length + 1, batch, hidden), x.dtype)
         hs[0] = 0 if h_0 is None else h_0
         w_hh_t = np.ascontiguousarray(w_hh.T)
-        rz, n = slice(0, 2 * hidden), slice(2 * hidden, None)
         tmp = np.empty((batch, hidden), x.dtype)
+        # The blocks of all steps, sliced once (as in LSTMLayer).
+        r, z, n = _blocks(gates, 3)
+        rz, gh_rz, gh_n_now = gates[..., :2 * hidden], gh[:, :2 * hidden], gh[:, 2 * hidden:]
         with np.errstate(over="ignore"):
             for t in range(length):
-                act = gates[t]
+                n_t, rz_t = n[t], rz[t]
                 np.dot(hs[t], w_hh_t, out=gh)
                 if b_hh is not None:
                     gh += b_hh
-                gh_n[t] = gh[:, n]
-                act[:, rz] += gh[:, rz]
-                _sigmoid_(act[:, rz])
-                np.multiply(act[:, :hidden], gh[:, n], out=tmp)  # r * gh_n
-                act[:, n] += tmp
-                np.tanh(act[:, n], out=act[:, n])
-                np.subtract(hs[t], act[:, n], out=tmp)  # h_t = n + z * (h_{t-1} - n)
-                tmp *= act[:, hidden:2 * hidden]
-                np.add(act[:, n], tmp, out=hs[t + 1])
-        ctx.x_shape = x.shape
+                gh_n[t] = gh_n_now
+                rz_t += gh_rz
+                _sigmoid_(rz_t)
+                np.multiply(r[t], gh_n_now, out=tmp)  # r * gh_n
+                n_t += tmp
+                np.tanh(n_t, out=n_t)
+                np.subtract(hs[t], n_t, out=tmp)  # h_t = n + z * (h_{t-1} - n)
+                tmp *= z[t]
+                np.add(n_t, tmp, out=hs[t + 1])
+        ctx.x_shape, ctx.batch_first = x.shape, batch_first
         ctx.save_for_backward(x_flat, gates, gh_n, hs, w_ih, w_hh)
-        return hs[1:]
+        return _time_major(hs[1:], batch_first)
 
     @staticmethod
     def backward(ctx, grad):
         x_flat, gates, gh_n, hs, w_ih, w_hh = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        grad = _time_major(grad, ctx.batch_first)
         length, batch, hidden = grad.shape
-        r, z, n = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 2 * hidden:]
-        # For every t at once: dh_t's factor to dan, the sigmoids' slopes, and h_{t-1} - n.
-        to_n = np.multiply(n, n)
-        np.subtract(1, to_n, out=to_n)
-        to_n *= 1 - z
-        slope_rz = np.subtract(1, gates[..., :2 * hidden])
-        slope_rz *= gates[..., :2 * hidden]
-        h_minus_n = hs[:-1] - n
-        # dgi_t and dgh_t share their r and z blocks: one array holds dgh_t, and the loop turns
-        # to_n[t] into dan, dgi_t's n block, so no second array of the gates' size is made.
-        d_gh, dan = np.empty_like(gates), to_n
-        dh = np.zeros_like(hs[0])
-        for t in range(length - 1, -1, -1):
-            dh += grad[t]
-            dg = d_gh[t]
-            dan[t] *= dh
-            np.multiply(dan[t], gh_n[t], out=dg[:, :hidden])  # dr
-            np.multiply(dh, h_minus_n[t], out=dg[:, hidden:2 * hidden])  # dz
-            dg[:, :2 * hidden] *= slope_rz[t]
-            np.multiply(dan[t], r[t], out=dg[:, 2 * hidden:])
-            dh *= z[t]
-            dh += np.dot(dg, w_hh)
+        r, z, n = _blocks(gates, 3)
+        # dgi_t and dgh_t share their r and z blocks: d_gh holds dgh_t, and dan dgi_t's n block,
+        # both kept for the products after the loop. They take the places of the gates and of
+        # gh_n once the loop is past them, unless a later backward reads those again.
+        last = ctx._last_backward
+        d_gh, dan = (gates, gh_n) if last else (np.empty_like(gates), np.empty_like(gh_n))
+        d_r, d_z, d_n = _blocks(d_gh, 3)
+        d_rz = d_gh[..., :2 * hidden]
+        dh, dh_z = np.zeros_like(hs[0]), np.empty_like(hs[0])
+        for t0, t1 in _chunks(length, batch * 3 * hidden):
+            # For the chunk's steps at once: dh_t's factor to dan, the sigmoids' slopes, and
+            # h_{t-1} - n.
+            to_n = np.multiply(n[t0:t1], n[t0:t1])
+            np.subtract(1, to_n, out=to_n)
+            to_n *= 1 - z[t0:t1]
+            slope_rz = np.subtract(1, gates[t0:t1, :, :2 * hidden])
+            slope_rz *= gates[t0:t1, :, :2 * hidden]
+            h_minus_n = hs[t0:t1] - n[t0:t1]
+            # Each step reads a gate block before it writes that block's gradient there.
+            for t in range(t1 - 1, t0 - 1, -1):
+                s, dan_t = t - t0, to_n[t - t0]
+                dh += grad[t]
+                dan_t *= dh
+                np.multiply(dan_t, r[t], out=d_n[t])
+                np.multiply(dan_t, gh_n[t], out=d_r[t])
+                np.copyto(dan[t], dan_t)
+                np.multiply(dh, z[t], out=dh_z)
+                np.multiply(dh, h_minus_n[s], out=d_z[t])
+                d_rz[t] *= slope_rz[s]
+                dh_z += np.dot(d_gh[t], w_hh)
+                dh, dh_z = dh_z, dh
         # Each sum over t is one product over the (t, batch) rows, dgi_t's in two blocks.
         rows = length * batch
         gh_flat, dan_flat = d_gh.reshape(rows, 3 * hidden), dan.reshape(rows, hidden)
@@ -488,7 +573,7 @@ class GRULayer(ArrayFunction):
         gx = None
         if needs[0]:
             gx = rz_flat @ w_ih[:2 * hidden] + dan_flat @ w_ih[2 * hidden:]
-            gx = gx.reshape(ctx.x_shape)
+            gx = _time_major(gx.reshape(ctx.x_shape), ctx.batch_first)
         gw_ih = None
         if needs[2]:
             gw_ih = np.concatenate((rz_flat.T @ x_flat, dan_flat.T @ x_flat))

@@ -102,15 +102,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _rnn_layer(
     input: Tensor, h_0: Tensor | None, weight_ih: Tensor, weight_hh: Tensor,
-    bias_ih: Tensor | None, bias_hh: Tensor | None, nonlinearity: str,
+    bias_ih: Tensor | None, bias_hh: Tensor | None, nonlinearity: str, batch_first: bool = False,
 ) -> Tensor:
     """One layer of an Elman RNN over a whole sequence, as nn.RNN runs each of its layers:
     h_t = act(a_t), a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh, for t = 1 .. L, with
     act = tanh or relu.
 
-    input (L, N, in); h_0 (N, H), or None for zeros; the biases both given or both None.
-    Returns h_1 .. h_L, (L, N, H), as one RNNLayer node. Its backward is backpropagation
-    through time (RNNLayer's docstring has the details): with g_t = dL/dh_t from the output,
+    input (L, N, in), or (N, L, in) if batch_first; h_0 (N, H), or None for zeros; the biases
+    both given or both None. Returns h_1 .. h_L, (L, N, H) (or (N, L, H)), as one RNNLayer
+    node. Its backward is backpropagation through time (RNNLayer's docstring has the details):
+    with g_t = dL/dh_t from the output,
 
         dh_t = g_t + da_{t+1} W_hh,   da_t = dh_t * act'(a_t)      for t = L .. 1
         dL/dx_t = da_t W_ih,   dL/dW_ih = sum_t da_t^T x_t,   dL/dW_hh = sum_t da_t^T h_{t-1},
@@ -119,7 +120,8 @@ def _rnn_layer(
     Private: PyTorch has no public functional RNN (its nn.RNN calls an internal kernel), and
     nn.RNN has checked the arguments already.
     """
-    return layers.RNNLayer.apply(input, h_0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)
+    return layers.RNNLayer.apply(input, h_0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity,
+                                 batch_first)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -20,8 +20,7 @@ class Adam(Optimizer):
     step), m, v and v_max starting at 0 (PyTorch's algorithm box):
 
         g ← -∇f(θ) if maximize, else ∇f(θ)
-        if λ ≠ 0 and decoupled_weight_decay:  θ ← θ·(1 - γλ)     AdamW's decay
-        if λ ≠ 0 and not decoupled_weight_decay:  g ← g + λθ     an L2 term
+        if λ ≠ 0:  θ ← θ·(1 - γλ) if decoupled_weight_decay (AdamW), else g ← g + λθ
         m ← β1·m + (1-β1)·g                 running mean of g
         v ← β2·v + (1-β2)·g²                running mean of g² (the raw second moment)
         m̂ ← m / (1-β1^t)
@@ -48,8 +47,7 @@ class Adam(Optimizer):
         weight_decay: weight decay λ, added to the gradient as λθ (an L2 penalty).
         amsgrad: divide by the running maximum of v instead of v (Reddi et al., 2018).
         maximize: ascend the objective instead of descending it.
-        decoupled_weight_decay: shrink θ by 1 - γλ instead of adding λθ to g; this is AdamW
-            (see `AdamW` for why it differs).
+        decoupled_weight_decay: shrink θ by 1 - γλ instead of adding λθ to g: `AdamW`.
         foreach, capturable, differentiable, fused: PyTorch's implementation switches, kept in
             the param groups; minigrad has one implementation (see `Optimizer.step`).
 
@@ -71,8 +69,7 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
-        foreach: bool | None = None,
-        maximize: bool = False,
+        foreach: bool | None = None, maximize: bool = False,
         capturable: bool = False, differentiable: bool = False, fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
@@ -115,7 +112,6 @@ class Adam(Optimizer):
         grad = param.grad._data if not maximize else neg(param.grad._data)
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         step_t = state["step"]._data
-
         step_t += 1
 
         if weight_decay != 0 and group["decoupled_weight_decay"]:
@@ -132,7 +128,6 @@ class Adam(Optimizer):
         bias_correction2 = 1 - beta2**step
 
         step_size = lr / bias_correction1
-
         bias_correction2_sqrt = bias_correction2**0.5
 
         if amsgrad:

@@ -66,6 +66,7 @@ def register(module: Any, kind: str, hook: Any, prepend: bool, *flags: str) -> R
         if module.__dict__.get(flag) is None:
             object.__setattr__(module, flag, {})
         extra.append(module.__dict__[flag])
+    object.__setattr__(module, "_hooked", True)
     handle = RemovableHandle(registry, *extra)
     registry[handle.id] = hook
     if prepend:
@@ -76,8 +77,8 @@ def register(module: Any, kind: str, hook: Any, prepend: bool, *flags: str) -> R
 
 
 def call(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """`module(*args, **kwargs)` with its hooks (Module.__call__ comes here only when it has
-    some)."""
+    """`module(*args, **kwargs)` with its hooks (Module.__call__ comes here once the module has
+    had some)."""
     with_kwargs = module._forward_pre_hooks_with_kwargs
     for key, hook in list(module._forward_pre_hooks.items()):
         if key in with_kwargs:

@@ -34,13 +34,13 @@ import numpy as np
 
 from minigrad.checks import dtype_repr, scalar_type
 from minigrad.creation import empty, zeros
-from minigrad.functions.layers import GRULayer, LSTMLayer
+from minigrad.functions.layers import FinalStates, GRULayer, LSTMLayer
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.modules.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.utils.rnn import PackedSequence, _lengths, _padded_positions
-from minigrad.tensor import Tensor, cat, stack
+from minigrad.tensor import Tensor, cat
 
 _ACTIVATIONS = {"tanh": Tensor.tanh, "relu": Tensor.relu}
 
@@ -275,8 +275,9 @@ class _RNNBase(Module):
         if hx is not None and hx.shape != expected:
             raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
 
-    def _check_input(self, input: Tensor, hx: Any) -> None:
-        """PyTorch's checks, in its order; `input` is already (L, N, input_size)."""
+    def _check_input(self, input: Tensor, hx: Any, batch_first: bool) -> None:
+        """PyTorch's checks, in its order; `input` is (L, N, input_size), or (N, L, input_size)
+        if batch_first."""
         weight = self._layer(0)[0]
         assert weight is not None
         if input._data.dtype != weight._data.dtype:
@@ -290,8 +291,8 @@ class _RNNBase(Module):
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                 f"got {input.shape[-1]}"
             )
-        self._check_hidden(hx, input._data.shape[1])
-        if input._data.shape[0] == 0:
+        self._check_hidden(hx, input._data.shape[not batch_first])
+        if input._data.shape[batch_first] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         first = hx[0] if isinstance(hx, tuple) else hx
         if first is not None and first._data.dtype != weight._data.dtype:  # at PyTorch's matmul
@@ -307,16 +308,18 @@ class _RNNBase(Module):
                 f"For {kind} input, hx should also be {input.ndim}-D but got {hx.ndim}-D tensor"
             )
 
-    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
-        """One layer in one direction over x (L, N, features), from hx (h_0 of that layer and
-        direction, or (h_0, c_0) for LSTM, or None): returns (the h_t for every t, the
-        states at every t from which the last one is picked: the same h_t, or for LSTM the
-        h_t and c_t)."""
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str,
+                   batch_first: bool) -> tuple[Tensor, Any]:
+        """One layer in one direction over x (L, N, features), or (N, L, features) if
+        batch_first, from hx (h_0 of that layer and direction, or (h_0, c_0) for LSTM, or
+        None): returns (the h_t for every t, the states at every t from which the last one is
+        picked: the same h_t, or for LSTM the h_t and c_t)."""
         raise NotImplementedError
 
-    def _last(self, states: Any, at: Any) -> Any:
-        """The final state from _run_layer's states: row `at` (-1, or per-sequence steps)."""
-        return states[at]
+    def _final_states(self, states: list[Tensor], at: tuple) -> Any:
+        """h_n (for LSTM, (h_n, c_n)) from the states _run_layer returned for each layer and
+        direction: the step `at` picks in each (the last, or each sequence's own), stacked."""
+        return FinalStates.apply(at, *states)
 
     def _initial(self, hx: Any, index: int) -> Any:
         return None if hx is None else hx[index]
@@ -345,15 +348,14 @@ class _RNNBase(Module):
                 )
             batched = input.ndim == 3
             self._check_dims(input, hx)
-            # Work in (L, N, features), hidden states in (D * num_layers, N, H_out).
+            # Work in (L, N, features), or in (N, L, features) for batch_first, which the layer
+            # nodes read and write as they are; hidden states in (D * num_layers, N, H_out).
             if not batched:
                 input = input.unsqueeze(1)
                 hx = self._map(hx, lambda h: h.unsqueeze(1))
-            elif self.batch_first:
-                input = input.transpose(0, 1)
-        self._check_input(input, hx)
-        output, finals = self._layers(input, hx, lengths)
-        h_n = self._map(finals, stack)
+        batch_first = batched and packed is None and self.batch_first
+        self._check_input(input, hx, batch_first)
+        output, h_n = self._layers(input, hx, lengths, batch_first)
         if packed is not None:
             steps, rows = np.nonzero(positions < len(data))  # time-major, as packed data
             packed_output = output[Tensor._make(steps), Tensor._make(rows)]
@@ -363,8 +365,6 @@ class _RNNBase(Module):
                                   unsorted_indices), h_n
         if not batched:
             return output.squeeze(1), self._map(h_n, lambda h: h.squeeze(1))
-        if self.batch_first:
-            output = output.transpose(0, 1)
         return output, h_n
 
     @staticmethod
@@ -377,41 +377,48 @@ class _RNNBase(Module):
     def _permute(self, hx: Any, order: Tensor) -> Any:
         return self._map(hx, lambda h: h.index_select(1, order))
 
-    def _layers(self, input: Tensor, hx: Any, lengths: np.ndarray | None) -> tuple[Tensor, Any]:
-        """Every layer, both directions: the last layer's output and the final states, a list
-        (or, for LSTM, a tuple of two lists) in (layer, direction) order."""
+    def _layers(self, input: Tensor, hx: Any, lengths: np.ndarray | None,
+                batch_first: bool) -> tuple[Tensor, Any]:
+        """Every layer, both directions: the last layer's output and h_n (for LSTM, (h_n, c_n)),
+        the final states in (layer, direction) order."""
         directions = 2 if self.bidirectional else 1
-        length, batch = input._data.shape[:2]
-        last: Any = -1
+        time = int(batch_first)  # the time dim
+        length, batch = input._data.shape[time], input._data.shape[1 - time]
+        last: tuple = (slice(None), -1) if batch_first else (-1,)
         reverse = None
         if lengths is not None:
             # a padded batch: step lengths - 1 is each sequence's last
             batch_index = np.arange(batch)
-            last = (Tensor._make(lengths - 1), Tensor._make(batch_index))
+            last = (lengths - 1, batch_index)
             t = np.arange(length)[:, None]
             # reversal within each length; the padding stays where it is
             steps = np.where(t < lengths, lengths - 1 - t, t)
             reverse = (Tensor._make(steps), Tensor._make(np.broadcast_to(batch_index, steps.shape)))
-        finals: list = []
+        states_of_each: list = []
         layer_input = input
         for k in range(self.num_layers):
             outputs = []
             for d, suffix in enumerate(("", "_reverse")[:directions]):
                 x = layer_input
                 if d == 1:
-                    x = x.flip(0) if reverse is None else x[reverse]
+                    x = x.flip(time) if reverse is None else x[reverse]
                 h_seq, states = self._run_layer(x, self._initial(hx, k * directions + d), k,
-                                                suffix)
-                finals.append(self._last(states, last))
+                                                suffix, batch_first)
+                states_of_each.append(states)
                 if d == 1:
-                    h_seq = h_seq.flip(0) if reverse is None else h_seq[reverse]
+                    h_seq = h_seq.flip(time) if reverse is None else h_seq[reverse]
                 outputs.append(h_seq)
             layer_input = outputs[0] if directions == 1 else cat(outputs, 2)
             if self.dropout > 0 and self.training and k < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        if finals and isinstance(finals[0], tuple):
-            return layer_input, tuple(zip(*finals))
-        return layer_input, finals
+        if directions == 1 and lengths is None:
+            # The output is a copy, its own tensor as in PyTorch: the final states are picked
+            # from the layer node's result, which shares memory with what the node saved. So a
+            # hook on the output sees its gradient alone, and a change of the output in place
+            # leaves the saved states as they were. (Both directions' outputs are a new tensor
+            # already, the concatenation, and a packed output is picked out as a copy.)
+            layer_input = layer_input.clone()
+        return layer_input, self._final_states(states_of_each, last)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -461,10 +468,11 @@ class RNN(_RNNBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional)
 
-    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str,
+                   batch_first: bool) -> tuple[Tensor, Any]:
         w_ih, w_hh, b_ih, b_hh, _ = self._layer(k, suffix)
         assert w_ih is not None and w_hh is not None
-        h_seq = F._rnn_layer(x, hx, w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
+        h_seq = F._rnn_layer(x, hx, w_ih, w_hh, b_ih, b_hh, self.nonlinearity, batch_first)
         return h_seq, h_seq
 
 
@@ -491,8 +499,9 @@ class GRU(_RNNBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional)
 
-    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
-        h_seq = GRULayer.apply(x, hx, *self._layer(k, suffix)[:4])
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str,
+                   batch_first: bool) -> tuple[Tensor, Any]:
+        h_seq = GRULayer.apply(x, hx, *self._layer(k, suffix)[:4], batch_first)
         return h_seq, h_seq
 
 
@@ -536,14 +545,16 @@ class LSTM(_RNNBase):
     def _initial(self, hx: Any, index: int) -> Any:
         return (None, None) if hx is None else (hx[0][index], hx[1][index])
 
-    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str) -> tuple[Tensor, Any]:
-        both = LSTMLayer.apply(x, *hx, *self._layer(k, suffix))  # h_t and c_t side by side
+    def _run_layer(self, x: Tensor, hx: Any, k: int, suffix: str,
+                   batch_first: bool) -> tuple[Tensor, Any]:
+        # h_t and c_t side by side
+        both = LSTMLayer.apply(x, *hx, *self._layer(k, suffix), batch_first)
         return both[..., :self.proj_size or self.hidden_size], both
 
-    def _last(self, states: Any, at: Any) -> Any:
-        h_size = self.proj_size or self.hidden_size
-        last = states[at]
-        return last[..., :h_size], last[..., h_size:]
+    def _final_states(self, states: list[Tensor], at: tuple) -> Any:
+        h_size = self.proj_size or self.hidden_size  # (h_t and c_t side by side in states)
+        return (FinalStates.apply((*at, ..., slice(None, h_size)), *states),
+                FinalStates.apply((*at, ..., slice(h_size, None)), *states))
 
 
 class LSTMCell(_RNNCellBase):

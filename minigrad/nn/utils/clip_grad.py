@@ -57,9 +57,9 @@ def clip_grad_norm_(parameters: TensorsT, max_norm: float, norm_type: float | st
     if isinstance(parameters, types.GeneratorType) and not params:
         warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
                       UserWarning, stacklevel=2)
-    grads = [p.grad for p in params if p.grad is not None]
+    grads = _grads(params)
     total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
-    clip_grads_with_norm_(params, max_norm, total_norm)
+    _scale(grads, max_norm, total_norm)  # (clip_grads_with_norm_, on the gradients in hand)
     return total_norm
 
 
@@ -85,16 +85,19 @@ def get_total_norm(tensors: TensorsT, norm_type: float | str = 2.0,
     return Tensor._make(np.asarray(total_norm))
 
 
-@np.errstate(all="ignore")  # (a decorator costs half a with block; inf * 0 is nan, as in PyTorch)
 def clip_grads_with_norm_(parameters: TensorsT, max_norm: float, total_norm: Tensor,
                           foreach: bool | None = None) -> None:
     """Multiply every gradient by min(1, max_norm / (total_norm + 1e-6)), in place, rounded
     as PyTorch rounds it (_clip_coef)."""
+    _scale(_grads(_as_list(parameters)), max_norm, total_norm)
+
+
+@np.errstate(all="ignore")  # (a decorator costs half a with block; inf * 0 is nan, as in PyTorch)
+def _scale(grads: list[Tensor], max_norm: float, total_norm: Tensor) -> None:
     coef = _clip_coef(total_norm._data, max_norm)
     if coef != 1:  # PyTorch multiplies by 1 too, which changes no number
-        for p in _as_list(parameters):
-            if p.grad is not None:
-                p.grad._data *= p.grad._data.dtype.type(coef)
+        for g in grads:
+            g._data *= g._data.dtype.type(coef)
 
 
 def clip_grad_value_(parameters: TensorsT, clip_value: float,
@@ -119,6 +122,10 @@ def clip_grad_value_(parameters: TensorsT, clip_value: float,
 
 def _as_list(parameters: TensorsT) -> list[Tensor]:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def _grads(params: list[Tensor]) -> list[Tensor]:
+    return [g for g in [p.grad for p in params] if g is not None]
 
 
 def _clip_coef(total_norm: np.ndarray, max_norm: float) -> np.ndarray:
