@@ -13,10 +13,10 @@ Every operation keeps values bounded (tanh, sigmoid, a divisor of at least 1, mu
 by a tanh) so that a long program cannot overflow, and keeps shapes broadcastable: reductions
 keep their dims.
 
-The whole-layer nodes (minigrad/functions/layers.py: Linear, MseLoss, CrossEntropy, RNNLayer)
-are the other way round: one node that does the work of a composition of operations. Each is
-pinned here equal to that composition, run in minigrad, and to PyTorch: the same values and
-the same gradients in float64.
+The whole-layer nodes (minigrad/functions/layers.py: Linear, MseLoss, CrossEntropy, RNNLayer,
+LSTMLayer, GRULayer) are the other way round: one node that does the work of a composition of
+operations. Each is pinned here equal to that composition, run in minigrad, and to PyTorch: the
+same values and the same gradients in float64.
 """
 
 from __future__ import annotations
@@ -264,4 +264,92 @@ def test_rnn_layer_node_equals_the_unrolled_recurrence_and_torch(
         "RNNLayer", mg.nn.functional._rnn_layer, rnn_layer_composition,
         functools.partial(rnn_layer_composition, torch), values, data,
         nonlinearity=nonlinearity,
+    )
+
+
+def _time_major(x: Any, batch_first: bool) -> Any:
+    return x.transpose(0, 1) if batch_first else x
+
+
+def lstm_layer_composition(
+    lib: Any, x: Any, h_0: Any, c_0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any,
+    w_hr: Any, batch_first: bool,
+) -> Any:
+    """The LSTM recurrence unrolled (gates i, f, g, o), h_t and c_t side by side at each
+    step, then stacked along the time dim: per step two MatMuls, the gates' slices,
+    sigmoids and tanhs, and the projection's MatMul."""
+    x = _time_major(x, batch_first)
+    hidden, out = w_hh.shape[0] // 4, w_hh.shape[1]
+    h = lib.zeros(x.shape[1], out, dtype=x.dtype) if h_0 is None else h_0
+    c = lib.zeros(x.shape[1], hidden, dtype=x.dtype) if c_0 is None else c_0
+    steps = []
+    for t in range(x.shape[0]):
+        a = x[t] @ w_ih.T + h @ w_hh.T
+        if b_ih is not None:
+            a = a + b_ih + b_hh
+        i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c = lib.sigmoid(f) * c + lib.sigmoid(i) * lib.tanh(g)
+        h = lib.sigmoid(o) * lib.tanh(c)
+        if w_hr is not None:
+            h = h @ w_hr.T
+        steps.append(lib.cat([h, c], -1))
+    return lib.stack(steps, 1 if batch_first else 0)
+
+
+def gru_layer_composition(
+    lib: Any, x: Any, h_0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any, batch_first: bool,
+) -> Any:
+    """The GRU recurrence unrolled (gates r, z, n), h_t stacked along the time dim:
+    n = tanh(gi_n + r * gh_n), h_t = (1 - z) n + z h_{t-1}."""
+    x = _time_major(x, batch_first)
+    hidden = w_hh.shape[1]
+    h = lib.zeros(x.shape[1], hidden, dtype=x.dtype) if h_0 is None else h_0
+    steps = []
+    for t in range(x.shape[0]):
+        gi, gh = x[t] @ w_ih.T, h @ w_hh.T
+        if b_ih is not None:
+            gi, gh = gi + b_ih, gh + b_hh
+        r, z, n = (slice(k * hidden, (k + 1) * hidden) for k in range(3))
+        reset, update = lib.sigmoid(gi[:, r] + gh[:, r]), lib.sigmoid(gi[:, z] + gh[:, z])
+        h = (1 - update) * lib.tanh(gi[:, n] + reset * gh[:, n]) + update * h
+        steps.append(h)
+    return lib.stack(steps, 1 if batch_first else 0)
+
+
+@given(kind=st.sampled_from(("LSTM", "GRU")), length=st.integers(1, 4),
+       batch=st.integers(0, 3), input_size=sizes, hidden_size=sizes, bias=st.booleans(),
+       given_hidden=st.booleans(), proj_size=st.sampled_from((None, 1, 2)),
+       batch_first=st.booleans(), data=st.data())
+def test_gated_layer_nodes_equal_the_unrolled_recurrences_and_torch(
+    kind, length, batch, input_size, hidden_size, bias, given_hidden, proj_size, batch_first,
+    data
+):
+    """LSTMLayer and GRULayer, one layer and direction of nn.LSTM and nn.GRU (batch_first
+    read by the node itself, batch 0 included, with or without initial states, biases and
+    LSTM's projection), against the recurrence unrolled in engine operations, and in PyTorch
+    (test_nn_rnn.py compares the modules with torch.nn.LSTM and GRU)."""
+    def draw(shape, label):
+        return data.draw(arrays(FLOAT64, shape, low=-2, high=2), label=label)
+
+    from minigrad.functions.layers import GRULayer, LSTMLayer
+    gates = 4 if kind == "LSTM" else 3
+    out = proj_size if kind == "LSTM" and proj_size else hidden_size
+    x_shape = (batch, length, input_size) if batch_first else (length, batch, input_size)
+    states = [draw((batch, out), "h_0") if given_hidden else None]
+    if kind == "LSTM":
+        states.append(draw((batch, hidden_size), "c_0") if given_hidden else None)
+    values = [draw(x_shape, "x"), *states,
+              draw((gates * hidden_size, input_size), "w_ih"),
+              draw((gates * hidden_size, out), "w_hh"),
+              draw((gates * hidden_size,), "b_ih") if bias else None,
+              draw((gates * hidden_size,), "b_hh") if bias else None]
+    if kind == "LSTM":
+        values.append(draw((out, hidden_size), "w_hr") if out != hidden_size or proj_size
+                      else None)
+    node = LSTMLayer if kind == "LSTM" else GRULayer
+    composition = lstm_layer_composition if kind == "LSTM" else gru_layer_composition
+    check_node_equals_composition(
+        f"{kind}Layer", lambda *inputs, batch_first: node.apply(*inputs, batch_first),
+        composition, functools.partial(composition, torch), values, data,
+        batch_first=batch_first,
     )

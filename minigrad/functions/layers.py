@@ -351,7 +351,8 @@ class LSTMLayer(ArrayFunction):
     then dh_0 = da_1 W_hh and dc_0 = dc_1 * f_1, and summed over the steps:
     dx_t = da_t W_ih, dW_ih = sum_t da_t^T x_t, dW_hh = sum_t da_t^T h_{t-1},
     db_ih = db_hh = sum of da_t over t and the batch, dW_hr = sum_t dh_t^T m_t.
-    Pinned to PyTorch by tests/test_nn_rnn.py (module outputs and gradients, gradcheck).
+    Pinned equal to the recurrence unrolled in engine operations, and to PyTorch, by
+    tests/test_composite.py::test_gated_layer_nodes_equal_the_unrolled_recurrences_and_torch.
     """
 
     @staticmethod
@@ -488,7 +489,7 @@ class GRULayer(ArrayFunction):
 
     then dh_0 = dh_1 * z_1 + dgh_1 W_hh, dx_t = dgi_t W_ih, dW_ih = sum_t dgi_t^T x_t,
     dW_hh = sum_t dgh_t^T h_{t-1}, db_ih and db_hh the sums of dgi_t and dgh_t over t and the
-    batch. Pinned to PyTorch by tests/test_nn_rnn.py (module outputs and gradients, gradcheck).
+    batch. Pinned equal to the recurrence unrolled, and to PyTorch, as LSTMLayer is.
     """
 
     @staticmethod
