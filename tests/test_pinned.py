@@ -138,6 +138,27 @@ def test_backward_of_one_output_listed_twice_adds_both_gradients(data, dtype):
     assert_close(grads[1], grads[0].numpy())
 
 
+@given(data=st.data(), dtype=float_dtypes())
+def test_leaves_given_one_gradient_array_accumulate_apart_counting_each_write(data, dtype):
+    """An addition hands both leaves one gradient array: each .grad is its own copy, later
+    backward passes add into a's alone, and each addition is one in-place write (_version)."""
+    shape = data.draw(shapes())
+    x, g, h = (data.draw(arrays(dtype, shape)) for _ in range(3))
+    results = []
+    for lib in (torch, mg):
+        a, b = (lib.tensor(x, requires_grad=True) for _ in range(2))
+        (a + b).backward(lib.tensor(g))
+        versions = []
+        for _ in range(2):
+            (a * lib.tensor(h)).backward(lib.tensor(g))
+            versions.append(a.grad._version)
+        results.append((a.grad.numpy(), b.grad.numpy(), versions[1] - versions[0]))
+    (ta, tb, tstep), (ma, mb, mstep) = results
+    assert_close(ma, ta)
+    assert_close(mb, tb)
+    assert mstep == tstep == 1
+
+
 def test_tensor_hooks_run_with_grad_mode_off_during_backward():
     seen = {}
     for lib in (torch, mg):
