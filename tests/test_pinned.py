@@ -159,6 +159,46 @@ def test_leaves_given_one_gradient_array_accumulate_apart_counting_each_write(da
     assert mstep == tstep == 1
 
 
+@pytest.mark.parametrize("gradient", [2.0, [1.0, 2.0], np.ones(2)], ids=["float", "list", "array"])
+@pytest.mark.parametrize("call", ["autograd.backward", "autograd.grad", "Tensor.backward"])
+def test_a_gradient_that_is_not_a_tensor_is_refused_with_a_type_error(gradient, call):
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        with pytest.raises(TypeError) as error:
+            if call == "autograd.backward":
+                lib.autograd.backward([y], [gradient])
+            elif call == "autograd.grad":
+                lib.autograd.grad([y], [x], [gradient])
+            else:
+                y.backward(gradient)
+        if call != "Tensor.backward":  # (PyTorch's Tensor.backward iterates a non-tensor first)
+            assert str(error.value) == ("gradients can be either Tensors or None, but got "
+                                        f"{type(gradient).__name__}")
+
+
+@given(data=st.data(), dtype=float_dtypes(), gradient_dtype=float_dtypes())
+def test_the_gradient_given_to_backward_is_the_one_hooks_see_in_the_outputs_dtype(
+        data, dtype, gradient_dtype):
+    """Cast to the output's dtype when it differs; otherwise the very tensor given, so that a
+    hook that writes into its gradient writes into it."""
+    shape = data.draw(shapes())
+    x, g = data.draw(arrays(dtype, shape)), data.draw(arrays(gradient_dtype, shape))
+    results = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = leaf * 2
+        seen = []
+        y.register_hook(lambda grad, seen=seen: seen.append(grad.dtype) or grad.mul_(3))
+        gradient = lib.tensor(g)
+        y.backward(gradient)
+        results.append((str(seen[0]).split(".")[-1], gradient.numpy(), leaf.grad.numpy()))
+    (theirs_dtype, theirs_given, theirs_grad), (ours_dtype, ours_given, ours_grad) = results
+    assert ours_dtype == theirs_dtype
+    assert_close(ours_given, theirs_given)
+    assert_close(ours_grad, theirs_grad)
+
+
 def test_tensor_hooks_run_with_grad_mode_off_during_backward():
     seen = {}
     for lib in (torch, mg):
