@@ -70,47 +70,51 @@ def parameters(draw, large: bool | None = None) -> np.ndarray:
 
 
 def follow(make_optimizer, start: np.ndarray, steps: int = STEPS):
-    """Train loss = Σ(θ - 1)² + Σθ³/10 for `steps` steps in both libraries from `start`, and
-    compare θ and the optimizer state after every step. Returns both optimizers and parameters."""
+    """Train loss = Σ(θ - 1)² + Σθ³/10 for `steps` steps in both libraries, over two parameters
+    of one dtype (so small ones are updated together): θ from `start` and one from -start/2.
+    Compare each θ and its optimizer state after every step. Returns (lib, the first parameter,
+    the optimizer) of both libraries."""
     runs = []
     for lib in (torch, mg):
-        p = lib.tensor(start.copy(), requires_grad=True)
-        runs.append((lib, p, make_optimizer(lib, p)))
+        params = [lib.tensor(a.copy(), requires_grad=True) for a in (start, -start / 2)]
+        runs.append((lib, params, make_optimizer(lib, params)))
     for step in range(steps):
-        for _, p, opt in runs:
+        for _, params, opt in runs:
             opt.zero_grad()
-            loss = ((p - 1) ** 2).sum() + (p**3).sum() / 10
+            loss = sum(((p - 1) ** 2).sum() + (p**3).sum() / 10 for p in params)
             loss.backward()
             opt.step()
-        (_, tp, topt), (_, mp, mopt) = runs
-        assert_close(mp.detach(), tp.detach().numpy(), what=f"parameter after step {step + 1}")
-        for name, value in topt.state[tp].items():
-            if isinstance(value, torch.Tensor) and value.ndim > 0:
-                assert_close(mopt.state[mp][name], value.numpy(), what=f"{name}, step {step + 1}")
-    return runs
+        (_, tparams, topt), (_, mparams, mopt) = runs
+        for tp, mp in zip(tparams, mparams):
+            assert_close(mp.detach(), tp.detach().numpy(), what=f"parameter after step {step + 1}")
+            for name, value in topt.state[tp].items():
+                if isinstance(value, torch.Tensor) and value.ndim > 0:
+                    assert_close(mopt.state[mp][name], value.numpy(),
+                                 what=f"{name}, step {step + 1}")
+    return [(lib, params[0], opt) for lib, params, opt in runs]
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), amsgrad=st.booleans())
 def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad):
-    follow(lambda lib, p: lib.optim.Adam([p], lr=lr, weight_decay=1.0, amsgrad=amsgrad), start)
+    follow(lambda lib, ps: lib.optim.Adam(ps, lr=lr, weight_decay=1.0, amsgrad=amsgrad), start)
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.9]))
 def test_sgd_weight_decay_of_one_follows_pytorch(start, lr, momentum):
-    follow(lambda lib, p: lib.optim.SGD([p], lr=lr, momentum=momentum, weight_decay=1.0), start)
+    follow(lambda lib, ps: lib.optim.SGD(ps, lr=lr, momentum=momentum, weight_decay=1.0), start)
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), dampening=st.sampled_from([0.0, 0.5]),
        nesterov=st.booleans())
 def test_sgd_momentum_of_one_follows_pytorch(start, lr, dampening, nesterov):
     dampening = 0.0 if nesterov else dampening
-    follow(lambda lib, p: lib.optim.SGD([p], lr=lr, momentum=1.0, dampening=dampening,
+    follow(lambda lib, ps: lib.optim.SGD(ps, lr=lr, momentum=1.0, dampening=dampening,
                                         nesterov=nesterov), start)
 
 
 @given(start=parameters(large=True), nesterov=st.booleans())
 def test_sgd_momentum_buffer_of_a_large_parameter_stays_the_same_object(start, nesterov):
-    runs = follow(lambda lib, p: lib.optim.SGD([p], lr=0.01, momentum=0.9, nesterov=nesterov),
+    runs = follow(lambda lib, ps: lib.optim.SGD(ps, lr=0.01, momentum=0.9, nesterov=nesterov),
                   start, steps=1)
     first = [opt.state[p]["momentum_buffer"] for _, p, opt in runs]
     for _ in range(2):
