@@ -141,9 +141,12 @@ def test_clip_grad_norm_unusual_orders_follow_pytorchs_norm_of_norms(norm_type):
 def test_clip_grad_norm_of_an_empty_gradient_with_max_order_raises_runtime_error(norm_type):
     grads = [np.zeros(0, "f4"), np.array([3.0, 4.0], "f4")]
     torch_params, mg_params = parameter_pairs(grads)
-    with pytest.raises(RuntimeError, match=r"cannot compute the \S*inf\S* norm on an empty tensor"):
+    # PyTorch's message begins with the name of its kernel, which differs with the order
+    message = (r"cannot compute the -?inf\w* norm on an empty tensor because the operation does "
+               r"not have an identity$")
+    with pytest.raises(RuntimeError, match=message):
         torch.nn.utils.clip_grad_norm_(torch_params, 1.0, norm_type)
-    with pytest.raises(RuntimeError, match=r"cannot compute the -?inf norm of an empty gradient"):
+    with pytest.raises(RuntimeError, match=message):
         clip_grad_norm_(mg_params, 1.0, norm_type)
 
 
