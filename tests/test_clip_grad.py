@@ -184,12 +184,13 @@ def test_clip_grad_norm_coefficient_is_rounded_like_pytorch():
     ([np.array([5.0], "f4"), np.array([0.0])], 3.0),
     ([np.array([[7.3]], "f4"), np.array([1e-30, 2.0], "f4")], 2.0),
     ([np.array([1.0, 2.0, 3.0, 4.0, 5.0], "f4"), np.array([0.5])], 2.0),
+    ([np.array([300.0, 400.0], "f2"), np.array([[0.5, 0.25]], "f2")], 2.0),
 ], ids=["huge single element", "single element, mixed dtypes", "single element and tiny",
-        "float32 scaled by a float64 coefficient"])
+        "float32 scaled by a float64 coefficient", "float16 squares beyond float16's range"])
 def test_clip_grad_norm_edge_cases_are_bit_identical_to_pytorch(grads, norm_type):
     """A one-element gradient's norm is |g| exactly (PyTorch computes no power, so 1e30 does
     not overflow and 5 stays 5); a float64 coefficient is rounded to each gradient's dtype
-    before the multiplication."""
+    before the multiplication; float16 squares add up in float32 (300² overflows float16)."""
     torch_params, mg_params = parameter_pairs(grads)
     expected = torch.nn.utils.clip_grad_norm_(torch_params, 1.0, norm_type)
     total = clip_grad_norm_(mg_params, 1.0, norm_type)
