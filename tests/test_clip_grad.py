@@ -169,13 +169,19 @@ def test_clip_grad_norm_tutorial_example_scales_to_norm_3():
     assert np.linalg.norm(clipped) == pytest.approx(3.0, rel=1e-6)
 
 
-def test_clip_grad_norm_coefficient_is_rounded_like_pytorch():
+@pytest.mark.parametrize("grad, max_norm", [
+    (np.array([1.0, 2.0, 3.0, 4.0, 5.0], "f4"), 3.0),
+    (np.array([3.0], "f2"), 0.01),
+    (np.array([3.0], "f2"), 0.7),
+])
+def test_clip_grad_norm_coefficient_is_rounded_like_pytorch(grad, max_norm):
     """PyTorch computes max_norm / (total + 1e-6) as a float32 reciprocal times max_norm; a
-    single float32 division would differ in the last bit for this example."""
-    grads = [np.array([1.0, 2.0, 3.0, 4.0, 5.0], "f4")]
-    torch_params, mg_params = parameter_pairs(grads)
-    torch.nn.utils.clip_grad_norm_(torch_params, 3.0)
-    clip_grad_norm_(mg_params, 3.0)
+    single float32 division would differ in the last bit for the first example. For a float16
+    norm each Python number is combined in float32 and rounded to float16 once: float16
+    arithmetic alone would differ in the last bit for the other two."""
+    torch_params, mg_params = parameter_pairs([grad])
+    torch.nn.utils.clip_grad_norm_(torch_params, max_norm)
+    clip_grad_norm_(mg_params, max_norm)
     np.testing.assert_array_equal(mg_params[0].grad.numpy(), torch_params[0].grad.numpy())
 
 
