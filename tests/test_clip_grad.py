@@ -173,12 +173,15 @@ def test_clip_grad_norm_tutorial_example_scales_to_norm_3():
     (np.array([1.0, 2.0, 3.0, 4.0, 5.0], "f4"), 3.0),
     (np.array([3.0], "f2"), 0.01),
     (np.array([3.0], "f2"), 0.7),
+    (np.array([3.0], "f2"), 100.0),
+    (np.zeros(2, "f2"), 1.0),
 ])
 def test_clip_grad_norm_coefficient_is_rounded_like_pytorch(grad, max_norm):
     """PyTorch computes max_norm / (total + 1e-6) as a float32 reciprocal times max_norm; a
     single float32 division would differ in the last bit for the first example. For a float16
     norm each Python number is combined in float32 and rounded to float16 once: float16
-    arithmetic alone would differ in the last bit for the other two."""
+    arithmetic alone would differ in the last bit for the next two. The coefficient is at most 1
+    (no clipping below max_norm), and a zero norm clips nothing (1e-6 keeps it positive)."""
     torch_params, mg_params = parameter_pairs([grad])
     torch.nn.utils.clip_grad_norm_(torch_params, max_norm)
     clip_grad_norm_(mg_params, max_norm)
@@ -237,10 +240,15 @@ def test_clip_grad_norm_without_gradients_returns_float32_zero(params):
 
 
 def test_clip_grad_norm_of_an_empty_generator_warns():
-    with pytest.warns(UserWarning, match="`parameters` is an empty generator"):
-        torch.nn.utils.clip_grad_norm_((p for p in []), 1.0)
-    with pytest.warns(UserWarning, match="`parameters` is an empty generator"):
-        total = clip_grad_norm_((p for p in []), 1.0)
+    """One UserWarning with PyTorch's message, pointing at the line that called."""
+    seen = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            total = lib.nn.utils.clip_grad_norm_((p for p in []), 1.0)
+        seen.append([(w.category, str(w.message), w.filename, w.lineno) for w in caught])
+    assert seen[1] == seen[0] and len(seen[0]) == 1 and seen[0][0][0] is UserWarning
+    assert seen[0][0][2] == __file__
     assert total.item() == 0.0 and total.dtype == mg.float32
 
 
