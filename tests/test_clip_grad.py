@@ -171,17 +171,19 @@ def test_clip_grad_norm_tutorial_example_scales_to_norm_3():
 
 @pytest.mark.parametrize("grad, max_norm", [
     (np.array([1.0, 2.0, 3.0, 4.0, 5.0], "f4"), 3.0),
+    (np.array([5 / 7], "f4"), 0.7),
     (np.array([3.0], "f2"), 0.01),
     (np.array([3.0], "f2"), 0.7),
     (np.array([3.0], "f2"), 100.0),
     (np.zeros(2, "f2"), 1.0),
 ])
 def test_clip_grad_norm_coefficient_is_rounded_like_pytorch(grad, max_norm):
-    """PyTorch computes max_norm / (total + 1e-6) as a float32 reciprocal times max_norm; a
-    single float32 division would differ in the last bit for the first example. For a float16
-    norm each Python number is combined in float32 and rounded to float16 once: float16
-    arithmetic alone would differ in the last bit for the next two. The coefficient is at most 1
-    (no clipping below max_norm), and a zero norm clips nothing (1e-6 keeps it positive)."""
+    """PyTorch computes max_norm / (total + 1e-6) as a float32 reciprocal times max_norm
+    (rounded to float32); a single float32 division would differ in the last bit for the first
+    example, and a float64 max_norm for the second. For a float16 norm each Python number is
+    combined in float32 and rounded to float16 once: float16 arithmetic alone would differ in
+    the last bit for the next two. The coefficient is at most 1 (no clipping below max_norm),
+    and a zero norm clips nothing (1e-6 keeps it positive)."""
     torch_params, mg_params = parameter_pairs([grad])
     torch.nn.utils.clip_grad_norm_(torch_params, max_norm)
     clip_grad_norm_(mg_params, max_norm)
