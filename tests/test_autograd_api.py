@@ -226,8 +226,9 @@ def test_a_custom_backward_returning_a_wrong_shape_raises_as_torch(bad):
                 return tuple(grads)
 
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
-        with pytest.raises(RuntimeError, match=rf"returned an invalid gradient at index {bad} - "
-                                               r"got \[\] but expected shape compatible with \[3\]"):
+        message = (rf"returned an invalid gradient at index {bad} - got \[\] but expected "
+                   r"shape compatible with \[3\]")
+        with pytest.raises(RuntimeError, match=message):
             SumInsteadOfGrad.apply(x, x).sum().backward()
 
 
