@@ -1834,8 +1834,11 @@ class Tensor:
     # recorded: the op runs out of place on a copy of the old values (which its node may save),
     # and the tensor's history is rewritten to end in that node (`_rebase`). Nodes that saved
     # the old values themselves refuse to run in backward: their saved version is out of date.
+    # It runs while the class body is built, so mutmut leaves it whole: a mutated copy would
+    # run before mutmut's tables for Tensor exist, and could not be tested anyway (the methods
+    # it makes are fixed at import, before a mutant is chosen).
     @staticmethod
-    def _in_place(method: Any, name: str = "") -> Callable[..., Tensor]:
+    def _in_place(method: Any, name: str = "") -> Callable[..., Tensor]:  # pragma: no mutate block
         """`x.f_(*args)` made from `x.f(*args)`: f's result written into x (through `_inplace`,
         recorded when x or a tensor argument requires grad), and x returned."""
 

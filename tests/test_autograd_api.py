@@ -209,22 +209,27 @@ def test_trace_records_nothing_outside_its_block_and_restores_after_an_error():
     assert len(t) == 0
 
 
-def test_a_custom_backward_returning_a_wrong_shape_raises_as_torch():
+@pytest.mark.parametrize("bad", [0, 1])
+def test_a_custom_backward_returning_a_wrong_shape_raises_as_torch(bad):
+    """The error names the index of the wrong gradient, also when one tensor is both inputs."""
     for lib in LIBS:
 
         class SumInsteadOfGrad(lib.autograd.Function):
             @staticmethod
-            def forward(ctx, x):
-                return x * 2
+            def forward(ctx, a, b):
+                return a * b
 
             @staticmethod
             def backward(ctx, grad_output):
-                return grad_output.sum()  # a 0-d gradient for a [3] input
+                grads = [grad_output, grad_output]
+                grads[bad] = grad_output.sum()  # a 0-d gradient for a [3] input
+                return tuple(grads)
 
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
-        with pytest.raises(RuntimeError, match=r"returned an invalid gradient at index 0 - got \[\]"
-                                               r" but expected shape compatible with \[3\]"):
-            SumInsteadOfGrad.apply(x).sum().backward()
+        message = (rf"returned an invalid gradient at index {bad} - got \[\] but expected "
+                   r"shape compatible with \[3\]")
+        with pytest.raises(RuntimeError, match=message):
+            SumInsteadOfGrad.apply(x, x).sum().backward()
 
 
 # ---------------------------------------------------------------------- gradient shapes

@@ -70,47 +70,51 @@ def parameters(draw, large: bool | None = None) -> np.ndarray:
 
 
 def follow(make_optimizer, start: np.ndarray, steps: int = STEPS):
-    """Train loss = Σ(θ - 1)² + Σθ³/10 for `steps` steps in both libraries from `start`, and
-    compare θ and the optimizer state after every step. Returns both optimizers and parameters."""
+    """Train loss = Σ(θ - 1)² + Σθ³/10 for `steps` steps in both libraries, over two parameters
+    of one dtype (so small ones are updated together): θ from `start` and one from -start/2.
+    Compare each θ and its optimizer state after every step. Returns (lib, the first parameter,
+    the optimizer) of both libraries."""
     runs = []
     for lib in (torch, mg):
-        p = lib.tensor(start.copy(), requires_grad=True)
-        runs.append((lib, p, make_optimizer(lib, p)))
+        params = [lib.tensor(a.copy(), requires_grad=True) for a in (start, -start / 2)]
+        runs.append((lib, params, make_optimizer(lib, params)))
     for step in range(steps):
-        for _, p, opt in runs:
+        for _, params, opt in runs:
             opt.zero_grad()
-            loss = ((p - 1) ** 2).sum() + (p**3).sum() / 10
+            loss = sum(((p - 1) ** 2).sum() + (p**3).sum() / 10 for p in params)
             loss.backward()
             opt.step()
-        (_, tp, topt), (_, mp, mopt) = runs
-        assert_close(mp.detach(), tp.detach().numpy(), what=f"parameter after step {step + 1}")
-        for name, value in topt.state[tp].items():
-            if isinstance(value, torch.Tensor) and value.ndim > 0:
-                assert_close(mopt.state[mp][name], value.numpy(), what=f"{name}, step {step + 1}")
-    return runs
+        (_, tparams, topt), (_, mparams, mopt) = runs
+        for tp, mp in zip(tparams, mparams):
+            assert_close(mp.detach(), tp.detach().numpy(), what=f"parameter after step {step + 1}")
+            for name, value in topt.state[tp].items():
+                if isinstance(value, torch.Tensor) and value.ndim > 0:
+                    assert_close(mopt.state[mp][name], value.numpy(),
+                                 what=f"{name}, step {step + 1}")
+    return [(lib, params[0], opt) for lib, params, opt in runs]
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), amsgrad=st.booleans())
 def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad):
-    follow(lambda lib, p: lib.optim.Adam([p], lr=lr, weight_decay=1.0, amsgrad=amsgrad), start)
+    follow(lambda lib, ps: lib.optim.Adam(ps, lr=lr, weight_decay=1.0, amsgrad=amsgrad), start)
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.9]))
 def test_sgd_weight_decay_of_one_follows_pytorch(start, lr, momentum):
-    follow(lambda lib, p: lib.optim.SGD([p], lr=lr, momentum=momentum, weight_decay=1.0), start)
+    follow(lambda lib, ps: lib.optim.SGD(ps, lr=lr, momentum=momentum, weight_decay=1.0), start)
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), dampening=st.sampled_from([0.0, 0.5]),
        nesterov=st.booleans())
 def test_sgd_momentum_of_one_follows_pytorch(start, lr, dampening, nesterov):
     dampening = 0.0 if nesterov else dampening
-    follow(lambda lib, p: lib.optim.SGD([p], lr=lr, momentum=1.0, dampening=dampening,
+    follow(lambda lib, ps: lib.optim.SGD(ps, lr=lr, momentum=1.0, dampening=dampening,
                                         nesterov=nesterov), start)
 
 
 @given(start=parameters(large=True), nesterov=st.booleans())
 def test_sgd_momentum_buffer_of_a_large_parameter_stays_the_same_object(start, nesterov):
-    runs = follow(lambda lib, p: lib.optim.SGD([p], lr=0.01, momentum=0.9, nesterov=nesterov),
+    runs = follow(lambda lib, ps: lib.optim.SGD(ps, lr=0.01, momentum=0.9, nesterov=nesterov),
                   start, steps=1)
     first = [opt.state[p]["momentum_buffer"] for _, p, opt in runs]
     for _ in range(2):
@@ -136,6 +140,67 @@ def test_backward_of_one_output_listed_twice_adds_both_gradients(data, dtype):
         lib.autograd.backward([y, y], [lib.tensor(g1), lib.tensor(g2)])
         grads.append(leaf.grad)
     assert_close(grads[1], grads[0].numpy())
+
+
+@given(data=st.data(), dtype=float_dtypes())
+def test_leaves_given_one_gradient_array_accumulate_apart_counting_each_write(data, dtype):
+    """An addition hands both leaves one gradient array: each .grad is its own copy, later
+    backward passes add into a's alone, and each addition is one in-place write (_version)."""
+    shape = data.draw(shapes())
+    x, g, h = (data.draw(arrays(dtype, shape)) for _ in range(3))
+    results = []
+    for lib in (torch, mg):
+        a, b = (lib.tensor(x, requires_grad=True) for _ in range(2))
+        (a + b).backward(lib.tensor(g))
+        versions = []
+        for _ in range(2):
+            (a * lib.tensor(h)).backward(lib.tensor(g))
+            versions.append(a.grad._version)
+        results.append((a.grad.numpy(), b.grad.numpy(), versions[1] - versions[0]))
+    (ta, tb, tstep), (ma, mb, mstep) = results
+    assert_close(ma, ta)
+    assert_close(mb, tb)
+    assert mstep == tstep == 1
+
+
+@pytest.mark.parametrize("gradient", [2.0, [1.0, 2.0], np.ones(2)], ids=["float", "list", "array"])
+@pytest.mark.parametrize("call", ["autograd.backward", "autograd.grad", "Tensor.backward"])
+def test_a_gradient_that_is_not_a_tensor_is_refused_with_a_type_error(gradient, call):
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        with pytest.raises(TypeError) as error:
+            if call == "autograd.backward":
+                lib.autograd.backward([y], [gradient])
+            elif call == "autograd.grad":
+                lib.autograd.grad([y], [x], [gradient])
+            else:
+                y.backward(gradient)
+        if call != "Tensor.backward":  # (PyTorch's Tensor.backward iterates a non-tensor first)
+            assert str(error.value) == ("gradients can be either Tensors or None, but got "
+                                        f"{type(gradient).__name__}")
+
+
+@given(data=st.data(), dtype=float_dtypes(), gradient_dtype=float_dtypes())
+def test_the_gradient_given_to_backward_is_the_one_hooks_see_in_the_outputs_dtype(
+        data, dtype, gradient_dtype):
+    """Cast to the output's dtype when it differs; otherwise the very tensor given, so that a
+    hook that writes into its gradient writes into it."""
+    shape = data.draw(shapes())
+    x, g = data.draw(arrays(dtype, shape)), data.draw(arrays(gradient_dtype, shape))
+    results = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = leaf * 2
+        seen = []
+        y.register_hook(lambda grad, seen=seen: seen.append(grad.dtype) or grad.mul_(3))
+        gradient = lib.tensor(g)
+        y.backward(gradient)
+        results.append((str(seen[0]).split(".")[-1], gradient.numpy(), leaf.grad.numpy()))
+    (theirs_dtype, theirs_given, theirs_grad), (ours_dtype, ours_given, ours_grad) = results
+    assert ours_dtype == theirs_dtype
+    assert_close(ours_given, theirs_given)
+    assert_close(ours_grad, theirs_grad)
 
 
 def test_tensor_hooks_run_with_grad_mode_off_during_backward():

@@ -207,6 +207,9 @@ def _run_hooks(hooks: list[Any] | None, grad: np.ndarray) -> np.ndarray:
 def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
     """The gradient a backward pass starts from at `output` (d loss / d output): `gradient`,
     checked against the output's shape, or 1 for a one-element output."""
+    if gradient is not None and not isinstance(gradient, tensor.Tensor):  # PyTorch checks it first
+        raise TypeError(
+            f"gradients can be either Tensors or None, but got {type(gradient).__name__}")
     if not output._requires_grad:
         raise RuntimeError(
             f"element {index} of tensors does not require grad and does not have a grad_fn"
@@ -216,7 +219,7 @@ def seed_gradient(output: Tensor, gradient: Any, index: int) -> np.ndarray:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         seed = np.array(1, output._data.dtype)
         return seed.reshape(output._data.shape) if output._data.ndim else seed
-    seed = gradient._data if isinstance(gradient, tensor.Tensor) else np.asarray(gradient)
+    seed = gradient._data
     if seed.shape != output.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output[{index}] has a shape of {torch_size(seed.shape)} "

@@ -145,7 +145,7 @@ def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
     like PyTorch, returns |x| for a single element, without powers that could overflow)."""
     if math.isinf(p) and x.size == 0:
         raise RuntimeError(
-            f"cannot compute the {p} norm of an empty gradient because the operation does "
+            f"cannot compute the {p} norm on an empty tensor because the operation does "
             "not have an identity"
         )
     if p == 2 and x.size > 0:
