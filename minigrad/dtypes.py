@@ -248,7 +248,8 @@ def add_up_dtype(x: np.ndarray, axis: int | tuple[int, ...] | None) -> np.dtype:
     """
     dtype = x.dtype
     if dtype.kind != "f" or dtype.itemsize > 4 or x.size <= _ROWS_ADDED_IN_TURN:
-        return accumulate_dtype(dtype)  # (checked first: this function runs in every backward)
+        # (checked first, and accumulate_dtype written out: this runs in every backward)
+        return float32 if dtype == float16 else dtype
     axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
     n = math.prod([x.shape[d] for d in axes])  # the terms of each sum
     wide = accumulate_dtype(dtype)

@@ -38,12 +38,16 @@ def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
     The node's output (`result`, as forward returned it) is new, at version 0, and may never
     be written at all, so it costs nothing here: it is noted when its tensor first gets a
     storage (`note_output`), which every write, view and detach() gives it first."""
-    noted, kept = node._saved_versions, {id(a) for a in node._saved}
+    noted, saved = node._saved_versions, node._saved
     for t in inputs:
         array = getattr(t, "_data", None)
-        if array is not None and id(array) in kept and array is not result:
-            storage = t._storage or t._shared_storage()
-            noted += ((storage, storage.version, t, array),)
+        if array is None or array is result:
+            continue
+        for kept in saved:  # (a node saves one to three arrays: no set of ids is cheaper)
+            if kept is array:
+                storage = t._storage or t._shared_storage()
+                noted += ((storage, storage.version, t, array),)
+                break
     node._saved_versions = noted
 
 
