@@ -169,10 +169,10 @@ def test_float16_layer_norm_is_the_float32_one_rounded_once_as_torch(
     x: np.ndarray, seed: int
 ) -> None:
     """The values are PyTorch's float16 ones (within the ulp of a float32 sqrt before the
-    rounding); the input's gradient is PyTorch's float32 one rounded once, where PyTorch's
-    own float16 kernel adds up the weight's and bias's gradients in float16, row after row.
-    Those two are sums over the rows, added up in float64 here, so within an ulp of PyTorch's
-    float32 ones rounded."""
+    rounding); the input's gradient is PyTorch's float32 one rounded once (its statistics
+    recomputed as the float32 kernel reads the rows), where PyTorch's own float16 kernel adds
+    up the weight's and bias's gradients in float16, row after row. Those two are sums over
+    the rows, added up in float64 here, so within an ulp of PyTorch's float32 ones rounded."""
     rng = np.random.default_rng(seed)
     size = x.shape[-1]
     w, b = (rng.standard_normal(size).astype(f16) for _ in range(2))

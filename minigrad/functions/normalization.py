@@ -16,11 +16,11 @@ comparing.
 float16 is computed in float32 and rounded once, as PyTorch does (its float16 kernel writes the
 normalization as x r - r mu, see `LayerNorm.forward`, and reads 16 values a vector, two halves
 of 8 float32 lanes): the values are PyTorch's in all but a few elements in a million, which
-are an ulp apart. The gradients are computed from those statistics in float32 (PyTorch's
-float16 backward, given float16 weights, rounds the statistics to float16 first, and adds up
-the weight's and bias's gradients in float16). float64 follows the same order with 4 lanes,
-and its fused operations round twice (see `_fused`): a difference of 1e-16, far below any
-tolerance.
+are an ulp apart. The gradients are the float32 ones, on the float32 kernel's statistics,
+rounded once (PyTorch's float16 backward, given float16 weights, rounds the statistics to
+float16 first, and adds up the weight's and bias's gradients in float16). float64 follows
+the same order with 4 lanes, and its fused operations round twice (see `_fused`): a
+difference of 1e-16, far below any tolerance.
 """
 
 from __future__ import annotations
@@ -226,6 +226,7 @@ class LayerNorm(ArrayFunction):
             xhat = (x - mu) * r
             y = xhat + 0 if weight is None else _fused(xhat, weight, 0 if bias is None else bias)
         ctx.save_for_backward(x, weight, mean, rstd)
+        ctx.eps = eps
         return y.astype(ctx.dtypes[0], copy=False)
 
     @staticmethod
@@ -233,6 +234,12 @@ class LayerNorm(ArrayFunction):
         x, weight, mean, rstd = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         g = grad.astype(x.dtype, copy=False)
+        if ctx.dtypes[0] == np.float16:
+            # The float32 backward, on the float32 kernel's statistics (8 values a vector):
+            # the gradients are then PyTorch's float32 ones rounded once, which the float16
+            # kernel's statistics could miss by the last bit before a cancellation.
+            mean, var = _moments(x)
+            rstd = np.float32(1) / np.sqrt(var + np.float32(ctx.eps))
         r, mu = rstd[:, None], mean[:, None]
         gx = gw = gb = None
         if need_x:
