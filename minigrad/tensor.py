@@ -58,7 +58,7 @@ class Tensor:
     def _make(data: Any, grad_fn: Any = None) -> Tensor:
         """Wrap an operation's result (the fast path: no checks, no copy)."""
         t = object.__new__(Tensor)
-        t._data = data if type(data) is np.ndarray else np.asarray(data)
+        t._data = data if type(data) is np.ndarray else _as_array(data, grad_fn)
         t.grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
         t._grad = None
@@ -1925,6 +1925,7 @@ class Tensor:
         storage = self._shared_storage()
         storage.version += 1
         note_output(result.grad_fn, result._data, storage)  # (if its node saved it)
+        _save_memory_instead(result.grad_fn, result._data, self._data)
         self._rebase(result.to(self.dtype))
         return self
 
@@ -2119,6 +2120,27 @@ def _softmax_dim(x: Tensor, dim: int, name: str) -> int:
     kernel = f"{name}_lastdim_kernel_impl" if d == x.ndim - 1 else f"{name}_kernel_impl"
     checks.check_floating_kernel(x.dtype, kernel)
     return d
+
+
+def _as_array(value: Any, node: Any) -> np.ndarray:
+    """`value` as an array. A NumPy ufunc gives a scalar, not an array, for a 0-d input; if
+    `node` saved that scalar as its output (Exp does), it keeps the tensor's array instead, so
+    that an in-place write to the result is seen, by the version check and by backward, as in
+    PyTorch."""
+    array = np.asarray(value)
+    saved = node._saved if node is not None else ()
+    if type(saved) is tuple and any(a is value for a in saved):
+        node._saved = tuple(array if a is value else a for a in saved)
+    return array
+
+
+def _save_memory_instead(node: Any, result: np.ndarray, memory: np.ndarray) -> None:
+    """A node that saved the result of an in-place op keeps the tensor's memory instead (which
+    holds the same values): as in PyTorch, its backward then reads that memory, also after a
+    write through `.data` that no version counts."""
+    if node is not None and node.on_arrays and result.dtype == memory.dtype and any(
+            a is result for a in node._saved):
+        node._saved = tuple(memory if a is result else a for a in node._saved)
 
 
 def _records(x: Tensor, other: Any) -> bool:
