@@ -177,11 +177,11 @@ def _check_multinomial(weights: np.ndarray, num_samples: int, replacement: bool)
     def fail(message: str) -> None:
         raise RuntimeError(message)
 
+    if weights.ndim not in (1, 2):
+        fail("prob_dist must be 1 or 2 dim")
     if weights.dtype.kind != "f":
         fail("multinomial only supports floating-point dtypes for input, got: "
              f"{scalar_type(weights.dtype)}")
-    if weights.ndim not in (1, 2):
-        fail("prob_dist must be 1 or 2 dim")
     if num_samples <= 0:
         fail("cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > weights.shape[-1]:
