@@ -94,9 +94,11 @@ def follow(make_optimizer, start: np.ndarray, steps: int = STEPS):
     return [(lib, params[0], opt) for lib, params, opt in runs]
 
 
-@given(start=parameters(), lr=st.floats(1e-3, 0.05), amsgrad=st.booleans())
-def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad):
-    follow(lambda lib, ps: lib.optim.Adam(ps, lr=lr, weight_decay=1.0, amsgrad=amsgrad), start)
+@given(start=parameters(), lr=st.floats(1e-3, 0.05), amsgrad=st.booleans(),
+       decoupled=st.booleans())
+def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad, decoupled):
+    follow(lambda lib, ps: lib.optim.Adam(ps, lr=lr, weight_decay=1.0, amsgrad=amsgrad,
+                                         decoupled_weight_decay=decoupled), start)
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.9]))
