@@ -114,6 +114,17 @@ def test_sgd_momentum_of_one_follows_pytorch(start, lr, dampening, nesterov):
                                         nesterov=nesterov), start)
 
 
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@given(start=parameters())
+def test_parameters_without_saved_state_step_after_load_state_dict(optimizer, start):
+    def make(lib, params):
+        extra = {"momentum": 0.9} if optimizer == "SGD" else {}
+        opt = getattr(lib.optim, optimizer)(params, lr=0.01, **extra)
+        opt.load_state_dict(opt.state_dict())  # saved before any step: no parameter has state
+        return opt
+    follow(make, start)
+
+
 @given(start=parameters(large=True), nesterov=st.booleans())
 def test_sgd_momentum_buffer_of_a_large_parameter_stays_the_same_object(start, nesterov):
     runs = follow(lambda lib, ps: lib.optim.SGD(ps, lr=0.01, momentum=0.9, nesterov=nesterov),
