@@ -94,9 +94,11 @@ def follow(make_optimizer, start: np.ndarray, steps: int = STEPS):
     return [(lib, params[0], opt) for lib, params, opt in runs]
 
 
-@given(start=parameters(), lr=st.floats(1e-3, 0.05), amsgrad=st.booleans())
-def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad):
-    follow(lambda lib, ps: lib.optim.Adam(ps, lr=lr, weight_decay=1.0, amsgrad=amsgrad), start)
+@given(start=parameters(), lr=st.floats(1e-3, 0.05), amsgrad=st.booleans(),
+       decoupled=st.booleans())
+def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad, decoupled):
+    follow(lambda lib, ps: lib.optim.Adam(ps, lr=lr, weight_decay=1.0, amsgrad=amsgrad,
+                                         decoupled_weight_decay=decoupled), start)
 
 
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.9]))
@@ -110,6 +112,17 @@ def test_sgd_momentum_of_one_follows_pytorch(start, lr, dampening, nesterov):
     dampening = 0.0 if nesterov else dampening
     follow(lambda lib, ps: lib.optim.SGD(ps, lr=lr, momentum=1.0, dampening=dampening,
                                         nesterov=nesterov), start)
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@given(start=parameters())
+def test_parameters_without_saved_state_step_after_load_state_dict(optimizer, start):
+    def make(lib, params):
+        extra = {"momentum": 0.9} if optimizer == "SGD" else {}
+        opt = getattr(lib.optim, optimizer)(params, lr=0.01, **extra)
+        opt.load_state_dict(opt.state_dict())  # saved before any step: no parameter has state
+        return opt
+    follow(make, start)
 
 
 @given(start=parameters(large=True), nesterov=st.booleans())
