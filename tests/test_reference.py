@@ -43,13 +43,8 @@ EVERY_VARIANT = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """The programs' tensors are small; on a shared machine threads only slow PyTorch down."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# The programs' tensors are small: on a shared machine threads only slow PyTorch down.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def run_quietly(lib, program, variant, **kwargs):

@@ -37,13 +37,8 @@ dtypes = st.sampled_from(["float32", "float64"])
 optimizers = st.sampled_from(["Adam", "SGD"])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Small tensors: on a shared machine extra threads only slow PyTorch down."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# The programs' tensors are small: on a shared machine threads only slow PyTorch down.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def numpy_state(model: Any) -> dict[str, np.ndarray]:
