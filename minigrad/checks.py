@@ -186,7 +186,17 @@ def check_subtractable(a: Any, b: Any) -> None:
 def check_inplace_target(x: Any) -> None:
     """Inside a graph, a leaf that requires grad (or a view of one) cannot change in place: the
     gradient it collects is for the values it had."""
-    if x._view is not None and x._view[2]:  # (made in no_grad mode: see tensor._as_view)
+    made = x._view[2] if x._view is not None else None  # (see tensor.NO_GRAD_VIEW)
+    if type(made) is tuple and x._base._requires_grad:  # one of several views (unbind, split)
+        name, output = made
+        name = name or x.grad_fn.name().removesuffix("Backward")
+        raise RuntimeError(
+            f"Output {output} of {name} is a view and is being modified inplace. This view is "
+            "the output of a function that returns multiple views. Such functions do not allow "
+            "the output views to be modified inplace. You should replace the inplace operation "
+            "by an out-of-place one.")
+    if made is not None:  # made in no_grad mode (or, as PyTorch counts it, one of several
+        # views of a tensor that does not require grad)
         which = (f"Output 0 of {x.grad_fn.name().removesuffix('Backward')} is a view of a view "
                  "which" if x.grad_fn is not None else "A view")
         raise RuntimeError(

@@ -249,8 +249,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        # (An int index needs none of __getitem__'s checks and conversions.)
-        return (S.GetItem.apply1(self, i) for i in range(len(self._data)))
+        return iter(self.unbind())  # (as PyTorch's: views, which share the version counter)
 
     def __bool__(self) -> bool:
         if self._data.size == 0:
@@ -1422,8 +1421,9 @@ class Tensor:
             checks.check_split_sizes(sizes, n, d)
         starts = np.cumsum([0, *sizes])
         lead = (slice(None),) * d
-        return tuple(self[lead + (slice(int(s), int(min(s + k, n))),)]
-                     for s, k in zip(starts, sizes))
+        name = "Split" if isinstance(split_size, int) else "SplitWithSizes"
+        return tuple(self._piece((*lead, slice(int(s), int(min(s + k, n)))), (name, i))
+                     for i, (s, k) in enumerate(zip(starts, sizes)))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         checks.check_chunks(chunks)
@@ -1434,7 +1434,15 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         d = checks.check_dim(dim, self.ndim)
-        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+        lead = (slice(None),) * d
+        return tuple(self._piece(i if d == 0 else (*lead, i), ("Unbind", i))
+                     for i in range(self._data.shape[d]))
+
+    def _piece(self, index: Any, output: tuple[str, int]) -> Tensor:
+        """self[index] for a basic index known to be valid (no checks or conversions), as one
+        of several views (see _as_view)."""
+        return _as_view(S.GetItem.apply1(self, index), self,
+                        lambda a: S.basic_view(a, index), output)
 
     # ------------------------------------------------------------------ more shape and indexing
     def flip(self, *dims: Any) -> Tensor:
@@ -1975,7 +1983,7 @@ class Tensor:
             broadcast = np.broadcast_shapes(self.shape, np.shape(_raw(other)))
             checks.check_inplace_shape(self.shape, broadcast)
             raise
-        self._shared_storage().version += 1
+        (self._storage or self._shared_storage()).version += 1
         return self
 
     def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
@@ -2003,7 +2011,7 @@ class Tensor:
         if not _records(self, value) and not isinstance(value, Tensor) and \
                 self._data.flags.writeable:
             self._data.fill(value)  # the everyday `p.grad.zero_()`: no temporary array
-            self._shared_storage().version += 1
+            (self._storage or self._shared_storage()).version += 1
             return self
         return self._inplace(_overwrite, value)
 
@@ -2063,23 +2071,39 @@ class Tensor:
         return self.to(dtypes.bool_)
 
 
-def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.ndarray]) -> Tensor:
+def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.ndarray],
+             output: tuple[str, int] | None = None) -> Tensor:
     """Mark `view`, whose array `view_fn(source's array)` is, as a view of source's base: it
-    shares source's version counter, and `_view` makes its array from the base's."""
+    shares source's version counter, and `_view` makes its array from the base's.
+
+    `output` (function, output number) marks one of several views that one function returns
+    (unbind, split, chunk): inside a graph, PyTorch refuses to change one in place, which
+    would leave the gradients of the others undefined; so it does a view of one."""
+    made: Any
     if source._view is None:
-        base, no_grad_view = source, False
+        base, made = source, output
     else:
-        base, outer, no_grad_view = source._view
+        base, outer, made = source._view
         view_fn = (lambda inner: lambda a: inner(outer(a)))(view_fn)
+        if made is not None and made is not NO_GRAD_VIEW:
+            made = output or (None, 0)  # (None: named by its own node, see checks)
+        elif output is not None and made is None:
+            made = output
     # A view made in no_grad mode of a base that requires grad (or a view of one) must not be
     # changed in place with grad mode on: PyTorch forbids it (checks.check_inplace_target).
-    no_grad_view = no_grad_view or (not _state.enabled and base._requires_grad)
-    view._view = (base, view_fn, no_grad_view)
+    if not _state.enabled and base._requires_grad:
+        made = NO_GRAD_VIEW
+    view._view = (base, view_fn, made)
     view._storage = storage = base._shared_storage()
     if storage.views is None:
         storage.views = weakref.WeakSet()
     storage.views.add(view)
     return view
+
+
+# `_view[2]`: how a view was made, for the in-place checks: None, NO_GRAD_VIEW (in no_grad mode,
+# of a tensor requiring grad), or (function, output number) of one of several views.
+NO_GRAD_VIEW = "no_grad"
 
 
 # ---------------------------------------------------------------------- helpers
@@ -2129,7 +2153,7 @@ def _as_array(value: Any, node: Any) -> np.ndarray:
     PyTorch."""
     array = np.asarray(value)
     saved = node._saved if node is not None else ()
-    if type(saved) is tuple and any(a is value for a in saved):
+    if saved and type(saved) is tuple and any(a is value for a in saved):
         node._saved = tuple(array if a is value else a for a in saved)
     return array
 
@@ -2147,7 +2171,7 @@ def _records(x: Tensor, other: Any) -> bool:
     """Whether an in-place op on x with `other` must be recorded in the graph."""
     return _state.enabled and (
         x._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
-        or (x._view is not None and x._view[2])  # (to be refused: check_inplace_target)
+        or (x._view is not None and x._view[2] is NO_GRAD_VIEW)  # (refused: see checks)
     )
 
 

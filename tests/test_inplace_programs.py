@@ -25,7 +25,8 @@ import minigrad as mg
 
 STEPS = ("scale", "add", "mul", "exp", "tanh", "slice", "select", "t", "flat",
          "add_", "mul_", "mul_t", "setitem", "setitem slice", "copy_", "zero_", "no_grad mul_",
-         "detach mul_", "data mul_", "relu_", "sin_", "no_grad slice")
+         "detach mul_", "data mul_", "relu_", "sin_", "no_grad slice", "unbind mul_",
+         "split mul_", "chunk mul_", "no_grad unbind mul_")
 
 instructions = st.lists(
     st.tuples(st.sampled_from(STEPS), st.integers(0, 50), st.integers(0, 50),
@@ -44,7 +45,9 @@ def _step(lib: Any, tensors: list[Any], kind: str, i: int, j: int, value: float)
     its own: which of two refusals comes first depends on the order of the nodes' runs, by
     creation in PyTorch, last-ready-first in minigrad.) A view made under no_grad is only
     written, never kept: PyTorch refuses to read one in grad mode once its base has changed,
-    even under no_grad, a check on every operation's inputs that minigrad does not make."""
+    even under no_grad, a check on every operation's inputs that minigrad does not make; so is
+    one of several views (unbind, split, chunk), which PyTorch refuses to change in place in a
+    graph and, once its base has changed, to read."""
     a, b = tensors[i % len(tensors)], tensors[j % len(tensors)]
     if kind in ("mul_t", "copy_") and b.requires_grad and not a.requires_grad:
         return
@@ -92,6 +95,12 @@ def _step(lib: Any, tensors: list[Any], kind: str, i: int, j: int, value: float)
         with lib.no_grad():
             view = a[j % rows:]
         view.mul_(value)  # (refused if a requires grad, else a write through to a)
+    elif kind in ("unbind mul_", "split mul_", "chunk mul_") and rows:
+        pieces = a.unbind() if kind == "unbind mul_" else getattr(a, kind[:5])(1)
+        pieces[j % len(pieces)].mul_(value)  # (refused if a requires grad)
+    elif kind == "no_grad unbind mul_" and rows:  # allowed, and counted on a's version
+        with lib.no_grad():
+            list(a)[j % rows].mul_(value)
 
 
 def _run(lib: Any, x0: np.ndarray, c0: np.ndarray, program: list[tuple]) -> dict[str, Any]:

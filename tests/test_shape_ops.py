@@ -235,6 +235,11 @@ VIEWS_AND_COPIES = {
     "scatter_add": lambda lib, x: x.scatter_add(0, lib.zeros(1, 1, 1, dtype=lib.long), x),
     "scatter": lambda lib, x: x.scatter(0, lib.zeros(1, 1, 1, dtype=lib.long), 1.0),
     "masked_select": lambda lib, x: x.masked_select(x == 0),
+    "iteration": lambda lib, x: list(x)[1],
+    "unbind": lambda lib, x: x.unbind(2)[3],
+    "split": lambda lib, x: x.split(2, 1)[1],
+    "split with sizes": lambda lib, x: x.split([1, 2], 1)[1],
+    "chunk": lambda lib, x: x.chunk(2, 2)[1],
 }
 
 
@@ -247,6 +252,39 @@ def test_which_results_are_views_and_share_memory_as_in_torch(name):
     assert ours._is_view() == theirs._is_view()
     x.add_(1.0)  # a write into x shows through a view only
     assert bool((ours == 1.0).all()) == ours._is_view()
+
+
+@pytest.mark.parametrize("name", sorted(set(VIEWS_AND_COPIES) - {"broadcast_to"}))  # (no writes)
+def test_a_write_through_a_view_counts_on_its_bases_version_as_in_torch(name):
+    versions = []
+    for lib in (torch, mg):
+        x = lib.zeros(2, 3, 4)
+        view = VIEWS_AND_COPIES[name](lib, x)
+        view.mul_(2.0)
+        versions.append((x._version, view._version, view._base is x))
+    assert versions[1] == versions[0]
+
+
+@pytest.mark.parametrize("name", ["iteration", "unbind", "split", "split with sizes", "chunk"])
+@pytest.mark.parametrize("how", ["itself", "a view of it", "after a change under no_grad"])
+def test_one_of_several_views_refuses_an_in_place_change_in_a_graph_as_in_torch(name, how):
+    """unbind, split and chunk (and iteration, which is unbind) return several views of one
+    tensor: inside a graph, PyTorch refuses to change one in place, with an error that names
+    the function and the output (for a view of one, its own node); under no_grad it may."""
+    errors = []
+    for lib in (torch, mg):
+        x = lib.ones(2, 3, 4, requires_grad=True) * 1
+        view = VIEWS_AND_COPIES[name](lib, x)
+        if how == "a view of it":
+            view = view[0]
+        elif how == "after a change under no_grad":
+            with lib.no_grad():
+                view.mul_(2.0)
+        with pytest.raises(RuntimeError) as error:
+            view.add_(1.0)
+        errors.append(str(error.value).replace("Backward0", "").replace("Select", "GetItem"))
+        assert x._version == (how == "after a change under no_grad")
+    assert errors[1] == errors[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def _accumulate(leaf: Tensor, grad: np.ndarray) -> None:
             leaf._grad = tensor.Tensor._make(np.array(grad, dtype=leaf._data.dtype, copy=True))
         else:
             leaf._grad._data += grad
-            leaf._grad._shared_storage().version += 1  # an in-place write, as PyTorch counts it
+            (leaf._grad._storage or leaf._grad._shared_storage()).version += 1  # as in PyTorch
 
 
 def _fit(grad: np.ndarray, shape: tuple[int, ...], node: Function, end: Any,

@@ -87,8 +87,8 @@ class Function:
                 "graph are freed when you call .backward(). Specify retain_graph=True if you "
                 "need to backward through the graph a second time."
             )
-        for storage, version, _, _ in self._saved_versions:
-            if storage.version != version:
+        for storage, version, tensor, _ in self._saved_versions:  # (see versions.remember)
+            if (storage or tensor._storage or versions.UNWRITTEN).version != version:
                 versions.refuse(self)
         return self._saved
 

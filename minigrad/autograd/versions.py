@@ -31,13 +31,18 @@ class Storage:
         return list(self.views or ())
 
 
+UNWRITTEN = Storage()  # stands for the storage of a tensor that has none yet: version 0
+
+
 def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
     """Note, for each array an ArrayFunction `node` saved that is the array of one of its
     input tensors, that tensor's storage and its version now.
 
     The node's output (`result`, as forward returned it) is new, at version 0, and may never
     be written at all, so it costs nothing here: it is noted when its tensor first gets a
-    storage (`note_output`), which every write, view and detach() gives it first."""
+    storage (`note_output`), which every write, view and detach() gives it first. An input
+    with no storage yet is at version 0 too, and is noted with None: the storage it gets at
+    its first write is the one the check reads (most saved inputs are never written)."""
     noted, saved = node._saved_versions, node._saved
     for t in inputs:
         array = getattr(t, "_data", None)
@@ -45,8 +50,8 @@ def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
             continue
         for kept in saved:  # (a node saves one to three arrays: no set of ids is cheaper)
             if kept is array:
-                storage = t._storage or t._shared_storage()
-                noted += ((storage, storage.version, t, array),)
+                storage = t._storage
+                noted += ((storage, 0 if storage is None else storage.version, t, array),)
                 break
     node._saved_versions = noted
 
@@ -72,6 +77,7 @@ def refuse(node: Any) -> None:
     """PyTorch's RuntimeError for the first tensor `node` saved that was written in place since
     (`Function.saved_tensors` compares the versions)."""
     for storage, version, tensor, array in node._saved_versions:
+        storage = storage or tensor._storage or UNWRITTEN
         if storage.version != version:
             maker = node.name() if tensor is None else tensor.grad_fn and tensor.grad_fn.name()
             which = f", which is output 0 of {maker.removesuffix('Backward')}," if maker else ""

@@ -58,6 +58,8 @@ def is_basic_index(index) -> bool:
 def basic_view(x, index):
     """x[index] for a basic index, always as a view of x: NumPy gives a copy, a scalar, when the
     index picks one element (PyTorch gives a 0-d view), unless the index ends with `...`."""
+    if type(index) is int:  # (x[i, ...] is a view whatever x's rank: one indexing, not two)
+        return x[index, ...]
     view = x[index]
     if type(view) is not np.ndarray:
         view = x[(*index, Ellipsis) if type(index) is tuple else (index, Ellipsis)]
