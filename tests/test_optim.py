@@ -210,6 +210,7 @@ def follow_pytorch(run: Run, same_gradients: bool = False, exact: tuple[str, ...
     (torch_params, tx, ty), (mg_params, mx, my) = make_model(run)
     torch_opt = make_optimizer(torch, run, torch_params)
     mg_opt = make_optimizer(mg, run, mg_params)
+    start = [(mp._version, tp._version) for mp, tp in zip(mg_params, torch_params, strict=True)]
     for step in range(STEPS):
         expected_norm, grads = training_step(torch, run, step, torch_params, tx, ty, torch_opt)
         norm, _ = training_step(mg, run, step, mg_params, mx, my, mg_opt,
@@ -220,6 +221,8 @@ def follow_pytorch(run: Run, same_gradients: bool = False, exact: tuple[str, ...
         for i, (mp, tp) in enumerate(zip(mg_params, torch_params, strict=True)):
             same(mp, tp, f"{where}: parameter {i}", "params" in exact, scale)
             assert mp.is_leaf and mp.requires_grad and mp.grad_fn is None
+            # each in-place write of PyTorch's update counts (a saved parameter's error says)
+            assert mp._version - start[i][0] == tp._version - start[i][1], f"{where}: version"
         assert_same_state_dict(mg_opt.state_dict(), torch_opt.state_dict(), where, exact, scale)
     return mg_opt, torch_opt
 

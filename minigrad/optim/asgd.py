@@ -51,6 +51,8 @@ class ASGD(Optimizer):
     _capturable_message = ("params, mus, etas, and state_steps must be on supported devices: "
                            + str(["cuda", "xpu", "hpu", "privateuseone", "xla"]))
 
+    _writes_per_step = 2  # (PyTorch shrinks θ, then adds the step: two writes)
+
     def __init__(
         self,
         params: ParamsT,

@@ -56,6 +56,8 @@ class NAdam(Optimizer):
     _capturable_message = ("params, mu_products and state_steps must be on supported devices: "
                            + str(["cuda", "xpu", "hpu", "privateuseone", "xla"]))
 
+    _writes_per_step = 2  # (PyTorch adds the update's two terms to θ one after the other)
+
     def __init__(
         self,
         params: ParamsT,

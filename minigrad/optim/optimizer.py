@@ -156,11 +156,18 @@ class Optimizer:
         # As in PyTorch, overflow and 0/0 (a zero gradient with eps=0) give inf and nan silently.
         with np.errstate(all="ignore"):
             self._update_all()
-        for group in self.param_groups:  # each parameter was written in place once
+        for group in self.param_groups:  # each in-place write of PyTorch's step is counted
+            writes = self._writes_per_step + bool(  # (decay first shrinks θ in place)
+                group.get("decoupled_weight_decay") and group["weight_decay"] != 0)
             for param in group["params"]:
                 if param.grad is not None:
-                    (param._storage or param._shared_storage()).version += 1
+                    (param._storage or param._shared_storage()).version += writes
         return loss
+
+    # How many in-place writes PyTorch's step makes to a parameter, each one a version of it
+    # (a saved parameter's error names the versions): the update, in one write or, for NAdam
+    # and ASGD, two; decoupled weight decay (AdamW, NAdam's and RAdam's) adds one.
+    _writes_per_step = 1
 
     def _update_all(self) -> None:
         """`_update` every parameter that has a gradient, one at a time. (SGD and Adam update
