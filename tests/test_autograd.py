@@ -1057,3 +1057,83 @@ def test_writes_into_grad_and_parameters_move_their_versions_on_as_in_torch():
         seen.append(x._version - before)
         steps[lib] = seen
     assert steps[mg] == steps[torch] == [1, 2, 1]
+
+
+def _gradients(lib):
+    """Two parameters (float64, float32) whose gradients are set: the tensors written."""
+    params = [lib.tensor(np.linspace(-1, 1, 6), requires_grad=True),
+              lib.tensor([3.0, 4.0], requires_grad=True)]
+    ((params[0] * params[0]).sum() + (params[1] * params[1]).sum()).backward()
+    return params, [p.grad for p in params]
+
+
+def _clip(name, *args):
+    def make(lib):
+        params, grads = _gradients(lib)
+        return grads, lambda: getattr(lib.nn.utils, name)(params, *args)
+    return make
+
+
+def _lbfgs(lib, **options):
+    x = lib.zeros(3, requires_grad=True)
+    optimizer = lib.optim.LBFGS([x], lr=0.5, max_iter=5, **options)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((x - 1) ** 4).sum()
+        loss.backward()
+        return loss
+    return [x], lambda: optimizer.step(closure)
+
+
+def _batch_norm(lib):
+    norm = lib.nn.BatchNorm1d(3)
+    return list(norm.buffers()), lambda: norm(lib.randn(4, 3))
+
+
+def _load(lib):
+    layer = lib.nn.Linear(3, 2)
+    return list(layer.parameters()), lambda: layer.load_state_dict(
+        {"weight": lib.ones(2, 3), "bias": lib.ones(2)})
+
+
+def _init(name, *args, shape=(3, 4)):
+    def make(lib):
+        t = lib.zeros(*shape, requires_grad=True)
+        return [t], lambda: getattr(lib.nn.init, name)(t, *args)
+    return make
+
+
+# What the library writes in place, and so how far it moves each version, as PyTorch counts
+# its own in-place operations (a saved tensor's error names the versions).
+LIBRARY_WRITES = {
+    "clip_grad_norm_ clipping": _clip("clip_grad_norm_", 1.0),
+    "clip_grad_norm_ not clipping": _clip("clip_grad_norm_", 100.0),
+    "clip_grad_value_": _clip("clip_grad_value_", 0.5),
+    "LBFGS": lambda lib: _lbfgs(lib),
+    "LBFGS strong_wolfe": lambda lib: _lbfgs(lib, line_search_fn="strong_wolfe"),
+    "BatchNorm1d's running statistics": _batch_norm,
+    "load_state_dict": _load,
+    **{f"init.{name}": _init(name) for name in (
+        "uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+        "kaiming_normal_", "orthogonal_", "zeros_", "ones_", "eye_")},
+    "init.constant_": _init("constant_", 2.0),
+    "init.trunc_normal_ (redrawn)": _init("trunc_normal_", shape=(30, 4)),
+    "init.trunc_normal_ (narrow)": _init("trunc_normal_", 0.0, 1.0, 2.5, 3.0),
+    "init.sparse_": _init("sparse_", 0.5),
+    "init.dirac_": _init("dirac_", 2, shape=(4, 2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY_WRITES))
+def test_the_librarys_in_place_writes_move_versions_on_as_pytorchs(name):
+    moved = []
+    for lib in (torch, mg):
+        lib.manual_seed(0)
+        tensors, act = LIBRARY_WRITES[name](lib)
+        before = [t._version for t in tensors]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (trunc_normal_'s about a mean far from [a, b])
+            act()
+        moved.append([t._version - v for t, v in zip(tensors, before)])
+    assert moved[1] == moved[0]

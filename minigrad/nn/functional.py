@@ -426,11 +426,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
         output = _normalize(input, dims, eps)
-        with no_grad():
+        with no_grad():  # (written into their arrays, as PyTorch's kernel does: no version)
             if running_mean is not None:
-                running_mean.mul_(1 - momentum).add_(input.mean(dims) * momentum)
+                running_mean._data[...] = (running_mean * (1 - momentum)
+                                           + input.mean(dims) * momentum)._data
             if running_var is not None:
-                running_var.mul_(1 - momentum).add_(input.var(dims) * momentum)
+                running_var._data[...] = (running_var * (1 - momentum)
+                                          + input.var(dims) * momentum)._data
     else:
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be defined in evaluation mode")

@@ -46,9 +46,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     return _GAINS[nonlinearity]
 
 
-def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
-    """Write `values` into the tensor's own array (cast to its dtype) and return the tensor."""
+def _fill(tensor: Tensor, values: np.ndarray | float, writes: int = 1) -> Tensor:
+    """Write `values` into the tensor's own array (cast to its dtype) and return the tensor,
+    its version moved on by the in-place writes PyTorch's initialiser makes (`writes`)."""
     tensor._data[...] = values
+    (tensor._storage or tensor._shared_storage()).version += writes
     return tensor
 
 
@@ -176,19 +178,20 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
     if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
         lo, hi = float(dtype.type(a)), float(dtype.type(b))
-        result = draw("normal_", mean, std)
+        result = first = draw("normal_", mean, std)
         while (outside := (result < lo) | (result > hi)).any():
             result = np.where(outside, draw("normal_", mean, std), result)
     else:
         mode = max(a, min(mean, b))
         log_peak = -0.5 * ((mode - mean) / std) ** 2
-        result = draw("uniform_", a, b)
+        result = first = draw("uniform_", a, b)
         pending = np.log(draw("uniform_", 0.0, 1.0)) > above_peak(result)
         while pending.any():
             candidates = draw("uniform_", a, b)
             result = np.where(pending, candidates, result)
             pending &= np.log(draw("uniform_", 0.0, 1.0)) > above_peak(candidates)
-    return _fill(tensor, result)
+    # (PyTorch draws into the tensor, and copies the redrawn result over it if it had to)
+    return _fill(tensor, result, writes=1 if result is first else 2)
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = None) -> Tensor:
@@ -207,7 +210,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diagonal(r))
     q = q.T if rows < cols else q
-    return _fill(tensor, q.reshape(tensor._data.shape) * tensor._data.dtype.type(gain))
+    return _fill(tensor, q.reshape(tensor._data.shape) * tensor._data.dtype.type(gain),
+                 writes=2)  # (PyTorch copies Q in, then multiplies by the gain)
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
@@ -221,8 +225,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     rows, cols = tensor._data.shape
     zeros = math.ceil(sparsity * rows)
     normal_(tensor, 0.0, std, generator)
-    for col in range(cols):
-        tensor._data[randperm(rows)._data[:zeros], col] = 0
+    with no_grad():
+        for col in range(cols):
+            tensor[randperm(rows)[:zeros], col] = 0
     return tensor
 
 
@@ -237,9 +242,10 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     per_group = sizes[0] // groups
     _fill(tensor, 0)
     centre = tuple(n // 2 for n in sizes[2:])
-    for g in range(groups):
-        for d in range(min(per_group, sizes[1])):
-            tensor._data[(g * per_group + d, d, *centre)] = 1
+    with no_grad():
+        for g in range(groups):
+            for d in range(min(per_group, sizes[1])):
+                tensor[(g * per_group + d, d, *centre)] = 1
     return tensor
 
 

@@ -92,6 +92,7 @@ class LBFGS(Optimizer):
             size = p._data.size
             add_(p._data, update[offset:offset + size].reshape(p._data.shape),
                  alpha=step_size)
+            (p._storage or p._shared_storage()).version += 1  # (PyTorch's p.add_)
             offset += size
 
     def _directional_evaluate(self, closure: Callable[[], Any], x: list[np.ndarray],
@@ -103,6 +104,7 @@ class LBFGS(Optimizer):
         flat_grad = self._gather_flat_grad()
         for p, saved in zip(self._params, x, strict=True):
             p._data[...] = saved
+            (p._storage or p._shared_storage()).version += 1  # (PyTorch's p.copy_)
         return loss, flat_grad
 
     def step(self, closure: Callable[[], Any]) -> Any:  # type: ignore[override]
@@ -220,8 +222,6 @@ class LBFGS(Optimizer):
                 if abs(loss - prev_loss) < tolerance_change:
                     break
 
-        for p in self._params:  # each parameter was written in place
-            (p._storage or p._shared_storage()).version += 1
         state["d"], state["t"] = _tensor(d), _tensor(t)
         state["old_dirs"] = [_tensor(v) for v in old_dirs]
         state["old_stps"] = [_tensor(v) for v in old_stps]

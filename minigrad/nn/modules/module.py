@@ -454,8 +454,10 @@ class Module:
                 + "\n\t".join(errors)
             )
         for target, array in copies:
-            # In place, so that the Parameter objects (and an optimizer holding them) stay.
+            # In place (PyTorch's copy_), so that the Parameter objects (and an optimizer
+            # holding them) stay.
             np.copyto(target._data, array, casting="unsafe")
+            (target._storage or target._shared_storage()).version += 1
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ dtype and device

@@ -95,9 +95,10 @@ def clip_grads_with_norm_(parameters: TensorsT, max_norm: float, total_norm: Ten
 @np.errstate(all="ignore")  # (a decorator costs half a with block; inf * 0 is nan, as in PyTorch)
 def _scale(grads: list[Tensor], max_norm: float, total_norm: Tensor) -> None:
     coef = _clip_coef(total_norm._data, max_norm)
-    if coef != 1:  # PyTorch multiplies by 1 too, which changes no number
-        for g in grads:
+    for g in grads:  # (PyTorch multiplies by 1 too: no number changes, the version does)
+        if coef != 1:
             g._data *= g._data.dtype.type(coef)
+        (g._storage or g._shared_storage()).version += 1
 
 
 def clip_grad_value_(parameters: TensorsT, clip_value: float,
@@ -115,9 +116,9 @@ def clip_grad_value_(parameters: TensorsT, clip_value: float,
         parameters: one tensor or an iterable of tensors (e.g. `model.parameters()`).
         clip_value: the largest magnitude allowed.
     """
-    for p in _as_list(parameters):
-        if p.grad is not None:
-            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+    for g in _grads(_as_list(parameters)):
+        np.clip(g._data, -clip_value, clip_value, out=g._data)
+        (g._storage or g._shared_storage()).version += 2  # (PyTorch's clamp_min_, clamp_max_)
 
 
 def _as_list(parameters: TensorsT) -> list[Tensor]:
