@@ -214,6 +214,17 @@ def check_inplace_target(x: Any) -> None:
             "a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+def check_detachable(x: Any) -> None:
+    """detach_() refuses a view."""
+    if x._view is not None:
+        raise RuntimeError(
+            "Can't detach views in-place. Use detach() instead. If you are using "
+            "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+            "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+            "called on these gradients. To fix this error, please refer to the "
+            "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+
+
 def check_writable(array: np.ndarray) -> None:
     """An expanded tensor has elements that share memory: writing them in place is refused."""
     if not array.flags.writeable:
@@ -453,6 +464,13 @@ def check_integer_power(dtype: dtypes.AnyDtype, exponent: Any) -> None:
     """An integer tensor to a negative Python integer power: the result is not an integer."""
     if dtype.kind in "biu" and isinstance(exponent, (int, np.integer)) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def check_bool_power(base: dtypes.AnyDtype, exponent: dtypes.AnyDtype) -> None:
+    """PyTorch has no bool power kernel: only a bool tensor to a bool number (x ** 0 or x ** 1,
+    which it computes without one) gives a bool."""
+    if base == dtypes.bool_ and exponent == dtypes.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
 def check_inplace_dtype(dtype: dtypes.AnyDtype, result: dtypes.AnyDtype) -> None:

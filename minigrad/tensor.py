@@ -87,10 +87,7 @@ class Tensor:
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed "
                 "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
-                "on the non-leaf Tensor.",
-                UserWarning,
-                stacklevel=2,
-            )
+                "on the non-leaf Tensor.", UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -119,6 +116,7 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        checks.check_detachable(self)  # (not a view: its base's history would still reach it)
         self.grad_fn, self._requires_grad = None, False
         return self
 
@@ -250,6 +248,15 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind())  # (as PyTorch's: views, which share the version counter)
+
+    def __reversed__(self) -> Tensor:
+        return self if self._data.ndim == 0 else self.flip(0)
+
+    def __contains__(self, element: Any) -> bool:
+        if not isinstance(element, (Tensor, int, float, complex, np.number)):
+            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool((self == element).any())
 
     def __bool__(self) -> bool:
         if self._data.size == 0:
@@ -416,9 +423,13 @@ class Tensor:
     def __pow__(self, exponent: Any) -> Tensor:
         if self._data.dtype.kind != "f":
             checks.check_integer_power(self.dtype, exponent)
+            if isinstance(exponent, Tensor):
+                checks.check_bool_power(self.dtype, exponent.dtype)
         return _binary(A.Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
+        if isinstance(base, (bool, np.bool_)):
+            checks.check_bool_power(dtypes.bool_, self.dtype)
         return _binary(A.Pow, base, self)
 
     def __neg__(self) -> Tensor:
@@ -783,7 +794,7 @@ class Tensor:
     # bitwise operations, on integer and bool tensors only
     def _bitwise(self, other: Any, ufunc: Callable[..., np.ndarray], kernel: str,
                  reverse: bool = False) -> Tensor:
-        if not isinstance(other, (Tensor, int, np.integer, np.bool_)):
+        if not isinstance(other, (Tensor, int, float, np.number, np.bool_)):
             return NotImplemented
         dtype = dtypes.result_type(self, other)
         if dtype.kind == "f" or (dtype.kind == "b" and "shift" in kernel):
@@ -896,9 +907,27 @@ class Tensor:
     def floor_divide(self, other: Any) -> Tensor:
         """Rounds the quotient down; PyTorch records it without a derivative."""
         out = _math2(A.FloorDiv, self, other, None, kernel="div_floor_cpu", bools_only=True)
-        if _records(self, other):
+        if _records(self, other) if isinstance(self, Tensor) else _records(other, None):
             return A.NotDifferentiable.apply(self, other, out._data, "floor_divide")
         return out
+
+    # (NotImplemented for what is no operand: Python then raises its TypeError, as for +.)
+    def __floordiv__(self, other: Any) -> Tensor:
+        return self.floor_divide(other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rfloordiv__(self, other: Any) -> Tensor:  # (a number as floor_divide's self, as in
+        # torch.floor_divide(2, x), which these methods accept)
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return Tensor.floor_divide(other, self)  # type: ignore[arg-type]
+
+    def __mod__(self, other: Any) -> Tensor:
+        return self.remainder(other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rmod__(self, other: Any) -> Tensor:
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return Tensor.remainder(other, self)  # type: ignore[arg-type]
 
     def heaviside(self, values: Tensor) -> Tensor:
         """0 where self < 0, 1 where self > 0, `values` where self == 0 (no derivative)."""
@@ -1138,6 +1167,8 @@ class Tensor:
     def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            return _clamp_between_tensors(self, min, max)
         return U.Clamp.apply1(self, _number(min), _number(max))
 
     clip = clamp
@@ -1846,9 +1877,12 @@ class Tensor:
     # run before mutmut's tables for Tensor exist, and could not be tested anyway (the methods
     # it makes are fixed at import, before a mutant is chosen).
     @staticmethod
-    def _in_place(method: Any, name: str = "") -> Callable[..., Tensor]:  # pragma: no mutate block
+    def _in_place(method: Any, name: str = "",
+                  elementwise: bool = False) -> Callable[..., Tensor]:  # pragma: no mutate block
         """`x.f_(*args)` made from `x.f(*args)`: f's result written into x (through `_inplace`,
-        recorded when x or a tensor argument requires grad), and x returned."""
+        recorded when x or a tensor argument requires grad), and x returned. For an
+        `elementwise` f of x and one operand, PyTorch first checks that the result fits x (the
+        broadcast shape, then the dtype), before it looks for f's kernel (`_check_fits`)."""
 
         import functools
 
@@ -1856,6 +1890,8 @@ class Tensor:
         def f_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             grad_operand = next((a for a in (*args, *kwargs.values())
                                  if isinstance(a, Tensor) and a._requires_grad), None)
+            if elementwise and args:
+                self._check_fits(args[0])
             return self._inplace(lambda s, _: method(s, *args, **kwargs), grad_operand)
 
         f_.__name__ = f"{name or method.__name__}_"
@@ -1872,19 +1908,34 @@ class Tensor:
     sign_, sgn_, sigmoid_, relu_ = map(_in_place, (sign, sgn, sigmoid, relu))
     floor_, ceil_, trunc_, round_, frac_ = map(_in_place, (floor, ceil, trunc, round, frac))
     fix_ = trunc_
-    clamp_, pow_, nan_to_num_ = map(_in_place, (clamp, pow, nan_to_num))
+    clamp_, nan_to_num_ = map(_in_place, (clamp, nan_to_num))
     clip_ = clamp_
     erf_, erfc_, erfinv_, lgamma_, digamma_, polygamma_, mvlgamma_ = map(
         _in_place, (erf, erfc, erfinv, lgamma, digamma, polygamma, mvlgamma))
     i0_, logit_, sinc_, deg2rad_, rad2deg_ = map(_in_place, (i0, logit, sinc, deg2rad, rad2deg))
-    atan2_, hypot_, fmod_, remainder_, copysign_, xlogy_ = map(
-        _in_place, (atan2, hypot, fmod, remainder, copysign, xlogy))
-    arctan2_ = atan2_
-    nextafter_, floor_divide_, heaviside_, gcd_, lcm_ = map(
-        _in_place, (nextafter, floor_divide, heaviside, gcd, lcm))
     lerp_, addcmul_, addcdiv_, addmm_ = map(_in_place, (lerp, addcmul, addcdiv, addmm))
     tril_, triu_, masked_fill_, scatter_, scatter_add_ = map(
         _in_place, (tril, triu, masked_fill, scatter, scatter_add))
+
+    @staticmethod
+    def _elementwise_in_place(method: Any, make: Any = _in_place) -> Any:  # pragma: no mutate block
+        return make(method, elementwise=True)
+
+    atan2_, hypot_, fmod_, remainder_, copysign_, xlogy_, pow_ = map(
+        _elementwise_in_place, (atan2, hypot, fmod, remainder, copysign, xlogy, pow))
+    arctan2_ = atan2_
+    nextafter_, floor_divide_, heaviside_, gcd_, lcm_ = map(
+        _elementwise_in_place, (nextafter, floor_divide, heaviside, gcd, lcm))
+    bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_left_shift_, bitwise_right_shift_ = map(
+        _elementwise_in_place,
+        (bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift))
+
+    def _check_fits(self, other: Any) -> None:
+        if isinstance(other, _OPERANDS):
+            _check_broadcast(self, other)
+            checks.check_inplace_shape(self.shape, np.broadcast_shapes(
+                self.shape, np.shape(_raw(other))))
+            checks.check_inplace_dtype(self.dtype, dtypes.result_type(self, _as_operand(other)))
 
     def logical_not_(self) -> Tensor:
         """Not recorded, as in PyTorch (logical_not has no derivative node): x keeps its history
@@ -1953,18 +2004,16 @@ class Tensor:
         the base's new history, so a gradient through any of them reaches the change.
         """
         if self._view is None:
-            self.grad_fn, self._requires_grad = result.grad_fn, True
-            base = self
+            base, history = self, result
         else:
             base, view_fn, _ = self._view
             before = Tensor._make(base._data, base.grad_fn)  # (values unused: history only)
             before._requires_grad = base._requires_grad
-            scattered = S.ViewScatter.apply(before, result, view_fn)
-            base.grad_fn, base._requires_grad = scattered.grad_fn, True
+            history = S.ViewScatter.apply(before, result, view_fn)
+        _new_history(base, history.grad_fn)
         for view in base._shared_storage().live_views():
             if view._view is not None and view._view[0] is base:  # (not views of a detach())
-                view.grad_fn = S.ViewOf.apply(base, view._view[1]).grad_fn
-                view._requires_grad = True
+                _new_history(view, S.ViewOf.apply(base, view._view[1]).grad_fn)
 
     def _inplace_arith(self, op: Callable[[Tensor, Any], Tensor], ufunc: Any, other: Any) -> Tensor:
         """`self op= other` for + - * /. Outside a graph it writes straight into the array with
@@ -2022,6 +2071,11 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+    # (Without these, Python would run `x **= 2` as `x = x ** 2`: a new tensor, unseen by x's
+    # views and by its version counter.)
+    __ipow__, __ifloordiv__, __imod__ = pow_, floor_divide_, remainder_
+    __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
+    __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
 
     # in-place forms that check the dtype first
     def float_power_(self, exponent: Any) -> Tensor:
@@ -2184,6 +2238,29 @@ def _overwrite(x: Tensor, value: Any) -> Tensor:
     """A tensor of x's shape filled with `value` (broadcast): the result of copy_/fill_/zero_."""
     value = value.to(x.dtype) if isinstance(value, Tensor) else np.asarray(value, x.dtype)
     return S.SetItem.apply(x, value, Ellipsis)
+
+
+def _new_history(t: Tensor, node: Any) -> None:
+    """t's history now ends in `node`. A retain_grad() holds across the change, as in PyTorch:
+    .grad is then the gradient of the new values. (Hooks stay with the old node.)"""
+    old, t.grad_fn, t._requires_grad = t.grad_fn, node, True
+    if old is not None and old._retained is not None and old._retained() is t:
+        node._retained, old._retained = old._retained, None
+
+
+def _clamp_between_tensors(x: Tensor, lo: Tensor | None, hi: Tensor | None) -> Tensor:
+    """clamp with tensor bounds, all three promoted to one dtype and broadcast together (a
+    number beside a tensor bound is refused, as PyTorch's overloads refuse it)."""
+    if not all(b is None or isinstance(b, Tensor) for b in (lo, hi)):
+        got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__
+                        for a in (x, lo, hi) if a is not None)
+        raise TypeError(f"clamp() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of: (Tensor input, Tensor min = None, Tensor max = "
+                        "None) or (Tensor input, Number min = None, Number max = None)")
+    present = [t for t in (x, lo, hi) if t is not None]
+    _check_broadcast(*present)
+    dtype = dtypes.result_type(*present)
+    return A.ClampTensors.apply(*[None if t is None else t.to(dtype) for t in (x, lo, hi)])
 
 
 def _check_inplace(x: Tensor, result: Tensor) -> None:

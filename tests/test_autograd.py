@@ -1137,3 +1137,57 @@ def test_the_librarys_in_place_writes_move_versions_on_as_pytorchs(name):
             act()
         moved.append([t._version - v for t, v in zip(tensors, before)])
     assert moved[1] == moved[0]
+
+
+def _retained_base_then_view_changed(lib, p):
+    q = p * 1
+    q.retain_grad()
+    q[1:].mul_(2)
+    (q * q).sum().backward()
+    return q
+
+
+def _retained_view_then_base_changed(lib, p):
+    q = p * 1
+    v = q[1:]
+    v.retain_grad()
+    q.mul_(2)
+    (v * v).sum().backward()
+    return v
+
+
+def _retained_then_changed_itself(lib, p):
+    q = p * 1
+    q.retain_grad()
+    q.exp_()
+    (q * 3).sum().backward()
+    return q
+
+
+@pytest.mark.parametrize("program", [_retained_base_then_view_changed,
+                                     _retained_view_then_base_changed,
+                                     _retained_then_changed_itself])
+@given(values=st.lists(st.floats(-2, 2), min_size=3, max_size=3))
+def test_retain_grad_holds_across_in_place_changes_as_in_torch(program, values):
+    """After an in-place change of a tensor that called retain_grad() (or of its base, or of
+    one of its views), .grad is the gradient of its new values, as PyTorch moves retention to
+    the tensor's new node."""
+    grads = []
+    for lib in (torch, mg):
+        p = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        t = program(lib, p)
+        grads.append((to_numpy(t.grad), to_numpy(p.grad)))
+    for ours, theirs in zip(grads[1], grads[0]):
+        assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.ones(3)[1:],
+                                  lambda lib: (lib.ones(3, requires_grad=True) * 1)[1:],
+                                  lambda lib: lib.ones(3, requires_grad=True).unbind()[0]])
+def test_detach_in_place_refuses_a_view_as_in_torch(make):
+    messages = []
+    for lib in (torch, mg):
+        with pytest.raises(RuntimeError) as error:
+            make(lib).detach_()
+        messages.append(str(error.value))
+    assert messages[1] == messages[0]

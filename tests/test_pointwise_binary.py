@@ -11,6 +11,8 @@ and differentiated through), on float32 and float64 operands of broadcastable sh
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pytest
 import torch
@@ -301,3 +303,58 @@ def test_remainder_of_a_number_has_no_derivative():
     assert_raises_like_torch(lambda lib, x: lib.remainder(2, x.requires_grad_()).sum().backward(),
                              Call((np.array([0.5, 3.0]),), {}),
                              match="derivative for aten::remainder is not implemented")
+
+
+@given(st.lists(st.sampled_from([-6.0, -4.0, -3.0, -2.0, -0.0, 0.0, 1.5, 2.0, 3.0, 4.5, 6.0]),
+                min_size=1, max_size=8), st.sampled_from([-3.0, -2.0, -1.5, 1.5, 2.0, 3.0]),
+       st.sampled_from(["remainder", "fmod", "__mod__", "__imod__"]))
+def test_a_zero_remainder_has_the_sign_pytorch_gives_it(values, divisor, name):
+    """PyTorch's remainder is fmod corrected towards the divisor's sign, so an exact multiple
+    gives fmod's zero, signed as the dividend (NumPy's, as Python's, takes the divisor's)."""
+    results = [getattr(lib.tensor(values), name)(divisor) for lib in (torch, mg)]
+    theirs, ours = (r.numpy() for r in results)
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
+
+
+OPERATORS = {"//": operator.floordiv, "%": operator.mod, "**": operator.pow,
+             "&": operator.and_, "|": operator.or_, "^": operator.xor,
+             "<<": operator.lshift, ">>": operator.rshift}
+IN_PLACE = {"//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
+            "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
+            "<<=": operator.ilshift, ">>=": operator.irshift}
+
+
+@pytest.mark.parametrize("symbol", sorted(OPERATORS))
+@settings(deadline=None)
+@given(operands=integer_operands(), number=st.sampled_from((None, 2, 3.5, True)),
+       reflected=st.booleans())
+def test_python_operators_give_torchs_values_dtype_or_error(symbol, operands, number, reflected):
+    """`a // b`, `2 % a`, ...: the operator as PyTorch's tensor has it, a number on either
+    side."""
+    a, b = operands
+    op = OPERATORS[symbol]
+
+    def apply(lib):
+        other = lib.tensor(b) if number is None else number
+        return op(other, lib.tensor(a)) if reflected else op(lib.tensor(a), other)
+    assert_same_outcome(apply)
+
+
+@pytest.mark.parametrize("symbol", sorted(IN_PLACE))
+@settings(deadline=None)
+@given(operands=integer_operands(), number=st.sampled_from((None, 2, 3.5, True)))
+def test_in_place_python_operators_write_into_the_tensor_as_in_torch(symbol, operands, number):
+    """`x //= y`, `x **= 2`, ...: in place in PyTorch, so a view of x sees the result and x's
+    version moves on (without the method, Python would bind x to a new tensor instead)."""
+    a, b = operands
+    if a.ndim == 0:
+        return
+
+    def apply(lib):
+        x = lib.tensor(a)
+        view, version = x[:1], x._version
+        y = IN_PLACE[symbol](x, lib.tensor(b) if number is None else number)
+        assert y is x and x._version == version + 1
+        return view
+    assert_same_outcome(apply)

@@ -675,3 +675,21 @@ def test_views_of_a_long_lived_tensor_do_not_pile_up():
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert grown < 20_000  # a weakref kept per view would be over 250 kB
+
+
+@given(array=hnp.arrays(np.float64, small_shapes, elements=st.sampled_from([0.0, 1.5, -2.0])),
+       element=st.sampled_from([1.5, 2, -2.0, True, 0, "a", None, [1.5]]),
+       as_tensor=st.booleans())
+def test_in_and_reversed_are_pytorchs(array, element, as_tensor):
+    """`x in t` is (t == x).any() for a number or a tensor, a RuntimeError for anything else;
+    reversed(t) flips the first dim (a 0-d tensor is its own reverse)."""
+    outcomes = []
+    for lib in (torch, mg):
+        t = lib.tensor(array)
+        item = lib.tensor(element) if as_tensor and isinstance(element, (int, float)) else element
+        try:
+            found = item in t
+        except RuntimeError as error:
+            found = str(error)
+        outcomes.append((found, to_numpy(reversed(t)).tolist()))
+    assert outcomes[1] == outcomes[0]

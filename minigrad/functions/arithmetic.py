@@ -76,6 +76,15 @@ class Neg(ArrayFunction):
         return -grad
 
 
+def _integer_power(x, e):
+    """x ** e for integers with some e < 0, which NumPy refuses: PyTorch's gives 1 ** e = 1,
+    (-1) ** e = +-1 by e's parity, and 0 for any other x (1 / x rounded towards 0)."""
+    y = np.power(x, np.maximum(e, 0))
+    odd = np.where(e % 2 == 0, 1, -1).astype(y.dtype)
+    small = np.where(x == 1, 1, np.where(x == -1, odd, 0)).astype(y.dtype)
+    return np.where(e < 0, small, y)
+
+
 class Pow(ArrayFunction):
     """d(x^e)/dx = e * x^(e-1),  d(x^e)/de = x^e * ln(x)
 
@@ -87,7 +96,14 @@ class Pow(ArrayFunction):
     def forward(ctx, x, e):
         # x ** 2 is computed as x * x, as PyTorch does (and twice as fast as np.power).
         plain = type(e) in (int, float)  # a Python number: the gradient for x needs only x
-        y = np.square(x) if plain and e == 2 else np.power(x, e)
+        if plain and e == 2:
+            y = np.square(x)
+        elif isinstance(e, np.ndarray) and e.dtype.kind == "i" and (e < 0).any():
+            y = _integer_power(x, e)
+        else:
+            y = np.power(x, e)
+        if y.dtype == np.int8 and np.result_type(x, e) == np.bool_:  # NumPy's bool ** bool
+            y = y.astype(np.bool_)  # is int8, PyTorch's bool
         ctx.save_for_backward(x, e, None if plain else y)
         return y
 
@@ -246,7 +262,10 @@ class Remainder(ArrayFunction):
         _check_divisor(b)
         ctx.save_for_backward(a, b)
         with np.errstate(all="ignore"):
-            return np.remainder(a, b)
+            out = np.remainder(a, b)
+        if out.dtype.kind == "f":  # a zero has a's sign in PyTorch (fmod's), b's in NumPy
+            out = np.where(out == 0, np.copysign(out, a), out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -453,3 +472,28 @@ class NotDifferentiable(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         raise RuntimeError(f"derivative for aten::{ctx.op} is not implemented")
+
+
+class ClampTensors(ArrayFunction):
+    """y = min(max(x, lo), hi) for tensor bounds (either may be None); a nan anywhere gives nan,
+    and where the bounds cross (lo > hi) y = hi. As PyTorch's clamp_backward:
+    d/dx = 1 where lo <= x <= hi;  d/dlo = 1 where x < lo < hi;  d/dhi = 1 where x > hi or
+    hi < lo; 0 elsewhere."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        y = x if lo is None else np.maximum(x, lo)
+        return y if hi is None else np.minimum(y, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        zero = grad.dtype.type(0)
+        inside = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
+        grad_lo = grad_hi = None
+        if lo is not None:
+            grad_lo = np.where((x < lo) & (True if hi is None else lo < hi), grad, zero)
+        if hi is not None:
+            grad_hi = np.where((x > hi) | (False if lo is None else hi < lo), grad, zero)
+        return np.where(inside, grad, zero), grad_lo, grad_hi
