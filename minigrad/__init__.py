@@ -141,6 +141,7 @@ unsqueeze = function_form(Tensor.unsqueeze)
 split = Tensor.split
 chunk = function_form(Tensor.chunk)
 unbind = function_form(Tensor.unbind)
+narrow = function_form(Tensor.narrow)
 pow = function_form(Tensor.pow, numbers=True)
 add = out_form(function_form(Tensor.add, numbers=True), exact_dtype=False)
 sub = function_form(Tensor.sub, numbers=True)

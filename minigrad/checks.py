@@ -214,6 +214,28 @@ def check_inplace_target(x: Any) -> None:
             "a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+def check_narrow_input(ndim: int, length: Any) -> None:
+    """What narrow checks before its dim: a tensor with dims, a length not below 0."""
+    if ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+
+
+def check_narrow(start: Any, length: Any, n: int) -> int:
+    """narrow's start (an int in [-n, n], counted from the end when negative) and length
+    (within the dim from start); the start counted from 0."""
+    if not isinstance(start, (int, np.integer)) or isinstance(start, bool):
+        raise TypeError(f"narrow(): argument 'start' must be int, not {type(start).__name__}")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but "
+                         f"got {start})")
+    start = start + n if start < 0 else start
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return int(start)
+
+
 def check_detachable(x: Any) -> None:
     """detach_() refuses a view."""
     if x._view is not None:

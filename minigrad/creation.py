@@ -596,8 +596,8 @@ def is_floating_point(input: Tensor) -> bool:
 
 # ---------------------------------------------------------------------- memory formats
 class memory_format:
-    """PyTorch's `memory_format=` values. minigrad's arrays are always contiguous, so
-    `preserve_format` and `contiguous_format` are accepted and change nothing."""
+    """PyTorch's `memory_format=` values: `contiguous_format` asks for row-major memory
+    (`clone`), `preserve_format` for the source's layout; minigrad has no channels-last ones."""
 
     __slots__ = ("_name",)
 

@@ -305,19 +305,24 @@ class Tensor:
 
     def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy with its own memory; differentiable (the gradient passes through)."""
+        from minigrad.creation import contiguous_format
+
         if memory_format is not None:
             Tensor._check_memory_format(memory_format, "clone")
-        return A.Cast.apply1(self, self.dtype)  # astype copies
+        order = "C" if memory_format is contiguous_format else "K"  # (else: self's layout)
+        return A.Cast.apply1(self, self.dtype, order)  # (astype copies)
 
     def contiguous(self, *, memory_format: Any = None) -> Tensor:
+        """self, or a row-major copy of it when a view left it otherwise (a transpose, a
+        strided slice): as in PyTorch, changing the copy in place leaves self as it was."""
         if memory_format is not None:
             Tensor._check_memory_format(memory_format, "contiguous")
-        return self
+        return self if self._data.flags.c_contiguous else A.Cast.apply1(self, self.dtype, "C")
 
     @staticmethod
     def _check_memory_format(memory_format: Any, name: str) -> None:
-        """minigrad's arrays are all contiguous: preserve_format and contiguous_format are
-        accepted (and change nothing), anything else is refused as in PyTorch."""
+        """preserve_format and contiguous_format are accepted (minigrad has no channels-last
+        layouts), anything else is refused as in PyTorch."""
         from minigrad.creation import memory_format as format_type
 
         if not isinstance(memory_format, format_type):
@@ -1390,12 +1395,31 @@ class Tensor:
             _as_view(result, self, lambda a: a.reshape(shape))
         return result
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """reshape, which must not copy: PyTorch refuses a shape this memory cannot take."""
+        result = self.reshape(*shape)
+        if result._data.size and not np.may_share_memory(result._data, self._data):
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        return result
 
     def view_as(self, other: Tensor) -> Tensor:
+        return self.view(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
 
-    reshape_as = view_as
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        """The view of `length` elements along dim from `start` (a negative start counts from
+        the end)."""
+        checks.check_narrow_input(self.ndim, length)
+        d = checks.check_dim(dim, self.ndim)
+        start = checks.check_narrow(_number(start), length, self.shape[d])
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return bool(self._data.flags.c_contiguous)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
@@ -2333,6 +2357,8 @@ def _index(index: Any) -> Any:
         return index.item() if index.ndim == 0 and index.dtype.kind in "iu" else index._data
     if isinstance(index, list):
         return np.asarray(index)
+    if isinstance(index, slice) and index.step is not None and index.step < 0:
+        raise ValueError("step must be greater than zero")
     return index
 
 

@@ -817,3 +817,57 @@ def test_scatter_reduce_with_an_unknown_reduction_fails_as_in_torch():
         lambda lib, x, i, s: x.scatter_reduce(1, i, s, "foo"),
         Call((X, np.array([[0]], I64), np.ones((1, 1)))),
         match=r"^reduce argument must be either sum, prod, mean, amax or amin, got foo$")
+
+
+def _outcome(lib, fn):
+    """fn(lib)'s values, shape, whether it is a view and contiguous; or its error's type."""
+    try:
+        out = fn(lib)
+    except (RuntimeError, IndexError, ValueError, TypeError) as error:
+        return type(error).__name__
+    return (out.detach().numpy().tolist(), tuple(out.shape), out._is_view(), out.is_contiguous())
+
+
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+       dim=st.integers(-3, 2), start=st.integers(-5, 5), length=st.integers(-1, 5),
+       as_tensor=st.booleans())
+def test_narrow_is_a_view_with_pytorchs_bounds(shape, dim, start, length, as_tensor):
+    """narrow(dim, start, length): start in [-n, n] (negative from the end), length >= 0 and
+    within the dim; a view, and PyTorch's error, checked in its order, otherwise. (start may
+    be a 0-d tensor.)"""
+    def narrow(lib):
+        x = lib.arange(float(np.prod(shape))).reshape(shape)
+        return lib.narrow(x, dim, lib.tensor(start) if as_tensor else start, length)
+    assert _outcome(mg, narrow) == _outcome(torch, narrow)
+
+
+MEMORY_LAYOUTS = {
+    "view of a transpose": lambda lib, x: x.t().view(-1),
+    "view of a column slice": lambda lib, x: x[:, :2].view(4),
+    "view of one column": lambda lib, x: x[:, :1].view(2),
+    "view_as of a transpose": lambda lib, x: x.t().view_as(x.reshape(6)),
+    "reshape of a transpose": lambda lib, x: x.t().reshape(6),
+    "contiguous of a transpose": lambda lib, x: x.t().contiguous(),
+    "contiguous of a strided slice": lambda lib, x: x[:, ::2].contiguous(),
+    "contiguous of itself": lambda lib, x: x.contiguous(),
+    "a strided slice": lambda lib, x: x[:, ::2],
+    "a negative step": lambda lib, x: x[:, ::-1],
+    "indexed by True": lambda lib, x: x[True],
+    "indexed by False": lambda lib, x: x[False],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MEMORY_LAYOUTS))
+def test_views_and_copies_by_memory_layout_are_pytorchs(name):
+    """view refuses a shape the memory cannot take (reshape copies); contiguous() copies a
+    transpose or a strided slice, so that changing the copy leaves x alone; a negative step
+    is refused; a bool index picks a copy."""
+    def run(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        out = MEMORY_LAYOUTS[name](lib, x)
+        if out.numel():
+            out.add_(1.0)  # (through a view, x changes too)
+        return x.clone() if out.numel() == 0 else lib.cat([x.reshape(-1), out.reshape(-1)])
+    assert _outcome(mg, lambda lib: MEMORY_LAYOUTS[name](lib, lib.arange(6.0).reshape(2, 3))) \
+        == _outcome(torch, lambda lib: MEMORY_LAYOUTS[name](lib, lib.arange(6.0).reshape(2, 3)))
+    assert _outcome(mg, run) == _outcome(torch, run)

@@ -178,12 +178,13 @@ class Where(ArrayFunction):
 
 
 class Cast(ArrayFunction):
-    """x.to(dtype): the gradient is cast back to x's dtype."""
+    """x.to(dtype), a copy (`order` "C": row-major, as `contiguous()` makes it; "K": in x's
+    own layout, as `clone()`): the gradient is cast back to x's dtype."""
 
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(ctx, x, dtype, order="K"):
         ctx.dtype = x.dtype
-        return x.astype(dtype)
+        return x.astype(dtype, order=order)
 
     @staticmethod
     def backward(ctx, grad):

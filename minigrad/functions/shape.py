@@ -52,7 +52,8 @@ def is_basic_index(index) -> bool:
     """Whether NumPy indexes with `index` by slicing (a view, each element at most once) rather
     than with integer or boolean arrays (a copy, where an element may be picked twice)."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+    return all(i is None or i is Ellipsis or (isinstance(i, (int, np.integer, slice))
+                                              and not isinstance(i, bool)) for i in items)
 
 
 def basic_view(x, index):
