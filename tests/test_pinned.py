@@ -276,3 +276,58 @@ def test_clip_grad_norm_accepts_a_nonfinite_gradient_by_default(bad):
     (ours_total, ours_grad), (torch_total, torch_grad) = results
     np.testing.assert_array_equal(ours_total, torch_total)
     np.testing.assert_array_equal(ours_grad, torch_grad)
+
+
+# ---------------------------------------------------------------------- functions/arithmetic
+# Each op at a point where a NumPy computation divides 0 by 0, divides by 0 or overflows:
+# PyTorch gives inf or nan there without a warning, and so must minigrad.
+EDGES = {  # name: (function, keyword arguments, a, b)
+    "hypot at the origin": ("hypot", {}, [0.0, 3.0], [0.0, 4.0]),
+    "copysign of zeros": ("copysign", {}, [0.0, -0.0, 2.0], [-1.0, 1.0, -1.0]),
+    "fmod by zero": ("fmod", {}, [1.0, -2.0, 0.0], [0.0, 0.0, 0.0]),
+    "remainder by zero": ("remainder", {}, [1.0, -2.0, 0.0], [0.0, 0.0, 0.0]),
+    "trunc division by zero": ("div", {"rounding_mode": "trunc"}, [1.0, -2.0, 0.0], [0.0] * 3),
+    "logaddexp far apart": ("logaddexp", {}, [0.0, 1000.0], [1000.0, 0.0]),
+    "logaddexp2 far apart": ("logaddexp2", {}, [0.0, 2000.0], [2000.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("name", EDGES)
+def test_binary_ops_at_their_edges_give_torchs_values_and_gradients_without_a_warning(name):
+    function, kwargs, a, b = EDGES[name]
+    results = []
+    for lib in (torch, mg):
+        x, y = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in (a, b))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            out = getattr(lib, function)(x, y, **kwargs)
+            out.backward(lib.ones_like(out))  # (a sum of inf and -inf would warn in NumPy)
+        results.append([out.detach().numpy(), x.grad.numpy(), y.grad.numpy()])
+    for ours, theirs in zip(results[1], results[0]):
+        assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "copysign", "nextafter"])
+def test_the_gradient_reaching_a_float32_input_is_float32(name):
+    """PyTorch casts each gradient to its input's dtype; a hook on the input sees that dtype."""
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, -2.0, 0.0], requires_grad=True)
+        y = x * 1  # a non-leaf, whose hook sees the gradient that `name`'s backward returns
+        seen = []
+        y.register_hook(lambda g, seen=seen: seen.append(g.dtype))
+        getattr(lib, name)(y, lib.tensor([1.0, 3.0, -0.0])).sum().backward()
+        assert seen == [lib.float32]
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["number", "tensor"])
+def test_lerp_takes_its_formula_from_the_nearer_end_bit_for_bit(weight, as_tensor):
+    """a + w(b - a) for |w| < 0.5, else b - (b - a)(1 - w): exactly a at w = 0 and exactly b
+    at w = 1, even where b - a rounds (ends of very different magnitudes)."""
+    a, b = [0.1, -1.3, 3e-8, 1e10], [1e10, -137.7, 19498.1, 0.1]
+    results = []
+    for lib in (torch, mg):
+        start, end = (lib.tensor(v, dtype=lib.float64) for v in (a, b))
+        w = lib.full((4,), weight, dtype=lib.float64) if as_tensor else weight
+        results.append(lib.lerp(start, end, w).numpy())
+    np.testing.assert_array_equal(results[1], results[0])
