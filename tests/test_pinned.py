@@ -287,6 +287,7 @@ EDGES = {  # name: (function, keyword arguments, a, b)
     "fmod by zero": ("fmod", {}, [1.0, -2.0, 0.0], [0.0, 0.0, 0.0]),
     "remainder by zero": ("remainder", {}, [1.0, -2.0, 0.0], [0.0, 0.0, 0.0]),
     "trunc division by zero": ("div", {"rounding_mode": "trunc"}, [1.0, -2.0, 0.0], [0.0] * 3),
+    "floor division by zero": ("div", {"rounding_mode": "floor"}, [1.0, -2.0, 0.0], [0.0] * 3),
     "logaddexp far apart": ("logaddexp", {}, [0.0, 1000.0], [1000.0, 0.0]),
     "logaddexp2 far apart": ("logaddexp2", {}, [0.0, 2000.0], [2000.0, 0.0]),
 }
@@ -307,7 +308,19 @@ def test_binary_ops_at_their_edges_give_torchs_values_and_gradients_without_a_wa
         assert_close(ours, theirs)
 
 
-@pytest.mark.parametrize("name", ["maximum", "minimum", "copysign", "nextafter"])
+# Ops whose backward builds its gradient with a constant (0, 1/2) or a ratio, of the input's dtype
+TWO_INPUTS = {
+    "maximum": lambda lib, y, other: lib.maximum(y, other),
+    "minimum": lambda lib, y, other: lib.minimum(y, other),
+    "fmax": lambda lib, y, other: lib.fmax(y, other),
+    "fmin": lambda lib, y, other: lib.fmin(y, other),
+    "copysign": lambda lib, y, other: lib.copysign(y, other),
+    "nextafter": lambda lib, y, other: lib.nextafter(y, other),
+    "where": lambda lib, y, other: lib.where(other > 0, y, other),
+}
+
+
+@pytest.mark.parametrize("name", TWO_INPUTS)
 def test_the_gradient_reaching_a_float32_input_is_float32(name):
     """PyTorch casts each gradient to its input's dtype; a hook on the input sees that dtype."""
     for lib in (torch, mg):
@@ -315,7 +328,7 @@ def test_the_gradient_reaching_a_float32_input_is_float32(name):
         y = x * 1  # a non-leaf, whose hook sees the gradient that `name`'s backward returns
         seen = []
         y.register_hook(lambda g, seen=seen: seen.append(g.dtype))
-        getattr(lib, name)(y, lib.tensor([1.0, 3.0, -0.0])).sum().backward()
+        TWO_INPUTS[name](lib, y, lib.tensor([1.0, 3.0, -0.0])).sum().backward()
         assert seen == [lib.float32]
 
 
