@@ -279,8 +279,9 @@ def test_clip_grad_norm_accepts_a_nonfinite_gradient_by_default(bad):
 
 
 # ---------------------------------------------------------------------- functions/arithmetic
-# Each op at a point where a NumPy computation divides 0 by 0, divides by 0 or overflows:
-# PyTorch gives inf or nan there without a warning, and so must minigrad.
+# Each op at the edge of its domain, where a NumPy computation divides by 0, takes log(0) or
+# overflows, and where PyTorch's conventions set the gradient: PyTorch gives its values there
+# without a warning, and so must minigrad.
 EDGES = {  # name: (function, keyword arguments, a, b)
     "hypot at the origin": ("hypot", {}, [0.0, 3.0], [0.0, 4.0]),
     "copysign of zeros": ("copysign", {}, [0.0, -0.0, 2.0], [-1.0, 1.0, -1.0]),
@@ -288,6 +289,8 @@ EDGES = {  # name: (function, keyword arguments, a, b)
     "remainder by zero": ("remainder", {}, [1.0, -2.0, 0.0], [0.0, 0.0, 0.0]),
     "trunc division by zero": ("div", {"rounding_mode": "trunc"}, [1.0, -2.0, 0.0], [0.0] * 3),
     "floor division by zero": ("div", {"rounding_mode": "floor"}, [1.0, -2.0, 0.0], [0.0] * 3),
+    "xlogy at x = 0": ("xlogy", {}, [0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+                       [0.5, 1.0, 2.0, 0.0, float("nan"), 0.5]),
     "logaddexp far apart": ("logaddexp", {}, [0.0, 1000.0], [1000.0, 0.0]),
     "logaddexp2 far apart": ("logaddexp2", {}, [0.0, 2000.0], [2000.0, 0.0]),
 }
@@ -317,6 +320,7 @@ TWO_INPUTS = {
     "copysign": lambda lib, y, other: lib.copysign(y, other),
     "nextafter": lambda lib, y, other: lib.nextafter(y, other),
     "where": lambda lib, y, other: lib.where(other > 0, y, other),
+    "xlogy": lambda lib, y, other: lib.xlogy(y, other),
 }
 
 
