@@ -322,6 +322,7 @@ TWO_INPUTS = {
     "nextafter": lambda lib, y, other: lib.nextafter(y, other),
     "where": lambda lib, y, other: lib.where(other > 0, y, other),
     "xlogy": lambda lib, y, other: lib.xlogy(y, other),
+    "double": lambda lib, y, other: y.double() + other,  # the cast back to float32
 }
 
 
