@@ -320,6 +320,7 @@ TWO_INPUTS = {
     "copysign": lambda lib, y, other: lib.copysign(y, other),
     "atan2": lambda lib, y, other: lib.atan2(y, other),
     "pow": lambda lib, y, other: y ** other,
+    "pow, y the exponent": lambda lib, y, other: other ** y,
     "nextafter": lambda lib, y, other: lib.nextafter(y, other),
     "where": lambda lib, y, other: lib.where(other > 0, y, other),
     "xlogy": lambda lib, y, other: lib.xlogy(y, other),
