@@ -352,3 +352,29 @@ def test_lerp_takes_its_formula_from_the_nearer_end_bit_for_bit(weight, as_tenso
         w = lib.full((4,), weight, dtype=lib.float64) if as_tensor else weight
         results.append(lib.lerp(start, end, w).numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 0.5])
+def test_the_result_of_pow_with_a_number_exponent_can_change_in_place_before_backward(exponent):
+    """For a number exponent PyTorch saves only the base: writing to the result is allowed."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
+        y = x ** exponent
+        y.mul_(2)
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    assert_close(grads[1], grads[0])
+
+
+def test_the_dividend_can_change_in_place_when_only_it_needs_a_gradient():
+    """d(a/b)/da = 1/b: PyTorch saves a only when b needs a gradient."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
+        a = x * 1
+        quotient = a / lib.tensor([2.0, 4.0, 8.0])
+        a.mul_(2)
+        quotient.sum().backward()
+        grads.append(x.grad.numpy())
+    assert_close(grads[1], grads[0])
