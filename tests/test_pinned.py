@@ -7,6 +7,7 @@ green. Every expectation is PyTorch's own behaviour, run side by side.
 
 from __future__ import annotations
 
+import operator
 import warnings
 
 import hypothesis.strategies as st
@@ -367,14 +368,15 @@ def test_the_result_of_pow_with_a_number_exponent_can_change_in_place_before_bac
     assert_close(grads[1], grads[0])
 
 
-def test_the_dividend_can_change_in_place_when_only_it_needs_a_gradient():
-    """d(a/b)/da = 1/b: PyTorch saves a only when b needs a gradient."""
+@pytest.mark.parametrize("op", ["mul", "truediv"])
+def test_an_operand_can_change_in_place_when_only_it_needs_a_gradient(op):
+    """d(a*b)/da = b and d(a/b)/da = 1/b: PyTorch saves a only when b needs a gradient."""
     grads = []
     for lib in (torch, mg):
         x = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
         a = x * 1
-        quotient = a / lib.tensor([2.0, 4.0, 8.0])
+        result = getattr(operator, op)(a, lib.tensor([2.0, 4.0, 8.0]))
         a.mul_(2)
-        quotient.sum().backward()
+        result.sum().backward()
         grads.append(x.grad.numpy())
     assert_close(grads[1], grads[0])
