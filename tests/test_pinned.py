@@ -385,14 +385,15 @@ def test_an_operand_can_change_in_place_when_only_it_needs_a_gradient(op, writte
 
 
 # ----------------------------------------------------------------------- functions/broadcast
-def test_a_0d_float16_input_broadcast_over_many_elements_gets_their_sum_rounded_once():
-    """The gradient of a 0-d input is the sum of all the gradient it was broadcast into, added up
-    in float32 and rounded to float16 once, as PyTorch adds it (a sum kept in float16 while it
-    grows drifts by a unit of its last place per row: 8990 here, where PyTorch gives 9000). A
-    hook on the input sees it in float16."""
+@pytest.mark.parametrize("shape", [(), (300,), (1, 300), (300, 1)])
+def test_a_float16_input_broadcast_over_many_elements_gets_their_sums_rounded_once(shape):
+    """The gradient of a broadcast input is the sum of all the gradient each element was
+    broadcast into, added up in float32 and rounded to float16 once, as PyTorch adds it (a sum
+    kept in float16 while it grows drifts by a unit of its last place per row: 8990 for the 0-d
+    input here, where PyTorch gives 9000). A hook on the input sees it in float16."""
     grads = []
     for lib in (torch, mg):
-        x = lib.tensor(0.5, dtype=lib.float16, requires_grad=True)
+        x = lib.full(shape, 0.5, dtype=lib.float16, requires_grad=True)
         y = x * 1
         seen = []
         y.register_hook(lambda g, seen=seen: seen.append(g.dtype))
