@@ -7,6 +7,7 @@ green. Every expectation is PyTorch's own behaviour, run side by side.
 
 from __future__ import annotations
 
+import operator
 import warnings
 
 import hypothesis.strategies as st
@@ -276,3 +277,128 @@ def test_clip_grad_norm_accepts_a_nonfinite_gradient_by_default(bad):
     (ours_total, ours_grad), (torch_total, torch_grad) = results
     np.testing.assert_array_equal(ours_total, torch_total)
     np.testing.assert_array_equal(ours_grad, torch_grad)
+
+
+# ---------------------------------------------------------------------- functions/arithmetic
+# Each op at the edge of its domain, where a NumPy computation divides by 0, takes log(0) or
+# overflows, and where PyTorch's conventions set the gradient: PyTorch gives its values there
+# without a warning, and so must minigrad.
+EDGES = {  # name: (function, keyword arguments, a, b)
+    "hypot at the origin": ("hypot", {}, [0.0, 3.0], [0.0, 4.0]),
+    "copysign of zeros": ("copysign", {}, [0.0, -0.0, 2.0], [-1.0, 1.0, -1.0]),
+    "fmod by zero": ("fmod", {}, [1.0, -2.0, 0.0], [0.0, 0.0, 0.0]),
+    "remainder by zero": ("remainder", {}, [1.0, -2.0, 0.0], [0.0, 0.0, 0.0]),
+    "trunc division by zero": ("div", {"rounding_mode": "trunc"}, [1.0, -2.0, 0.0], [0.0] * 3),
+    "floor division by zero": ("div", {"rounding_mode": "floor"}, [1.0, -2.0, 0.0], [0.0] * 3),
+    "xlogy at x = 0": ("xlogy", {}, [0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+                       [0.5, 1.0, 2.0, 0.0, float("nan"), 0.5]),
+    "logaddexp far apart": ("logaddexp", {}, [0.0, 1000.0], [1000.0, 0.0]),
+    "logaddexp2 far apart": ("logaddexp2", {}, [0.0, 2000.0], [2000.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("name", EDGES)
+def test_binary_ops_at_their_edges_give_torchs_values_and_gradients_without_a_warning(name):
+    function, kwargs, a, b = EDGES[name]
+    results = []
+    for lib in (torch, mg):
+        x, y = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in (a, b))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            out = getattr(lib, function)(x, y, **kwargs)
+            out.backward(lib.ones_like(out))  # (a sum of inf and -inf would warn in NumPy)
+        results.append([out.detach().numpy(), x.grad.numpy(), y.grad.numpy()])
+    for ours, theirs in zip(results[1], results[0]):
+        assert_close(ours, theirs)
+
+
+# Ops whose backward builds its gradient with a constant (0, 1/2) or a ratio, of the input's dtype
+TWO_INPUTS = {
+    "maximum": lambda lib, y, other: lib.maximum(y, other),
+    "minimum": lambda lib, y, other: lib.minimum(y, other),
+    "fmax": lambda lib, y, other: lib.fmax(y, other),
+    "fmin": lambda lib, y, other: lib.fmin(y, other),
+    "copysign": lambda lib, y, other: lib.copysign(y, other),
+    "atan2": lambda lib, y, other: lib.atan2(y, other),
+    "pow": lambda lib, y, other: y ** other,
+    "pow, y the exponent": lambda lib, y, other: other ** y,
+    "nextafter": lambda lib, y, other: lib.nextafter(y, other),
+    "where": lambda lib, y, other: lib.where(other > 0, y, other),
+    "xlogy": lambda lib, y, other: lib.xlogy(y, other),
+    "double": lambda lib, y, other: y.double() + other,  # the cast back to float32
+}
+
+
+@pytest.mark.parametrize("name", TWO_INPUTS)
+def test_the_gradient_reaching_a_float32_input_is_float32(name):
+    """PyTorch casts each gradient to its input's dtype; a hook on the input sees that dtype."""
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, -2.0, 0.0], requires_grad=True)
+        y = x * 1  # a non-leaf, whose hook sees the gradient that `name`'s backward returns
+        seen = []
+        y.register_hook(lambda g, seen=seen: seen.append(g.dtype))
+        TWO_INPUTS[name](lib, y, lib.tensor([1.0, 3.0, -0.0])).sum().backward()
+        assert seen == [lib.float32]
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["number", "tensor"])
+def test_lerp_takes_its_formula_from_the_nearer_end_bit_for_bit(weight, as_tensor):
+    """a + w(b - a) for |w| < 0.5, else b - (b - a)(1 - w): exactly a at w = 0 and exactly b
+    at w = 1, even where b - a rounds (ends of very different magnitudes)."""
+    a, b = [0.1, -1.3, 3e-8, 1e10], [1e10, -137.7, 19498.1, 0.1]
+    results = []
+    for lib in (torch, mg):
+        start, end = (lib.tensor(v, dtype=lib.float64) for v in (a, b))
+        w = lib.full((4,), weight, dtype=lib.float64) if as_tensor else weight
+        results.append(lib.lerp(start, end, w).numpy())
+    np.testing.assert_array_equal(results[1], results[0])
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 0.5])
+def test_the_result_of_pow_with_a_number_exponent_can_change_in_place_before_backward(exponent):
+    """For a number exponent PyTorch saves only the base: writing to the result is allowed."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
+        y = x ** exponent
+        y.mul_(2)
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    assert_close(grads[1], grads[0])
+
+
+@pytest.mark.parametrize("op, written", [("mul", 0), ("mul", 1), ("truediv", 0)])
+def test_an_operand_can_change_in_place_when_only_it_needs_a_gradient(op, written):
+    """d(a*b)/da = b and d(a/b)/da = 1/b: PyTorch saves an operand only for the gradient of
+    the other, so the one that alone needs a gradient may be written to before backward."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
+        operands = [lib.tensor([2.0, 4.0, 8.0])] * 2
+        operands[written] = x * 1
+        result = getattr(operator, op)(*operands)
+        operands[written].mul_(2)
+        result.sum().backward()
+        grads.append(x.grad.numpy())
+    assert_close(grads[1], grads[0])
+
+
+# ----------------------------------------------------------------------- functions/broadcast
+@pytest.mark.parametrize("shape", [(), (300,), (1, 300), (300, 1)])
+def test_a_float16_input_broadcast_over_many_elements_gets_their_sums_rounded_once(shape):
+    """The gradient of a broadcast input is the sum of all the gradient each element was
+    broadcast into, added up in float32 and rounded to float16 once, as PyTorch adds it (a sum
+    kept in float16 while it grows drifts by a unit of its last place per row: 8990 for the 0-d
+    input here, where PyTorch gives 9000). A hook on the input sees it in float16."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.full(shape, 0.5, dtype=lib.float16, requires_grad=True)
+        y = x * 1
+        seen = []
+        y.register_hook(lambda g, seen=seen: seen.append(g.dtype))
+        rows = (y + lib.ones((300, 300), dtype=lib.float16)).sum(dim=0)
+        (rows * 0.1).sum().backward()  # (its gradient reaches y as a broadcast view)
+        assert seen == [lib.float16]
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0], strict=True)

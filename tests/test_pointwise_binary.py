@@ -184,11 +184,34 @@ def test_integer_and_bool_operands_give_torchs_dtype_or_torchs_error(name, opera
         lib.tensor(a), lib.tensor(b) if number is None else number))
 
 
-@pytest.mark.parametrize("name", ["fmod", "remainder", "floor_divide"])
-def test_integer_division_by_zero_is_a_runtime_error(name):
-    assert_raises_like_torch(lambda lib, a, b: getattr(lib, name)(a, b),
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+@settings(deadline=None)
+@given(operands=integer_operands(), number=st.sampled_from((None, 2, 2.5, True)))
+def test_rounded_division_of_integers_and_bools_gives_torchs_quotient_and_dtype(mode, operands,
+                                                                                number):
+    a, b = operands
+    assert_same_outcome(lambda lib: lib.div(
+        lib.tensor(a), lib.tensor(b) if number is None else number, rounding_mode=mode))
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("fmod", {}), ("remainder", {}), ("floor_divide", {}),
+    ("div", {"rounding_mode": "trunc"}), ("div", {"rounding_mode": "floor"})])
+def test_integer_division_by_zero_is_a_runtime_error(name, kwargs):
+    assert_raises_like_torch(lambda lib, a, b: getattr(lib, name)(a, b, **kwargs),
                              Call((np.array([4, 5]), np.array([2, 0])), {}),
-                             match="ZeroDivisionError")
+                             match="^ZeroDivisionError$")
+
+
+def test_trunc_division_rounds_toward_zero_exact_quotients_and_rounded_float_quotients():
+    """Integer quotients that are exact stay as they are, negative ones too (-6 / 2 = -3);
+    1.0 / 0.1 rounds to 10 exactly, so trunc gives 10, where 1.0 // 0.1 (the exact quotient
+    9.99..., rounded down) gives 9."""
+    assert_same_outcome(lambda lib: lib.div(lib.tensor([-7, 7, 1, -6, 6, 0]),
+                                            lib.tensor([2, -2, 2, 2, -3, -4]),
+                                            rounding_mode="trunc"))
+    assert_same_outcome(lambda lib: lib.div(lib.tensor([1.0, -1.0, 7.0]),
+                                            lib.tensor([0.1, 0.1, -2.0]), rounding_mode="trunc"))
 
 
 def test_gcd_and_lcm_of_negative_numbers_and_zeros():
