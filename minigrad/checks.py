@@ -214,6 +214,19 @@ def check_inplace_target(x: Any) -> None:
             "a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+def fitted_int(value: Any, dtype: np.dtype) -> Any:
+    """A Python int that fill_, full, where, masked_fill or clamp writes into an integer
+    `dtype`: PyTorch's checked conversion refuses one out of the dtype's range (for an unsigned
+    dtype, a negative one down to -max, which wraps around: -3 as uint8 is 253)."""
+    if type(value) is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if -(2**63) <= value < 2**64 and not (
+                -info.max if dtype.kind == "u" else info.min) <= value <= info.max:
+            name = "int" if dtype == np.int32 else f"{dtype.name}_t"
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return dtypes.wrapped(value, dtype)
+
+
 def check_narrow_input(ndim: int, length: Any) -> None:
     """What narrow checks before its dim: a tensor with dims, a length not below 0."""
     if ndim == 0:

@@ -329,3 +329,16 @@ def result_type(*operands: Any) -> np.dtype:
             result = _DEFAULT_FOR_KIND[kind]
     assert result is not None, "result_type needs at least one tensor"
     return result
+
+
+def wrapped(value: Any, dtype: np.dtype) -> Any:
+    """A Python int beyond the range of an integer `dtype` wrapped around into it, as PyTorch's
+    C cast does (-3 as uint8 is 253; NumPy raises OverflowError); other values as they are."""
+    if type(value) is not int or dtype.kind not in "iu":
+        return value
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError("int too big to convert")
+    return np.uint64(value % 2**64).astype(dtype)

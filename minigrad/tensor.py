@@ -698,7 +698,10 @@ class Tensor:
 
     # comparisons give bool tensors and no gradient
     def _compare(self, other: Any, ufunc: Callable[..., np.ndarray]) -> Tensor:
-        other = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, Tensor):
+            other = other._data
+        else:  # (a Python int beyond an integer dtype wraps around, as in PyTorch)
+            other = dtypes.wrapped(other, self._data.dtype)
         return Tensor._make(ufunc(self._data, other))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -1174,7 +1177,9 @@ class Tensor:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             return _clamp_between_tensors(self, min, max)
-        return U.Clamp.apply1(self, _number(min), _number(max))
+        dtype = self._data.dtype
+        lo, hi = (None if b is None else checks.fitted_int(_number(b), dtype) for b in (min, max))
+        return U.Clamp.apply1(self, lo, hi)
 
     clip = clamp
 
@@ -2044,7 +2049,8 @@ class Tensor:
         the ufunc, with no temporary tensor: the optimizer's `p -= lr * p.grad` path."""
         if _records(self, other) or not isinstance(other, (Tensor, int, float)):
             return self._inplace(op, other)
-        value = other._data if isinstance(other, Tensor) else other
+        value = other._data if isinstance(other, Tensor) else dtypes.wrapped(
+            other, self._data.dtype)
         try:
             if self._data.dtype.kind == "f":  # a float tensor can take any result
                 ufunc(self._data, value, self._data)  # (NumPy's same_kind cast, if any)
@@ -2083,7 +2089,8 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         if not _records(self, value) and not isinstance(value, Tensor) and \
                 self._data.flags.writeable:
-            self._data.fill(value)  # the everyday `p.grad.zero_()`: no temporary array
+            self._data.fill(checks.fitted_int(value, self._data.dtype))  # the everyday
+            # `p.grad.zero_()`: no temporary array
             (self._storage or self._shared_storage()).version += 1
             return self
         return self._inplace(_overwrite, value)
@@ -2332,8 +2339,8 @@ def _promote(fn: Any, a: Any, b: Any, floating: bool) -> tuple[Any, Any]:
         dtype = dtypes.floating(dtype)
     if fn is A.Sub:
         checks.check_subtractable(a, b)
-    a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype)
-    b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(b, dtype)
+    a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(dtypes.wrapped(a, dtype), dtype)
+    b = b.to(dtype) if isinstance(b, Tensor) else np.asarray(dtypes.wrapped(b, dtype), dtype)
     return a, b
 
 
@@ -2823,8 +2830,10 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     checks.check_condition(cond.dtype)
     dtype = dtypes.result_type(*(x for x in (input, other)))
-    a = input.to(dtype) if isinstance(input, Tensor) else np.asarray(input, dtype)
-    b = other.to(dtype) if isinstance(other, Tensor) else np.asarray(other, dtype)
+    a = input.to(dtype) if isinstance(input, Tensor) else np.asarray(
+        checks.fitted_int(input, dtype), dtype)
+    b = other.to(dtype) if isinstance(other, Tensor) else np.asarray(
+        checks.fitted_int(other, dtype), dtype)
     try:
         return A.Where.apply(cond, a, b)
     except ValueError:

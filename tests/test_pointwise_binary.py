@@ -381,3 +381,30 @@ def test_in_place_python_operators_write_into_the_tensor_as_in_torch(symbol, ope
         assert y is x and x._version == version + 1
         return view
     assert_same_outcome(apply)
+
+
+WRAPPING = {
+    "+": lambda lib, x, n: x + n, "-": lambda lib, x, n: n - x, "*": lambda lib, x, n: x * n,
+    "//": lambda lib, x, n: x // n, "%": lambda lib, x, n: x % n, ">": lambda lib, x, n: x > n,
+    "==": lambda lib, x, n: x == n, "fmod": lambda lib, x, n: x.fmod(n),
+    "add_": lambda lib, x, n: x.add_(n), "fill_": lambda lib, x, n: x.fill_(n),
+    "where": lambda lib, x, n: lib.where(x > 1, x, n),
+    "masked_fill": lambda lib, x, n: x.masked_fill(x > 1, n),
+    "full": lambda lib, x, n: lib.full((2,), n, dtype=x.dtype),
+    "clamp": lambda lib, x, n: x.clamp(max=n),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRAPPING))
+@given(dtype=st.sampled_from([np.uint8, np.int8, np.int16, np.int32, np.int64]),
+       values=st.lists(st.integers(-5, 5), min_size=1, max_size=4),
+       number=st.one_of(st.integers(-300, 300), st.sampled_from([2**31, -(2**40), 2**63, 2**70])))
+def test_a_python_int_beyond_an_integer_dtype_wraps_around_as_in_torch(name, dtype, values,
+                                                                      number):
+    """PyTorch casts a Python int into the tensor's integer dtype as C does (-3 as uint8 is
+    253), where NumPy raises OverflowError; clamp refuses such a bound instead. Values out of
+    a dtype are wrapped first, as the tensor is made."""
+    if name in ("//", "%", "fmod") and number == 0:
+        return
+    assert_same_outcome(lambda lib: WRAPPING[name](
+        lib, lib.tensor(np.array(values).astype(dtype)), number))
