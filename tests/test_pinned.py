@@ -276,3 +276,42 @@ def test_clip_grad_norm_accepts_a_nonfinite_gradient_by_default(bad):
     (ours_total, ours_grad), (torch_total, torch_grad) = results
     np.testing.assert_array_equal(ours_total, torch_total)
     np.testing.assert_array_equal(ours_grad, torch_grad)
+
+
+# --------------------------------------------------------------------------- unary functions
+@pytest.mark.parametrize("name, values, kwargs", [
+    ("sigmoid", [-1000.0, 0.0, 1000.0], {}),  # exp(1000) overflows on the way to 0
+    ("logit", [0.0, 1.0, -0.5, 2.0, 0.5], {}),  # +-inf at 0 and 1, nan outside
+    ("logit", [0.0, 1.0, 0.5], {"eps": 0.0}),
+    ("sinc", [0.0, 1.0, -2.5], {}),  # 0/0 at 0, where sinc is 1
+])
+def test_unary_functions_warn_nothing_at_the_edges_of_their_domain(name, values, kwargs):
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            y = getattr(lib, name)(x, **kwargs)
+            y.backward(lib.ones_like(y))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (torch_y, torch_grad), (ours_y, ours_grad) = results
+    assert_close(ours_y, torch_y)
+    assert_close(ours_grad, torch_grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("name, kwargs", [
+    ("clamp", {"min": -0.5}), ("clamp", {"max": 0.5}), ("clamp", {"min": -0.5, "max": 0.5}),
+    ("nan_to_num", {}), ("logit", {}), ("logit", {"eps": 0.25}), ("sinc", {}),
+])
+def test_the_gradient_a_unary_function_passes_back_is_in_its_inputs_dtype(name, kwargs, dtype):
+    """A hook on the function's input sees the gradient in the input's dtype, as in PyTorch,
+    not widened to float64 (which the leaf's .grad would hide by rounding it back)."""
+    values = np.array([-2.0, -0.5, 0.0, 0.25, 0.5, 2.0, np.inf, np.nan], dtype)
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(values, requires_grad=True)
+        x = leaf * 1  # not a leaf: its hook sees the gradient as the function passed it back
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        getattr(lib, name)(x, **kwargs).backward(lib.ones_like(x))
+    assert_close(seen[1], seen[0])
