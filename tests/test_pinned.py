@@ -326,3 +326,15 @@ def test_the_gradient_a_unary_function_passes_back_is_in_its_inputs_dtype(name, 
         x.register_hook(lambda g: seen.append(g.numpy().copy()))
         UNARY_CALLS[name](lib, x).backward(lib.ones_like(x))
     assert_close(seen[1], seen[0])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_polygamma_passes_back_a_gradient_in_its_inputs_dtype(n):
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([-2.5, -0.5, 0.25, 0.5, 2.0, 7.0], np.float32),
+                          requires_grad=True)
+        x = leaf * 1
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        lib.polygamma(n, x).backward(lib.ones_like(x))
+    assert_close(seen[1], seen[0])
