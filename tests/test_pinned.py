@@ -310,6 +310,7 @@ UNARY_CALLS = {
     "sinc": lambda lib, x: lib.sinc(x),
     "i0": lambda lib, x: lib.i0(x),
     "lgamma": lambda lib, x: lib.lgamma(x),
+    "relu(x) * inf": lambda lib, x: lib.relu(x) * np.inf,  # (relu's backward for inf and nan)
 }
 
 
