@@ -355,12 +355,13 @@ def test_nansum_over_one_dim_sends_each_slices_gradient_to_that_slice(dim):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
-def test_log_softmax_passes_back_a_gradient_in_its_inputs_dtype(dtype):
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_and_log_softmax_pass_back_a_gradient_in_their_inputs_dtype(name, dtype):
     seen = []
     for lib in (torch, mg):
         leaf = lib.tensor(np.array([[-2.0, 0.5, 3.0], [1.0, 1.0, -4.0]], dtype),
                           requires_grad=True)
-        x = leaf * 1  # not a leaf: its hook sees the gradient as log_softmax passed it back
+        x = leaf * 1  # not a leaf: its hook sees the gradient as the function passed it back
         x.register_hook(lambda g: seen.append(g.numpy().copy()))
-        lib.log_softmax(x, 1).backward(lib.ones_like(x))
+        getattr(lib, name)(x, 1).backward(lib.tensor(np.array([[1, -2, 0.5], [0, 1, 3]], dtype)))
     assert_close(seen[1], seen[0])
