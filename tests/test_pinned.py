@@ -402,3 +402,93 @@ def test_a_float16_input_broadcast_over_many_elements_gets_their_sums_rounded_on
         assert seen == [lib.float16]
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[1], grads[0], strict=True)
+
+# --------------------------------------------------------------------------- unary functions
+@pytest.mark.parametrize("name, values, kwargs", [
+    ("sigmoid", [-1000.0, 0.0, 1000.0], {}),  # exp(1000) overflows on the way to 0
+    ("logit", [0.0, 1.0, -0.5, 2.0, 0.5, 0.0, 1.0], {}),  # +-inf at 0 and 1, nan outside
+    ("logit", [0.0, 1.0, 0.5, 1.0], {"eps": 0.0}),
+    ("sinc", [0.0, 1.0, -2.5, 0.0], {}),  # 0/0 at 0, where sinc is 1
+])
+def test_sigmoid_logit_and_sinc_match_torch_at_their_edges_without_warnings(name, values, kwargs):
+    upstream = np.arange(len(values)) % 2.0  # 0 and 1: 1/0 and 0/0 in the backward
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            y = getattr(lib, name)(x, **kwargs)
+            y.backward(lib.tensor(upstream))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (torch_y, torch_grad), (ours_y, ours_grad) = results
+    assert_close(ours_y, torch_y)
+    assert_close(ours_grad, torch_grad)
+
+
+UNARY_CALLS = {
+    "clamp(min)": lambda lib, x: x.clamp(min=-0.5),
+    "clamp(max)": lambda lib, x: x.clamp(max=0.5),
+    "clamp(min, max)": lambda lib, x: x.clamp(-0.5, 0.5),
+    "nan_to_num": lambda lib, x: lib.nan_to_num(x),
+    "logit": lambda lib, x: lib.logit(x),
+    "logit(eps)": lambda lib, x: lib.logit(x, eps=0.25),
+    "sinc": lambda lib, x: lib.sinc(x),
+    "i0": lambda lib, x: lib.i0(x),
+    "lgamma": lambda lib, x: lib.lgamma(x),
+    "relu(x) * inf": lambda lib, x: lib.relu(x) * np.inf,  # (relu's backward for inf and nan)
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("name", list(UNARY_CALLS))
+def test_the_gradient_a_unary_function_passes_back_is_in_its_inputs_dtype(name, dtype):
+    """A hook on the function's input sees the gradient in the input's dtype, as in PyTorch,
+    not widened to float64 (which the leaf's .grad would hide by rounding it back)."""
+    values = np.array([-2.0, -0.5, 0.0, 0.25, 0.5, 2.0, np.inf, np.nan], dtype)
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(values, requires_grad=True)
+        x = leaf * 1  # not a leaf: its hook sees the gradient as the function passed it back
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        UNARY_CALLS[name](lib, x).backward(lib.ones_like(x))
+    assert_close(seen[1], seen[0])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_polygamma_passes_back_a_gradient_in_its_inputs_dtype(n):
+    """As the test above, on finite float32 values only: at +inf PyTorch's polygamma of order
+    2 and up is nan where minigrad's is 0, and its float16 kernel is off by an ulp."""
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([-2.5, -0.5, 0.25, 0.5, 2.0, 7.0], np.float32),
+                          requires_grad=True)
+        x = leaf * 1
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        lib.polygamma(n, x).backward(lib.ones_like(x))
+    assert_close(seen[1], seen[0])
+
+
+# -------------------------------------------------------------------------------- reductions
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_nansum_over_one_dim_sends_each_slices_gradient_to_that_slice(dim):
+    x = np.arange(9.0).reshape(3, 3)
+    x[0, 1] = x[2, 2] = np.nan
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        leaf.nansum(dim).backward(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64))
+        grads.append(leaf.grad)
+    assert_close(grads[1], grads[0].numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_and_log_softmax_pass_back_a_gradient_in_their_inputs_dtype(name, dtype):
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([[-2.0, 0.5, 3.0], [1.0, 1.0, -4.0]], dtype),
+                          requires_grad=True)
+        x = leaf * 1  # not a leaf: its hook sees the gradient as the function passed it back
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        getattr(lib, name)(x, 1).backward(lib.tensor(np.array([[1, -2, 0.5], [0, 1, 3]], dtype)))
+    assert_close(seen[1], seen[0])

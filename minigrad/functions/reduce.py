@@ -271,8 +271,11 @@ class Softmax(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        """(In float32 for float16, rounded once at the end, as PyTorch computes it.)"""
         (y,) = ctx.saved_tensors
-        return y * (grad - _rounded(_total(grad * y, ctx.dim, True), y.dtype))
+        g, wide_y = _widened(grad), _widened(y)
+        total = _rounded(_total(g * wide_y, ctx.dim, True), wide_y.dtype)
+        return _rounded(wide_y * (g - total), y.dtype)
 
 
 class LogSoftmax(ArrayFunction):
