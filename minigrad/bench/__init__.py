@@ -15,6 +15,7 @@ time as a ratio to the floor.
     chain.py        OP, the cost of one small elementwise op
     harness.py      the correctness check, interleaved timing, peak memory
     report.py       the machine's description and the table
+    ab.py           old code against new on one workload, in turns (`python -m minigrad.bench.ab`)
 """
 
 from minigrad.bench import chain, lstm, mlp, rnn, temperature
