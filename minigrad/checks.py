@@ -218,12 +218,13 @@ def fitted_int(value: Any, dtype: np.dtype) -> Any:
     """A Python int that fill_, full, where, masked_fill or clamp writes into an integer
     `dtype`: PyTorch's checked conversion refuses one out of the dtype's range (for an unsigned
     dtype, a negative one down to -max, which wraps around: -3 as uint8 is 253)."""
-    if type(value) is int and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if -(2**63) <= value < 2**64 and not (
-                -info.max if dtype.kind == "u" else info.min) <= value <= info.max:
-            name = "int" if dtype == np.int32 else f"{dtype.name}_t"
-            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    if type(value) is not int or dtype.kind not in "iu":  # (fill_ of a float grad: at once)
+        return value
+    info = np.iinfo(dtype)
+    if -(2**63) <= value < 2**64 and not (
+            -info.max if dtype.kind == "u" else info.min) <= value <= info.max:
+        name = "int" if dtype == np.int32 else f"{dtype.name}_t"
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
     return dtypes.wrapped(value, dtype)
 
 

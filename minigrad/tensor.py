@@ -2170,10 +2170,8 @@ def _as_view(view: Tensor, source: Tensor, view_fn: Callable[[np.ndarray], np.nd
     else:
         base, outer, made = source._view
         view_fn = (lambda inner: lambda a: inner(outer(a)))(view_fn)
-        if made is not None and made is not NO_GRAD_VIEW:
-            made = output or (None, 0)  # (None: named by its own node, see checks)
-        elif output is not None and made is None:
-            made = output
+        if made is not NO_GRAD_VIEW:  # a view of one of several views is forbidden too,
+            made = output or (made and (None, 0))  # named by its own node (see checks)
     # A view made in no_grad mode of a base that requires grad (or a view of one) must not be
     # changed in place with grad mode on: PyTorch forbids it (checks.check_inplace_target).
     if not _state.enabled and base._requires_grad:
