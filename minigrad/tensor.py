@@ -1494,9 +1494,10 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         d = checks.check_dim(dim, self.ndim)
+        if d == 0:  # (a list, not a generator: iteration's `w, b = params` runs this each step)
+            return tuple([self._piece(i, ("Unbind", i)) for i in range(self._data.shape[0])])
         lead = (slice(None),) * d
-        return tuple(self._piece(i if d == 0 else (*lead, i), ("Unbind", i))
-                     for i in range(self._data.shape[d]))
+        return tuple([self._piece((*lead, i), ("Unbind", i)) for i in range(self._data.shape[d])])
 
     def _piece(self, index: Any, output: tuple[str, int]) -> Tensor:
         """self[index] for a basic index known to be valid (no checks or conversions), as one
