@@ -1389,14 +1389,14 @@ class Tensor:
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
         shape = checks.check_shape(shape)
-        if self.shape == shape:
-            return self
         checks.check_inferred(shape)
         try:
             result = S.Reshape.apply1(self, shape)
         except ValueError:
             raise checks.reshape_error(shape, self.numel()) from None
-        if np.may_share_memory(result._data, self._data):  # NumPy reshaped without a copy
+        # A view when NumPy reshaped without a copy (the same shape too: a new tensor, as in
+        # PyTorch, not self); an empty tensor's reshape is always one, with no memory to share.
+        if np.may_share_memory(result._data, self._data) or not result._data.size:
             _as_view(result, self, lambda a: a.reshape(shape))
         return result
 
@@ -1459,7 +1459,9 @@ class Tensor:
         return self._permuted(tuple(dims))
 
     def t(self) -> Tensor:
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        _expect(self.ndim <= 2, f"t() expects a tensor with <= 2 dimensions, but self is "
+                f"{self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self._permuted(tuple(range(self.ndim)))
 
     def expand(self, *sizes: Any) -> Tensor:
         target = checks.check_expand(self.shape, checks.check_shape(sizes), self.dtype)
@@ -1549,6 +1551,51 @@ class Tensor:
 
     def swapdims(self, dim0: int, dim1: int) -> Tensor:
         return self.transpose(dim0, dim1)
+
+    # In-place shape changes: the tensor becomes a view of its own memory in another shape.
+    def t_(self) -> Tensor:
+        _expect(self.ndim <= 2, f"t_() expects a tensor with <= 2 dimensions, but self is "
+                f"{self.ndim}D")
+        return self._reshaped_in_place(self.t(), lambda a: a.T)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        a, b = checks.check_dim(dim0, self.ndim), checks.check_dim(dim1, self.ndim)
+        return self._reshaped_in_place(self.transpose(a, b),
+                                       lambda x: x if a == b else x.swapaxes(a, b))
+
+    def swapaxes_(self, axis0: int, axis1: int) -> Tensor:
+        return self.transpose_(axis0, axis1)
+
+    def swapdims_(self, dim0: int, dim1: int) -> Tensor:
+        return self.transpose_(dim0, dim1)
+
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        dims = checks.check_dims(dim, self.ndim)
+        dropped = [d for d in (range(self.ndim) if dims is None else dims) if self.shape[d] == 1]
+        return self._reshaped_in_place(self.squeeze(dim), lambda a: np.expand_dims(a, dropped))
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        d = checks.check_dim(dim, self.ndim + 1)
+        return self._reshaped_in_place(self.unsqueeze(d), lambda a: np.squeeze(a, d))
+
+    def _reshaped_in_place(self, view: Tensor, undo: Callable[[np.ndarray], np.ndarray]) -> Tensor:
+        """Make self `view`, a view of self's memory in another shape (t_, squeeze_, ...), and
+        move its version on, as PyTorch does. Inside a graph the change is recorded (view's
+        node); the checks are those of every in-place op. Views made of self before keep their
+        elements: `undo` takes self's new array back to the old shape for them."""
+        if _records(self, None):
+            checks.check_inplace_target(self)
+            _new_history(self, view.grad_fn)
+        self._data = view._data
+        if self._view is not None:  # self's place in its base, as view's
+            self._view = view._view
+        else:
+            for other in self._shared_storage().live_views():
+                if other._view is not None and other._view[0] is self and other is not view:
+                    base, view_fn, made = other._view
+                    other._view = (base, (lambda f: lambda a: f(undo(a)))(view_fn), made)
+        self._shared_storage().version += 1
+        return self
 
     def movedim(self, source: Any, destination: Any) -> Tensor:
         """A view with the dims `source` moved to the positions `destination`, the other dims
@@ -1772,6 +1819,31 @@ class Tensor:
         head = (slice(None),) * d
         return tuple(self[head + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:]))
 
+    def hsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        """tensor_split along dim 1 (dim 0 of a vector), into equal sections if an int."""
+        return self._split_at("hsplit", 1, 1 if self.ndim > 1 else 0, sections)
+
+    def vsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return self._split_at("vsplit", 2, 0, sections)
+
+    def dsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return self._split_at("dsplit", 3, 2, sections)
+
+    def _split_at(self, name: str, least: int, dim: int, sections: Any) -> tuple[Tensor, ...]:
+        count = isinstance(sections, (int, np.integer)) and not isinstance(sections, bool)
+        if not count and not (isinstance(sections, (tuple, list))
+                              and all(isinstance(i, (int, np.integer)) for i in sections)):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({type(sections).__name__}), but expected one of: (int sections) "
+                            "or (tuple of ints indices)")
+        _expect(self.ndim >= least, f"torch.{name} requires a tensor with at least {least} "
+                f"dimension, but got a tensor with {self.ndim} dimensions!")
+        n = self.shape[dim]
+        _expect(not count or (sections != 0 and n % sections == 0), f"torch.{name} attempted "
+                f"to split along dimension {dim}, but the size of the dimension {n} is not "
+                f"divisible by the split_size {sections}!")
+        return self.tensor_split(sections, dim)
+
     def _index_arguments(self, dim: int, index: Tensor, source: Any = None) -> Any:
         """The checked dim of index_add/copy/fill, and their index as a scatter index: the
         vector put along dim and broadcast to source's shape (or self's, but for dim)."""
@@ -1833,6 +1905,44 @@ class Tensor:
         _check_index_bounds(index, self.shape[d] if self.ndim else 1, d, IndexError)
         d, idx = self._index_arguments(dim, index)
         return S.Scatter.apply(self, _number(value), idx, d)
+
+    def index_put(self, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+        """A copy of self with `values` written at self[indices] (indices: a tuple or list of
+        index tensors), or, with accumulate, added there (twice where a place is named twice)."""
+        return self._index_put(indices, values, accumulate, "index_put")
+
+    def index_put_(self, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+        return self._inplace(lambda x, v: x._index_put(indices, v, accumulate, "index_put_"),
+                             values)
+
+    def _index_put(self, indices: Any, values: Tensor, accumulate: bool, name: str) -> Tensor:
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(f"{name}(): argument 'indices' (position 1) must be tuple of "
+                            f"Tensors, not {type(indices).__name__}")
+        for i, index in enumerate(indices):
+            if not isinstance(index, Tensor):
+                raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                                f"{type(index).__name__}")
+            if index.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+        if not isinstance(values, Tensor):
+            raise TypeError(f"{name}(): argument 'values' (position 2) must be Tensor, not "
+                            f"{type(values).__name__}")
+        _expect(values.dtype == self.dtype, "Index put requires the source and destination "
+                f"dtypes match, got {checks.scalar_type(self.dtype)} for the destination and "
+                f"{checks.scalar_type(values.dtype)} for the source.")
+        _expect(len(indices) > 0, f"{name}(): indices must name at least one dim")
+        index = tuple(i._data for i in indices)
+        try:
+            np.broadcast_to(values._data, self._data[index].shape)
+        except IndexError as error:
+            raise checks.index_error(error, self.ndim) from None
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} "
+                               "cannot be broadcast to indexing result of shape "
+                               f"{list(self._data[index].shape)}") from None
+        return S.SetItem.apply(self, values, index, bool(accumulate))
 
     def index_add_(self, dim: int, index: Tensor, source: Tensor, *,
                    alpha: Scalar = 1) -> Tensor:

@@ -14,7 +14,18 @@ import pytest
 import torch
 from factory import assert_raises_like_torch, op_test
 from hypothesis import strategies as st
-from strategies import Call, arrays, elementwise, float_dtypes, shapes, unary
+from strategies import (
+    Call,
+    arrays,
+    dim,
+    dims,
+    elementwise,
+    float_dtypes,
+    insertion_dim,
+    masks,
+    shapes,
+    unary,
+)
 from test_linalg import operands
 from test_shape_ops import along_dim_inputs
 
@@ -166,3 +177,145 @@ def test_every_in_place_form_of_minigrad_is_one_of_torch_and_is_named_for_itself
         assert hasattr(torch.Tensor, name), name
     assert mg.Tensor.masked_fill_.__name__ == "masked_fill_"
     assert mg.Tensor.eq_.__name__ == "eq_" and "eq" in (mg.Tensor.eq_.__doc__ or "")
+
+
+# ---------------------------------------------------------------- in-place shape changes
+@st.composite
+def reshaped_in_place(draw: st.DrawFn) -> Call:
+    """x and one of PyTorch's in-place shape changes with valid arguments."""
+    name = draw(st.sampled_from(("t_", "transpose_", "swapaxes_", "swapdims_", "squeeze_",
+                                 "unsqueeze_")))
+    shape = draw(shapes(max_dims=2 if name == "t_" else 4, allow_empty=True))
+    n = len(shape)
+    if name == "t_":
+        args: tuple = ()
+    elif name == "squeeze_":
+        args = draw(st.sampled_from(((), (draw(dims(n)),)))) if n else ()
+    elif name == "unsqueeze_":
+        args = (draw(insertion_dim(n)),)
+    else:
+        args = (draw(dim(n)), draw(dim(n))) if n else (0, -1)
+    return Call((draw(arrays(draw(float_dtypes()), shape)),), {"name": name, "args": args,
+                                                              "view_first": draw(st.booleans())})
+
+
+@op_test(reshaped_in_place())
+def test_in_place_shape_changes_keep_the_memory_and_what_views_made_before_see(
+        lib, x, name, args, view_first):
+    """y.t_() and the like inside a graph: y's new shape, its gradient, and (view_first) a view
+    of y made before the change, written after it: the write lands where it did in y's old
+    shape, and its gradient reaches x through both."""
+    y = x.clone()
+    view = y.reshape(-1)[: min(2, y.numel())] if view_first else None
+    assert getattr(y, name)(*args) is y
+    if view is not None:
+        view.mul_(3)
+    return y * 1, lib.tensor(y._version)
+
+
+
+def test_a_write_through_a_view_of_a_fortran_ordered_base_reaches_the_gradient():
+    """f.t().reshape(-1) views a column-major f without a copy; the same view of a row-major
+    gradient is a copy, through which the backward's writes were lost (x.grad 1.1x PyTorch's)."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        f = lib.from_numpy(np.asfortranarray(np.zeros((2, 3))))
+        f.copy_(x * 1)
+        f.t().reshape(-1).mul_(10)
+        (f * lib.tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[1] == grads[0] == [[0.0, 10.0, 20.0], [30.0, 40.0, 50.0]]
+
+def test_in_place_shape_changes_refuse_what_every_in_place_op_refuses_as_torch():
+    assert_raises_like_torch(lambda lib, x: x.requires_grad_().t_(), Call((np.ones((2, 3)),), {}),
+                             "a leaf Variable that requires grad")
+    assert_raises_like_torch(lambda lib, x: x.t_(), Call((np.ones((2, 3, 4)),), {}),
+                             r"t_\(\) expects a tensor with <= 2 dimensions, but self is 3D")
+    assert_raises_like_torch(lambda lib, x: (x.requires_grad_() * 1).unbind()[0].unsqueeze_(0),
+                             Call((np.ones((2, 3)),), {}), "Output 0 of Unbind is a view")
+    assert_raises_like_torch(lambda lib, x: x.squeeze_(3), Call((np.ones((1, 3)),), {}),
+                             "Dimension out of range")
+    for lib in (torch, mg):  # outside a graph (no_grad) a leaf may change shape, and stays one
+        leaf = lib.ones(2, 3, requires_grad=True)
+        with lib.no_grad():
+            leaf.t_()
+        assert leaf.shape == (3, 2) and leaf.is_leaf and leaf._version == 1
+
+
+# ---------------------------------------------------------------- index_put
+@st.composite
+def put_inputs(draw: st.DrawFn) -> Call:
+    """x, the values and the index tensors of index_put: integer indices for the first k dims
+    (without repeated places unless accumulating: PyTorch leaves their order undefined) or one
+    boolean mask over them; values of a shape that broadcasts to the places picked."""
+    dtype = draw(float_dtypes())
+    shape = draw(shapes(min_dims=1, allow_empty=True))
+    k = draw(st.integers(1, len(shape)))
+    accumulate = draw(st.booleans())
+    if draw(st.booleans()):
+        indices: tuple = (draw(masks(shape[:k])),)
+        picked = int(indices[0].sum())
+    else:
+        places = int(np.prod(shape[:k]))
+        if accumulate:
+            flat = draw(st.lists(st.integers(0, places - 1), max_size=6)) if places else []
+        else:
+            flat = draw(st.permutations(range(places)))[: draw(st.integers(0, places))]
+        picked = len(flat)
+        where = np.unravel_index(np.asarray(flat, dtype=np.int64), shape[:k])
+        negative = draw(st.booleans())  # the same places counted from the end
+        indices = tuple(np.asarray(w, np.int64) - (shape[d] if negative else 0)
+                        for d, w in enumerate(where))
+    result = (picked, *shape[k:])
+    values = draw(arrays(dtype, result[draw(st.integers(0, len(result))):]))
+    return Call((draw(arrays(dtype, shape)), values, *indices), {"accumulate": accumulate})
+
+
+@op_test(put_inputs())
+def test_index_put_writes_or_adds_values_and_their_gradients_go_back(
+        lib, x, values, *indices, accumulate):
+    """Both forms: x's gradient is zero where values were written (all of it passes when they
+    are added), and values get the gradient of their places (summed where broadcast or
+    repeated)."""
+    copy = lib.index_put(x, indices, values, accumulate=accumulate)
+    y = x.clone()
+    assert y.index_put_(list(indices), values, accumulate) is y
+    return copy, y
+
+
+@pytest.mark.parametrize(("indices", "values", "match"), [
+    ("tensor", 1.0, "must be tuple of Tensors, not Tensor"),
+    ("float", 1.0, "tensors used as indices must be long, int, byte or bool tensors"),
+    ("none", 1.0, "expected Tensor as element 0 in argument 0, but got NoneType"),
+    ("long", "number", "argument 'values' \\(position 2\\) must be Tensor, not float"),
+    ("long", "float64", "Index put requires the source and destination dtypes match, got Float "
+                        "for the destination and Double for the source"),
+    ("out", 1.0, "index 5 is out of bounds for dimension 0 with size 3"),
+    ("long", "three", "shape mismatch: value tensor of shape \\[3\\] cannot be broadcast to "
+                      "indexing result of shape \\[2, 4\\]"),
+])
+def test_index_put_refuses_bad_arguments_as_torch(indices, values, match):
+    def put(lib, x):
+        index = {"tensor": lib.tensor([0]), "float": (lib.tensor([0.0]),), "none": (None,),
+                 "long": (lib.tensor([0, 1]),), "out": (lib.tensor([5]),)}[indices]
+        value = {"number": 1.0, "float64": lib.tensor(1.0, dtype=lib.float64),
+                 "three": lib.ones(3)}.get(values, lib.tensor(1.0))
+        return x.index_put_(index, value)
+    assert_raises_like_torch(put, Call((np.zeros((3, 4), np.float32),), {}), match)
+
+
+# ---------------------------------------------------------------- hsplit, vsplit, dsplit
+@pytest.mark.parametrize("name", ["hsplit", "vsplit", "dsplit"])
+@pytest.mark.parametrize("shape", [(), (6,), (4, 6), (2, 4, 6)])
+@pytest.mark.parametrize("sections", [2, 4, [1, 3], (1,), 0, -1, 2.0])
+def test_hsplit_vsplit_dsplit_split_as_torch_or_refuse_as_torch(name, shape, sections):
+    got = {}
+    for lib in (torch, mg):
+        x = lib.arange(float(np.prod(shape))).reshape(shape).clone()
+        try:
+            got[lib] = [(p.tolist(), p._base is x) for p in getattr(lib, name)(x, sections)]
+            assert got[lib] == [(p.tolist(), True) for p in getattr(x, name)(sections)]
+        except (RuntimeError, TypeError) as error:
+            got[lib] = (type(error), str(error).split(" - got")[0])
+    assert got[mg] == got[torch]

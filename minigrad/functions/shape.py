@@ -116,21 +116,32 @@ class GetItem(ArrayFunction):
 
 class SetItem(ArrayFunction):
     """y = x with y[index] = value, recorded out of place. The overwritten elements of x get no
-    gradient; value gets the gradient of the places it was written to."""
+    gradient; value gets the gradient of the places it was written to. With `accumulate`
+    (index_put's), value is added there instead, twice where index names a place twice, and x
+    gets all of grad."""
 
     @staticmethod
-    def forward(ctx, x, value, index):
-        ctx.index = index
+    def forward(ctx, x, value, index, accumulate=False):
+        ctx.index, ctx.accumulate = index, accumulate
         y = x.copy()
-        y[index] = value
+        if accumulate:
+            np.add.at(y, index, value)
+        else:
+            y[index] = value
         return y
 
     @staticmethod
     def backward(ctx, grad):
         gx = np.array(grad)  # (a copy; an array even when grad is a NumPy scalar)
-        gx[ctx.index] = 0
+        if not ctx.accumulate:
+            gx[ctx.index] = 0
         return gx, grad[ctx.index]  # (summed to value's shape if value was broadcast)
 
+
+# ViewOf and ViewScatter write through view_fn, which is a view only of memory laid out as the
+# base's is: a reshape that views a transposed (or Fortran-ordered) base copies a row-major
+# array, and a write into that copy would be lost. So they write into arrays of x's layout
+# (`np.empty_like` keeps it), x being the base's memory.
 
 class ViewOf(ArrayFunction):
     """y = view_fn(x), a view of x's memory (x[1:], x.reshape(...), x.t(), ...), as made again
@@ -139,12 +150,12 @@ class ViewOf(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, view_fn):
-        ctx.shape, ctx.view_fn = x.shape, view_fn
+        ctx.like, ctx.view_fn = x, view_fn
         return view_fn(x)
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.zeros(ctx.shape, grad.dtype)
+        out = np.zeros_like(ctx.like, grad.dtype)
         ctx.view_fn(out)[...] = grad
         return out, None
 
@@ -158,14 +169,15 @@ class ViewScatter(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, v, view_fn):
-        ctx.view_fn = view_fn
-        y = x.copy()
+        ctx.like, ctx.view_fn = x, view_fn
+        y = x.copy(order="K")
         view_fn(y)[...] = v
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        gx = np.array(grad)  # (a copy; an array even when grad is a NumPy scalar)
+        gx = np.empty_like(ctx.like, grad.dtype)
+        gx[...] = grad
         ctx.view_fn(gx)[...] = 0
         return gx, np.array(ctx.view_fn(grad)), None
 
