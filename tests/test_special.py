@@ -35,7 +35,7 @@ SPECIAL = {
     "erfinv": (-1.2, 1.2, (0.0, 1.0, -1.0, 0.5, -0.5), {}),  # +-inf at +-1, nan beyond
     "lgamma": (-5, 20, (1.0, 2.0, 0.0, -1.0, -2.5, 0.5), {}),  # inf at the poles
     "digamma": (-5, 20, (0.0, -1.0, -2.5, 1.0, DIGAMMA_ROOT), {}),  # nan at negative integers
-    "polygamma": (0.05, 20, (1.0, 0.5), {"n": st.integers(0, 4)}),
+    "polygamma": (0.05, 20, (1.0, 0.5, math.inf, -math.inf), {"n": st.integers(0, 4)}),
     "mvlgamma": (2.01, 12, (2.5, 3.0), {"p": st.integers(1, 4)}),
     "i0": (-30, 30, (0.0,), {}),
     "logit": (-0.2, 1.2, (0.0, 1.0, 0.5, 0.1, 0.9),

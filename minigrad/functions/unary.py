@@ -688,9 +688,11 @@ def _polygamma(n, x):
     if n == 1:
         return _trigamma(x)
     x = np.asarray(x, np.float64)
-    # (below -2^20 the steps up to the series would take too long: nan)
-    x = np.where(x < -2.0 ** 20, np.nan, x)
-    return (-1) ** (n + 1) * math.factorial(n) * _hurwitz_zeta(n + 1, x)
+    # (below -2^20 the steps up to the series would take too long: nan; PyTorch takes them)
+    zeta = _hurwitz_zeta(n + 1, np.where(x < -2.0 ** 20, np.nan, x))
+    # As PyTorch's zeta: nan at +inf, and at -inf a pole, as at every integer below 1.
+    zeta = np.where(x == np.inf, np.nan, np.where(x == -np.inf, np.inf, zeta))
+    return (-1) ** (n + 1) * math.factorial(n) * zeta
 
 
 def _trigamma(x):
