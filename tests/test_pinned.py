@@ -368,10 +368,12 @@ def test_the_result_of_pow_with_a_number_exponent_can_change_in_place_before_bac
     assert_close(grads[1], grads[0])
 
 
-@pytest.mark.parametrize("op, written", [("mul", 0), ("mul", 1), ("truediv", 0)])
+@pytest.mark.parametrize("op, written", [("mul", 0), ("mul", 1), ("truediv", 0), ("matmul", 0),
+                                         ("matmul", 1)])
 def test_an_operand_can_change_in_place_when_only_it_needs_a_gradient(op, written):
-    """d(a*b)/da = b and d(a/b)/da = 1/b: PyTorch saves an operand only for the gradient of
-    the other, so the one that alone needs a gradient may be written to before backward."""
+    """d(a*b)/da = b, d(a/b)/da = 1/b and d(a@b)/da = g b^T: PyTorch saves an operand only for
+    the gradient of the other, so the one that alone needs a gradient may be written to before
+    backward."""
     grads = []
     for lib in (torch, mg):
         x = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
