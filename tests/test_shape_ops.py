@@ -9,6 +9,7 @@ sizes and indices, are compared with PyTorch directly.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -31,6 +32,7 @@ from strategies import (
 )
 
 import minigrad as mg
+from minigrad.testing import check_against_torch
 
 
 def _distinct_dims(shape, min_size=0):
@@ -164,14 +166,16 @@ def test_index_select_accumulates_the_gradient_of_repeated_indices(lib, x, index
 
 
 @st.composite
-def along_dim_inputs(draw, unique=False, src=True):
+def along_dim_inputs(draw, unique=False, src=True, empty=True):
     """x, an index no larger than x but along `dim` (any length; at most x's when `unique`,
-    each line of index then free of repeats), and a src of the index's shape."""
+    each line of index then free of repeats; not empty unless `empty`), and a src of the
+    index's shape."""
     dtype = draw(float_dtypes())
-    shape = draw(shapes(min_dims=1, allow_empty=True))
+    shape = draw(shapes(min_dims=1, allow_empty=empty))
     d = draw(dim(len(shape)))
-    along = draw(st.integers(0, shape[d] if unique else 4)) if shape[d] else 0
-    index_shape = tuple(along if k == d % len(shape) else draw(st.integers(0, n))
+    low = 0 if empty else 1
+    along = draw(st.integers(low, shape[d] if unique else 4)) if shape[d] else 0
+    index_shape = tuple(along if k == d % len(shape) else draw(st.integers(low, n))
                         for k, n in enumerate(shape))
     if unique:  # the first `along` places of a permutation of each line
         keys = draw(arrays(np.float64, index_shape[:d % len(shape)] + (shape[d],)
@@ -765,6 +769,9 @@ MORE_ERRORS = [
     (lambda lib, x: lib.tril_indices(-1, 4), (X,), "row must be non-negative, got-1"),
     (lambda lib, x: lib.triu_indices(3, 4, dtype=lib.float32), (X,),
      "\"triu_indices\" not implemented for 'Float'"),
+    (lambda lib, x, i, s: x.scatter_reduce(0, i, s, "mean"),
+     (np.ones((2, 3), bool), np.array([[0]], L), np.ones((1, 1), bool)),
+     "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'"),
 ]
 
 
@@ -788,6 +795,34 @@ def _few_values(call):
 def test_scatter_reduce_reduces_src_into_self_and_shares_gradients_among_ties(
         lib, x, index, src, dim, reduce, include_self):
     return lib.scatter_reduce(x, dim, index, src, reduce, include_self=include_self)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_of_a_non_empty_index_by_each_reduction(reduce):
+    """The test above for each reduction apart, with every place of index written to: its
+    draws are mostly empty indices, which leave x as it was whatever the reduction."""
+    def op(lib, x, index, src, dim, include_self):
+        return lib.scatter_reduce(x, dim, index, src, reduce, include_self=include_self)
+
+    calls = along_dim_inputs(empty=False).map(_few_values).flatmap(lambda call: st.builds(
+        lambda include_self: Call(call.tensors, {**call.kwargs, "include_self": include_self}),
+        st.booleans()))
+    check_against_torch(functools.partial(op, mg), functools.partial(op, torch), calls)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@given(call=along_dim_inputs(empty=False), include_self=st.booleans())
+def test_scatter_reduce_of_integers_is_exact(dtype, reduce, call, include_self):
+    """Integers are reduced in their own dtype: a mean is floored, uint8 wraps around, and an
+    int64 beyond 2**53 keeps its last digits (which a float64 has no room for)."""
+    x, index, src = call.tensors
+    offset = 2**60 + 1 if dtype == np.int64 and reduce in ("amax", "amin") else 0
+    x, src = ((np.round(a * 3).astype(np.int64) + offset).astype(dtype) for a in (x, src))
+    results = [lib.tensor(x).scatter_reduce(call.kwargs["dim"], lib.tensor(index),
+                                            lib.tensor(src), reduce, include_self=include_self)
+               for lib in (torch, mg)]
+    np.testing.assert_array_equal(results[1].numpy(), results[0].numpy(), strict=True)
 
 
 @pytest.mark.parametrize("reduce", ["add", "multiply"])
