@@ -494,3 +494,19 @@ def test_softmax_and_log_softmax_pass_back_a_gradient_in_their_inputs_dtype(name
         x.register_hook(lambda g: seen.append(g.numpy().copy()))
         getattr(lib, name)(x, 1).backward(lib.tensor(np.array([[1, -2, 0.5], [0, 1, 3]], dtype)))
     assert_close(seen[1], seen[0])
+
+
+# ------------------------------------------------------------------------- functions/shape
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_a_view_made_again_after_its_base_changed_passes_back_a_gradient_in_its_dtype(dtype):
+    """After an in-place change of the base, a view's gradient reaches the base's new history
+    through a zero array the base's shape, in the base's dtype: a hook on the base sees it so."""
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([1.0, -2.0, 3.0, 0.5], dtype), requires_grad=True)
+        base = leaf * 1
+        view = base[1:]
+        base.mul_(2)  # the view is made again from the base's new history
+        base.register_hook(lambda g: seen.append(g.numpy().copy()))
+        (view * lib.tensor(np.array([1.0, 2.0, -3.0], dtype))).sum().backward()
+    np.testing.assert_array_equal(seen[1], seen[0], strict=True)
