@@ -510,3 +510,28 @@ def test_a_view_made_again_after_its_base_changed_passes_back_a_gradient_in_its_
         base.register_hook(lambda g: seen.append(g.numpy().copy()))
         (view * lib.tensor(np.array([1.0, 2.0, -3.0], dtype))).sum().backward()
     np.testing.assert_array_equal(seen[1], seen[0], strict=True)
+
+
+PICKS = {
+    "x[1:]": lambda lib, x: x[1:],
+    "x[[0, 0, 2]]": lambda lib, x: x[[0, 0, 2]],
+    "gather": lambda lib, x: x.gather(0, lib.tensor([3, 0, 0])),
+    "scatter_reduce(amax)": lambda lib, x: x.scatter_reduce(0, lib.tensor([0, 0, 1]),
+                                                            x.detach()[1:], "amax"),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("name", list(PICKS))
+def test_indexing_gather_and_scatter_reduce_pass_back_a_gradient_in_their_inputs_dtype(
+        name, dtype):
+    """Each picked element's gradient is written into zeros of the input's dtype (and amax's
+    share of a tie divided by a count in that dtype)."""
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([1.0, -2.0, 3.0, 0.5], dtype), requires_grad=True)
+        x = leaf * 1  # not a leaf: its hook sees the gradient as the function passed it back
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        picked = PICKS[name](lib, x)
+        picked.backward(lib.ones_like(picked))
+    np.testing.assert_array_equal(seen[1], seen[0], strict=True)
