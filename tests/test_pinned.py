@@ -518,13 +518,13 @@ PICKS = {
     "gather": lambda lib, x: x.gather(0, lib.tensor([3, 0, 0])),
     "scatter_reduce(amax)": lambda lib, x: x.scatter_reduce(0, lib.tensor([0, 0, 1]),
                                                             x.detach()[1:], "amax"),
+    "diagonal": lambda lib, x: x.reshape(2, 2).diagonal(),
 }
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
 @pytest.mark.parametrize("name", list(PICKS))
-def test_indexing_gather_and_scatter_reduce_pass_back_a_gradient_in_their_inputs_dtype(
-        name, dtype):
+def test_functions_that_pick_elements_pass_back_a_gradient_in_their_inputs_dtype(name, dtype):
     """Each picked element's gradient is written into zeros of the input's dtype (and amax's
     share of a tie divided by a count in that dtype)."""
     seen = []
