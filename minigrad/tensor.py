@@ -1693,6 +1693,9 @@ class Tensor:
         places written to are left out of the reduction."""
         _expect(reduce in S.ScatterReduce.UFUNCS, "reduce argument must be either sum, prod, "
                 f"mean, amax or amin, got {reduce}")
+        if reduce == "mean" and self.dtype == np.bool_:
+            raise NotImplementedError(
+                "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
         d = checks.check_dim(dim, self.ndim)
         self._check_scatter_index(d, index, "scatter", src)
         return S.ScatterReduce.apply(self, src, index._data, d, reduce, include_self)

@@ -599,7 +599,11 @@ def test_in_place_inverse_hyperbolics_in_a_graph_have_no_derivative_as_in_torch(
 
 @st.composite
 def vectors_and_slices(draw):
+    """A vector and where to write into it: a slice (a view), or a list of distinct indices
+    (index_put_)."""
     x = draw(float_arrays(shape=(draw(st.integers(2, 6)),)))
+    if draw(st.booleans()):
+        return x, draw(st.lists(st.integers(0, len(x) - 1), min_size=1, unique=True))
     start = draw(st.integers(0, len(x) - 1))
     stop = draw(st.integers(start + 1, len(x)))
     return x, slice(start, stop)
@@ -623,7 +627,7 @@ def test_setitem_on_a_non_leaf_routes_gradient_to_the_assigned_value_and_zero_to
     case, data
 ):
     x, where = case
-    value = data.draw(float_arrays(shape=(where.stop - where.start,), dtype=x.dtype))
+    value = data.draw(float_arrays(shape=np.arange(len(x))[where].shape, dtype=x.dtype))
     runs = {}
     for lib in LIBS:
         t, v = leaf(lib, x), leaf(lib, value)

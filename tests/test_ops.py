@@ -806,6 +806,25 @@ def test_boolean_mask_indexing(lib, x, mask):
     return x[mask]
 
 
+@st.composite
+def boolean_mask_beside_an_int(draw: st.DrawFn) -> Call:
+    """x[i, mask] or x[mask, i]: an int at the dim before or after a mask over k >= 1 dims."""
+    shape = draw(shapes(min_dims=2))
+    x = draw(arrays(draw(float_dtypes()), shape))
+    k = draw(st.integers(1, len(shape) - 1))
+    int_first = draw(st.booleans())
+    at = 0 if int_first else k
+    i = draw(st.integers(-shape[at], shape[at] - 1))
+    mask = draw(masks(shape[1:k + 1] if int_first else shape[:k]))
+    return Call((x, mask), {"i": i, "int_first": int_first})
+
+
+@op_test(boolean_mask_beside_an_int())
+def test_boolean_mask_beside_an_int_index(lib, x, mask, i, int_first):
+    """PyTorch applies the int first, then the mask over the dims that follow it."""
+    return x[i, mask] if int_first else x[mask, i]
+
+
 # ---------------------------------------------------------------------------------------------
 # Joining and splitting
 

@@ -368,10 +368,12 @@ def test_the_result_of_pow_with_a_number_exponent_can_change_in_place_before_bac
     assert_close(grads[1], grads[0])
 
 
-@pytest.mark.parametrize("op, written", [("mul", 0), ("mul", 1), ("truediv", 0)])
+@pytest.mark.parametrize("op, written", [("mul", 0), ("mul", 1), ("truediv", 0), ("matmul", 0),
+                                         ("matmul", 1)])
 def test_an_operand_can_change_in_place_when_only_it_needs_a_gradient(op, written):
-    """d(a*b)/da = b and d(a/b)/da = 1/b: PyTorch saves an operand only for the gradient of
-    the other, so the one that alone needs a gradient may be written to before backward."""
+    """d(a*b)/da = b, d(a/b)/da = 1/b and d(a@b)/da = g b^T: PyTorch saves an operand only for
+    the gradient of the other, so the one that alone needs a gradient may be written to before
+    backward."""
     grads = []
     for lib in (torch, mg):
         x = lib.tensor([1.5, 2.0, 3.0], requires_grad=True)
@@ -491,3 +493,45 @@ def test_softmax_and_log_softmax_pass_back_a_gradient_in_their_inputs_dtype(name
         x.register_hook(lambda g: seen.append(g.numpy().copy()))
         getattr(lib, name)(x, 1).backward(lib.tensor(np.array([[1, -2, 0.5], [0, 1, 3]], dtype)))
     assert_close(seen[1], seen[0])
+
+
+# ------------------------------------------------------------------------- functions/shape
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_a_view_made_again_after_its_base_changed_passes_back_a_gradient_in_its_dtype(dtype):
+    """After an in-place change of the base, a view's gradient reaches the base's new history
+    through a zero array the base's shape, in the base's dtype: a hook on the base sees it so."""
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([1.0, -2.0, 3.0, 0.5], dtype), requires_grad=True)
+        base = leaf * 1
+        view = base[1:]
+        base.mul_(2)  # the view is made again from the base's new history
+        base.register_hook(lambda g: seen.append(g.numpy().copy()))
+        (view * lib.tensor(np.array([1.0, 2.0, -3.0], dtype))).sum().backward()
+    np.testing.assert_array_equal(seen[1], seen[0], strict=True)
+
+
+PICKS = {
+    "x[1:]": lambda lib, x: x[1:],
+    "x[[0, 0, 2]]": lambda lib, x: x[[0, 0, 2]],
+    "gather": lambda lib, x: x.gather(0, lib.tensor([3, 0, 0])),
+    "scatter_reduce(amax)": lambda lib, x: x.scatter_reduce(0, lib.tensor([0, 0, 1]),
+                                                            x.detach()[1:], "amax"),
+    "diagonal": lambda lib, x: x.reshape(2, 2).diagonal(),
+    "einsum('ii->i')": lambda lib, x: lib.einsum("ii->i", x.reshape(2, 2)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("name", list(PICKS))
+def test_functions_that_pick_elements_pass_back_a_gradient_in_their_inputs_dtype(name, dtype):
+    """Each picked element's gradient is written into zeros of the input's dtype (and amax's
+    share of a tie divided by a count in that dtype)."""
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([1.0, -2.0, 3.0, 0.5], dtype), requires_grad=True)
+        x = leaf * 1  # not a leaf: its hook sees the gradient as the function passed it back
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        picked = PICKS[name](lib, x)
+        picked.backward(lib.ones_like(picked))
+    np.testing.assert_array_equal(seen[1], seen[0], strict=True)

@@ -324,6 +324,17 @@ class Scatter(ArrayFunction):
         return gx, grad[ctx.coords], None, None
 
 
+def _extreme(dtype: np.dtype, lowest: bool):
+    """The lowest (or highest) value of `dtype`: an infinity for floats, the integer itself for
+    integers, which stay exact (in a float64, int64 values beyond 2**53 would be rounded)."""
+    if dtype.kind == "f":
+        return -np.inf if lowest else np.inf
+    if dtype.kind == "b":
+        return not lowest
+    limits = np.iinfo(dtype)
+    return limits.min if lowest else limits.max
+
+
 class ScatterReduce(ArrayFunction):
     """y = x, then every src[i][j] reduced into y[index[i][j]][j] for dim 0 (and so on) with
     sum, prod, mean, amax or amin; without include_self, x's value at a place written to is
@@ -346,9 +357,11 @@ class ScatterReduce(ArrayFunction):
         src = src[tuple(slice(0, n) for n in index.shape)]
         kept = np.ones(x.shape, bool)
         kept[coords] = include_self
-        y = np.where(kept, x, ScatterReduce.UFUNCS[reduce].identity if reduce in
-                     ("sum", "mean", "prod") else (-np.inf if reduce == "amax" else np.inf))
-        y = y.astype(x.dtype) if x.dtype.kind == "f" or kept.all() else y
+        if reduce in ("sum", "mean", "prod"):
+            start = ScatterReduce.UFUNCS[reduce].identity
+        else:
+            start = _extreme(x.dtype, lowest=reduce == "amax")
+        y = np.where(kept, x, x.dtype.type(start))
         ScatterReduce.UFUNCS[reduce].at(y, coords, src)
         count = kept.astype(x.dtype)
         np.add.at(count, coords, 1)
