@@ -102,6 +102,20 @@ def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad, decoupled)
                                          decoupled_weight_decay=decoupled), start)
 
 
+# The weight decay of the other optimizers at λ = 1 (kills `weight_decay != 1` for `!= 0`).
+WEIGHT_DECAY_OF_ONE = [
+    ("RMSprop", {}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", WEIGHT_DECAY_OF_ONE,
+                         ids=[f"{n}-{k}" if k else n for n, k in WEIGHT_DECAY_OF_ONE])
+@given(start=parameters(), lr=st.floats(1e-3, 0.05))
+def test_weight_decay_of_one_follows_pytorch(name, kwargs, start, lr):
+    follow(lambda lib, ps: getattr(lib.optim, name)(ps, lr=lr, weight_decay=1.0, **kwargs),
+           start)
+
+
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.9]))
 def test_sgd_weight_decay_of_one_follows_pytorch(start, lr, momentum):
     follow(lambda lib, ps: lib.optim.SGD(ps, lr=lr, momentum=momentum, weight_decay=1.0), start)
