@@ -867,7 +867,8 @@ def test_a_loaded_state_with_an_entry_only_some_parameters_have_steps_like_pytor
 def test_state_changed_between_steps_is_the_state_the_next_step_uses_like_pytorch(optimizer):
     """Small parameters are updated together, their state joined into one array that the
     state tensors then view (optim/_multi_tensor.py). State replaced, changed in
-    place or swapped between parameters after a step must be what the next step uses."""
+    place or swapped between parameters after a step must be what the next step uses, also
+    when every state tensor of the joined ones is replaced."""
     kwargs = {"lr": 0.1, "momentum": 0.9} if optimizer == "SGD" else {"lr": 0.1}
     first = "momentum_buffer" if optimizer == "SGD" else "exp_avg"
     results = []
@@ -887,6 +888,10 @@ def test_state_changed_between_steps_is_the_state_the_next_step_uses_like_pytorc
         step(3)
         opt.state[params[0]], opt.state[params[1]] = opt.state[params[1]], opt.state[params[0]]
         for k in range(4, 6):
+            step(k)
+        for p in params:
+            opt.state[p][first] = lib.full_like(p, 0.5)
+        for k in range(6, 8):
             step(k)
         results.append((params, [opt.state[p][first] for p in params]))
     (torch_params, torch_state), (mg_params, mg_state) = results
