@@ -104,7 +104,9 @@ def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad, decoupled)
 
 # The weight decay of the other optimizers at λ = 1 (kills `weight_decay != 1` for `!= 0`).
 WEIGHT_DECAY_OF_ONE = [
-    ("RMSprop", {}), ("Adagrad", {}),
+    ("RMSprop", {}), ("Adagrad", {}), ("Adamax", {}), ("NAdam", {}),
+    ("NAdam", dict(decoupled_weight_decay=True)), ("RAdam", {}),
+    ("RAdam", dict(decoupled_weight_decay=True)), ("Adadelta", {}), ("ASGD", {}),
 ]
 
 
