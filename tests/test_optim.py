@@ -691,7 +691,7 @@ def test_params_argument_is_checked_like_pytorch(optimizer, case):
         theirs = getattr(torch.optim, optimizer)(make(torch, ta, tb), lr=0.1)
     except Exception as error:  # noqa: BLE001 - whatever PyTorch raises is the specification
         message = re.escape(str(error)).replace("torch\\.FloatTensor", "minigrad\\.Tensor")
-        with pytest.raises(type(error), match=message):
+        with pytest.raises(type(error), match=f"^{message}$"):  # the whole message
             getattr(mg.optim, optimizer)(make(mg, ma, mb), lr=0.1)
         return
     mine = getattr(mg.optim, optimizer)(make(mg, ma, mb), lr=0.1)
