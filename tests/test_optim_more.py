@@ -324,6 +324,23 @@ def test_constructor_validates_like_pytorch(name, data):
         assert_same_state_dict(mine.state_dict(), theirs.state_dict())
 
 
+# One value out of range for each hyperparameter in turn, at the edge where it is a pair.
+# (The drawn test above rarely draws only one: the others often fail first.)
+ONE_BAD = {"betas": [(0.9, 1.0)], "etas": [(1.0, 1.2), (0.5, 1.0)], "rho": [1.5]}
+
+
+@pytest.mark.parametrize("name, key, value", [
+    (name, key, value) for name in NAMES for key in BAD_HYPERPARAMETERS[name]
+    for value in ONE_BAD.get(key, [-0.5])], ids=str)
+def test_each_hyperparameter_alone_out_of_range_is_refused_like_pytorch(name, key, value):
+    kwargs = {key: value}
+    tp, mp = tensor_pair()
+    mine, theirs = same_outcome(lambda: getattr(torch.optim, name)([tp], **kwargs),
+                                lambda: getattr(mg.optim, name)([mp], **kwargs))
+    if theirs is not None:
+        assert_same_state_dict(mine.state_dict(), theirs.state_dict())
+
+
 SWITCHES = [dict(foreach=True), dict(foreach=False), dict(differentiable=False),
             dict(fused=True), dict(fused=False), dict(capturable=True),
             dict(differentiable=True), dict(decoupled_weight_decay=True)]

@@ -102,6 +102,34 @@ def test_adam_weight_decay_of_one_follows_pytorch(start, lr, amsgrad, decoupled)
                                          decoupled_weight_decay=decoupled), start)
 
 
+# The weight decay of the other optimizers at λ = 1 (kills `weight_decay != 1` for `!= 0`).
+WEIGHT_DECAY_OF_ONE = [
+    ("RMSprop", {}), ("Adagrad", {}), ("Adamax", {}), ("NAdam", {}),
+    ("NAdam", dict(decoupled_weight_decay=True)), ("RAdam", {}),
+    ("RAdam", dict(decoupled_weight_decay=True)), ("Adadelta", {}), ("ASGD", {}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", WEIGHT_DECAY_OF_ONE,
+                         ids=[f"{n}-{k}" if k else n for n, k in WEIGHT_DECAY_OF_ONE])
+@given(start=parameters(), lr=st.floats(1e-3, 0.05))
+def test_weight_decay_of_one_follows_pytorch(name, kwargs, start, lr):
+    follow(lambda lib, ps: getattr(lib.optim, name)(ps, lr=lr, weight_decay=1.0, **kwargs),
+           start)
+
+
+# A β2 at which RAdam's ρ_t, computed in Python floats as PyTorch computes it, is exactly 5 at
+# step 6 (found by bisection): PyTorch rectifies the step only where ρ_t > 5.
+RADAM_BETA2_WITH_RHO_6_OF_5 = 0.8397685748659791
+
+
+@given(start=parameters())
+def test_radam_takes_the_unrectified_step_where_rho_t_is_exactly_5(start):
+    beta2 = RADAM_BETA2_WITH_RHO_6_OF_5
+    assert 2 / (1 - beta2) - 1 - 2 * 6.0 * beta2**6.0 / (1 - beta2**6.0) == 5.0
+    follow(lambda lib, ps: lib.optim.RAdam(ps, lr=0.01, betas=(0.9, beta2)), start, steps=7)
+
+
 @given(start=parameters(), lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.9]))
 def test_sgd_weight_decay_of_one_follows_pytorch(start, lr, momentum):
     follow(lambda lib, ps: lib.optim.SGD(ps, lr=lr, momentum=momentum, weight_decay=1.0), start)
