@@ -466,11 +466,16 @@ UNARY_CALLS = {
     "i0": lambda lib, x: lib.i0(x),
     "lgamma": lambda lib, x: lib.lgamma(x),
     "relu(x) * inf": lambda lib, x: lib.relu(x) * np.inf,  # (relu's backward for inf and nan)
+    "threshold": lambda lib, x: lib.nn.functional.threshold(x, 0.1, 20.0),
+    "hardsigmoid": lambda lib, x: lib.nn.functional.hardsigmoid(x),
+    "hardswish": lambda lib, x: lib.nn.functional.hardswish(x),
 }
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float16])
-@pytest.mark.parametrize("name", list(UNARY_CALLS))
+# (hardswish's float16 backward is an ulp off PyTorch's, which computes in float32: README)
+@pytest.mark.parametrize(("name", "dtype"), [(name, dtype) for name in UNARY_CALLS
+                                             for dtype in (np.float32, np.float16)
+                                             if (name, dtype) != ("hardswish", np.float16)])
 def test_the_gradient_a_unary_function_passes_back_is_in_its_inputs_dtype(name, dtype):
     """A hook on the function's input sees the gradient in the input's dtype, as in PyTorch,
     not widened to float64 (which the leaf's .grad would hide by rounding it back)."""
@@ -482,6 +487,27 @@ def test_the_gradient_a_unary_function_passes_back_is_in_its_inputs_dtype(name, 
         x.register_hook(lambda g: seen.append(g.numpy().copy()))
         UNARY_CALLS[name](lib, x).backward(lib.ones_like(x))
     assert_close(seen[1], seen[0])
+
+
+def test_threshold_keeps_nan_as_torch():
+    """nan is not <= the threshold: PyTorch keeps it (and passes its gradient)."""
+    values = np.array([np.nan, 0.1, 0.5, -np.inf], np.float32)
+    results = [lib.nn.functional.threshold(lib.tensor(values), 0.1, 20.0).numpy()
+               for lib in (torch, mg)]
+    assert_close(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softplus_exactly_at_its_threshold_takes_the_sigmoids_gradient(dtype):
+    """beta x == threshold is still the smooth branch in PyTorch's backward (only beta x above
+    the threshold passes the gradient through as 1)."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.tensor(np.array([1.5, 1.25, 1.75], dtype), requires_grad=True)
+        lib.nn.functional.softplus(x, beta=2.0, threshold=3.0).sum().backward()
+        grads.append(x.grad.numpy())
+    assert_close(grads[1], grads[0])
+    assert grads[1][0] < 1
 
 
 @pytest.mark.parametrize("n", [0, 1, 2])

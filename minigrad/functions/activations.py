@@ -51,18 +51,19 @@ class Hardtanh(ArrayFunction):
 
 
 class Threshold(ArrayFunction):
-    """threshold(x) = x if x > t else value;  d/dx = 1 if x > t, else 0"""
+    """threshold(x) = value if x <= t else x;  d/dx = 0 if x <= t, else 1 (so nan, which is not
+    <= t, stays nan and passes its gradient, as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x, t, value):
         ctx.save_for_backward(x)
         ctx.t = t
-        return np.where(x > t, x, x.dtype.type(value))
+        return np.where(x <= t, x.dtype.type(value), x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where(x > ctx.t, grad, 0).astype(grad.dtype, copy=False)
+        return np.where(x <= ctx.t, 0, grad).astype(grad.dtype, copy=False)
 
 
 class Elu(ArrayFunction):
