@@ -589,3 +589,44 @@ def test_functions_that_pick_elements_pass_back_a_gradient_in_their_inputs_dtype
         picked = PICKS[name](lib, x)
         picked.backward(lib.ones_like(picked))
     np.testing.assert_array_equal(seen[1], seen[0], strict=True)
+
+
+# -------------------------------------------------------------------------------- nn.Embedding
+@pytest.mark.parametrize("kwargs", [
+    {}, {"padding_idx": 0}, {"padding_idx": -1}, {"max_norm": 1.5}, {"norm_type": 1.0},
+    {"scale_grad_by_freq": True}, {"sparse": True},
+    {"padding_idx": 2, "max_norm": 1.0, "norm_type": 3.0, "scale_grad_by_freq": True},
+])
+def test_embedding_prints_its_options_as_torch(kwargs):
+    assert repr(mg.nn.Embedding(4, 3, **kwargs)) == repr(torch.nn.Embedding(4, 3, **kwargs))
+
+
+@pytest.mark.parametrize(("num", "padding_idx"), [(1, 1), (3, 3), (3, -4), (2, 5)])
+def test_embedding_refuses_a_padding_idx_out_of_range_as_torch(num, padding_idx):
+    for lib in (torch, mg):
+        with pytest.raises(AssertionError, match="^Padding_idx must be within num_embeddings$"):
+            lib.nn.Embedding(num, 2, padding_idx=padding_idx)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 3.0])
+def test_embedding_renormalises_rows_in_its_norm_type_as_torch(norm_type):
+    weight = np.arange(12.0).reshape(4, 3) - 4
+    rows = []
+    for lib in (torch, mg):
+        layer = lib.nn.Embedding(4, 3, max_norm=2.0, norm_type=norm_type)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(weight))
+        layer(lib.tensor([0, 2, 3]))
+        rows.append(layer.weight.detach().numpy())
+    assert_close(rows[1], rows[0])
+
+
+def test_embedding_of_no_rows_with_a_padding_idx_fails_as_torch_and_sparse_is_refused():
+    """padding_idx 0 of an empty table passes the range check and fails writing the row
+    (IndexError, as PyTorch's); a sparse gradient, which minigrad cannot make, is refused at the
+    lookup rather than replaced by a dense one."""
+    for lib in (torch, mg):
+        with pytest.raises(IndexError):
+            lib.nn.Embedding(0, 2, padding_idx=0)
+    with pytest.raises(NotImplementedError, match="sparse=True"):
+        mg.nn.Embedding(4, 3, sparse=True)(mg.tensor([0, 1]))
