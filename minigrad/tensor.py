@@ -1586,15 +1586,15 @@ class Tensor:
         if _records(self, None):
             checks.check_inplace_target(self)
             _new_history(self, view.grad_fn)
-        self._data = view._data
+        self._data, storage = view._data, self._shared_storage()
         if self._view is not None:  # self's place in its base, as view's
             self._view = view._view
         else:
-            for other in self._shared_storage().live_views():
+            for other in storage.live_views():
                 if other._view is not None and other._view[0] is self and other is not view:
                     base, view_fn, made = other._view
                     other._view = (base, (lambda f: lambda a: f(undo(a)))(view_fn), made)
-        self._shared_storage().version += 1
+        storage.version += 1
         return self
 
     def movedim(self, source: Any, destination: Any) -> Tensor:
