@@ -176,6 +176,7 @@ def test_clip_grad_norm_tutorial_example_scales_to_norm_3():
     (np.array([3.0], "f2"), 0.7),
     (np.array([3.0], "f2"), 100.0),
     (np.zeros(2, "f2"), 1.0),
+    (np.array([2.0, 0.0], "f2"), 1.5 + 2**-11 + 2**-39),
 ])
 def test_clip_grad_norm_coefficient_is_rounded_like_pytorch(grad, max_norm):
     """PyTorch computes max_norm / (total + 1e-6) as a float32 reciprocal times max_norm
@@ -183,10 +184,23 @@ def test_clip_grad_norm_coefficient_is_rounded_like_pytorch(grad, max_norm):
     example, and a float64 max_norm for the second. For a float16 norm each Python number is
     combined in float32 and rounded to float16 once: float16 arithmetic alone would differ in
     the last bit for the next two. The coefficient is at most 1 (no clipping below max_norm),
-    and a zero norm clips nothing (1e-6 keeps it positive)."""
+    and a zero norm clips nothing (1e-6 keeps it positive). In the last, 0.5 * max_norm is
+    0.75 + 2^-12 + 2^-40: rounded to float32 first, as PyTorch does, it is a tie between two
+    float16 numbers and rounds to 0.75; rounded once from float64 it would be 0.75 + 2^-11."""
     torch_params, mg_params = parameter_pairs([grad])
     torch.nn.utils.clip_grad_norm_(torch_params, max_norm)
     clip_grad_norm_(mg_params, max_norm)
+    np.testing.assert_array_equal(mg_params[0].grad.numpy(), torch_params[0].grad.numpy())
+
+
+def test_a_float16_total_norm_gives_float32_gradients_a_float16_coefficient_like_pytorch():
+    """clip_grads_with_norm_ takes the total norm as given: the coefficient is computed in the
+    norm's dtype, float16 here (0.7 / 3 rounded to float16 is 0.2333; in float32, 0.23333),
+    and only then multiplies the float32 gradients."""
+    grad, total = np.array([1.0, 2.0, 3.0], "f4"), np.array(3.0, "f2")
+    torch_params, mg_params = parameter_pairs([grad])
+    torch.nn.utils.clip_grads_with_norm_(torch_params, 0.7, to_torch(total))
+    mg.nn.utils.clip_grads_with_norm_(mg_params, 0.7, to_mg(total))
     np.testing.assert_array_equal(mg_params[0].grad.numpy(), torch_params[0].grad.numpy())
 
 
@@ -196,12 +210,18 @@ def test_clip_grad_norm_coefficient_is_rounded_like_pytorch(grad, max_norm):
     ([np.array([[7.3]], "f4"), np.array([1e-30, 2.0], "f4")], 2.0),
     ([np.array([1.0, 2.0, 3.0, 4.0, 5.0], "f4"), np.array([0.5])], 2.0),
     ([np.array([300.0, 400.0], "f2"), np.array([[0.5, 0.25]], "f2")], 2.0),
+    ([np.array([2048.0, 64.0, 1.0, 0.25], "f2"), np.array([1.0], "f2")], 2.0),
+    ([np.array([1e20, 1e20], "f4"), np.array([1.0], "f4")], 2.0),
 ], ids=["huge single element", "single element, mixed dtypes", "single element and tiny",
-        "float32 scaled by a float64 coefficient", "float16 squares beyond float16's range"])
+        "float32 scaled by a float64 coefficient", "float16 squares beyond float16's range",
+        "float16 squares added up in float32", "float32 squares beyond float32's range"])
 def test_clip_grad_norm_edge_cases_are_bit_identical_to_pytorch(grads, norm_type):
     """A one-element gradient's norm is |g| exactly (PyTorch computes no power, so 1e30 does
     not overflow and 5 stays 5); a float64 coefficient is rounded to each gradient's dtype
-    before the multiplication; float16 squares add up in float32 (300² overflows float16)."""
+    before the multiplication; float16 squares add up in float32 (300² overflows float16), and
+    only in float32: 2048² + 64² + 1² + 0.25² is 2049² in float32, whose root is a tie between
+    two float16 numbers (2048), where the exact sum's root rounds up to 2050. Float32 squares
+    add up in float32, so 1e20² overflows to an infinite norm, as in PyTorch."""
     torch_params, mg_params = parameter_pairs(grads)
     expected = torch.nn.utils.clip_grad_norm_(torch_params, 1.0, norm_type)
     total = clip_grad_norm_(mg_params, 1.0, norm_type)
