@@ -709,6 +709,19 @@ def test_duplicate_parameters_in_a_group_warn_like_pytorch():
     assert str(mine.message) == str(theirs.message)
 
 
+@pytest.mark.parametrize("make", [
+    lambda p: mg.optim.SGD([p, p]),
+    lambda p: mg.optim.AdamW([p, p]),  # AdamW.__init__, then Adam's, then Optimizer's
+    lambda p: mg.optim.SGD([mg.zeros(1, requires_grad=True)]).add_param_group({"params": [p, p]}),
+], ids=["SGD", "AdamW", "add_param_group"])
+def test_the_duplicate_parameters_warning_names_the_callers_line(make):
+    """The warning points at the user's line, however deep the constructors' chain. (PyTorch's
+    points into its own torch/_compile.py, a line of no use to the reader.)"""
+    with pytest.warns(UserWarning, match="duplicate parameters") as record:
+        make(mg.zeros(2, requires_grad=True))
+    assert (record[0].filename, record[0].lineno) == (__file__, make.__code__.co_firstlineno)
+
+
 def test_param_groups_hold_the_parameter_objects_and_fill_defaults_in_pytorchs_order():
     (ta, tb), (ma, mb) = zip(tensor_pair(), tensor_pair(), strict=True)
     groups = lambda a, b: [{"params": [a], "momentum": 0.5, "lr": 0.3}, {"params": b}]  # noqa: E731

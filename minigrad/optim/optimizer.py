@@ -25,6 +25,8 @@ as in PyTorch. Where the other parts live:
 from __future__ import annotations
 
 import copy
+import os
+import sys
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -108,7 +110,7 @@ class Optimizer:
                 "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
                 "information",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_outside_optim(),
             )
         taken = {id(p) for group in self.param_groups for p in group["params"]}
         if not taken.isdisjoint(ids):
@@ -289,3 +291,16 @@ def _type_name(value: Any) -> str:
     if isinstance(value, Tensor):
         return "minigrad.Tensor"
     return type(value).__name__
+
+
+def _outside_optim() -> int:
+    """The stacklevel at which a warning of the caller names the first line outside
+    minigrad.optim: the user's call of a constructor or of add_param_group, however many
+    subclasses' __init__ lie between. (PyTorch's warning names a line of its own code.)"""
+    frame, level = sys._getframe(1), 1
+    while frame.f_code.co_filename.startswith(_OPTIM_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+_OPTIM_DIR = os.path.dirname(__file__) + os.sep
