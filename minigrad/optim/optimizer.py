@@ -297,9 +297,9 @@ def _outside_optim() -> int:
     """The stacklevel at which a warning of the caller names the first line outside
     minigrad.optim: the user's call of a constructor or of add_param_group, however many
     subclasses' __init__ lie between. (PyTorch's warning names a line of its own code.)"""
-    frame, level = sys._getframe(1), 1
-    while frame.f_code.co_filename.startswith(_OPTIM_DIR):
-        frame, level = frame.f_back, level + 1
+    level = 1  # sys._getframe(1) is the caller, the frame that stacklevel 1 names
+    while sys._getframe(level).f_code.co_filename.startswith(_OPTIM_DIR):
+        level += 1
     return level
 
 
