@@ -135,14 +135,73 @@ def test_grad_with_grad_outputs_of_several_outputs_matches_torch(x):
     assert_close(results[mg][0], results[torch][0])
 
 
-def test_grad_of_an_unused_input_raises_unless_allow_unused_as_torch():
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 2, 0)], ids=["x first", "unused first"])
+def test_grad_of_an_unused_input_raises_unless_allow_unused_as_torch(order):
+    """The message names the first input not used, by its index."""
     for lib in LIBS:
         x = lib.tensor([1.0, 2.0], requires_grad=True)
-        unused = lib.tensor([3.0], requires_grad=True)
-        with pytest.raises(RuntimeError, match="not have been used in the graph"):
-            lib.autograd.grad((x * x).sum(), [x, unused])
-        gx, gu = lib.autograd.grad((x * x).sum(), [x, unused], allow_unused=True)
-        assert gu is None and gx.tolist() == [2.0, 4.0]
+        unused = [lib.tensor([3.0], requires_grad=True), lib.tensor([4.0], requires_grad=True)]
+        inputs = [[x, *unused][k] for k in order]
+        message = (f"^The differentiated Tensor at index {order.index(1)} appears to not have "
+                   "been used in the graph. Set allow_unused=True if this is the desired "
+                   "behavior.$")
+        with pytest.raises(RuntimeError, match=message):
+            lib.autograd.grad((x * x).sum(), inputs)
+        grads = lib.autograd.grad((x * x).sum(), inputs, allow_unused=True)
+        assert [g is None for g in grads] == [k != 0 for k in order]
+        assert grads[order.index(0)].tolist() == [2.0, 4.0]
+
+
+def test_grad_of_several_outputs_without_grad_outputs_adds_their_gradients_as_torch():
+    results = []
+    for lib in LIBS:
+        x = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        results.append(lib.autograd.grad([(x * x).sum(), x.tanh().sum()], x)[0])
+    assert_close(results[0], results[1])
+
+
+def test_grad_refuses_an_input_that_does_not_require_grad_as_torch():
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        constant = lib.tensor([3.0, 4.0])
+        with pytest.raises(RuntimeError,
+                           match="^One of the differentiated Tensors does not require grad$"):
+            lib.autograd.grad((x * constant).sum(), [x, constant])
+
+
+def test_grad_refuses_create_graph_naming_what_minigrad_lacks():
+    """PyTorch builds a graph of the backward pass (for second derivatives); minigrad says it
+    does not rather than return gradients that cannot be differentiated again."""
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError,
+                       match="^minigrad does not build graphs of the backward pass$"):
+        mg.autograd.grad((x * x).sum(), x, create_graph=True)
+
+
+BAD_SECOND_OUTPUTS = {  # (second output, its seed) -> PyTorch's message, which names index 1
+    "not requiring grad": (lambda lib, x: lib.ones(2), lambda lib: lib.ones(2),
+                           "element 1 of tensors does not require grad and does not have a "
+                           "grad_fn"),
+    # (PyTorch finds the index by comparing the outputs with ==: they must be 0-d and differ)
+    "seed of another shape": (lambda lib, x: (x * 3).sum(), lambda lib: lib.ones(1),
+                              r"Mismatch in shape: grad_output\[1\] has a shape of "
+                              r"torch.Size\(\[1\]\) and output\[1\] has a shape of "
+                              r"torch.Size\(\[\]\)."),
+}
+
+
+@pytest.mark.parametrize("call", ["autograd.backward", "autograd.grad"])
+@pytest.mark.parametrize("case", list(BAD_SECOND_OUTPUTS))
+def test_a_bad_second_output_is_named_by_its_index_as_torch(case, call):
+    second, seed, message = BAD_SECOND_OUTPUTS[case]
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        outputs, seeds = [(x * x).sum(), second(lib, x)], [lib.tensor(2.0), seed(lib)]
+        with pytest.raises(RuntimeError, match=f"^{message}$"):
+            if call == "autograd.backward":
+                lib.autograd.backward(outputs, seeds)
+            else:
+                lib.autograd.grad(outputs, x, seeds)
 
 
 def test_grad_frees_the_graph_unless_retain_graph_as_torch():
@@ -164,6 +223,17 @@ def test_autograd_backward_of_several_outputs_accumulates_as_torch(x):
         lib.autograd.backward([(h * h).sum(), h.tanh().sum()])
         results[lib] = xt.grad
     assert_close(results[mg], results[torch])
+
+
+def test_autograd_backward_keeps_the_graph_for_another_pass_with_retain_graph_as_torch():
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        lib.autograd.backward(y, retain_graph=True)
+        lib.autograd.backward(y)
+        assert x.grad.tolist() == [4.0, 8.0]
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            lib.autograd.backward(y)
 
 
 def test_trace_visits_every_node_once_in_a_dependency_respecting_order():

@@ -45,10 +45,11 @@ def grad(
     captured = run_backward(outs, [seed_gradient(o, g, i) for i, (o, g) in
                                    enumerate(zip(outs, seeds))], bool(retain_graph), ins)
     assert captured is not None
-    if not allow_unused and any(g is None for g in captured):
+    unused = [i for i, g in enumerate(captured) if g is None]
+    if unused and not allow_unused:
         raise RuntimeError(
-            "One of the differentiated Tensors appears to not have been used in the graph. "
-            "Set allow_unused=True if this is the desired behavior."
+            f"The differentiated Tensor at index {unused[0]} appears to not have been used in "
+            "the graph. Set allow_unused=True if this is the desired behavior."
         )
     return tuple(None if g is None else Tensor._make(g.astype(t.dtype, copy=True))
                  for g, t in zip(captured, ins))
