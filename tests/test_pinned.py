@@ -469,13 +469,19 @@ UNARY_CALLS = {
     "threshold": lambda lib, x: lib.nn.functional.threshold(x, 0.1, 20.0),
     "hardsigmoid": lambda lib, x: lib.nn.functional.hardsigmoid(x),
     "hardswish": lambda lib, x: lib.nn.functional.hardswish(x),
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x),
+    "gelu": lambda lib, x: lib.nn.functional.gelu(x),
+    "gelu(tanh)": lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"),
 }
 
 
-# (hardswish's float16 backward is an ulp off PyTorch's, which computes in float32: README)
+# (these float16 backwards are an ulp off PyTorch's, which computes in float32: README)
+FLOAT16_ULP_OFF = {("hardswish", np.float16), ("gelu", np.float16), ("gelu(tanh)", np.float16)}
+
+
 @pytest.mark.parametrize(("name", "dtype"), [(name, dtype) for name in UNARY_CALLS
                                              for dtype in (np.float32, np.float16)
-                                             if (name, dtype) != ("hardswish", np.float16)])
+                                             if (name, dtype) not in FLOAT16_ULP_OFF])
 def test_the_gradient_a_unary_function_passes_back_is_in_its_inputs_dtype(name, dtype):
     """A hook on the function's input sees the gradient in the input's dtype, as in PyTorch,
     not widened to float64 (which the leaf's .grad would hide by rounding it back)."""
@@ -630,3 +636,53 @@ def test_embedding_of_no_rows_with_a_padding_idx_fails_as_torch_and_sparse_is_re
             lib.nn.Embedding(0, 2, padding_idx=0)
     with pytest.raises(NotImplementedError, match="sparse=True"):
         mg.nn.Embedding(4, 3, sparse=True)(mg.tensor([0, 1]))
+
+
+# ---------------------------------------------------------------------- functions/activations
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_leaky_relu_with_a_negative_slope_turns_the_sign_of_zero_as_torch(dtype):
+    """x > 0 takes x, anything else x * slope: with a negative slope, 0 becomes -0 and -0
+    becomes 0 (which 1/y tells apart)."""
+    values = np.array([0.0, -0.0, 2.0, -2.0], dtype)
+    results = [lib.nn.functional.leaky_relu(lib.tensor(values), -0.5).numpy()
+               for lib in (torch, mg)]
+    assert_close(results[1], results[0])
+    np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
+
+
+@pytest.mark.parametrize("name", ["softplus", "mish", "silu"])
+def test_softplus_mish_and_silu_of_large_inputs_match_torch_without_warnings(name):
+    """exp(beta x) overflows for large x, whose value then comes from the linear branch."""
+    values = np.array([1000.0, -1000.0, 0.5, 89.0], np.float32)
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(getattr(lib.nn.functional, name)(lib.tensor(values)).numpy())
+    assert_close(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softplus_exactly_at_its_threshold_is_still_the_smooth_value(dtype):
+    """Only beta x above the threshold returns x itself: at beta x == threshold softplus is
+    log1p(exp(beta x)) / beta, as in PyTorch."""
+    values = np.array([1.5, 1.25, 1.75], dtype)
+    results = [lib.nn.functional.softplus(lib.tensor(values), beta=2.0, threshold=3.0).numpy()
+               for lib in (torch, mg)]
+    assert_close(results[1], results[0])
+    assert results[1][0] > 1.5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "alpha"), [("elu", 1.0), ("elu", -1.0), ("celu", 0.01)])
+def test_elu_and_celu_keep_the_sign_of_zero_and_do_not_overflow_as_torch(name, alpha, dtype):
+    """0 and -0 come back as they are, and a large x takes the linear branch without computing
+    exp(x / alpha), which overflows for CELU's small alpha."""
+    values = np.array([0.0, -0.0, 5.0, 100.0, -1.0], dtype)
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(getattr(lib.nn.functional, name)(lib.tensor(values), alpha).numpy())
+    assert_close(results[1], results[0])
+    np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))

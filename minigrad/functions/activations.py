@@ -35,7 +35,8 @@ class LeakyRelu(ArrayFunction):
 
 
 class Hardtanh(ArrayFunction):
-    """hardtanh(x) = clamp(x, lo, hi);  d/dx = 1 if lo < x < hi, else 0 (0 at the bounds)"""
+    """hardtanh(x) = clamp(x, lo, hi);  d/dx = 0 if x <= lo or x >= hi, else 1 (0 at the bounds;
+    nan, which is neither, passes its gradient, as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -47,7 +48,7 @@ class Hardtanh(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return np.where((x > lo) & (x < hi), grad, 0).astype(grad.dtype, copy=False)
+        return np.where((x <= lo) | (x >= hi), 0, grad).astype(grad.dtype, copy=False)
 
 
 class Threshold(ArrayFunction):
@@ -67,7 +68,8 @@ class Threshold(ArrayFunction):
 
 
 class Elu(ArrayFunction):
-    """elu(x) = scale * x if x > 0 else scale * alpha * (exp(input_scale * x) - 1);
+    """elu(x) = scale * x if x >= 0 else scale * alpha * (exp(input_scale * x) - 1) (so 0 and
+    -0 keep their sign, whatever alpha's, as in PyTorch);
     d/dx = scale if x > 0 else scale * alpha * input_scale * exp(input_scale * x)
     (the second branch at 0). ELU, SELU and CELU are this function with other constants.
     """
@@ -78,7 +80,7 @@ class Elu(ArrayFunction):
         ctx.constants = alpha, scale, input_scale
         t = x.dtype.type
         negative = t(scale) * t(alpha) * np.expm1(np.minimum(x, 0) * t(input_scale))
-        return np.where(x > 0, x * t(scale), negative)
+        return np.where(x >= 0, x * t(scale), negative)
 
     @staticmethod
     def backward(ctx, grad):
