@@ -100,7 +100,7 @@ class Function:
         with no_grad():
             result = cls.forward(ctx, *args)
         if not isinstance(result, Tensor):
-            return ctx._record(np.asarray(result), args)
+            return result  # (PyTorch hands back what is not a tensor as it is, unrecorded)
         out = ctx._record(result._data, args)
         out._storage = result._shared_storage()  # forward may have saved the result itself
         versions.remember_tensors(ctx, out)
