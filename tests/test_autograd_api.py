@@ -134,6 +134,34 @@ def test_a_custom_forward_that_returns_no_tensor_gives_it_back_unrecorded_as_tor
         assert NotATensor.apply(lib.tensor([1.0, 2.0], requires_grad=True)) is value
 
 
+def make_identity_saving_its_input(lib):
+    """A forward that returns its input itself (the array, for minigrad's ArrayFunction) and
+    saves it: dy/dx = 1, computed as grad * x / x so that backward reads x."""
+    base = mg.autograd.ArrayFunction if lib is mg else torch.autograd.Function
+
+    class SameInput(base):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x / x
+
+    return SameInput
+
+
+def test_an_input_returned_as_the_output_and_written_in_place_is_refused_in_backward_as_torch():
+    for lib in LIBS:
+        h = lib.tensor([1.0, 2.0], requires_grad=True) * 1
+        y = make_identity_saving_its_input(lib).apply(h)
+        h.add_(1)
+        with pytest.raises(RuntimeError):
+            y.sum().backward()
+
+
 def programs(lib, x, w):
     """Three outputs of two inputs, one of them a non-leaf."""
     h = x * w
