@@ -564,14 +564,23 @@ def test_in_place_add_on_a_non_leaf_matches_torchs_in_place_program(x):
     assert_same_grad(grads[mg], grads[torch])
 
 
+SAVE_H = {  # operations that save their input h (with another array, for norm)
+    "h * h": lambda h: h * h,
+    "h.sin()": lambda h: h.sin(),
+    "h.norm()": lambda h: h.norm(),
+}
+
+
+@pytest.mark.parametrize("op", list(SAVE_H))
 @given(x=float_arrays(min_dims=1))
-def test_in_place_on_a_non_leaf_already_saved_by_a_later_op_is_refused_in_backward_as_torch(x):
-    """y = h * h saves h before `h.add_(1)`: backward refuses, as PyTorch's does, with the
-    version the saved h was at and the version it has now."""
+def test_in_place_on_a_non_leaf_already_saved_by_a_later_op_is_refused_in_backward_as_torch(
+        op, x):
+    """y = h * h (or sin, norm) saves h before `h.add_(1)`: backward refuses, as PyTorch's
+    does, with the version the saved h was at and the version it has now."""
     messages = {}
     for lib in (mg, torch):
         h = leaf(lib, x) * 2
-        y = h * h
+        y = SAVE_H[op](h)
         h.add_(1)
         with pytest.raises(RuntimeError, match="modified by an inplace operation") as error:
             (y + h).sum().backward()

@@ -104,6 +104,64 @@ def test_custom_function_output_is_recorded_with_its_name_and_forward_records_no
     assert y.requires_grad and type(y.grad_fn).__name__ == "Probe"
 
 
+@given(vectors, st.floats(-2, 2))
+def test_a_custom_functions_output_written_in_place_before_backward_is_refused_as_torch(x, k):
+    """ScaledExp saves its output y: `y.mul_(2)` moves the version of the very tensor apply
+    returned, and backward refuses as PyTorch's does."""
+    messages = {}
+    for lib in LIBS:
+        y = make_scaled_exp(lib).apply(lib.tensor(x, requires_grad=True), k)
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as error:
+            y.sum().backward()
+        messages[lib] = str(error.value).split("]", 1)[1].split(". Hint")[0].rstrip(".")
+    assert messages[mg] == messages[torch]
+
+
+@pytest.mark.parametrize("value", [2.5, np.array([1.0, 2.0]), None], ids=["float", "array", "None"])
+def test_a_custom_forward_that_returns_no_tensor_gives_it_back_unrecorded_as_torch(value):
+    for lib in LIBS:
+
+        class NotATensor(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return value
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                return grad_output
+
+        assert NotATensor.apply(lib.tensor([1.0, 2.0], requires_grad=True)) is value
+
+
+def make_identity_saving_its_input(lib):
+    """A forward that returns its input itself (the array, for minigrad's ArrayFunction) and
+    saves it: dy/dx = 1, computed as grad * x / x so that backward reads x."""
+    base = mg.autograd.ArrayFunction if lib is mg else torch.autograd.Function
+
+    class SameInput(base):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x / x
+
+    return SameInput
+
+
+def test_an_input_returned_as_the_output_and_written_in_place_is_refused_in_backward_as_torch():
+    for lib in LIBS:
+        h = lib.tensor([1.0, 2.0], requires_grad=True) * 1
+        y = make_identity_saving_its_input(lib).apply(h)
+        h.add_(1)
+        with pytest.raises(RuntimeError):
+            y.sum().backward()
+
+
 def programs(lib, x, w):
     """Three outputs of two inputs, one of them a non-leaf."""
     h = x * w
@@ -158,6 +216,51 @@ def test_grad_of_several_outputs_without_grad_outputs_adds_their_gradients_as_to
         x = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
         results.append(lib.autograd.grad([(x * x).sum(), x.tanh().sum()], x)[0])
     assert_close(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_grad_gives_gradients_in_each_inputs_dtype_as_torch(dtype):
+    results = []
+    for lib in LIBS:
+        x = lib.tensor(np.array([1.0, -2.0, 0.5], dtype), requires_grad=True)
+        results.append(lib.autograd.grad((x * x).sum(), x)[0].numpy())
+    np.testing.assert_array_equal(results[1], results[0], strict=True)
+
+
+def test_grad_of_an_input_listed_twice_gives_its_gradient_at_both_places_as_torch():
+    results = []
+    for lib in LIBS:
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        h = x * 2
+        results.append([g.tolist() for g in lib.autograd.grad((h * h).sum(), [h, x, h])])
+    assert results[0] == results[1]
+
+
+def test_a_gradient_passed_through_unchanged_is_the_memory_of_grad_outputs_as_torch():
+    """PyTorch hands back the grad_outputs tensor itself where no node changed it: writing
+    into the gradient writes into grad_outputs (and an input listed twice gets one tensor)."""
+    results = []
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seed = lib.tensor([0.5, -1.0])
+        (g,) = lib.autograd.grad(x + 1, x, seed)
+        g.mul_(4)
+        g1, g2 = lib.autograd.grad((x * x).sum(), [x, x])
+        g1.add_(1)
+        results.append((seed.tolist(), g2.tolist()))
+    assert results[0] == results[1]
+
+
+def test_a_gradient_of_a_mean_can_be_written_to_in_place_as_torch():
+    """minigrad's backward of mean broadcasts the gradient (a read-only NumPy view); grad
+    copies such a one, so that writing into it works, as it does on PyTorch's."""
+    results = []
+    for lib in LIBS:
+        x = lib.ones(3, 2, requires_grad=True)
+        (g,) = lib.autograd.grad(x.mean(0).sum(), x)
+        g.mul_(3)
+        results.append(g.tolist())
+    assert results[0] == results[1]
 
 
 def test_grad_refuses_an_input_that_does_not_require_grad_as_torch():

@@ -100,7 +100,7 @@ class Function:
         with no_grad():
             result = cls.forward(ctx, *args)
         if not isinstance(result, Tensor):
-            return ctx._record(np.asarray(result), args)
+            return result  # (PyTorch hands back what is not a tensor as it is, unrecorded)
         out = ctx._record(result._data, args)
         out._storage = result._shared_storage()  # forward may have saved the result itself
         versions.remember_tensors(ctx, out)
@@ -121,7 +121,7 @@ class Function:
             self._shape = out.shape
             result = Tensor._make(out, self)
             if self._saved and self.on_arrays:
-                versions.remember(self, inputs, out)
+                versions.remember(self, inputs)
             return result
         return Tensor._make(out)  # nothing to differentiate: no node is kept
 
@@ -179,7 +179,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved and (ctx._saved[0] is x._data or len(ctx._saved) > 1):
-                versions.remember(ctx, (x,), out)  # (not for its output alone: see remember)
+                versions.remember(ctx, (x,))  # (not for its output alone: see remember)
             return result
         return Tensor._make(out)
 
@@ -198,7 +198,7 @@ class ArrayFunction(Function):
             ctx._shape = out.shape
             result = Tensor._make(out, ctx)
             if ctx._saved:
-                versions.remember(ctx, (a, b), out)
+                versions.remember(ctx, (a, b))
             return result
         return Tensor._make(out)
 

@@ -51,5 +51,10 @@ def grad(
             f"The differentiated Tensor at index {unused[0]} appears to not have been used in "
             "the graph. Set allow_unused=True if this is the desired behavior."
         )
-    return tuple(None if g is None else Tensor._make(g.astype(t.dtype, copy=True))
+    # Not copied, as in PyTorch: a gradient passed through unchanged (grad(x + 1, x, v)) is the
+    # memory of grad_outputs, and an input listed twice gets one gradient twice. But a
+    # broadcast one (read-only, as mean's backward makes it) is copied, so that it can be
+    # written to in place, as PyTorch's can.
+    return tuple(None if g is None else
+                 Tensor._make(g.astype(t.dtype, copy=not g.flags.writeable))
                  for g, t in zip(captured, ins))

@@ -34,19 +34,22 @@ class Storage:
 UNWRITTEN = Storage()  # stands for the storage of a tensor that has none yet: version 0
 
 
-def remember(node: Any, inputs: tuple[Any, ...], result: Any) -> None:
+def remember(node: Any, inputs: tuple[Any, ...]) -> None:
     """Note, for each array an ArrayFunction `node` saved that is the array of one of its
     input tensors, that tensor's storage and its version now.
 
-    The node's output (`result`, as forward returned it) is new, at version 0, and may never
-    be written at all, so it costs nothing here: it is noted when its tensor first gets a
-    storage (`note_output`), which every write, view and detach() gives it first. An input
-    with no storage yet is at version 0 too, and is noted with None: the storage it gets at
-    its first write is the one the check reads (most saved inputs are never written)."""
+    The node's output is new, at version 0, and may never be written at all, so it costs
+    nothing here: it is noted when its tensor first gets a storage (`note_output`), which
+    every write, view and detach() gives it first. (A forward that returns an input's own
+    array makes no new one: that input is noted as any other, so that writing it is refused,
+    as PyTorch refuses writing the input that a custom Function returned as its output.) An
+    input with no storage yet is at version 0 too, and is noted with None: the storage it
+    gets at its first write is the one the check reads (most saved inputs are never
+    written)."""
     noted, saved = node._saved_versions, node._saved
     for t in inputs:
         array = getattr(t, "_data", None)
-        if array is None or array is result:
+        if array is None:
             continue
         for kept in saved:  # (a node saves one to three arrays: no set of ids is cheaper)
             if kept is array:
