@@ -102,6 +102,12 @@ def test_prelu_learns_one_slope_or_one_per_channel_like_torch():
     check()
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"num_parameters": 3}, {"init": 0.1}])
+def test_prelu_starts_from_torchs_slopes(kwargs):
+    slopes = [lib.nn.PReLU(**kwargs).weight.detach().numpy() for lib in (torch, mg)]
+    np.testing.assert_array_equal(slopes[1], slopes[0], strict=True)
+
+
 @op_test(st.builds(lambda c: c, unary(special=(0.0,))).filter(lambda c: c.tensors[0].ndim >= 1)
          .map(lambda c: Call((c.tensors[0], np.linspace(0.1, 0.9, c.tensors[0].shape[1]
                                                         if c.tensors[0].ndim > 1 else 1)
@@ -126,6 +132,8 @@ def test_softmax_modules_match_torch(module, margs):
       "ZeroDivisionError: alpha cannot be 0 for CELU", RuntimeError),
      (lambda lib, x: lib.nn.Hardtanh(2.0, 1.0),
       r"max_val \(1.0\) must be greater than min_val \(2.0\)", AssertionError),
+     (lambda lib, x: lib.nn.Hardtanh(1.0, 1.0),
+      r"max_val \(1.0\) must be greater than min_val \(1.0\)", AssertionError),
      (lambda lib, x: lib.nn.functional.prelu(x, lib.ones(2)),
       "Mismatch of parameter numbers and input channel size. Found parameter numbers = 2 and "
       "channel size = 3.", RuntimeError),

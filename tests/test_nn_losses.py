@@ -386,12 +386,15 @@ def test_softmax_and_log_softmax_along_any_dim(lib, x, dim, name):
 
 @pytest.mark.parametrize("ndim", [0, 1, 2, 3, 4])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax_without_dim_warns_and_guesses_the_dim_like_torch(ndim, name):
+@pytest.mark.parametrize("form", ["functional", "module"])
+def test_softmax_without_dim_warns_and_guesses_the_dim_like_torch(ndim, name, form):
     x = np.arange(float(2**ndim)).reshape((2,) * ndim) / 3
     outputs = []
     for lib in (mg, torch):
+        function = (getattr(lib.nn.functional, name) if form == "functional"
+                    else {"softmax": lib.nn.Softmax, "log_softmax": lib.nn.LogSoftmax}[name]())
         with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
-            outputs.append(getattr(lib.nn.functional, name)(lib.tensor(x)))
+            outputs.append(function(lib.tensor(x)))
     assert_close(outputs[0], outputs[1])
 
 
