@@ -102,6 +102,12 @@ def test_prelu_learns_one_slope_or_one_per_channel_like_torch():
     check()
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"num_parameters": 3}, {"init": 0.1}])
+def test_prelu_starts_from_torchs_slopes(kwargs):
+    slopes = [lib.nn.PReLU(**kwargs).weight.detach().numpy() for lib in (torch, mg)]
+    np.testing.assert_array_equal(slopes[1], slopes[0], strict=True)
+
+
 @op_test(st.builds(lambda c: c, unary(special=(0.0,))).filter(lambda c: c.tensors[0].ndim >= 1)
          .map(lambda c: Call((c.tensors[0], np.linspace(0.1, 0.9, c.tensors[0].shape[1]
                                                         if c.tensors[0].ndim > 1 else 1)
@@ -126,6 +132,8 @@ def test_softmax_modules_match_torch(module, margs):
       "ZeroDivisionError: alpha cannot be 0 for CELU", RuntimeError),
      (lambda lib, x: lib.nn.Hardtanh(2.0, 1.0),
       r"max_val \(1.0\) must be greater than min_val \(2.0\)", AssertionError),
+     (lambda lib, x: lib.nn.Hardtanh(1.0, 1.0),
+      r"max_val \(1.0\) must be greater than min_val \(1.0\)", AssertionError),
      (lambda lib, x: lib.nn.functional.prelu(x, lib.ones(2)),
       "Mismatch of parameter numbers and input channel size. Found parameter numbers = 2 and "
       "channel size = 3.", RuntimeError),
@@ -175,7 +183,7 @@ MODULES = [
     "Softplus()", "Softplus(2, 5)", "PReLU(3)", "Softsign()", "Softmax(1)", "LogSoftmax()",
     "Flatten()", "Flatten(0, 2)", "Unflatten(1, (2, 3))", "Identity(3, a=2)", "Bilinear(2, 3, 4)",
     "Bilinear(2, 3, 4, bias=False)", "LayerNorm(3)", "LayerNorm((2, 3), eps=0.1, bias=False)",
-    "LayerNorm([2], elementwise_affine=False)", "BatchNorm1d(3)",
+    "LayerNorm([2], elementwise_affine=False)", "BatchNorm1d(3)", "BatchNorm1d(3, bias=False)",
     "BatchNorm1d(3, momentum=None, affine=False, track_running_stats=False)",
     "Embedding(5, 3)", "Embedding(5, 3, padding_idx=-1, max_norm=1.0)",
     "ModuleList([Linear(2, 2), Linear(2, 2), ReLU(), Linear(2, 2)])", "ModuleList()",
@@ -307,11 +315,11 @@ normalized_sizes = st.integers(2, 5)
 
 
 @given(dtype=float_dtypes(), batch=batch_shapes(),
-       normalized=st.lists(normalized_sizes, min_size=1, max_size=2), affine=st.booleans(),
-       bias=st.booleans(), data=st.data())
-def test_layer_norm_matches_torch(dtype, batch, normalized, affine, bias, data):
+       normalized=st.lists(normalized_sizes, min_size=1, max_size=2),
+       eps=st.sampled_from([1e-5, 0.5]), affine=st.booleans(), bias=st.booleans(), data=st.data())
+def test_layer_norm_matches_torch(dtype, batch, normalized, eps, affine, bias, data):
     x = data.draw(arrays(dtype, (*batch, *normalized), ties=False), label="x")
-    build = lambda nn: nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias)  # noqa: E731
+    build = lambda nn: nn.LayerNorm(normalized, eps, elementwise_affine=affine, bias=bias)  # noqa: E731
     ours, theirs = check_module_against_torch(build, [x], dtype, data, scale=10)
 
 
@@ -402,13 +410,15 @@ def test_layer_norm_refuses_weights_of_another_shape_or_dtype_like_torch(x, weig
 
 # ---------------------------------------------------------------------- BatchNorm1d
 @given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1)]),
-       momentum=st.sampled_from([0.1, 0.5, None]), affine=st.booleans(), data=st.data())
+       momentum=st.sampled_from([0.1, 0.5, None]), eps=st.sampled_from([1e-5, 0.5]),
+       affine=st.booleans(), data=st.data())
 def test_batch_norm_trains_and_evaluates_with_running_statistics_like_torch(
-    dtype, shape, momentum, affine, data
+    dtype, shape, momentum, eps, affine, data
 ):
     x = data.draw(arrays(dtype, shape, ties=False), label="x")
     ours, theirs = check_module_against_torch(
-        lambda nn: nn.BatchNorm1d(3, momentum=momentum, affine=affine), [x], dtype, data, scale=10)
+        lambda nn: nn.BatchNorm1d(3, eps=eps, momentum=momentum, affine=affine), [x], dtype, data,
+        scale=10)
     x2 = data.draw(arrays(dtype, shape, ties=False), label="x2")
     ours(mg.tensor(x2))
     theirs(torch.tensor(x2))
@@ -417,6 +427,30 @@ def test_batch_norm_trains_and_evaluates_with_running_statistics_like_torch(
     ours.eval()
     theirs.eval()
     assert_close(ours(mg.tensor(x)), theirs(torch.tensor(x)), scale=10)
+    for name, buffer in theirs.named_buffers():  # (evaluation counts no batch)
+        assert_close(getattr(ours, name), buffer, what=f"{name} after eval")
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("attribute, value",
+                         [("track_running_stats", False), ("num_batches_tracked", None)])
+def test_batch_norm_changed_after_construction_updates_its_buffers_as_torch(
+    attribute, value, momentum
+):
+    """Tracking turned off keeps the running statistics and the counter as they are; without a
+    counter, momentum None moves the running statistics by 0 (PyTorch's factor when it has no
+    count), another momentum by that momentum."""
+    x = np.arange(12.0).reshape(4, 3) ** 1.5
+    buffers, outputs = [], []
+    for lib in (torch, mg):
+        layer = lib.nn.BatchNorm1d(3, momentum=momentum).double()
+        setattr(layer, attribute, value)
+        outputs.append(layer(lib.tensor(x)).detach().numpy())
+        buffers.append({name: b.numpy().copy() for name, b in layer.named_buffers()})
+    assert_close(outputs[1], outputs[0])
+    assert buffers[1].keys() == buffers[0].keys()
+    for name, expected in buffers[0].items():
+        np.testing.assert_allclose(buffers[1][name], expected, rtol=1e-12, err_msg=name)
 
 
 def test_batch_norm_without_running_statistics_always_uses_the_batch():
@@ -426,6 +460,8 @@ def test_batch_norm_without_running_statistics_always_uses_the_batch():
         ours, theirs = check_module_against_torch(
             lambda nn: nn.BatchNorm1d(2, track_running_stats=False).eval(), [x], dtype, data,
             scale=10)
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            assert getattr(ours, name) is None and getattr(theirs, name) is None
 
     check()
 

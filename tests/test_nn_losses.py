@@ -386,13 +386,20 @@ def test_softmax_and_log_softmax_along_any_dim(lib, x, dim, name):
 
 @pytest.mark.parametrize("ndim", [0, 1, 2, 3, 4])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax_without_dim_warns_and_guesses_the_dim_like_torch(ndim, name):
+@pytest.mark.parametrize("form", ["functional", "module"])
+def test_softmax_without_dim_warns_and_guesses_the_dim_like_torch(ndim, name, form):
+    """minigrad's warning names the caller's line in both forms (PyTorch's, for the module,
+    names a line of its own module.py)."""
     x = np.arange(float(2**ndim)).reshape((2,) * ndim) / 3
-    outputs = []
+    outputs, warned = [], []
     for lib in (mg, torch):
-        with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
-            outputs.append(getattr(lib.nn.functional, name)(lib.tensor(x)))
+        function = (getattr(lib.nn.functional, name) if form == "functional"
+                    else {"softmax": lib.nn.Softmax, "log_softmax": lib.nn.LogSoftmax}[name]())
+        with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}") as record:
+            outputs.append(function(lib.tensor(x)))
+        warned.append(record[0].filename)
     assert_close(outputs[0], outputs[1])
+    assert warned[0] == __file__
 
 
 def test_softmax_casts_to_the_requested_dtype_first():

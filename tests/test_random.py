@@ -78,9 +78,10 @@ def test_a_sequence_of_mixed_draws_stays_in_step_with_pytorch(seed, ops, n):
 @given(seeds, st.integers(1, 30), st.integers(1, 30))
 def test_default_initialisation_and_init_functions_equal_pytorch(seed, fan_in, fan_out):
     seeded(seed)
-    for a, b in zip(mg.nn.Linear(fan_in, fan_out).parameters(),
-                    torch.nn.Linear(fan_in, fan_out).parameters()):
-        assert same(a, b)
+    for layer, args in [("Linear", (fan_in, fan_out)), ("Bilinear", (fan_in, 2, fan_out))]:
+        for a, b in zip(getattr(mg.nn, layer)(*args).parameters(),
+                        getattr(torch.nn, layer)(*args).parameters(), strict=True):
+            assert same(a, b), layer
     for name in ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
                  "kaiming_normal_"]:
         assert same(getattr(mg.nn.init, name)(mg.empty(fan_out, fan_in)),

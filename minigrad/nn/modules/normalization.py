@@ -102,7 +102,7 @@ class BatchNorm1d(Module):
         if input.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.num_batches_tracked is not None:
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)
             if self.momentum is None:  # the cumulative average of all batches so far
                 momentum = 1.0 / int(self.num_batches_tracked.item())
