@@ -16,6 +16,7 @@ import pytest
 import torch
 from hypothesis import given
 from support import assert_close
+from test_nn_layers import assert_layer_norm_is_torchs_bit_for_bit
 
 import minigrad as mg
 from minigrad.optim._multi_tensor import SMALL
@@ -684,5 +685,96 @@ def test_elu_and_celu_keep_the_sign_of_zero_and_do_not_overflow_as_torch(name, a
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
             results.append(getattr(lib.nn.functional, name)(lib.tensor(values), alpha).numpy())
+    assert_close(results[1], results[0])
+    np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
+
+
+# -------------------------------------------------------------------- functions/normalization
+@pytest.mark.parametrize("weight", [False, True], ids=["no weight", "weight"])
+def test_layer_norm_of_rows_of_one_whole_vector_is_torchs_bit_for_bit(weight):
+    """8 float32 columns fill one vector exactly: the sums of the input gradient are added up
+    lane by lane, then pairwise, not left to right as a shorter row is."""
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-50, 50, (300, 8)).astype(np.float32)
+    upstream = rng.uniform(-1, 1, x.shape).astype(np.float32)
+    w = rng.uniform(-2, 2, 8).astype(np.float32) if weight else None
+    assert_layer_norm_is_torchs_bit_for_bit(x, w, None, upstream)
+
+
+@pytest.mark.parametrize("weight", [False, True], ids=["no weight", "weight"])
+def test_layer_norm_over_an_empty_dim_gives_empty_gradients_without_warnings_as_torch(weight):
+    grads = []
+    for lib in (torch, mg):
+        x = lib.zeros((3, 0), requires_grad=True)
+        w = lib.ones(0, requires_grad=True) if weight else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning (0/0) fails the test
+            lib.nn.functional.layer_norm(x, (0,), w).sum().backward()
+        grads.append([x.grad] + ([w.grad] if weight else []))
+    for ours, theirs in zip(grads[1], grads[0], strict=True):
+        assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("bias", [False, True], ids=["no bias", "bias"])
+def test_float16_layer_norm_without_weight_is_torchs_and_its_gradient_torchs_float32_one(bias):
+    """As with a weight: the values are PyTorch's float16 ones (its float16 kernel reads 16
+    values a vector), and the input's gradient is PyTorch's float32 one rounded once, computed
+    on the float32 kernel's statistics, which the float16 kernel's miss by the last bit before
+    a cancellation: rows of an offset much larger than their spread."""
+    rng = np.random.default_rng(0)
+    x = (90 + rng.standard_normal((20, 95))).astype(np.float16)
+    b = rng.standard_normal(95).astype(np.float16) if bias else None
+    g = rng.uniform(-1, 1, x.shape).astype(np.float16)
+    results = []
+    for lib, dtype in ((mg, np.float16), (torch, np.float16), (torch, np.float32)):
+        inputs = [None if a is None else lib.tensor(a.astype(dtype), requires_grad=True)
+                  for a in (x, b)]
+        y = lib.nn.functional.layer_norm(inputs[0], (95,), None, inputs[1])
+        y.backward(lib.tensor(g.astype(dtype)))
+        results.append([t.detach().numpy().astype(np.float16) for t in (y, inputs[0].grad)])
+    (y, gx), (their_y, _), (_, their_gx) = results
+    np.testing.assert_array_equal(y, their_y)
+    np.testing.assert_array_equal(gx, their_gx)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_layer_norm_passes_back_gradients_in_its_inputs_dtype(dtype):
+    """Hooks on the input and on the weight (not leaves) see gradients of their own dtype, as
+    in PyTorch, not widened to float64 (which a leaf's .grad would hide by rounding back)."""
+    rng = np.random.default_rng(1)
+    values = [rng.standard_normal(shape).astype(dtype) for shape in ((4, 6), (6,), (6,))]
+    seen = {torch: [], mg: []}
+    for lib in (torch, mg):
+        leaves = [lib.tensor(v, requires_grad=True) for v in values]
+        inputs = [leaf * 1 for leaf in leaves]
+        for t in inputs:
+            t.register_hook(lambda g, lib=lib: seen[lib].append(g.numpy().dtype))
+        lib.nn.functional.layer_norm(inputs[0], (6,), *inputs[1:]).sum().backward()
+    assert sorted(map(str, seen[mg])) == sorted(map(str, seen[torch])) == [np.dtype(dtype).name] * 3
+
+
+def test_layer_norm_of_rows_of_eight_runs_of_vectors_is_torchs_bit_for_bit():
+    """1024 float32 columns are 8 runs of 16 vectors: their cascade ends with two empty levels,
+    merged as no statistics at all (weight 0, not 0/0)."""
+    rng = np.random.default_rng(1024)
+    x = rng.uniform(-50, 50, (3, 1024)).astype(np.float32)
+    upstream = rng.uniform(-1, 1, x.shape).astype(np.float32)
+    assert_layer_norm_is_torchs_bit_for_bit(x, None, None, upstream)
+
+
+@pytest.mark.parametrize("runs", range(2, 12))
+def test_layer_norm_of_rows_of_several_runs_of_vectors_is_torchs_bit_for_bit(runs):
+    """Rows of `runs` runs of 16 float32 vectors and a few columns more, an offset far larger
+    than the spread (so that the order of the runs' merges shows in the last bits)."""
+    rng = np.random.default_rng(runs)
+    x = (1000 + rng.standard_normal((8, 128 * runs + 5))).astype(np.float32)
+    upstream = rng.uniform(-1, 1, x.shape).astype(np.float32)
+    assert_layer_norm_is_torchs_bit_for_bit(x, None, None, upstream)
+
+
+def test_float32_layer_norm_without_weight_or_bias_gives_0_not_minus_0_as_torch():
+    """x - mean is -0 where x is -0 and the mean 0: PyTorch's float32 result there is 0."""
+    x = np.array([[-0.0, 1.0, -1.0, 0.0], [-0.0, -0.0, 0.0, 0.0]], np.float32)
+    results = [lib.nn.functional.layer_norm(lib.tensor(x), (4,)).numpy() for lib in (torch, mg)]
     assert_close(results[1], results[0])
     np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
