@@ -423,7 +423,11 @@ class Tensor:
         return _binary(A.Div, self, other, floating=True)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _binary(A.Div, other, self, floating=True)
+        # PyTorch's `number / t` is `t.reciprocal() * number`: two roundings, not a division,
+        # and a graph that saves the reciprocal rather than t.
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return self.reciprocal() * other
 
     def __pow__(self, exponent: Any) -> Tensor:
         if self._data.dtype.kind != "f":

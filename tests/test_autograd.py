@@ -564,10 +564,13 @@ def test_in_place_add_on_a_non_leaf_matches_torchs_in_place_program(x):
     assert_same_grad(grads[mg], grads[torch])
 
 
-SAVE_H = {  # operations that save their input h (with another array, for norm)
+SAVE_H = {  # operations that save their input h (with other arrays, or after a number)
     "h * h": lambda h: h * h,
+    "h * (h + 1)": lambda h: h * (h + 1),
+    "2 ** h": lambda h: 2**h,
     "h.sin()": lambda h: h.sin(),
     "h.norm()": lambda h: h.norm(),
+    "h.hypot(h)[...]": lambda h: h.hypot(h)[...],  # saves its output too, which the view shares
 }
 
 
@@ -788,9 +791,14 @@ def _decorators(lib):
     def disabled():
         return lib.is_grad_enabled()
 
+    @lib.set_grad_enabled(True)
+    def enabled():
+        return lib.is_grad_enabled()
+
     seen = [lib.is_grad_enabled(), no_grad_called(), disabled()]
     with lib.no_grad():
         seen.append(enable_grad_called())
+        seen.append(enabled())
         seen.append(lib.is_grad_enabled())
     seen.append(lib.is_grad_enabled())
     return seen

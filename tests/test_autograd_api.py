@@ -118,6 +118,23 @@ def test_a_custom_functions_output_written_in_place_before_backward_is_refused_a
     assert messages[mg] == messages[torch]
 
 
+@pytest.mark.parametrize("saved", ["a constant leaf", "a custom Function's input"])
+def test_the_error_for_a_saved_tensor_written_in_place_names_its_maker_as_torch(saved):
+    """A leaf has no maker: the message says none; a non-leaf written in place (a.add_(1)) is
+    the output of that write, whichever node saved it."""
+    messages = []
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        c = lib.tensor([3.0, 4.0], dtype=lib.float64)
+        a = x * 2
+        y = x * c if saved == "a constant leaf" else make_weighted_product(lib).apply(a, c)
+        (c if saved == "a constant leaf" else a).add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as error:
+            y.sum().backward()
+        messages.append(str(error.value).split("]", 1)[1].split(". Hint")[0].rstrip("."))
+    assert messages[0] == messages[1]
+
+
 @pytest.mark.parametrize("value", [2.5, np.array([1.0, 2.0]), None], ids=["float", "array", "None"])
 def test_a_custom_forward_that_returns_no_tensor_gives_it_back_unrecorded_as_torch(value):
     for lib in LIBS:
@@ -366,6 +383,73 @@ def test_trace_norms_are_the_gradients_torch_computes():
     assert leaf_row.grad_norm == pytest.approx(float(tx.grad.norm()), rel=1e-12)
     mul_row = [s for s in t if s.name == "MulBackward"][0]
     assert mul_row.grad_shape == (3,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_trace_norms_of_a_gradient_are_its_exact_norm_whatever_its_dtype(dtype):
+    """The gradient of (x * c).sum() at x is c itself; its norm is summed in float64 (torch's
+    `c.double().norm()`), not in c's dtype."""
+    c = np.array([1.1, 2.3, 3.7, -0.9], dtype)
+    x = mg.tensor(np.zeros(4, dtype), requires_grad=True)
+    with mg.autograd.trace() as t:
+        (x * mg.tensor(c)).sum().backward()
+    (leaf_row,) = [s for s in t if s.name.startswith("AccumulateGrad")]
+    assert leaf_row.grad_norm == pytest.approx(float(torch.tensor(c).double().norm()), rel=1e-12)
+
+
+def make_first_gets_none(lib):
+    """a * b whose backward passes no gradient (None) to a, which requires one."""
+
+    class FirstGetsNone(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return None, grad_output
+
+    return FirstGetsNone
+
+
+def test_a_node_that_no_gradient_reaches_is_traced_as_torchs_hooks_see_it():
+    """The trace's rows are what hooks on PyTorch's nodes see: each node's incoming gradient
+    (None where none arrived: MulBackward here) and one gradient per input that takes one (None
+    for a)."""
+    def norm(g):
+        return None if g is None else float(g.double().norm())
+
+    seen = []
+
+    def recorder(node):
+        def hook(grad_inputs, grad_outputs):
+            outs = [norm(g) for (fn, _), g in zip(node.next_functions, grad_inputs)
+                    if fn is not None]
+            seen.append((norm(grad_outputs[0]), outs))
+        return hook
+
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    loss = make_first_gets_none(torch).apply(x * 2, x).sum()
+    node = loss.grad_fn
+    while node is not None:
+        node.register_hook(recorder(node))
+        node = next((fn for fn, _ in node.next_functions if fn is not None), None)
+    loss.backward()
+
+    x = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    with mg.autograd.trace() as t:
+        make_first_gets_none(mg).apply(x * 2, x).sum().backward()
+    assert [s.name for s in t][:3] == ["SumBackward", "FirstGetsNoneBackward", "MulBackward"]
+    assert [(s.grad_norm, s.input_grad_norms) for s in t][:3] == seen[:3]
+    assert [s.grad_shape for s in t][:3] == [(), (2,), None]
+    assert str(t) == "\n".join([  # "-" where there is no gradient; 1.414 is sqrt(2)
+        "#  node                   grad in: shape  norm   grads out: norms",
+        "-  ---------------------  --------------  -----  ----------------",
+        "0  SumBackward            []              1      1.414",
+        "1  FirstGetsNoneBackward  [2]             1.414  -, 1.414",
+        "2  MulBackward            -               -      -",
+        "3  AccumulateGrad [2]     [2]             1.414  -",
+    ])
 
 
 def test_trace_records_nothing_outside_its_block_and_restores_after_an_error():

@@ -5,6 +5,7 @@ errors and warnings, and a failure message that names the input, the element and
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -164,8 +165,18 @@ def test_gradcheck_error_names_the_input_the_element_and_both_values(data, drawn
     true_derivative = 2 * values[index]
     assert numerical == pytest.approx(true_derivative, rel=1e-6)
     assert analytical == 2 * true_derivative
-    assert "1 of the" in message  # only that entry is wrong
+    assert message.endswith(  # only that entry is wrong; the default atol=1e-5, rtol=1e-3
+        f"(|analytical - numerical| = {abs(analytical - numerical):.6g} > atol + rtol * "
+        f"|numerical| = {1e-5 + 1e-3 * abs(numerical):.6g}; 1 of the {x.numel() ** 2} entries "
+        "of this Jacobian differ)")
     assert isinstance(error.value, RuntimeError)  # as torch's GradcheckError
+
+
+def test_gradcheck_error_names_a_0d_input_and_output_without_an_index():
+    x = mg.tensor(1.5, dtype=mg.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"^Jacobian mismatch for output 0 with respect to "
+                                             r"input 0, at d output / d input:\n"):
+        gradcheck(SquareWrongAt.apply, (x, ()))
 
 
 def test_gradcheck_names_the_output_of_a_function_with_several():
@@ -197,7 +208,8 @@ def test_gradcheck_returns_false_instead_of_raising_when_asked():
 
 def test_gradcheck_tolerances_are_torchs_keywords():
     """A backward 1e-4 too large (relative) passes the default rtol=1e-3 and fails rtol=1e-5,
-    atol=0 in both libraries."""
+    atol=0 in both libraries; it passes atol=1e-3, rtol=0 (the derivatives, 1.75 and 7.75,
+    are off by less than 1e-3)."""
     values = np.array([0.5, -1.5])
     verdicts = []
     for lib in (torch, mg):
@@ -208,8 +220,9 @@ def test_gradcheck_tolerances_are_torchs_keywords():
         verdicts.append((check(cube.apply, (x,)),
                          check(cube.apply, (x,), rtol=1e-5, atol=0, raise_exception=False),
                          check(cube.apply, (x,), eps=1e-3, rtol=1e-5, atol=0,
-                               raise_exception=False)))
-    assert verdicts[0] == verdicts[1] == (True, False, False)
+                               raise_exception=False),
+                         check(cube.apply, (x,), rtol=0, atol=1e-3, raise_exception=False)))
+    assert verdicts[0] == verdicts[1] == (True, False, False, True)
 
 
 def test_gradcheck_fails_when_an_output_depends_on_an_input_without_a_gradient_path():
@@ -293,6 +306,44 @@ def test_gradcheck_warns_like_torch_about_inputs_that_are_not_float64():
     expected = warnings_of(torch.autograd.gradcheck, torch)
     assert expected and expected[0][1].startswith("Input #1 requires gradient and is not a double")
     assert warnings_of(gradcheck, mg) == expected
+
+
+def test_gradcheck_s_warning_names_the_callers_line():
+    """PyTorch's names a line of its own gradcheck.py; minigrad's names the call to gradcheck,
+    which is the line to change."""
+    x = mg.tensor([0.25, 0.5], requires_grad=True)  # float32
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        gradcheck(lambda a: a * 2, (x,), raise_exception=False)
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+
+def _without_a_path(case, lib, cube):
+    """A function of (p, q) with an input or an output that the other side does not reach."""
+    if case == "first input unused":
+        return lambda p, q: cube.apply(q)
+    if case == "second input unused":
+        return lambda p, q: cube.apply(p)
+    return lambda p, q: (lib.ones(2, dtype=lib.float64), cube.apply(p) * q)
+
+
+@pytest.mark.parametrize("factor", [1.0, 2.0])
+@pytest.mark.parametrize("case", ["first input unused", "second input unused",
+                                  "first output constant"])
+def test_gradcheck_of_inputs_or_outputs_without_a_path_between_them_checks_the_rest_as_torch(
+        case, factor):
+    """An input the output does not use has a zero Jacobian in both (no error about it), and
+    the inputs and outputs after it are checked all the same: a backward 2x too large fails."""
+    verdicts = []
+    for lib in (torch, mg):
+        cube = _cube(lib)
+        cube.factor = factor
+        check = torch.autograd.gradcheck if lib is torch else gradcheck
+        p = lib.tensor([0.5, -1.5], dtype=lib.float64, requires_grad=True)
+        q = lib.tensor([2.0], dtype=lib.float64, requires_grad=True)
+        verdicts.append(check(_without_a_path(case, lib, cube), (p, q), raise_exception=False))
+    assert verdicts[0] is verdicts[1] is (factor == 1.0)
 
 
 def test_gradcheck_is_the_function_minigrad_autograd_gradcheck():

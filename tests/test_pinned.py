@@ -778,3 +778,24 @@ def test_float32_layer_norm_without_weight_or_bias_gives_0_not_minus_0_as_torch(
     results = [lib.nn.functional.layer_norm(lib.tensor(x), (4,)).numpy() for lib in (torch, mg)]
     assert_close(results[1], results[0])
     np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
+
+
+# ------------------------------------------------------------------------ number / tensor
+@given(data=st.data(), dtype=float_dtypes(), number=st.sampled_from([3, 3.5, -0.7, True]))
+def test_a_number_divided_by_a_tensor_is_its_reciprocal_times_the_number_as_torch(
+        data, dtype, number):
+    """PyTorch's `number / t` is `t.reciprocal() * number`, rounded twice (1 / 7 * 3 is not
+    3 / 7 in float32), with that graph: its gradient bit for bit, and t may be written in place
+    before backward, as only the reciprocal is saved."""
+    shape = data.draw(shapes())
+    x, g = data.draw(arrays(dtype, shape)), data.draw(arrays(dtype, shape))
+    results = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        h = leaf * 1
+        y = number / h
+        h.add_(1)
+        y.backward(lib.tensor(g))
+        results.append((y.detach().numpy(), leaf.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
