@@ -778,3 +778,46 @@ def test_float32_layer_norm_without_weight_or_bias_gives_0_not_minus_0_as_torch(
     results = [lib.nn.functional.layer_norm(lib.tensor(x), (4,)).numpy() for lib in (torch, mg)]
     assert_close(results[1], results[0])
     np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
+
+
+# ------------------------------------------------------------------------------ functions/ctc
+def test_ctc_loss_passes_back_a_float32_gradient_to_float32_log_probs():
+    """A hook on log_probs (not a leaf) sees the gradient in their dtype, as in PyTorch."""
+    rng = np.random.default_rng(2)
+    log_probs = rng.standard_normal((5, 2, 4)).astype(np.float32)
+    targets, lengths = np.array([[1, 1], [3, 2]]), (np.array([5, 4]), np.array([2, 1]))
+    seen = []
+    for lib in (torch, mg):
+        x = lib.tensor(log_probs, requires_grad=True) * 1
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        lib.nn.functional.ctc_loss(x, lib.tensor(targets),
+                                   *(lib.tensor(n) for n in lengths)).backward()
+    assert_close(seen[1], seen[0])
+
+
+@pytest.mark.parametrize("infinite", [False, True], ids=["finite", "an infinite log-probability"])
+def test_ctc_loss_gives_torchs_losses_without_warnings(infinite):
+    """States that no path reaches have log-probability -inf: log(0), where PyTorch is silent;
+    so is -inf + inf where a log-probability is infinite (the loss is then nan in both)."""
+    rng = np.random.default_rng(3)
+    log_probs = rng.standard_normal((5, 2, 4))
+    if infinite:
+        log_probs[2, 0, 1] = np.inf
+    targets, lengths = np.array([[1, 1], [3, 2]]), (np.array([5, 4]), np.array([2, 1]))
+    losses = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            losses.append(lib.nn.functional.ctc_loss(
+                lib.tensor(log_probs), lib.tensor(targets), *(lib.tensor(n) for n in lengths),
+                reduction="none").numpy())
+    assert_close(losses[1], losses[0])
+
+
+def test_ctc_loss_of_an_empty_target_over_no_steps_is_minus_0_as_torch():
+    """No steps: the empty target has likelihood 1, and PyTorch's loss -log 1 is -0."""
+    results = [lib.nn.functional.ctc_loss(
+        lib.tensor(np.zeros((3, 2, 4))), lib.tensor([[1, 2], [1, 1]]), lib.tensor([0, 0]),
+        lib.tensor([0, 1]), reduction="none").numpy() for lib in (torch, mg)]
+    assert_close(results[1], results[0])
+    np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
