@@ -799,3 +799,113 @@ def test_a_number_divided_by_a_tensor_is_its_reciprocal_times_the_number_as_torc
         results.append((y.detach().numpy(), leaf.grad.numpy()))
     for ours, theirs in zip(results[1], results[0]):
         np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+# ---------------------------------------------------------------------------- functions/layers
+def test_binary_cross_entropy_at_probabilities_0_and_1_matches_torch_without_warnings():
+    """log(0) is clamped at -100: PyTorch is silent, and so must NumPy's log be."""
+    x, y = np.array([0.0, 1.0, 0.5, 0.0]), np.array([1.0, 0.0, 1.0, 0.0])
+    losses = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            losses.append(lib.nn.functional.binary_cross_entropy(
+                lib.tensor(x), lib.tensor(y), reduction="none").numpy())
+    assert_close(losses[1], losses[0])
+
+
+def test_binary_cross_entropy_with_logits_passes_back_gradients_in_the_inputs_dtype():
+    """Hooks on the logits and on the targets (not leaves) see float32 gradients, as in
+    PyTorch, not float64."""
+    values = [np.array([-2.0, 0.0, 3.0], np.float32), np.array([0.0, 0.5, 1.0], np.float32)]
+    seen = {torch: [], mg: []}
+    for lib in (torch, mg):
+        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
+        for t in inputs:
+            t.register_hook(lambda g, lib=lib: seen[lib].append(g.numpy().copy()))
+        lib.nn.functional.binary_cross_entropy_with_logits(*inputs).backward()
+    for ours, theirs in zip(seen[mg], seen[torch], strict=True):
+        assert_close(ours, theirs)
+
+
+def test_linear_passes_back_a_bias_gradient_in_the_bias_dtype():
+    """A hook on the bias (not a leaf) sees a float32 gradient, as in PyTorch."""
+    rng = np.random.default_rng(4)
+    x, w, b = (rng.standard_normal(shape).astype(np.float32) for shape in ((5, 3), (2, 3), (2,)))
+    seen = []
+    for lib in (torch, mg):
+        bias = lib.tensor(b, requires_grad=True) * 1
+        bias.register_hook(lambda g: seen.append(g.numpy().copy()))
+        lib.nn.functional.linear(lib.tensor(x), lib.tensor(w), bias).sum().backward()
+    assert_close(seen[1], seen[0])
+
+
+@pytest.mark.parametrize("changed", [0, 1], ids=["input", "target"])
+def test_mse_loss_refuses_a_backward_after_its_input_or_target_changed_in_place(changed):
+    """PyTorch saves both for the gradient, so changing either in place fails backward."""
+    for lib in (torch, mg):
+        leaves = [lib.tensor([1.0, 2.0], requires_grad=True) for _ in range(2)]
+        inputs = [leaf * 1 for leaf in leaves]
+        loss = lib.nn.functional.mse_loss(*inputs)
+        inputs[changed].add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
+
+
+@pytest.mark.parametrize("written", [0, 1], ids=["input", "weight"])
+def test_linear_operand_can_change_in_place_when_only_it_needs_a_gradient(written):
+    """Each gradient needs only the other factor: PyTorch saves an operand only for the other's
+    gradient, so an operand that alone needs one may change in place before backward."""
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.ones(*((2, 3), (4, 3))[written], requires_grad=True)
+        operands = [lib.ones(2, 3), lib.ones(4, 3)]
+        operands[written] = leaf * 1  # not a leaf, so that it may change in place
+        y = lib.nn.functional.linear(*operands)
+        operands[written].add_(1)
+        y.sum().backward()
+        grads.append(leaf.grad.numpy())
+    assert_close(grads[1], grads[0])
+
+
+# ------------------------------------------------------------------------------ functions/ctc
+def test_ctc_loss_passes_back_a_float32_gradient_to_float32_log_probs():
+    """A hook on log_probs (not a leaf) sees the gradient in their dtype, as in PyTorch."""
+    rng = np.random.default_rng(2)
+    log_probs = rng.standard_normal((5, 2, 4)).astype(np.float32)
+    targets, lengths = np.array([[1, 1], [3, 2]]), (np.array([5, 4]), np.array([2, 1]))
+    seen = []
+    for lib in (torch, mg):
+        x = lib.tensor(log_probs, requires_grad=True) * 1
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        lib.nn.functional.ctc_loss(x, lib.tensor(targets),
+                                   *(lib.tensor(n) for n in lengths)).backward()
+    assert_close(seen[1], seen[0])
+
+
+@pytest.mark.parametrize("infinite", [False, True], ids=["finite", "an infinite log-probability"])
+def test_ctc_loss_gives_torchs_losses_without_warnings(infinite):
+    """States that no path reaches have log-probability -inf: log(0), where PyTorch is silent;
+    so is -inf + inf where a log-probability is infinite (the loss is then nan in both)."""
+    rng = np.random.default_rng(3)
+    log_probs = rng.standard_normal((5, 2, 4))
+    if infinite:
+        log_probs[2, 0, 1] = np.inf
+    targets, lengths = np.array([[1, 1], [3, 2]]), (np.array([5, 4]), np.array([2, 1]))
+    losses = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            losses.append(lib.nn.functional.ctc_loss(
+                lib.tensor(log_probs), lib.tensor(targets), *(lib.tensor(n) for n in lengths),
+                reduction="none").numpy())
+    assert_close(losses[1], losses[0])
+
+
+def test_ctc_loss_of_an_empty_target_over_no_steps_is_minus_0_as_torch():
+    """No steps: the empty target has likelihood 1, and PyTorch's loss -log 1 is -0."""
+    results = [lib.nn.functional.ctc_loss(
+        lib.tensor(np.zeros((3, 2, 4))), lib.tensor([[1, 2], [1, 1]]), lib.tensor([0, 0]),
+        lib.tensor([0, 1]), reduction="none").numpy() for lib in (torch, mg)]
+    assert_close(results[1], results[0])
+    np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
