@@ -187,6 +187,7 @@ MODULES = [
     "BatchNorm1d(3, momentum=None, affine=False, track_running_stats=False)",
     "Embedding(5, 3)", "Embedding(5, 3, padding_idx=-1, max_norm=1.0)",
     "ModuleList([Linear(2, 2), Linear(2, 2), ReLU(), Linear(2, 2)])", "ModuleList()",
+    "ModuleList([Sequential(ReLU(), Tanh()), Sequential(ReLU(), Tanh()), ReLU(), Sequential()])",
     "ModuleDict({'a': ReLU(), 'b': Sequential(Tanh(), Tanh())})",
     "Sequential(OrderedDict(first=ReLU(), second=Tanh()))",
 ]
@@ -238,15 +239,32 @@ def test_sequential_slicing_append_insert_extend_delete_and_pop_number_modules_a
         seq.append(nn.Tanh())
         seq.insert(1, nn.Linear(2, 2))
         seq.insert(-1, nn.Sigmoid())
+        seq.insert(0, nn.Softsign())
+        seq.insert(len(seq), nn.Hardtanh())  # both ends of the range
+        seq.insert(-len(seq), nn.SiLU())
         seq.extend([nn.ReLU6(), nn.Identity()])
         del seq[0]
+        del seq[1:3]
         popped = seq.pop(2)
-        return seq, seq[1:4], seq[-1], popped, len(seq)
+        return seq, seq[1:4], seq[-1], seq[-len(seq)], popped, len(seq)
 
     ours, theirs = edit(mg.nn), edit(torch.nn)
     for a, b in zip(ours, theirs, strict=True):
         assert repr(a) == repr(b)
     assert list(ours[0].state_dict()) == list(theirs[0].state_dict())
+
+
+@pytest.mark.parametrize("index, module, error, match", [
+    (4, "ReLU", IndexError, "^Index out of range: 4$"),
+    (-4, "ReLU", IndexError, "^Index out of range: -4$"),
+    (0, None, AssertionError,
+     r"^module should be of type: <class '\w+\.nn\.modules\.module\.Module'>$"),
+])
+def test_sequential_insert_refuses_what_torch_refuses(index, module, error, match):
+    for lib in (torch, mg):
+        seq = lib.nn.Sequential(lib.nn.ReLU(), lib.nn.ReLU(), lib.nn.ReLU())
+        with pytest.raises(error, match=match):
+            seq.insert(index, getattr(lib.nn, module)() if module else "ReLU")
 
 
 def test_sequential_with_an_ordered_dict_keeps_the_names_and_runs_like_torch():
@@ -281,6 +299,10 @@ def test_module_list_and_dict_register_their_modules_as_torch():
     assert "b" in ours.heads and len(ours.layers) == len(theirs.layers) == 5
     assert repr(ours.layers[1:3]) == repr(theirs.layers[1:3])
     assert repr(ours.layers[-1]) == repr(theirs.layers[-1])
+    assert repr(ours.layers + [mg.nn.Tanh()]) == repr(theirs.layers + [torch.nn.Tanh()])
+    assert list(ours.heads) == list(theirs.heads)
+    assert repr(ours.heads.pop("c")) == repr(theirs.heads.pop("c"))
+    assert list(ours.heads) == list(theirs.heads)
 
 
 def test_parameter_list_and_dict_register_parameters_as_torch():
@@ -288,8 +310,12 @@ def test_parameter_list_and_dict_register_parameters_as_torch():
         model = lib.nn.Module()
         model.weights = lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2)), lib.zeros(3)])
         model.weights.append(lib.nn.Parameter(lib.ones(1, 2)))
-        model.table = lib.nn.ParameterDict({"w": lib.nn.Parameter(lib.ones(2))})
-        model.table["b"] = lib.zeros(4)
+        model.weights += [lib.zeros(1), 0.5]  # (an entry that is not a tensor is kept as it is)
+        model.table = lib.nn.ParameterDict({"w": lib.nn.Parameter(lib.ones(2)),
+                                            "gone": lib.ones(1)})
+        model.table["b"] = lib.zeros(4, dtype=lib.float64)
+        model.table.update([("note", "text")])
+        del model.table["gone"]
         return model
 
     ours, theirs = build(mg), build(torch)
@@ -297,8 +323,14 @@ def test_parameter_list_and_dict_register_parameters_as_torch():
         (n, tuple(p.shape)) for n, p in theirs.named_parameters()]
     assert isinstance(ours.weights[1], mg.nn.Parameter) and ours.weights[1].requires_grad
     assert isinstance(ours.table["b"], mg.nn.Parameter)
-    assert len(ours.weights) == 3 and list(ours.table) == ["w", "b"]
-    assert repr(ours.weights) == repr(theirs.weights).replace("torch.", "minigrad.")
+    assert len(ours.weights) == 5 and list(ours.table) == ["w", "b", "note"]
+    for name in ("weights", "table"):
+        assert repr(getattr(ours, name)) == repr(getattr(theirs, name)).replace("torch.",
+                                                                                "minigrad.")
+    assert ("b" in ours.table, "gone" in ours.table) == ("b" in theirs.table,
+                                                         "gone" in theirs.table)
+    assert ours.table.pop("note") == theirs.table.pop("note") == "text"
+    assert list(ours.table) == list(theirs.table)
 
 
 def test_container_index_out_of_range_raises_index_error():

@@ -193,15 +193,17 @@ def test_kl_div_matches_torch_with_batchmean_and_log_target(
 
 # ---------------------------------------------------------------------- likelihoods
 @given(dtype=float_dtypes(), shape=shapes(min_dims=0, max_dims=3, allow_empty=True),
-       reduction=REDUCTIONS, log_input=st.booleans(), full=st.booleans(), data=st.data())
-def test_poisson_nll_loss_matches_torch(dtype, shape, reduction, log_input, full, data):
-    """`full` adds Stirling's term where the count is above 1 only."""
+       reduction=REDUCTIONS, log_input=st.booleans(), full=st.booleans(),
+       eps=st.sampled_from((1e-8, 0.5)), data=st.data())
+def test_poisson_nll_loss_matches_torch(dtype, shape, reduction, log_input, full, eps, data):
+    """`full` adds Stirling's term where the count is above 1 only; `eps` keeps log(input +
+    eps) finite when the input is a rate (log_input=False)."""
     low = -3 if log_input else 0
     input = data.draw(arrays(dtype, shape, low=low, high=3), label="input")
     target = data.draw(arrays(dtype, shape, low=0, high=5, special=(0.0, 1.0, 2.0)),
                        label="counts")
     check_losses_against_torch("poisson_nll_loss", [input, target], [True, True], data,
-                               reduction=reduction, log_input=log_input, full=full)
+                               reduction=reduction, log_input=log_input, full=full, eps=eps)
 
 
 @st.composite
@@ -298,18 +300,20 @@ def test_multi_margin_loss_matches_torch_without_a_gradient_at_the_hinge(
 
 @given(dtype=float_dtypes(), shape=shapes(min_dims=1, max_dims=3, max_side=4),
        p=st.sampled_from((1.0, 2.0, 3.0)), swap=st.booleans(), reduction=REDUCTIONS,
-       margin=st.sampled_from((0.5, 1.0)), data=st.data())
-def test_triplet_margin_loss_matches_torch(dtype, shape, p, swap, reduction, margin, data):
+       margin=st.sampled_from((0.5, 1.0)), eps=st.sampled_from((1e-6, 0.5)), data=st.data())
+def test_triplet_margin_loss_matches_torch(dtype, shape, p, swap, reduction, margin, eps, data):
     inputs = [data.draw(arrays(dtype, shape, special=(0.0, 1.0)), label=name)
               for name in ("anchor", "positive", "negative")]
     check_losses_against_torch("triplet_margin_loss", inputs, [True, True, True], data, p=p,
-                               swap=swap, reduction=reduction, margin=margin)
+                               swap=swap, reduction=reduction, margin=margin, eps=eps)
 
 
-def test_nll_loss_module_keeps_its_weight_as_a_buffer_and_matches_torch():
-    logp = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]))
-    check_losses_against_torch("nll_loss", [logp, np.array([2, -100])], [True, False],
-                               np.random.default_rng(0), weight=np.array([1.0, 2.0, 3.0]))
+@pytest.mark.parametrize("target, kwargs", [([2, 0, -100], {}), ([2, 0, 1], {"ignore_index": 1})])
+def test_nll_loss_module_keeps_its_weight_as_a_buffer_and_matches_torch(target, kwargs):
+    logp = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]))
+    check_losses_against_torch("nll_loss", [logp, np.array(target)], [True, False],
+                               np.random.default_rng(0), weight=np.array([1.0, 2.0, 3.0]),
+                               **kwargs)
 
 
 # ---------------------------------------------------------------------- modules and reductions
@@ -322,6 +326,11 @@ LEGACY_PROBLEMS = [
     ("poisson_nll_loss", [np.ones((2, 3)), np.ones((2, 3))]),
     ("soft_margin_loss", [np.ones((2, 3)), -np.ones((2, 3))]),
     ("hinge_embedding_loss", [np.ones((2, 3)), -np.ones((2, 3))]),
+    ("nll_loss", [np.log(np.full((2, 3), 0.25)), np.array([2, 0])]),
+    ("multi_margin_loss", [np.ones((2, 3)), np.array([2, 0])]),
+    ("margin_ranking_loss", [np.ones(3), np.arange(3.0), np.array([1.0, -1.0, 1.0])]),
+    ("cosine_embedding_loss", [np.ones((2, 3)), np.eye(2, 3), np.array([1.0, -1.0])]),
+    ("triplet_margin_loss", [np.ones((2, 3)), np.eye(2, 3), np.zeros((2, 3))]),
 ]
 
 
@@ -329,15 +338,16 @@ LEGACY_PROBLEMS = [
 @pytest.mark.parametrize("legacy", [{"size_average": False}, {"reduce": False},
                                     {"size_average": True, "reduce": True}])
 def test_deprecated_reduction_arguments_warn_and_map_like_torch(function, inputs, legacy):
-    check_losses_against_torch(function, inputs, [True, False], np.random.default_rng(0),
-                               **legacy)
+    grads = [True] + [False] * (len(inputs) - 1)
+    check_losses_against_torch(function, inputs, grads, np.random.default_rng(0), **legacy)
 
 
 @pytest.mark.parametrize("function, inputs", [p for p in LEGACY_PROBLEMS
                                               if p[0] != "poisson_nll_loss"])
 def test_reduction_elementwise_mean_warns_and_means_mean_like_torch(function, inputs):
     """Except for poisson_nll_loss, which refuses it (as PyTorch's, tested below)."""
-    check_losses_against_torch(function, inputs, [True, False], np.random.default_rng(0),
+    grads = [True] + [False] * (len(inputs) - 1)
+    check_losses_against_torch(function, inputs, grads, np.random.default_rng(0),
                                reduction="elementwise_mean")
 
 
@@ -353,6 +363,9 @@ def test_loss_modules_keep_their_settings_and_buffers_like_torch():
             lib.nn.L1Loss(reduction="none"), lib.nn.SoftMarginLoss(),
             lib.nn.CosineEmbeddingLoss(0.5), lib.nn.MultiMarginLoss(2, 0.5, lib.ones(3)),
             lib.nn.TripletMarginLoss(2.0, swap=True),
+            # and each with its defaults
+            *[getattr(lib.nn, name)() for name in [*MODULES.values(), "MSELoss",
+                                                   "CrossEntropyLoss"]],
         ]
         return [(list(m.state_dict()), len(list(m.parameters())), m.reduction,
                  {k: v for k, v in vars(m).items() if isinstance(v, (int, float, bool))})
@@ -483,7 +496,7 @@ def test_multi_margin_loss_rejects_a_weight_that_does_not_fit(weight, error):
 ])
 def test_margin_loss_modules_check_their_settings_at_construction_like_torch(build, error):
     for lib in (torch, mg):
-        with pytest.raises(ValueError, match=error):
+        with pytest.raises(ValueError, match=f"^{error}$"):
             build(lib)
 
 

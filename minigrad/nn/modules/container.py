@@ -206,11 +206,13 @@ def _as_parameter(value: Any) -> Any:
     return value
 
 
-def _describe(value: Any) -> str:
-    """One entry of a ParameterList/Dict's repr."""
+def _describe(value: Any, legacy_name: bool = False) -> str:
+    """One entry of a ParameterList/Dict's repr. As in PyTorch, a list names a tensor's type by
+    its dtype ('minigrad.float32'), a dict by its legacy name ('minigrad.FloatTensor')."""
     if isinstance(value, Tensor):
         size = "x".join(str(n) for n in value.shape)
-        return f"Parameter containing: [{value.dtype} of size {size}]"
+        kind = value.type() if legacy_name else value.dtype
+        return f"Parameter containing: [{kind} of size {size}]"
     return f"Object of type: {type(value).__name__}"
 
 
@@ -303,4 +305,5 @@ class ParameterDict(Module):
             self[key] = value
 
     def extra_repr(self) -> str:
-        return "\n".join(f"  ({key}): {_describe(value)}" for key, value in self.items())
+        return "\n".join(f"  ({key}): {_describe(value, legacy_name=True)}"
+                         for key, value in self.items())
