@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import hypothesis
 import hypothesis.strategies as st
 import numpy as np
 import pytest
@@ -542,6 +543,30 @@ def test_lbfgs_follows_pytorch_step_for_step_in_float64(hyperparameters, data):
         same_lbfgs_state(mg_opt.state_dict()["state"][0], torch_opt.state_dict()["state"][0],
                          f"step {step}")
         assert mg_opt.state_dict()["param_groups"] == torch_opt.state_dict()["param_groups"]
+
+
+line_search_numbers = st.floats(-10, 10)
+
+
+@given(x1=line_search_numbers, f1=line_search_numbers, g1=line_search_numbers,
+       x2=line_search_numbers, f2=line_search_numbers, g2=line_search_numbers,
+       bounds=st.none() | st.tuples(line_search_numbers, line_search_numbers).map(sorted))
+def test_lbfgs_line_search_interpolates_as_pytorch(x1, f1, g1, x2, f2, g2, bounds):
+    """The strong Wolfe search's cubic step, with and without bounds, on either side and with
+    no real minimizer (the middle), is PyTorch's `_cubic_interpolate` (whose slopes g are
+    0-d tensors there, NumPy numbers here)."""
+    from torch.optim.lbfgs import _cubic_interpolate as torch_cubic_interpolate
+
+    from minigrad.optim.lbfgs import _cubic_interpolate
+
+    hypothesis.assume(abs(x1 - x2) > 1e-3)
+    expected = torch_cubic_interpolate(
+        x1, f1, torch.tensor(g1, dtype=torch.float64), x2, f2,
+        torch.tensor(g2, dtype=torch.float64), None if bounds is None else tuple(bounds))
+    with np.errstate(all="ignore"):
+        actual = _cubic_interpolate(x1, f1, np.float64(g1), x2, f2, np.float64(g2),
+                                    None if bounds is None else tuple(bounds))
+    np.testing.assert_allclose(float(actual), float(expected), rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("kwargs, groups", [

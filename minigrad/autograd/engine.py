@@ -66,10 +66,7 @@ def run_backward(
         _walk(ready, pending, counts, wanted, captured, retain_graph)
     finally:
         _state.enabled, _state.keep_saved = grad_mode, keep_saved
-    if wanted is None:
-        return None
-    # An input listed twice is one node, captured in one place: each listing gets its gradient.
-    return [captured[wanted[t.grad_fn or t]] for t in inputs or ()]
+    return None if wanted is None else [captured[wanted[t.grad_fn or t]] for t in inputs or ()]
 
 
 def _count_dependencies(starts: Iterable[Any]) -> dict[Any, int]:
