@@ -243,3 +243,33 @@ def test_new_init_functions_refuse_shapes_as_torch(name, shape):
             getattr(lib.nn.init, name)(lib.zeros(*shape), **kwargs)
         outcomes.append(str(error.value))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("xavier_normal_", {}),
+    ("trunc_normal_", {}),                    # its defaults: N(0, 1) on [-2, 2]
+    ("trunc_normal_", {"a": 0.0, "b": 0.80}),  # the normal's mass on [a, b] 0.288: uniform draws
+    ("trunc_normal_", {"a": 0.0, "b": 0.88}),  # 0.311: normal draws
+    ("trunc_normal_", {"mean": -4.0}),        # exactly 2 std below a: no warning
+    ("trunc_normal_", {"mean": 4.0}),         # exactly 2 std above b: no warning
+    ("trunc_normal_", {"mean": -4.5}),        # 2.5 std below a: a warning
+    ("trunc_normal_", {"mean": 4.5}),         # 2.5 std above b: a warning
+])
+def test_init_with_a_generator_of_its_own_gives_torchs_numbers(name, kwargs):
+    """The generator passed in is the one drawn from (the global one stays where it was), and
+    trunc_normal_ picks its method and warns at PyTorch's bounds."""
+    results = []
+    for lib in (mg, torch):
+        lib.manual_seed(0)
+        generator = lib.Generator().manual_seed(7)
+        t = lib.zeros(6, 5)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(lib.nn.init, name)(t, **kwargs, generator=generator)
+        results.append((t.numpy().copy(), [str(w.message) for w in caught], lib.rand(1).item(),
+                        lib.rand(1, generator=generator).item()))
+        if lib is mg:  # minigrad's warning names the caller's line (PyTorch's, its own)
+            assert all(w.filename == __file__ for w in caught)
+    (ours, *our_rest), (theirs, *their_rest) = results
+    np.testing.assert_array_equal(ours, theirs)
+    assert our_rest == their_rest
