@@ -449,6 +449,24 @@ def test_random_sampler_draws_num_samples_indices_reproducibly(n, replacement, n
             assert len(set(chunk)) == len(chunk)
 
 
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.utils.data.RandomSampler(range(7), replacement=True, num_samples=40),
+    lambda lib: lib.utils.data.RandomSampler(range(5), replacement=True, num_samples=70),
+    lambda lib: lib.utils.data.WeightedRandomSampler([0.1, 0.2, 0.3, 0.4], 50),
+    lambda lib: lib.utils.data.WeightedRandomSampler(np.float32([1e-8, 1, 1e8]), 40),
+], ids=["40 with replacement", "70 with replacement", "weighted", "float32 weights"])
+def test_samplers_draw_torchs_indices_after_the_same_seed(make):
+    """Indices with replacement are drawn 32 at a time, then the rest, and weights are made
+    float64, as PyTorch's: the same seed gives the same indices."""
+    drawn = []
+    for lib in (mg, torch):
+        lib.manual_seed(3)
+        sampler = make(lib)
+        drawn.append((list(sampler), str(getattr(sampler, "weights", lib.zeros(0)).dtype)))
+    assert drawn[0][0] == drawn[1][0]
+    assert drawn[0][1].split(".")[1] == drawn[1][1].split(".")[1]
+
+
 def test_subset_random_sampler_is_a_permutation_of_its_indices():
     indices = [7, 3, 11, 5]
     sampler = mg.utils.data.SubsetRandomSampler(indices)
@@ -476,6 +494,8 @@ def test_weighted_random_sampler_follows_the_weights():
     lambda lib: list(lib.utils.data.WeightedRandomSampler([0.0, 0.0], 1)),
     lambda lib: list(lib.utils.data.WeightedRandomSampler([1.0, 1.0], 3, replacement=False)),
     lambda lib: lib.utils.data.BatchSampler(range(3), 2, drop_last=None),
+    lambda lib: lib.utils.data.BatchSampler(range(3), True, drop_last=False),
+    lambda lib: lib.utils.data.WeightedRandomSampler([1.0], True),
 ])
 def test_sampler_errors_match_torch(make):
     assert raised(lambda: make(mg)) == raised(lambda: make(torch))
