@@ -38,6 +38,7 @@ from minigrad.autograd.grad_mode import enable_grad
 from minigrad.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+_OPTIM_DIR = os.path.dirname(__file__) + os.sep  # (see _outside_optim)
 
 
 class Optimizer:
@@ -302,5 +303,3 @@ def _outside_optim() -> int:
         level += 1
     return level
 
-
-_OPTIM_DIR = os.path.dirname(__file__) + os.sep
