@@ -909,3 +909,28 @@ def test_ctc_loss_of_an_empty_target_over_no_steps_is_minus_0_as_torch():
         lib.tensor([0, 1]), reduction="none").numpy() for lib in (torch, mg)]
     assert_close(results[1], results[0])
     np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
+
+
+# ------------------------------------------------------------------ Optimizer.step's errstate
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam",
+              "Adadelta", "Rprop", "ASGD"]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_step_that_overflows_or_divides_0_by_0_is_silent_as_torch(name):
+    """float32 gradients of 0, 1e30 and 3e38: their squares overflow, and where the gradient is
+    0 an `eps` of 0 (or an lr of 1e30 for SGD) gives 0/0 or an overflowing update; PyTorch
+    computes inf and nan without a word."""
+    kwargs = {"lr": 1e30} if name == "SGD" else {"eps": 0.0}
+    if name in ("Rprop", "ASGD"):
+        kwargs = {"lr": 1e30}
+    values = []
+    for lib in (torch, mg):
+        p = lib.tensor([0.0, 1e30, 3e38], requires_grad=True)
+        p.grad = lib.tensor([0.0, 1e30, 3e38])
+        opt = getattr(lib.optim, name)([p], **kwargs)
+        with warnings.catch_warnings(), np.errstate(all="warn"):
+            warnings.simplefilter("error")  # any warning fails the test
+            opt.step()
+        values.append(p.detach().numpy())
+    np.testing.assert_array_equal(values[1], values[0])
