@@ -205,6 +205,10 @@ BAD_HOOK_RESULTS = {
     "a grad_output of another shape": ("backward_pre", lambda go: (go[0][:1],)),
     "a list for a grad_output": ("backward_pre", lambda go: ([1.0],)),
     "too few grad_inputs": ("backward", lambda gi: (gi[0],)),
+    "too few grad_outputs": ("backward_pre", lambda go: ()),
+    "None, then a grad_input of another shape": ("backward", lambda gi: (None, gi[1][:1])),
+    "a tensor for all the grad_inputs": ("backward_whole", lambda gi: gi[0]),
+    "a number for all the grad_inputs": ("backward_whole", lambda gi: 3.0),
 }
 
 
@@ -218,6 +222,8 @@ def test_what_a_backward_hook_returns_is_checked_like_pytorch(case):
         module = _three_in_three_out(lib)
         if kind == "backward":
             module.register_full_backward_hook(lambda m, gi, go: replace(gi[:2]) + gi[2:])
+        elif kind == "backward_whole":
+            module.register_full_backward_hook(lambda m, gi, go: replace(gi))
         else:
             module.register_full_backward_pre_hook(lambda m, go: replace(go[:1]) + go[1:])
         a = lib.tensor([1.0, 2.0], requires_grad=True)
@@ -225,6 +231,131 @@ def test_what_a_backward_hook_returns_is_checked_like_pytorch(case):
             module(a, lib.tensor([3.0, 4.0]), a, lib.arange(2))[0].sum().backward()
         errors.append((caught.type, str(caught.value).replace("torch.", "minigrad.")))
     assert errors[0] == errors[1]
+
+
+def _two_by_two(lib):
+    """A module of two inputs and two outputs, x * 2 and y * 3, in `lib`."""
+    class TwoByTwo(lib.nn.Module):
+        def forward(self, x, y):
+            return x * 2, y * 3
+    return TwoByTwo()
+
+
+def test_every_kind_of_hook_is_given_the_module_itself():
+    for lib in (mg, torch):
+        module, seen = _two_by_two(lib), []
+        module.register_forward_pre_hook(lambda m, args, kwargs, seen=seen: seen.append(m),
+                                         with_kwargs=True)
+        module.register_forward_hook(lambda m, args, kwargs, out, seen=seen: seen.append(m),
+                                     with_kwargs=True)
+        module.register_full_backward_pre_hook(lambda m, go, seen=seen: seen.append(m))
+        module.register_full_backward_hook(lambda m, gi, go, seen=seen: seen.append(m))
+        x = lib.ones(2, requires_grad=True)
+        module(x, lib.ones(2, requires_grad=True))[0].sum().backward()
+        assert len(seen) == 4 and all(m is module for m in seen)
+
+
+def test_an_output_no_gradient_reaches_sends_zeros_into_the_module_as_torch():
+    """Only the first output is used: the input behind the second gets zeros, not nothing,
+    and the hooks see None for that output's gradient and zeros for that input's."""
+    runs = []
+    for lib in (mg, torch):
+        module, seen = _two_by_two(lib), []
+        module.register_full_backward_hook(lambda m, gi, go, seen=seen: seen.append(
+            ([g.tolist() for g in gi], [None if g is None else g.tolist() for g in go])))
+        x, y = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+        module(x, y)[0].sum().backward()
+        runs.append((x.grad.tolist(), None if y.grad is None else y.grad.tolist(), seen))
+    assert runs[0] == runs[1] == ([2.0, 2.0], [0.0, 0.0],
+                                  [([[2.0, 2.0], [0.0, 0.0]], [[1.0, 1.0], None])])
+
+
+def test_the_hooked_outputs_node_is_named_as_torchs():
+    out = {}
+    for lib in (mg, torch):
+        module = _two_by_two(lib)
+        module.register_full_backward_hook(lambda m, gi, go: None)
+        out[lib] = module(lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True))[0]
+    assert out[mg].grad_fn.name() == out[torch].grad_fn.name() == "BackwardHookFunctionBackward"
+    # minigrad's slot node leads to the node that gathers the outputs: named the same
+    gather = out[mg].grad_fn.next_functions[0]
+    assert gather.name() == "BackwardHookFunctionBackward"
+
+
+@pytest.mark.parametrize("result", ["a triple", "a list of two"])
+def test_a_pre_hook_with_kwargs_must_return_a_pair_as_in_torch(result):
+    errors = []
+    for lib in (mg, torch):
+        module = _two_by_two(lib)
+        module.register_forward_pre_hook(
+            lambda m, args, kwargs: (args, kwargs, 1) if result == "a triple" else [args, kwargs],
+            with_kwargs=True)
+        with pytest.raises(RuntimeError) as caught:
+            module(lib.ones(2), lib.ones(2))
+        errors.append(str(caught.value).replace("torch.", "minigrad."))
+    assert errors[0] == errors[1] and "must return None or a tuple" in errors[0]
+
+
+def test_a_removed_hook_leaves_no_flag_and_removing_again_is_harmless():
+    for lib in (mg, torch):
+        module, calls = _two_by_two(lib), []
+        flags = []
+        for _ in range(2):
+            hook = module.register_forward_hook(
+                lambda m, args, kwargs, out, calls=calls: calls.append(1),
+                with_kwargs=True, always_call=True)
+            pre = module.register_forward_pre_hook(
+                lambda m, args, kwargs, calls=calls: calls.append(2), with_kwargs=True)
+            flags.append([list(d.values()) for d in (
+                module._forward_hooks_with_kwargs, module._forward_hooks_always_called,
+                module._forward_pre_hooks_with_kwargs)])
+            module(lib.ones(2), lib.ones(2))
+            for handle in (hook, pre, hook):  # a second remove() does nothing
+                handle.remove()
+            module(lib.ones(2), lib.ones(2))
+        assert calls == [2, 1, 2, 1]
+        assert flags == [[[True], [True], [True]]] * 2
+        assert not (module._forward_hooks_with_kwargs or module._forward_hooks_always_called
+                    or module._forward_pre_hooks_with_kwargs)
+
+
+@pytest.mark.parametrize("where", ["forward", "a forward hook"])
+def test_always_call_forward_hooks_run_when_the_call_fails_as_in_torch(where):
+    """The forward hooks registered with always_call that have not run yet run when forward
+    (or anything in the call) raises, with the output so far (None if forward raised); one
+    that raises then only warns; the first error goes on up."""
+    runs = []
+    for lib in (mg, torch):
+        class Failing(lib.nn.Module):
+            def forward(self, x):
+                if where == "forward":
+                    raise ValueError("forward failed")
+                return x * 2
+
+        def failing_hook(m, args, out):
+            raise KeyError("the hook failed")
+
+        module, seen = Failing(), []
+        module.register_forward_hook(lambda m, args, out, seen=seen: seen.append(("always", out)),
+                                     always_call=True)
+        if where == "a forward hook":
+            module.register_forward_hook(lambda m, args, out: 1 / 0)
+        module.register_forward_hook(lambda m, args, out, seen=seen: seen.append(("plain", out)))
+        module.register_forward_hook(failing_hook, always_call=True)
+        module.register_forward_hook(
+            lambda m, args, kwargs, out, seen=seen: seen.append(("kwargs", kwargs, out)),
+            always_call=True, with_kwargs=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises((ValueError, ZeroDivisionError)) as error:
+                module(lib.ones(2))
+        runs.append((error.type, [(e[0], *[None if v is None else v.tolist() if
+                                          hasattr(v, "tolist") else v for v in e[1:]])
+                                  for e in seen], [str(w.message) for w in caught]))
+    assert runs[0] == runs[1]
+    assert runs[0][2] == ["module forward hook with ``always_call=True`` raised an exception "
+                          "that was silenced as another error was raised in forward: "
+                          "'the hook failed'"]
 
 
 def test_a_handle_removes_its_hook_on_leaving_a_with_block():

@@ -78,36 +78,56 @@ def register(module: Any, kind: str, hook: Any, prepend: bool, *flags: str) -> R
 
 def call(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """`module(*args, **kwargs)` with its hooks (Module.__call__ comes here once the module has
-    had some)."""
-    with_kwargs = module._forward_pre_hooks_with_kwargs
-    for key, hook in list(module._forward_pre_hooks.items()):
-        if key in with_kwargs:
-            result = hook(module, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                       f"(new_args, new_kwargs), but got {result}.")
-                args, kwargs = result
-        else:
-            result = hook(module, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-    backward = _BackwardHooks(module) if _state.enabled and (
-        module._backward_hooks or module._backward_pre_hooks) else None
-    if backward is not None:
-        args = backward.wrap_inputs(args)
-    output = module.forward(*args, **kwargs)
-    with_kwargs = module._forward_hooks_with_kwargs
-    for key, hook in list(module._forward_hooks.items()):
-        if key in with_kwargs:
-            result = hook(module, args, kwargs, output)
-        else:
-            result = hook(module, args, output)
-        if result is not None:
-            output = result
-    if backward is not None:
-        output = backward.wrap_outputs(output)
-    return output
+    had some). If anything in it raises, the forward hooks registered with always_call that
+    have not run yet run then (with the output so far, None if forward raised), as PyTorch's;
+    an error of theirs is only a warning, and the first error goes on up."""
+    output, called = None, set()  # (the always_call hooks that have run)
+    try:
+        with_kwargs = module._forward_pre_hooks_with_kwargs
+        for key, hook in list(module._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                result = hook(module, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(module, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        backward = _BackwardHooks(module) if _state.enabled and (
+            module._backward_hooks or module._backward_pre_hooks) else None
+        if backward is not None:
+            args = backward.wrap_inputs(args)
+        output = module.forward(*args, **kwargs)
+        for key, hook in list(module._forward_hooks.items()):
+            if key in module._forward_hooks_always_called:
+                called.add(key)
+            output = _forward_hook(module, key, hook, args, kwargs, output)
+        if backward is not None:
+            output = backward.wrap_outputs(output)
+        return output
+    except Exception:
+        for key, hook in list(module._forward_hooks.items()):
+            if key in module._forward_hooks_always_called and key not in called:
+                try:
+                    output = _forward_hook(module, key, hook, args, kwargs, output)
+                except Exception as error:
+                    warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                  "exception that was silenced as another error was raised in "
+                                  f"forward: {error}", stacklevel=2)
+        raise
+
+
+def _forward_hook(module: Any, key: int, hook: Any, args: tuple[Any, ...],
+                  kwargs: dict[str, Any], output: Any) -> Any:
+    """Run one forward hook; the output it returns, or the output it was given if None."""
+    if key in module._forward_hooks_with_kwargs:
+        result = hook(module, args, kwargs, output)
+    else:
+        result = hook(module, args, output)
+    return output if result is None else result
 
 
 class _BackwardHooks:
@@ -142,7 +162,7 @@ class _BackwardHooks:
         for hook in list(self.module._backward_pre_hooks.values()):
             result = hook(self.module, self.grad_outputs)
             if result is not None:
-                self.grad_outputs = _checked(result, self.grad_outputs, "pre-hook")
+                self.grad_outputs = _checked(result, self.grad_outputs, "pre hook", "grad_output")
         if not self.needs_input:
             warnings.warn(
                 "Full backward hook is firing when gradients are computed with respect to module "
@@ -165,7 +185,7 @@ class _BackwardHooks:
         for hook in list(self.module._backward_hooks.values()):
             result = hook(self.module, grad_input, self.grad_outputs)
             if result is not None:
-                grad_input = _checked(result, grad_input, "hook")
+                grad_input = _checked(result, grad_input, "hook", "grad_input")
         return grad_input
 
 
@@ -197,13 +217,12 @@ class _Gathered:
         return tuple(None if results[k] is None else results[k]._data for k in self.needing)
 
 
-def _checked(result: Any, before: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+def _checked(result: Any, before: tuple[Any, ...], kind: str, what: str) -> tuple[Any, ...]:
     """What a backward hook returned, checked as PyTorch checks it against what it was given:
-    as many entries, each None or a tensor of the same dtype and shape."""
-    if not isinstance(result, tuple):
-        raise TypeError(f"object of type '{type(result).__name__}' has no len()")
+    as many entries (any sequence will do: a tensor's entries are its rows; `len` refuses
+    anything else with a TypeError), each None or a tensor of the same dtype and shape."""
     if len(result) != len(before):
-        raise RuntimeError(f"Backward {kind} returned an invalid number of grad_input, got "
+        raise RuntimeError(f"Backward {kind} returned an invalid number of {what}, got "
                            f"{len(result)}, but expected {len(before)}")
     for new, old in zip(result, before):
         if new is None:
@@ -215,7 +234,7 @@ def _checked(result: Any, before: tuple[Any, ...], kind: str) -> tuple[Any, ...]
                                f"got {new.type()})")
         if old is not None and new.shape != old.shape:
             raise RuntimeError("hook 'hook' has changed the size of value")
-    return result
+    return tuple(result)
 
 
 class _Gather(ArrayFunction):
