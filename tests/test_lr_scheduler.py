@@ -6,13 +6,15 @@ or two parameter groups, and a training script (how many steps, whether the firs
 scheduler.step() comes before optimizer.step(), deprecated `step(epoch)` calls, a checkpoint
 round trip). `script` runs it with either library and writes down everything observable: the
 lrs after each step (get_last_lr() and every group's hyperparameters, so momentum and betas
-too), the warnings, the state_dict, an exception if one is raised. The two records must be
-equal: the lrs as Python floats, bit for bit.
+too), the warnings, the state_dict (its keys in order, and as it is after loading it), an
+exception if one is raised. The two records must be equal: the lrs as Python floats, bit for
+bit.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -260,6 +262,16 @@ def optimizer_state(optimizer: Any) -> dict[str, Any]:
     return state
 
 
+def in_order(state: Any) -> Any:
+    """A copy of `state` whose dicts are lists of (key, value) pairs, so that comparing two
+    copies compares the order of the keys too (== on dicts ignores it)."""
+    if isinstance(state, dict):
+        return [(key, in_order(value)) for key, value in state.items()]
+    if isinstance(state, list):
+        return [in_order(value) for value in state]
+    return state
+
+
 def script(lib: Any, run: ScheduleRun) -> list[tuple]:
     """Run `run` with `lib`; the record of everything observable, in order."""
     record: list[tuple] = []
@@ -282,10 +294,11 @@ def script(lib: Any, run: ScheduleRun) -> list[tuple]:
                 record.append((i, scheduler.get_last_lr(), groups_of(optimizer)))
                 if i + 1 == run.checkpoint_at:
                     state = scheduler.state_dict()
-                    record.append(("state_dict", copy.deepcopy(state)))
+                    record.append(("state_dict", in_order(state)))
                     optimizer, scheduler = restart(lib, run, params, optimizer, state, i + 1)
                     record.append(("restarted", scheduler.get_last_lr(), groups_of(optimizer)))
-            record.append(("state_dict", scheduler.state_dict()))
+                    record.append(("state_dict after loading it", in_order(state)))
+            record.append(("state_dict", in_order(scheduler.state_dict())))
         except Exception as error:  # PyTorch's failure is minigrad's failure
             record.append(("raised", type(error).__name__, str(error)))
     record.append(("warnings", [(w.category.__name__, str(w.message)) for w in caught]))
@@ -325,11 +338,13 @@ def both(make: Any) -> tuple[Any, Any]:
     return make(mg), make(torch)
 
 
-def caught_warnings(action: Any) -> list[tuple[str, str]]:
+def caught_warnings(action: Any) -> list[tuple[str, str, str]]:
+    """The warnings `action()` gives: category, message, and the file and line they name."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         action()
-    return [(w.category.__name__, str(w.message)) for w in caught]
+    return [(w.category.__name__, str(w.message), f"{os.path.basename(w.filename)}:{w.lineno}")
+            for w in caught]
 
 
 def test_lr_values_are_python_floats_bit_for_bit() -> None:
@@ -372,14 +387,34 @@ def test_warns_when_optimizer_step_is_replaced_after_the_scheduler() -> None:
     assert theirs and ours == theirs
 
 
-def test_calling_get_lr_directly_warns_to_use_get_last_lr() -> None:
-    def script(lib: Any) -> tuple[list, list]:
-        scheduler = lib.optim.lr_scheduler.ExponentialLR(two_group_sgd(lib), gamma=0.5)
-        values: list = []
-        return caught_warnings(lambda: values.extend(scheduler.get_lr())), values
+def test_the_optimizer_step_is_wrapped_once_as_in_pytorch() -> None:
+    """The first scheduler replaces optimizer.step by a wrapper marked
+    `_wrapped_by_lr_sched = True`, which notes that the step ran; a second scheduler on the same
+    optimizer keeps that wrapper."""
+    def script(lib: Any) -> tuple[bool, Any, bool]:
+        optimizer = two_group_sgd(lib)
+        lib.optim.lr_scheduler.StepLR(optimizer, step_size=2)
+        wrapper = optimizer.step
+        lib.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+        wrapper()
+        return optimizer.step is wrapper, wrapper._wrapped_by_lr_sched, optimizer._opt_called
 
     ours, theirs = both(script)
-    assert theirs[0] and ours == theirs
+    assert ours == theirs == (True, True, True)
+
+
+def test_calling_get_lr_directly_warns_to_use_get_last_lr() -> None:
+    def script(lib: Any) -> tuple[list, list, int]:
+        scheduler = lib.optim.lr_scheduler.ExponentialLR(two_group_sgd(lib), gamma=0.5)
+        values: list = []
+        read = lambda: values.extend(scheduler.get_lr())  # noqa: E731
+        return caught_warnings(read), values, read.__code__.co_firstlineno
+
+    ours, theirs = both(script)
+    assert theirs[0] and ours[1] == theirs[1]
+    assert [w[:2] for w in ours[0]] == [w[:2] for w in theirs[0]]
+    # PyTorch's warning names a line of its own lr_scheduler.py; minigrad's names the caller's.
+    assert [w[2] for w in ours[0]] == [f"{os.path.basename(__file__)}:{ours[2]}"]
 
 
 def test_step_with_an_epoch_warns_and_uses_the_closed_form() -> None:
@@ -393,6 +428,38 @@ def test_step_with_an_epoch_warns_and_uses_the_closed_form() -> None:
     ours, theirs = both(script)
     assert ours == theirs
     assert ours[1] == [0.1 * 0.5**3, 0.01 * 0.5**3]
+
+
+CLOSED_FORM_SPECS = [
+    Spec("StepLR", dict(step_size=3, gamma=0.5)),
+    Spec("MultiStepLR", dict(milestones=[2, 5, 5], gamma=0.5)),
+    Spec("ConstantLR", dict(factor=0.5, total_iters=4)),
+    Spec("LinearLR", dict(start_factor=0.25, end_factor=0.75, total_iters=4)),
+    Spec("ExponentialLR", dict(gamma=0.9)),
+    Spec("PolynomialLR", dict(total_iters=4, power=2.0)),
+    Spec("CosineAnnealingLR", dict(T_max=5, eta_min=1e-4)),
+    Spec("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=1e-4)),
+]
+# Without a closed form, step(epoch) sets last_epoch and takes the chainable form.
+CHAINABLE_ONLY_SPECS = [
+    Spec("LambdaLR", dict(lr_lambda=inverse_time)),
+    Spec("MultiplicativeLR", dict(lr_lambda=shrink)),
+    Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    Spec("OneCycleLR", dict(max_lr=0.1, total_steps=20)),
+]
+
+
+@pytest.mark.parametrize("spec", CLOSED_FORM_SPECS + CHAINABLE_ONLY_SPECS,
+                         ids=lambda spec: spec.name)
+def test_steps_with_an_epoch_follow_pytorch(spec: Spec) -> None:
+    """`step(epoch)` jumps before, onto and past each schedule's changes, and back, between
+    plain steps. (The Hypothesis test draws it only for the closed forms, and, derandomized,
+    never for StepLR.)"""
+    epochs = [None, 1, 4, 7, 2, None, 10, 0, None, 3]
+    run = ScheduleRun(spec=spec, optimizer="SGD", lrs=[0.1, 0.01], steps=len(epochs),
+                      scheduler_first=False, epochs=epochs, metrics=[1.0] * len(epochs),
+                      checkpoint_at=None, resume_with_last_epoch=False)
+    assert script(mg, run) == script(torch, run)
 
 
 def test_verbose_is_gone_as_in_pytorch_2_13() -> None:
@@ -413,6 +480,30 @@ def test_the_old_name_and_the_base_class() -> None:
     assert isinstance(scheduler, mg.optim.lr_scheduler.LRScheduler)
     assert mg.optim.lr_scheduler._LRScheduler.__name__ == "_LRScheduler"
     assert issubclass(mg.optim.lr_scheduler._LRScheduler, mg.optim.lr_scheduler.LRScheduler)
+
+
+@pytest.mark.parametrize(("name", "epoch"), [("LambdaLR", None), ("StepLR", 4)])
+def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
+    name: str, epoch: int | None
+) -> None:
+    """The scheduler knows only the groups it was built with: LambdaLR's lrs, one per lambda,
+    and a closed form's, one per base lr, are one fewer than the groups, which PyTorch
+    refuses (a zip of unequal lengths) rather than leave the new group's lr as it is."""
+    def step(lib: Any) -> None:
+        optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+        scheduler = (lib.optim.lr_scheduler.LambdaLR(optimizer, exponential_decay)
+                     if name == "LambdaLR" else lib.optim.lr_scheduler.StepLR(optimizer, 2))
+        optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.01})
+        optimizer.step()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # step(epoch)'s deprecation
+            scheduler.step(epoch)
+
+    with pytest.raises(ValueError) as expected:
+        step(torch)
+    with pytest.raises(ValueError) as error:
+        step(mg)
+    assert str(error.value) == str(expected.value)
 
 
 def test_initial_lr_is_required_to_resume() -> None:
@@ -439,11 +530,18 @@ def test_plateau_accepts_a_tensor_metric() -> None:
     assert ours[0] < 0.1
 
 
-def test_callable_objects_are_saved_in_the_state_dict() -> None:
+@pytest.mark.parametrize("name", ["CyclicLR", "LambdaLR", "MultiplicativeLR"])
+def test_callable_objects_are_saved_in_the_state_dict(name: str) -> None:
+    """A callable object's attributes are saved and loaded back; a plain function is saved as
+    None (LambdaLR's second group here)."""
     def script(lib: Any) -> dict[str, Any]:
         scale = Scale(0.9)
-        scheduler = lib.optim.lr_scheduler.CyclicLR(
-            two_group_sgd(lib), 0.01, 0.1, step_size_up=3, scale_fn=scale)
+        schedulers = lib.optim.lr_scheduler
+        if name == "CyclicLR":
+            scheduler = schedulers.CyclicLR(
+                two_group_sgd(lib), 0.01, 0.1, step_size_up=3, scale_fn=scale)
+        else:
+            scheduler = getattr(schedulers, name)(two_group_sgd(lib), [scale, exponential_decay])
         state = scheduler.state_dict()
         scale.base = 0.5
         scheduler.load_state_dict(copy.deepcopy(state))
