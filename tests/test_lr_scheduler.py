@@ -462,6 +462,43 @@ def test_steps_with_an_epoch_follow_pytorch(spec: Spec) -> None:
     assert script(mg, run) == script(torch, run)
 
 
+# Every scheduler with only the arguments it requires.
+DEFAULT_SPECS = [
+    Spec("StepLR", dict(step_size=3)), Spec("MultiStepLR", dict(milestones=[2, 4, 4])),
+    Spec("ConstantLR"), Spec("LinearLR"), Spec("ExponentialLR", dict(gamma=0.9)),
+    Spec("PolynomialLR"), Spec("CosineAnnealingLR", dict(T_max=4)),
+    Spec("CosineAnnealingWarmRestarts", dict(T_0=3)),
+    Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1)),
+    Spec("OneCycleLR", dict(max_lr=0.1, total_steps=15)),
+    Spec("LambdaLR", dict(lr_lambda=inverse_time)),
+    Spec("MultiplicativeLR", dict(lr_lambda=shrink)), Spec("ReduceLROnPlateau"),
+]
+
+
+def plain_run(spec: Spec, checkpoint_at: int | None = None, resume: bool = False) -> ScheduleRun:
+    """14 steps of SGD with two groups, optimizer.step() first, no step(epoch)."""
+    metrics = [1.0, 0.5] + [0.9] * 12  # for ReduceLROnPlateau: a best value, then no progress
+    return ScheduleRun(spec=spec, optimizer="SGD", lrs=[0.1, 0.01], steps=len(metrics),
+                       scheduler_first=False, epochs=[None] * len(metrics), metrics=metrics,
+                       checkpoint_at=checkpoint_at, resume_with_last_epoch=resume)
+
+
+@pytest.mark.parametrize("spec", DEFAULT_SPECS, ids=lambda spec: spec.name)
+def test_default_arguments_are_pytorchs(spec: Spec) -> None:
+    """The defaults show in the lrs and in the state_dict, which holds every setting. (The
+    Hypothesis test gives every argument.)"""
+    run = plain_run(spec)
+    assert script(mg, run) == script(torch, run)
+
+
+@pytest.mark.parametrize("spec", [s for s in DEFAULT_SPECS if s.name in RESUMABLE],
+                         ids=lambda spec: spec.name)
+def test_every_scheduler_resumes_with_last_epoch_as_pytorch(spec: Spec) -> None:
+    """Rebuilt with `last_epoch=5` after five steps, on the optimizer's saved state."""
+    run = plain_run(spec, checkpoint_at=5, resume=True)
+    assert script(mg, run) == script(torch, run)
+
+
 def test_verbose_is_gone_as_in_pytorch_2_13() -> None:
     """PyTorch 2.13 removed the deprecated `verbose` argument: it is an unexpected keyword."""
     for name in ("StepLR", "LambdaLR", "ReduceLROnPlateau"):
