@@ -14,6 +14,7 @@ bit.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 import warnings
@@ -496,6 +497,24 @@ def test_default_arguments_are_pytorchs(spec: Spec) -> None:
 def test_every_scheduler_resumes_with_last_epoch_as_pytorch(spec: Spec) -> None:
     """Rebuilt with `last_epoch=5` after five steps, on the optimizer's saved state."""
     run = plain_run(spec, checkpoint_at=5, resume=True)
+    assert script(mg, run) == script(torch, run)
+
+
+EDGE_SPECS = [
+    Spec("ConstantLR", dict(factor=0.0)), Spec("ConstantLR", dict(factor=1.0)),
+    Spec("LinearLR", dict(start_factor=1.0, end_factor=0.0)),
+    Spec("LinearLR", dict(start_factor=0.0)),
+    Spec("LinearLR", dict(start_factor=math.nextafter(1.0, 2.0))),
+    Spec("LinearLR", dict(end_factor=math.nextafter(1.0, 2.0))),
+]
+
+
+@pytest.mark.parametrize("spec", EDGE_SPECS, ids=lambda spec: f"{spec.name}{spec.kwargs}")
+def test_factors_at_the_ends_of_their_range_are_taken_or_refused_as_by_pytorch(spec: Spec) -> None:
+    """ConstantLR's factor may be 0 or 1 (0 then fails at total_iters, dividing by it);
+    LinearLR's start_factor 1 but neither 0 nor the float just above 1, its end_factor 0 but
+    not the float just above 1."""
+    run = plain_run(spec)
     assert script(mg, run) == script(torch, run)
 
 
