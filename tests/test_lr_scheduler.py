@@ -418,6 +418,25 @@ def test_calling_get_lr_directly_warns_to_use_get_last_lr() -> None:
     assert [w[2] for w in ours[0]] == [f"{os.path.basename(__file__)}:{ours[2]}"]
 
 
+@pytest.mark.parametrize("last_epoch", [-1, 0, 3])
+def test_get_lr_called_right_after_the_constructor_gives_pytorchs_lrs(last_epoch: int) -> None:
+    """Outside step(), get_lr() computes the lrs from the state as it is. Right after the
+    constructor of a resumed CosineAnnealingLR (last_epoch > 0 then), that is its closed
+    form: the branch PyTorch keeps for the first step of a resumed schedule."""
+    def lrs(lib: Any) -> list[str]:
+        optimizer = two_group_sgd(lib)
+        for group in optimizer.param_groups:
+            group["initial_lr"] = 2 * group["lr"]
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=5, eta_min=1e-3, last_epoch=last_epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # get_lr's advice to use get_last_lr()
+            return [lr.hex() for lr in scheduler.get_lr()]
+
+    ours, theirs = both(lrs)
+    assert ours == theirs
+
+
 def test_step_with_an_epoch_warns_and_uses_the_closed_form() -> None:
     def script(lib: Any) -> tuple[list, list[float]]:
         optimizer = two_group_sgd(lib)
