@@ -557,17 +557,28 @@ def test_the_old_name_and_the_base_class() -> None:
     assert issubclass(mg.optim.lr_scheduler._LRScheduler, mg.optim.lr_scheduler.LRScheduler)
 
 
-@pytest.mark.parametrize(("name", "epoch"), [("LambdaLR", None), ("StepLR", 4)])
+@pytest.mark.parametrize(("name", "epoch"), [
+    ("LambdaLR", None), ("StepLR", 4), ("CosineAnnealingLR", None),
+])
 def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
     name: str, epoch: int | None
 ) -> None:
-    """The scheduler knows only the groups it was built with: LambdaLR's lrs, one per lambda,
-    and a closed form's, one per base lr, are one fewer than the groups, which PyTorch
-    refuses (a zip of unequal lengths) rather than leave the new group's lr as it is."""
+    """The scheduler knows only the groups it was built with: LambdaLR's lrs (one per lambda),
+    a closed form's (one per base lr) and CosineAnnealingLR's at the bottom of its cosine
+    (base lrs zipped with the groups) are one fewer than the groups. PyTorch refuses that (a
+    zip of unequal lengths, and which one says which is longer) rather than leave the new
+    group's lr as it is."""
     def step(lib: Any) -> None:
         optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
-        scheduler = (lib.optim.lr_scheduler.LambdaLR(optimizer, exponential_decay)
-                     if name == "LambdaLR" else lib.optim.lr_scheduler.StepLR(optimizer, 2))
+        schedulers = lib.optim.lr_scheduler
+        if name == "CosineAnnealingLR":
+            scheduler = schedulers.CosineAnnealingLR(optimizer, T_max=1)
+            optimizer.step()
+            scheduler.step()  # the next step is the bottom's
+        elif name == "LambdaLR":
+            scheduler = schedulers.LambdaLR(optimizer, exponential_decay)
+        else:
+            scheduler = schedulers.StepLR(optimizer, 2)
         optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.01})
         optimizer.step()
         with warnings.catch_warnings():
