@@ -660,6 +660,8 @@ BAD_ARGUMENTS = {
         sgd(lib), [exponential_decay]),
     "multiplicative callable": lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(
         sgd(lib), [exponential_decay, 3]),
+    "lambda not callable": lambda lib: lib.optim.lr_scheduler.LambdaLR(
+        sgd(lib), [exponential_decay, 3]),  # unchecked: it fails when called, at the first step
     "warm restarts T_0": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         sgd(lib), 0),
     "warm restarts T_mult": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
