@@ -592,6 +592,23 @@ def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
     assert str(error.value) == str(expected.value)
 
 
+def test_a_lambda_schedule_loading_the_state_of_more_groups_fails_its_step_as_in_pytorch() -> None:
+    """The loaded base lrs (two) outnumber the lambdas (one): PyTorch's zip of the two refuses."""
+    def step(lib: Any) -> None:
+        state = lib.optim.lr_scheduler.LambdaLR(two_group_sgd(lib), exponential_decay).state_dict()
+        optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+        scheduler = lib.optim.lr_scheduler.LambdaLR(optimizer, exponential_decay)
+        scheduler.load_state_dict(state)
+        optimizer.step()
+        scheduler.step()
+
+    with pytest.raises(ValueError) as expected:
+        step(torch)
+    with pytest.raises(ValueError) as error:
+        step(mg)
+    assert str(error.value) == str(expected.value)
+
+
 def test_initial_lr_is_required_to_resume() -> None:
     def make(lib: Any) -> Any:
         return lib.optim.lr_scheduler.StepLR(two_group_sgd(lib), 3, last_epoch=4)
