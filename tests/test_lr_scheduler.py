@@ -558,16 +558,16 @@ def test_the_old_name_and_the_base_class() -> None:
 
 
 @pytest.mark.parametrize(("name", "epoch"), [
-    ("LambdaLR", None), ("StepLR", 4), ("CosineAnnealingLR", None),
+    ("LambdaLR", None), ("MultiplicativeLR", None), ("StepLR", 4), ("CosineAnnealingLR", None),
 ])
 def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
     name: str, epoch: int | None
 ) -> None:
     """The scheduler knows only the groups it was built with: LambdaLR's lrs (one per lambda),
-    a closed form's (one per base lr) and CosineAnnealingLR's at the bottom of its cosine
-    (base lrs zipped with the groups) are one fewer than the groups. PyTorch refuses that (a
-    zip of unequal lengths, and which one says which is longer) rather than leave the new
-    group's lr as it is."""
+    a closed form's (one per base lr), and MultiplicativeLR's and CosineAnnealingLR's at the
+    bottom of its cosine (lambdas or base lrs zipped with the groups) are one fewer than the
+    groups. PyTorch refuses that (a zip of unequal lengths, whose message says which is
+    longer) rather than leave the new group's lr as it is."""
     def step(lib: Any) -> None:
         optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
         schedulers = lib.optim.lr_scheduler
@@ -575,8 +575,8 @@ def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
             scheduler = schedulers.CosineAnnealingLR(optimizer, T_max=1)
             optimizer.step()
             scheduler.step()  # the next step is the bottom's
-        elif name == "LambdaLR":
-            scheduler = schedulers.LambdaLR(optimizer, exponential_decay)
+        elif name in ("LambdaLR", "MultiplicativeLR"):
+            scheduler = getattr(schedulers, name)(optimizer, exponential_decay)
         else:
             scheduler = schedulers.StepLR(optimizer, 2)
         optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.01})
