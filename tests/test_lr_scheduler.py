@@ -734,6 +734,28 @@ def test_bad_arguments_raise_pytorchs_errors(name: str) -> None:
     assert str(error.value) == str(expected.value)
 
 
+def test_sequential_and_chained_schedulers_hold_their_optimizer_as_pytorchs() -> None:
+    """Their `optimizer`, which a ChainedScheduler checks each scheduler it is given against
+    (a SequentialLR among them)."""
+    def script(lib: Any) -> list[Any]:
+        schedulers = lib.optim.lr_scheduler
+        optimizer = two_group_sgd(lib)
+        sequential = schedulers.SequentialLR(
+            optimizer, [schedulers.StepLR(optimizer, 2), schedulers.ConstantLR(optimizer)], [3])
+        exponential = schedulers.ExponentialLR(optimizer, 0.5)
+        chained = schedulers.ChainedScheduler([sequential, exponential])
+        held = [sequential.optimizer is optimizer, chained.optimizer is optimizer]
+        for _ in range(5):
+            optimizer.step()
+            chained.step()
+            held.append(chained.get_last_lr())
+        return held
+
+    ours, theirs = both(script)
+    assert ours == theirs
+    assert ours[:2] == [True, True]
+
+
 def test_schedulers_of_another_optimizer_are_refused() -> None:
     """The message names the other optimizer by its repr, which differs between libraries:
     the rest of it is PyTorch's."""
