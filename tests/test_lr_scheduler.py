@@ -633,6 +633,21 @@ def test_plateau_accepts_a_tensor_metric() -> None:
     assert ours[0] < 0.1
 
 
+def test_plateau_stepped_with_an_epoch_warns_and_jumps_as_in_pytorch() -> None:
+    def script(lib: Any) -> tuple[list, list, dict[str, Any]]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+        caught = []
+        for metric, epoch in ((1.0, 4), (2.0, 7), (2.0, None)):
+            optimizer.step()
+            caught += caught_warnings(lambda m=metric, e=epoch: scheduler.step(m, e))
+        return caught, scheduler.get_last_lr(), scheduler.state_dict()
+
+    ours, theirs = both(script)
+    assert ours == theirs
+    assert len(ours[0]) == 2 and ours[2]["last_epoch"] == 8
+
+
 @pytest.mark.parametrize("name", ["CyclicLR", "LambdaLR", "MultiplicativeLR"])
 def test_callable_objects_are_saved_in_the_state_dict(name: str) -> None:
     """A callable object's attributes are saved and loaded back; a plain function is saved as
