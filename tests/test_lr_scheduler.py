@@ -633,6 +633,26 @@ def test_plateau_accepts_a_tensor_metric() -> None:
     assert ours[0] < 0.1
 
 
+@pytest.mark.parametrize("min_lr", [1e-3, [1e-3, 1e-4]])
+def test_plateau_reduces_a_group_added_later_or_refuses_as_pytorch(min_lr: Any) -> None:
+    """One min_lr is then every group's; a list of one per group is refused at the first
+    reduction, with PyTorch's RuntimeError."""
+    def script(lib: Any) -> Any:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, min_lr=min_lr)
+        optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.5})
+        try:
+            for metric in (1.0, 2.0, 2.0):
+                optimizer.step()
+                scheduler.step(metric)
+        except RuntimeError as error:
+            return str(error)
+        return scheduler.get_last_lr(), scheduler.min_lrs
+
+    ours, theirs = both(script)
+    assert ours == theirs
+
+
 def test_plateau_stepped_with_an_epoch_warns_and_jumps_as_in_pytorch() -> None:
     def script(lib: Any) -> tuple[list, list, dict[str, Any]]:
         optimizer = two_group_sgd(lib)
