@@ -6,13 +6,16 @@ or two parameter groups, and a training script (how many steps, whether the firs
 scheduler.step() comes before optimizer.step(), deprecated `step(epoch)` calls, a checkpoint
 round trip). `script` runs it with either library and writes down everything observable: the
 lrs after each step (get_last_lr() and every group's hyperparameters, so momentum and betas
-too), the warnings, the state_dict, an exception if one is raised. The two records must be
-equal: the lrs as Python floats, bit for bit.
+too), the warnings, the state_dict (its keys in order, and as it is after loading it), an
+exception if one is raised. The two records must be equal: the lrs as Python floats, bit for
+bit.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -260,6 +263,16 @@ def optimizer_state(optimizer: Any) -> dict[str, Any]:
     return state
 
 
+def in_order(state: Any) -> Any:
+    """A copy of `state` whose dicts are lists of (key, value) pairs, so that comparing two
+    copies compares the order of the keys too (== on dicts ignores it)."""
+    if isinstance(state, dict):
+        return [(key, in_order(value)) for key, value in state.items()]
+    if isinstance(state, list):
+        return [in_order(value) for value in state]
+    return state
+
+
 def script(lib: Any, run: ScheduleRun) -> list[tuple]:
     """Run `run` with `lib`; the record of everything observable, in order."""
     record: list[tuple] = []
@@ -282,10 +295,11 @@ def script(lib: Any, run: ScheduleRun) -> list[tuple]:
                 record.append((i, scheduler.get_last_lr(), groups_of(optimizer)))
                 if i + 1 == run.checkpoint_at:
                     state = scheduler.state_dict()
-                    record.append(("state_dict", copy.deepcopy(state)))
+                    record.append(("state_dict", in_order(state)))
                     optimizer, scheduler = restart(lib, run, params, optimizer, state, i + 1)
                     record.append(("restarted", scheduler.get_last_lr(), groups_of(optimizer)))
-            record.append(("state_dict", scheduler.state_dict()))
+                    record.append(("state_dict after loading it", in_order(state)))
+            record.append(("state_dict", in_order(scheduler.state_dict())))
         except Exception as error:  # PyTorch's failure is minigrad's failure
             record.append(("raised", type(error).__name__, str(error)))
     record.append(("warnings", [(w.category.__name__, str(w.message)) for w in caught]))
@@ -325,11 +339,13 @@ def both(make: Any) -> tuple[Any, Any]:
     return make(mg), make(torch)
 
 
-def caught_warnings(action: Any) -> list[tuple[str, str]]:
+def caught_warnings(action: Any) -> list[tuple[str, str, str]]:
+    """The warnings `action()` gives: category, message, and the file and line they name."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         action()
-    return [(w.category.__name__, str(w.message)) for w in caught]
+    return [(w.category.__name__, str(w.message), f"{os.path.basename(w.filename)}:{w.lineno}")
+            for w in caught]
 
 
 def test_lr_values_are_python_floats_bit_for_bit() -> None:
@@ -372,14 +388,53 @@ def test_warns_when_optimizer_step_is_replaced_after_the_scheduler() -> None:
     assert theirs and ours == theirs
 
 
-def test_calling_get_lr_directly_warns_to_use_get_last_lr() -> None:
-    def script(lib: Any) -> tuple[list, list]:
-        scheduler = lib.optim.lr_scheduler.ExponentialLR(two_group_sgd(lib), gamma=0.5)
-        values: list = []
-        return caught_warnings(lambda: values.extend(scheduler.get_lr())), values
+def test_the_optimizer_step_is_wrapped_once_as_in_pytorch() -> None:
+    """The first scheduler replaces optimizer.step by a wrapper marked
+    `_wrapped_by_lr_sched = True`, which notes that the step ran; a second scheduler on the same
+    optimizer keeps that wrapper."""
+    def script(lib: Any) -> tuple[bool, Any, bool]:
+        optimizer = two_group_sgd(lib)
+        lib.optim.lr_scheduler.StepLR(optimizer, step_size=2)
+        wrapper = optimizer.step
+        lib.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+        wrapper()
+        return optimizer.step is wrapper, wrapper._wrapped_by_lr_sched, optimizer._opt_called
 
     ours, theirs = both(script)
-    assert theirs[0] and ours == theirs
+    assert ours == theirs == (True, True, True)
+
+
+def test_calling_get_lr_directly_warns_to_use_get_last_lr() -> None:
+    def script(lib: Any) -> tuple[list, list, int]:
+        scheduler = lib.optim.lr_scheduler.ExponentialLR(two_group_sgd(lib), gamma=0.5)
+        values: list = []
+        read = lambda: values.extend(scheduler.get_lr())  # noqa: E731
+        return caught_warnings(read), values, read.__code__.co_firstlineno
+
+    ours, theirs = both(script)
+    assert theirs[0] and ours[1] == theirs[1]
+    assert [w[:2] for w in ours[0]] == [w[:2] for w in theirs[0]]
+    # PyTorch's warning names a line of its own lr_scheduler.py; minigrad's names the caller's.
+    assert [w[2] for w in ours[0]] == [f"{os.path.basename(__file__)}:{ours[2]}"]
+
+
+@pytest.mark.parametrize("last_epoch", [-1, 0, 3])
+def test_get_lr_called_right_after_the_constructor_gives_pytorchs_lrs(last_epoch: int) -> None:
+    """Outside step(), get_lr() computes the lrs from the state as it is. Right after the
+    constructor of a resumed CosineAnnealingLR (last_epoch > 0 then), that is its closed
+    form: the branch PyTorch keeps for the first step of a resumed schedule."""
+    def lrs(lib: Any) -> list[str]:
+        optimizer = two_group_sgd(lib)
+        for group in optimizer.param_groups:
+            group["initial_lr"] = 2 * group["lr"]
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=5, eta_min=1e-3, last_epoch=last_epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # get_lr's advice to use get_last_lr()
+            return [lr.hex() for lr in scheduler.get_lr()]
+
+    ours, theirs = both(lrs)
+    assert ours == theirs
 
 
 def test_step_with_an_epoch_warns_and_uses_the_closed_form() -> None:
@@ -393,6 +448,93 @@ def test_step_with_an_epoch_warns_and_uses_the_closed_form() -> None:
     ours, theirs = both(script)
     assert ours == theirs
     assert ours[1] == [0.1 * 0.5**3, 0.01 * 0.5**3]
+
+
+CLOSED_FORM_SPECS = [
+    Spec("StepLR", dict(step_size=3, gamma=0.5)),
+    Spec("MultiStepLR", dict(milestones=[2, 5, 5], gamma=0.5)),
+    Spec("ConstantLR", dict(factor=0.5, total_iters=4)),
+    Spec("LinearLR", dict(start_factor=0.25, end_factor=0.75, total_iters=4)),
+    Spec("ExponentialLR", dict(gamma=0.9)),
+    Spec("PolynomialLR", dict(total_iters=4, power=2.0)),
+    Spec("CosineAnnealingLR", dict(T_max=5, eta_min=1e-4)),
+    Spec("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=1e-4)),
+]
+# Without a closed form, step(epoch) sets last_epoch and takes the chainable form.
+CHAINABLE_ONLY_SPECS = [
+    Spec("LambdaLR", dict(lr_lambda=inverse_time)),
+    Spec("MultiplicativeLR", dict(lr_lambda=shrink)),
+    Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    Spec("OneCycleLR", dict(max_lr=0.1, total_steps=20)),
+]
+
+
+@pytest.mark.parametrize("spec", CLOSED_FORM_SPECS + CHAINABLE_ONLY_SPECS,
+                         ids=lambda spec: spec.name)
+def test_steps_with_an_epoch_follow_pytorch(spec: Spec) -> None:
+    """`step(epoch)` jumps before, onto and past each schedule's changes, and back, between
+    plain steps. (The Hypothesis test draws it only for the closed forms, and, derandomized,
+    never for StepLR.)"""
+    epochs = [None, 1, 4, 7, 2, None, 10, 0, None, 3]
+    run = ScheduleRun(spec=spec, optimizer="SGD", lrs=[0.1, 0.01], steps=len(epochs),
+                      scheduler_first=False, epochs=epochs, metrics=[1.0] * len(epochs),
+                      checkpoint_at=None, resume_with_last_epoch=False)
+    assert script(mg, run) == script(torch, run)
+
+
+# Every scheduler with only the arguments it requires.
+DEFAULT_SPECS = [
+    Spec("StepLR", dict(step_size=3)), Spec("MultiStepLR", dict(milestones=[2, 4, 4])),
+    Spec("ConstantLR"), Spec("LinearLR"), Spec("ExponentialLR", dict(gamma=0.9)),
+    Spec("PolynomialLR"), Spec("CosineAnnealingLR", dict(T_max=4)),
+    Spec("CosineAnnealingWarmRestarts", dict(T_0=3)),
+    Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1)),
+    Spec("OneCycleLR", dict(max_lr=0.1, total_steps=15)),
+    Spec("LambdaLR", dict(lr_lambda=inverse_time)),
+    Spec("MultiplicativeLR", dict(lr_lambda=shrink)), Spec("ReduceLROnPlateau"),
+]
+
+
+def plain_run(spec: Spec, checkpoint_at: int | None = None, resume: bool = False) -> ScheduleRun:
+    """14 steps of SGD with two groups, optimizer.step() first, no step(epoch)."""
+    metrics = [1.0, 0.5] + [0.9] * 12  # for ReduceLROnPlateau: a best value, then no progress
+    return ScheduleRun(spec=spec, optimizer="SGD", lrs=[0.1, 0.01], steps=len(metrics),
+                       scheduler_first=False, epochs=[None] * len(metrics), metrics=metrics,
+                       checkpoint_at=checkpoint_at, resume_with_last_epoch=resume)
+
+
+@pytest.mark.parametrize("spec", DEFAULT_SPECS, ids=lambda spec: spec.name)
+def test_default_arguments_are_pytorchs(spec: Spec) -> None:
+    """The defaults show in the lrs and in the state_dict, which holds every setting. (The
+    Hypothesis test gives every argument.)"""
+    run = plain_run(spec)
+    assert script(mg, run) == script(torch, run)
+
+
+@pytest.mark.parametrize("spec", [s for s in DEFAULT_SPECS if s.name in RESUMABLE],
+                         ids=lambda spec: spec.name)
+def test_every_scheduler_resumes_with_last_epoch_as_pytorch(spec: Spec) -> None:
+    """Rebuilt with `last_epoch=5` after five steps, on the optimizer's saved state."""
+    run = plain_run(spec, checkpoint_at=5, resume=True)
+    assert script(mg, run) == script(torch, run)
+
+
+EDGE_SPECS = [
+    Spec("ConstantLR", dict(factor=0.0)), Spec("ConstantLR", dict(factor=1.0)),
+    Spec("LinearLR", dict(start_factor=1.0, end_factor=0.0)),
+    Spec("LinearLR", dict(start_factor=0.0)),
+    Spec("LinearLR", dict(start_factor=math.nextafter(1.0, 2.0))),
+    Spec("LinearLR", dict(end_factor=math.nextafter(1.0, 2.0))),
+]
+
+
+@pytest.mark.parametrize("spec", EDGE_SPECS, ids=lambda spec: f"{spec.name}{spec.kwargs}")
+def test_factors_at_the_ends_of_their_range_are_taken_or_refused_as_by_pytorch(spec: Spec) -> None:
+    """ConstantLR's factor may be 0 or 1 (0 then fails at total_iters, dividing by it);
+    LinearLR's start_factor 1 but neither 0 nor the float just above 1, its end_factor 0 but
+    not the float just above 1."""
+    run = plain_run(spec)
+    assert script(mg, run) == script(torch, run)
 
 
 def test_verbose_is_gone_as_in_pytorch_2_13() -> None:
@@ -413,6 +555,58 @@ def test_the_old_name_and_the_base_class() -> None:
     assert isinstance(scheduler, mg.optim.lr_scheduler.LRScheduler)
     assert mg.optim.lr_scheduler._LRScheduler.__name__ == "_LRScheduler"
     assert issubclass(mg.optim.lr_scheduler._LRScheduler, mg.optim.lr_scheduler.LRScheduler)
+
+
+@pytest.mark.parametrize(("name", "epoch"), [
+    ("LambdaLR", None), ("MultiplicativeLR", None), ("StepLR", 4), ("CosineAnnealingLR", None),
+])
+def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
+    name: str, epoch: int | None
+) -> None:
+    """The scheduler knows only the groups it was built with: LambdaLR's lrs (one per lambda),
+    a closed form's (one per base lr), and MultiplicativeLR's and CosineAnnealingLR's at the
+    bottom of its cosine (lambdas or base lrs zipped with the groups) are one fewer than the
+    groups. PyTorch refuses that (a zip of unequal lengths, whose message says which is
+    longer) rather than leave the new group's lr as it is."""
+    def step(lib: Any) -> None:
+        optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+        schedulers = lib.optim.lr_scheduler
+        if name == "CosineAnnealingLR":
+            scheduler = schedulers.CosineAnnealingLR(optimizer, T_max=1)
+            optimizer.step()
+            scheduler.step()  # the next step is the bottom's
+        elif name in ("LambdaLR", "MultiplicativeLR"):
+            scheduler = getattr(schedulers, name)(optimizer, exponential_decay)
+        else:
+            scheduler = schedulers.StepLR(optimizer, 2)
+        optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.01})
+        optimizer.step()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # step(epoch)'s deprecation
+            scheduler.step(epoch)
+
+    with pytest.raises(ValueError) as expected:
+        step(torch)
+    with pytest.raises(ValueError) as error:
+        step(mg)
+    assert str(error.value) == str(expected.value)
+
+
+def test_a_lambda_schedule_loading_the_state_of_more_groups_fails_its_step_as_in_pytorch() -> None:
+    """The loaded base lrs (two) outnumber the lambdas (one): PyTorch's zip of the two refuses."""
+    def step(lib: Any) -> None:
+        state = lib.optim.lr_scheduler.LambdaLR(two_group_sgd(lib), exponential_decay).state_dict()
+        optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+        scheduler = lib.optim.lr_scheduler.LambdaLR(optimizer, exponential_decay)
+        scheduler.load_state_dict(state)
+        optimizer.step()
+        scheduler.step()
+
+    with pytest.raises(ValueError) as expected:
+        step(torch)
+    with pytest.raises(ValueError) as error:
+        step(mg)
+    assert str(error.value) == str(expected.value)
 
 
 def test_initial_lr_is_required_to_resume() -> None:
@@ -439,11 +633,53 @@ def test_plateau_accepts_a_tensor_metric() -> None:
     assert ours[0] < 0.1
 
 
-def test_callable_objects_are_saved_in_the_state_dict() -> None:
+@pytest.mark.parametrize("min_lr", [1e-3, [1e-3, 1e-4]])
+def test_plateau_reduces_a_group_added_later_or_refuses_as_pytorch(min_lr: Any) -> None:
+    """One min_lr is then every group's; a list of one per group is refused at the first
+    reduction, with PyTorch's RuntimeError."""
+    def script(lib: Any) -> Any:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, min_lr=min_lr)
+        optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.5})
+        try:
+            for metric in (1.0, 2.0, 2.0):
+                optimizer.step()
+                scheduler.step(metric)
+        except RuntimeError as error:
+            return str(error)
+        return scheduler.get_last_lr(), scheduler.min_lrs
+
+    ours, theirs = both(script)
+    assert ours == theirs
+
+
+def test_plateau_stepped_with_an_epoch_warns_and_jumps_as_in_pytorch() -> None:
+    def script(lib: Any) -> tuple[list, list, dict[str, Any]]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+        caught = []
+        for metric, epoch in ((1.0, 4), (2.0, 7), (2.0, None)):
+            optimizer.step()
+            caught += caught_warnings(lambda m=metric, e=epoch: scheduler.step(m, e))
+        return caught, scheduler.get_last_lr(), scheduler.state_dict()
+
+    ours, theirs = both(script)
+    assert ours == theirs
+    assert len(ours[0]) == 2 and ours[2]["last_epoch"] == 8
+
+
+@pytest.mark.parametrize("name", ["CyclicLR", "LambdaLR", "MultiplicativeLR"])
+def test_callable_objects_are_saved_in_the_state_dict(name: str) -> None:
+    """A callable object's attributes are saved and loaded back; a plain function is saved as
+    None (LambdaLR's second group here)."""
     def script(lib: Any) -> dict[str, Any]:
         scale = Scale(0.9)
-        scheduler = lib.optim.lr_scheduler.CyclicLR(
-            two_group_sgd(lib), 0.01, 0.1, step_size_up=3, scale_fn=scale)
+        schedulers = lib.optim.lr_scheduler
+        if name == "CyclicLR":
+            scheduler = schedulers.CyclicLR(
+                two_group_sgd(lib), 0.01, 0.1, step_size_up=3, scale_fn=scale)
+        else:
+            scheduler = getattr(schedulers, name)(two_group_sgd(lib), [scale, exponential_decay])
         state = scheduler.state_dict()
         scale.base = 0.5
         scheduler.load_state_dict(copy.deepcopy(state))
@@ -476,6 +712,8 @@ BAD_ARGUMENTS = {
         sgd(lib), [exponential_decay]),
     "multiplicative callable": lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(
         sgd(lib), [exponential_decay, 3]),
+    "lambda not callable": lambda lib: lib.optim.lr_scheduler.LambdaLR(
+        sgd(lib), [exponential_decay, 3]),  # unchecked: it fails when called, at the first step
     "warm restarts T_0": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         sgd(lib), 0),
     "warm restarts T_mult": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
@@ -529,6 +767,28 @@ def test_bad_arguments_raise_pytorchs_errors(name: str) -> None:
     with pytest.raises(expected.type) as error:
         make(mg)
     assert str(error.value) == str(expected.value)
+
+
+def test_sequential_and_chained_schedulers_hold_their_optimizer_as_pytorchs() -> None:
+    """Their `optimizer`, which a ChainedScheduler checks each scheduler it is given against
+    (a SequentialLR among them)."""
+    def script(lib: Any) -> list[Any]:
+        schedulers = lib.optim.lr_scheduler
+        optimizer = two_group_sgd(lib)
+        sequential = schedulers.SequentialLR(
+            optimizer, [schedulers.StepLR(optimizer, 2), schedulers.ConstantLR(optimizer)], [3])
+        exponential = schedulers.ExponentialLR(optimizer, 0.5)
+        chained = schedulers.ChainedScheduler([sequential, exponential])
+        held = [sequential.optimizer is optimizer, chained.optimizer is optimizer]
+        for _ in range(5):
+            optimizer.step()
+            chained.step()
+            held.append(chained.get_last_lr())
+        return held
+
+    ours, theirs = both(script)
+    assert ours == theirs
+    assert ours[:2] == [True, True]
 
 
 def test_schedulers_of_another_optimizer_are_refused() -> None:
