@@ -188,8 +188,10 @@ class Amax(ArrayFunction):
         x, y = ctx.saved_tensors
         winners = x == y
         # A multiply, not np.where, so that a nan maximum (no winners: 0/0) gives nan, as PyTorch.
+        # The count is cast to the gradient's dtype, as PyTorch divides by it: no float64 share.
+        count = winners.sum(axis=ctx.dim, keepdims=True).astype(grad.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = _keep(grad, ctx.dim, ctx.keepdim) / winners.sum(axis=ctx.dim, keepdims=True)
+            share = _keep(grad, ctx.dim, ctx.keepdim) / count
         return winners * share
 
 
@@ -323,7 +325,8 @@ class Norm(ArrayFunction):
         elif p == -np.inf:
             y = np.min(a, axis=dim, keepdims=True)
         else:
-            y = _total(a**p, dim, True) ** (1 / p)
+            with np.errstate(divide="ignore"):  # 0^p = inf for p < 0 (the norm is then 0)
+                y = _total(a**p, dim, True) ** (1 / p)
         y = _rounded(y, x.dtype)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         ctx.save_for_backward(x, y)
@@ -342,12 +345,16 @@ class Norm(ArrayFunction):
             ties = np.abs(x) == y
             share = g / ties.sum(axis=ctx.dim, keepdims=True)
             return np.where(ties, np.sign(x) * share, 0).astype(grad.dtype, copy=False)
+        # In PyTorch's order of operations, each rounded to x's dtype (float16 too), so that the
+        # gradient is PyTorch's bit for bit where its pow is.
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
-                local = x / y
-            else:
-                local = np.sign(x) * np.abs(x) ** (p - 1) / y ** (p - 1)
-        return np.where((y == 0) | (x == 0), 0, g * local).astype(grad.dtype, copy=False)
+                return g * np.where(y == 0, 0, x / y)
+            if p < 1:  # |x|^(p-1) is inf at x = 0, whose gradient is 0
+                scaled = np.where(x == 0, 0, np.sign(x) * np.abs(x) ** (p - 1))
+                return scaled * g * y ** (1 - p)
+            scaled = np.sign(x) * np.abs(x) ** (p - 1) if p < 2 else x * np.abs(x) ** (p - 2)
+            return scaled * np.where(y == 0, 0, g / y ** (p - 1))
 
 
 def _cumsum(x, axis):
@@ -524,4 +531,4 @@ class FullMedian(ArrayFunction):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         winners = np.isnan(x) if np.isnan(y) else x == y
-        return winners * (grad / np.count_nonzero(winners))
+        return winners * (grad / int(np.count_nonzero(winners)))  # (an int keeps grad's dtype)
