@@ -980,3 +980,32 @@ def test_a_norm_of_negative_p_over_a_zero_is_zero_without_a_warning():
             warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
             results.append(lib.tensor(x).norm(-1.0, dim=1).numpy())
     assert_close(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.float32])
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_the_median_of_an_empty_tensor_is_nan_cast_to_its_dtype_as_torch(name, dtype):
+    """PyTorch gives nan, or for integers nan cast to them (-2^63 for int64), without a warning."""
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(getattr(lib.tensor(np.zeros(0, dtype)), name)().numpy())
+    assert_close(results[1], results[0])
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@given(data=st.data())
+def test_float16_softmax_along_any_dim_is_torchs_bit_for_bit(data, dim):
+    """Along the last dim PyTorch's kernel divides exp by the sum in float32; along another it
+    stores exp in float16 first and scales it by 1/sum: an ulp apart in most elements."""
+    x = data.draw(arrays(np.dtype(np.float16), (4, 5, 3), low=-12.0, high=12.0))
+    grad = data.draw(arrays(np.dtype(np.float16), (4, 5, 3)))
+    results = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = lib.softmax(leaf, dim)
+        y.backward(lib.tensor(grad))
+        results.append((y.detach().numpy(), leaf.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(ours, theirs, strict=True)

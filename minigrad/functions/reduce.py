@@ -266,7 +266,14 @@ class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(_shift(_widened(x), dim))
-        y = _rounded(e / _total(e, dim, True), x.dtype)
+        if x.dtype == np.float16 and dim not in (-1, x.ndim - 1):
+            # PyTorch's kernel along another dim stores exp in float16, then scales it by 1/sum,
+            # the sum added up in float32 one row after another (as np.add.reduce does here)
+            with np.errstate(divide="ignore"):  # (a dim of size 0: no row to scale)
+                scale = 1 / np.add.reduce(e, axis=dim, dtype=np.float32, keepdims=True)
+            y = _rounded(e.astype(np.float16) * scale, x.dtype)
+        else:
+            y = _rounded(e / _total(e, dim, True), x.dtype)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -521,7 +528,8 @@ class FullMedian(ArrayFunction):
         ordered = np.sort(x.reshape(-1))  # nans last
         numbers = np.count_nonzero(~np.isnan(ordered)) if x.dtype.kind == "f" else ordered.size
         if not ignore_nan and numbers < ordered.size or numbers == 0:
-            y = np.asarray(np.nan, x.dtype)
+            with np.errstate(invalid="ignore"):  # of no integers: nan cast, PyTorch's value
+                y = np.asarray(np.nan).astype(x.dtype)
         else:
             y = ordered[(numbers - 1) // 2]
         ctx.save_for_backward(x, y)
