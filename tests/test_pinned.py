@@ -1009,3 +1009,22 @@ def test_float16_softmax_along_any_dim_is_torchs_bit_for_bit(data, dim):
         results.append((y.detach().numpy(), leaf.grad.numpy()))
     for ours, theirs in zip(results[1], results[0], strict=True):
         np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")
+@pytest.mark.parametrize("correction", [3, 4])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_over_a_dim_of_at_most_correction_elements_give_torchs_gradient(name,
+                                                                                   correction):
+    """N - correction <= 0: the forward divides by max(0, N - correction), inf; PyTorch's backward
+    by N - correction itself, 2/0 = inf where it is 0 (the gradient is then +-inf, or nan for
+    std), a negative number below."""
+    x = np.array([[1.0, 2.0, 4.0], [0.5, 0.5, -3.0]])
+    results = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = getattr(leaf, name)(dim=1, correction=correction)
+        y.backward(lib.tensor([1.0, -2.0]))
+        results.append((y.detach().numpy(), leaf.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        assert_close(ours, theirs)
