@@ -1028,3 +1028,16 @@ def test_var_and_std_over_a_dim_of_at_most_correction_elements_give_torchs_gradi
         results.append((y.detach().numpy(), leaf.grad.numpy()))
     for ours, theirs in zip(results[1], results[0], strict=True):
         assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("dim", [0, 1, (0, 1)])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_with_keepdim_send_each_slices_gradient_to_that_slice(name, dim):
+    x = np.array([[1.0, 2.0, 4.0, -1.0], [0.5, 3.0, -3.0, 2.0], [2.0, -2.0, 0.25, 1.0]])
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = getattr(leaf, name)(dim=dim, keepdim=True)
+        y.backward(lib.arange(1.0, y.numel() + 1, dtype=lib.float64).reshape(y.shape))
+        grads.append(leaf.grad.numpy())
+    assert_close(grads[1], grads[0])
