@@ -1041,3 +1041,17 @@ def test_var_and_std_with_keepdim_send_each_slices_gradient_to_that_slice(name, 
         y.backward(lib.arange(1.0, y.numel() + 1, dtype=lib.float64).reshape(y.shape))
         grads.append(leaf.grad.numpy())
     assert_close(grads[1], grads[0])
+
+
+def test_std_of_equal_float32_values_passes_back_0_even_where_their_float32_mean_is_inexact():
+    """PyTorch masks the gradient where std is 0. The backward's own float32 mean of 35 copies
+    of 1.4858354e9 is 128 off (an ulp), so x - mean is not 0 there: the mask must not be
+    1 instead of 0."""
+    x = np.full((2, 35), 1.4858354e9, np.float32)
+    x[1] = np.arange(35)
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        leaf.std(dim=1).backward(lib.tensor(np.array([1.0, 2.0], np.float32)))
+        grads.append(leaf.grad.numpy())
+    assert_close(grads[1], grads[0])
