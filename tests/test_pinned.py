@@ -934,3 +934,149 @@ def test_a_step_that_overflows_or_divides_0_by_0_is_silent_as_torch(name):
             opt.step()
         values.append(p.detach().numpy())
     np.testing.assert_array_equal(values[1], values[0])
+
+
+# ------------------------------------------------- functions/reduce.py: var, norm, prod, scans...
+REDUCTIONS = {
+    "max(dim)": lambda lib, x: x.max(1).values,
+    "min(dim)": lambda lib, x: x.min(0).values,
+    "take_along_dim": lambda lib, x: lib.take_along_dim(x, lib.tensor([[2], [0]]), 1),
+    "amax": lambda lib, x: x.amax(1),
+    "amin": lambda lib, x: x.amin(),
+    "var": lambda lib, x: x.var(1),
+    "std": lambda lib, x: x.std(0),
+    "norm": lambda lib, x: x.norm(dim=1),
+    "norm(1)": lambda lib, x: x.norm(1, dim=1),
+    "norm(3)": lambda lib, x: x.norm(3, dim=1),
+    "norm(inf)": lambda lib, x: x.norm(float("inf"), dim=1),
+    "norm('nuc')": lambda lib, x: x.norm("nuc"),
+    "prod": lambda lib, x: x.prod(1),
+    "prod()": lambda lib, x: x.prod(),
+    "cumsum": lambda lib, x: x.cumsum(1),
+    "cumprod": lambda lib, x: x.cumprod(1),
+    "logcumsumexp": lambda lib, x: x.logcumsumexp(1),
+    "median": lambda lib, x: x.median(),
+    "nanmedian": lambda lib, x: x.nanmedian(),
+    "logsumexp": lambda lib, x: x.logsumexp(1),
+    "mean": lambda lib, x: x.mean(1),
+}
+
+
+@pytest.mark.parametrize(("name", "dtype"), [(name, dtype) for name in REDUCTIONS
+                                             for dtype in (np.float32, np.float16)
+                                             if (name, dtype) != ("norm('nuc')", np.float16)])
+def test_a_reduction_passes_back_a_gradient_in_its_inputs_dtype(name, dtype):
+    """A hook on the reduction's input sees the gradient in the input's dtype, as in PyTorch
+    (whose nuclear norm refuses float16): not float64, as a zero array made without a dtype,
+    or a division by a count of ties that NumPy holds as an int64 would give."""
+    seen = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(np.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1.5]], dtype),
+                          requires_grad=True)
+        x = leaf * 1  # not a leaf: its hook sees the gradient as the function passed it back
+        x.register_hook(lambda g: seen.append(g.numpy().copy()))
+        y = REDUCTIONS[name](lib, x)
+        y.backward(lib.ones_like(y) * 3)
+    assert_close(seen[1], seen[0])
+
+
+@pytest.mark.parametrize("p", [3.0, 4.0, 2.5, 1.5, 0.5, -1.0])
+@given(data=st.data())
+def test_the_float16_gradient_of_a_p_norm_is_torchs_bit_for_bit(data, p):
+    """PyTorch computes x |x|^(p-2) (sign(x) |x|^(p-1) for p < 2) and grad / norm^(p-1) apart,
+    each rounded to float16 (for p < 1, times grad times norm^(1-p)): the same steps in another
+    order are an ulp off in most elements."""
+    x = data.draw(arrays(np.dtype(np.float16), (3, 4), special=(0.0,)))
+    grad = data.draw(arrays(np.dtype(np.float16), (3,)))
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        leaf.norm(p, dim=1).backward(lib.tensor(grad))
+        grads.append(leaf.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0], strict=True)
+
+
+def test_a_norm_of_negative_p_over_a_zero_is_zero_without_a_warning():
+    """|0|^p is inf for p < 0, and the norm (sum |x|^p)^(1/p) is 0: PyTorch is silent."""
+    x = np.array([[2.0, 0.0, -1.0], [0.5, 4.0, -2.0]])
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(lib.tensor(x).norm(-1.0, dim=1).numpy())
+    assert_close(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.float32])
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_the_median_of_an_empty_tensor_is_nan_cast_to_its_dtype_as_torch(name, dtype):
+    """PyTorch gives nan, or for integers nan cast to them (-2^63 for int64), without a warning."""
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(getattr(lib.tensor(np.zeros(0, dtype)), name)().numpy())
+    assert_close(results[1], results[0])
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@given(data=st.data())
+def test_float16_softmax_along_any_dim_is_torchs_bit_for_bit(data, dim):
+    """Along the last dim PyTorch's kernel divides exp by the sum in float32; along another it
+    stores exp in float16 first and scales it by 1/sum: an ulp apart in most elements."""
+    x = data.draw(arrays(np.dtype(np.float16), (4, 5, 3), low=-12.0, high=12.0))
+    grad = data.draw(arrays(np.dtype(np.float16), (4, 5, 3)))
+    results = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = lib.softmax(leaf, dim)
+        y.backward(lib.tensor(grad))
+        results.append((y.detach().numpy(), leaf.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.filterwarnings("ignore:var\\(\\)|std\\(\\):UserWarning")
+@pytest.mark.parametrize("correction", [3, 4])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_over_a_dim_of_at_most_correction_elements_give_torchs_gradient(name,
+                                                                                   correction):
+    """N - correction <= 0: the forward divides by max(0, N - correction), inf; PyTorch's backward
+    by N - correction itself, 2/0 = inf where it is 0 (the gradient is then +-inf, or nan for
+    std), a negative number below."""
+    x = np.array([[1.0, 2.0, 4.0], [0.5, 0.5, -3.0]])
+    results = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = getattr(leaf, name)(dim=1, correction=correction)
+        y.backward(lib.tensor([1.0, -2.0]))
+        results.append((y.detach().numpy(), leaf.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("dim", [0, 1, (0, 1)])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_with_keepdim_send_each_slices_gradient_to_that_slice(name, dim):
+    x = np.array([[1.0, 2.0, 4.0, -1.0], [0.5, 3.0, -3.0, 2.0], [2.0, -2.0, 0.25, 1.0]])
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = getattr(leaf, name)(dim=dim, keepdim=True)
+        y.backward(lib.arange(1.0, y.numel() + 1, dtype=lib.float64).reshape(y.shape))
+        grads.append(leaf.grad.numpy())
+    assert_close(grads[1], grads[0])
+
+
+def test_std_of_equal_float32_values_passes_back_0_even_where_their_float32_mean_is_inexact():
+    """PyTorch masks the gradient where std is 0. The backward's own float32 mean of 35 copies
+    of 1.4858354e9 is 128 off (an ulp), so x - mean is not 0 there: the mask must not be
+    1 instead of 0."""
+    x = np.full((2, 35), 1.4858354e9, np.float32)
+    x[1] = np.arange(35)
+    grads = []
+    for lib in (torch, mg):
+        leaf = lib.tensor(x, requires_grad=True)
+        leaf.std(dim=1).backward(lib.tensor(np.array([1.0, 2.0], np.float32)))
+        grads.append(leaf.grad.numpy())
+    assert_close(grads[1], grads[0])

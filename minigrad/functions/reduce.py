@@ -188,8 +188,10 @@ class Amax(ArrayFunction):
         x, y = ctx.saved_tensors
         winners = x == y
         # A multiply, not np.where, so that a nan maximum (no winners: 0/0) gives nan, as PyTorch.
+        # The count is cast to the gradient's dtype, as PyTorch divides by it: no float64 share.
+        count = winners.sum(axis=ctx.dim, keepdims=True).astype(grad.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = _keep(grad, ctx.dim, ctx.keepdim) / winners.sum(axis=ctx.dim, keepdims=True)
+            share = _keep(grad, ctx.dim, ctx.keepdim) / count
         return winners * share
 
 
@@ -264,7 +266,14 @@ class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(_shift(_widened(x), dim))
-        y = _rounded(e / _total(e, dim, True), x.dtype)
+        if x.dtype == np.float16 and dim not in (-1, x.ndim - 1):
+            # PyTorch's kernel along another dim stores exp in float16, then scales it by 1/sum,
+            # the sum added up in float32 one row after another (as np.add.reduce does here)
+            with np.errstate(divide="ignore"):  # (a dim of size 0: no row to scale)
+                scale = 1 / np.add.reduce(e, axis=dim, dtype=np.float32, keepdims=True)
+            y = _rounded(e.astype(np.float16) * scale, x.dtype)
+        else:
+            y = _rounded(e / _total(e, dim, True), x.dtype)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -323,7 +332,8 @@ class Norm(ArrayFunction):
         elif p == -np.inf:
             y = np.min(a, axis=dim, keepdims=True)
         else:
-            y = _total(a**p, dim, True) ** (1 / p)
+            with np.errstate(divide="ignore"):  # 0^p = inf for p < 0 (the norm is then 0)
+                y = _total(a**p, dim, True) ** (1 / p)
         y = _rounded(y, x.dtype)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         ctx.save_for_backward(x, y)
@@ -342,12 +352,16 @@ class Norm(ArrayFunction):
             ties = np.abs(x) == y
             share = g / ties.sum(axis=ctx.dim, keepdims=True)
             return np.where(ties, np.sign(x) * share, 0).astype(grad.dtype, copy=False)
+        # In PyTorch's order of operations, each rounded to x's dtype (float16 too), so that the
+        # gradient is PyTorch's bit for bit where its pow is.
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
-                local = x / y
-            else:
-                local = np.sign(x) * np.abs(x) ** (p - 1) / y ** (p - 1)
-        return np.where((y == 0) | (x == 0), 0, g * local).astype(grad.dtype, copy=False)
+                return g * np.where(y == 0, 0, x / y)
+            if p < 1:  # |x|^(p-1) is inf at x = 0, whose gradient is 0
+                scaled = np.where(x == 0, 0, np.sign(x) * np.abs(x) ** (p - 1))
+                return scaled * g * y ** (1 - p)
+            scaled = np.sign(x) * np.abs(x) ** (p - 1) if p < 2 else x * np.abs(x) ** (p - 2)
+            return scaled * np.where(y == 0, 0, g / y ** (p - 1))
 
 
 def _cumsum(x, axis):
@@ -514,7 +528,8 @@ class FullMedian(ArrayFunction):
         ordered = np.sort(x.reshape(-1))  # nans last
         numbers = np.count_nonzero(~np.isnan(ordered)) if x.dtype.kind == "f" else ordered.size
         if not ignore_nan and numbers < ordered.size or numbers == 0:
-            y = np.asarray(np.nan, x.dtype)
+            with np.errstate(invalid="ignore"):  # of no integers: nan cast, PyTorch's value
+                y = np.asarray(np.nan).astype(x.dtype)
         else:
             y = ordered[(numbers - 1) // 2]
         ctx.save_for_backward(x, y)
@@ -524,4 +539,4 @@ class FullMedian(ArrayFunction):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         winners = np.isnan(x) if np.isnan(y) else x == y
-        return winners * (grad / np.count_nonzero(winners))
+        return winners * (grad / int(np.count_nonzero(winners)))  # (an int keeps grad's dtype)
