@@ -909,3 +909,89 @@ def test_ctc_loss_of_an_empty_target_over_no_steps_is_minus_0_as_torch():
         lib.tensor([0, 1]), reduction="none").numpy() for lib in (torch, mg)]
     assert_close(results[1], results[0])
     np.testing.assert_array_equal(np.signbit(results[1]), np.signbit(results[0]))
+
+
+# ------------------------------------------------------------- functions/layers: recurrent layers
+def test_final_states_pass_back_gradients_in_the_states_dtype():
+    """h_n picks each state's last step: a hook on a float32 state (not a leaf) sees a float32
+    gradient, as through PyTorch's indexing and stack."""
+    from minigrad.functions.layers import FinalStates
+
+    values = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
+    seen = []
+    for lib in (torch, mg):
+        states = [lib.tensor(values + k, requires_grad=True) * 1 for k in range(2)]
+        for s in states:
+            s.register_hook(lambda g: seen.append(g.numpy().copy()))
+        if lib is torch:
+            h_n = torch.stack([s[-1] for s in states])
+        else:
+            h_n = FinalStates.apply((-1,), *states)
+        (h_n * lib.tensor(np.array([[[1.0, 2.0]], [[3.0, 4.0]]], np.float32))).sum().backward()
+    for ours, theirs in zip(seen[2:], seen[:2], strict=True):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+_GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+def _one_layer(lib, kind: str, x, h_0, c_0, weights):
+    """h_1 .. h_L of one layer over a time-major x: PyTorch's kernel (torch.rnn_tanh,
+    torch.lstm, torch.gru, which nn.RNN, LSTM and GRU call), or minigrad's node with
+    batch_first left at its default."""
+    from minigrad.functions import layers
+
+    if lib is torch:
+        run = {"RNN": torch.rnn_tanh, "LSTM": torch.lstm, "GRU": torch.gru}[kind]
+        hx = (h_0[None], c_0[None]) if kind == "LSTM" else h_0[None]
+        return run(x, hx, weights, True, 1, 0.0, False, False, False)[0]
+    if kind == "RNN":
+        return layers.RNNLayer.apply(x, h_0, *weights, "tanh")
+    if kind == "GRU":
+        return layers.GRULayer.apply(x, h_0, *weights)
+    return layers.LSTMLayer.apply(x, h_0, c_0, *weights, None)[..., :h_0.shape[-1]]
+
+
+def _one_layer_values(kind: str) -> list[np.ndarray]:
+    """x (3 steps, batch 2, 4 features), h_0, c_0 (hidden size 5), W_ih, W_hh, b_ih, b_hh."""
+    rng = np.random.default_rng(7)
+    rows = 5 * _GATES[kind]
+    shapes = ((3, 2, 4), (2, 5), (2, 5), (rows, 4), (rows, 5), (rows,), (rows,))
+    return [rng.uniform(-1, 1, shape).astype(np.float32) for shape in shapes]
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_a_layer_node_reads_time_major_input_and_passes_back_float32_bias_gradients(kind):
+    """The layer node's batch_first defaults to False, as the kernels'; hooks on its biases (not
+    leaves) see float32 gradients, as in PyTorch."""
+    x, h_0, c_0, *weights = _one_layer_values(kind)
+    outputs, seen = [], {torch: [], mg: []}
+    for lib in (torch, mg):
+        leaves = [lib.tensor(w, requires_grad=True) for w in weights]
+        params = leaves[:2] + [b * 1 for b in leaves[2:]]
+        for b in params[2:]:
+            b.register_hook(lambda g, lib=lib: seen[lib].append(g.numpy().copy()))
+        out = _one_layer(lib, kind, lib.tensor(x), lib.tensor(h_0), lib.tensor(c_0), params)
+        (out * out).sum().backward()
+        outputs.append(out.detach().numpy())
+    assert_close(outputs[1], outputs[0])
+    assert len(seen[mg]) == len(seen[torch]) == 2
+    for ours, theirs in zip(seen[mg], seen[torch], strict=True):
+        assert ours.dtype == theirs.dtype == np.float32
+        assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_a_layer_nodes_two_bias_gradients_are_arrays_of_their_own(kind):
+    """autograd.grad returns b_ih's and b_hh's gradients (equal for RNN and LSTM): changing one
+    in place leaves the other as it was, as in PyTorch."""
+    x, h_0, c_0, *weights = _one_layer_values(kind)
+    results = []
+    for lib in (torch, mg):
+        leaves = [lib.tensor(w, requires_grad=True) for w in weights]
+        out = _one_layer(lib, kind, lib.tensor(x), lib.tensor(h_0), lib.tensor(c_0), leaves)
+        g_ih, g_hh = lib.autograd.grad((out * out).sum(), leaves[2:])
+        g_ih.add_(1)
+        results.append((g_ih.numpy(), g_hh.numpy()))
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        assert_close(ours, theirs)
