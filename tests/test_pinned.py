@@ -961,24 +961,23 @@ def _one_layer_values(kind: str) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
-def test_a_layer_node_reads_time_major_input_and_passes_back_float32_bias_gradients(kind):
-    """The layer node's batch_first defaults to False, as the kernels'; hooks on its biases (not
-    leaves) see float32 gradients, as in PyTorch."""
-    x, h_0, c_0, *weights = _one_layer_values(kind)
-    outputs, seen = [], {torch: [], mg: []}
+def test_a_layer_node_reads_time_major_input_and_passes_back_float32_gradients(kind):
+    """The layer node's batch_first defaults to False, as the kernels'; hooks on its inputs,
+    weights and biases (not leaves) see float32 gradients, as in PyTorch."""
+    values = _one_layer_values(kind)
+    outputs, seen = [], {torch: {}, mg: {}}
     for lib in (torch, mg):
-        leaves = [lib.tensor(w, requires_grad=True) for w in weights]
-        params = leaves[:2] + [b * 1 for b in leaves[2:]]
-        for b in params[2:]:
-            b.register_hook(lambda g, lib=lib: seen[lib].append(g.numpy().copy()))
-        out = _one_layer(lib, kind, lib.tensor(x), lib.tensor(h_0), lib.tensor(c_0), params)
+        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
+        for i, t in enumerate(inputs):
+            t.register_hook(lambda g, i=i, lib=lib: seen[lib].update({i: g.numpy().copy()}))
+        out = _one_layer(lib, kind, *inputs[:3], inputs[3:])
         (out * out).sum().backward()
         outputs.append(out.detach().numpy())
     assert_close(outputs[1], outputs[0])
-    assert len(seen[mg]) == len(seen[torch]) == 2
-    for ours, theirs in zip(seen[mg], seen[torch], strict=True):
-        assert ours.dtype == theirs.dtype == np.float32
-        assert_close(ours, theirs)
+    assert seen[mg].keys() == seen[torch].keys()
+    for i, theirs in seen[torch].items():
+        assert seen[mg][i].dtype == theirs.dtype == np.float32, i
+        assert_close(seen[mg][i], theirs)
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
@@ -995,3 +994,36 @@ def test_a_layer_nodes_two_bias_gradients_are_arrays_of_their_own(kind):
         results.append((g_ih.numpy(), g_hh.numpy()))
     for ours, theirs in zip(results[1], results[0], strict=True):
         assert_close(ours, theirs)
+
+
+def test_a_gru_step_rounds_each_operation_to_float32_as_torch():
+    """h_1 = n + z (h_0 - n) in float32, each operation rounded as PyTorch's kernel does (one
+    rounding of the whole differs here), with z = sigmoid(a) and n = tanh(c) at values where
+    PyTorch's sigmoid and tanh equal NumPy's."""
+    a = np.array([-1.6323363, 0.4004021, -1.399751, -0.26947683], np.float32)
+    c = np.array([-0.33070275, 0.02407228, -0.29460028, 0.71551615], np.float32)
+    h_0 = np.array([[0.3093861, -0.35179955, 0.7815248, -0.8407871]], np.float32)
+    w_ih = np.concatenate([np.zeros(4, np.float32), a, c])[:, None]  # x_1 = 1: gi = [0, a, c]
+    w_hh = np.zeros((12, 4), np.float32)  # gh = 0
+    x = np.ones((1, 1, 1), np.float32)
+    theirs = torch.gru(torch.tensor(x), torch.tensor(h_0)[None],
+                       [torch.tensor(w_ih), torch.tensor(w_hh)], False, 1, 0.0, False, False,
+                       False)[0].numpy()
+    ours = mg.functions.layers.GRULayer.apply(
+        *(mg.tensor(v) for v in (x, h_0, w_ih, w_hh)), None, None).numpy()
+    np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_gated_layers_saturate_without_warnings_as_torch(kind):
+    """Pre-activations in the hundreds: exp(-a) overflows float32 in the sigmoids, which give 0
+    (and PyTorch is silent), where NumPy would warn."""
+    x, h_0, c_0, *weights = _one_layer_values(kind)
+    outputs = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            out = _one_layer(lib, kind, lib.tensor(x * 1000), lib.tensor(h_0), lib.tensor(c_0),
+                             [lib.tensor(w) for w in weights])
+        outputs.append(out.numpy())
+    assert_close(outputs[1], outputs[0])
