@@ -918,18 +918,18 @@ def test_final_states_pass_back_gradients_in_the_states_dtype():
     from minigrad.functions.layers import FinalStates
 
     values = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
-    seen = []
+    seen = {torch: {}, mg: {}}
     for lib in (torch, mg):
         states = [lib.tensor(values + k, requires_grad=True) * 1 for k in range(2)]
-        for s in states:
-            s.register_hook(lambda g: seen.append(g.numpy().copy()))
+        for k, s in enumerate(states):
+            s.register_hook(lambda g, k=k, lib=lib: seen[lib].update({k: g.numpy().copy()}))
         if lib is torch:
             h_n = torch.stack([s[-1] for s in states])
         else:
             h_n = FinalStates.apply((-1,), *states)
         (h_n * lib.tensor(np.array([[[1.0, 2.0]], [[3.0, 4.0]]], np.float32))).sum().backward()
-    for ours, theirs in zip(seen[2:], seen[:2], strict=True):
-        np.testing.assert_array_equal(ours, theirs, strict=True)
+    for k in (0, 1):
+        np.testing.assert_array_equal(seen[mg][k], seen[torch][k], strict=True)
 
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -1000,6 +1000,8 @@ def test_a_gru_step_rounds_each_operation_to_float32_as_torch():
     """h_1 = n + z (h_0 - n) in float32, each operation rounded as PyTorch's kernel does (one
     rounding of the whole differs here), with z = sigmoid(a) and n = tanh(c) at values where
     PyTorch's sigmoid and tanh equal NumPy's."""
+    from minigrad.functions.layers import GRULayer
+
     a = np.array([-1.6323363, 0.4004021, -1.399751, -0.26947683], np.float32)
     c = np.array([-0.33070275, 0.02407228, -0.29460028, 0.71551615], np.float32)
     h_0 = np.array([[0.3093861, -0.35179955, 0.7815248, -0.8407871]], np.float32)
@@ -1009,8 +1011,7 @@ def test_a_gru_step_rounds_each_operation_to_float32_as_torch():
     theirs = torch.gru(torch.tensor(x), torch.tensor(h_0)[None],
                        [torch.tensor(w_ih), torch.tensor(w_hh)], False, 1, 0.0, False, False,
                        False)[0].numpy()
-    ours = mg.functions.layers.GRULayer.apply(
-        *(mg.tensor(v) for v in (x, h_0, w_ih, w_hh)), None, None).numpy()
+    ours = GRULayer.apply(*(mg.tensor(v) for v in (x, h_0, w_ih, w_hh)), None, None).numpy()
     np.testing.assert_array_equal(ours, theirs, strict=True)
 
 
