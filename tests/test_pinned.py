@@ -1028,3 +1028,46 @@ def test_gated_layers_saturate_without_warnings_as_torch(kind):
                              [lib.tensor(w) for w in weights])
         outputs.append(out.numpy())
     assert_close(outputs[1], outputs[0])
+
+
+# ----------------------------------------------------------------------------- nn/utils/rnn.py
+@pytest.mark.parametrize("dtype", [np.float16, np.float64])
+@pytest.mark.parametrize("total_length", [None, 3, 5])
+def test_pad_packed_sequence_with_its_defaults_and_a_total_length_matches_torch(
+    total_length, dtype
+):
+    """Time-major, padded with 0 of the data's dtype by default (as pad_sequence); total_length
+    pads to that many steps, the longest sequence's length (3) included, the padding getting no
+    gradient. pack_sequence enforces sorted lengths by default, and keeps no indices."""
+    values = [np.arange(1.0, 7.0, dtype=dtype).reshape(3, 2),
+              np.arange(7.0, 9.0, dtype=dtype).reshape(1, 2)]
+    results = []
+    for lib in (torch, mg):
+        seqs = [lib.tensor(v, requires_grad=True) for v in values]
+        packed = lib.nn.utils.rnn.pack_sequence(seqs)  # sorted: no indices, by default
+        padded, lengths = lib.nn.utils.rnn.pad_packed_sequence(packed, total_length=total_length)
+        (padded * lib.tensor(np.arange(padded.numel(), dtype=dtype).reshape(
+            tuple(padded.shape)))).sum().backward()
+        results.append([padded.detach().numpy(), lengths.numpy()] + [s.grad.numpy() for s in seqs]
+                       + [np.array(packed.sorted_indices is None),
+                          lib.nn.utils.rnn.pad_sequence(seqs).detach().numpy()])
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda u, lib: u.pad_sequence([]),
+    lambda u, lib: u.pad_sequence([lib.zeros(2, 1)], padding_side="middle"),
+    lambda u, lib: u.pad_packed_sequence(u.pack_sequence([lib.zeros(3, 1)]), total_length=2),
+    lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 1, 2]),
+    lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2, 0]),
+    lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2]),
+], ids=["no sequences", "padding side", "total_length", "unsorted after the first two",
+        "a length of 0", "a length too few"])
+def test_padding_utilities_refuse_bad_arguments_with_torchs_whole_message(call):
+    errors = []
+    for lib in (torch, mg):
+        with pytest.raises((RuntimeError, ValueError)) as info:
+            call(lib.nn.utils.rnn, lib)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[1] == errors[0]
