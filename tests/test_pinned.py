@@ -1080,3 +1080,165 @@ def test_std_of_equal_float32_values_passes_back_0_even_where_their_float32_mean
         leaf.std(dim=1).backward(lib.tensor(np.array([1.0, 2.0], np.float32)))
         grads.append(leaf.grad.numpy())
     assert_close(grads[1], grads[0])
+
+
+# ------------------------------------------------------------- functions/layers: recurrent layers
+def test_final_states_pass_back_gradients_in_the_states_dtype():
+    """h_n picks each state's last step: a hook on a float32 state (not a leaf) sees a float32
+    gradient, as through PyTorch's indexing and stack."""
+    from minigrad.functions.layers import FinalStates
+
+    values = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
+    seen = {torch: {}, mg: {}}
+    for lib in (torch, mg):
+        states = [lib.tensor(values + k, requires_grad=True) * 1 for k in range(2)]
+        for k, s in enumerate(states):
+            s.register_hook(lambda g, k=k, lib=lib: seen[lib].update({k: g.numpy().copy()}))
+        if lib is torch:
+            h_n = torch.stack([s[-1] for s in states])
+        else:
+            h_n = FinalStates.apply((-1,), *states)
+        (h_n * lib.tensor(np.array([[[1.0, 2.0]], [[3.0, 4.0]]], np.float32))).sum().backward()
+    for k in (0, 1):
+        np.testing.assert_array_equal(seen[mg][k], seen[torch][k], strict=True)
+
+
+_GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+def _one_layer(lib, kind: str, x, h_0, c_0, weights):
+    """h_1 .. h_L of one layer over a time-major x: PyTorch's kernel (torch.rnn_tanh,
+    torch.lstm, torch.gru, which nn.RNN, LSTM and GRU call), or minigrad's node with
+    batch_first left at its default."""
+    from minigrad.functions import layers
+
+    if lib is torch:
+        run = {"RNN": torch.rnn_tanh, "LSTM": torch.lstm, "GRU": torch.gru}[kind]
+        hx = (h_0[None], c_0[None]) if kind == "LSTM" else h_0[None]
+        return run(x, hx, weights, True, 1, 0.0, False, False, False)[0]
+    if kind == "RNN":
+        return layers.RNNLayer.apply(x, h_0, *weights, "tanh")
+    if kind == "GRU":
+        return layers.GRULayer.apply(x, h_0, *weights)
+    return layers.LSTMLayer.apply(x, h_0, c_0, *weights, None)[..., :h_0.shape[-1]]
+
+
+def _one_layer_values(kind: str) -> list[np.ndarray]:
+    """x (3 steps, batch 2, 4 features), h_0, c_0 (hidden size 5), W_ih, W_hh, b_ih, b_hh."""
+    rng = np.random.default_rng(7)
+    rows = 5 * _GATES[kind]
+    shapes = ((3, 2, 4), (2, 5), (2, 5), (rows, 4), (rows, 5), (rows,), (rows,))
+    return [rng.uniform(-1, 1, shape).astype(np.float32) for shape in shapes]
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_a_layer_node_reads_time_major_input_and_passes_back_float32_gradients(kind):
+    """The layer node's batch_first defaults to False, as the kernels'; hooks on its inputs,
+    weights and biases (not leaves) see float32 gradients, as in PyTorch."""
+    values = _one_layer_values(kind)
+    outputs, seen = [], {torch: {}, mg: {}}
+    for lib in (torch, mg):
+        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
+        for i, t in enumerate(inputs):
+            t.register_hook(lambda g, i=i, lib=lib: seen[lib].update({i: g.numpy().copy()}))
+        out = _one_layer(lib, kind, *inputs[:3], inputs[3:])
+        (out * out).sum().backward()
+        outputs.append(out.detach().numpy())
+    assert_close(outputs[1], outputs[0])
+    assert seen[mg].keys() == seen[torch].keys()
+    for i, theirs in seen[torch].items():
+        assert seen[mg][i].dtype == theirs.dtype == np.float32, i
+        assert_close(seen[mg][i], theirs)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_a_layer_nodes_two_bias_gradients_are_arrays_of_their_own(kind):
+    """autograd.grad returns b_ih's and b_hh's gradients (equal for RNN and LSTM): changing one
+    in place leaves the other as it was, as in PyTorch."""
+    x, h_0, c_0, *weights = _one_layer_values(kind)
+    results = []
+    for lib in (torch, mg):
+        leaves = [lib.tensor(w, requires_grad=True) for w in weights]
+        out = _one_layer(lib, kind, lib.tensor(x), lib.tensor(h_0), lib.tensor(c_0), leaves)
+        g_ih, g_hh = lib.autograd.grad((out * out).sum(), leaves[2:])
+        g_ih.add_(1)
+        results.append((g_ih.numpy(), g_hh.numpy()))
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        assert_close(ours, theirs)
+
+
+def test_a_gru_step_rounds_each_operation_to_float32_as_torch():
+    """h_1 = n + z (h_0 - n) in float32, each operation rounded as PyTorch's kernel does (one
+    rounding of the whole differs here), with z = sigmoid(a) and n = tanh(c) at values where
+    PyTorch's sigmoid and tanh equal NumPy's."""
+    from minigrad.functions.layers import GRULayer
+
+    a = np.array([-1.6323363, 0.4004021, -1.399751, -0.26947683], np.float32)
+    c = np.array([-0.33070275, 0.02407228, -0.29460028, 0.71551615], np.float32)
+    h_0 = np.array([[0.3093861, -0.35179955, 0.7815248, -0.8407871]], np.float32)
+    w_ih = np.concatenate([np.zeros(4, np.float32), a, c])[:, None]  # x_1 = 1: gi = [0, a, c]
+    w_hh = np.zeros((12, 4), np.float32)  # gh = 0
+    x = np.ones((1, 1, 1), np.float32)
+    theirs = torch.gru(torch.tensor(x), torch.tensor(h_0)[None],
+                       [torch.tensor(w_ih), torch.tensor(w_hh)], False, 1, 0.0, False, False,
+                       False)[0].numpy()
+    ours = GRULayer.apply(*(mg.tensor(v) for v in (x, h_0, w_ih, w_hh)), None, None).numpy()
+    np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_gated_layers_saturate_without_warnings_as_torch(kind):
+    """Pre-activations in the hundreds: exp(-a) overflows float32 in the sigmoids, which give 0
+    (and PyTorch is silent), where NumPy would warn."""
+    x, h_0, c_0, *weights = _one_layer_values(kind)
+    outputs = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            out = _one_layer(lib, kind, lib.tensor(x * 1000), lib.tensor(h_0), lib.tensor(c_0),
+                             [lib.tensor(w) for w in weights])
+        outputs.append(out.numpy())
+    assert_close(outputs[1], outputs[0])
+
+
+# ----------------------------------------------------------------------------- nn/utils/rnn.py
+@pytest.mark.parametrize("dtype", [np.float16, np.float64])
+@pytest.mark.parametrize("total_length", [None, 3, 5])
+def test_pad_packed_sequence_with_its_defaults_and_a_total_length_matches_torch(
+    total_length, dtype
+):
+    """Time-major, padded with 0 of the data's dtype by default (as pad_sequence); total_length
+    pads to that many steps, the longest sequence's length (3) included, the padding getting no
+    gradient. pack_sequence enforces sorted lengths by default, and keeps no indices."""
+    values = [np.arange(1.0, 7.0, dtype=dtype).reshape(3, 2),
+              np.arange(7.0, 9.0, dtype=dtype).reshape(1, 2)]
+    results = []
+    for lib in (torch, mg):
+        seqs = [lib.tensor(v, requires_grad=True) for v in values]
+        packed = lib.nn.utils.rnn.pack_sequence(seqs)  # sorted: no indices, by default
+        padded, lengths = lib.nn.utils.rnn.pad_packed_sequence(packed, total_length=total_length)
+        (padded * lib.tensor(np.arange(padded.numel(), dtype=dtype).reshape(
+            tuple(padded.shape)))).sum().backward()
+        results.append([padded.detach().numpy(), lengths.numpy()] + [s.grad.numpy() for s in seqs]
+                       + [np.array(packed.sorted_indices is None),
+                          lib.nn.utils.rnn.pad_sequence(seqs).detach().numpy()])
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda u, lib: u.pad_sequence([]),
+    lambda u, lib: u.pad_sequence([lib.zeros(2, 1)], padding_side="middle"),
+    lambda u, lib: u.pad_packed_sequence(u.pack_sequence([lib.zeros(3, 1)]), total_length=2),
+    lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 1, 2]),
+    lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2, 0]),
+    lambda u, lib: u.pack_padded_sequence(lib.zeros(4, 3, 2), [3, 2]),
+], ids=["no sequences", "padding side", "total_length", "unsorted after the first two",
+        "a length of 0", "a length too few"])
+def test_padding_utilities_refuse_bad_arguments_with_torchs_whole_message(call):
+    errors = []
+    for lib in (torch, mg):
+        with pytest.raises((RuntimeError, ValueError)) as info:
+            call(lib.nn.utils.rnn, lib)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[1] == errors[0]
