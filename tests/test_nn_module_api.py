@@ -5,6 +5,7 @@ clip_grads_with_norm_, parameters_to_vector and vector_to_parameters."""
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any
 
@@ -250,9 +251,68 @@ def test_every_kind_of_hook_is_given_the_module_itself():
                                      with_kwargs=True)
         module.register_full_backward_pre_hook(lambda m, go, seen=seen: seen.append(m))
         module.register_full_backward_hook(lambda m, gi, go, seen=seen: seen.append(m))
+        module.register_forward_pre_hook(lambda m, args, seen=seen: seen.append(m))
+        module.register_forward_hook(lambda m, args, out, seen=seen: seen.append(m))
         x = lib.ones(2, requires_grad=True)
         module(x, lib.ones(2, requires_grad=True))[0].sum().backward()
-        assert len(seen) == 4 and all(m is module for m in seen)
+        assert len(seen) == 6 and all(m is module for m in seen)
+
+
+@pytest.mark.parametrize("replacement", ["a tuple", "a tensor"])
+def test_pre_hooks_replace_the_arguments_and_keywords_reach_forward_as_in_torch(replacement):
+    """A pre-hook's tuple replaces the positional arguments, a tensor becomes the only one;
+    keyword arguments go on to forward and to the forward hooks that take them."""
+    runs = []
+    for lib in (mg, torch):
+        module, seen = _two_by_two(lib), []
+        module.register_forward_pre_hook(
+            lambda m, args: (args[0] * 10,) if replacement == "a tuple" else args[0] * 10)
+        module.register_forward_hook(
+            lambda m, args, kwargs, out, seen=seen: seen.append(sorted(kwargs)), with_kwargs=True)
+        out = module(lib.ones(2), y=lib.full((2,), 2.0))
+        runs.append(([o.tolist() for o in out], seen))
+    assert runs[0] == runs[1] == ([[20.0, 20.0], [6.0, 6.0]], [["y"]])
+
+
+def test_a_gradient_that_bypasses_the_outputs_runs_no_full_backward_hook():
+    """A tensor the module made from its input and kept: its gradient reaches the input
+    without passing through the outputs, and PyTorch runs no full backward hook for it (then
+    runs it once for the output's backward)."""
+    runs = []
+    for lib in (mg, torch):
+        class Keeping(lib.nn.Module):
+            def forward(self, x):
+                self.kept = x * 2
+                return x * 3
+
+        module, seen = Keeping(), []
+        module.register_full_backward_hook(lambda m, gi, go, seen=seen: seen.append(
+            ([g.tolist() for g in gi], [g.tolist() for g in go])))
+        x = lib.ones(2, requires_grad=True)
+        out = module(x)
+        module.kept.sum().backward(retain_graph=True)
+        first = list(seen)
+        out.sum().backward()
+        runs.append((first, seen, x.grad.tolist()))
+    assert runs[0] == runs[1] == ([], [([[3.0, 3.0]], [[1.0, 1.0]])], [5.0, 5.0])
+
+
+@pytest.mark.parametrize("result", [None, (None,), "a tensor", 5])
+def test_a_full_hook_of_a_module_whose_inputs_need_no_gradient_may_return_only_none(result):
+    outcomes = []
+    for lib in (mg, torch):
+        module = lib.nn.Linear(2, 2)
+        returned = (lib.ones(2),) if result == "a tensor" else result
+        module.register_full_backward_hook(lambda m, gi, go, returned=returned: returned)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the warning that the hook fires at the outputs)
+            try:
+                module(lib.ones(2)).sum().backward()
+                outcomes.append(None)
+            except RuntimeError as error:
+                outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0] is None) == (result in (None, (None,)))
 
 
 def test_an_output_no_gradient_reaches_sends_zeros_into_the_module_as_torch():
@@ -336,8 +396,9 @@ def test_always_call_forward_hooks_run_when_the_call_fails_as_in_torch(where):
             raise KeyError("the hook failed")
 
         module, seen = Failing(), []
-        module.register_forward_hook(lambda m, args, out, seen=seen: seen.append(("always", out)),
-                                     always_call=True)
+        module.register_forward_hook(
+            lambda m, args, out, seen=seen: seen.append(("always", len(args), out)),
+            always_call=True)
         if where == "a forward hook":
             module.register_forward_hook(lambda m, args, out: 1 / 0)
         module.register_forward_hook(lambda m, args, out, seen=seen: seen.append(("plain", out)))
@@ -351,11 +412,14 @@ def test_always_call_forward_hooks_run_when_the_call_fails_as_in_torch(where):
                 module(lib.ones(2))
         runs.append((error.type, [(e[0], *[None if v is None else v.tolist() if
                                           hasattr(v, "tolist") else v for v in e[1:]])
-                                  for e in seen], [str(w.message) for w in caught]))
+                                  for e in seen], [(str(w.message), w.filename.split(os.sep)[-2:])
+                                                   for w in caught]))
     assert runs[0] == runs[1]
-    assert runs[0][2] == ["module forward hook with ``always_call=True`` raised an exception "
-                          "that was silenced as another error was raised in forward: "
-                          "'the hook failed'"]
+    # the warning names a line of the library's nn/modules/module.py (Module.__call__), as
+    # PyTorch's names one of its own
+    assert runs[0][2] == [("module forward hook with ``always_call=True`` raised an exception "
+                           "that was silenced as another error was raised in forward: "
+                           "'the hook failed'", ["modules", "module.py"])]
 
 
 def test_a_handle_removes_its_hook_on_leaving_a_with_block():

@@ -131,14 +131,17 @@ def _forward_hook(module: Any, key: int, hook: Any, args: tuple[Any, ...],
 
 
 class _BackwardHooks:
-    """The state one call of a module shares between its gathering nodes."""
+    """The state one call of a module shares between its gathering nodes. `grad_outputs` is
+    None but between the outputs' gradients and the inputs' (as PyTorch's): a gradient that
+    reaches the inputs without passing through the outputs (a tensor the module made from
+    its input and kept) runs no full backward hook."""
 
     def __init__(self, module: Any) -> None:
         self.module = module
         self.inputs: list[Tensor] = []  # the tensor inputs: grad_input has one entry for each
         self.needs_input = False
         self.outputs: list[Tensor] = []
-        self.grad_outputs: tuple[Any, ...] = ()
+        self.grad_outputs: tuple[Any, ...] | None = None
 
     def wrap_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         self.inputs = [a for a in args if isinstance(a, Tensor)]
@@ -148,7 +151,6 @@ class _BackwardHooks:
     def wrap_outputs(self, output: Any) -> Any:
         outputs = output if isinstance(output, tuple) else (output,)
         self.outputs = [o for o in outputs if isinstance(o, Tensor)]
-        self.grad_outputs = (None,) * len(self.outputs)
         wrapped = _gather(outputs, self._at_outputs)
         return wrapped if isinstance(output, tuple) else wrapped[0]
 
@@ -156,37 +158,46 @@ class _BackwardHooks:
         """The gradients of the outputs have all arrived (None: of an output that does not
         require grad, or that no gradient reached): backward pre-hooks may replace them; if
         no input needs a gradient, the full backward hooks run now, as in PyTorch (with a
-        warning). What goes on into the module is zeros where the gradient is None, as in
-        PyTorch (so an input reached only through such an output gets a zero gradient)."""
-        self.grad_outputs = tuple(grads)
+        warning), and may return nothing but None. What goes on into the module is zeros
+        where the gradient is None, as in PyTorch (so an input reached only through such an
+        output gets a zero gradient)."""
+        grad_outputs = tuple(grads)
         for hook in list(self.module._backward_pre_hooks.values()):
-            result = hook(self.module, self.grad_outputs)
+            result = hook(self.module, grad_outputs)
             if result is not None:
-                self.grad_outputs = _checked(result, self.grad_outputs, "pre hook", "grad_output")
+                grad_outputs = _checked(result, grad_outputs, "pre hook", "grad_output")
+        self.grad_outputs = grad_outputs
         if not self.needs_input:
             warnings.warn(
                 "Full backward hook is firing when gradients are computed with respect to module "
                 "outputs since no inputs require gradients. See https://docs.pytorch.org/docs/"
                 "main/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook "
                 "for more details.", stacklevel=2)
-            self._run_full_hooks((None,) * len(self.inputs))
+            for hook in list(self.module._backward_hooks.values()):
+                result = hook(self.module, (None,) * len(self.inputs), grad_outputs)
+                if result is not None and not (
+                        isinstance(result, tuple) and all(g is None for g in result)):
+                    raise RuntimeError("Backward hook for Modules where no input requires "
+                                       "gradient should always return None or None for all "
+                                       "gradients.")
+            self.grad_outputs = None
         return [g if g is not None else Tensor._make(np.zeros_like(o._data))
-                for o, g in zip(self.outputs, self.grad_outputs, strict=True)]
+                for o, g in zip(self.outputs, grad_outputs, strict=True)]
 
     def _at_inputs(self, grads: list[Any]) -> list[Any]:
         """The gradients of the inputs have all arrived: the full backward hooks see them, with
         zeros for the tensor inputs no gradient reached (as PyTorch's, which also gives zeros
         for the inputs that do not require grad), and may replace them."""
-        return list(self._run_full_hooks(tuple(
-            g if g is not None else Tensor._make(np.zeros_like(x._data))
-            for x, g in zip(self.inputs, grads, strict=True))))
-
-    def _run_full_hooks(self, grad_input: tuple[Any, ...]) -> tuple[Any, ...]:
+        if self.grad_outputs is None:  # not through the outputs: no hook runs
+            return grads
+        grad_input = tuple(g if g is not None else Tensor._make(np.zeros_like(x._data))
+                           for x, g in zip(self.inputs, grads, strict=True))
         for hook in list(self.module._backward_hooks.values()):
             result = hook(self.module, grad_input, self.grad_outputs)
             if result is not None:
                 grad_input = _checked(result, grad_input, "hook", "grad_input")
-        return grad_input
+        self.grad_outputs = None
+        return list(grad_input)
 
 
 def _gather(values: tuple[Any, ...], at_gradients: Any) -> tuple[Any, ...]:
