@@ -14,6 +14,7 @@ to a Function from `minigrad.functions`, where forward and backward live side by
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -1207,13 +1208,11 @@ class Tensor:
 
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
-        c = (1 if unbiased else 0) if correction is None else correction
-        return R.Var.apply1(_floating(self), checks.check_dims(dim, self.ndim), c, keepdim)
+        return _spread(R.Var, "var", self, dim, unbiased, keepdim, correction)
 
     def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
-        c = (1 if unbiased else 0) if correction is None else correction
-        return R.Std.apply1(_floating(self), checks.check_dims(dim, self.ndim), c, keepdim)
+        return _spread(R.Std, "std", self, dim, unbiased, keepdim, correction)
 
     def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
         return _extremum(self, R.Amax, "amax", dim, keepdim)
@@ -2332,6 +2331,20 @@ def _floating(x: Tensor) -> Tensor:
     return x if x._data.dtype.kind == "f" else x.to(dtypes.floating(x._data.dtype))
 
 
+def _spread(fn: Any, name: str, x: Tensor, dim: Any, unbiased: bool, keepdim: bool,
+            correction: int | None) -> Tensor:
+    """var or std (`fn`) of x; `name` is the function called, for PyTorch's warning when each
+    output has no more elements than `correction` (the result is then inf or nan)."""
+    c = (1 if unbiased else 0) if correction is None else correction
+    dims = checks.check_dims(dim, x.ndim)
+    outputs = 1 if dims is None else math.prod(n for d, n in enumerate(x.shape) if d not in dims)
+    if x.numel() // max(outputs, 1) - c <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    return fn.apply1(_floating(x), dims, c, keepdim)
+
+
 def _not_bool(x: Tensor, kernel: str) -> Tensor:
     """x itself, unless it is a bool tensor, which PyTorch's rounding kernels refuse."""
     if x._data.dtype.kind == "b":
@@ -2869,7 +2882,7 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: bool = True, keepdim: boo
     """(var, mean) in one call: a function only, as in PyTorch (no Tensor.var_mean)."""
     if not isinstance(input, Tensor):
         raise checks.input_error("var_mean", input, (), {})
-    var = input.var(dim, unbiased, keepdim, correction=correction)
+    var = _spread(R.Var, "var_mean", input, dim, unbiased, keepdim, correction)
     return var, _floating(input).mean(dim, keepdim)
 
 
@@ -2878,7 +2891,7 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: bool = True, keepdim: boo
     """(std, mean) in one call: a function only, as in PyTorch."""
     if not isinstance(input, Tensor):
         raise checks.input_error("std_mean", input, (), {})
-    std = input.std(dim, unbiased, keepdim, correction=correction)
+    std = _spread(R.Std, "std_mean", input, dim, unbiased, keepdim, correction)
     return std, _floating(input).mean(dim, keepdim)
 
 

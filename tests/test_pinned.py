@@ -1242,3 +1242,35 @@ def test_padding_utilities_refuse_bad_arguments_with_torchs_whole_message(call):
             call(lib.nn.utils.rnn, lib)
         errors.append((type(info.value), str(info.value)))
     assert errors[1] == errors[0]
+
+
+# ------------------------------------------------- var and std of too few elements: the warning
+SPREADS = {
+    "var over dim 1 of a (0, 3)": lambda lib: lib.ones(0, 3).var(dim=1),
+    "var over dim 0 of a (0, 3)": lambda lib: lib.ones(0, 3).var(dim=0),
+    "var of nothing, correction 0": lambda lib: lib.ones(0).var(correction=0),
+    "var of 3, correction 3": lambda lib: lib.ones(3).var(correction=3),
+    "var of 3, correction 2": lambda lib: lib.ones(3).var(correction=2),
+    "var of 1, 2, 3, correction 3 (inf)": lambda lib: lib.tensor([1.0, 2.0, 3.0]).var(correction=3),
+    "std of 3, correction 5": lambda lib: lib.ones(3).std(correction=5),
+    "std over two dims": lambda lib: lib.ones(2, 3).std(dim=(0, 1), correction=6),
+    "var_mean of 1": lambda lib: lib.var_mean(lib.ones(1))[0],
+    "std_mean of 1": lambda lib: lib.std_mean(lib.ones(1))[0],
+    "var with an infinity (no warning)": lambda lib: lib.tensor([np.inf, 1.0, 2.0]).var(),
+}
+
+
+@pytest.mark.parametrize("case", list(SPREADS))
+def test_var_and_std_of_no_more_elements_than_the_correction_warn_as_torch(case):
+    """PyTorch's UserWarning, named after the function called, from the caller's line (and
+    none of NumPy's warnings or errors, even where NumPy raises them); the values are inf or
+    nan as PyTorch's."""
+    runs = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="raise"):
+            warnings.simplefilter("always")
+            value = SPREADS[case](lib).numpy()
+        runs.append((value, [(w.category, str(w.message).split(" (Triggered")[0], w.filename)
+                             for w in caught]))
+    np.testing.assert_array_equal(runs[1][0], runs[0][0])
+    assert runs[1][1] == runs[0][1]

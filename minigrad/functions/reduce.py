@@ -14,6 +14,7 @@ float64).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -127,7 +128,11 @@ def _variance(x, dim, correction, keepdim):
     """np.var accumulated in float64, as PyTorch's CPU var/std do for float32 (so the variance
     of values near 1e-25 does not underflow before its square root is taken)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.var(x, axis=dim, ddof=correction, keepdims=keepdim, dtype=np.float64)
+        if _count(x.shape, dim) > correction:
+            return np.var(x, axis=dim, ddof=correction, keepdims=keepdim, dtype=np.float64)
+        with warnings.catch_warnings():  # NumPy's warning here is not PyTorch's, which
+            warnings.simplefilter("ignore", RuntimeWarning)  # minigrad.tensor._spread gives
+            return np.var(x, axis=dim, ddof=correction, keepdims=keepdim, dtype=np.float64)
 
 
 class Var(ArrayFunction):
