@@ -1242,3 +1242,14 @@ def test_padding_utilities_refuse_bad_arguments_with_torchs_whole_message(call):
             call(lib.nn.utils.rnn, lib)
         errors.append((type(info.value), str(info.value)))
     assert errors[1] == errors[0]
+
+
+def test_a_tensor_datasets_batches_go_through_the_collate_fn_given():
+    """Fetcher.fetch 7: a TensorDataset's batches skip collating only with default_collate."""
+    rows = np.arange(10.0).reshape(5, 2)
+    batches = []
+    for lib in (torch, mg):
+        dataset = lib.utils.data.TensorDataset(lib.tensor(rows))
+        loader = lib.utils.data.DataLoader(dataset, batch_size=2, collate_fn=len)
+        batches.append(list(loader))
+    assert batches[1] == batches[0] == [2, 2, 1]
