@@ -397,7 +397,7 @@ BEYOND_HALFWAY = (1 + 2.0**-12, 1 - 4095 * 2.0**-24)
 SHORT_OF_HALFWAY = (1 + 2.0**-23, 1 - 2.0**-23)
 
 
-def halfway_traps(n: int, seed: int, subnormal: bool, factors: tuple[float, float] | None = None,
+def halfway_traps(n: int, seed: int, subnormal: bool, factors: tuple[Any, Any] | None = None,
                   a_scale: float | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
     """float32 a, b, c whose exact a·b + c is half a float32 ulp away from c, times 1 + 2^-36
     (just beyond the halfway point) or 1 - 2^-46 (just short of it). In float64 the sum rounds
@@ -405,9 +405,9 @@ def halfway_traps(n: int, seed: int, subnormal: bool, factors: tuple[float, floa
     of the elements.
 
     subnormal: c and the sums in float32's subnormal range, where the halfway points are the
-    odd multiples of 2^-150. `factors` fixes the kind of trap (default: drawn per element);
-    `a_scale` makes a the scalar a_scale·factors[0] (as an optimizer's lr), default: a is an
-    array.
+    odd multiples of 2^-150. `factors` fixes the kind of trap (two numbers, or two arrays of
+    one per element; default: drawn per element); `a_scale` makes a the scalar
+    a_scale·factors[0] (as an optimizer's lr), default: a is an array.
     """
     rng = np.random.default_rng(seed)
     if subnormal:
@@ -455,6 +455,33 @@ def test_fma_rounds_halfway_sums_as_pytorchs_addcmul_and_add_with_alpha(n, subno
     expected = torch.add(to_torch(c), to_torch(b), alpha=float(alpha)).numpy()
     assert np.mean(float64_then_float32(alpha, b, c) != expected) > 0.2
     np.testing.assert_array_equal(add_(c.copy(), b, alpha=float(alpha)), expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("subnormal", [False, True], ids=["normal", "subnormal"])
+def test_fma_leaves_exact_halfway_sums_alone_among_repaired_ones(n, subnormal):
+    """Half the elements are traps, half land exactly on a halfway point (factors 1 and 1),
+    where float64's sum is already the exact one and ties-to-even is PyTorch's answer too:
+    only the inexact ones may be moved."""
+    rng = np.random.default_rng(n)
+    exact, beyond = rng.random((2, n)) < 0.5
+    fa = np.where(exact, 1.0, np.where(beyond, BEYOND_HALFWAY[0], SHORT_OF_HALFWAY[0]))
+    fb = np.where(exact, 1.0, np.where(beyond, BEYOND_HALFWAY[1], SHORT_OF_HALFWAY[1]))
+    a, b, c = halfway_traps(n, seed=n, subnormal=subnormal, factors=(fa, fb))
+    expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(b)).numpy()
+    np.testing.assert_array_equal(addcmul_(c.copy(), a, b), expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fma_rounds_a_halfway_product_plus_a_tiny_addend_as_pytorch(n):
+    """(1 + 2^-12)^2 = 1 + 2^-11 + 2^-24 is a float32 halfway point, and c = 2^-100 is far
+    below float64's ulp there: the float64 sum is the halfway point, ties-to-even goes down,
+    and the exact sum rounds up. Here the rounding error is all of c, not of the product."""
+    a = np.full(n, 1 + 2.0**-12, np.float32)
+    c = np.full(n, 2.0**-100, np.float32)
+    expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(a)).numpy()
+    assert np.all(expected == np.float32(1 + 2.0**-11 + 2.0**-23))
+    np.testing.assert_array_equal(addcmul_(c.copy(), a, a), expected)
 
 
 @pytest.mark.parametrize("n", SIZES)

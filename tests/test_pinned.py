@@ -1274,3 +1274,14 @@ def test_var_and_std_of_no_more_elements_than_the_correction_warn_as_torch(case)
                              for w in caught]))
     np.testing.assert_array_equal(runs[1][0], runs[0][0])
     assert runs[1][1] == runs[0][1]
+
+
+def test_a_tensor_datasets_batches_go_through_the_collate_fn_given():
+    """Fetcher.fetch 7: a TensorDataset's batches skip collating only with default_collate."""
+    rows = np.arange(10.0).reshape(5, 2)
+    batches = []
+    for lib in (torch, mg):
+        dataset = lib.utils.data.TensorDataset(lib.tensor(rows))
+        loader = lib.utils.data.DataLoader(dataset, batch_size=2, collate_fn=len)
+        batches.append(list(loader))
+    assert batches[1] == batches[0] == [2, 2, 1]
