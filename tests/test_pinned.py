@@ -1295,3 +1295,25 @@ def test_an_rnns_input_dtype_is_checked_against_weight_ih_l0_like_torch():
             rnn(lib.zeros(4, 1, 2))
         errors.append(str(info.value).replace("torch.", "").replace("minigrad.", ""))
     assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.LSTM(2, 3).double()(
+        lib.zeros(4, 1, 2, dtype=lib.float64),
+        (lib.zeros(1, 1, 3, dtype=lib.float32), lib.zeros(1, 1, 3, dtype=lib.float64))),
+    lambda lib: lib.nn.LSTM(2, 3).double()(
+        lib.zeros(4, 1, 2, dtype=lib.float64),
+        (lib.zeros(1, 1, 3, dtype=lib.float64), lib.zeros(1, 1, 3, dtype=lib.float32))),
+    lambda lib: lib.nn.GRU(2, 3)(lib.zeros(0, 1, 2)),
+], ids=["a float32 h_0", "a float32 c_0", "no steps"])
+def test_an_lstms_h_0_dtype_and_an_empty_sequence_are_checked_like_torch(call):
+    """h_0's dtype meets the weights' at the first product (c_0's, added later, is not checked),
+    and a sequence of no steps is refused with PyTorch's whole message."""
+    outcomes = []
+    for lib in (torch, mg):
+        try:
+            call(lib)
+            outcomes.append("ran")
+        except RuntimeError as error:
+            outcomes.append(str(error))
+    assert outcomes[1] == outcomes[0]
