@@ -1317,3 +1317,19 @@ def test_an_lstms_h_0_dtype_and_an_empty_sequence_are_checked_like_torch(call):
         except RuntimeError as error:
             outcomes.append(str(error))
     assert outcomes[1] == outcomes[0]
+
+
+def test_a_packed_float16_sequence_runs_in_float16_like_torch():
+    """The zeros that pad a packed batch's ended sequences take the data's dtype, so a float16
+    batch stays float16 (float32 zeros would promote it, and the weights would refuse it).
+    The values are not compared: minigrad's float16 steps are 1 or 2 ulp from PyTorch's."""
+    x = np.linspace(-1.0, 1.0, 3 * 2 * 2).reshape(3, 2, 2)
+    torch.manual_seed(0)
+    theirs = torch.nn.RNN(2, 3).half()
+    ours = mg.nn.RNN(2, 3).half()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    outputs = [module(lib.nn.utils.rnn.pack_padded_sequence(lib.tensor(x, dtype=lib.float16),
+                                                            [3, 2]))[0].data
+               for module, lib in ((theirs, torch), (ours, mg))]
+    assert (outputs[1].dtype, outputs[1].shape) == (mg.float16, (5, 3))
+    assert (outputs[0].dtype, outputs[0].shape) == (torch.float16, (5, 3))
