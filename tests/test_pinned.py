@@ -1285,3 +1285,94 @@ def test_a_tensor_datasets_batches_go_through_the_collate_fn_given():
         loader = lib.utils.data.DataLoader(dataset, batch_size=2, collate_fn=len)
         batches.append(list(loader))
     assert batches[1] == batches[0] == [2, 2, 1]
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_dropout_of_one_zeroes_every_layers_output_but_the_last_like_torch(kind):
+    """In training, dropout applies after each layer but the last: with p = 1 the layers after
+    the first see zeros, and the output and final states are PyTorch's exactly, no mask drawn."""
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, kind)(2, 3, 3, dropout=1.0).double()
+    ours = getattr(mg.nn, kind)(2, 3, 3, dropout=1.0).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.linspace(-1.0, 1.0, 4 * 2 * 2).reshape(4, 2, 2)
+    results = []
+    for module, lib in ((theirs, torch), (ours, mg)):
+        output, states = module(lib.tensor(x))
+        states = states if isinstance(states, tuple) else (states,)
+        results.append([t.detach().numpy() for t in (output, *states)])
+    for mine, torchs in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(mine, torchs, rtol=1e-12, atol=0)
+    assert np.abs(results[0][0]).min() > 0  # the last layer's output is not dropped
+
+
+def test_dropout_between_two_layers_is_torchs_layers_with_minigrads_mask():
+    """Training with 0 < p < 1: the first layer's output is dropped with probability p and the
+    kept values scaled by 1/(1-p), the mask drawn as F.dropout draws it; PyTorch's two layers
+    run one at a time with that mask give the same output."""
+    torch.manual_seed(0)
+    theirs = torch.nn.GRU(2, 3, 2, dropout=0.25).double()
+    ours = mg.nn.GRU(2, 3, 2, dropout=0.25).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.linspace(-1.0, 1.0, 5 * 4 * 2).reshape(5, 4, 2)
+    mg.manual_seed(3)
+    output = ours(mg.tensor(x))[0].detach().numpy()
+    mg.manual_seed(3)
+    mask = mg.nn.functional.dropout(mg.ones(5, 4, 3, dtype=mg.float64), 0.25).numpy()
+    assert set(np.unique(mask)) == {0.0, 4 / 3}
+    layers = [torch.nn.GRU(n, 3).double() for n in (2, 3)]
+    for k, layer in enumerate(layers):
+        layer.load_state_dict({name: getattr(theirs, name.replace("l0", f"l{k}"))
+                               for name, _ in layer.named_parameters()})
+    expected = layers[1](layers[0](torch.tensor(x))[0] * torch.tensor(mask))[0]
+    np.testing.assert_allclose(output, expected.detach().numpy(), rtol=1e-12, atol=0)
+
+
+def test_an_rnns_input_dtype_is_checked_against_weight_ih_l0_like_torch():
+    """The input's dtype is compared with the first weight's (weight_ih_l0), not another's."""
+    errors = []
+    for lib in (torch, mg):
+        rnn = lib.nn.RNN(2, 3).double()
+        rnn.weight_hh_l0.data = rnn.weight_hh_l0.data.float()
+        with pytest.raises(ValueError) as info:
+            rnn(lib.zeros(4, 1, 2))
+        errors.append(str(info.value).replace("torch.", "").replace("minigrad.", ""))
+    assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.LSTM(2, 3).double()(
+        lib.zeros(4, 1, 2, dtype=lib.float64),
+        (lib.zeros(1, 1, 3, dtype=lib.float32), lib.zeros(1, 1, 3, dtype=lib.float64))),
+    lambda lib: lib.nn.LSTM(2, 3).double()(
+        lib.zeros(4, 1, 2, dtype=lib.float64),
+        (lib.zeros(1, 1, 3, dtype=lib.float64), lib.zeros(1, 1, 3, dtype=lib.float32))),
+    lambda lib: lib.nn.GRU(2, 3)(lib.zeros(0, 1, 2)),
+], ids=["a float32 h_0", "a float32 c_0", "no steps"])
+def test_an_lstms_h_0_dtype_and_an_empty_sequence_are_checked_like_torch(call):
+    """h_0's dtype meets the weights' at the first product (c_0's, added later, is not checked),
+    and a sequence of no steps is refused with PyTorch's whole message."""
+    outcomes = []
+    for lib in (torch, mg):
+        try:
+            call(lib)
+            outcomes.append("ran")
+        except RuntimeError as error:
+            outcomes.append(str(error))
+    assert outcomes[1] == outcomes[0]
+
+
+def test_a_packed_float16_sequence_runs_in_float16_like_torch():
+    """The zeros that pad a packed batch's ended sequences take the data's dtype, so a float16
+    batch stays float16 (float32 zeros would promote it, and the weights would refuse it).
+    The values are not compared: minigrad's float16 steps are 1 or 2 ulp from PyTorch's."""
+    x = np.linspace(-1.0, 1.0, 3 * 2 * 2).reshape(3, 2, 2)
+    torch.manual_seed(0)
+    theirs = torch.nn.RNN(2, 3).half()
+    ours = mg.nn.RNN(2, 3).half()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    outputs = [module(lib.nn.utils.rnn.pack_padded_sequence(lib.tensor(x, dtype=lib.float16),
+                                                            [3, 2]))[0].data
+               for module, lib in ((theirs, torch), (ours, mg))]
+    assert (outputs[1].dtype, outputs[1].shape) == (mg.float16, (5, 3))
+    assert (outputs[0].dtype, outputs[0].shape) == (torch.float16, (5, 3))
