@@ -159,8 +159,8 @@ class _BackwardHooks:
         require grad, or that no gradient reached): backward pre-hooks may replace them; if
         no input needs a gradient, the full backward hooks run now, as in PyTorch (with a
         warning), and may return nothing but None. What goes on into the module is zeros
-        where the gradient is None, as in PyTorch (so an input reached only through such an
-        output gets a zero gradient)."""
+        where the gradient is None (PyTorch sends None; either way an input reached only
+        through such an output gets a zero gradient, from `_at_inputs`)."""
         grad_outputs = tuple(grads)
         for hook in list(self.module._backward_pre_hooks.values()):
             result = hook(self.module, grad_outputs)
