@@ -1297,6 +1297,8 @@ class Tensor:
         d = checks.check_dim(dim, self.ndim)
         if not 0 <= k <= (self.shape[d] if self.ndim else 1):
             raise RuntimeError("selected index k out of range")
+        if self.dtype == dtypes.bool_:
+            raise RuntimeError("topk does not support bool dtypes on CPU")
         if self.ndim == 0:  # (any k gives the one element)
             return return_types.topk(self.clone(), Tensor._make(np.zeros((), np.int64)))
         index = np.take(_argsort(self, d, largest), np.arange(k), axis=d)
@@ -1311,20 +1313,27 @@ class Tensor:
         if not 1 <= k <= n:
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
         pick = lambda row: _quick_select(row, k - 1)  # noqa: E731
-        return return_types.kthvalue(*_nth(self, d, keepdim, pick, "kthvalue"))
+        return return_types.kthvalue(*_nth(self, d, keepdim, pick, "kthvalue",
+                                                   "kthvalue_cpu"))
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median() is the lower of the two middle values (a nan if there is one); median(dim)
         gives (values, indices), the index of that element in a stable sort."""
         if dim is None:
+            if self.numel():
+                _refuse_bool(self, "median_cpu")
             return R.FullMedian.apply1(self, False)
-        return return_types.median(*_nth(self, dim, keepdim, _median_index, "median"))
+        return return_types.median(*_nth(self, dim, keepdim, _median_index, "median",
+                                         "median_out"))
 
     def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """median, ignoring nans (nan only where a slice has nothing else)."""
         if dim is None:
+            if self.numel():
+                _refuse_bool(self, "median_cpu")
             return R.FullMedian.apply1(self, True)
-        return return_types.nanmedian(*_nth(self, dim, keepdim, _nanmedian_index, "median"))
+        return return_types.nanmedian(*_nth(self, dim, keepdim, _nanmedian_index, "median",
+                                            "median_out"))
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
         """(values, indices): the most frequent value (the smallest of equally frequent ones)
@@ -2675,12 +2684,15 @@ def _argsort(x: Tensor, dim: int, descending: bool) -> np.ndarray:
     return index.astype(np.int64).reshape(x.shape)
 
 
-def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int], name: str
-         ) -> tuple[Tensor, Tensor]:
-    """(values, indices) of one element per slice along dim, the one at `pick(slice)`."""
+def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int], name: str,
+         kernel: str | None = None) -> tuple[Tensor, Tensor]:
+    """(values, indices) of one element per slice along dim, the one at `pick(slice)`. A
+    `kernel` named is PyTorch's, which refuses bool tensors (mode's takes them)."""
     d = checks.check_dim(dim, x.ndim)
     if x._data.size == 0:
         checks.check_reducible(name, x.shape, d)
+    if kernel is not None:
+        _refuse_bool(x, kernel)
     data = np.atleast_1d(x._data)
     index = np.expand_dims(np.apply_along_axis(pick, d, data), d)
     values = _pick(x, index, d)
@@ -2689,6 +2701,11 @@ def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int], 
     if not keepdim:
         values, index = values.squeeze(d), np.squeeze(index, d)
     return values, Tensor._make(index.astype(np.int64))
+
+
+def _refuse_bool(x: Tensor, kernel: str) -> None:
+    if x.dtype == dtypes.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def _nans(row: np.ndarray) -> np.ndarray:

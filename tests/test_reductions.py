@@ -308,6 +308,13 @@ def test_logsumexp_with_infinite_inputs(lib, x, dim, keepdim, form):
         (lambda lib, x: x[:0].nanmedian(0), r"median\(\): Expected reduction dim 0 to have"),
         (lambda lib, x: x[:0].kthvalue(1), r"kthvalue\(\): Expected reduction dim 0 to have"),
         (lambda lib, x: x[:0].mode(0), r"mode\(\): Expected reduction dim 0 to have non-zero"),
+        (lambda lib, x: x.bool().median(), "\"median_cpu\" not implemented for 'Bool'"),
+        (lambda lib, x: x.bool().nanmedian(), "\"median_cpu\" not implemented for 'Bool'"),
+        (lambda lib, x: x.bool().median(0), "\"median_out\" not implemented for 'Bool'"),
+        (lambda lib, x: x.bool().nanmedian(0), "\"median_out\" not implemented for 'Bool'"),
+        (lambda lib, x: x.bool().kthvalue(1), "\"kthvalue_cpu\" not implemented for 'Bool'"),
+        (lambda lib, x: x.bool().topk(1), "topk does not support bool dtypes on CPU"),
+        (lambda lib, x: x.bool()[0].topk(1), "topk does not support bool dtypes on CPU"),
     ],
 )
 def test_bad_arguments_raise_like_torch(op, match):
