@@ -32,7 +32,8 @@ def scalar_type(dtype: dtypes.AnyDtype) -> str:
 
 # The C++ names of the element types, as `x.grad = g` words a dtype mismatch.
 _C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "uint8": "unsigned char", "bool": "bool"}
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
 
 
 def c_name(dtype: dtypes.AnyDtype) -> str:
@@ -214,6 +215,26 @@ def check_inplace_target(x: Any) -> None:
             "a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+def fitted(value: Any, dtype: np.dtype) -> Any:
+    """`fitted_int`, and a float refused where it does not fit: beyond a float dtype's range
+    (if finite), or outside an integer dtype's (nan and inf too). The checked conversion of
+    fill_ and clamp; full and where convert floats without it, as PyTorch's do."""
+    if type(value) is float and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:  # (False for nan)
+            raise _overflow(dtype)
+    elif type(value) in (int, float) and dtype.kind == "f" and math.isfinite(value) and \
+            abs(value) > float(np.finfo(dtype).max):
+        raise _overflow(dtype)
+    return fitted_int(value, dtype)
+
+
+def _overflow(dtype: np.dtype) -> RuntimeError:
+    name = c_name(dtype) if dtype.kind == "f" else "int" if dtype == np.int32 else \
+        f"{dtype.name}_t"
+    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
 def fitted_int(value: Any, dtype: np.dtype) -> Any:
     """A Python int that fill_, full, where, masked_fill or clamp writes into an integer
     `dtype`: PyTorch's checked conversion refuses one out of the dtype's range (for an unsigned
@@ -223,8 +244,7 @@ def fitted_int(value: Any, dtype: np.dtype) -> Any:
     info = np.iinfo(dtype)
     if -(2**63) <= value < 2**64 and not (
             -info.max if dtype.kind == "u" else info.min) <= value <= info.max:
-        name = "int" if dtype == np.int32 else f"{dtype.name}_t"
-        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        raise _overflow(dtype)
     return dtypes.wrapped(value, dtype)
 
 
@@ -552,11 +572,25 @@ def check_matmul(a: Any, b: Any) -> None:
         )
 
 
-def matmul_batch_error(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> RuntimeError:
-    return RuntimeError(
-        f"matmul: batch dimensions of shapes {list(a_shape)} and {list(b_shape)} cannot be "
-        "broadcast"
-    )
+def check_matmul_batch(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> None:
+    """Batch dims (all but a matrix's two) must broadcast: PyTorch's broadcasting error, which
+    names no shapes here."""
+    error = broadcast_error(a_shape[:-2], b_shape[:-2])
+    if error is not None:
+        raise RuntimeError(str(error).split(" (shapes")[0])
+
+
+def check_matmul_kernel(a: Any, b: Any) -> None:
+    """PyTorch's products have no bool kernel: dot refuses any bool vectors, the matrix
+    kernels (chosen by b's rank, as PyTorch's matmul does) only inputs with elements."""
+    if a.dtype != np.bool_:
+        return
+    kernel = {1: "addmv_impl_cpu", 2: "addmm_impl_cpu_"}.get(b.ndim, "bmm")
+    if a.ndim == b.ndim == 1:
+        kernel = "dot"
+    elif a.numel() == 0 or b.numel() == 0:
+        return
+    raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def check_condition(dtype: dtypes.AnyDtype) -> None:

@@ -858,7 +858,7 @@ class Tensor:
         return self._bitwise(other, np.right_shift, "rshift_cpu", reverse=True)
 
     def sign(self) -> Tensor:
-        return U.Sign.apply1(self)
+        return self.clone() if self._data.dtype.kind == "b" else U.Sign.apply1(self)
 
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _logical(self, np.all, dim, keepdim)
@@ -1027,6 +1027,8 @@ class Tensor:
         return U.Sigmoid.apply1(_floating(self))
 
     def relu(self) -> Tensor:
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
         return U.Relu.apply1(self)
 
     def abs(self) -> Tensor:
@@ -1159,7 +1161,7 @@ class Tensor:
 
     def sgn(self) -> Tensor:
         """sign(x) for real tensors (PyTorch's sgn differs only for complex ones)."""
-        return self.clone() if self._data.dtype.kind == "b" else self.sign()
+        return self.sign()
 
     def signbit(self) -> Tensor:
         return Tensor._make(np.signbit(self._data))
@@ -1178,15 +1180,22 @@ class Tensor:
         return _floating(self) * (180 / np.pi)
 
     def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
+        """Number bounds promote as operands do (an int tensor clamped at 0.5 is float32)."""
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             return _clamp_between_tensors(self, min, max)
-        dtype = self._data.dtype
-        lo, hi = (None if b is None else checks.fitted_int(_number(b), dtype) for b in (min, max))
-        return U.Clamp.apply1(self, lo, hi)
+        dtype = _clamp_dtype(self, min, max)
+        lo, hi = (None if b is None else checks.fitted(_number(b), dtype) for b in (min, max))
+        return U.Clamp.apply1(self if self._data.dtype == dtype else self.to(dtype), lo, hi)
 
     clip = clamp
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return self.clamp(max=max)
 
     def softmax(self, dim: int) -> Tensor:
         return R.Softmax.apply1(self, _softmax_dim(self, dim, "softmax"))
@@ -1252,10 +1261,13 @@ class Tensor:
             return R.NuclearNorm.apply1(self, pair, keepdim)
         if isinstance(p, str):
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if self._data.dtype.kind != "f":
+            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {checks.scalar_type(self.dtype)}")
         dims = checks.check_dims(dim, self.ndim)
         if self._data.size == 0:
             checks.check_norm_reducible(p, self.shape, dim)
-        return R.Norm.apply1(_floating(self), float(p), dims, keepdim)
+        return R.Norm.apply1(self, float(p), dims, keepdim)
 
     def prod(self, dim: int | None = None, keepdim: bool = False, *,
              dtype: Any = None) -> Tensor:
@@ -1369,12 +1381,17 @@ class Tensor:
 
     def nanmean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind != "f":
-            checks.check_mean_dtype(self.dtype)
+            raise RuntimeError("nanmean(): expected input to have floating point or complex "
+                               f"dtype but got {checks.scalar_type(self.dtype)}")
         return self.nansum(dim, keepdim) / (~self.isnan()).sum(dim, keepdim)
 
     def dist(self, other: Tensor, p: Any = 2) -> Tensor:
         """The p-norm of self - other."""
-        return (self - other).norm(p)
+        difference = self - other
+        if difference._data.dtype.kind != "f":
+            raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                               f"Got {checks.scalar_type(difference.dtype)} instead.")
+        return difference.norm(p)
 
     def unique(self, sorted: bool = True, return_inverse: bool = False,
                return_counts: bool = False, dim: int | None = None) -> Any:
@@ -1522,6 +1539,8 @@ class Tensor:
     # ------------------------------------------------------------------ more shape and indexing
     def flip(self, *dims: Any) -> Tensor:
         """A copy with the order reversed along each of `dims`."""
+        if not dims:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
         order = checks.check_dims(checks.check_shape(dims), self.ndim)
         return S.Flip.apply1(self, order)
 
@@ -2063,8 +2082,27 @@ class Tensor:
     sign_, sgn_, sigmoid_, relu_ = map(_in_place, (sign, sgn, sigmoid, relu))
     floor_, ceil_, trunc_, round_, frac_ = map(_in_place, (floor, ceil, trunc, round, frac))
     fix_ = trunc_
-    clamp_, nan_to_num_ = map(_in_place, (clamp, nan_to_num))
+    nan_to_num_ = _in_place(nan_to_num)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        """In-place `clamp`: number bounds must not promote x (PyTorch words this check with
+        C++ type names)."""
+        if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+            result = dtypes.result_type(self, *(_number(b) for b in (min, max) if b is not None))
+            if not dtypes.can_cast_inplace(result, self.dtype):
+                raise RuntimeError(f"result type {checks.scalar_type(result)} can't be cast to "
+                                   f"the desired output type {checks.c_name(self.dtype)}")
+        grad_operand = next((b for b in (min, max) if isinstance(b, Tensor) and b._requires_grad),
+                            None)
+        return self._inplace(lambda s, _: s.clamp(min, max), grad_operand)
+
     clip_ = clamp_
+
+    def clamp_min_(self, min: Any) -> Tensor:
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Any) -> Tensor:
+        return self.clamp_(max=max)
     erf_, erfc_, erfinv_, lgamma_, digamma_, polygamma_, mvlgamma_ = map(
         _in_place, (erf, erfc, erfinv, lgamma, digamma, polygamma, mvlgamma))
     i0_, logit_, sinc_, deg2rad_, rad2deg_ = map(_in_place, (i0, logit, sinc, deg2rad, rad2deg))
@@ -2215,7 +2253,7 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         if not _records(self, value) and not isinstance(value, Tensor) and \
                 self._data.flags.writeable:
-            self._data.fill(checks.fitted_int(value, self._data.dtype))  # the everyday
+            self._data.fill(checks.fitted(value, self._data.dtype))  # the everyday
             # `p.grad.zero_()`: no temporary array
             (self._storage or self._shared_storage()).version += 1
             return self
@@ -2277,6 +2315,15 @@ class Tensor:
 
     def int(self) -> Tensor:
         return self.to(dtypes.int32)
+
+    def short(self) -> Tensor:
+        return self.to(dtypes.int16)
+
+    def char(self) -> Tensor:
+        return self.to(dtypes.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(dtypes.uint8)
 
     def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
@@ -2344,6 +2391,9 @@ def _spread(fn: Any, name: str, x: Tensor, dim: Any, unbiased: bool, keepdim: bo
             correction: int | None) -> Tensor:
     """var or std (`fn`) of x; `name` is the function called, for PyTorch's warning when each
     output has no more elements than `correction` (the result is then inf or nan)."""
+    if x._data.dtype.kind != "f":
+        what = "std and var" if name in ("std", "var") else name
+        raise RuntimeError(f"{what} only support floating point and complex dtypes")
     c = (1 if unbiased else 0) if correction is None else correction
     dims = checks.check_dims(dim, x.ndim)
     outputs = 1 if dims is None else math.prod(n for d, n in enumerate(x.shape) if d not in dims)
@@ -2351,7 +2401,7 @@ def _spread(fn: Any, name: str, x: Tensor, dim: Any, unbiased: bool, keepdim: bo
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
                       "less than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
-    return fn.apply1(_floating(x), dims, c, keepdim)
+    return fn.apply1(x, dims, c, keepdim)
 
 
 def _not_bool(x: Tensor, kernel: str) -> Tensor:
@@ -2417,6 +2467,16 @@ def _new_history(t: Tensor, node: Any) -> None:
         node._retained, old._retained = old._retained, None
 
 
+def _clamp_dtype(x: Tensor, lo: Any, hi: Any) -> np.dtype:
+    """The dtype of x clamped between numbers: x and the bounds promoted together. PyTorch has
+    no bool clamp kernel (a bool tensor with int bounds is clamped as int64)."""
+    dtype = dtypes.result_type(x, *(_number(b) for b in (lo, hi) if b is not None))
+    if dtype == dtypes.bool_:
+        kernel = "clamp_min" if hi is None else "clamp_max" if lo is None else "clamp"
+        raise NotImplementedError(f'"{kernel}_scalar_cpu" not implemented for \'Bool\'')
+    return dtype
+
+
 def _clamp_between_tensors(x: Tensor, lo: Tensor | None, hi: Tensor | None) -> Tensor:
     """clamp with tensor bounds, all three promoted to one dtype and broadcast together (a
     number beside a tensor bound is refused, as PyTorch's overloads refuse it)."""
@@ -2429,6 +2489,8 @@ def _clamp_between_tensors(x: Tensor, lo: Tensor | None, hi: Tensor | None) -> T
     present = [t for t in (x, lo, hi) if t is not None]
     _check_broadcast(*present)
     dtype = dtypes.result_type(*present)
+    if dtype == dtypes.bool_ and lo is not None and hi is not None:
+        raise NotImplementedError("\"clamp_cpu\" not implemented for 'Bool'")
     return A.ClampTensors.apply(*[None if t is None else t.to(dtype) for t in (x, lo, hi)])
 
 
@@ -2535,6 +2597,8 @@ def _select(x: Tensor, arg: Callable[..., np.ndarray], name: str, dim: int,
 
 
 def _arg(x: Tensor, arg: Callable[..., np.ndarray], dim: int | None, keepdim: bool) -> Tensor:
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(f"{arg.__name__}(): does not support bool input")
     if x._data.size == 0:
         checks.check_reducible(arg.__name__, x.shape,
                                None if dim is None else checks.check_dim(dim, x.ndim))
@@ -2900,7 +2964,7 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: bool = True, keepdim: boo
     if not isinstance(input, Tensor):
         raise checks.input_error("var_mean", input, (), {})
     var = _spread(R.Var, "var_mean", input, dim, unbiased, keepdim, correction)
-    return var, _floating(input).mean(dim, keepdim)
+    return var, input.mean(dim, keepdim)
 
 
 def std_mean(input: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
@@ -2909,7 +2973,7 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: bool = True, keepdim: boo
     if not isinstance(input, Tensor):
         raise checks.input_error("std_mean", input, (), {})
     std = _spread(R.Std, "std_mean", input, dim, unbiased, keepdim, correction)
-    return std, _floating(input).mean(dim, keepdim)
+    return std, input.mean(dim, keepdim)
 
 
 def function_form(method: Callable[..., Any], other: bool = False, numbers: bool = False,
@@ -2962,10 +3026,9 @@ def _number_tensor(value: Any) -> Tensor:
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product, with PyTorch's errors for shapes and dtypes that do not fit."""
     checks.check_matmul(a, b)
-    try:
-        return M.MatMul.apply2(a, b)
-    except ValueError:
-        raise checks.matmul_batch_error(a.shape, b.shape) from None
+    checks.check_matmul_batch(a.shape, b.shape)
+    checks.check_matmul_kernel(a, b)
+    return M.MatMul.apply2(a, b)
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Any:

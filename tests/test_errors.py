@@ -255,6 +255,91 @@ def test_max_over_everything_of_an_empty_tensor_names_the_dim_argument():
     assert_same_outcome(lambda lib: lib.ones(0, dtype=lib.int64).min())
 
 
+# ---------------------------------------------------------------------- dtypes kernels refuse
+# Calls on a 2x3 tensor x of every dtype: PyTorch has no bool (or no integer) kernel for many
+# of them; minigrad raises its error, or gives the same values in the same dtype.
+def _f(lib: Any) -> Any:
+    return lib.nn.functional
+
+
+DTYPE_CALLS: dict[str, Callable[[Any, Any], Any]] = {
+    "std": lambda lib, x: x.std(),
+    "var(0)": lambda lib, x: x.var(0),
+    "var(correction=9)": lambda lib, x: x.var(correction=9),
+    "var_mean": lambda lib, x: lib.var_mean(x, 1),
+    "std_mean": lambda lib, x: lib.std_mean(x),
+    "norm": lambda lib, x: x.norm(),
+    "norm(1, 0)": lambda lib, x: x.norm(1, 0),
+    "norm(inf)": lambda lib, x: x.norm(float("inf")),
+    "norm(dim=5)": lambda lib, x: x.norm(dim=5),
+    "dist": lambda lib, x: lib.dist(x, x),
+    "dist(p=1)": lambda lib, x: x.dist(x, 1),
+    "nanmean": lambda lib, x: x.nanmean(),
+    "argmax": lambda lib, x: x.argmax(),
+    "argmin(0)": lambda lib, x: x.argmin(0),
+    "argmax of none": lambda lib, x: x[:0].argmax(),
+    "sign": lambda lib, x: x.sign(),
+    "sgn": lambda lib, x: x.sgn(),
+    "relu": lambda lib, x: lib.relu(x),
+    "relu_": lambda lib, x: x.clone().relu_(),
+    "ReLU()": lambda lib, x: lib.nn.ReLU()(x),
+    "relu6": lambda lib, x: _f(lib).relu6(x),
+    "hardtanh": lambda lib, x: _f(lib).hardtanh(x),
+    "hardtanh(-0.5, 0.5)": lambda lib, x: _f(lib).hardtanh(x, -0.5, 0.5),
+    "hardtanh_": lambda lib, x: _f(lib).hardtanh_(x.clone()),
+    "threshold": lambda lib, x: _f(lib).threshold(x, 1, 5),
+    "threshold_": lambda lib, x: _f(lib).threshold_(x.clone(), 0.5, 2.5),
+    "clamp(0.5)": lambda lib, x: x.clamp(0.5),
+    "clamp(1)": lambda lib, x: x.clamp(1),
+    "clamp(True)": lambda lib, x: x.clamp(True),
+    "clamp(0, 1)": lambda lib, x: x.clamp(0, 1),
+    "clip(max=0.5)": lambda lib, x: lib.clip(x, max=0.5),
+    "clamp(1e10)": lambda lib, x: x.clamp(1e10),
+    "clamp(300)": lambda lib, x: x.clamp(300),
+    "clamp(x, x)": lambda lib, x: x.clamp(x, x),
+    "clamp(max=x)": lambda lib, x: x.clamp(max=x),
+    "clamp_(0.5)": lambda lib, x: x.clone().clamp_(0.5),
+    "clamp_(0, 1)": lambda lib, x: x.clone().clamp_(0, 1),
+    "clip_(max=2)": lambda lib, x: x.clone().clip_(max=2),
+    "clamp_min(1)": lambda lib, x: x.clamp_min(1),
+    "clamp_max(0.5)": lambda lib, x: x.clamp_max(0.5),
+    "clamp_min_(1)": lambda lib, x: x.clone().clamp_min_(1),
+    "torch.clamp_max(x, 1)": lambda lib, x: lib.clamp_max(x, 1),
+    "fill_(1e10)": lambda lib, x: x.clone().fill_(1e10),
+    "x @ x.T": lambda lib, x: x @ x.T,
+    "x[0] @ x[0]": lambda lib, x: x[0] @ x[0],
+    "x @ x[0]": lambda lib, x: x @ x[0],
+    "x[0] @ x.T": lambda lib, x: x[0] @ x.T,
+    "batched @": lambda lib, x: x[None] @ x.T[None],
+    "batched @ x[0]": lambda lib, x: x[None] @ x[0],
+    "x[:0] @ x.T": lambda lib, x: x[:0] @ x.T,
+    "x[0, :0] @ x[0, :0]": lambda lib, x: x[0, :0] @ x[0, :0],
+    "mm": lambda lib, x: x.mm(x.T),
+    "mv": lambda lib, x: x.mv(x[0]),
+    "dot": lambda lib, x: x[1].dot(x[0]),
+    "inner": lambda lib, x: lib.inner(x, x),
+    "bmm": lambda lib, x: x[None].bmm(x.T[None]),
+    "median": lambda lib, x: x.median(),
+    "median(0)": lambda lib, x: x.median(0),
+    "nanmedian(1)": lambda lib, x: x.nanmedian(1),
+    "kthvalue(2)": lambda lib, x: x.kthvalue(2),
+    "topk(2)": lambda lib, x: x.topk(2),
+    "flip()": lambda lib, x: x.flip(),
+    "short": lambda lib, x: x.short(),
+    "char": lambda lib, x: x.char(),
+    "byte": lambda lib, x: x.byte(),
+}
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("name", list(DTYPE_CALLS))
+@given(dtype=st.sampled_from(DTYPES), values=st.lists(st.integers(-3, 7), min_size=6, max_size=6))
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_calls_on_every_dtype_raise_or_agree_as_in_torch(name, dtype, values):
+    array = np.array(values).reshape(2, 3).astype(dtype)
+    assert_same_outcome(lambda lib: DTYPE_CALLS[name](lib, lib.tensor(array)))
+
+
 # ---------------------------------------------------------------------- x.grad = value
 GRADS: dict[str, Call] = {
     "an ndarray": lambda lib: np.ones(2, np.float32),

@@ -152,14 +152,19 @@ def relu_(input: Tensor) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """y = x where x > threshold, else value;  dy/dx = 1 where x > threshold, else 0."""
-    return _activation("threshold", input, inplace, None,
-                       lambda x: activations.Threshold.apply1(x, threshold, value))
+    return _threshold(input, threshold, value, inplace)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place `threshold`."""
-    return _activation("threshold", input, True, None,
-                       lambda x: activations.Threshold.apply1(x, threshold, value))
+    return _threshold(input, threshold, value, True)
+
+
+def _threshold(input: Tensor, bound: float, value: float, inplace: bool) -> Tensor:
+    if isinstance(input, Tensor) and input.dtype == dtypes.bool_:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    return _activation("threshold", input, inplace, None,
+                       lambda x: activations.Threshold.apply1(x, bound, value))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -171,8 +176,19 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    _check_hardtanh_input(input, min_val, max_val)
     return _activation("hardtanh", input, inplace, None,
                        lambda x: activations.Hardtanh.apply1(x, min_val, max_val))
+
+
+def _check_hardtanh_input(input: Tensor, min_val: float, max_val: float) -> None:
+    """PyTorch's hardtanh has no bool kernel, and no negative limits for unsigned integers."""
+    if not isinstance(input, Tensor):
+        return  # (refused by _activation, naming the argument)
+    if input.dtype == dtypes.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.dtype.kind == "u" and (int(min_val) < 0 or int(max_val) < 0):  # (as int64)
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -182,6 +198,7 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6) = hardtanh(x, 0, 6), with its gradient: 0 at 0 and at 6."""
+    _check_hardtanh_input(input, 0, 6)
     return _activation("relu6", input, inplace, None,
                        lambda x: activations.Hardtanh.apply1(x, 0, 6))
 
