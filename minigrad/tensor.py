@@ -699,7 +699,19 @@ class Tensor:
         return where(condition, self, other)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
-        return where(mask, value, self)
+        """value where mask holds, else self, in self's dtype (value converted as fill_ converts
+        it: checked, 2.5 written into an int tensor as 2). A 0-d tensor value that requires grad
+        gets the sum of the gradient at the filled places, through `where`."""
+        if isinstance(mask, Tensor) and mask.dtype != dtypes.bool_:
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {checks.c_name(mask.dtype)}")
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        fill = np.asarray(checks.fitted(_number(value), self._data.dtype)).astype(self.dtype)
+        if isinstance(value, Tensor) and value._requires_grad:
+            return where(mask, value.to(self.dtype), self)
+        return where(mask, Tensor._make(fill), self)
 
     # comparisons give bool tensors and no gradient
     def _compare(self, other: Any, ufunc: Callable[..., np.ndarray]) -> Tensor:
@@ -1938,7 +1950,7 @@ class Tensor:
         d = checks.check_dim(dim, self.ndim)
         _check_index_bounds(index, self.shape[d] if self.ndim else 1, d, IndexError)
         d, idx = self._index_arguments(dim, index)
-        return S.Scatter.apply(self, _number(value), idx, d)
+        return S.Scatter.apply(self, checks.fitted(_number(value), self._data.dtype), idx, d)
 
     def index_put(self, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
         """A copy of self with `values` written at self[indices] (indices: a tuple or list of

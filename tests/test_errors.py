@@ -262,6 +262,10 @@ def _f(lib: Any) -> Any:
     return lib.nn.functional
 
 
+def _mask(lib: Any) -> Any:
+    return lib.tensor([[True, False, True], [False, False, True]])
+
+
 DTYPE_CALLS: dict[str, Callable[[Any, Any], Any]] = {
     "std": lambda lib, x: x.std(),
     "var(0)": lambda lib, x: x.var(0),
@@ -306,6 +310,18 @@ DTYPE_CALLS: dict[str, Callable[[Any, Any], Any]] = {
     "clamp_min_(1)": lambda lib, x: x.clone().clamp_min_(1),
     "torch.clamp_max(x, 1)": lambda lib, x: lib.clamp_max(x, 1),
     "fill_(1e10)": lambda lib, x: x.clone().fill_(1e10),
+    "fill_(nan)": lambda lib, x: x.clone().fill_(float("nan")),
+    "fill_(-2.5)": lambda lib, x: x.clone().fill_(-2.5),
+    "masked_fill(2.5)": lambda lib, x: x.masked_fill(_mask(lib), 2.5),
+    "masked_fill(-1)": lambda lib, x: x.masked_fill(_mask(lib), -1),
+    "masked_fill(nan)": lambda lib, x: x.masked_fill(_mask(lib), float("nan")),
+    "masked_fill(1e10)": lambda lib, x: x.masked_fill(_mask(lib), 1e10),
+    "masked_fill_(300)": lambda lib, x: x.clone().masked_fill_(_mask(lib), 300),
+    "masked_fill(tensor(2.5))": lambda lib, x: x.masked_fill(_mask(lib), lib.tensor(2.5)),
+    "masked_fill(tensor([2]))": lambda lib, x: x.masked_fill(_mask(lib), lib.tensor([2])),
+    "masked_fill(int mask)": lambda lib, x: x.masked_fill(_mask(lib).long(), 1),
+    "index_fill(1e10)": lambda lib, x: x.index_fill(1, lib.tensor([0, 2]), 1e10),
+    "index_fill(300)": lambda lib, x: x.index_fill(0, lib.tensor([1]), 300),
     "x @ x.T": lambda lib, x: x @ x.T,
     "x[0] @ x[0]": lambda lib, x: x[0] @ x[0],
     "x @ x[0]": lambda lib, x: x @ x[0],
