@@ -668,6 +668,74 @@ def test_plateau_stepped_with_an_epoch_warns_and_jumps_as_in_pytorch() -> None:
     assert len(ours[0]) == 2 and ours[2]["last_epoch"] == 8
 
 
+@st.composite
+def plateau_runs_far_from_one(draw) -> ScheduleRun:
+    """ReduceLROnPlateau fed metrics far from 1, or below 0: there `best * (1 - threshold)` and
+    `best - threshold` differ, so a relative threshold and an absolute one count different
+    steps as improvements (the main test's metrics are near 1, where the two agree). The
+    metrics are a walk: each is the one before times a drawn ratio."""
+    groups = draw(st.integers(1, 2))
+    steps = draw(st.integers(1, 30))
+    ratios = draw(st.lists(st.sampled_from([1.0, 0.9999, 0.99, 0.97, 0.9, 1.01, 1.1]),
+                           min_size=steps, max_size=steps))
+    metrics = [draw(st.sampled_from([100.0, -100.0, 0.01, -0.01]))]
+    for ratio in ratios[1:]:
+        metrics.append(metrics[-1] * ratio)
+    return ScheduleRun(
+        spec=draw(plateau_specs(groups)), optimizer="SGD",
+        lrs=draw(st.lists(st.floats(1e-3, 0.5), min_size=groups, max_size=groups)),
+        steps=steps, scheduler_first=False, epochs=[None] * steps, metrics=metrics,
+        checkpoint_at=None, resume_with_last_epoch=False,
+    )
+
+
+@given(plateau_runs_far_from_one())
+def test_plateau_thresholds_follow_pytorch_for_metrics_far_from_one(run: ScheduleRun) -> None:
+    assert script(mg, run) == script(torch, run)
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+@pytest.mark.parametrize("threshold_mode", ["rel", "abs"])
+def test_plateau_improvements_at_their_thresholds_are_pytorchs(
+        mode: str, threshold_mode: str) -> None:
+    """After a first metric (100 or -100), a second one on each side of every threshold's
+    bound, and on the bound itself, is an improvement or a bad step as in PyTorch."""
+    def script(lib: Any) -> list[tuple[float, float, int]]:
+        record = []
+        for first in (100.0, -100.0):
+            for threshold in (0.0, 0.5):
+                bounds = (first, first - threshold, first + threshold,
+                          first * (1 - threshold), first * (1 + threshold))
+                for metric in sorted({b + nudge for b in bounds for nudge in (-1, 0, 1)}):
+                    optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+                    scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(
+                        optimizer, mode, threshold=threshold, threshold_mode=threshold_mode)
+                    scheduler.step(first)
+                    scheduler.step(metric)
+                    record.append((metric, scheduler.best, scheduler.num_bad_epochs))
+        return record
+
+    ours, theirs = both(script)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(("lr", "factor", "eps"), [(1.0, 0.5, 0.5), (1e-3, 0.5, 1e-3)])
+def test_plateau_skips_a_reduction_of_no_more_than_eps_as_pytorch(
+        lr: float, factor: float, eps: float) -> None:
+    """A reduction of exactly eps, or of less than eps from an lr above it, is not applied."""
+    def script(lib: Any) -> list[float]:
+        optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=lr)
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, factor=factor, patience=0, eps=eps)
+        for metric in (1.0, 2.0, 2.0):
+            optimizer.step()
+            scheduler.step(metric)
+        return scheduler.get_last_lr()
+
+    ours, theirs = both(script)
+    assert ours == theirs == [lr]
+
+
 @pytest.mark.parametrize("name", ["CyclicLR", "LambdaLR", "MultiplicativeLR"])
 def test_callable_objects_are_saved_in_the_state_dict(name: str) -> None:
     """A callable object's attributes are saved and loaded back; a plain function is saved as
