@@ -569,6 +569,73 @@ def test_lbfgs_line_search_interpolates_as_pytorch(x1, f1, g1, x2, f2, g2, bound
     np.testing.assert_allclose(float(actual), float(expected), rtol=1e-12, atol=0)
 
 
+@st.composite
+def line_search_problems(draw) -> dict[str, Any]:
+    """A start x, the direction d = -g(x) (scaled), a first step t and an evaluation budget
+    for the strong Wolfe search on f(z) = sum(a z^2 / 2 + b z^4 / 4 + c cos(k z) + e |z - m|),
+    b > 0 (f bounded below, so that the search ends near a minimum): convex or not, with kinks
+    where no step meets the curvature condition (the zoom shrinks the bracket to nothing), and
+    first steps from far too short (the search extrapolates, or runs out of evaluations) to far
+    too long (it brackets, then zooms)."""
+    n = draw(st.integers(1, 4))
+    coefficient = st.lists(st.floats(-2, 2), min_size=n, max_size=n).map(np.array)
+    a = draw(coefficient)
+    b = np.abs(draw(coefficient)) + 0.1
+    c, k = draw(coefficient), draw(coefficient) * 3
+    e = draw(st.sampled_from([0.0, 0.5, 5.0])) * np.ones(n)
+    x, m = draw(coefficient) * 2, draw(coefficient)
+    return dict(a=a, b=b, c=c, k=k, e=e, m=m, x=x,
+                scale=draw(st.sampled_from([1.0, 0.1, 10.0])),
+                t=draw(st.sampled_from([1e-4, 1e-2, 0.3, 1.0, 3.0, 30.0, 1e3])),
+                max_ls=draw(st.sampled_from([None, 1, 2, 3, 5, 10])))
+
+
+@given(problem=line_search_problems())
+@settings(max_examples=300)
+def test_lbfgs_strong_wolfe_search_tries_pytorchs_steps(problem):
+    """minigrad's `_strong_wolfe` and PyTorch's, on the same 1-D slice of f, evaluate the same
+    steps t in the same order and return the same loss, gradient, step and count (within
+    1e-10 relative: the cubic steps differ in their last bits). The default c1, c2 and
+    tolerance_change are the ones LBFGS uses; max_ls is its budget of closure calls."""
+    from torch.optim.lbfgs import _strong_wolfe as torch_strong_wolfe
+
+    from minigrad.optim.lbfgs import _strong_wolfe
+
+    a, b, c, k, e, m, x = (problem[key] for key in "abckemx")
+
+    def f_and_g(z):
+        f = float(np.sum(a * z**2 / 2 + b * z**4 / 4 + c * np.cos(k * z) + e * np.abs(z - m)))
+        return f, a * z + b * z**3 - c * k * np.sin(k * z) + e * np.sign(z - m)
+
+    f, g = f_and_g(x)
+    d = -g * problem["scale"]
+    gtd = g.dot(d)
+    hypothesis.assume(gtd < -1e-6)
+    budget = {} if problem["max_ls"] is None else {"max_ls": problem["max_ls"]}
+    tried = {"torch": [], "minigrad": []}
+
+    def objective(name, as_array):
+        def obj_func(_x, t, _d):
+            tried[name].append(float(t))
+            f_new, g_new = f_and_g(x + float(t) * d)
+            return f_new, as_array(g_new)
+        return obj_func
+
+    expected = torch_strong_wolfe(
+        objective("torch", torch.from_numpy), [torch.from_numpy(x)], problem["t"],
+        torch.from_numpy(d), f, torch.from_numpy(g), torch.tensor(gtd), **budget)
+    with np.errstate(all="ignore"):
+        actual = _strong_wolfe(objective("minigrad", np.asarray), [x],
+                               np.float64(problem["t"]), d, f, g, np.float64(gtd),
+                               **budget)
+    np.testing.assert_allclose(tried["minigrad"], tried["torch"], rtol=1e-10, atol=0)
+    loss, grad, t, evals = actual
+    np.testing.assert_allclose(loss, float(expected[0]), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad, expected[1].numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(float(t), float(expected[2]), rtol=1e-10, atol=0)
+    assert evals == expected[3] == len(tried["torch"])
+
+
 @pytest.mark.parametrize("kwargs, groups", [
     (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
 ], ids=["negative lr", "two groups", "unknown line search"])
