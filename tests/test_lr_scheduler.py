@@ -459,6 +459,7 @@ CLOSED_FORM_SPECS = [
     Spec("PolynomialLR", dict(total_iters=4, power=2.0)),
     Spec("CosineAnnealingLR", dict(T_max=5, eta_min=1e-4)),
     Spec("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=1e-4)),
+    Spec("CosineAnnealingWarmRestarts", dict(T_0=3, eta_min=1e-4)),  # periods of one length
 ]
 # Without a closed form, step(epoch) sets last_epoch and takes the chainable form.
 CHAINABLE_ONLY_SPECS = [
@@ -559,15 +560,16 @@ def test_the_old_name_and_the_base_class() -> None:
 
 @pytest.mark.parametrize(("name", "epoch"), [
     ("LambdaLR", None), ("MultiplicativeLR", None), ("StepLR", 4), ("CosineAnnealingLR", None),
+    ("CosineAnnealingWarmRestarts", None),
 ])
 def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
     name: str, epoch: int | None
 ) -> None:
     """The scheduler knows only the groups it was built with: LambdaLR's lrs (one per lambda),
-    a closed form's (one per base lr), and MultiplicativeLR's and CosineAnnealingLR's at the
-    bottom of its cosine (lambdas or base lrs zipped with the groups) are one fewer than the
-    groups. PyTorch refuses that (a zip of unequal lengths, whose message says which is
-    longer) rather than leave the new group's lr as it is."""
+    a closed form's and CosineAnnealingWarmRestarts' (one per base lr), and MultiplicativeLR's
+    and CosineAnnealingLR's at the bottom of its cosine (lambdas or base lrs zipped with the
+    groups) are one fewer than the groups. PyTorch refuses that (a zip of unequal lengths,
+    whose message says which is longer) rather than leave the new group's lr as it is."""
     def step(lib: Any) -> None:
         optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
         schedulers = lib.optim.lr_scheduler
@@ -577,6 +579,8 @@ def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
             scheduler.step()  # the next step is the bottom's
         elif name in ("LambdaLR", "MultiplicativeLR"):
             scheduler = getattr(schedulers, name)(optimizer, exponential_decay)
+        elif name == "CosineAnnealingWarmRestarts":
+            scheduler = schedulers.CosineAnnealingWarmRestarts(optimizer, T_0=2)
         else:
             scheduler = schedulers.StepLR(optimizer, 2)
         optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.01})
