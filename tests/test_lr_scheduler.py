@@ -798,6 +798,9 @@ BAD_ARGUMENTS = {
     "cyclic max_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
         sgd(lib), 0.01, [0.1, 0.2, 0.3]),
     "cyclic momentum": lambda lib: lib.optim.lr_scheduler.CyclicLR(plain_sgd(lib), 0.01, 0.1),
+    # no rise: the first lr is 0 / 0, a ZeroDivisionError, not max_lr
+    "cyclic step_size_up 0": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), 0.01, 0.1, step_size_up=0, step_size_down=2),
     "one cycle steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1),
     "one cycle total_steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=0),
