@@ -560,7 +560,7 @@ def test_the_old_name_and_the_base_class() -> None:
 
 @pytest.mark.parametrize(("name", "epoch"), [
     ("LambdaLR", None), ("MultiplicativeLR", None), ("StepLR", 4), ("CosineAnnealingLR", None),
-    ("CosineAnnealingWarmRestarts", None),
+    ("CosineAnnealingWarmRestarts", None), ("CyclicLR", None),
 ])
 def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
     name: str, epoch: int | None
@@ -568,9 +568,10 @@ def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
     """The scheduler knows only the groups it was built with: LambdaLR's lrs (one per lambda),
     a closed form's and CosineAnnealingWarmRestarts' (one per base lr), and MultiplicativeLR's
     and CosineAnnealingLR's at the bottom of its cosine (lambdas or base lrs zipped with the
-    groups) are one fewer than the groups. PyTorch refuses that (a zip of unequal lengths,
-    whose message says which is longer) rather than leave the new group's lr as it is."""
-    def step(lib: Any) -> None:
+    groups) are one fewer than the groups, as are CyclicLR's momenta. PyTorch refuses that (a
+    zip of unequal lengths, whose message says which is longer) rather than leave the new
+    group's lr as it is; the groups' hyperparameters are left as the failed step leaves them."""
+    def step(lib: Any) -> list[dict[str, Any]]:
         optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
         schedulers = lib.optim.lr_scheduler
         if name == "CosineAnnealingLR":
@@ -581,19 +582,18 @@ def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
             scheduler = getattr(schedulers, name)(optimizer, exponential_decay)
         elif name == "CosineAnnealingWarmRestarts":
             scheduler = schedulers.CosineAnnealingWarmRestarts(optimizer, T_0=2)
+        elif name == "CyclicLR":
+            scheduler = schedulers.CyclicLR(optimizer, 0.01, 0.1, step_size_up=3)
         else:
             scheduler = schedulers.StepLR(optimizer, 2)
         optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.01})
         optimizer.step()
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pytest.raises(ValueError) as error:
             warnings.simplefilter("ignore")  # step(epoch)'s deprecation
             scheduler.step(epoch)
+        return [str(error.value), *groups_of(optimizer)]
 
-    with pytest.raises(ValueError) as expected:
-        step(torch)
-    with pytest.raises(ValueError) as error:
-        step(mg)
-    assert str(error.value) == str(expected.value)
+    assert step(mg) == step(torch)
 
 
 def test_a_lambda_schedule_loading_the_state_of_more_groups_fails_its_step_as_in_pytorch() -> None:
