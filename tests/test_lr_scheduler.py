@@ -466,6 +466,7 @@ CHAINABLE_ONLY_SPECS = [
     Spec("LambdaLR", dict(lr_lambda=inverse_time)),
     Spec("MultiplicativeLR", dict(lr_lambda=shrink)),
     Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.9)),
     Spec("OneCycleLR", dict(max_lr=0.1, total_steps=20)),
 ]
 
