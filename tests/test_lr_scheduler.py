@@ -796,6 +796,8 @@ BAD_ARGUMENTS = {
     "warm restarts negative epoch": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         sgd(lib), 2).step(-1),
     "cyclic mode": lambda lib: lib.optim.lr_scheduler.CyclicLR(sgd(lib), 0.01, 0.1, mode="sin"),
+    "cyclic base_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), [0.01, 0.02, 0.03], 0.1),
     "cyclic max_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
         sgd(lib), 0.01, [0.1, 0.2, 0.3]),
     "cyclic momentum": lambda lib: lib.optim.lr_scheduler.CyclicLR(plain_sgd(lib), 0.01, 0.1),
