@@ -459,12 +459,14 @@ CLOSED_FORM_SPECS = [
     Spec("PolynomialLR", dict(total_iters=4, power=2.0)),
     Spec("CosineAnnealingLR", dict(T_max=5, eta_min=1e-4)),
     Spec("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=1e-4)),
+    Spec("CosineAnnealingWarmRestarts", dict(T_0=3, eta_min=1e-4)),  # periods of one length
 ]
 # Without a closed form, step(epoch) sets last_epoch and takes the chainable form.
 CHAINABLE_ONLY_SPECS = [
     Spec("LambdaLR", dict(lr_lambda=inverse_time)),
     Spec("MultiplicativeLR", dict(lr_lambda=shrink)),
     Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    Spec("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.9)),
     Spec("OneCycleLR", dict(max_lr=0.1, total_steps=20)),
 ]
 
@@ -559,16 +561,18 @@ def test_the_old_name_and_the_base_class() -> None:
 
 @pytest.mark.parametrize(("name", "epoch"), [
     ("LambdaLR", None), ("MultiplicativeLR", None), ("StepLR", 4), ("CosineAnnealingLR", None),
+    ("CosineAnnealingWarmRestarts", None), ("CyclicLR", None),
 ])
 def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
     name: str, epoch: int | None
 ) -> None:
     """The scheduler knows only the groups it was built with: LambdaLR's lrs (one per lambda),
-    a closed form's (one per base lr), and MultiplicativeLR's and CosineAnnealingLR's at the
-    bottom of its cosine (lambdas or base lrs zipped with the groups) are one fewer than the
-    groups. PyTorch refuses that (a zip of unequal lengths, whose message says which is
-    longer) rather than leave the new group's lr as it is."""
-    def step(lib: Any) -> None:
+    a closed form's and CosineAnnealingWarmRestarts' (one per base lr), and MultiplicativeLR's
+    and CosineAnnealingLR's at the bottom of its cosine (lambdas or base lrs zipped with the
+    groups) are one fewer than the groups, as are CyclicLR's momenta. PyTorch refuses that (a
+    zip of unequal lengths, whose message says which is longer) rather than leave the new
+    group's lr as it is; the groups' hyperparameters are left as the failed step leaves them."""
+    def step(lib: Any) -> list[dict[str, Any]]:
         optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
         schedulers = lib.optim.lr_scheduler
         if name == "CosineAnnealingLR":
@@ -577,19 +581,20 @@ def test_a_group_added_after_the_scheduler_fails_its_step_as_in_pytorch(
             scheduler.step()  # the next step is the bottom's
         elif name in ("LambdaLR", "MultiplicativeLR"):
             scheduler = getattr(schedulers, name)(optimizer, exponential_decay)
+        elif name == "CosineAnnealingWarmRestarts":
+            scheduler = schedulers.CosineAnnealingWarmRestarts(optimizer, T_0=2)
+        elif name == "CyclicLR":
+            scheduler = schedulers.CyclicLR(optimizer, 0.01, 0.1, step_size_up=3)
         else:
             scheduler = schedulers.StepLR(optimizer, 2)
         optimizer.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.01})
         optimizer.step()
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pytest.raises(ValueError) as error:
             warnings.simplefilter("ignore")  # step(epoch)'s deprecation
             scheduler.step(epoch)
+        return [str(error.value), *groups_of(optimizer)]
 
-    with pytest.raises(ValueError) as expected:
-        step(torch)
-    with pytest.raises(ValueError) as error:
-        step(mg)
-    assert str(error.value) == str(expected.value)
+    assert step(mg) == step(torch)
 
 
 def test_a_lambda_schedule_loading_the_state_of_more_groups_fails_its_step_as_in_pytorch() -> None:
@@ -668,6 +673,74 @@ def test_plateau_stepped_with_an_epoch_warns_and_jumps_as_in_pytorch() -> None:
     assert len(ours[0]) == 2 and ours[2]["last_epoch"] == 8
 
 
+@st.composite
+def plateau_runs_far_from_one(draw) -> ScheduleRun:
+    """ReduceLROnPlateau fed metrics far from 1, or below 0: there `best * (1 - threshold)` and
+    `best - threshold` differ, so a relative threshold and an absolute one count different
+    steps as improvements (the main test's metrics are near 1, where the two agree). The
+    metrics are a walk: each is the one before times a drawn ratio."""
+    groups = draw(st.integers(1, 2))
+    steps = draw(st.integers(1, 30))
+    ratios = draw(st.lists(st.sampled_from([1.0, 0.9999, 0.99, 0.97, 0.9, 1.01, 1.1]),
+                           min_size=steps, max_size=steps))
+    metrics = [draw(st.sampled_from([100.0, -100.0, 0.01, -0.01]))]
+    for ratio in ratios[1:]:
+        metrics.append(metrics[-1] * ratio)
+    return ScheduleRun(
+        spec=draw(plateau_specs(groups)), optimizer="SGD",
+        lrs=draw(st.lists(st.floats(1e-3, 0.5), min_size=groups, max_size=groups)),
+        steps=steps, scheduler_first=False, epochs=[None] * steps, metrics=metrics,
+        checkpoint_at=None, resume_with_last_epoch=False,
+    )
+
+
+@given(plateau_runs_far_from_one())
+def test_plateau_thresholds_follow_pytorch_for_metrics_far_from_one(run: ScheduleRun) -> None:
+    assert script(mg, run) == script(torch, run)
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+@pytest.mark.parametrize("threshold_mode", ["rel", "abs"])
+def test_plateau_improvements_at_their_thresholds_are_pytorchs(
+        mode: str, threshold_mode: str) -> None:
+    """After a first metric (100 or -100), a second one on each side of every threshold's
+    bound, and on the bound itself, is an improvement or a bad step as in PyTorch."""
+    def script(lib: Any) -> list[tuple[float, float, int]]:
+        record = []
+        for first in (100.0, -100.0):
+            for threshold in (0.0, 0.5):
+                bounds = (first, first - threshold, first + threshold,
+                          first * (1 - threshold), first * (1 + threshold))
+                for metric in sorted({b + nudge for b in bounds for nudge in (-1, 0, 1)}):
+                    optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+                    scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(
+                        optimizer, mode, threshold=threshold, threshold_mode=threshold_mode)
+                    scheduler.step(first)
+                    scheduler.step(metric)
+                    record.append((metric, scheduler.best, scheduler.num_bad_epochs))
+        return record
+
+    ours, theirs = both(script)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(("lr", "factor", "eps"), [(1.0, 0.5, 0.5), (1e-3, 0.5, 1e-3)])
+def test_plateau_skips_a_reduction_of_no_more_than_eps_as_pytorch(
+        lr: float, factor: float, eps: float) -> None:
+    """A reduction of exactly eps, or of less than eps from an lr above it, is not applied."""
+    def script(lib: Any) -> list[float]:
+        optimizer = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=lr)
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, factor=factor, patience=0, eps=eps)
+        for metric in (1.0, 2.0, 2.0):
+            optimizer.step()
+            scheduler.step(metric)
+        return scheduler.get_last_lr()
+
+    ours, theirs = both(script)
+    assert ours == theirs == [lr]
+
+
 @pytest.mark.parametrize("name", ["CyclicLR", "LambdaLR", "MultiplicativeLR"])
 def test_callable_objects_are_saved_in_the_state_dict(name: str) -> None:
     """A callable object's attributes are saved and loaded back; a plain function is saved as
@@ -723,9 +796,14 @@ BAD_ARGUMENTS = {
     "warm restarts negative epoch": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         sgd(lib), 2).step(-1),
     "cyclic mode": lambda lib: lib.optim.lr_scheduler.CyclicLR(sgd(lib), 0.01, 0.1, mode="sin"),
+    "cyclic base_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), [0.01, 0.02, 0.03], 0.1),
     "cyclic max_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
         sgd(lib), 0.01, [0.1, 0.2, 0.3]),
     "cyclic momentum": lambda lib: lib.optim.lr_scheduler.CyclicLR(plain_sgd(lib), 0.01, 0.1),
+    # no rise: the first lr is 0 / 0, a ZeroDivisionError, not max_lr
+    "cyclic step_size_up 0": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), 0.01, 0.1, step_size_up=0, step_size_down=2),
     "one cycle steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1),
     "one cycle total_steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=0),

@@ -569,6 +569,136 @@ def test_lbfgs_line_search_interpolates_as_pytorch(x1, f1, g1, x2, f2, g2, bound
     np.testing.assert_allclose(float(actual), float(expected), rtol=1e-12, atol=0)
 
 
+@st.composite
+def line_search_problems(draw) -> dict[str, Any]:
+    """A start x, the direction d = -g(x) (scaled), a first step t and an evaluation budget
+    for the strong Wolfe search on f(z) = sum(a z^2 / 2 + b z^4 / 4 + c cos(k z) + e |z - m|),
+    b > 0 (f bounded below, so that the search ends near a minimum): convex or not, with kinks
+    where no step meets the curvature condition (the zoom shrinks the bracket to nothing), and
+    first steps from far too short (the search extrapolates, or runs out of evaluations; at
+    1e-20 x + td is x) to far too long (it brackets, then zooms)."""
+    n = draw(st.integers(1, 4))
+    coefficient = st.lists(st.floats(-2, 2), min_size=n, max_size=n).map(np.array)
+    a = draw(coefficient)
+    b = np.abs(draw(coefficient)) + 0.1
+    c, k = draw(coefficient), draw(coefficient) * 3
+    e = draw(st.sampled_from([0.0, 0.5, 5.0])) * np.ones(n)
+    x, m = draw(coefficient) * 2, draw(coefficient)
+    return dict(a=a, b=b, c=c, k=k, e=e, m=m, x=x,
+                scale=draw(st.sampled_from([1.0, 0.1, 10.0])),
+                t=draw(st.sampled_from([1e-20, 1e-4, 1e-2, 0.3, 1.0, 3.0, 30.0, 1e3])),
+                max_ls=draw(st.sampled_from([None, 1, 2, 3, 5, 10])))
+
+
+def line_search_problem(scale: float = 1.0, t: float = 1.0, max_ls: int | None = None,
+                        **coefficients: Any) -> dict[str, Any]:
+    """One problem of `line_search_problems`' family; the coefficients not given are 0."""
+    return dict({key: np.atleast_1d(np.array(coefficients.get(key, 0.0))) for key in "abckemx"},
+                scale=scale, t=t, max_ls=max_ls)
+
+
+def same_line_search_as_pytorch(problem: dict[str, Any]) -> None:
+    """minigrad's `_strong_wolfe` and PyTorch's, on the same 1-D slice of f, evaluate the same
+    steps t in the same order and return the same loss, gradient, step and count (within
+    1e-10 relative: the cubic steps differ in their last bits). The default c1, c2 and
+    tolerance_change are the ones LBFGS uses; max_ls is its budget of closure calls."""
+    from torch.optim.lbfgs import _strong_wolfe as torch_strong_wolfe
+
+    from minigrad.optim.lbfgs import _strong_wolfe
+
+    a, b, c, k, e, m, x = (problem[key] for key in "abckemx")
+
+    def f_and_g(z):
+        f = float(np.sum(a * z**2 / 2 + b * z**4 / 4 + c * np.cos(k * z) + e * np.abs(z - m)))
+        return f, a * z + b * z**3 - c * k * np.sin(k * z) + e * np.sign(z - m)
+
+    f, g = f_and_g(x)
+    d = -g * problem["scale"]
+    gtd = g.dot(d)
+    budget = {} if problem["max_ls"] is None else {"max_ls": problem["max_ls"]}
+    tried = {"torch": [], "minigrad": []}
+
+    def objective(name, as_array):
+        def obj_func(start, t, direction):
+            tried[name].append(float(t))
+            f_new, g_new = f_and_g(np.asarray(start[0]) + float(t) * np.asarray(direction))
+            return f_new, as_array(g_new)
+        return obj_func
+
+    expected = torch_strong_wolfe(
+        objective("torch", torch.from_numpy), [torch.from_numpy(x)], problem["t"],
+        torch.from_numpy(d), f, torch.from_numpy(g), torch.tensor(gtd), **budget)
+    with np.errstate(all="ignore"):
+        actual = _strong_wolfe(objective("minigrad", np.asarray), [x],
+                               np.float64(problem["t"]), d, f, g, np.float64(gtd),
+                               **budget)
+    np.testing.assert_allclose(tried["minigrad"], tried["torch"], rtol=1e-10, atol=0)
+    loss, grad, t, evals = actual
+    np.testing.assert_allclose(loss, float(expected[0]), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad, expected[1].numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(float(t), float(expected[2]), rtol=1e-10, atol=0)
+    assert evals == expected[3] == len(tried["torch"])
+
+
+
+
+def a_fair_search(problem: dict[str, Any]) -> bool:
+    """d is a descent direction, and x is off the kinks: from one, the search closes in on
+    t = 0, where the cubic steps come from differences of nearly equal losses and the two
+    libraries' last bits grow apart."""
+    a, b, c, k, e, m, x = (problem[key] for key in "abckemx")
+    g = a * x + b * x**3 - c * k * np.sin(k * x) + e * np.sign(x - m)
+    return -problem["scale"] * g.dot(g) < -1e-6 and bool(np.all((e == 0) | (abs(x - m) > 1e-3)))
+
+
+@given(problem=line_search_problems().filter(a_fair_search))
+@settings(max_examples=300)
+def test_lbfgs_strong_wolfe_search_tries_pytorchs_steps(problem):
+    same_line_search_as_pytorch(problem)
+
+
+# Problems where a branch of the search that the drawn ones seldom reach decides the steps.
+CHOSEN_LINE_SEARCHES = {
+    # a kink that the zoom closes in on for more than the default budget of 25 evaluations
+    "past the default budget": line_search_problem(
+        a=0.2, b=1.8, c=-0.65, k=3.2, e=5.0, m=1.05, x=0.41, scale=0.1, t=0.01),
+    # f(x + td) = f(x) one period on, f still falling: no sufficient decrease, so a bracket
+    "no sufficient decrease": line_search_problem(c=1.0, k=1.0, x=0.5, t=2 * np.pi / np.sin(0.5)),
+    # |g(x + td)·d| = c2 |g·d| exactly: the curvature condition holds
+    "curvature on its bound": line_search_problem(a=1.0, x=1.0, t=0.1),
+    # x + td = x: f does not change, then the budget runs out while extrapolating
+    "no change, out of budget": line_search_problem(
+        a=-0.24, b=1.21, c=1.57, k=-2.37, e=5.0, m=-1.56, x=-0.56, scale=10.0, t=1e-20,
+        max_ls=2),
+    "no change, then a rise": line_search_problem(
+        a=[-1.9, -1.81], b=[0.73, 1.63], c=[-0.25, 0.5], k=[-2.91, -2.73], m=[-1.12, -0.18],
+        x=[-2.82, 3.4], scale=0.1, t=1e-20, max_ls=3),
+    # cubic steps too near an end of the bracket, moved away from it
+    "a zoom near the low end": line_search_problem(
+        a=[-1.95, -0.81], b=[2.06, 1.41], c=[-1.56, -1.77], k=[5.79, -0.66], m=[-1.8, -0.44],
+        x=[-1.08, 0.18], t=3.0),
+    "a zoom without progress": line_search_problem(
+        a=1.59, b=0.65, c=1.2, k=5.94, e=0.5, m=0.77, x=1.4, scale=10.0, t=3.0, max_ls=10),
+    "a zoom near the high end": line_search_problem(
+        a=1.79, b=0.96, c=2.0, k=4.949999999999999, e=0.5, m=-0.54, x=-1.38, scale=10.0,
+        t=1e-4),
+    "a zoom past the high end": line_search_problem(
+        a=-0.48, b=1.8 + 0.1, c=1.29, k=0.28 * 3, e=0.5, m=-0.13, x=0.44, scale=0.1, t=30.0,
+        max_ls=10),
+    # the bracket's ends swap which is the lower
+    "a zoom whose low end moves": line_search_problem(
+        a=-1.54, b=0.32, c=-1.49, k=-5.34, e=0.5, m=-1.65, x=-3.02, scale=10.0, t=0.3, max_ls=5),
+    "a zoom on a kink": line_search_problem(
+        a=-1.99, b=0.11, c=1.2, k=1.62, e=5.0, m=-0.82, x=-1.02, t=0.3),
+}
+
+
+@pytest.mark.parametrize("problem", CHOSEN_LINE_SEARCHES.values(), ids=CHOSEN_LINE_SEARCHES)
+def test_lbfgs_strong_wolfe_search_on_chosen_problems_tries_pytorchs_steps(problem):
+    assert a_fair_search(problem)
+    same_line_search_as_pytorch(problem)
+
+
 @pytest.mark.parametrize("kwargs, groups", [
     (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
 ], ids=["negative lr", "two groups", "unknown line search"])
