@@ -1516,3 +1516,57 @@ def test_an_lstms_states_are_a_pair_of_3d_tensors_or_refused_like_torch(states):
             lib.nn.LSTM(3, 5)(lib.zeros(4, 2, 3), hx)
         outcomes.append((info.type, str(info.value)))
     assert outcomes[1] == outcomes[0]
+
+
+# ---------------------------------------------------------------------------------- nn.init
+def test_orthogonal_of_a_3d_weight_with_a_gain_and_a_generator_of_its_own_is_torchs():
+    """orthogonal_ draws from the generator given (the global one stays where it was), views a
+    (4, 3, 2) weight as 4 x 6, multiplies Q by the gain and writes the tensor twice, as
+    PyTorch's copy and multiplication do. (Q to the dtype's rounding: both libraries use
+    LAPACK, not the same build.)"""
+    results = []
+    for lib in (mg, torch):
+        lib.manual_seed(0)
+        generator = lib.Generator().manual_seed(7)
+        t = lib.zeros(4, 3, 2, dtype=lib.float64)
+        lib.nn.init.orthogonal_(t, gain=2.0, generator=generator)
+        results.append((t.numpy().copy(), t._version, lib.rand(1).item(),
+                        lib.rand(1, generator=generator).item()))
+    (ours, *our_rest), (theirs, *their_rest) = results
+    assert_close(ours, theirs, scale=4)
+    assert our_rest == their_rest
+
+
+def test_sparse_draws_with_a_default_std_of_one_hundredth_like_torch():
+    results = []
+    for lib in (mg, torch):
+        lib.manual_seed(3)
+        t = lib.zeros(6, 4)
+        lib.nn.init.sparse_(t, 0.5)
+        results.append(t.numpy().copy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_each_init_function_moves_the_version_on_as_torchs_writes_do():
+    """Each initialiser adds its in-place writes to the version the tensor had (orthogonal_ 2:
+    PyTorch copies Q in, then multiplies by the gain)."""
+    versions = []
+    for lib in (mg, torch):
+        t = lib.zeros(4, 3)
+        seen = []
+        for init in (lib.nn.init.uniform_, lib.nn.init.orthogonal_, lib.nn.init.normal_,
+                     lib.nn.init.orthogonal_, lib.nn.init.zeros_, lib.nn.init.eye_):
+            init(t)
+            seen.append(t._version)
+        versions.append(seen)
+    assert versions[0] == versions[1]
+
+
+def test_fans_of_a_1d_tensor_are_refused_with_torchs_whole_message():
+    messages = []
+    for lib in (mg, torch):
+        with pytest.raises(ValueError) as info:
+            lib.nn.init.xavier_uniform_(lib.zeros(3))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] == (
+        "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
