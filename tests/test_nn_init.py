@@ -8,6 +8,7 @@ so each test draws a large sample in both libraries and checks that
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from typing import Any
@@ -175,10 +176,12 @@ def test_init_argument_errors_match_torch(act, match):
 
 
 @pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_"])
-def test_kaiming_init_of_an_empty_tensor_warns_and_does_nothing(name):
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0)])
+def test_kaiming_init_of_an_empty_tensor_warns_and_does_nothing(name, shape):
+    """Before the fans are computed: a fan of 0 ((3, 0) in fan_in mode) is never divided by."""
     for lib in (mg, torch):
-        with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
-            getattr(lib.nn.init, name)(lib.zeros(0, 3))
+        with pytest.warns(UserWarning, match="^Initializing zero-element tensors is a no-op$"):
+            getattr(lib.nn.init, name)(lib.zeros(*shape))
 
 
 @st.composite
@@ -245,6 +248,16 @@ def test_new_init_functions_refuse_shapes_as_torch(name, shape):
     assert outcomes[0] == outcomes[1]
 
 
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_"])
+def test_the_empty_tensor_warning_names_the_callers_line(name):
+    """(PyTorch's names a line of its own init.py.)"""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        getattr(mg.nn.init, name)(mg.zeros(0, 3))
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+
 @pytest.mark.parametrize("name, kwargs", [
     ("xavier_normal_", {}),
     ("trunc_normal_", {}),                    # its defaults: N(0, 1) on [-2, 2]
@@ -254,6 +267,10 @@ def test_new_init_functions_refuse_shapes_as_torch(name, shape):
     ("trunc_normal_", {"mean": 4.0}),         # exactly 2 std above b: no warning
     ("trunc_normal_", {"mean": -4.5}),        # 2.5 std below a: a warning
     ("trunc_normal_", {"mean": 4.5}),         # 2.5 std above b: a warning
+    ("xavier_uniform_", {}),
+    ("kaiming_uniform_", {}),
+    ("kaiming_normal_", {}),
+    ("sparse_", {"sparsity": 0.5}),           # (the rows to clear: the global generator's)
 ])
 def test_init_with_a_generator_of_its_own_gives_torchs_numbers(name, kwargs):
     """The generator passed in is the one drawn from (the global one stays where it was), and

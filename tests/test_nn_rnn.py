@@ -6,6 +6,9 @@ graph node per layer whose backward is backpropagation through time written out.
 
 from __future__ import annotations
 
+import inspect
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -248,17 +251,19 @@ def test_rnn_layer_backward_passes_gradcheck_in_float64(
 
 
 # ---------------------------------------------------------------------- argument checks
+# The messages are matched whole.
 @pytest.mark.parametrize(
     "args, kwargs, match",
-    [((3, 5, 1, "gelu"), {"bias": 1}, r"Unknown nonlinearity 'gelu'. Select from"),
-     ((3, 5), {"bias": 1, "batch_first": 1}, "bias should be of type bool, got: int"),
-     ((3, 5), {"batch_first": 1}, "batch_first should be of type bool, got: int"),
-     ((3.0, 5), {"bias": True}, "input_size should be of type int, got: float"),
-     ((0, 5.0), {}, "input_size must be greater than zero"),
-     ((3, 5.0), {}, "hidden_size should be of type int, got: float"),
-     ((3, 0, 0), {}, "hidden_size must be greater than zero"),
-     ((3, 5, 0), {}, "num_layers must be greater than zero"),
-     ((3, 5, 2.0), {}, "cannot be interpreted as an integer")],
+    [((3, 5, 1, "gelu"), {"bias": 1},
+      r"^Unknown nonlinearity 'gelu'\. Select from 'tanh' or 'relu'\.$"),
+     ((3, 5), {"bias": 1, "batch_first": 1}, "^bias should be of type bool, got: int$"),
+     ((3, 5), {"batch_first": 1}, "^batch_first should be of type bool, got: int$"),
+     ((3.0, 5), {"bias": True}, "^input_size should be of type int, got: float$"),
+     ((0, 5.0), {}, "^input_size must be greater than zero$"),
+     ((3, 5.0), {}, "^hidden_size should be of type int, got: float$"),
+     ((3, 0, 0), {}, "^hidden_size must be greater than zero$"),
+     ((3, 5, 0), {}, "^num_layers must be greater than zero$"),
+     ((3, 5, 2.0), {}, "^'float' object cannot be interpreted as an integer$")],
 )
 def test_rnn_constructor_validates_its_arguments_in_torchs_order(args, kwargs, match):
     assert_raises_like_torch(lambda lib: lib.nn.RNN(*args, **kwargs), Call(()), match)
@@ -458,8 +463,10 @@ def test_lstm_and_gru_over_a_thousand_steps_match_torch():
                                [x], np.dtype(np.float64), rng)
 
 
-@given(dtype=float_dtypes(), kind=st.sampled_from(("LSTMCell", "GRUCell")), input_size=sizes,
-       hidden_size=sizes, bias=st.booleans(), batch=st.sampled_from(((), (1,), (3,))),
+@pytest.mark.parametrize("kind", ["LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("batch", [(), (1,), (3,)], ids=["unbatched", "batch of 1", "batch of 3"])
+@settings(max_examples=10)  # per cell and batch shape, so that each is run with and without hx
+@given(dtype=float_dtypes(), input_size=sizes, hidden_size=sizes, bias=st.booleans(),
        given_hidden=st.booleans(), data=st.data())
 def test_lstm_and_gru_cells_match_torch_batched_or_not(
     dtype, kind, input_size, hidden_size, bias, batch, given_hidden, data
@@ -535,20 +542,46 @@ def test_dropout_between_layers_uses_minigrads_generator_in_training_only():
     assert_close(lstm(x)[0], theirs_lstm(torch.tensor(x.numpy()))[0], what="eval output")
 
 
-def test_dropout_on_one_layer_warns_like_torch():
+@pytest.mark.parametrize("kind, num_layers, dropout", [
+    ("GRU", 1, 0.5), ("RNN", 1, 0.0), ("LSTM", 2, 0.5)])
+def test_dropout_on_one_layer_warns_like_torch(kind, num_layers, dropout):
+    """Only a non-zero dropout with one layer warns, in PyTorch's words."""
+    messages = []
     for lib in (mg, torch):
-        with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
-            lib.nn.GRU(2, 3, dropout=0.5)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(lib.nn, kind)(2, 3, num_layers, dropout=dropout)
+        messages.append([(w.category, str(w.message)) for w in caught])
+    assert messages[0] == messages[1]
+    assert len(messages[0]) == (dropout > 0 and num_layers == 1)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_the_dropout_warning_names_the_callers_line(kind):
+    """minigrad's warning names the line that built the layer, whether the class has an
+    __init__ of its own (RNN, GRU) or not (LSTM). (PyTorch's names a line of its own rnn.py,
+    the subclass's call of RNNBase.__init__.)"""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        getattr(mg.nn, kind)(2, 3, dropout=0.5)
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+
+_ONLY_LSTM = "^proj_size argument is only supported for LSTM, not RNN or GRU$"
+_DROPOUT_RANGE = (r"^dropout should be a number in range \[0, 1\] representing the probability "
+                  "of an element being zeroed$")
 
 
 @pytest.mark.parametrize(
     "build, match",
-    [(lambda lib: lib.nn.LSTM(3, 5, proj_size=5), "proj_size has to be smaller than hidden_size"),
-     (lambda lib: lib.nn.LSTM(3, 5, proj_size=-1), "proj_size should be a positive integer"),
-     (lambda lib: lib.nn.GRU(3, 5, proj_size=2), "proj_size argument is only supported for LSTM"),
-     (lambda lib: lib.nn.RNN(3, 5, proj_size=2), "proj_size argument is only supported for LSTM"),
-     (lambda lib: lib.nn.LSTM(3, 5, dropout=1.5), "dropout should be a number in range"),
-     (lambda lib: lib.nn.GRU(3, 5, dropout=True), "dropout should be a number in range")],
+    [(lambda lib: lib.nn.LSTM(3, 5, proj_size=5), "^proj_size has to be smaller than hidden_size$"),
+     (lambda lib: lib.nn.LSTM(3, 5, proj_size=-1),
+      "^proj_size should be a positive integer or zero to disable projections$"),
+     (lambda lib: lib.nn.GRU(3, 5, proj_size=2), _ONLY_LSTM),
+     (lambda lib: lib.nn.RNN(3, 5, proj_size=2), _ONLY_LSTM),
+     (lambda lib: lib.nn.LSTM(3, 5, dropout=1.5), _DROPOUT_RANGE),
+     (lambda lib: lib.nn.GRU(3, 5, dropout=True), _DROPOUT_RANGE)],
 )
 def test_lstm_and_gru_constructors_validate_like_torch(build, match):
     assert_raises_like_torch(build, Call(()), match)

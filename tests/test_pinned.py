@@ -1376,3 +1376,197 @@ def test_a_packed_float16_sequence_runs_in_float16_like_torch():
                for module, lib in ((theirs, torch), (ours, mg))]
     assert (outputs[1].dtype, outputs[1].shape) == (mg.float16, (5, 3))
     assert (outputs[0].dtype, outputs[0].shape) == (torch.float16, (5, 3))
+
+
+# ------------------------------------------------------- recurrent layers: a weight's dtype
+@pytest.mark.parametrize("kind, options, lowered, float32_h_0", [
+    ("RNN", {}, ["weight_hh_l0"], False),
+    ("RNN", {}, ["bias_hh_l0"], False),
+    ("GRU", {"num_layers": 2, "bidirectional": True}, ["weight_ih_l1_reverse"], False),
+    ("LSTM", {"num_layers": 2}, ["weight_ih_l1", "bias_ih_l1"], False),
+    ("LSTM", {"proj_size": 2}, ["weight_hr_l0"], False),
+    ("GRU", {"bias": False}, ["weight_hh_l0"], False),
+    ("RNN", {}, ["bias_ih_l0", "weight_hh_l0"], False),
+    ("RNN", {}, ["weight_hh_l0", "bias_hh_l0"], False),
+    ("LSTM", {}, ["weight_hh_l0"], True),
+    ("RNN", {"bias": False}, [], True),
+])
+def test_a_recurrent_layer_with_a_weight_of_another_dtype_fails_at_torchs_first_product(
+        kind, options, lowered, float32_h_0):
+    """A float64 layer with some parameters made float32 refuses a float64 input as PyTorch's
+    kernel does, at the first product whose operands differ: layer by layer, x W_ih^T + b_ih
+    before h W_hh^T + b_hh, a bias against its weight before the other operand, and without a
+    bias in matmul's words. (Only weight_ih_l0 is compared with the input before that.)"""
+    errors = []
+    for lib in (torch, mg):
+        torch.manual_seed(0)
+        layer = getattr(lib.nn, kind)(3, 4, **options).double()
+        for name in lowered:
+            setattr(layer, name, lib.nn.Parameter(getattr(layer, name).detach().float()))
+        args: list = [lib.zeros(5, 2, 3, dtype=lib.float64)]
+        if float32_h_0:
+            h_0 = lib.zeros(1, 2, 4, dtype=lib.float32)
+            args.append((h_0, lib.zeros(1, 2, 4, dtype=lib.float64)) if kind == "LSTM" else h_0)
+        with pytest.raises(RuntimeError) as info:
+            layer(*args)
+        errors.append(str(info.value))
+    assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell", "Linear"])
+def test_a_cell_or_linear_whose_weight_alone_is_float32_names_the_bias_first_like_torch(kind):
+    """addmm, which PyTorch's linear and cells run, checks the bias against the weight before
+    the input: a float32 weight with a float64 bias and input is "self and mat2"."""
+    errors = []
+    for lib in (torch, mg):
+        module = getattr(lib.nn, kind)(3, 4).double()
+        name = "weight" if kind == "Linear" else "weight_hh"
+        setattr(module, name, lib.nn.Parameter(getattr(module, name).detach().float()))
+        with pytest.raises(RuntimeError) as info:
+            module(lib.zeros(2, 3, dtype=lib.float64))
+        errors.append(str(info.value))
+    assert errors[1] == errors[0] == (
+        "self and mat2 must have the same dtype, but got Double and Float")
+
+
+# ------------------------------------------------------------------- pack_padded_sequence
+@pytest.mark.parametrize("as_tensor", [False, True, "requiring grad"])
+def test_pack_padded_sequence_truncates_float_lengths_to_integers_like_torch(as_tensor):
+    """PyTorch reads the lengths as int64 (torch.as_tensor), truncating 2.5 and 1.5 to 2 and
+    1, from a list or from a tensor, even one that requires grad."""
+    x = np.arange(6.0).reshape(3, 2)
+    packed = []
+    for lib in (torch, mg):
+        lengths = [2.5, 1.5]
+        if as_tensor:
+            lengths = lib.tensor(lengths, requires_grad=as_tensor == "requiring grad")
+        packed.append(lib.nn.utils.rnn.pack_padded_sequence(lib.tensor(x), lengths))
+    assert packed[1].batch_sizes.tolist() == packed[0].batch_sizes.tolist() == [2, 1]
+    assert packed[1].data.tolist() == packed[0].data.tolist()
+
+
+# ------------------------------------------------------------------------------- LSTMCell
+@pytest.mark.parametrize("states", [1, 2, 3, "a tensor"])
+def test_lstm_cell_takes_a_pair_of_states_and_refuses_others_like_torch(states):
+    """(h, c) as a pair, in a tuple or a list; a tensor alone or another count is refused with
+    PyTorch's exception and whole message."""
+    outcomes = []
+    for lib in (torch, mg):
+        cell = lib.nn.LSTMCell(3, 5)
+        h = lib.zeros(2, 5)
+        hx = h if states == "a tensor" else [h] * states
+        try:
+            cell(lib.zeros(2, 3), hx)
+            outcomes.append("ran")
+        except (TypeError, RuntimeError) as error:
+            outcomes.append((type(error).__name__, str(error)))
+    assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU"])
+def test_an_unknown_keyword_of_rnn_or_gru_is_refused_in_torchs_words(kind):
+    """PyTorch's RNN and GRU pass their keywords on to RNNBase.__init__, which names itself."""
+    messages = []
+    for lib in (torch, mg):
+        with pytest.raises(TypeError) as info:
+            getattr(lib.nn, kind)(3, 5, foo=1, bar=2)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0] == (
+        "RNNBase.__init__() got an unexpected keyword argument 'foo'")
+
+
+@pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cells_of_hidden_size_0_and_1_build_like_torch(kind):
+    """hidden_size 0 gives empty parameters (no division by zero), and hidden_size 1 draws
+    them from U(-1, 1), not all zero."""
+    for lib in (torch, mg):
+        empty = getattr(lib.nn, kind)(3, 0)
+        assert [tuple(p.shape) for p in empty.parameters()] == [(0, 3), (0, 0), (0,), (0,)]
+        lib.manual_seed(0)
+        values = np.concatenate([p.detach().numpy().ravel()
+                                 for p in getattr(lib.nn, kind)(3, 1).parameters()])
+        assert np.abs(values).max() <= 1.0 and np.count_nonzero(values) == len(values)
+
+
+def test_an_lstm_projected_to_one_feature_runs_like_torch():
+    """proj_size=1 is a projection too: weight_hr_l0 (1, hidden_size), h_t of one feature."""
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(3, 4, proj_size=1).double()
+    ours = mg.nn.LSTM(3, 4, proj_size=1).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert [(n, p.shape) for n, p in ours.named_parameters()] == [
+        (n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    x = np.linspace(-1.0, 1.0, 5 * 2 * 3).reshape(5, 2, 3)
+    expected, (h_n, c_n) = theirs(torch.tensor(x))
+    actual, states = ours(mg.tensor(x))
+    for a, e in zip((actual, *states), (expected, h_n, c_n)):
+        np.testing.assert_allclose(a.detach().numpy(), e.detach().numpy(), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("states", ["one", "three", "a 2-D h_0", "a 2-D c_0"])
+def test_an_lstms_states_are_a_pair_of_3d_tensors_or_refused_like_torch(states):
+    """One state is an IndexError, three PyTorch's kernel refuses, and h_0 and c_0 are each
+    checked for the input's number of dims."""
+    outcomes = []
+    for lib in (torch, mg):
+        h, flat = lib.zeros(1, 2, 5), lib.zeros(2, 5)
+        hx = {"one": (h,), "three": (h, h, h), "a 2-D h_0": (flat, h),
+              "a 2-D c_0": (h, flat)}[states]
+        with pytest.raises((IndexError, RuntimeError)) as info:
+            lib.nn.LSTM(3, 5)(lib.zeros(4, 2, 3), hx)
+        outcomes.append((info.type, str(info.value)))
+    assert outcomes[1] == outcomes[0]
+
+
+# ---------------------------------------------------------------------------------- nn.init
+def test_orthogonal_of_a_3d_weight_with_a_gain_and_a_generator_of_its_own_is_torchs():
+    """orthogonal_ draws from the generator given (the global one stays where it was), views a
+    (4, 3, 2) weight as 4 x 6, multiplies Q by the gain and writes the tensor twice, as
+    PyTorch's copy and multiplication do. (Q to the dtype's rounding: both libraries use
+    LAPACK, not the same build.)"""
+    results = []
+    for lib in (mg, torch):
+        lib.manual_seed(0)
+        generator = lib.Generator().manual_seed(7)
+        t = lib.zeros(4, 3, 2, dtype=lib.float64)
+        lib.nn.init.orthogonal_(t, gain=2.0, generator=generator)
+        results.append((t.numpy().copy(), t._version, lib.rand(1).item(),
+                        lib.rand(1, generator=generator).item()))
+    (ours, *our_rest), (theirs, *their_rest) = results
+    assert_close(ours, theirs, scale=4)
+    assert our_rest == their_rest
+
+
+def test_sparse_draws_with_a_default_std_of_one_hundredth_like_torch():
+    results = []
+    for lib in (mg, torch):
+        lib.manual_seed(3)
+        t = lib.zeros(6, 4)
+        lib.nn.init.sparse_(t, 0.5)
+        results.append(t.numpy().copy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_each_init_function_moves_the_version_on_as_torchs_writes_do():
+    """Each initialiser adds its in-place writes to the version the tensor had (orthogonal_ 2:
+    PyTorch copies Q in, then multiplies by the gain)."""
+    versions = []
+    for lib in (mg, torch):
+        t = lib.zeros(4, 3)
+        seen = []
+        for init in (lib.nn.init.uniform_, lib.nn.init.orthogonal_, lib.nn.init.normal_,
+                     lib.nn.init.orthogonal_, lib.nn.init.zeros_, lib.nn.init.eye_):
+            init(t)
+            seen.append(t._version)
+        versions.append(seen)
+    assert versions[0] == versions[1]
+
+
+def test_fans_of_a_1d_tensor_are_refused_with_torchs_whole_message():
+    messages = []
+    for lib in (mg, torch):
+        with pytest.raises(ValueError) as info:
+            lib.nn.init.xavier_uniform_(lib.zeros(3))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] == (
+        "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")

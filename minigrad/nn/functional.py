@@ -81,9 +81,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{input.ndim}D and {weight.ndim}D"
         )
     if bias is not None:
-        # PyTorch words the dtype error this way when there is a bias; without one, matmul
-        # reports it in its own words.
-        for name, t in (("mat1", input), ("self", bias)):
+        # PyTorch words the dtype error this way when there is a bias (addmm's checks, the
+        # bias first); without one, matmul reports it in its own words.
+        for name, t in (("self", bias), ("mat1", input)):
             if t._data.dtype != weight._data.dtype:
                 raise RuntimeError(
                     f"{name} and mat2 must have the same dtype, but got {scalar_type(t.dtype)} "

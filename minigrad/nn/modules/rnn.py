@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
-from minigrad.checks import dtype_repr, scalar_type
+from minigrad.checks import c_name, dtype_repr, scalar_type
 from minigrad.creation import empty, zeros
 from minigrad.functions.layers import FinalStates, GRULayer, LSTMLayer
 from minigrad.nn import functional as F
@@ -58,6 +59,39 @@ def _step(
     """
     activation = _ACTIVATIONS[nonlinearity]
     return activation(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
+
+
+def _outside_this_file() -> int:
+    """The stacklevel at which a warning of the caller names the first line outside this file:
+    the user's call of the constructor, through RNN's or GRU's __init__ or straight into
+    _RNNBase's (LSTM has none). (PyTorch's names a line of its own rnn.py.)"""
+    level = 1  # sys._getframe(1) is the caller, the frame that stacklevel 1 names
+    while sys._getframe(level).f_code.co_filename == __file__:
+        level += 1
+    return level
+
+
+def _check_product(x: Any, weight: Tensor | None, bias: Tensor | None) -> None:
+    """The dtypes of x W^T + b (x of dtype `x`) as PyTorch's recurrent kernels check them: with
+    a bias, addmm's checks (the bias against the weight, then x); without, mm's."""
+    if weight is None:
+        return
+    w = weight.dtype
+    if bias is None:
+        if x != w:
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: {c_name(x)} != {c_name(w)}"
+            )
+    elif bias.dtype != w:
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {scalar_type(bias.dtype)} and "
+            f"{scalar_type(w)}"
+        )
+    elif x != w:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {scalar_type(x)} and "
+            f"{scalar_type(w)}"
+        )
 
 
 class _RNNCellBase(Module):
@@ -211,7 +245,7 @@ class _RNNBase(Module):
             warnings.warn(
                 "dropout option adds dropout after all but last recurrent layer, so non-zero "
                 f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
-                f"num_layers={num_layers}", stacklevel=3,
+                f"num_layers={num_layers}", stacklevel=_outside_this_file(),
             )
         for name, flag in (("bias", bias), ("batch_first", batch_first)):
             if not isinstance(flag, bool):
@@ -294,12 +328,17 @@ class _RNNBase(Module):
         self._check_hidden(hx, input._data.shape[not batch_first])
         if input._data.shape[batch_first] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        # The rest PyTorch's kernel finds at its matrix products, layer by layer and direction
+        # by direction: x W_ih^T + b_ih over the whole sequence, then h W_hh^T + b_hh (and
+        # h W_hr^T with proj_size), h starting from h_0.
         first = hx[0] if isinstance(hx, tuple) else hx
-        if first is not None and first._data.dtype != weight._data.dtype:  # at PyTorch's matmul
-            raise RuntimeError(
-                f"mat1 and mat2 must have the same dtype, but got "
-                f"{scalar_type(first.dtype)} and {scalar_type(weight.dtype)}"
-            )
+        state = input.dtype if first is None else first.dtype
+        for k in range(self.num_layers):
+            for suffix in ("", "_reverse")[:2 if self.bidirectional else 1]:
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._layer(k, suffix)
+                _check_product(input.dtype, w_ih, b_ih)
+                _check_product(state, w_hh, b_hh)
+                _check_product(input.dtype, w_hr, None)
 
     def _check_dims(self, input: Tensor, hx: Any) -> None:
         if hx is not None and hx.ndim != input.ndim:
@@ -437,12 +476,13 @@ class _RNNBase(Module):
         return s
 
 
-def _no_proj_size(name: str, kwargs: dict) -> None:
+def _no_proj_size(kwargs: dict) -> None:
+    """RNN's and GRU's keyword arguments beyond their own, refused as PyTorch's RNNBase does."""
     if "proj_size" in kwargs:
         raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
     if kwargs:
         raise TypeError(
-            f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
+            f"RNNBase.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
         )
 
 
@@ -459,7 +499,7 @@ class RNN(_RNNBase):
         nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
         dropout: float = 0.0, bidirectional: bool = False, **kwargs: Any,
     ) -> None:
-        _no_proj_size("RNN", kwargs)
+        _no_proj_size(kwargs)
         if nonlinearity not in _ACTIVATIONS:
             raise ValueError(
                 f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
@@ -495,7 +535,7 @@ class GRU(_RNNBase):
         batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
         **kwargs: Any,
     ) -> None:
-        _no_proj_size("GRU", kwargs)
+        _no_proj_size(kwargs)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional)
 
@@ -522,7 +562,7 @@ class LSTM(_RNNBase):
     def _check_dims(self, input: Tensor, hx: Any) -> None:
         if hx is None:
             return
-        if len(hx) != 2:
+        if len(hx) < 2:
             raise IndexError("tuple index out of range")
         if hx[0].ndim != input.ndim or hx[1].ndim != input.ndim:
             kind = "batched 3-D" if input.ndim == 3 else "unbatched 2-D"
@@ -541,6 +581,8 @@ class LSTM(_RNNBase):
                 raise RuntimeError(
                     f"Expected hidden[{i}] size {expected}, got {list(hx[i].shape)}"
                 )
+        if len(hx) > 2:  # (PyTorch's kernel, after the sizes of the first two)
+            raise RuntimeError("lstm expects two hidden states")
 
     def _initial(self, hx: Any, index: int) -> Any:
         return (None, None) if hx is None else (hx[0][index], hx[1][index])
