@@ -14,7 +14,7 @@ import torch.utils.data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import arrays, shapes
-from support import assert_close
+from support import assert_close, torch_node_name
 
 import minigrad as mg
 
@@ -652,3 +652,79 @@ def test_a_loader_that_timed_out_ends_its_pass():
         next(batches)
     with pytest.raises(StopIteration):
         next(batches)
+
+
+@pytest.mark.parametrize("batch, same_message", [
+    ([], True), (np.array([], dtype=np.int64), True), ([0.0, 1.0], False), ([True, False], True),
+], ids=["empty list", "empty array", "floats", "bools"])
+def test_a_tensor_dataset_refuses_a_batch_of_no_or_non_integer_indices_as_torch(batch,
+                                                                                 same_message):
+    """A custom batch_sampler's batch is read index by index, as PyTorch's fetcher reads it:
+    an empty batch fails in default_collate (no first sample), a float index fails in indexing,
+    and a bool index adds a dim of size 1 or 0, which stacking refuses. (minigrad read the
+    TensorDataset's batch in one indexing, and gave an empty batch, or rows 0 and 1.) The float
+    index's message is NumPy's in minigrad."""
+    errors = []
+    for lib in (torch, mg):
+        dataset = lib.utils.data.TensorDataset(lib.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]),
+                                               lib.tensor([0, 1, 2]))
+        with pytest.raises((IndexError, RuntimeError)) as caught:
+            list(lib.utils.data.DataLoader(dataset, batch_sampler=[[2, 0], batch]))
+        errors.append(caught.value)
+    assert type(errors[1]) is type(errors[0])
+    assert (str(errors[1]) == str(errors[0])) is same_message
+
+
+class Resuming:
+    """An iterator that yields again after a StopIteration: 1.0, 2.0, end, 4.0, 5.0, end, end..."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.calls += 1
+        if self.calls % 3 == 0 or self.calls > 6:
+            raise StopIteration
+        return float(self.calls)
+
+
+@pytest.mark.parametrize("num_workers", [0, 1])
+def test_an_iterable_dataset_ends_at_its_first_stop_as_torch(num_workers):
+    """Fetcher._read_stream 7 and 8: once the stream has stopped in the middle of a batch, that
+    short batch is the last; the loader does not read the stream again (which here would go on)."""
+    def load(lib):
+        dataset = type("R", (lib.utils.data.IterableDataset,), {"__iter__": lambda self:
+                                                                 Resuming()})()
+        loader = lib.utils.data.DataLoader(dataset, batch_size=4, num_workers=num_workers,
+                                           timeout=20 * num_workers)
+        return batches_as_numbers(loader)
+
+    mine, theirs = both(load)
+    assert mine == theirs == [("float64", [1.0, 2.0])]
+
+
+def test_a_tensor_dataset_reads_a_batch_of_mixed_numpy_integers_as_torch():
+    """Fetcher.fetch 10 and 12: the indices of uint64 and int64 (which NumPy joins into float64)
+    are read as integers, as PyTorch reads them one by one."""
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        datasets(lib, 4), batch_sampler=[[np.uint64(3), np.int64(0), 1]]))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_a_batch_of_rows_that_need_a_gradient_is_stacked_as_torch(batch_size):
+    """The batch of a TensorDataset whose tensors need a gradient ends in a stack, as
+    PyTorch's collating ends (not in one indexing of each tensor), and passes the gradient back."""
+    nodes, grads = [], []
+    for lib in (torch, mg):
+        x = lib.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], requires_grad=True)
+        (batch,) = next(iter(lib.utils.data.DataLoader(lib.utils.data.TensorDataset(x),
+                                                       batch_size=batch_size)))
+        (batch * lib.tensor([2.0, 3.0])).sum().backward()
+        nodes.append(torch_node_name(batch.grad_fn) if lib is torch else batch.grad_fn.name())
+        grads.append(x.grad.numpy())
+    assert nodes[1] == nodes[0] == "StackBackward"
+    np.testing.assert_array_equal(grads[1], grads[0])
