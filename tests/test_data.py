@@ -1,11 +1,13 @@
 """minigrad.utils.data against torch.utils.data: the same batches in the same order (without
 shuffling), the same lengths, and shuffling that is a reproducible permutation."""
 
+import collections.abc
 import os
 import re
 import time
+import types
 import warnings
-from collections import namedtuple
+from collections import OrderedDict, UserList, namedtuple
 
 import numpy as np
 import pytest
@@ -79,18 +81,39 @@ def test_nonpositive_batch_size_raises_value_error_as_torch():
 # --- default_collate and default_convert: PyTorch's batch structure and values ---------------
 
 Point = namedtuple("Point", ["x", "y"])
-LEAVES = ("int", "float", "bool", "str", "float32 array", "int64 array", "tensor")
+LEAVES = ("int", "float", "bool", "str", "float32 array", "int64 array", "tensor",
+          "float32 scalar", "int16 scalar")
+MAPPINGS = {"dict": dict, "ordered dict": OrderedDict, "read-only dict": types.MappingProxyType}
+
+
+class Row(collections.abc.Sequence):
+    """A read-only sequence that is not a tuple: batched into a Row, as PyTorch rebuilds it."""
+
+    def __init__(self, items):
+        self.items = list(items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __len__(self):
+        return len(self.items)
+
+
+SEQUENCES = {"list": list, "tuple": tuple, "point": lambda items: Point(*items),
+             "user list": UserList, "row": Row}
 
 
 @st.composite
 def layouts(draw):
-    """The layout of one sample: leaves (with their shape) nested in dicts, lists, tuples and
-    named tuples."""
+    """The layout of one sample: leaves (with their shape) nested in mappings (dicts, ordered
+    and read-only ones) and sequences (lists, tuples, named tuples, user lists and a read-only
+    sequence)."""
     leaf = st.tuples(st.sampled_from(LEAVES), shapes(max_dims=2, max_side=3))
     return draw(st.recursive(leaf, lambda inner: st.one_of(
-        st.dictionaries(st.sampled_from("abc"), inner, min_size=1).map(lambda d: ("dict", d)),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: ("list", xs)),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: ("tuple", xs)),
+        st.tuples(st.sampled_from(list(MAPPINGS)),
+                  st.dictionaries(st.sampled_from("abc"), inner, min_size=1)),
+        st.tuples(st.sampled_from(["list", "tuple", "user list", "row"]),
+                  st.lists(inner, min_size=1, max_size=3)),
         st.tuples(inner, inner).map(lambda xy: ("point", xy)),
     ), max_leaves=6))
 
@@ -98,18 +121,20 @@ def layouts(draw):
 def draw_sample(draw, layout):
     """One sample of `layout`, as a (minigrad, torch) pair."""
     kind, content = layout
-    if kind in ("dict", "list", "tuple", "point"):
-        items = content.items() if kind == "dict" else enumerate(content)
-        pairs = {key: draw_sample(draw, inner) for key, inner in items}
-        build = {"dict": dict, "list": lambda d: list(d.values()),
-                 "tuple": lambda d: tuple(d.values()), "point": lambda d: Point(*d.values())}
-        return tuple(build[kind]({k: pair[i] for k, pair in pairs.items()}) for i in (0, 1))
+    if kind in MAPPINGS:
+        pairs = {key: draw_sample(draw, inner) for key, inner in content.items()}
+        return tuple(MAPPINGS[kind]({k: pair[i] for k, pair in pairs.items()}) for i in (0, 1))
+    if kind in SEQUENCES:
+        pairs = [draw_sample(draw, inner) for inner in content]
+        return tuple(SEQUENCES[kind]([pair[i] for pair in pairs]) for i in (0, 1))
     if kind in ("int", "float", "bool", "str"):
         value = draw({"int": st.integers(-9, 9), "float": st.floats(-9, 9), "bool": st.booleans(),
                       "str": st.text("xyz", max_size=3)}[kind])
         return value, value
-    dtype = np.float32 if kind != "int64 array" else np.int64
+    dtype = {"int64 array": np.int64, "int16 scalar": np.int16}.get(kind, np.float32)
     array = draw(arrays(np.dtype(dtype), content))
+    if kind.endswith("scalar"):
+        return array.flat[0], array.flat[0]
     return (mg.tensor(array), torch.tensor(array)) if kind == "tensor" else (array, array)
 
 
@@ -119,11 +144,11 @@ def assert_same_structure(actual, expected):
         assert_close(actual, expected)
         return
     assert type(actual) is type(expected)
-    if isinstance(expected, dict):
+    if isinstance(expected, collections.abc.Mapping):
         assert list(actual) == list(expected)
         for key in expected:
             assert_same_structure(actual[key], expected[key])
-    elif isinstance(expected, (list, tuple)):
+    elif isinstance(expected, collections.abc.Sequence) and not isinstance(expected, str):
         assert len(actual) == len(expected)
         for a, e in zip(actual, expected):
             assert_same_structure(a, e)
@@ -158,11 +183,34 @@ def raised(call):
     [object(), object()],
     [[1, 2], [3]],
     [np.array(["a"]), np.array(["b"])],
+    [np.array(["a"])],
     [np.zeros(2), np.zeros(3)],
-], ids=["None", "object", "ragged lists", "string arrays", "ragged arrays"])
+], ids=["None", "object", "ragged lists", "string arrays", "one string array", "ragged arrays"])
 def test_default_collate_refuses_what_torch_refuses_with_its_error(batch):
     expected = raised(lambda: torch.utils.data.default_collate(batch))
     assert raised(lambda: mg.utils.data.default_collate(batch)) == expected
+
+
+class Grid(np.ndarray):
+    """An ndarray subclass: default_collate finds its function by isinstance, not by type."""
+
+
+def test_default_collate_batches_an_ndarray_subclass_as_torch():
+    batch = [np.arange(3.0).view(Grid), np.ones(3).view(Grid)]
+    assert_same_structure(mg.utils.data.default_collate(batch),
+                          torch.utils.data.default_collate(batch))
+
+
+def test_collate_takes_a_types_own_function_before_its_base_classes_as_torch():
+    """In a collate_fn_map, the exact type's entry wins over an earlier entry of a base class
+    (bool is an int); other types are found by isinstance, in the map's order."""
+    def tagged(tag):
+        return lambda batch, *, collate_fn_map: (tag, list(batch))
+
+    functions = {int: tagged("int"), bool: tagged("bool")}
+    for batch in ([True, False], [1, 2]):
+        assert (mg.utils.data.collate.collate(batch, collate_fn_map=functions)
+                == torch.utils.data._utils.collate.collate(batch, collate_fn_map=functions))
 
 
 def test_default_collate_refuses_ragged_tensors_with_torch_error():
@@ -728,3 +776,34 @@ def test_a_batch_of_rows_that_need_a_gradient_is_stacked_as_torch(batch_size):
         grads.append(x.grad.numpy())
     assert nodes[1] == nodes[0] == "StackBackward"
     np.testing.assert_array_equal(grads[1], grads[0])
+
+
+class Short(Batched):
+    """A dataset whose batch reading leaves out its last sample."""
+
+    def __getitems__(self, indices):
+        return super().__getitems__(indices)[:-1]
+
+
+def test_subset_and_stack_datasets_read_their_datasets_batches_as_torch():
+    """A DataLoader reads a batch of a Subset or a StackDataset by its `__getitems__`, which
+    reads each dataset inside by its own `__getitems__` where it has one (else sample by
+    sample), so a dataset that reads whole batches is read that way through them."""
+    def batches(lib):
+        data = lib.utils.data
+        datasets = [data.Subset(Batched(lib, 6), [5, 3, 1]), data.Subset(Records(lib, 6), [4, 0]),
+                    data.StackDataset(Batched(lib, 3), Records(lib, 3)),
+                    data.StackDataset(a=Records(lib, 3), b=Batched(lib, 3))]
+        return [batches_as_numbers(data.DataLoader(d, batch_size=2)) for d in datasets]
+
+    assert batches(mg) == batches(torch)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.utils.data.StackDataset(Short(lib, 3), Records(lib, 3)).__getitems__([0, 1]),
+    lambda lib: lib.utils.data.StackDataset(a=Short(lib, 3)).__getitems__([2]),
+    lambda lib: type("OwnItems", (lib.utils.data.Subset,), {"__getitem__": lambda self, i: -i})(
+        Records(lib, 3), [0]),
+], ids=["tuple", "dict", "Subset subclass"])
+def test_a_short_nested_batch_and_a_subset_overriding_only_getitem_are_refused_as_torch(make):
+    assert raised(lambda: make(mg)) == raised(lambda: make(torch))
