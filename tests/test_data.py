@@ -560,7 +560,7 @@ def test_subset_concat_and_stack_datasets_index_as_torch():
         added = data.Subset(a, [0, 1, 2]) + b
         stacked = data.StackDataset(a, data.Subset(b, [0, 1, 2]))
         keyed = data.StackDataset(left=a, right=a)
-        samples = [concat[i] for i in range(len(concat))] + [concat[-1], added[5]]
+        samples = [concat[i] for i in range(len(concat))] + [concat[-1], concat[-9], added[5]]
         samples += [stacked[2], keyed[1]]
         return batches_as_numbers(samples), len(concat), concat.cumulative_sizes, len(stacked)
 
@@ -576,6 +576,7 @@ def test_chain_dataset_chains_iterables_as_torch():
 
 
 @pytest.mark.parametrize("make", [
+    lambda lib: lib.utils.data.Dataset()[0],
     lambda lib: lib.utils.data.ConcatDataset([]),
     lambda lib: lib.utils.data.ConcatDataset([stream(lib, 2)]),
     lambda lib: lib.utils.data.ConcatDataset([Records(lib, 2)])[-3],
@@ -586,9 +587,30 @@ def test_chain_dataset_chains_iterables_as_torch():
     lambda lib: lib.utils.data.TensorDataset(lib.zeros(2), lib.zeros(3)),
     lambda lib: lib.utils.data.random_split(range(5), [2, 2]),
     lambda lib: lib.utils.data.random_split(range(5), [1.5, -0.5]),
+    lambda lib: lib.utils.data.random_split(range(5), [0.2, 0.3]),
+    lambda lib: lib.utils.data.random_split(range(5), [0.5, 0.5 + 1e-10]),
 ])
 def test_dataset_errors_match_torch(make):
     assert raised(lambda: make(mg)) == raised(lambda: make(torch))
+
+
+def split_warnings(lib):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lib.utils.data.random_split(range(2), [0.5, 0.0, 0.5, 0.0])
+    return caught
+
+
+def test_splits_of_length_0_warn_as_torch():
+    """Fractions that give a split no sample warn once for each such split."""
+    mine, theirs = ([(w.category, str(w.message)) for w in split_warnings(lib)]
+                    for lib in (mg, torch))
+    assert mine == theirs and len(theirs) == 2
+
+
+def test_the_split_of_length_0_warning_names_the_callers_line():
+    mine, theirs = ([(w.filename, w.lineno) for w in split_warnings(lib)] for lib in (mg, torch))
+    assert mine == theirs and theirs[0][0] == __file__
 
 
 @given(st.integers(0, 30), st.lists(st.integers(1, 10), min_size=1, max_size=4), st.booleans())
