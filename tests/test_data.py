@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 import torch.utils.data
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import arrays, shapes
 from support import assert_close, torch_node_name
@@ -434,6 +434,8 @@ def stream(lib, *args):
 @settings(max_examples=6)
 @given(st.integers(0, 9), st.sampled_from([None, 1, 3]), st.booleans(), st.sampled_from([0, 2]),
        st.booleans())
+@example(5, 3, True, 0, False)  # a short last batch dropped (and not counted by len)
+@example(5, 3, False, 0, False)
 def test_iterable_dataset_batches_match_torch(n, batch_size, drop_last, num_workers, split):
     drop_last = drop_last and batch_size is not None
     mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
@@ -829,3 +831,17 @@ def test_subset_and_stack_datasets_read_their_datasets_batches_as_torch():
 ], ids=["tuple", "dict", "Subset subclass"])
 def test_a_short_nested_batch_and_a_subset_overriding_only_getitem_are_refused_as_torch(make):
     assert raised(lambda: make(mg)) == raised(lambda: make(torch))
+
+
+@pytest.mark.parametrize("device", ["", "cuda"])
+def test_pin_memory_warns_as_torch_without_an_accelerator(device):
+    """pin_memory=True warns at each pass that no accelerator pins memory, after a warning that
+    pin_memory_device is deprecated when one is named."""
+    caught = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            list(lib.utils.data.DataLoader(Records(lib, 2), pin_memory=True,
+                                           pin_memory_device=device))
+        caught.append([(w.category, str(w.message)) for w in record])
+    assert caught[1] == caught[0] and len(caught[0]) == 1 + bool(device)
