@@ -845,3 +845,19 @@ def test_pin_memory_warns_as_torch_without_an_accelerator(device):
                                            pin_memory_device=device))
         caught.append([(w.category, str(w.message)) for w in record])
     assert caught[1] == caught[0] and len(caught[0]) == 1 + bool(device)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"num_workers": 2}, {"num_workers": 2, "prefetch_factor": 0},
+    {"num_workers": 1, "multiprocessing_context": "spawn"},
+], ids=["no workers", "workers", "prefetch_factor 0", "spawn"])
+def test_loader_defaults_and_settings_read_back_as_torch(kwargs):
+    def options(lib):
+        loader = lib.utils.data.DataLoader(Records(lib, 3), **kwargs)
+        context = loader.multiprocessing_context
+        return (loader.pin_memory, loader.pin_memory_device, loader.timeout,
+                loader.prefetch_factor, loader.in_order, loader.persistent_workers,
+                loader.drop_last, loader.batch_size,
+                None if context is None else context.get_start_method())
+
+    assert options(mg) == options(torch)
