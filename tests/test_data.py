@@ -849,8 +849,8 @@ def test_pin_memory_warns_as_torch_without_an_accelerator(device):
 
 @pytest.mark.parametrize("kwargs", [
     {}, {"num_workers": 2}, {"num_workers": 2, "prefetch_factor": 0},
-    {"num_workers": 1, "multiprocessing_context": "spawn"},
-], ids=["no workers", "workers", "prefetch_factor 0", "spawn"])
+    {"num_workers": 1, "multiprocessing_context": "spawn"}, {"batch_sampler": [[0, 1], [2]]},
+], ids=["no workers", "workers", "prefetch_factor 0", "spawn", "batch_sampler"])
 def test_loader_defaults_and_settings_read_back_as_torch(kwargs):
     def options(lib):
         loader = lib.utils.data.DataLoader(Records(lib, 3), **kwargs)
@@ -861,3 +861,15 @@ def test_loader_defaults_and_settings_read_back_as_torch(kwargs):
                 None if context is None else context.get_start_method())
 
     assert options(mg) == options(torch)
+
+
+@pytest.mark.parametrize("kwargs", [{"shuffle": True}, {"sampler": [0, 1]},
+                                    {"batch_sampler": [[0]]}], ids=repr)
+def test_an_iterable_dataset_refuses_a_sampler_or_shuffling_with_torch_errors(kwargs):
+    expected = raised(lambda: torch.utils.data.DataLoader(stream(torch, 3), **kwargs))
+    assert raised(lambda: mg.utils.data.DataLoader(stream(mg, 3), **kwargs)) == expected
+
+
+def test_an_iterable_dataset_takes_shuffle_false_as_torch():
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(stream(lib, 3), shuffle=False))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
