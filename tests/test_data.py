@@ -1,20 +1,22 @@
 """minigrad.utils.data against torch.utils.data: the same batches in the same order (without
 shuffling), the same lengths, and shuffling that is a reproducible permutation."""
 
+import collections.abc
 import os
 import re
 import time
+import types
 import warnings
-from collections import namedtuple
+from collections import OrderedDict, UserList, namedtuple
 
 import numpy as np
 import pytest
 import torch
 import torch.utils.data
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import arrays, shapes
-from support import assert_close
+from support import assert_close, torch_node_name
 
 import minigrad as mg
 
@@ -79,18 +81,39 @@ def test_nonpositive_batch_size_raises_value_error_as_torch():
 # --- default_collate and default_convert: PyTorch's batch structure and values ---------------
 
 Point = namedtuple("Point", ["x", "y"])
-LEAVES = ("int", "float", "bool", "str", "float32 array", "int64 array", "tensor")
+LEAVES = ("int", "float", "bool", "str", "float32 array", "int64 array", "tensor",
+          "float32 scalar", "int16 scalar")
+MAPPINGS = {"dict": dict, "ordered dict": OrderedDict, "read-only dict": types.MappingProxyType}
+
+
+class Row(collections.abc.Sequence):
+    """A read-only sequence that is not a tuple: batched into a Row, as PyTorch rebuilds it."""
+
+    def __init__(self, items):
+        self.items = list(items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __len__(self):
+        return len(self.items)
+
+
+SEQUENCES = {"list": list, "tuple": tuple, "point": lambda items: Point(*items),
+             "user list": UserList, "row": Row}
 
 
 @st.composite
 def layouts(draw):
-    """The layout of one sample: leaves (with their shape) nested in dicts, lists, tuples and
-    named tuples."""
+    """The layout of one sample: leaves (with their shape) nested in mappings (dicts, ordered
+    and read-only ones) and sequences (lists, tuples, named tuples, user lists and a read-only
+    sequence)."""
     leaf = st.tuples(st.sampled_from(LEAVES), shapes(max_dims=2, max_side=3))
     return draw(st.recursive(leaf, lambda inner: st.one_of(
-        st.dictionaries(st.sampled_from("abc"), inner, min_size=1).map(lambda d: ("dict", d)),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: ("list", xs)),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: ("tuple", xs)),
+        st.tuples(st.sampled_from(list(MAPPINGS)),
+                  st.dictionaries(st.sampled_from("abc"), inner, min_size=1)),
+        st.tuples(st.sampled_from(["list", "tuple", "user list", "row"]),
+                  st.lists(inner, min_size=1, max_size=3)),
         st.tuples(inner, inner).map(lambda xy: ("point", xy)),
     ), max_leaves=6))
 
@@ -98,18 +121,20 @@ def layouts(draw):
 def draw_sample(draw, layout):
     """One sample of `layout`, as a (minigrad, torch) pair."""
     kind, content = layout
-    if kind in ("dict", "list", "tuple", "point"):
-        items = content.items() if kind == "dict" else enumerate(content)
-        pairs = {key: draw_sample(draw, inner) for key, inner in items}
-        build = {"dict": dict, "list": lambda d: list(d.values()),
-                 "tuple": lambda d: tuple(d.values()), "point": lambda d: Point(*d.values())}
-        return tuple(build[kind]({k: pair[i] for k, pair in pairs.items()}) for i in (0, 1))
+    if kind in MAPPINGS:
+        pairs = {key: draw_sample(draw, inner) for key, inner in content.items()}
+        return tuple(MAPPINGS[kind]({k: pair[i] for k, pair in pairs.items()}) for i in (0, 1))
+    if kind in SEQUENCES:
+        pairs = [draw_sample(draw, inner) for inner in content]
+        return tuple(SEQUENCES[kind]([pair[i] for pair in pairs]) for i in (0, 1))
     if kind in ("int", "float", "bool", "str"):
         value = draw({"int": st.integers(-9, 9), "float": st.floats(-9, 9), "bool": st.booleans(),
                       "str": st.text("xyz", max_size=3)}[kind])
         return value, value
-    dtype = np.float32 if kind != "int64 array" else np.int64
+    dtype = {"int64 array": np.int64, "int16 scalar": np.int16}.get(kind, np.float32)
     array = draw(arrays(np.dtype(dtype), content))
+    if kind.endswith("scalar"):
+        return array.flat[0], array.flat[0]
     return (mg.tensor(array), torch.tensor(array)) if kind == "tensor" else (array, array)
 
 
@@ -119,11 +144,11 @@ def assert_same_structure(actual, expected):
         assert_close(actual, expected)
         return
     assert type(actual) is type(expected)
-    if isinstance(expected, dict):
+    if isinstance(expected, collections.abc.Mapping):
         assert list(actual) == list(expected)
         for key in expected:
             assert_same_structure(actual[key], expected[key])
-    elif isinstance(expected, (list, tuple)):
+    elif isinstance(expected, collections.abc.Sequence) and not isinstance(expected, str):
         assert len(actual) == len(expected)
         for a, e in zip(actual, expected):
             assert_same_structure(a, e)
@@ -158,11 +183,34 @@ def raised(call):
     [object(), object()],
     [[1, 2], [3]],
     [np.array(["a"]), np.array(["b"])],
+    [np.array(["a"])],
     [np.zeros(2), np.zeros(3)],
-], ids=["None", "object", "ragged lists", "string arrays", "ragged arrays"])
+], ids=["None", "object", "ragged lists", "string arrays", "one string array", "ragged arrays"])
 def test_default_collate_refuses_what_torch_refuses_with_its_error(batch):
     expected = raised(lambda: torch.utils.data.default_collate(batch))
     assert raised(lambda: mg.utils.data.default_collate(batch)) == expected
+
+
+class Grid(np.ndarray):
+    """An ndarray subclass: default_collate finds its function by isinstance, not by type."""
+
+
+def test_default_collate_batches_an_ndarray_subclass_as_torch():
+    batch = [np.arange(3.0).view(Grid), np.ones(3).view(Grid)]
+    assert_same_structure(mg.utils.data.default_collate(batch),
+                          torch.utils.data.default_collate(batch))
+
+
+def test_collate_takes_a_types_own_function_before_its_base_classes_as_torch():
+    """In a collate_fn_map, the exact type's entry wins over an earlier entry of a base class
+    (bool is an int); other types are found by isinstance, in the map's order."""
+    def tagged(tag):
+        return lambda batch, *, collate_fn_map: (tag, list(batch))
+
+    functions = {int: tagged("int"), bool: tagged("bool")}
+    for batch in ([True, False], [1, 2]):
+        assert (mg.utils.data.collate.collate(batch, collate_fn_map=functions)
+                == torch.utils.data._utils.collate.collate(batch, collate_fn_map=functions))
 
 
 def test_default_collate_refuses_ragged_tensors_with_torch_error():
@@ -386,6 +434,8 @@ def stream(lib, *args):
 @settings(max_examples=6)
 @given(st.integers(0, 9), st.sampled_from([None, 1, 3]), st.booleans(), st.sampled_from([0, 2]),
        st.booleans())
+@example(5, 3, True, 0, False)  # a short last batch dropped (and not counted by len)
+@example(5, 3, False, 0, False)
 def test_iterable_dataset_batches_match_torch(n, batch_size, drop_last, num_workers, split):
     drop_last = drop_last and batch_size is not None
     mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
@@ -512,7 +562,7 @@ def test_subset_concat_and_stack_datasets_index_as_torch():
         added = data.Subset(a, [0, 1, 2]) + b
         stacked = data.StackDataset(a, data.Subset(b, [0, 1, 2]))
         keyed = data.StackDataset(left=a, right=a)
-        samples = [concat[i] for i in range(len(concat))] + [concat[-1], added[5]]
+        samples = [concat[i] for i in range(len(concat))] + [concat[-1], concat[-9], added[5]]
         samples += [stacked[2], keyed[1]]
         return batches_as_numbers(samples), len(concat), concat.cumulative_sizes, len(stacked)
 
@@ -528,6 +578,7 @@ def test_chain_dataset_chains_iterables_as_torch():
 
 
 @pytest.mark.parametrize("make", [
+    lambda lib: lib.utils.data.Dataset()[0],
     lambda lib: lib.utils.data.ConcatDataset([]),
     lambda lib: lib.utils.data.ConcatDataset([stream(lib, 2)]),
     lambda lib: lib.utils.data.ConcatDataset([Records(lib, 2)])[-3],
@@ -538,9 +589,30 @@ def test_chain_dataset_chains_iterables_as_torch():
     lambda lib: lib.utils.data.TensorDataset(lib.zeros(2), lib.zeros(3)),
     lambda lib: lib.utils.data.random_split(range(5), [2, 2]),
     lambda lib: lib.utils.data.random_split(range(5), [1.5, -0.5]),
+    lambda lib: lib.utils.data.random_split(range(5), [0.2, 0.3]),
+    lambda lib: lib.utils.data.random_split(range(5), [0.5, 0.5 + 1e-10]),
 ])
 def test_dataset_errors_match_torch(make):
     assert raised(lambda: make(mg)) == raised(lambda: make(torch))
+
+
+def split_warnings(lib):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lib.utils.data.random_split(range(2), [0.5, 0.0, 0.5, 0.0])
+    return caught
+
+
+def test_splits_of_length_0_warn_as_torch():
+    """Fractions that give a split no sample warn once for each such split."""
+    mine, theirs = ([(w.category, str(w.message)) for w in split_warnings(lib)]
+                    for lib in (mg, torch))
+    assert mine == theirs and len(theirs) == 2
+
+
+def test_the_split_of_length_0_warning_names_the_callers_line():
+    mine, theirs = ([(w.filename, w.lineno) for w in split_warnings(lib)] for lib in (mg, torch))
+    assert mine == theirs and theirs[0][0] == __file__
 
 
 @given(st.integers(0, 30), st.lists(st.integers(1, 10), min_size=1, max_size=4), st.booleans())
@@ -652,3 +724,152 @@ def test_a_loader_that_timed_out_ends_its_pass():
         next(batches)
     with pytest.raises(StopIteration):
         next(batches)
+
+
+@pytest.mark.parametrize("batch, same_message", [
+    ([], True), (np.array([], dtype=np.int64), True), ([0.0, 1.0], False), ([True, False], True),
+], ids=["empty list", "empty array", "floats", "bools"])
+def test_a_tensor_dataset_refuses_a_batch_of_no_or_non_integer_indices_as_torch(batch,
+                                                                                 same_message):
+    """A custom batch_sampler's batch is read index by index, as PyTorch's fetcher reads it:
+    an empty batch fails in default_collate (no first sample), a float index fails in indexing,
+    and a bool index adds a dim of size 1 or 0, which stacking refuses. (minigrad read the
+    TensorDataset's batch in one indexing, and gave an empty batch, or rows 0 and 1.) The float
+    index's message is NumPy's in minigrad."""
+    errors = []
+    for lib in (torch, mg):
+        dataset = lib.utils.data.TensorDataset(lib.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]),
+                                               lib.tensor([0, 1, 2]))
+        with pytest.raises((IndexError, RuntimeError)) as caught:
+            list(lib.utils.data.DataLoader(dataset, batch_sampler=[[2, 0], batch]))
+        errors.append(caught.value)
+    assert type(errors[1]) is type(errors[0])
+    assert (str(errors[1]) == str(errors[0])) is same_message
+
+
+class Resuming:
+    """An iterator that yields again after a StopIteration: 1.0, 2.0, end, 4.0, 5.0, end, end..."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.calls += 1
+        if self.calls % 3 == 0 or self.calls > 6:
+            raise StopIteration
+        return float(self.calls)
+
+
+@pytest.mark.parametrize("num_workers", [0, 1])
+def test_an_iterable_dataset_ends_at_its_first_stop_as_torch(num_workers):
+    """Fetcher._read_stream 7 and 8: once the stream has stopped in the middle of a batch, that
+    short batch is the last; the loader does not read the stream again (which here would go on)."""
+    def load(lib):
+        dataset = type("R", (lib.utils.data.IterableDataset,), {"__iter__": lambda self:
+                                                                 Resuming()})()
+        loader = lib.utils.data.DataLoader(dataset, batch_size=4, num_workers=num_workers,
+                                           timeout=20 * num_workers)
+        return batches_as_numbers(loader)
+
+    mine, theirs = both(load)
+    assert mine == theirs == [("float64", [1.0, 2.0])]
+
+
+def test_a_tensor_dataset_reads_a_batch_of_mixed_numpy_integers_as_torch():
+    """Fetcher.fetch 10 and 12: the indices of uint64 and int64 (which NumPy joins into float64)
+    are read as integers, as PyTorch reads them one by one."""
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        datasets(lib, 4), batch_sampler=[[np.uint64(3), np.int64(0), 1]]))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_a_batch_of_rows_that_need_a_gradient_is_stacked_as_torch(batch_size):
+    """The batch of a TensorDataset whose tensors need a gradient ends in a stack, as
+    PyTorch's collating ends (not in one indexing of each tensor), and passes the gradient back."""
+    nodes, grads = [], []
+    for lib in (torch, mg):
+        x = lib.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], requires_grad=True)
+        (batch,) = next(iter(lib.utils.data.DataLoader(lib.utils.data.TensorDataset(x),
+                                                       batch_size=batch_size)))
+        (batch * lib.tensor([2.0, 3.0])).sum().backward()
+        nodes.append(torch_node_name(batch.grad_fn) if lib is torch else batch.grad_fn.name())
+        grads.append(x.grad.numpy())
+    assert nodes[1] == nodes[0] == "StackBackward"
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+class Short(Batched):
+    """A dataset whose batch reading leaves out its last sample."""
+
+    def __getitems__(self, indices):
+        return super().__getitems__(indices)[:-1]
+
+
+def test_subset_and_stack_datasets_read_their_datasets_batches_as_torch():
+    """A DataLoader reads a batch of a Subset or a StackDataset by its `__getitems__`, which
+    reads each dataset inside by its own `__getitems__` where it has one (else sample by
+    sample), so a dataset that reads whole batches is read that way through them."""
+    def batches(lib):
+        data = lib.utils.data
+        datasets = [data.Subset(Batched(lib, 6), [5, 3, 1]), data.Subset(Records(lib, 6), [4, 0]),
+                    data.StackDataset(Batched(lib, 3), Records(lib, 3)),
+                    data.StackDataset(a=Records(lib, 3), b=Batched(lib, 3))]
+        return [batches_as_numbers(data.DataLoader(d, batch_size=2)) for d in datasets]
+
+    assert batches(mg) == batches(torch)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.utils.data.StackDataset(Short(lib, 3), Records(lib, 3)).__getitems__([0, 1]),
+    lambda lib: lib.utils.data.StackDataset(a=Short(lib, 3)).__getitems__([2]),
+    lambda lib: type("OwnItems", (lib.utils.data.Subset,), {"__getitem__": lambda self, i: -i})(
+        Records(lib, 3), [0]),
+], ids=["tuple", "dict", "Subset subclass"])
+def test_a_short_nested_batch_and_a_subset_overriding_only_getitem_are_refused_as_torch(make):
+    assert raised(lambda: make(mg)) == raised(lambda: make(torch))
+
+
+@pytest.mark.parametrize("device", ["", "cuda"])
+def test_pin_memory_warns_as_torch_without_an_accelerator(device):
+    """pin_memory=True warns at each pass that no accelerator pins memory, after a warning that
+    pin_memory_device is deprecated when one is named."""
+    caught = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            list(lib.utils.data.DataLoader(Records(lib, 2), pin_memory=True,
+                                           pin_memory_device=device))
+        caught.append([(w.category, str(w.message)) for w in record])
+    assert caught[1] == caught[0] and len(caught[0]) == 1 + bool(device)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"num_workers": 2}, {"num_workers": 2, "prefetch_factor": 0},
+    {"num_workers": 1, "multiprocessing_context": "spawn"}, {"batch_sampler": [[0, 1], [2]]},
+], ids=["no workers", "workers", "prefetch_factor 0", "spawn", "batch_sampler"])
+def test_loader_defaults_and_settings_read_back_as_torch(kwargs):
+    def options(lib):
+        loader = lib.utils.data.DataLoader(Records(lib, 3), **kwargs)
+        context = loader.multiprocessing_context
+        return (loader.pin_memory, loader.pin_memory_device, loader.timeout,
+                loader.prefetch_factor, loader.in_order, loader.persistent_workers,
+                loader.drop_last, loader.batch_size,
+                None if context is None else context.get_start_method())
+
+    assert options(mg) == options(torch)
+
+
+@pytest.mark.parametrize("kwargs", [{"shuffle": True}, {"sampler": [0, 1]},
+                                    {"batch_sampler": [[0]]}], ids=repr)
+def test_an_iterable_dataset_refuses_a_sampler_or_shuffling_with_torch_errors(kwargs):
+    expected = raised(lambda: torch.utils.data.DataLoader(stream(torch, 3), **kwargs))
+    assert raised(lambda: mg.utils.data.DataLoader(stream(mg, 3), **kwargs)) == expected
+
+
+def test_an_iterable_dataset_takes_shuffle_false_as_torch():
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(stream(lib, 3), shuffle=False))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)

@@ -75,8 +75,27 @@ class StackDataset(Dataset):
             return {key: d[index] for key, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
 
+    def __getitems__(self, indices: list) -> list:
+        """A batch of samples, each dataset read as a whole batch where it can (as a DataLoader
+        reads one)."""
+        if isinstance(self.datasets, dict):
+            columns = {key: _read_batch(d, indices) for key, d in self.datasets.items()}
+            return [dict(zip(columns, sample)) for sample in zip(*columns.values())]
+        return list(zip(*(_read_batch(d, indices) for d in self.datasets)))
+
     def __len__(self) -> int:
         return self._length
+
+
+def _read_batch(dataset: Any, indices: list) -> list:
+    """`dataset`'s samples at `indices`: by its `__getitems__` if it has one, else one by one."""
+    if not callable(getattr(dataset, "__getitems__", None)):
+        return [dataset[i] for i in indices]
+    samples = dataset.__getitems__(indices)
+    if len(samples) != len(indices):
+        raise ValueError("Nested dataset's output size mismatch. "
+                         f"Expected {len(indices)}, got {len(samples)}")
+    return samples
 
 
 class ConcatDataset(Dataset):
@@ -128,11 +147,28 @@ class Subset(Dataset):
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset, self.indices = dataset, indices
+        # a DataLoader reads a Subset's batches by __getitems__, which would not call such a
+        # __getitem__ (PyTorch's check)
+        if (type(self).__getitem__ is not Subset.__getitem__
+                and type(self).__getitems__ is Subset.__getitems__):
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides __getitem__ but not __getitems__. When "
+                "subclassing Subset and overriding __getitem__, you must also override "
+                "__getitems__ to ensure DataLoader works correctly with your custom logic. "
+                "A simple implementation:\n\ndef __getitems__(self, indices):\n"
+                "    return [self.__getitem__(idx) for idx in indices]")
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, list):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
+
+    def __getitems__(self, indices: list[int]) -> list:
+        """A batch of samples: the dataset's own batch read where it has one (`__getitems__`)."""
+        read_batch = getattr(self.dataset, "__getitems__", None)
+        if callable(read_batch):
+            return read_batch([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self) -> int:
         return len(self.indices)

@@ -28,8 +28,10 @@ class Fetcher:
             return self.collate_fn(self._read_stream(index))
         if not self.batching:
             return self.collate_fn(self.dataset[index])
-        if isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate:
-            # one indexing operation per tensor instead of stacking rows one by one
+        if (isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate
+                and _integers(index) and not any(t.requires_grad for t in self.dataset.tensors)):
+            # one indexing operation per tensor instead of stacking rows one by one (the same
+            # rows; only a graph would tell, ending in the indexing where PyTorch's stacks)
             return list(self.dataset[np.asarray(index, dtype=np.int64)])
         if getattr(self.dataset, "__getitems__", None):  # a dataset that reads whole batches
             return self.collate_fn(self.dataset.__getitems__(index))
@@ -51,3 +53,11 @@ class Fetcher:
         if not samples or (self.drop_last and len(samples) < len(index)):
             raise StopIteration
         return samples
+
+
+def _integers(index: Any) -> bool:
+    """Whether a batch holds integers only, at least one: then one indexing operation per
+    tensor gives the rows that indexing one by one and stacking give. An empty batch, or a
+    float or bool among the indices, takes the way of PyTorch's fetcher, and its error."""
+    return len(index) > 0 and all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+                                  for i in index)
