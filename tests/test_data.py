@@ -639,9 +639,19 @@ class Dies(Records):
 
 
 def test_a_dead_worker_is_reported_as_torch():
-    errors = both(lambda lib: raised(lambda: list(lib.utils.data.DataLoader(
-        Dies(lib, 6), batch_size=2, num_workers=2, timeout=20))))
-    for kind, message in errors:
+    def run(lib):
+        return raised(lambda: list(lib.utils.data.DataLoader(
+            Dies(lib, 6), batch_size=2, num_workers=2, timeout=20)))
+
+    # PyTorch's workers hand batches over by passing file descriptors; on a loaded machine its
+    # main process now and then reads one from the dying worker and gets ConnectionResetError
+    # (its own race, not the behaviour compared): then PyTorch is asked again.
+    theirs = run(torch)
+    for _ in range(3):
+        if theirs[0] is not ConnectionResetError:
+            break
+        theirs = run(torch)
+    for kind, message in (run(mg), theirs):
         assert kind is RuntimeError
         assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly", message)
 
