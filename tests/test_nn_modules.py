@@ -232,6 +232,8 @@ def leaf_recipes() -> st.SearchStrategy[tuple[Any, ...]]:
         st.tuples(st.just("RNN"), st.tuples(sizes, sizes), st.fixed_dictionaries(
             {"num_layers": st.integers(1, 3), "nonlinearity": st.sampled_from(("tanh", "relu")),
              "bias": flags, "batch_first": flags})),
+        st.tuples(st.just("BatchNorm1d"), st.tuples(sizes), st.fixed_dictionaries(
+            {"affine": flags, "track_running_stats": flags})),
         st.tuples(st.just("MSELoss"), st.just(()), st.just({})),
         st.tuples(st.just("CrossEntropyLoss"), st.just(()), st.just({})),
     )
@@ -277,6 +279,7 @@ def bookkeeping(module: Any) -> dict[str, Any]:
         "children": [type(m).__name__ for m in module.children()],
         "named_children": [k for k, _ in module.named_children()],
         "named_buffers": [k for k, _ in module.named_buffers()],
+        "named_buffers(prefix)": [k for k, _ in module.named_buffers(prefix="top")],
     }
 
 
@@ -285,15 +288,18 @@ def test_repr_state_dict_keys_and_module_walks_match_torch(recipe):
     assert bookkeeping(build(mg.nn, recipe)) == bookkeeping(build(torch.nn, recipe))
 
 
-def test_a_tied_parameter_is_listed_once_but_saved_under_every_name_like_torch():
+def test_a_tied_parameter_or_buffer_is_listed_once_but_saved_under_every_name_like_torch():
     def tied(lib: Any) -> Any:
         model = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.Linear(3, 3))
         model[1].weight = model[0].weight
+        model[0].register_buffer("scale", lib.ones(1))
+        model[1].register_buffer("scale", model[0].scale)
         return model
 
     assert bookkeeping(tied(mg)) == bookkeeping(tied(torch))
-    assert [n for n, _ in tied(mg).named_parameters(remove_duplicate=False)] == \
-        [n for n, _ in tied(torch).named_parameters(remove_duplicate=False)]
+    for walk in ("named_parameters", "named_buffers"):
+        assert [n for n, _ in getattr(tied(mg), walk)(remove_duplicate=False)] == \
+            [n for n, _ in getattr(tied(torch), walk)(remove_duplicate=False)]
 
 
 @given(recipe=module_recipes(), dtype=float_dtypes())
@@ -319,12 +325,12 @@ def test_train_and_eval_set_training_on_every_submodule_and_return_self(recipe):
 
 def test_train_with_a_non_bool_mode_raises_value_error_like_torch():
     assert_raises_like_torch(lambda lib: lib.nn.ReLU().train("yes"), Call(()),
-                             "training mode is expected to be boolean")
+                             "^training mode is expected to be boolean$")
 
 
 def make_net(nn: Any, lib: Any) -> Any:
     """A hand-written model with every kind of registration: parameter, buffers (persistent and
-    not), submodules, and a plain attribute."""
+    not), submodules (assigned and registered), and a plain attribute."""
 
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -334,6 +340,7 @@ def make_net(nn: Any, lib: Any) -> Any:
             self.register_buffer("scratch", lib.zeros(3), persistent=False)
             self.fc = nn.Linear(2, 3)
             self.rnn = nn.RNN(3, 4, 2)
+            self.register_module("act", nn.Tanh())
             self.note = "not registered"
 
         def forward(self, x):
@@ -435,13 +442,18 @@ def test_load_state_dict_errors_list_every_problem_with_torchs_wording(drop, rep
     assert _load_error(mg, drop, replace, strict) == _load_error(torch, drop, replace, strict)
 
 
-def test_load_state_dict_not_strict_reports_missing_and_unexpected_keys_like_torch():
+@pytest.mark.parametrize("kept", ["0.", ""], ids=["missing", "none-missing"])
+@pytest.mark.parametrize("extra", [True, False], ids=["unexpected", "none-unexpected"])
+def test_load_state_dict_not_strict_reports_missing_and_unexpected_keys_like_torch(kept, extra):
+    """The model's own state, keys starting with `kept` only, and "foo" if `extra`."""
     results = []
     for lib in (mg, torch):
         model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Linear(4, 2))
-        keys = model.load_state_dict({"0.weight": lib.zeros(4, 3), "foo": lib.zeros(1)},
-                                     strict=False)
-        results.append((keys.missing_keys, keys.unexpected_keys))
+        state = {k: v for k, v in model.state_dict().items() if k.startswith(kept)}
+        if extra:
+            state["foo"] = lib.zeros(1)
+        result = model.load_state_dict(state, strict=False)
+        results.append((result.missing_keys, result.unexpected_keys, repr(result)))
     assert results[0] == results[1]
 
 
@@ -537,6 +549,17 @@ def test_zero_grad_sets_gradients_to_none_by_default_or_zeroes_them_in_place():
         model.zero_grad(set_to_none=False)
         assert model.weight.grad is grad
         assert not grad.detach().numpy().any()
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_passes_over_a_parameter_without_a_gradient_to_the_next_as_torch(set_to_none):
+    for lib in (mg, torch):
+        model = lib.nn.Linear(2, 2)
+        model.weight.requires_grad_(False)  # the first parameter gets no gradient
+        model(lib.ones(1, 2)).sum().backward()
+        model.zero_grad(set_to_none=set_to_none)
+        assert model.weight.grad is None
+        assert (model.bias.grad is None) is set_to_none
 
 
 @pytest.mark.parametrize("method", ["double", "half", "to"])
