@@ -377,6 +377,21 @@ def test_module_attribute_errors_match_torchs_types():
             act(layer, mg)
 
 
+@pytest.mark.parametrize("register", ["register_buffer", "register_parameter", "add_module"])
+@pytest.mark.parametrize("name", [3, "a.b", "", "forward", "weight"])
+def test_a_bad_name_is_refused_with_torchs_exception_and_words(register, name):
+    """(A parameter may take the place of a parameter: "weight" is accepted there.)"""
+    outcomes = []
+    for lib in (mg, torch):
+        value = lib.ones(1) if register == "register_buffer" else None
+        try:
+            getattr(lib.nn.Linear(2, 2), register)(name, value)
+            outcomes.append("accepted")
+        except (TypeError, KeyError) as error:
+            outcomes.append((type(error), str(error)))
+    assert outcomes[0] == outcomes[1]
+
+
 def test_assigning_none_to_a_parameter_keeps_the_name_registered_as_torch():
     for lib in (mg, torch):
         layer = lib.nn.Linear(2, 2)
@@ -390,14 +405,24 @@ def test_a_module_without_forward_raises_not_implemented_error_like_torch():
                              r'Module \[Module\] is missing the required "forward" function')
 
 
-@pytest.mark.parametrize("lib", [mg, torch], ids=["minigrad", "torch"])
-def test_assigning_a_parameter_before_module_init_raises_attribute_error(lib):
-    class Broken(lib.nn.Module):
-        def __init__(self) -> None:
-            self.w = lib.nn.Parameter(lib.ones(1))
+@pytest.mark.parametrize("register", [
+    lambda m, lib: setattr(m, "w", lib.nn.Parameter(lib.ones(1))),
+    lambda m, lib: setattr(m, "fc", lib.nn.ReLU()),
+    lambda m, lib: m.register_parameter("w", lib.nn.Parameter(lib.ones(1))),
+    lambda m, lib: m.register_buffer("b", lib.ones(1)),
+    lambda m, lib: m.add_module("fc", lib.nn.ReLU()),
+], ids=["parameter", "module", "register_parameter", "register_buffer", "add_module"])
+def test_registering_before_module_init_raises_attribute_error_as_torch(register):
+    messages = []
+    for lib in (mg, torch):
+        class Broken(lib.nn.Module):
+            def __init__(self, lib: Any = lib) -> None:
+                register(self, lib)
 
-    with pytest.raises(AttributeError, match=r"before Module.__init__\(\) call"):
-        Broken()
+        with pytest.raises(AttributeError) as error:
+            Broken()
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
 
 
 # ---------------------------------------------------------------------- state_dict and loading

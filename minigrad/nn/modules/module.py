@@ -186,7 +186,8 @@ class Module:
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
         if "." in name:  # the dot separates the levels of a state_dict key
-            raise KeyError(f"{kind} name can't contain \".\", got: {name}")
+            got = f", got: {name}" if kind == "module" else ""  # PyTorch names only a module's
+            raise KeyError(f"{kind} name can't contain \".\"{got}")
         if name == "":
             raise KeyError(f'{kind} name can\'t be empty string ""')
         if hasattr(self, name) and name not in registry:
