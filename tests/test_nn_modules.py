@@ -356,6 +356,18 @@ def test_a_custom_module_registers_parameters_buffers_and_submodules_as_torch():
     assert ours.note == "not registered"
 
 
+def test_a_buffer_registered_again_takes_its_new_persistence_as_torch():
+    keys = []
+    for lib in (mg, torch):
+        model = lib.nn.Linear(2, 2)
+        model.register_buffer("a", lib.ones(1), persistent=False)
+        model.register_buffer("a", lib.ones(1))
+        model.register_buffer("b", lib.ones(1))
+        model.register_buffer("b", lib.ones(1), persistent=False)
+        keys.append(list(model.state_dict()))
+    assert keys[0] == keys[1]
+
+
 def test_module_attribute_errors_match_torchs_types():
     layer = mg.nn.Linear(2, 2)
     cases = [
@@ -375,6 +387,30 @@ def test_module_attribute_errors_match_torchs_types():
             act(torch.nn.Linear(2, 2), torch)
         with pytest.raises(error, match=match):
             act(layer, mg)
+
+
+@pytest.mark.parametrize("assign", [
+    lambda m, lib: m.register_buffer("c", 3),
+    lambda m, lib: m.register_buffer("c", np.zeros(1)),
+    lambda m, lib: m.register_parameter("w", lib.ones(1, dtype=lib.float64)),
+    lambda m, lib: setattr(m, "p", 3),
+    lambda m, lib: setattr(m, "p", lib.ones(1)),
+    lambda m, lib: setattr(m, "0", lib.ones(1)),
+    lambda m, lib: setattr(m, "b", [1.0]),
+    lambda m, lib: m.add_module("x", np.zeros(1)),
+], ids=["register_buffer(int)", "register_buffer(ndarray)", "register_parameter(tensor)",
+        "parameter=int", "parameter=tensor", "module=tensor", "buffer=list", "add_module"])
+def test_a_value_of_the_wrong_kind_is_refused_in_torchs_words(assign):
+    """PyTorch's words with its name replaced (and without nn.Buffer, which minigrad lacks)."""
+    messages = []
+    for lib in (mg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2))
+        model.register_buffer("b", lib.ones(1))
+        model.register_parameter("p", None)
+        with pytest.raises(TypeError) as error:
+            assign(model, lib)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1].replace("torch.nn.Buffer, ", "").replace("torch", "minigrad")
 
 
 @pytest.mark.parametrize("register", ["register_buffer", "register_parameter", "add_module"])
