@@ -639,6 +639,19 @@ def test_double_and_half_convert_parameters_and_gradients_in_place_as_torch(meth
                              "only accepts floating point")
 
 
+@pytest.mark.parametrize("method", ["float", "to"])
+def test_a_conversion_to_the_dtype_a_module_has_keeps_its_memory_as_torch(method):
+    """A tensor that shares memory with a parameter or its gradient still does afterwards."""
+    for lib in (mg, torch):
+        model = _with_gradients(lib)
+        weight, grad = model.state_dict()["weight"], model.weight.grad.detach()
+        getattr(model, method)(*([lib.float32] if method == "to" else []))
+        with lib.no_grad():
+            model.weight.mul_(0)
+            model.weight.grad.mul_(0)
+        assert not weight.numpy().any() and not grad.numpy().any()
+
+
 def test_float_converts_back_and_buffers_follow():
     loss = mg.nn.CrossEntropyLoss(weight=mg.ones(3)).double()
     assert loss.weight.dtype == mg.float64
