@@ -478,13 +478,14 @@ def _classifier(lib: Any) -> Any:
 
 
 def _load_error(lib: Any, drop: tuple[str, ...], replace: dict[str, tuple[int, ...]],
-                strict: bool) -> str:
+                strict: bool | None) -> str:
     """The message of loading into the classifier its own state_dict without the keys `drop`
-    and with the entries `replace` ({key: shape}, zeros of that shape)."""
+    and with the entries `replace` ({key: shape}, zeros of that shape); strict None: the
+    default."""
     state = {k: v for k, v in _classifier(lib).state_dict().items() if k not in drop}
     state.update({key: lib.zeros(*shape) for key, shape in replace.items()})
     with pytest.raises(RuntimeError) as error:
-        _classifier(lib).load_state_dict(state, strict=strict)
+        _classifier(lib).load_state_dict(state, **({} if strict is None else {"strict": strict}))
     return str(error.value)
 
 
@@ -495,9 +496,10 @@ def _load_error(lib: Any, drop: tuple[str, ...], replace: dict[str, tuple[int, .
      (("0.bias", "2.weight"), {"foo": (1,)}, True),
      ((), {"0.weight": (3, 4)}, True),
      ((), {"0.weight": (3, 4)}, False),
-     (("0.bias",), {"0.weight": (3, 4), "2.bias": (5,)}, True)],
+     (("0.bias",), {"0.weight": (3, 4), "2.bias": (5,)}, True),
+     (("0.bias",), {"foo": (1,)}, None)],
     ids=["missing", "unexpected", "missing-and-unexpected", "size-mismatch",
-         "size-mismatch-not-strict", "all-at-once"],
+         "size-mismatch-not-strict", "all-at-once", "strict-by-default"],
 )
 def test_load_state_dict_errors_list_every_problem_with_torchs_wording(drop, replace, strict):
     assert _load_error(mg, drop, replace, strict) == _load_error(torch, drop, replace, strict)
