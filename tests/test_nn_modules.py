@@ -566,6 +566,21 @@ def test_load_state_dict_refuses_values_that_are_not_numbers_and_copies_nothing(
         np.testing.assert_array_equal(param.detach().numpy(), old)
 
 
+def test_load_state_dict_goes_on_after_a_value_that_is_not_a_number_as_torch():
+    """The bias of the wrong size after a weight that cannot be copied is listed too (PyTorch's
+    words for the failed copy taken as in _torch_copy_error)."""
+    value = np.full((4, 3), "a")
+    with pytest.raises(TypeError) as conversion:
+        torch.from_numpy(value)
+    with pytest.raises(RuntimeError) as expected:
+        torch.nn.Linear(3, 4).load_state_dict({"weight": torch.empty(4, 3, device="meta"),
+                                               "bias": torch.ones(5)})
+    with pytest.raises(RuntimeError) as actual:
+        mg.nn.Linear(3, 4).load_state_dict({"weight": value, "bias": np.ones(5)})
+    assert str(actual.value) == str(expected.value).replace(
+        repr(("Cannot copy out of meta tensor; no data!",)), repr(conversion.value.args))
+
+
 def test_load_state_dict_copies_the_real_part_of_complex_values_as_torch():
     values = {"weight": np.full((4, 3), 1 + 2j), "bias": np.arange(4) - 1j}
     loaded = []
