@@ -280,6 +280,7 @@ def bookkeeping(module: Any) -> dict[str, Any]:
         "named_children": [k for k, _ in module.named_children()],
         "named_buffers": [k for k, _ in module.named_buffers()],
         "named_buffers(prefix)": [k for k, _ in module.named_buffers(prefix="top")],
+        "named_parameters(prefix)": [k for k, _ in module.named_parameters(prefix="top")],
     }
 
 
@@ -436,6 +437,15 @@ def test_assigning_none_to_a_parameter_keeps_the_name_registered_as_torch():
         assert list(layer.state_dict()) == ["weight"]
 
 
+def test_positional_and_keyword_arguments_reach_forward_as_in_torch():
+    for lib in (mg, torch):
+        class Affine(lib.nn.Module):
+            def forward(self, x, scale=1.0, shift=0.0):
+                return x * scale + shift
+
+        assert Affine()(lib.ones(1), 3.0, shift=2.0).tolist() == [5.0]
+
+
 def test_a_module_without_forward_raises_not_implemented_error_like_torch():
     assert_raises_like_torch(lambda lib: lib.nn.Module()(1), Call(()),
                              r'Module \[Module\] is missing the required "forward" function')
@@ -470,6 +480,8 @@ def test_state_dict_values_share_memory_are_detached_and_keep_vars_gives_the_par
     state["weight"]._data[0, 0] = 42.0
     assert layer.weight._data[0, 0] == 42.0  # torch: the values alias the parameter too
     assert layer.state_dict(keep_vars=True)["weight"] is layer.weight
+    model = mg.nn.Sequential(layer)
+    assert model.state_dict(keep_vars=True)["0.weight"] is layer.weight  # a child's too
     assert list(layer.state_dict(prefix="model.")) == ["model.weight", "model.bias"]
 
 
