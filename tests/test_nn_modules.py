@@ -281,6 +281,10 @@ def bookkeeping(module: Any) -> dict[str, Any]:
         "named_buffers": [k for k, _ in module.named_buffers()],
         "named_buffers(prefix)": [k for k, _ in module.named_buffers(prefix="top")],
         "named_parameters(prefix)": [k for k, _ in module.named_parameters(prefix="top")],
+        "named_parameters(recurse=False)": [
+            k for k, _ in module.named_parameters(prefix="top", recurse=False)],
+        "named_modules(remove_duplicate=False)": [
+            k for k, _ in module.named_modules(remove_duplicate=False)],
     }
 
 
