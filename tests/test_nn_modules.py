@@ -433,6 +433,25 @@ def test_a_bad_name_is_refused_with_torchs_exception_and_words(register, name):
     assert outcomes[0] == outcomes[1]
 
 
+def test_a_name_assigned_again_as_another_kind_leaves_its_old_registry_as_torch():
+    """A plain attribute, a buffer and a submodule may be replaced by another kind; a parameter
+    only by a parameter or None."""
+    walks = []
+    for lib in (mg, torch):
+        model = lib.nn.Module()
+        model.x = 3
+        model.x = lib.nn.Parameter(lib.ones(1))
+        model.register_buffer("y", lib.ones(1))
+        model.y = lib.nn.Linear(1, 1)
+        model.y = lib.nn.Parameter(lib.ones(1))
+        with pytest.raises(TypeError) as error:
+            model.x = lib.nn.ReLU()
+        walks.append([type(model.x).__name__, type(model.y).__name__, list(model.state_dict()),
+                      [name for name, _ in model.named_buffers()],
+                      str(error.value).replace("torch", "minigrad")])
+    assert walks[0] == walks[1]
+
+
 def test_assigning_none_to_a_parameter_keeps_the_name_registered_as_torch():
     for lib in (mg, torch):
         layer = lib.nn.Linear(2, 2)

@@ -141,16 +141,16 @@ class Module:
         elif isinstance(value, Parameter):
             self._forget(name, keep=self._parameters)
             self.register_parameter(name, value)
-        elif isinstance(value, Module):
-            self._forget(name, keep=self._modules)
-            self._modules[name] = value
-        elif name in self._parameters:
+        elif name in self._parameters:  # (before modules: a module cannot replace a parameter)
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as parameter '{name}' "
                     "(minigrad.nn.Parameter or None expected)"
                 )
             self._parameters[name] = None
+        elif isinstance(value, Module):
+            self._forget(name, keep=self._modules)
+            self._modules[name] = value
         elif name in self._modules:
             if value is not None:
                 raise TypeError(
