@@ -505,6 +505,10 @@ def test_state_dict_values_share_memory_are_detached_and_keep_vars_gives_the_par
     assert layer.state_dict(keep_vars=True)["weight"] is layer.weight
     model = mg.nn.Sequential(layer)
     assert model.state_dict(keep_vars=True)["0.weight"] is layer.weight  # a child's too
+    for lib in (mg, torch):  # a buffer too
+        norm = lib.nn.BatchNorm1d(2)
+        assert norm.state_dict(keep_vars=True)["running_mean"] is norm.running_mean
+        assert norm.state_dict()["running_mean"] is not norm.running_mean
     assert list(layer.state_dict(prefix="model.")) == ["model.weight", "model.bias"]
 
 
