@@ -449,6 +449,8 @@ def test_requires_grad_sets_every_parameter_and_returns_self(recipe, flag):
     model = build(mg.nn, recipe)
     assert model.requires_grad_(flag) is model
     assert all(p.requires_grad is flag for p in model.parameters())
+    assert model.requires_grad_() is model  # the default: True
+    assert all(p.requires_grad for p in model.parameters())
 
 
 @given(float_dtypes(), st.sampled_from(["float64", "float32", "float16", "int64"]))
@@ -489,15 +491,17 @@ def test_dotted_paths_find_what_torchs_find_or_fail_as_torch(method, path):
 
 @pytest.mark.parametrize("path, replacement, strict", [
     ("1.0", "Tanh", False), ("1.7", "Tanh", False), ("1.7", "Tanh", True), ("1.0", 5, False),
-    ("0.weight", "Tanh", False), ("2", "Tanh", False)])
+    ("0.weight", "Tanh", False), ("2", "Tanh", False), ("1.7", "Tanh", None),
+    ("1.0", "Tanh", True), ("1.1.extra", "Tanh", False), ("1.1.weight", "Tanh", False)])
 def test_set_submodule_puts_a_module_at_a_path_as_torch(path, replacement, strict):
+    """strict None: the default (a new name is added, as with strict=False)."""
     outcomes = []
     for lib in (mg, torch):
         model = lib.nn.Sequential(lib.nn.Linear(2, 3),
                                   lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Linear(3, 1)))
         new = getattr(lib.nn, replacement)() if isinstance(replacement, str) else replacement
         try:
-            model.set_submodule(path, new, strict=strict)
+            model.set_submodule(path, new, **({} if strict is None else {"strict": strict}))
             outcomes.append(repr(model))
         except (AttributeError, ValueError) as error:
             outcomes.append(f"{type(error).__name__}: {error}".replace("torch.", "minigrad."))
@@ -556,15 +560,15 @@ def test_hooks_of_one_kind_run_in_order_prepended_first_as_torch(prepend, input_
     for lib in (mg, torch):
         module, log = lib.nn.Linear(2, 2), []
         for name in ("a", "b"):
-            first = name == "b" and prepend
+            first = {"prepend": True} if name == "b" and prepend else {}  # else the default
             module.register_forward_pre_hook(lambda m, a, n=name, log=log: log.append("pre" + n),
-                                             prepend=first)
+                                             **first)
             module.register_forward_hook(lambda m, a, o, n=name, log=log: log.append("fwd" + n),
-                                         prepend=first)
+                                         **first)
             module.register_full_backward_hook(lambda m, gi, go, n=name, log=log: log.append(
-                f"bwd{n}{[g is None for g in gi]}"), prepend=first)
+                f"bwd{n}{[g is None for g in gi]}"), **first)
             module.register_full_backward_pre_hook(
-                lambda m, go, n=name, log=log: log.append("bpre" + n), prepend=first)
+                lambda m, go, n=name, log=log: log.append("bpre" + n), **first)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             module(lib.ones(1, 2, requires_grad=input_grad)).sum().backward()

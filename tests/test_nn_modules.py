@@ -232,6 +232,8 @@ def leaf_recipes() -> st.SearchStrategy[tuple[Any, ...]]:
         st.tuples(st.just("RNN"), st.tuples(sizes, sizes), st.fixed_dictionaries(
             {"num_layers": st.integers(1, 3), "nonlinearity": st.sampled_from(("tanh", "relu")),
              "bias": flags, "batch_first": flags})),
+        st.tuples(st.just("BatchNorm1d"), st.tuples(sizes), st.fixed_dictionaries(
+            {"affine": flags, "track_running_stats": flags})),
         st.tuples(st.just("MSELoss"), st.just(()), st.just({})),
         st.tuples(st.just("CrossEntropyLoss"), st.just(()), st.just({})),
     )
@@ -277,6 +279,12 @@ def bookkeeping(module: Any) -> dict[str, Any]:
         "children": [type(m).__name__ for m in module.children()],
         "named_children": [k for k, _ in module.named_children()],
         "named_buffers": [k for k, _ in module.named_buffers()],
+        "named_buffers(prefix)": [k for k, _ in module.named_buffers(prefix="top")],
+        "named_parameters(prefix)": [k for k, _ in module.named_parameters(prefix="top")],
+        "named_parameters(recurse=False)": [
+            k for k, _ in module.named_parameters(prefix="top", recurse=False)],
+        "named_modules(remove_duplicate=False)": [
+            k for k, _ in module.named_modules(remove_duplicate=False)],
     }
 
 
@@ -285,15 +293,18 @@ def test_repr_state_dict_keys_and_module_walks_match_torch(recipe):
     assert bookkeeping(build(mg.nn, recipe)) == bookkeeping(build(torch.nn, recipe))
 
 
-def test_a_tied_parameter_is_listed_once_but_saved_under_every_name_like_torch():
+def test_a_tied_parameter_or_buffer_is_listed_once_but_saved_under_every_name_like_torch():
     def tied(lib: Any) -> Any:
         model = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.Linear(3, 3))
         model[1].weight = model[0].weight
+        model[0].register_buffer("scale", lib.ones(1))
+        model[1].register_buffer("scale", model[0].scale)
         return model
 
     assert bookkeeping(tied(mg)) == bookkeeping(tied(torch))
-    assert [n for n, _ in tied(mg).named_parameters(remove_duplicate=False)] == \
-        [n for n, _ in tied(torch).named_parameters(remove_duplicate=False)]
+    for walk in ("named_parameters", "named_buffers"):
+        assert [n for n, _ in getattr(tied(mg), walk)(remove_duplicate=False)] == \
+            [n for n, _ in getattr(tied(torch), walk)(remove_duplicate=False)]
 
 
 @given(recipe=module_recipes(), dtype=float_dtypes())
@@ -319,12 +330,12 @@ def test_train_and_eval_set_training_on_every_submodule_and_return_self(recipe):
 
 def test_train_with_a_non_bool_mode_raises_value_error_like_torch():
     assert_raises_like_torch(lambda lib: lib.nn.ReLU().train("yes"), Call(()),
-                             "training mode is expected to be boolean")
+                             "^training mode is expected to be boolean$")
 
 
 def make_net(nn: Any, lib: Any) -> Any:
     """A hand-written model with every kind of registration: parameter, buffers (persistent and
-    not), submodules, and a plain attribute."""
+    not), submodules (assigned and registered), and a plain attribute."""
 
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -334,6 +345,7 @@ def make_net(nn: Any, lib: Any) -> Any:
             self.register_buffer("scratch", lib.zeros(3), persistent=False)
             self.fc = nn.Linear(2, 3)
             self.rnn = nn.RNN(3, 4, 2)
+            self.register_module("act", nn.Tanh())
             self.note = "not registered"
 
         def forward(self, x):
@@ -347,6 +359,18 @@ def test_a_custom_module_registers_parameters_buffers_and_submodules_as_torch():
     assert bookkeeping(ours) == bookkeeping(theirs)
     assert "scratch" not in ours.state_dict() and "running" in ours.state_dict()
     assert ours.note == "not registered"
+
+
+def test_a_buffer_registered_again_takes_its_new_persistence_as_torch():
+    keys = []
+    for lib in (mg, torch):
+        model = lib.nn.Linear(2, 2)
+        model.register_buffer("a", lib.ones(1), persistent=False)
+        model.register_buffer("a", lib.ones(1))
+        model.register_buffer("b", lib.ones(1))
+        model.register_buffer("b", lib.ones(1), persistent=False)
+        keys.append(list(model.state_dict()))
+    assert keys[0] == keys[1]
 
 
 def test_module_attribute_errors_match_torchs_types():
@@ -370,6 +394,64 @@ def test_module_attribute_errors_match_torchs_types():
             act(layer, mg)
 
 
+@pytest.mark.parametrize("assign", [
+    lambda m, lib: m.register_buffer("c", 3),
+    lambda m, lib: m.register_buffer("c", np.zeros(1)),
+    lambda m, lib: m.register_parameter("w", lib.ones(1, dtype=lib.float64)),
+    lambda m, lib: setattr(m, "p", 3),
+    lambda m, lib: setattr(m, "p", lib.ones(1)),
+    lambda m, lib: setattr(m, "0", lib.ones(1)),
+    lambda m, lib: setattr(m, "b", [1.0]),
+    lambda m, lib: m.add_module("x", np.zeros(1)),
+], ids=["register_buffer(int)", "register_buffer(ndarray)", "register_parameter(tensor)",
+        "parameter=int", "parameter=tensor", "module=tensor", "buffer=list", "add_module"])
+def test_a_value_of_the_wrong_kind_is_refused_in_torchs_words(assign):
+    """PyTorch's words with its name replaced (and without nn.Buffer, which minigrad lacks)."""
+    messages = []
+    for lib in (mg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2))
+        model.register_buffer("b", lib.ones(1))
+        model.register_parameter("p", None)
+        with pytest.raises(TypeError) as error:
+            assign(model, lib)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1].replace("torch.nn.Buffer, ", "").replace("torch", "minigrad")
+
+
+@pytest.mark.parametrize("register", ["register_buffer", "register_parameter", "add_module"])
+@pytest.mark.parametrize("name", [3, "a.b", "", "forward", "weight"])
+def test_a_bad_name_is_refused_with_torchs_exception_and_words(register, name):
+    """(A parameter may take the place of a parameter: "weight" is accepted there.)"""
+    outcomes = []
+    for lib in (mg, torch):
+        value = lib.ones(1) if register == "register_buffer" else None
+        try:
+            getattr(lib.nn.Linear(2, 2), register)(name, value)
+            outcomes.append("accepted")
+        except (TypeError, KeyError) as error:
+            outcomes.append((type(error), str(error)))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_name_assigned_again_as_another_kind_leaves_its_old_registry_as_torch():
+    """A plain attribute, a buffer and a submodule may be replaced by another kind; a parameter
+    only by a parameter or None."""
+    walks = []
+    for lib in (mg, torch):
+        model = lib.nn.Module()
+        model.x = 3
+        model.x = lib.nn.Parameter(lib.ones(1))
+        model.register_buffer("y", lib.ones(1))
+        model.y = lib.nn.Linear(1, 1)
+        model.y = lib.nn.Parameter(lib.ones(1))
+        with pytest.raises(TypeError) as error:
+            model.x = lib.nn.ReLU()
+        walks.append([type(model.x).__name__, type(model.y).__name__, list(model.state_dict()),
+                      [name for name, _ in model.named_buffers()],
+                      str(error.value).replace("torch", "minigrad")])
+    assert walks[0] == walks[1]
+
+
 def test_assigning_none_to_a_parameter_keeps_the_name_registered_as_torch():
     for lib in (mg, torch):
         layer = lib.nn.Linear(2, 2)
@@ -378,19 +460,38 @@ def test_assigning_none_to_a_parameter_keeps_the_name_registered_as_torch():
         assert list(layer.state_dict()) == ["weight"]
 
 
+def test_positional_and_keyword_arguments_reach_forward_as_in_torch():
+    for lib in (mg, torch):
+        class Affine(lib.nn.Module):
+            def forward(self, x, scale=1.0, shift=0.0):
+                return x * scale + shift
+
+        assert Affine()(lib.ones(1), 3.0, shift=2.0).tolist() == [5.0]
+
+
 def test_a_module_without_forward_raises_not_implemented_error_like_torch():
     assert_raises_like_torch(lambda lib: lib.nn.Module()(1), Call(()),
                              r'Module \[Module\] is missing the required "forward" function')
 
 
-@pytest.mark.parametrize("lib", [mg, torch], ids=["minigrad", "torch"])
-def test_assigning_a_parameter_before_module_init_raises_attribute_error(lib):
-    class Broken(lib.nn.Module):
-        def __init__(self) -> None:
-            self.w = lib.nn.Parameter(lib.ones(1))
+@pytest.mark.parametrize("register", [
+    lambda m, lib: setattr(m, "w", lib.nn.Parameter(lib.ones(1))),
+    lambda m, lib: setattr(m, "fc", lib.nn.ReLU()),
+    lambda m, lib: m.register_parameter("w", lib.nn.Parameter(lib.ones(1))),
+    lambda m, lib: m.register_buffer("b", lib.ones(1)),
+    lambda m, lib: m.add_module("fc", lib.nn.ReLU()),
+], ids=["parameter", "module", "register_parameter", "register_buffer", "add_module"])
+def test_registering_before_module_init_raises_attribute_error_as_torch(register):
+    messages = []
+    for lib in (mg, torch):
+        class Broken(lib.nn.Module):
+            def __init__(self, lib: Any = lib) -> None:
+                register(self, lib)
 
-    with pytest.raises(AttributeError, match=r"before Module.__init__\(\) call"):
-        Broken()
+        with pytest.raises(AttributeError) as error:
+            Broken()
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
 
 
 # ---------------------------------------------------------------------- state_dict and loading
@@ -402,6 +503,12 @@ def test_state_dict_values_share_memory_are_detached_and_keep_vars_gives_the_par
     state["weight"]._data[0, 0] = 42.0
     assert layer.weight._data[0, 0] == 42.0  # torch: the values alias the parameter too
     assert layer.state_dict(keep_vars=True)["weight"] is layer.weight
+    model = mg.nn.Sequential(layer)
+    assert model.state_dict(keep_vars=True)["0.weight"] is layer.weight  # a child's too
+    for lib in (mg, torch):  # a buffer too
+        norm = lib.nn.BatchNorm1d(2)
+        assert norm.state_dict(keep_vars=True)["running_mean"] is norm.running_mean
+        assert norm.state_dict()["running_mean"] is not norm.running_mean
     assert list(layer.state_dict(prefix="model.")) == ["model.weight", "model.bias"]
 
 
@@ -410,13 +517,14 @@ def _classifier(lib: Any) -> Any:
 
 
 def _load_error(lib: Any, drop: tuple[str, ...], replace: dict[str, tuple[int, ...]],
-                strict: bool) -> str:
+                strict: bool | None) -> str:
     """The message of loading into the classifier its own state_dict without the keys `drop`
-    and with the entries `replace` ({key: shape}, zeros of that shape)."""
+    and with the entries `replace` ({key: shape}, zeros of that shape); strict None: the
+    default."""
     state = {k: v for k, v in _classifier(lib).state_dict().items() if k not in drop}
     state.update({key: lib.zeros(*shape) for key, shape in replace.items()})
     with pytest.raises(RuntimeError) as error:
-        _classifier(lib).load_state_dict(state, strict=strict)
+        _classifier(lib).load_state_dict(state, **({} if strict is None else {"strict": strict}))
     return str(error.value)
 
 
@@ -427,29 +535,40 @@ def _load_error(lib: Any, drop: tuple[str, ...], replace: dict[str, tuple[int, .
      (("0.bias", "2.weight"), {"foo": (1,)}, True),
      ((), {"0.weight": (3, 4)}, True),
      ((), {"0.weight": (3, 4)}, False),
-     (("0.bias",), {"0.weight": (3, 4), "2.bias": (5,)}, True)],
+     (("0.bias",), {"0.weight": (3, 4), "2.bias": (5,)}, True),
+     (("0.bias",), {"foo": (1,)}, None)],
     ids=["missing", "unexpected", "missing-and-unexpected", "size-mismatch",
-         "size-mismatch-not-strict", "all-at-once"],
+         "size-mismatch-not-strict", "all-at-once", "strict-by-default"],
 )
 def test_load_state_dict_errors_list_every_problem_with_torchs_wording(drop, replace, strict):
     assert _load_error(mg, drop, replace, strict) == _load_error(torch, drop, replace, strict)
 
 
-def test_load_state_dict_not_strict_reports_missing_and_unexpected_keys_like_torch():
+@pytest.mark.parametrize("kept", ["0.", ""], ids=["missing", "none-missing"])
+@pytest.mark.parametrize("extra", [True, False], ids=["unexpected", "none-unexpected"])
+def test_load_state_dict_not_strict_reports_missing_and_unexpected_keys_like_torch(kept, extra):
+    """The model's own state, keys starting with `kept` only, and "foo" if `extra`."""
     results = []
     for lib in (mg, torch):
         model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Linear(4, 2))
-        keys = model.load_state_dict({"0.weight": lib.zeros(4, 3), "foo": lib.zeros(1)},
-                                     strict=False)
-        results.append((keys.missing_keys, keys.unexpected_keys))
+        state = {k: v for k, v in model.state_dict().items() if k.startswith(kept)}
+        if extra:
+            state["foo"] = lib.zeros(1)
+        result = model.load_state_dict(state, strict=False)
+        results.append((result.missing_keys, result.unexpected_keys, repr(result)))
     assert results[0] == results[1]
 
 
-def test_load_state_dict_rejects_values_that_are_not_arrays():
-    with pytest.raises(RuntimeError, match='While copying the parameter named "0.bias"'):
-        mg.nn.Sequential(mg.nn.Linear(3, 4)).load_state_dict(
-            {"0.weight": np.zeros((4, 3)), "0.bias": [1.0, 2.0, 3.0, 4.0]}
-        )
+def test_load_state_dict_rejects_values_that_are_not_arrays_naming_each_as_torch():
+    """In PyTorch's words but for what is expected (minigrad takes NumPy arrays too)."""
+    messages = []
+    for lib in (mg, torch):
+        with pytest.raises(RuntimeError) as error:
+            lib.nn.Sequential(lib.nn.Linear(3, 4)).load_state_dict(
+                {"0.weight": [[0.0] * 3] * 4, "0.bias": (1.0, 2.0, 3.0, 4.0)})
+        messages.append(str(error.value))
+    assert messages[0] == messages[1].replace("expected torch.Tensor or Tensor-like object",
+                                              "expected a Tensor or np.ndarray")
 
 
 def _torch_copy_error(value: np.ndarray) -> str:
@@ -486,6 +605,21 @@ def test_load_state_dict_refuses_values_that_are_not_numbers_and_copies_nothing(
         np.testing.assert_array_equal(param.detach().numpy(), old)
 
 
+def test_load_state_dict_goes_on_after_a_value_that_is_not_a_number_as_torch():
+    """The bias of the wrong size after a weight that cannot be copied is listed too (PyTorch's
+    words for the failed copy taken as in _torch_copy_error)."""
+    value = np.full((4, 3), "a")
+    with pytest.raises(TypeError) as conversion:
+        torch.from_numpy(value)
+    with pytest.raises(RuntimeError) as expected:
+        torch.nn.Linear(3, 4).load_state_dict({"weight": torch.empty(4, 3, device="meta"),
+                                               "bias": torch.ones(5)})
+    with pytest.raises(RuntimeError) as actual:
+        mg.nn.Linear(3, 4).load_state_dict({"weight": value, "bias": np.ones(5)})
+    assert str(actual.value) == str(expected.value).replace(
+        repr(("Cannot copy out of meta tensor; no data!",)), repr(conversion.value.args))
+
+
 def test_load_state_dict_copies_the_real_part_of_complex_values_as_torch():
     values = {"weight": np.full((4, 3), 1 + 2j), "bias": np.arange(4) - 1j}
     loaded = []
@@ -514,8 +648,10 @@ def test_load_state_dict_copies_in_place_casting_to_the_parameter_dtype_like_tor
     for lib in (mg, torch):
         model = lib.nn.Linear(3, 4)
         weight = model.weight
+        version = weight._version
         model.load_state_dict({"weight": lib.tensor(values), "bias": lib.zeros(4)})
         assert model.weight is weight and model.weight.requires_grad
+        assert weight._version == version + 1  # one in-place copy
         results.append(model.weight)
     assert_close(results[0], results[1])
 
@@ -539,6 +675,17 @@ def test_zero_grad_sets_gradients_to_none_by_default_or_zeroes_them_in_place():
         assert not grad.detach().numpy().any()
 
 
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_passes_over_a_parameter_without_a_gradient_to_the_next_as_torch(set_to_none):
+    for lib in (mg, torch):
+        model = lib.nn.Linear(2, 2)
+        model.weight.requires_grad_(False)  # the first parameter gets no gradient
+        model(lib.ones(1, 2)).sum().backward()
+        model.zero_grad(set_to_none=set_to_none)
+        assert model.weight.grad is None
+        assert (model.bias.grad is None) is set_to_none
+
+
 @pytest.mark.parametrize("method", ["double", "half", "to"])
 def test_double_and_half_convert_parameters_and_gradients_in_place_as_torch(method):
     results = []
@@ -553,6 +700,19 @@ def test_double_and_half_convert_parameters_and_gradients_in_place_as_torch(meth
                                for i, r in enumerate(results[1]))
     assert_raises_like_torch(lambda lib: lib.nn.Linear(1, 1).to(lib.int64), Call(()),
                              "only accepts floating point")
+
+
+@pytest.mark.parametrize("method", ["float", "to"])
+def test_a_conversion_to_the_dtype_a_module_has_keeps_its_memory_as_torch(method):
+    """A tensor that shares memory with a parameter or its gradient still does afterwards."""
+    for lib in (mg, torch):
+        model = _with_gradients(lib)
+        weight, grad = model.state_dict()["weight"], model.weight.grad.detach()
+        getattr(model, method)(*([lib.float32] if method == "to" else []))
+        with lib.no_grad():
+            model.weight.mul_(0)
+            model.weight.grad.mul_(0)
+        assert not weight.numpy().any() and not grad.numpy().any()
 
 
 def test_float_converts_back_and_buffers_follow():

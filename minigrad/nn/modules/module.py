@@ -42,6 +42,16 @@ def _copy_error(key: str, shape: tuple[int, ...], array: np.ndarray) -> str:
             f"{torch_size(array.shape)}, an exception occurred : {reason}.")
 
 
+def _typename(value: Any) -> str:
+    """The name PyTorch's messages give a value's type (torch.typename): a tensor's type(), such
+    as minigrad.FloatTensor, a builtin's bare name, any other type's module and name."""
+    if isinstance(value, Tensor):
+        return value.type()
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
+
+
 class _IncompatibleKeys(NamedTuple):
     """What `load_state_dict(strict=False)` could not match."""
 
@@ -131,28 +141,28 @@ class Module:
         elif isinstance(value, Parameter):
             self._forget(name, keep=self._parameters)
             self.register_parameter(name, value)
+        elif name in self._parameters:  # (before modules: a module cannot replace a parameter)
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                    "(minigrad.nn.Parameter or None expected)"
+                )
+            self._parameters[name] = None
         elif isinstance(value, Module):
             self._forget(name, keep=self._modules)
             self._modules[name] = value
-        elif name in self._parameters:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(nn.Parameter or None expected)"
-                )
-            self._parameters[name] = None
         elif name in self._modules:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(nn.Module or None expected)"
+                    f"cannot assign '{_typename(value)}' as child module '{name}' "
+                    "(minigrad.nn.Module or None expected)"
                 )
             self._modules[name] = None
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    "(Tensor or None expected)"
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                    "(minigrad.Tensor or None expected)"
                 )
             self._buffers[name] = value
         else:
@@ -186,7 +196,8 @@ class Module:
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
         if "." in name:  # the dot separates the levels of a state_dict key
-            raise KeyError(f"{kind} name can't contain \".\", got: {name}")
+            got = f", got: {name}" if kind == "module" else ""  # PyTorch names only a module's
+            raise KeyError(f"{kind} name can't contain \".\"{got}")
         if name == "":
             raise KeyError(f'{kind} name can\'t be empty string ""')
         if hasattr(self, name) and name not in registry:
@@ -199,8 +210,8 @@ class Module:
         self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                "(nn.Parameter or None required)"
+                f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                "(minigrad.nn.Parameter or None required)"
             )
         self._parameters[name] = param
 
@@ -211,8 +222,8 @@ class Module:
         self._check_new_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                "(Tensor or None required)"
+                f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                "(minigrad Tensor or None required)"
             )
         self._buffers[name] = tensor
         if persistent:
@@ -223,7 +234,7 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a submodule under `name` (what `self.name = module` does)."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
         self._check_new_name("module", name, self._modules)
         self._modules[name] = module
 
