@@ -215,6 +215,10 @@ def check_inplace_target(x: Any) -> None:
             "a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+_HALF_MAX = 65504.0  # float16's largest: a number up to it fits every float dtype (zero_'s 0
+# needs no look at np.finfo, which costs a microsecond)
+
+
 def fitted(value: Any, dtype: np.dtype) -> Any:
     """`fitted_int`, and a float refused where it does not fit: beyond a float dtype's range
     (if finite), or outside an integer dtype's (nan and inf too). The checked conversion of
@@ -223,8 +227,8 @@ def fitted(value: Any, dtype: np.dtype) -> Any:
         info = np.iinfo(dtype)
         if not info.min <= value <= info.max:  # (False for nan)
             raise _overflow(dtype)
-    elif type(value) in (int, float) and dtype.kind == "f" and math.isfinite(value) and \
-            abs(value) > float(np.finfo(dtype).max):
+    elif type(value) in (int, float) and dtype.kind == "f" and abs(value) > _HALF_MAX and \
+            math.isfinite(value) and abs(value) > float(np.finfo(dtype).max):
         raise _overflow(dtype)
     return fitted_int(value, dtype)
 
