@@ -3038,7 +3038,8 @@ def _number_tensor(value: Any) -> Tensor:
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product, with PyTorch's errors for shapes and dtypes that do not fit."""
     checks.check_matmul(a, b)
-    checks.check_matmul_batch(a.shape, b.shape)
+    if a.ndim > 2 and b.ndim > 2:  # (a matrix or vector has no batch dims to disagree)
+        checks.check_matmul_batch(a.shape, b.shape)
     checks.check_matmul_kernel(a, b)
     return M.MatMul.apply2(a, b)
 

@@ -330,6 +330,8 @@ DTYPE_CALLS: dict[str, Callable[[Any, Any], Any]] = {
     "batched @ x[0]": lambda lib, x: x[None] @ x[0],
     "x[:0] @ x.T": lambda lib, x: x[:0] @ x.T,
     "x[0, :0] @ x[0, :0]": lambda lib, x: x[0, :0] @ x[0, :0],
+    "batches that do not broadcast": lambda lib, x: x.expand(2, 2, 3) @ x.T.expand(3, 3, 2),
+    "4-d and 3-d batches": lambda lib, x: x.expand(4, 2, 2, 3) @ x.T.expand(3, 3, 2),
     "mm": lambda lib, x: x.mm(x.T),
     "mv": lambda lib, x: x.mv(x[0]),
     "dot": lambda lib, x: x[1].dot(x[0]),
