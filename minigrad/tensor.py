@@ -1345,7 +1345,7 @@ class Tensor:
         gives (values, indices), the index of that element in a stable sort."""
         if dim is None:
             if self.numel():
-                _refuse_bool(self, "median_cpu")
+                _not_bool(self, "median_cpu")
             return R.FullMedian.apply1(self, False)
         return return_types.median(*_nth(self, dim, keepdim, _median_index, "median",
                                          "median_out"))
@@ -1354,7 +1354,7 @@ class Tensor:
         """median, ignoring nans (nan only where a slice has nothing else)."""
         if dim is None:
             if self.numel():
-                _refuse_bool(self, "median_cpu")
+                _not_bool(self, "median_cpu")
             return R.FullMedian.apply1(self, True)
         return return_types.nanmedian(*_nth(self, dim, keepdim, _nanmedian_index, "median",
                                             "median_out"))
@@ -2417,7 +2417,8 @@ def _spread(fn: Any, name: str, x: Tensor, dim: Any, unbiased: bool, keepdim: bo
 
 
 def _not_bool(x: Tensor, kernel: str) -> Tensor:
-    """x itself, unless it is a bool tensor, which PyTorch's rounding kernels refuse."""
+    """x itself, unless it is a bool tensor, which PyTorch's `kernel` refuses (the rounding
+    kernels, median's, kthvalue's)."""
     if x._data.dtype.kind == "b":
         checks.check_floating_kernel(x.dtype, kernel)
     return x
@@ -2768,7 +2769,7 @@ def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int], 
     if x._data.size == 0:
         checks.check_reducible(name, x.shape, d)
     if kernel is not None:
-        _refuse_bool(x, kernel)
+        _not_bool(x, kernel)
     data = np.atleast_1d(x._data)
     index = np.expand_dims(np.apply_along_axis(pick, d, data), d)
     values = _pick(x, index, d)
@@ -2777,11 +2778,6 @@ def _nth(x: Tensor, dim: int, keepdim: bool, pick: Callable[[np.ndarray], int], 
     if not keepdim:
         values, index = values.squeeze(d), np.squeeze(index, d)
     return values, Tensor._make(index.astype(np.int64))
-
-
-def _refuse_bool(x: Tensor, kernel: str) -> None:
-    if x.dtype == dtypes.bool_:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def _nans(row: np.ndarray) -> np.ndarray:
