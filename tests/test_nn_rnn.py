@@ -343,9 +343,10 @@ def _flat(result):
     return result
 
 
-def _wrapped(kind: str, **config):
+def _wrapped(kind: str, states_as=tuple, **config):
     """A module around nn.RNN / LSTM / GRU taking (x, h_0[, c_0]) as separate arguments, so
-    that the module factory passes and checks each: `lstm.weight_ih_l0`, ... in both."""
+    that the module factory passes and checks each: `lstm.weight_ih_l0`, ... in both. LSTM
+    gets (h_0, c_0) as a tuple or, as PyTorch also takes it, a list (`states_as`)."""
     def build(nn):
         class Wrapper(nn.Module):
             def __init__(self):
@@ -353,7 +354,7 @@ def _wrapped(kind: str, **config):
                 self.rnn = getattr(nn, kind)(**config)
 
             def forward(self, x, h0=None, c0=None):
-                hx = (h0, c0) if kind == "LSTM" and h0 is not None else h0
+                hx = states_as((h0, c0)) if kind == "LSTM" and h0 is not None else h0
                 return _flat(self.rnn(x, hx))
         return Wrapper()
     return build
@@ -400,7 +401,8 @@ def test_lstm_gru_and_bidirectional_rnn_match_torch_for_layers_projection_and_hi
         if kind == "LSTM":
             inputs.append(data.draw(arrays(dtype, (*states, config["hidden_size"]), low=-1,
                                            high=1), label="c0"))
-    check_module_against_torch(_wrapped(kind, **config), inputs, dtype, data)
+    states_as = data.draw(st.sampled_from((tuple, list)), label="LSTM states as")
+    check_module_against_torch(_wrapped(kind, states_as, **config), inputs, dtype, data)
 
 
 @settings(max_examples=30)
@@ -669,6 +671,7 @@ def test_packed_sequences_through_rnn_lstm_gru_match_torch(
     initial state and parameter equal PyTorch's."""
     if sort:
         lengths = sorted(lengths, reverse=True)
+    states_as = data.draw(st.sampled_from((tuple, list)), label="LSTM states as")
     seqs = [data.draw(arrays(dtype, (n, 2), low=-2, high=2), label=f"seq {i}")
             for i, n in enumerate(lengths)]
     states = (2 if bidirectional else 1) * num_layers
@@ -683,7 +686,7 @@ def test_packed_sequences_through_rnn_lstm_gru_match_torch(
         rnn_utils = lib.nn.utils.rnn
         inputs = [lib.tensor(a.copy(), requires_grad=True) for a in seqs + hidden]
         packed = rnn_utils.pack_sequence(inputs[:len(seqs)], enforce_sorted=sort)
-        hx = None if not hidden else (tuple(inputs[len(seqs):]) if kind == "LSTM"
+        hx = None if not hidden else (states_as(inputs[len(seqs):]) if kind == "LSTM"
                                       else inputs[len(seqs)])
         output, h_n = module(packed, hx)
         h_n = h_n if isinstance(h_n, tuple) else (h_n,)

@@ -331,7 +331,7 @@ class _RNNBase(Module):
         # The rest PyTorch's kernel finds at its matrix products, layer by layer and direction
         # by direction: x W_ih^T + b_ih over the whole sequence, then h W_hh^T + b_hh (and
         # h W_hr^T with proj_size), h starting from h_0.
-        first = hx[0] if isinstance(hx, tuple) else hx
+        first = hx[0] if isinstance(hx, (tuple, list)) else hx
         state = input.dtype if first is None else first.dtype
         for k in range(self.num_layers):
             for suffix in ("", "_reverse")[:2 if self.bidirectional else 1]:
@@ -408,10 +408,10 @@ class _RNNBase(Module):
 
     @staticmethod
     def _map(hx: Any, f: Any) -> Any:
-        """f applied to the hidden state: one tensor, a tuple (LSTM), or None."""
+        """f applied to the hidden state: one tensor, a tuple or list (LSTM), or None."""
         if hx is None:
             return None
-        return tuple(f(h) for h in hx) if isinstance(hx, tuple) else f(hx)
+        return tuple(f(h) for h in hx) if isinstance(hx, (tuple, list)) else f(hx)
 
     def _permute(self, hx: Any, order: Tensor) -> Any:
         return self._map(hx, lambda h: h.index_select(1, order))
