@@ -1193,6 +1193,7 @@ class Tensor:
 
     def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
         """Number bounds promote as operands do (an int tensor clamped at 0.5 is float32)."""
+        _check_bounds("clamp", min=min, max=max)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -1204,9 +1205,11 @@ class Tensor:
     clip = clamp
 
     def clamp_min(self, min: Any) -> Tensor:
+        _check_bounds("clamp_min", min=min, required=True)
         return self.clamp(min=min)
 
     def clamp_max(self, max: Any) -> Tensor:
+        _check_bounds("clamp_max", max=max, required=True)
         return self.clamp(max=max)
 
     def softmax(self, dim: int) -> Tensor:
@@ -2099,6 +2102,7 @@ class Tensor:
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         """In-place `clamp`: number bounds must not promote x (PyTorch words this check with
         C++ type names)."""
+        _check_bounds("clamp_", min=min, max=max)
         if not isinstance(min, Tensor) and not isinstance(max, Tensor):
             result = dtypes.result_type(self, *(_number(b) for b in (min, max) if b is not None))
             if not dtypes.can_cast_inplace(result, self.dtype):
@@ -2111,9 +2115,11 @@ class Tensor:
     clip_ = clamp_
 
     def clamp_min_(self, min: Any) -> Tensor:
+        _check_bounds("clamp_min_", min=min, required=True)
         return self.clamp_(min=min)
 
     def clamp_max_(self, max: Any) -> Tensor:
+        _check_bounds("clamp_max_", max=max, required=True)
         return self.clamp_(max=max)
     erf_, erfc_, erfinv_, lgamma_, digamma_, polygamma_, mvlgamma_ = map(
         _in_place, (erf, erfc, erfinv, lgamma, digamma, polygamma, mvlgamma))
@@ -2478,6 +2484,26 @@ def _new_history(t: Tensor, node: Any) -> None:
     old, t.grad_fn, t._requires_grad = t.grad_fn, node, True
     if old is not None and old._retained is not None and old._retained() is t:
         node._retained, old._retained = old._retained, None
+
+
+def _check_bounds(name: str, required: bool = False, **bounds: Any) -> None:
+    """clamp's bounds are tensors, numbers or None (None only where the other bound may stand
+    alone: not for clamp_min / clamp_max); anything else is PyTorch's TypeError, which lists
+    the overloads (and, for the one-bound forms, that the argument did not match them)."""
+    def fits(b: Any) -> bool:
+        return isinstance(b, (Tensor, bool, int, float, np.number)) or (b is None and not required)
+    if all(fits(b) for b in bounds.values()):
+        return
+    got = ", ".join(checks.python_type(b) for b in bounds.values() if b is not None or required)
+    lines = [f"{name}() received an invalid combination of arguments - got ({got}), but "
+             "expected one of:"]
+    for kind in ("Tensor", "Number"):
+        lines.append(" * (" + ", ".join(f"{kind} {key}{'' if required else ' = None'}"
+                                        for key in bounds) + ")")
+        if required:
+            lines.append(f"      didn't match because some of the arguments have invalid types: "
+                         f"(!{got}!)")
+    raise TypeError("\n".join(lines) + "\n")
 
 
 def _clamp_dtype(x: Tensor, lo: Any, hi: Any) -> np.dtype:
