@@ -222,7 +222,7 @@ _HALF_MAX = 65504.0  # float16's largest: a number up to it fits every float dty
 def fitted(value: Any, dtype: np.dtype) -> Any:
     """`fitted_int`, and a float refused where it does not fit: beyond a float dtype's range
     (if finite), or outside an integer dtype's (nan and inf too). The checked conversion of
-    fill_ and clamp; full and where convert floats without it, as PyTorch's do."""
+    fill_, full and clamp; where converts floats without it, as PyTorch's does."""
     if type(value) is float and dtype.kind in "iu":
         info = np.iinfo(dtype)
         if not info.min <= value <= info.max:  # (False for nan)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import devices, dtypes
-from minigrad.checks import check_shape, fitted_int
+from minigrad.checks import check_shape, fitted
 from minigrad.random import Generator, resolve
 from minigrad.tensor import Tensor
 
@@ -131,7 +131,7 @@ def _filled(shape: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool,
             name: str | None = None) -> Tensor:
     devices.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
-    fill = fitted_int(fill, np.dtype(dtype))
+    fill = fitted(fill, np.dtype(dtype))
     return _finish(np.full(_size(shape, name), fill, dtype=dtype), requires_grad)
 
 
