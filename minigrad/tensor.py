@@ -2595,16 +2595,24 @@ def _raw(x: Any) -> Any:
 
 
 def _index(index: Any) -> Any:
-    """Tensors and lists inside an index become NumPy arrays (integer or boolean)."""
+    """Tensors and lists inside an index become NumPy arrays (integer or boolean). A float, a
+    NumPy bool or another object is refused, as in PyTorch (NumPy takes a bool scalar)."""
     if isinstance(index, tuple):
         return tuple(_index(i) for i in index)
     if isinstance(index, Tensor):
+        if index._data.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         # A 0-d integer tensor indexes like the int it holds (NumPy would treat it as an array).
         return index.item() if index.ndim == 0 and index.dtype.kind in "iu" else index._data
-    if isinstance(index, list):
+    if isinstance(index, (list, range)):
         return np.asarray(index)
     if isinstance(index, slice) and index.step is not None and index.step < 0:
         raise ValueError("step must be greater than zero")
+    if isinstance(index, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if not isinstance(index, (int, np.integer, slice, np.ndarray, type(None), type(Ellipsis))):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         f"Variables are valid indices (got {checks.python_type(index)})")
     return index
 
 

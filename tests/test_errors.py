@@ -367,6 +367,43 @@ def test_calls_on_every_dtype_raise_or_agree_as_in_torch(name, dtype, values):
     assert_same_outcome(lambda lib: DTYPE_CALLS[name](lib, lib.tensor(array)))
 
 
+# ---------------------------------------------------------------------- index keys
+# x[key] and x[key] = 7 on a 2x3 int tensor: what PyTorch takes as an index, and its errors
+# for what it does not (NumPy takes a bool scalar, a float array or tensor as an error of its
+# own).
+INDEX_KEYS: dict[str, Callable[[Any], Any]] = {
+    "numpy bool": lambda lib: np.True_,
+    "numpy bool in a tuple": lambda lib: (0, np.False_),
+    "float": lambda lib: 1.5,
+    "float in a tuple": lambda lib: (0, 1.0),
+    "numpy float": lambda lib: np.float64(1),
+    "str": lambda lib: "a",
+    "float tensor": lambda lib: lib.tensor([1.5]),
+    "0-d float tensor": lambda lib: lib.tensor(1.0),
+    "numpy int": lambda lib: np.int64(1),
+    "bool": lambda lib: True,
+    "None": lambda lib: None,
+    "Ellipsis": lambda lib: ...,
+    "range": lambda lib: range(2),
+    "list of bools": lambda lib: [True, False],
+    "0-d int tensor": lambda lib: lib.tensor(1),
+    "bool tensor": lambda lib: lib.tensor([False, True]),
+}
+
+
+@pytest.mark.parametrize("key", list(INDEX_KEYS))
+@pytest.mark.parametrize("write", [False, True])
+def test_index_keys_are_taken_or_refused_as_in_torch(key, write):
+    def call(lib):
+        x = lib.arange(6).reshape(2, 3)
+        if not write:
+            return x[INDEX_KEYS[key](lib)]
+        x[INDEX_KEYS[key](lib)] = 7
+        return x
+
+    assert_same_outcome(call)
+
+
 # ---------------------------------------------------------------------- x.grad = value
 GRADS: dict[str, Call] = {
     "an ndarray": lambda lib: np.ones(2, np.float32),
