@@ -7,7 +7,14 @@
 """
 
 from minigrad import dtypes
-from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from minigrad.creation import (
     arange,
     as_tensor,
@@ -17,6 +24,7 @@ from minigrad.creation import (
     from_numpy,
     full,
     full_like,
+    is_complex,
     is_floating_point,
     is_tensor,
     linspace,
@@ -89,6 +97,13 @@ int64 = long = dtypes.from_numpy(dtypes.int64)
 uint8 = dtypes.from_numpy(dtypes.uint8)
 bool = dtypes.from_numpy(dtypes.bool_)
 get_default_dtype, set_default_dtype = dtypes.get_default_dtype, dtypes.set_default_dtype
+promote_types, can_cast = dtypes.public_promote_types, dtypes.public_can_cast
+result_type = dtypes.public_result_type
+
+# Constants, as in PyTorch (which takes them from math)
+from math import e, inf, nan, pi  # noqa: E402
+
+newaxis = None
 
 from minigrad import cuda  # noqa: E402
 
@@ -138,6 +153,7 @@ clamp_min_, clamp_max_ = function_form(Tensor.clamp_min_), function_form(Tensor.
 reshape = function_form(Tensor.reshape)
 flatten = function_form(Tensor.flatten)
 transpose = function_form(Tensor.transpose)
+t = function_form(Tensor.t)
 permute = function_form(Tensor.permute)
 squeeze = function_form(Tensor.squeeze)
 unsqueeze = function_form(Tensor.unsqueeze)
@@ -351,7 +367,12 @@ index_fill = function_form(Tensor.index_fill)
 
 
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
-from minigrad import autograd, nn, optim, utils, viz  # noqa: E402
+from minigrad import autograd, backends, nn, optim, utils, viz  # noqa: E402
+from minigrad.backends import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
 from minigrad.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import devices, dtypes
+from minigrad import checks, devices, dtypes
 from minigrad.checks import check_shape, fitted
 from minigrad.random import Generator, resolve
 from minigrad.tensor import Tensor
@@ -577,8 +577,7 @@ def _check_memory_format(memory_format: Any, name: str) -> None:
 
 def _check_tensor(t: Any, name: str) -> None:
     if not isinstance(t, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(t).__name__}")
+        raise checks.argument_error(name, "input", 1, t)
 
 
 def is_tensor(obj: Any) -> bool:
@@ -593,6 +592,12 @@ def numel(input: Tensor) -> int:
 def is_floating_point(input: Tensor) -> bool:
     _check_tensor(input, "is_floating_point")
     return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    """False: minigrad has no complex tensors (a complex NumPy array is refused)."""
+    _check_tensor(input, "is_complex")
+    return False
 
 
 # ---------------------------------------------------------------------- memory formats

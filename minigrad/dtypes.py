@@ -342,3 +342,44 @@ def wrapped(value: Any, dtype: np.dtype) -> Any:
     if not -(2**63) <= value < 2**64:
         raise OverflowError("int too big to convert")
     return np.uint64(value % 2**64).astype(dtype)
+
+
+# ---------------------------------------------------------------------- the public functions
+# torch.promote_types, torch.can_cast, torch.result_type: the rules above, on PyTorch's dtype
+# objects, with PyTorch's errors for arguments of the wrong type.
+def _dtype_argument(function: str, argument: str, position: int, value: Any) -> np.dtype:
+    if not isinstance(value, dtype):
+        from minigrad.checks import argument_error  # (checks imports this module)
+        raise argument_error(function, argument, position, value, "minigrad.dtype")
+    return value.dtype
+
+
+def public_promote_types(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both can be converted to without losing their kind (int32 and
+    float16 give float16; int8 and uint8 give int16)."""
+    a = _dtype_argument("promote_types", "type1", 1, type1)
+    return from_numpy(promote_types(a, _dtype_argument("promote_types", "type2", 2, type2)))
+
+
+def public_can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether PyTorch's casting rules allow from_ -> to: never to a lower kind (float to int,
+    int to bool); within a kind, any width."""
+    a = _dtype_argument("can_cast", "from_", 1, from_)
+    return can_cast_inplace(a, _dtype_argument("can_cast", "to", 2, to))
+
+
+def public_result_type(tensor: Any, other: Any) -> dtype:
+    """The dtype of an elementwise op on `tensor` and `other`, each a tensor or a number."""
+    operands = (tensor, other)
+    if not all(hasattr(x, "_data") or isinstance(x, (bool, int, float, np.number))
+               for x in operands):
+        from minigrad.checks import python_type
+        got = ", ".join("Tensor" if hasattr(x, "_data") else python_type(x) for x in operands)
+        raise TypeError(
+            f"result_type() received an invalid combination of arguments - got ({got}), but "
+            "expected one of:\n * (Tensor tensor, Tensor other)\n * (Number scalar, Tensor "
+            "tensor)\n * (Tensor tensor, Number other)\n * (Number scalar1, Number scalar2)\n")
+    if not any(hasattr(x, "_data") for x in operands):  # two numbers: as 0-d tensors
+        return from_numpy(functools.reduce(promote_types, (_DEFAULT_FOR_KIND[_scalar_kind(x)]
+                                                           for x in operands)))
+    return from_numpy(result_type(*operands))

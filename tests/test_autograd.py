@@ -851,7 +851,45 @@ def _ops_inside_and_outside(lib):
     return [t.requires_grad for t in (inside, reenabled, outside)]
 
 
+def _inference_mode(lib):
+    """inference_mode as a block, inside no_grad, turned off by inference_mode(False), as a
+    decorator with and without parentheses, and left on an exception: what ops record and
+    what the modes read. (Inside enable_grad within inference mode nothing records either; only
+    the ops are compared there, is_grad_enabled() differs: see inference_mode's docstring.)"""
+    x = lib.tensor([1.0], requires_grad=True)
+    seen = []
+    with lib.inference_mode():
+        seen += [lib.is_grad_enabled(), lib.is_inference_mode_enabled(), (x * 2).requires_grad]
+        with lib.enable_grad():
+            seen.append((x * 2).requires_grad)
+        with lib.inference_mode(False):
+            seen += [lib.is_grad_enabled(), lib.is_inference_mode_enabled(),
+                     (x * 2).requires_grad]
+        seen.append(lib.is_inference_mode_enabled())
+    with lib.no_grad(), lib.inference_mode(False):
+        seen += [lib.is_grad_enabled(), (x * 2).requires_grad]
+    with lib.inference_mode(mode=False):
+        seen.append(lib.is_grad_enabled())
+
+    @lib.inference_mode
+    def bare():
+        return lib.is_inference_mode_enabled(), (x * 2).requires_grad
+
+    @lib.inference_mode()
+    def called():
+        return lib.is_grad_enabled(), (x * 2).requires_grad
+
+    seen += [bare(), called(), lib.is_inference_mode_enabled()]
+    try:
+        with lib.inference_mode():
+            raise KeyError("inside inference_mode")
+    except KeyError:
+        pass
+    return seen + [lib.is_grad_enabled(), lib.is_inference_mode_enabled()]
+
+
 GRAD_MODE_SCENARIOS = {
+    "inference_mode": _inference_mode,
     "nested no_grad/enable_grad": _nested_contexts,
     "decorators": _decorators,
     "decorators without parentheses": _bare_decorators,

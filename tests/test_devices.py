@@ -278,3 +278,56 @@ BAD_DEFAULT_DTYPES = {
 def test_default_dtype_refuses_what_torch_refuses(call: Call) -> None:
     assert_same(call)
     assert_same(lambda lib: lib.get_default_dtype())
+
+
+# ---------------------------------------------------------------------- backends' switches
+SWITCHES = [("cudnn", "enabled"), ("cudnn", "deterministic"), ("cudnn", "benchmark"),
+            ("cudnn", "allow_tf32"), ("cudnn", "benchmark_limit"), ("cuda.matmul", "allow_tf32"),
+            ("cuda.matmul", "allow_fp16_reduced_precision_reduction")]
+QUERIES = ["cudnn.is_available", "cudnn.version", "mps.is_available", "mps.is_built",
+           "cuda.is_built"]
+
+
+def _lookup(lib: Any, path: str) -> Any:
+    value = lib.backends
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def test_backend_switches_and_queries_read_as_in_a_cpu_build_of_torch():
+    """A program sets `torch.backends.cudnn.benchmark = True` and asks
+    `torch.backends.mps.is_available()`: the defaults and answers are PyTorch's (a build
+    without CUDA), and a switch reads back what was set."""
+    for lib in (mg, torch):
+        assert [getattr(_lookup(lib, where), name) for where, name in SWITCHES] == [
+            getattr(_lookup(torch, where), name) for where, name in SWITCHES]
+    assert [_lookup(mg, q)() for q in QUERIES] == [_lookup(torch, q)() for q in QUERIES]
+    import minigrad.backends.cudnn as cudnn
+    before = cudnn.deterministic
+    try:
+        mg.backends.cudnn.deterministic = not before
+        assert cudnn.deterministic is not before
+    finally:
+        cudnn.deterministic = before
+
+
+def _deterministic_settings(lib: Any) -> list[Any]:
+    seen = [lib.are_deterministic_algorithms_enabled(),
+            lib.is_deterministic_algorithms_warn_only_enabled()]
+    try:
+        for args, kwargs in [((True,), {}), ((True,), {"warn_only": True}), ((False,), {}),
+                             ((1,), {}), ((True,), {"warn_only": "yes"})]:
+            try:
+                lib.use_deterministic_algorithms(*args, **kwargs)
+            except TypeError as error:
+                seen.append(str(error))
+            seen += [lib.are_deterministic_algorithms_enabled(),
+                     lib.is_deterministic_algorithms_warn_only_enabled()]
+    finally:
+        lib.use_deterministic_algorithms(False)
+    return seen
+
+
+def test_deterministic_algorithms_switch_reads_back_as_in_torch():
+    assert _deterministic_settings(mg) == _deterministic_settings(torch)

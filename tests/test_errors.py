@@ -54,7 +54,8 @@ FUNCTION_FORMS = {
     "sum": (), "mean": (), "amax": (), "amin": (), "argmax": (), "argmin": (), "max": (),
     "min": (), "logsumexp": (0,), "softmax": (0,), "log_softmax": (0,), "reshape": ((2,),),
     "flatten": (), "transpose": (0, 0), "permute": ((0,),), "squeeze": (), "unsqueeze": (0,),
-    "chunk": (1,), "unbind": (), "neg": (), "sign": (), "isnan": (), "isfinite": (),
+    "chunk": (1,), "unbind": (), "neg": (), "sign": (), "isnan": (), "isfinite": (), "t": (),
+    "is_complex": (), "is_floating_point": (),
     # several signatures: PyTorch lists them
     "var": (), "std": (), "clamp": (0.0,), "clip": (0.0, 1.0), "pow": (2,),
 }

@@ -38,7 +38,7 @@ def _attributes_after_import(library: str, names: list[str]) -> dict[str, bool]:
 
 def test_subpackages_are_attributes_after_import_as_in_torch():
     names = ["autograd", "nn", "nn.functional", "nn.init", "nn.utils", "optim", "utils.data",
-             "testing"]
+             "testing", "backends", "backends.cudnn", "backends.mps", "backends.cuda"]
     assert _attributes_after_import("torch", names) == dict.fromkeys(names, True)
     assert _attributes_after_import("minigrad", [*names, "viz"]) == dict.fromkeys(
         [*names, "viz"], True)

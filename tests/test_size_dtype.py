@@ -155,3 +155,57 @@ def test_finfo_and_iinfo_refuse_as_torch(call):
     with pytest.raises(TypeError) as mine:
         run(mg)
     assert str(mine.value) == ours(str(theirs.value))
+
+
+# ------------------------------------------------------------------ promotion, exposed
+names = st.sampled_from(DTYPE_NAMES)
+
+
+@given(names, names)
+def test_promote_types_and_can_cast_as_torch(a, b):
+    promoted = mg.promote_types(getattr(mg, a), getattr(mg, b))
+    assert repr(promoted) == ours(repr(torch.promote_types(getattr(torch, a), getattr(torch, b))))
+    assert mg.can_cast(getattr(mg, a), getattr(mg, b)) == torch.can_cast(getattr(torch, a),
+                                                                        getattr(torch, b))
+
+
+def _operand(draw: st.DrawFn, label: str):
+    """A tensor of a drawn dtype with 0 or 1 dims, or a Python (or NumPy) number, in both
+    libraries."""
+    kind = draw(st.sampled_from(["tensor", "0-d tensor", "bool", "int", "float", "numpy"]),
+                label=f"{label} kind")
+    if kind.endswith("tensor"):
+        name = draw(names, label=f"{label} dtype")
+        shape = () if kind == "0-d tensor" else (2,)
+        return tuple(lib.zeros(shape, dtype=getattr(lib, name)) for lib in (mg, torch))
+    value = {"bool": True, "int": 3, "float": 2.5, "numpy": np.float64(1.5)}[kind]
+    return value, value
+
+
+@given(st.data())
+def test_result_type_as_torch(data):
+    (a, ta), (b, tb) = (_operand(data.draw, label) for label in ("tensor", "other"))
+    assert repr(mg.result_type(a, b)) == ours(repr(torch.result_type(ta, tb)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.promote_types(1, lib.float32),
+    lambda lib: lib.promote_types(lib.float32, "float64"),
+    lambda lib: lib.can_cast(lib.int32, None),
+    lambda lib: lib.can_cast(np.float32, lib.int32),
+    lambda lib: lib.result_type(1, "a"),
+    lambda lib: lib.result_type(lib.ones(1), [1]),
+], ids=["promote int", "promote str", "can_cast None", "can_cast numpy", "result str",
+        "result list"])
+def test_dtype_functions_refuse_what_torch_refuses(call):
+    with pytest.raises(TypeError) as theirs:
+        call(torch)
+    with pytest.raises(TypeError) as mine:
+        call(mg)
+    assert str(mine.value).splitlines()[0] == ours(str(theirs.value).splitlines()[0])
+
+
+def test_constants_are_torchs():
+    for name in ("pi", "e", "inf"):
+        assert getattr(mg, name) == getattr(torch, name)
+    assert np.isnan(mg.nan) and mg.newaxis is torch.newaxis

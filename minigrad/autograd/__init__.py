@@ -8,10 +8,18 @@ after its module also makes the name mean the function, as in PyTorch.)
 
 from minigrad.autograd.function import ArrayFunction, Function
 from minigrad.autograd.functional import backward, grad
-from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from minigrad.autograd.gradcheck import GradcheckError, gradcheck
 from minigrad.autograd.tracing import trace
 from minigrad.autograd.variable import Variable
 
 __all__ = ["ArrayFunction", "Function", "GradcheckError", "backward", "enable_grad", "grad",
-           "gradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled", "trace", "Variable"]
+           "gradcheck", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad",
+           "set_grad_enabled", "trace", "Variable"]

@@ -17,6 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _GradState(threading.local):
     enabled = True
     keep_saved = True  # False during a backward pass that frees what the nodes saved
+    inference = False  # inside inference_mode(): nothing records, whatever the grad mode
 
 
 _state = _GradState()
@@ -33,7 +34,7 @@ class set_grad_enabled:
     def __init__(self, mode: bool) -> None:
         self.prev = _state.enabled
         self.mode = bool(mode)
-        _state.enabled = self.mode
+        _state.enabled = self.mode and not _state.inference
 
     def __enter__(self) -> None:
         pass
@@ -66,7 +67,7 @@ class _GradModeContext:
 
     def __enter__(self) -> None:
         self.prev = _state.enabled
-        _state.enabled = self.mode
+        _state.enabled = self.mode and not _state.inference
 
     def __exit__(self, *exc: object) -> None:
         _state.enabled = self.prev
@@ -93,3 +94,45 @@ class enable_grad(_GradModeContext):
     """Turn recording back on inside a no_grad block."""
 
     mode = True
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside an `inference_mode()` block."""
+    return _state.inference
+
+
+class inference_mode(_GradModeContext):
+    """`no_grad` for code that never meets autograd, such as evaluation: nothing records inside,
+    not even inside an `enable_grad()` block. `inference_mode(False)` leaves inference mode and
+    turns grad mode on. A `with` block or a decorator (`@inference_mode()` or `@inference_mode`).
+
+    PyTorch also marks the tensors made inside as inference tensors, which autograd refuses
+    to save later; minigrad does not mark them (so a later graph that PyTorch refuses runs), and
+    `is_grad_enabled()` inside `enable_grad()` within the block is False here, True in PyTorch
+    (nothing records in either)."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # used as a bare decorator
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode: Any = True) -> None:
+        self.mode = bool(mode) if not callable(mode) else True
+
+    def __enter__(self) -> None:
+        self.prev, self.prev_inference = _state.enabled, _state.inference
+        _state.inference = self.mode
+        _state.enabled = not self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled, _state.inference = self.prev, self.prev_inference
+
+    def __call__(self, func: F) -> F:
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
