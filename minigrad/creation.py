@@ -157,10 +157,21 @@ def empty(*size: Any, dtype: Any = None, device: Any = None,
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
+    if not isinstance(size, (tuple, list)):  # (a Size is a tuple)
+        raise checks.argument_error("full", "size", 1, size, "tuple of ints")
+    fill_value = _fill_number(fill_value, "full")
     if dtype is None:  # the dtype follows the fill value, as in PyTorch
         dtype = dtypes.infer_dtype(np.asarray(fill_value), from_python=True)
-    return _filled((size,) if isinstance(size, int) else (tuple(size),), fill_value, dtype,
-                   device, requires_grad)
+    return _filled((tuple(size),), fill_value, dtype, device, requires_grad)
+
+
+def _fill_number(value: Any, name: str) -> Any:
+    """full's fill_value: a number, or a tensor of one element, which is read as its number."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        return value.item()
+    if not isinstance(value, (bool, int, float, np.number)):
+        raise checks.argument_error(name, "fill_value", 2, value, "Number")
+    return value
 
 
 def zeros_like(t: Tensor, dtype: Any = None, device: Any = None,
@@ -181,8 +192,8 @@ def ones_like(t: Tensor, dtype: Any = None, device: Any = None,
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     _check_tensor(t, "full_like")
-    return _filled((t.shape,), fill_value, dtype or t.dtype, _device_of(t, device),
-                   requires_grad)
+    return _filled((t.shape,), _fill_number(fill_value, "full_like"), dtype or t.dtype,
+                   _device_of(t, device), requires_grad)
 
 
 def _device_of(t: Tensor, device: Any) -> Any:

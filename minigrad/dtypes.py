@@ -183,12 +183,11 @@ def get_default_dtype() -> dtype:
 
 
 def to_dtype(dtype: Any) -> np.dtype:
-    """Accept minigrad/NumPy dtypes, Python types and names like 'float32'."""
-    if dtype is float:
-        return DEFAULT_FLOAT
+    """Accept minigrad/NumPy dtypes, Python types and names like 'float32'. Python's float is
+    float64 (a C double), whatever the default dtype, as in PyTorch; int is int64."""
     if dtype is int:
         return int64
-    return np.dtype(dtype)  # (NumPy reads a minigrad dtype's `.dtype`)
+    return np.dtype(dtype)  # (NumPy reads a minigrad dtype's `.dtype`; float is float64)
 
 
 def floating(dtype: np.dtype) -> np.dtype:
