@@ -67,6 +67,8 @@ from minigrad.tensor import (
     cat,
     chain_matmul,
     column_stack,
+    concat,
+    concatenate,
     dstack,
     einsum,
     function_form,
@@ -195,6 +197,12 @@ trunc = function_form(Tensor.trunc)
 round = function_form(Tensor.round)
 frac = function_form(Tensor.frac)
 fix = function_form(Tensor.trunc, name="fix")
+arcsin = function_form(Tensor.asin, name="arcsin")
+arccos = function_form(Tensor.acos, name="arccos")
+arctan = function_form(Tensor.atan, name="arctan")
+arcsinh = function_form(Tensor.asinh, name="arcsinh")
+arccosh = function_form(Tensor.acosh, name="arccosh")
+arctanh = function_form(Tensor.atanh, name="arctanh")
 
 # Special functions, comparisons, logical and bitwise ops
 from minigrad.tensor import polygamma  # noqa: E402  (its order of arguments is (n, input))
@@ -364,6 +372,15 @@ index_put_ = function_form(Tensor.index_put_)
 index_add = function_form(Tensor.index_add)
 index_copy = function_form(Tensor.index_copy)
 index_fill = function_form(Tensor.index_fill)
+select = function_form(Tensor.select)
+fliplr = function_form(Tensor.fliplr)
+flipud = function_form(Tensor.flipud)
+masked_fill = function_form(Tensor.masked_fill)
+clone = function_form(Tensor.clone)
+detach = function_form(Tensor.detach)
+is_nonzero = function_form(Tensor.is_nonzero)
+is_same_size = function_form(Tensor.is_same_size, other=True)
+is_signed = function_form(Tensor.is_signed)
 
 
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).

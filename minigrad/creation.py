@@ -127,7 +127,7 @@ def _float_dtype(dtype: Any, kernel: str) -> np.dtype:
     return dtype
 
 
-def _filled(shape: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool,
+def filled(shape: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool,
             name: str | None = None) -> Tensor:
     devices.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
@@ -140,32 +140,32 @@ def zeros(*size: Any, dtype: Any = None, device: Any = None,
     _check_size_type(size, "zeros")
     if any(n < 0 for n in check_shape(size)):  # zeros has a message of its own in PyTorch
         raise RuntimeError("zeros: Dimension size must be non-negative.")
-    return _filled(size, 0, dtype, device, requires_grad)
+    return filled(size, 0, dtype, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    return _filled(size, 1, dtype, device, requires_grad, "ones")
+    return filled(size, 1, dtype, device, requires_grad, "ones")
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """`size`'s shape; minigrad fills it with zeros (PyTorch leaves it uninitialised)."""
     _check_memory_format(memory_format, "empty")
-    return _filled(size, 0, dtype, device, requires_grad, "empty")
+    return filled(size, 0, dtype, device, requires_grad, "empty")
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     if not isinstance(size, (tuple, list)):  # (a Size is a tuple)
         raise checks.argument_error("full", "size", 1, size, "tuple of ints")
-    fill_value = _fill_number(fill_value, "full")
+    fill_value = fill_number(fill_value, "full")
     if dtype is None:  # the dtype follows the fill value, as in PyTorch
         dtype = dtypes.infer_dtype(np.asarray(fill_value), from_python=True)
-    return _filled((tuple(size),), fill_value, dtype, device, requires_grad)
+    return filled((tuple(size),), fill_value, dtype, device, requires_grad)
 
 
-def _fill_number(value: Any, name: str) -> Any:
+def fill_number(value: Any, name: str) -> Any:
     """full's fill_value: a number, or a tensor of one element, which is read as its number."""
     if isinstance(value, Tensor) and value.ndim == 0:
         return value.item()
@@ -192,7 +192,7 @@ def ones_like(t: Tensor, dtype: Any = None, device: Any = None,
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     _check_tensor(t, "full_like")
-    return _filled((t.shape,), _fill_number(fill_value, "full_like"), dtype or t.dtype,
+    return filled((t.shape,), fill_number(fill_value, "full_like"), dtype or t.dtype,
                    _device_of(t, device), requires_grad)
 
 

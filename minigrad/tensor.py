@@ -351,6 +351,75 @@ class Tensor:
         """Bytes per element."""
         return self._data.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "if"
+
+    def is_nonzero(self) -> bool:
+        """The one element's truth (PyTorch's bool(x), without the conversion of a number)."""
+        return bool(self)
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return self.shape == other.shape
+
+    # ------------------------------------------------------------------ new tensors like this
+    # x.new_zeros(2, 3): a tensor of x's dtype (and device) unless told otherwise, outside any
+    # graph (requires_grad False unless asked).
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return self._new_filled(size, 0, "new_zeros", dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return self._new_filled(size, 1, "new_ones", dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """Zeros, as minigrad's `empty` (PyTorch leaves the memory as it is)."""
+        return self._new_filled(size, 0, "new_empty", dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        from minigrad import creation
+
+        if not isinstance(size, (tuple, list)):
+            raise checks.argument_error("new_full", "size", 1, size, "tuple of ints")
+        fill = creation.fill_number(fill_value, "new_full")
+        return self._new_filled((tuple(size),), fill, "new_full", dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A copy of `data` in x's dtype unless told otherwise (a tensor is copied detached,
+        with PyTorch's warning that `data.detach().clone()` says so better)."""
+        from minigrad.creation import tensor
+
+        if isinstance(data, Tensor):
+            warnings.warn("To copy construct from a tensor, it is recommended to use "
+                          "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                          ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                          UserWarning, stacklevel=2)
+            data = data.detach()
+        return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def _new_filled(self, size: tuple[Any, ...], fill: Any, name: str, dtype: Any, device: Any,
+                    requires_grad: bool) -> Tensor:
+        from minigrad import creation
+
+        return creation.filled(size, fill, self.dtype if dtype is None else dtype,
+                               device, requires_grad, name)
+
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
@@ -1083,6 +1152,9 @@ class Tensor:
     def atanh(self) -> Tensor:
         return U.Atanh.apply1(_floating(self))
 
+    # NumPy's names, which PyTorch also has
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
     def log1p(self) -> Tensor:
         return U.Log1p.apply1(_floating(self))
 
@@ -1466,6 +1538,29 @@ class Tensor:
         d = checks.check_dim(dim, self.ndim)
         start = checks.check_narrow(_number(start), length, self.shape[d])
         return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def select(self, dim: int, index: Any) -> Tensor:
+        """The view at `index` along dim, which it drops (`x.select(0, i)` is `x[i]`)."""
+        if self.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        d = checks.check_dim(dim, self.ndim)
+        index = _number(index)
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+            raise checks.argument_error("select", "index", 2, index, "int")
+        if not -self.shape[d] <= index < self.shape[d]:
+            raise IndexError(f"select(): index {index} out of range for tensor of size "
+                             f"{list(self.shape)} at dimension {dim}")
+        return self[(slice(None),) * d + (int(index),)]
+
+    def fliplr(self) -> Tensor:
+        """Columns in reverse order: flip(1)."""
+        _expect(self.ndim >= 2, "Input must be >= 2-d.")
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        """Rows in reverse order: flip(0)."""
+        _expect(self.ndim >= 1, "Input must be >= 1-d.")
+        return self.flip(0)
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -2179,6 +2274,9 @@ class Tensor:
 
     def atanh_(self) -> Tensor:
         return self._inplace(lambda s, _: _no_derivative(s.atanh(), "atanh"), None)
+
+    arcsin_, arccos_, arctan_, arcsinh_, arccosh_, arctanh_ = (
+        asin_, acos_, atan_, asinh_, acosh_, atanh_)
 
     def _inplace(self, op: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
         checks.check_writable(self._data)
@@ -3121,6 +3219,14 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     d = checks.check_dim(dim, ts[0].ndim)
     checks.check_cat([t.shape for t in ts], d)
     return S.Cat.apply(d, *ts)
+
+
+concat = cat
+
+
+def concatenate(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """cat, with NumPy's name for dim (`axis`) also taken, as PyTorch takes it."""
+    return cat(tensors, dim if axis is None else axis)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

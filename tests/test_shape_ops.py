@@ -52,6 +52,27 @@ def test_flip_reverses_the_listed_dims_and_flips_the_gradient_back(lib, x, dims,
 
 
 @st.composite
+def _select_arguments(draw, shape):
+    """(dim, index) of a tensor with at least one dim whose size is not 0, either signed."""
+    d = draw(st.sampled_from([i for i, n in enumerate(shape) if n > 0]))
+    n = shape[d]
+    return draw(st.sampled_from((d, d - len(shape)))), draw(st.integers(-n, n - 1))
+
+
+@op_test(one_tensor(shapes(min_dims=1, allow_empty=True).filter(lambda s: any(s)),
+                    args=_select_arguments, form=lambda s: st.sampled_from(
+                        ("method", "function", "fliplr", "flipud"))))
+def test_select_fliplr_and_flipud_pick_and_reverse_and_send_the_gradient_back(lib, x, args,
+                                                                             form):
+    dim, index = args
+    if form == "fliplr" and x.ndim >= 2:
+        return lib.fliplr(x)
+    if form == "flipud":
+        return x.flipud()
+    return x.select(dim, index) if form == "method" else lib.select(x, dim, index)
+
+
+@st.composite
 def roll_arguments(draw, shape):
     if not shape or draw(st.booleans()):  # (a 0-d tensor refuses dims)
         return draw(st.integers(-7, 7)), None  # the flattened tensor
