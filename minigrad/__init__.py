@@ -384,7 +384,7 @@ is_signed = function_form(Tensor.is_signed)
 
 
 # Subpackages, reachable after `import minigrad` as in PyTorch (they build on the names above).
-from minigrad import autograd, backends, nn, optim, utils, viz  # noqa: E402
+from minigrad import autograd, backends, linalg, nn, optim, utils, viz  # noqa: E402
 from minigrad.backends import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     is_deterministic_algorithms_warn_only_enabled,

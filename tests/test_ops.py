@@ -417,6 +417,53 @@ def test_nuclear_norm_is_the_sum_of_singular_values_with_gradient_u_vt(lib, x, d
     return x.norm(p="nuc", dim=dim, keepdim=keepdim)
 
 
+MATRIX_ORDERS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
+
+
+@st.composite
+def matrix_norm_calls(draw: st.DrawFn) -> Call:
+    """matrices_and_two_dims with an order of matrix_norm and the function to call it by. For
+    the orders 2 and -2 the singular values are apart, so that the largest's and the
+    smallest's vectors (whose outer product is the gradient) are the SVD routine's alone."""
+    call = draw(matrices_and_two_dims())
+    ord = draw(st.sampled_from(MATRIX_ORDERS))
+    if ord in (2, -2):
+        x, dim = call.tensors[0], call.kwargs["dim"] or (0, 1)
+        s = np.linalg.svd(np.moveaxis(x.astype(np.float64), dim, (-2, -1)), compute_uv=False)
+        assume(np.all(-np.diff(s, axis=-1) > 1e-2 * s[..., :1]))
+    function = draw(st.sampled_from(("matrix_norm", "norm")))
+    if call.kwargs["dim"] is None and function == "matrix_norm":
+        call.kwargs["dim"] = (-2, -1)
+    return Call(call.tensors, {**call.kwargs, "ord": ord, "function": function})
+
+
+@op_test(matrix_norm_calls())
+def test_linalg_matrix_norms_of_each_order_and_their_gradients(lib, x, dim, keepdim, ord,
+                                                               function):
+    """'fro', 'nuc', the largest / smallest singular value (2 / -2: d/dX = u v^T of that
+    value), the largest / smallest column (1 / -1) or row (inf / -inf) sum of |x|."""
+    return getattr(lib.linalg, function)(x, ord, dim, keepdim)
+
+
+@op_test(reduction_inputs(special=(0.0,), margin=1e-3,
+                          p=st.sampled_from((2, 1, 0, 3, 1.5, math.inf, -math.inf)),
+                          function=st.sampled_from(("vector_norm", "norm"))))
+def test_linalg_vector_norms_and_their_gradients(lib, x, dim, keepdim, p, function):
+    """vector_norm over the drawn dims (or every element); norm of one dim is vector_norm,
+    and norm without an order or dims the 2-norm of every element."""
+    if function == "norm" and dim is None:
+        return lib.linalg.norm(x, keepdim=keepdim)
+    if function == "norm" and isinstance(dim, int):
+        return lib.linalg.norm(x, p, dim, keepdim)
+    return lib.linalg.vector_norm(x, p, dim, keepdim)
+
+
+@op_test(matrices_and_two_dims())
+def test_linalg_svdvals_largest_first_with_gradient_u_diag_g_vt(lib, x, dim, keepdim):
+    x = x if dim is None else x.movedim(dim, (-2, -1))
+    return lib.linalg.svdvals(x)
+
+
 @st.composite
 def one_tiny_element(draw: st.DrawFn) -> Call:
     """A one-element tensor whose square underflows to 0 (about 1e-38 in float32, 1e-300 in

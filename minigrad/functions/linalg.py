@@ -146,3 +146,23 @@ class Inverse(ArrayFunction):
         (y,) = ctx.saved_tensors
         yt = np.swapaxes(y, -1, -2)
         return -(yt @ grad @ yt)
+
+
+class SingularValues(ArrayFunction):
+    """s = the singular values of each matrix (the last two dims), largest first, from its
+    reduced SVD A = U diag(s) V^T.
+
+    Each s_i = u_i^T A v_i has the derivative u_i v_i^T, so dL/dA = U diag(dL/ds) V^T (for
+    distinct singular values; where two are equal the SVD routine's choice of U and V decides,
+    as in PyTorch, whose LAPACK may choose otherwise).
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        ctx.u, ctx.vt = u, vt
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.u @ (grad[..., :, None] * ctx.vt)
