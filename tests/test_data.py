@@ -440,6 +440,7 @@ def stream(lib, *args):
        st.booleans())
 @example(5, 3, True, 0, False)  # a short last batch dropped (and not counted by len)
 @example(5, 3, False, 0, False)
+@example(5, 3, True, 2, False)  # each worker's short last batch dropped
 def test_iterable_dataset_batches_match_torch(n, batch_size, drop_last, num_workers, split):
     drop_last = drop_last and batch_size is not None
     mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
@@ -954,9 +955,11 @@ def test_an_abandoned_pass_stops_its_workers_as_torch():
     assert workers(mg) == workers(torch) == (2, 0)
 
 
-def test_persistent_workers_read_an_iterable_dataset_anew_each_epoch_as_torch():
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_persistent_workers_read_an_iterable_dataset_anew_each_epoch_as_torch(drop_last):
     mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
-        stream(lib, 5, True), batch_size=2, num_workers=2, persistent_workers=True, timeout=10))
+        stream(lib, 5, True), batch_size=2, drop_last=drop_last, num_workers=2,
+        persistent_workers=True, timeout=10))
     assert [batches_as_numbers(mine) for _ in range(2)] == [
         batches_as_numbers(theirs) for _ in range(2)]
 
@@ -984,15 +987,6 @@ def test_tasks_go_round_robin_to_more_than_two_workers_as_torch(num_workers):
     mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
         WhichWorker(lib, 9), batch_size=2, num_workers=num_workers,
         worker_init_fn=remember_worker, timeout=20))
-    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
-
-
-@pytest.mark.parametrize("n", range(1, 13))
-def test_workers_whose_share_has_ended_are_passed_over_as_torch(n):
-    """Three workers reading shares of unequal lengths: once one has ended, the next task goes
-    to the next worker still reading, in the round's order."""
-    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
-        stream(lib, n, True), batch_size=2, num_workers=3, prefetch_factor=1, timeout=20))
     assert batches_as_numbers(mine) == batches_as_numbers(theirs)
 
 
@@ -1081,3 +1075,42 @@ def test_workers_seed_python_numpy_and_their_own_generator_as_torch():
     mine, theirs = run(mg), run(torch)
     assert mine == theirs
     assert mine[0][1] != mine[1][1]  # (the two workers' NumPy numbers differ)
+
+
+class Uneven:
+    """An iterable dataset whose worker i reads sizes[i] numbers (i * 10, i * 10 + 1, ...)."""
+
+    def __init__(self, lib, sizes):
+        self.lib, self.sizes = lib, sizes
+
+    def __iter__(self):
+        worker = self.lib.utils.data.get_worker_info().id
+        return iter(range(worker * 10, worker * 10 + self.sizes[worker]))
+
+
+@pytest.mark.parametrize("sizes", [(1, 3), (0, 2, 5), (4, 1, 2), (8, 1, 8)], ids=str)
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_workers_of_an_iterable_dataset_ending_at_different_times_as_torch(sizes, batch_size):
+    """A worker's end leaves the others to go on reading, passed over in the round's order."""
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        type("U", (Uneven, lib.utils.data.IterableDataset), {})(lib, sizes),
+        batch_size=batch_size, num_workers=len(sizes), timeout=20))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+class BreaksAfterOne:
+    def __iter__(self):
+        yield 0
+        raise ValueError("the stream broke")
+
+
+def test_an_error_in_an_iterable_datasets_worker_is_not_its_end_as_torch():
+    errors = both(lambda lib: batches_and_errors(lib.utils.data.DataLoader(
+        type("B", (BreaksAfterOne, lib.utils.data.IterableDataset), {})(), num_workers=1,
+        timeout=20)))
+    mine, theirs = errors
+    assert batches_as_numbers(mine[:1]) == batches_as_numbers(theirs[:1])
+    assert len(mine) == len(theirs) == 2
+    assert mine[1][0] is theirs[1][0] is ValueError
+    assert mine[1][1].splitlines()[-1] == theirs[1][1].splitlines()[-1] == (
+        "ValueError: the stream broke")
