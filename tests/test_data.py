@@ -2,8 +2,12 @@
 shuffling), the same lengths, and shuffling that is a reproducible permutation."""
 
 import collections.abc
+import gc
+import multiprocessing
 import os
+import random
 import re
+import sys
 import time
 import types
 import warnings
@@ -436,6 +440,7 @@ def stream(lib, *args):
        st.booleans())
 @example(5, 3, True, 0, False)  # a short last batch dropped (and not counted by len)
 @example(5, 3, False, 0, False)
+@example(5, 3, True, 2, False)  # each worker's short last batch dropped
 def test_iterable_dataset_batches_match_torch(n, batch_size, drop_last, num_workers, split):
     drop_last = drop_last and batch_size is not None
     mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
@@ -883,3 +888,229 @@ def test_an_iterable_dataset_refuses_a_sampler_or_shuffling_with_torch_errors(kw
 def test_an_iterable_dataset_takes_shuffle_false_as_torch():
     mine, theirs = both(lambda lib: lib.utils.data.DataLoader(stream(lib, 3), shuffle=False))
     assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+# --- worker processes: what the mutation run of worker.py found ---------------------------
+
+class Unbuildable(Exception):
+    """An exception that one message cannot make (at module level: a worker sends its type)."""
+
+    def __init__(self, code, reason):
+        super().__init__(code, reason)
+
+
+class RaisesUnbuildable(Records):
+    def __getitem__(self, i):
+        raise Unbuildable(3, "no")
+
+
+def test_a_worker_exception_one_message_cannot_make_comes_back_a_runtime_error_as_torch():
+    errors = both(lambda lib: batches_and_errors(lib.utils.data.DataLoader(
+        RaisesUnbuildable(lib, 1), num_workers=1, timeout=20)))
+    [(mine, message)], [(theirs, expected)] = errors
+    assert mine is theirs is RuntimeError
+    assert message.splitlines()[0] == expected.splitlines()[0] == (
+        "Caught Unbuildable in DataLoader worker process 0.")
+    assert message.splitlines()[-1] == expected.splitlines()[-1]
+
+
+class Daemonic(Records):
+    def __getitem__(self, i):
+        return multiprocessing.current_process().daemon
+
+
+def test_workers_are_daemon_processes_as_torch():
+    """So that they never keep the main process from exiting."""
+    mine, theirs = both(lambda lib: batches_as_numbers(lib.utils.data.DataLoader(
+        Daemonic(lib, 2), num_workers=2, timeout=20)))
+    assert mine == theirs == [("bool", [True])] * 2
+
+
+class Seeds(Records):
+    def __getitem__(self, i):
+        return self.lib.utils.data.get_worker_info().seed
+
+
+def test_worker_seeds_are_drawn_from_the_loaders_own_generator_as_torch():
+    def run(lib):
+        lib.manual_seed(3)
+        loader = lib.utils.data.DataLoader(Seeds(lib, 4), batch_size=2, num_workers=2,
+                                           generator=lib.Generator().manual_seed(11), timeout=20)
+        return batches_as_numbers(loader), lib.rand(1).item()  # the global generator untouched
+
+    assert run(mg) == run(torch)
+
+
+def test_an_abandoned_pass_stops_its_workers_as_torch():
+    def workers(lib):
+        before = set(multiprocessing.active_children())
+        batches = iter(lib.utils.data.DataLoader(Records(lib, 6), batch_size=2, num_workers=2,
+                                                 timeout=20))
+        next(batches)
+        started = len(set(multiprocessing.active_children()) - before)
+        del batches
+        gc.collect()
+        return started, len(set(multiprocessing.active_children()) - before)
+
+    assert workers(mg) == workers(torch) == (2, 0)
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_persistent_workers_read_an_iterable_dataset_anew_each_epoch_as_torch(drop_last):
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        stream(lib, 5, True), batch_size=2, drop_last=drop_last, num_workers=2,
+        persistent_workers=True, timeout=10))
+    assert [batches_as_numbers(mine) for _ in range(2)] == [
+        batches_as_numbers(theirs) for _ in range(2)]
+
+
+class Unreadable:
+    def __iter__(self):
+        raise ValueError("no stream today")
+
+
+def test_an_iterable_dataset_that_cannot_start_fails_in_its_worker_as_torch():
+    """The error of making the dataset's iterator comes back with the first batch, as an error
+    in a worker's worker_init_fn does."""
+    errors = both(lambda lib: raised(lambda: next(iter(lib.utils.data.DataLoader(
+        type("U", (Unreadable, lib.utils.data.IterableDataset), {})(), num_workers=1,
+        timeout=20)))))
+    (mine, message), (theirs, expected) = errors
+    assert mine is theirs is ValueError
+    assert message.splitlines()[0] == expected.splitlines()[0] == (
+        "Caught ValueError in DataLoader worker process 0.")
+    assert message.splitlines()[-1] == expected.splitlines()[-1] == "ValueError: no stream today"
+
+
+@pytest.mark.parametrize("num_workers", [3, 4])
+def test_tasks_go_round_robin_to_more_than_two_workers_as_torch(num_workers):
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        WhichWorker(lib, 9), batch_size=2, num_workers=num_workers,
+        worker_init_fn=remember_worker, timeout=20))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+class Sleepy(Records):
+    def __init__(self, lib, n, seconds):
+        super().__init__(lib, n)
+        self.seconds = seconds
+
+    def __getitem__(self, i):
+        time.sleep(self.seconds)
+        return super().__getitem__(i)
+
+
+def test_without_a_timeout_the_loader_waits_for_a_slow_worker_idly_as_torch():
+    """Waiting on the workers polls their results every 0.2 s, it does not spin."""
+    def first_batch(lib):
+        batches = iter(lib.utils.data.DataLoader(Sleepy(lib, 1, 1.5), num_workers=1))
+        start = time.process_time()
+        batch = batches_as_numbers([next(batches)])
+        return batch, time.process_time() - start < 0.3
+
+    assert first_batch(mg) == first_batch(torch)
+    assert first_batch(mg)[1]
+
+
+def test_a_timeout_shorter_than_the_poll_is_kept_as_torch():
+    errors = both(lambda lib: raised(lambda: next(iter(lib.utils.data.DataLoader(
+        Sleepy(lib, 1, 0.6), num_workers=1, timeout=0.1)))))
+    assert errors[0] == errors[1] == (RuntimeError, "DataLoader timed out after 0.1 seconds")
+
+
+def die(worker_id):
+    os._exit(3)
+
+
+def test_workers_that_died_together_are_all_named_as_torch():
+    """Both die as they start, long before the loader's first look at them (0.2 s), so the
+    error names both, as PyTorch's names every worker it finds dead."""
+    messages = []
+    for lib in (mg, torch):
+        kind, message = raised(lambda lib=lib: next(iter(lib.utils.data.DataLoader(
+            Records(lib, 4), num_workers=2, worker_init_fn=die, timeout=20))))
+        assert kind is RuntimeError
+        messages.append(message)
+        assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+(, \d+)*\) exited unexpectedly",
+                            message)
+    assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+, \d+\) exited unexpectedly",
+                        messages[0])
+
+
+def test_a_forked_copy_of_a_pass_leaves_the_workers_to_their_own_process():
+    """A process forked in the middle of a pass holds a copy of its iterator; dropping the copy
+    stops nothing (it could not: the workers are not its children), and the pass goes on."""
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        Records(lib, 6), batch_size=2, num_workers=2, timeout=20))
+    batches = iter(mine)
+    first = next(batches)
+    pid = os.fork()
+    if pid == 0:  # the copy: any error in dropping it ends this process with status 1
+        sys.unraisablehook = lambda _: os._exit(1)
+        del batches
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert batches_as_numbers([first, *batches]) == batches_as_numbers(theirs)
+
+
+class Draws(Records):
+    """What a worker draws from Python's, NumPy's and the library's global generators, and
+    whether its worker info holds the dataset it reads."""
+
+    def __getitem__(self, i):
+        info = self.lib.utils.data.get_worker_info()
+        return (random.random(), float(np.random.rand()), self.lib.rand(1).item(),
+                info.dataset is self)
+
+
+def test_workers_seed_python_numpy_and_their_own_generator_as_torch():
+    """PyTorch seeds NumPy's global generator in each worker too (minigrad's workers all
+    inherited the main process's NumPy state, and drew the same numbers)."""
+    def run(lib):
+        lib.manual_seed(21)
+        np.random.seed(0)
+        return batches_as_numbers(lib.utils.data.DataLoader(
+            Draws(lib, 4), batch_size=2, num_workers=2, timeout=20))
+
+    mine, theirs = run(mg), run(torch)
+    assert mine == theirs
+    assert mine[0][1] != mine[1][1]  # (the two workers' NumPy numbers differ)
+
+
+class Uneven:
+    """An iterable dataset whose worker i reads sizes[i] numbers (i * 10, i * 10 + 1, ...)."""
+
+    def __init__(self, lib, sizes):
+        self.lib, self.sizes = lib, sizes
+
+    def __iter__(self):
+        worker = self.lib.utils.data.get_worker_info().id
+        return iter(range(worker * 10, worker * 10 + self.sizes[worker]))
+
+
+@pytest.mark.parametrize("sizes", [(1, 3), (0, 2, 5), (4, 1, 2), (8, 1, 8)], ids=str)
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_workers_of_an_iterable_dataset_ending_at_different_times_as_torch(sizes, batch_size):
+    """A worker's end leaves the others to go on reading, passed over in the round's order."""
+    mine, theirs = both(lambda lib: lib.utils.data.DataLoader(
+        type("U", (Uneven, lib.utils.data.IterableDataset), {})(lib, sizes),
+        batch_size=batch_size, num_workers=len(sizes), timeout=20))
+    assert batches_as_numbers(mine) == batches_as_numbers(theirs)
+
+
+class BreaksAfterOne:
+    def __iter__(self):
+        yield 0
+        raise ValueError("the stream broke")
+
+
+def test_an_error_in_an_iterable_datasets_worker_is_not_its_end_as_torch():
+    errors = both(lambda lib: batches_and_errors(lib.utils.data.DataLoader(
+        type("B", (BreaksAfterOne, lib.utils.data.IterableDataset), {})(), num_workers=1,
+        timeout=20)))
+    mine, theirs = errors
+    assert batches_as_numbers(mine[:1]) == batches_as_numbers(theirs[:1])
+    assert len(mine) == len(theirs) == 2
+    assert mine[1][0] is theirs[1][0] is ValueError
+    assert mine[1][1].splitlines()[-1] == theirs[1][1].splitlines()[-1] == (
+        "ValueError: the stream broke")

@@ -6,7 +6,8 @@ The protocol, between the main process and `num_workers` worker processes:
 * The main process sends tasks `(task_id, indices)` round robin to the workers still active,
   keeping at most `prefetch_factor * num_workers` tasks in flight; every batch it hands to the
   user frees room for the next task. So the batches are the same as without workers.
-* A worker seeds its generators (`base_seed + worker_id`), sets `get_worker_info()`, calls
+* A worker seeds its generators (`base_seed + worker_id`; NumPy's global one from a hash of
+  both, as PyTorch seeds it), sets `get_worker_info()`, calls
   `worker_init_fn(worker_id)`, then answers each task with `(task_id, batch)` on the result
   queue. A failure is answered with a `WorkerError` (the exception's type and traceback text),
   the end of an IterableDataset with `WorkerEnded`. `None` stops a worker; `Resume` starts a
@@ -27,6 +28,8 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from minigrad.utils.data.fetch import Fetcher
 from minigrad.utils.data.sampler import _seed
@@ -101,6 +104,10 @@ def _worker_loop(dataset: Any, index_queue: Any, result_queue: Any, batching: bo
     seed = base_seed + worker_id
     random.seed(seed)
     manual_seed(seed)
+    # Forked workers would all inherit one NumPy state; PyTorch seeds each with the state that
+    # NumPy's SeedSequence makes of these four words (its `_generate_state` is that hash).
+    np.random.seed(np.random.SeedSequence(
+        [worker_id, base_seed & 0xFFFFFFFF, base_seed >> 32, 0]).generate_state(4))
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     init_error = None
     try:
