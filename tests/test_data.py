@@ -741,16 +741,13 @@ def test_a_loader_that_timed_out_ends_its_pass():
         next(batches)
 
 
-@pytest.mark.parametrize("batch, same_message", [
-    ([], True), (np.array([], dtype=np.int64), True), ([0.0, 1.0], False), ([True, False], True),
-], ids=["empty list", "empty array", "floats", "bools"])
-def test_a_tensor_dataset_refuses_a_batch_of_no_or_non_integer_indices_as_torch(batch,
-                                                                                 same_message):
+@pytest.mark.parametrize("batch", [[], np.array([], dtype=np.int64), [0.0, 1.0], [True, False]],
+                         ids=["empty list", "empty array", "floats", "bools"])
+def test_a_tensor_dataset_refuses_a_batch_of_no_or_non_integer_indices_as_torch(batch):
     """A custom batch_sampler's batch is read index by index, as PyTorch's fetcher reads it:
     an empty batch fails in default_collate (no first sample), a float index fails in indexing,
     and a bool index adds a dim of size 1 or 0, which stacking refuses. (minigrad read the
-    TensorDataset's batch in one indexing, and gave an empty batch, or rows 0 and 1.) The float
-    index's message is NumPy's in minigrad."""
+    TensorDataset's batch in one indexing, and gave an empty batch, or rows 0 and 1.)"""
     errors = []
     for lib in (torch, mg):
         dataset = lib.utils.data.TensorDataset(lib.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]),
@@ -759,7 +756,7 @@ def test_a_tensor_dataset_refuses_a_batch_of_no_or_non_integer_indices_as_torch(
             list(lib.utils.data.DataLoader(dataset, batch_sampler=[[2, 0], batch]))
         errors.append(caught.value)
     assert type(errors[1]) is type(errors[0])
-    assert (str(errors[1]) == str(errors[0])) is same_message
+    assert str(errors[1]) == str(errors[0])
 
 
 class Resuming:
