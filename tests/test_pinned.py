@@ -1570,3 +1570,10 @@ def test_fans_of_a_1d_tensor_are_refused_with_torchs_whole_message():
         messages.append(str(info.value))
     assert messages[0] == messages[1] == (
         "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+
+
+@given(start=parameters())
+def test_sgd_dampening_of_minus_one_adds_twice_the_gradient_as_pytorch(start):
+    """PyTorch does not bound dampening: at -1 the buffer grows by (1 - dampening)·g = 2g a
+    step, an `add_` whose alpha is 2."""
+    follow(lambda lib, ps: lib.optim.SGD(ps, lr=0.01, momentum=0.9, dampening=-1.0), start)
