@@ -1308,3 +1308,30 @@ def test_the_array_ops_round_a_numpy_float64_number_to_float32_first_as_torch(op
     expected = getattr(to_torch(start), op.__name__)(*map(to_torch, tensors), *number, **keyword)
     np.testing.assert_array_equal(op(start.copy(), *tensors, *number, **keyword),
                                   expected.numpy())
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fma_with_a_scalar_of_lowest_bit_2_to_the_minus_32_repairs_subnormal_sums(n):
+    """As for 2^-31 above, a little further down: a = 10464103·2^-32 and b = 14335913·2^-149
+    (10464103 · 14335913 = 69855·2^31 - 1), so a·b = 69855·2^-150 - 2^-181, just short of a
+    float32 halfway point past c by less than half float64's ulp there (2^-180): float64
+    rounds onto the halfway point, and float32's ties-to-even then goes the wrong way. (a's
+    product with 3^30 rounds to an integer in float64, so a test of a's low bits that
+    multiplied by anything but a power of two would miss it.)"""
+    alpha = 10464103 * 2.0**-32
+    b = np.full(n, 14335913 * 2.0**-149, np.float32)
+    c = ((2**22 + 2 * np.arange(n)) * 2.0**-149).astype(np.float32)
+    expected = torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy()
+    assert np.all(float64_then_float32(np.float32(alpha), b, c) != expected)
+    np.testing.assert_array_equal(add_(c.copy(), b, alpha=alpha), expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fma_repairs_normal_halfway_sums_next_to_a_subnormal_addend(n):
+    """One subnormal c among normal traps: fma then looks for the subnormal sums too, and
+    still repairs the halfway ones."""
+    a, b, c = halfway_traps(n, seed=n, subnormal=False)
+    c[0] = 2.0**-140
+    expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(b)).numpy()
+    assert np.mean(float64_then_float32(a, b, c) != expected) > 0.2
+    np.testing.assert_array_equal(addcmul_(c.copy(), a, b), expected)
