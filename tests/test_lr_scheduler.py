@@ -805,12 +805,18 @@ BAD_ARGUMENTS = {
     "cyclic step_size_up 0": lambda lib: lib.optim.lr_scheduler.CyclicLR(
         sgd(lib), 0.01, 0.1, step_size_up=0, step_size_down=2),
     "one cycle steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1),
+    "one cycle epochs alone": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, epochs=3),
+    "one cycle steps_per_epoch alone": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, steps_per_epoch=3),
     "one cycle total_steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=0),
     "one cycle epochs": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, epochs=0, steps_per_epoch=3),
     "one cycle steps_per_epoch": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, epochs=2, steps_per_epoch=1.5),
+    "one cycle steps_per_epoch 0": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, epochs=2, steps_per_epoch=0),
     "one cycle pct_start": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=10, pct_start=1),
     "one cycle strategy": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
@@ -879,3 +885,45 @@ def test_schedulers_of_another_optimizer_are_refused() -> None:
                    r"got scheduler StepLR at index 0 has .*, which is different from SGD\.$")
         with pytest.raises(ValueError, match=re.compile(pattern, re.S)):
             lib.optim.lr_scheduler.SequentialLR(first, [inner], [])
+
+
+@pytest.mark.parametrize("anneal_strategy", ["cos", "linear"])
+@pytest.mark.parametrize("three_phase", [False, True])
+def test_one_cycle_steps_onto_the_end_of_each_phase_as_pytorch(
+        anneal_strategy: str, three_phase: bool) -> None:
+    """With pct_start · total_steps a whole number, a step falls exactly on the end of each
+    phase: its lr and momentum are that phase's end, computed as PyTorch computes them (the
+    next phase's start is the same number mathematically, but rounds otherwise)."""
+    def lrs(lib: Any) -> list[list[str]]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=[0.1, 0.7], total_steps=16, pct_start=0.25,
+            anneal_strategy=anneal_strategy, three_phase=three_phase)
+        seen = []
+        for _ in range(16):
+            optimizer.step()
+            scheduler.step()
+            seen.append([lr.hex() for lr in scheduler.get_last_lr()]
+                        + [group["momentum"].hex() for group in optimizer.param_groups])
+        return seen
+
+    ours, theirs = both(lrs)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(("epochs", "steps_per_epoch"), [(5, 1), (1, 5)])
+def test_one_cycle_of_one_epoch_or_one_step_an_epoch_follows_pytorch(
+        epochs: int, steps_per_epoch: int) -> None:
+    def lrs(lib: Any) -> list[list[str]]:
+        optimizer = two_group_sgd(lib)
+        scheduler = lib.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=0.1, epochs=epochs, steps_per_epoch=steps_per_epoch)
+        seen = []
+        for _ in range(5):
+            optimizer.step()
+            scheduler.step()
+            seen.append([lr.hex() for lr in scheduler.get_last_lr()])
+        return seen
+
+    ours, theirs = both(lrs)
+    assert ours == theirs

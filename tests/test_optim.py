@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from support import TOLERANCES, assert_close, to_mg, to_numpy, to_torch
 
 import minigrad as mg
-from minigrad.optim._array_ops import SMALL, add_, addcmul_, lerp_
+from minigrad.optim._array_ops import SMALL, add_, addcdiv_, addcmul_, div_, lerp_, mul_
 from minigrad.serialization import load, save
 
 FLOAT_DTYPES = st.sampled_from([np.dtype(np.float32), np.dtype(np.float64)])
@@ -1264,3 +1264,74 @@ def test_sgd_steps_as_torch_from_a_loaded_state_whose_momentum_buffers_are_none(
         results[lib] = [p.detach().numpy().copy() for p in params]
     for ours, theirs in zip(results[mg], results[torch]):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(("optimizer", "kwargs", "exact"), [
+    ("SGD", dict(lr=0.01, momentum=0.9, dampening=0.1), ("momentum_buffer",)),
+    ("Adam", dict(lr=0.01, betas=(0.9, 0.999)), ("exp_avg", "exp_avg_sq")),
+], ids=["SGD", "Adam"])
+def test_numpy_float64_hyperparameters_are_rounded_to_float32_as_pytorch(
+        n, optimizer, kwargs, exact):
+    """np.float64 is a float, so both libraries take it as a hyperparameter; PyTorch rounds
+    it to the parameter's float32 before multiplying, where NumPy would promote the product
+    to float64 and round it once more. The states match bit for bit, as with Python floats."""
+    def as_numpy(value):
+        return tuple(map(np.float64, value)) if isinstance(value, tuple) else np.float64(value)
+
+    rng = np.random.default_rng(n)
+    grads = rng.standard_normal((3, n)).astype(np.float32)
+    states = []
+    for lib in (torch, mg):
+        param = lib.tensor(np.zeros(n, np.float32), requires_grad=True)
+        opt = getattr(lib.optim, optimizer)(
+            [param], **{k: as_numpy(v) for k, v in kwargs.items()})
+        for grad in grads:
+            param.grad = lib.tensor(grad)
+            opt.step()
+        states.append(opt.state[param])
+    expected, mine = states
+    for name in exact:
+        np.testing.assert_array_equal(to_numpy(mine[name]), to_numpy(expected[name]), name)
+
+
+@pytest.mark.parametrize("op", [mul_, div_, add_, addcmul_, addcdiv_], ids=lambda f: f.__name__)
+def test_the_array_ops_round_a_numpy_float64_number_to_float32_first_as_torch(op):
+    """The number is rounded to the tensor's float32 before the operation, as PyTorch rounds a
+    number for a float32 kernel (NumPy would compute in float64 and round twice)."""
+    rng = np.random.default_rng(0)
+    start, t1, t2 = (rng.standard_normal((3, 1000)) * [[1e-8], [1], [1]]).astype(np.float32)
+    value = np.float64(1.1e-8)
+    tensors = (t1, t2) if op in (addcmul_, addcdiv_) else ()
+    keyword = {"value": value} if tensors else {}
+    number = () if tensors else (value,)
+    expected = getattr(to_torch(start), op.__name__)(*map(to_torch, tensors), *number, **keyword)
+    np.testing.assert_array_equal(op(start.copy(), *tensors, *number, **keyword),
+                                  expected.numpy())
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fma_with_a_scalar_of_lowest_bit_2_to_the_minus_32_repairs_subnormal_sums(n):
+    """As for 2^-31 above, a little further down: a = 10464103·2^-32 and b = 14335913·2^-149
+    (10464103 · 14335913 = 69855·2^31 - 1), so a·b = 69855·2^-150 - 2^-181, just short of a
+    float32 halfway point past c by less than half float64's ulp there (2^-180): float64
+    rounds onto the halfway point, and float32's ties-to-even then goes the wrong way. (a's
+    product with 3^30 rounds to an integer in float64, so a test of a's low bits that
+    multiplied by anything but a power of two would miss it.)"""
+    alpha = 10464103 * 2.0**-32
+    b = np.full(n, 14335913 * 2.0**-149, np.float32)
+    c = ((2**22 + 2 * np.arange(n)) * 2.0**-149).astype(np.float32)
+    expected = torch.add(to_torch(c), to_torch(b), alpha=alpha).numpy()
+    assert np.all(float64_then_float32(np.float32(alpha), b, c) != expected)
+    np.testing.assert_array_equal(add_(c.copy(), b, alpha=alpha), expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fma_repairs_normal_halfway_sums_next_to_a_subnormal_addend(n):
+    """One subnormal c among normal traps: fma then looks for the subnormal sums too, and
+    still repairs the halfway ones."""
+    a, b, c = halfway_traps(n, seed=n, subnormal=False)
+    c[0] = 2.0**-140
+    expected = torch.addcmul(to_torch(c), to_torch(a), to_torch(b)).numpy()
+    assert np.mean(float64_then_float32(a, b, c) != expected) > 0.2
+    np.testing.assert_array_equal(addcmul_(c.copy(), a, b), expected)

@@ -1570,3 +1570,27 @@ def test_fans_of_a_1d_tensor_are_refused_with_torchs_whole_message():
         messages.append(str(info.value))
     assert messages[0] == messages[1] == (
         "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+
+
+@given(start=parameters())
+def test_sgd_dampening_of_minus_one_adds_twice_the_gradient_as_pytorch(start):
+    """PyTorch does not bound dampening: at -1 the buffer grows by (1 - dampening)·g = 2g a
+    step, an `add_` whose alpha is 2."""
+    follow(lambda lib, ps: lib.optim.SGD(ps, lr=0.01, momentum=0.9, dampening=-1.0), start)
+
+
+@pytest.mark.parametrize("optimizer, kwargs", [
+    ("SGD", dict(lr=1e-3, momentum=0.9)), ("Adam", dict(lr=1e-3)),
+], ids=["SGD", "Adam"])
+def test_a_float32_parameter_of_no_elements_steps_as_in_pytorch(optimizer, kwargs):
+    """An empty parameter steps without error and keeps its (empty) state, in float32 too,
+    where the single-rounding emulation looks for subnormal sums among no elements."""
+    states = []
+    for lib in (mg, torch):
+        param = lib.zeros(0, 3, requires_grad=True)
+        opt = getattr(lib.optim, optimizer)([param], **kwargs)
+        for _ in range(2):
+            param.grad = lib.zeros(0, 3)
+            opt.step()
+        states.append({k: tuple(v.shape) for k, v in opt.state[param].items()})
+    assert states[0] == states[1]

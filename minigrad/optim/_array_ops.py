@@ -66,13 +66,13 @@ def _work(name: str, like: np.ndarray, dtype: Any = None) -> np.ndarray:
 # --------------------------------------------------------------------- in place, on `self`
 def mul_(self: np.ndarray, value: float) -> np.ndarray:
     """`self ← self · value`, as `Tensor.mul_`: value is rounded to self's dtype first."""
-    return np.multiply(self, value, out=self)
+    return np.multiply(self, self.dtype.type(value), out=self)
 
 
 def div_(self: np.ndarray, value: float) -> np.ndarray:
     """`self ← self / value`, as `Tensor.div_`: value is rounded to self's dtype first, and the
     quotient is rounded once (a true division, not a multiplication by 1/value)."""
-    return np.divide(self, value, out=self)
+    return np.divide(self, self.dtype.type(value), out=self)
 
 
 def add_(self: np.ndarray, other: np.ndarray | float, alpha: float = 1) -> np.ndarray:
@@ -83,7 +83,7 @@ def add_(self: np.ndarray, other: np.ndarray | float, alpha: float = 1) -> np.nd
     alpha rounded to self's dtype first.
     """
     if alpha == 1:
-        return np.add(self, other, out=self)
+        return np.add(self, self.dtype.type(other) if np.ndim(other) == 0 else other, out=self)
     return _fma(alpha, np.broadcast_to(other, self.shape), self, out=self)
 
 
@@ -109,7 +109,7 @@ def addcmul_(self: np.ndarray, tensor1: np.ndarray, tensor2: np.ndarray,
     PyTorch's CPU kernel rounds `value · tensor1` (value first rounded to self's dtype), then
     computes `(value · tensor1) · tensor2 + self` as a fused multiply-add.
     """
-    scaled = np.multiply(tensor1, value, out=_work("operand", self))
+    scaled = np.multiply(tensor1, self.dtype.type(value), out=_work("operand", self))
     return _fma(scaled, tensor2, self, out=self)
 
 
@@ -121,7 +121,7 @@ def addcdiv_(self: np.ndarray, tensor1: np.ndarray, tensor2: np.ndarray,
     (value first rounded to self's dtype), its quotient by tensor2, then the sum. No fused
     multiply-add here: a division sits between the product and the sum.
     """
-    quotient = np.multiply(tensor1, value, out=_work("operand", self))
+    quotient = np.multiply(tensor1, self.dtype.type(value), out=_work("operand", self))
     quotient /= tensor2
     return np.add(self, quotient, out=self)
 
