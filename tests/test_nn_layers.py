@@ -159,12 +159,21 @@ def test_activations_without_an_integer_kernel_refuse_integer_tensors(name, kern
                              Call((np.array([1, 2]),)), f'"{kernel}" not implemented for \'Long\'')
 
 
-@pytest.mark.parametrize("name", ["elu", "hardtanh", "silu", "gelu", "threshold"])
-def test_activation_of_a_list_raises_type_error(name):
-    args = (0.5, 0.0) if name == "threshold" else ()
-    assert_raises_like_torch(lambda lib: getattr(lib.nn.functional, name)([1.0], *args),
-                             Call(()), fr"{name}\(\): argument 'input' \(position 1\) must be "
-                             "Tensor, not list")
+@pytest.mark.parametrize("name", [
+    "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "elu", "elu_",
+    "selu", "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign",
+    "hardsigmoid", "hardswish", "logsigmoid", "tanh", "sigmoid", "threshold", "threshold_"])
+def test_activation_of_a_list_raises_torchs_error(name):
+    """A TypeError naming PyTorch's kernel (log_sigmoid for logsigmoid, the in-place form for
+    the in-place functions), or for the functions PyTorch composes in Python, the error of the
+    first method they call on the list."""
+    args = (0.5, 0.0) if name.startswith("threshold") else ()
+    raised = []
+    for lib in (torch, mg):
+        with pytest.raises(Exception) as info:
+            getattr(lib.nn.functional, name)([1.0], *args)
+        raised.append((info.type, str(info.value)))
+    assert raised[1] == raised[0]
 
 
 def test_inplace_activation_of_a_leaf_that_requires_grad_raises_like_torch():
@@ -173,6 +182,13 @@ def test_inplace_activation_of_a_leaf_that_requires_grad_raises_like_torch():
         torch.nn.functional.elu_(torch.tensor(x, requires_grad=True))
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         mg.nn.functional.elu_(mg.tensor(x, requires_grad=True))
+
+
+@pytest.mark.parametrize("name", ["relu_", "hardtanh_", "leaky_relu_", "elu_", "selu_", "celu_"])
+def test_in_place_activations_take_torchs_defaults(name):
+    x = np.array([-3.0, -1.5, -0.5, 0.0, 0.5, 1.5, 7.0])
+    outputs = [getattr(lib.nn.functional, name)(lib.tensor(x)) for lib in (mg, torch)]
+    assert_close(outputs[0], outputs[1])
 
 
 MODULES = [
@@ -564,6 +580,61 @@ def test_embedding_padding_idx_out_of_range_asserts_like_torch():
                              "Padding_idx must be within num_embeddings")
 
 
+@pytest.mark.parametrize("padding_idx", [None, 1, -1, -5])
+@pytest.mark.parametrize("max_norm", [None, 2.0])
+def test_functional_embedding_takes_torchs_defaults_and_a_negative_padding_idx(padding_idx,
+                                                                             max_norm):
+    """F.embedding by default: the 2-norm for max_norm, gradients not scaled by frequency, a
+    dense gradient; a negative padding_idx counts from the end."""
+    results = []
+    for lib in (mg, torch):
+        weight = lib.tensor(np.arange(15.0).reshape(5, 3) / 4, requires_grad=True)
+        with lib.no_grad():
+            renormed = weight * 1  # max_norm rewrites the weight it is given, a leaf's too
+        renormed.requires_grad_()
+        out = lib.nn.functional.embedding(lib.tensor([[0, 4, 4], [1, 0, 4]]), renormed,
+                                          padding_idx, max_norm)
+        out.backward(lib.ones_like(out))
+        results.append((out, renormed.detach(), renormed.grad))
+    for ours, theirs in zip(*results):
+        assert_close(ours, theirs)
+
+
+def test_functional_embedding_leaves_a_row_of_norm_max_norm_as_it_is_like_torch():
+    """Only rows whose norm exceeds max_norm are scaled (by max_norm / (norm + 1e-7))."""
+    weights = []
+    for lib in (mg, torch):
+        weight = lib.tensor([[3.0, 4.0], [6.0, 8.0]], dtype=lib.float64)
+        lib.nn.functional.embedding(lib.tensor([0, 1]), weight, max_norm=5.0)
+        weights.append(weight)
+    assert_close(weights[0], weights[1])
+    assert weights[0][0].tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda lib, w: lib.nn.functional.embedding(lib.tensor([1.0]), w),
+     r"^Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+     r"Long, Int; but got \w+\.FloatTensor instead \(while checking arguments for embedding\)$"),
+    (lambda lib, w: lib.nn.functional.embedding(lib.tensor([5]), w),
+     "^index out of range in self$"),
+    (lambda lib, w: lib.nn.functional.embedding(lib.tensor([-1]), w),
+     "^index out of range in self$"),
+    # padding_idx is checked first
+    (lambda lib, w: lib.nn.functional.embedding(lib.tensor([1.0]), w, padding_idx=-6),
+     "^Padding_idx must be within num_embeddings$"),
+    (lambda lib, w: lib.nn.functional.embedding(lib.tensor([1]), w, padding_idx=5),
+     "^Padding_idx must be within num_embeddings$"),
+])
+def test_functional_embedding_refuses_like_torch(call, match):
+    assert_raises_like_torch(call, Call((np.ones((5, 3)),)), match)
+
+
+def test_functional_embedding_refuses_sparse_gradients():
+    with pytest.raises(NotImplementedError, match=r"^embedding: sparse=True makes a sparse "
+                       "gradient in PyTorch, and minigrad has no sparse tensors$"):
+        mg.nn.functional.embedding(mg.tensor([1]), mg.ones(5, 3), sparse=True)
+
+
 # ---------------------------------------------------------------------- Bilinear
 @given(dtype=float_dtypes(), features=st.tuples(sizes, sizes, sizes), batch=batch_shapes(),
        bias=st.booleans(), data=st.data())
@@ -578,11 +649,26 @@ def test_bilinear_matches_torch(dtype, features, batch, bias, data):
 @pytest.mark.parametrize("shapes, match", [
     (((2, 3), (2, 4)), "bilinear\\(\\): input2 size does not match weight size: got 4 but "
      "expected 5"),
+    (((2, 4, 2), (2, 4, 5)), "bilinear\\(\\): input1 size does not match weight size: got 2 "
+     "but expected 3"),
     (((2, 3), (3, 5)), "bilinear\\(\\): input batch dimensions do not match at dim 0: got 2 and 3"),
+    # the batch dims are checked before the weight's
+    (((2, 6, 2), (2, 7, 5)), "bilinear\\(\\): input batch dimensions do not match at dim 1: got "
+     "6 and 7"),
+    # inputs of different ndim do not broadcast
+    (((2, 2, 3), (2, 5)), "bilinear\\(\\): input dimensions do not match: got 3 and 2"),
+    (((3,), (2, 5)), "bilinear\\(\\): input dimensions do not match: got 1 and 2"),
+    # the bias's first dim is checked against the weight's
+    (((2, 3), (2, 5), (1,)), "bilinear\\(\\): bias size does not match weight size: got 1 but "
+     "expected 2"),
+    (((2, 3), (2, 5), (3, 2)), "bilinear\\(\\): bias size does not match weight size: got 3 but "
+     "expected 2"),
 ])
 def test_bilinear_bad_shapes_raise_like_torch(shapes, match):
     arrays_ = tuple(np.ones(s, np.float32) for s in shapes)
-    assert_raises_like_torch(lambda lib, a, b: lib.nn.Bilinear(3, 5, 2)(a, b), Call(arrays_), match)
+    assert_raises_like_torch(
+        lambda lib, a, b, *bias: lib.nn.functional.bilinear(a, b, lib.ones(2, 3, 5), *bias),
+        Call(arrays_), match)
 
 
 def test_bilinear_with_no_first_features_raises_like_torch():

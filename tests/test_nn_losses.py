@@ -388,24 +388,27 @@ def test_softmax_and_log_softmax_along_any_dim(lib, x, dim, name):
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("form", ["functional", "module"])
 def test_softmax_without_dim_warns_and_guesses_the_dim_like_torch(ndim, name, form):
-    """minigrad's warning names the caller's line in both forms (PyTorch's, for the module,
-    names a line of its own module.py)."""
+    """The whole message is PyTorch's; minigrad's warning names the caller's line in both forms
+    (PyTorch's, for the module, names a line of its own module.py)."""
     x = np.arange(float(2**ndim)).reshape((2,) * ndim) / 3
-    outputs, warned = [], []
+    outputs, warned, messages = [], [], []
     for lib in (mg, torch):
         function = (getattr(lib.nn.functional, name) if form == "functional"
                     else {"softmax": lib.nn.Softmax, "log_softmax": lib.nn.LogSoftmax}[name]())
         with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}") as record:
             outputs.append(function(lib.tensor(x)))
         warned.append(record[0].filename)
+        messages.append(str(record[0].message))
     assert_close(outputs[0], outputs[1])
+    assert messages[0] == messages[1]
     assert warned[0] == __file__
 
 
-def test_softmax_casts_to_the_requested_dtype_first():
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_casts_to_the_requested_dtype_first(name):
     x = np.array([[1, 2, 3]], np.int64)
-    outputs = [lib.nn.functional.softmax(lib.tensor(x), 1, dtype=lib.float64) for lib in (mg,
-                                                                                         torch)]
+    outputs = [getattr(lib.nn.functional, name)(lib.tensor(x), 1, dtype=lib.float64)
+               for lib in (mg, torch)]
     assert_close(outputs[0], outputs[1])
 
 

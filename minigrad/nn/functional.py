@@ -288,8 +288,9 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def softsign(input: Tensor) -> Tensor:
-    """x / (1 + |x|), composed as PyTorch does;  dy/dx = 1 / (1 + |x|)^2."""
-    return _activation("softsign", input, False, None, lambda x: x / (x.abs() + 1))
+    """x / (1 + |x|), composed as PyTorch does (so a non-tensor fails as there, at `abs`);
+    dy/dx = 1 / (1 + |x|)^2."""
+    return input / (input.abs() + 1)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -358,16 +359,23 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     dL/dx1 = sum_k g_k A_k x2, dL/dx2 = sum_k g_k A_k^T x1, dL/dA_k = sum g_k x1 x2^T.
 
     Raises:
-        RuntimeError: inputs whose last dims do not fit the weight, or whose leading dims differ.
+        RuntimeError: inputs of different ndim or leading dims, last dims that do not fit the
+            weight, or a bias whose first dim is not out (checked in this order, as PyTorch).
     """
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1], strict=True)):
+        if a != b:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
     for i, (x, size) in enumerate(((input1, weight.shape[1]), (input2, weight.shape[2])), 1):
         if x.shape[-1] != size:
             raise RuntimeError(f"bilinear(): input{i} size does not match weight size: got "
                                f"{x.shape[-1]} but expected {size}")
-    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1], strict=False)):
-        if a != b:
-            raise RuntimeError(
-                f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
+    if bias is not None and bias.shape[0] != weight.shape[0]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0]} but expected {weight.shape[0]}")
     output = einsum("...i,kij,...j->...k", input1, weight, input2)
     return output if bias is None else output + bias
 
@@ -471,9 +479,16 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     scaled down in place (without a gradient) to norm max_norm, as PyTorch's embedding_renorm_.
 
     Raises:
+        AssertionError: a padding_idx out of range (PyTorch asserts it).
         RuntimeError: indices that are not integers.
         IndexError: an index out of range.
     """
+    rows = weight._data.shape[0]
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            padding_idx += rows
     if sparse:
         raise NotImplementedError("embedding: sparse=True makes a sparse gradient in PyTorch, "
                                   "and minigrad has no sparse tensors")
@@ -482,11 +497,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
             "embedding)")
-    rows = weight._data.shape[0]
     if input.numel() and (input._data.min() < 0 or input._data.max() >= rows):
         raise IndexError("index out of range in self")
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += rows
     if max_norm is not None:
         with no_grad():
             picked = np.unique(input._data)
