@@ -10,6 +10,7 @@ argument. Kinks (|d| = beta, |d| = delta, a margin of exactly 0, a logit of 0, a
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -336,10 +337,47 @@ LEGACY_PROBLEMS = [
 
 @pytest.mark.parametrize("function, inputs", LEGACY_PROBLEMS)
 @pytest.mark.parametrize("legacy", [{"size_average": False}, {"reduce": False},
-                                    {"size_average": True, "reduce": True}])
+                                    {"size_average": True, "reduce": True}, {"reduce": True}])
 def test_deprecated_reduction_arguments_warn_and_map_like_torch(function, inputs, legacy):
     grads = [True] + [False] * (len(inputs) - 1)
     check_losses_against_torch(function, inputs, grads, np.random.default_rng(0), **legacy)
+
+
+@pytest.mark.parametrize("function, inputs", [
+    *LEGACY_PROBLEMS, ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
+])
+def test_the_deprecated_reduction_warning_names_the_callers_line(function, inputs):
+    """minigrad's warning names the line that calls the loss or builds its module, whether the
+    loss reads the flags itself (kl_div) or through the reduction check (l1_loss), and whether
+    the module has an __init__ of its own (SmoothL1Loss) or not (L1Loss). (PyTorch's names a
+    line of its own nn/_reduction.py.)"""
+    module = {"mse_loss": "MSELoss", "cross_entropy": "CrossEntropyLoss", **MODULES}[function]
+    args = [mg.tensor(a) for a in inputs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        getattr(mg.nn.functional, function)(*args, size_average=False)
+        getattr(mg.nn, module)(size_average=False)
+    named = [(w.filename, w.lineno) for w in caught if str(w.message).startswith("size_average")]
+    assert named == [(__file__, line), (__file__, line + 1)]
+
+
+@pytest.mark.parametrize("function, inputs", [
+    *[p for p in LEGACY_PROBLEMS if p[0] != "poisson_nll_loss"],
+    ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
+])
+def test_the_elementwise_mean_warning_names_the_callers_line(function, inputs):
+    """minigrad's warning names the line that calls the loss. (PyTorch's names a line of its own
+    nn/_reduction.py.)"""
+    args = [mg.tensor(a) for a in inputs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        getattr(mg.nn.functional, function)(*args, reduction="elementwise_mean")
+    named = [(w.filename, w.lineno) for w in caught if "elementwise_mean" in str(w.message)]
+    assert named == [(__file__, line)]
 
 
 @pytest.mark.parametrize("function, inputs", [p for p in LEGACY_PROBLEMS
