@@ -380,6 +380,20 @@ def test_the_elementwise_mean_warning_names_the_callers_line(function, inputs):
     assert named == [(__file__, line)]
 
 
+@pytest.mark.parametrize("function, inputs", [
+    *LEGACY_PROBLEMS, ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
+    ("huber_loss", [np.full((2, 3), 3.0), np.zeros((2, 3))]),
+    ("gaussian_nll_loss", [np.ones((2, 3)), np.zeros((2, 3)), np.full((2, 3), 1e-9)]),
+])
+def test_loss_functions_take_torchs_defaults(function, inputs):
+    """Every keyword left out: a 'mean' reduction, and each margin, beta, delta, eps and flag
+    as PyTorch's (the modules pass their settings on by keyword, so only this reads them)."""
+    losses = [getattr(lib.nn.functional, function)(*[lib.tensor(a) for a in inputs])
+              for lib in (mg, torch)]
+    assert_close(losses[0], losses[1])
+
+
 @pytest.mark.parametrize("function, inputs", [p for p in LEGACY_PROBLEMS
                                               if p[0] != "poisson_nll_loss"])
 def test_reduction_elementwise_mean_warns_and_means_mean_like_torch(function, inputs):
@@ -501,16 +515,18 @@ def test_binary_cross_entropy_with_logits_rejects_weights_that_do_not_broadcast(
 def test_loss_weights_cannot_require_grad_like_torch(function, name):
     for lib in (mg, torch):
         x = lib.full((3,), 0.5)
-        with pytest.raises(RuntimeError, match=f"not differentiable with respect to argument "
-                                               f"'{name}'"):
+        with pytest.raises(RuntimeError, match=f"^The function '{function}' is not "
+                           f"differentiable with respect to argument '{name}'. This input "
+                           "cannot have requires_grad True.$"):
             getattr(lib.nn.functional, function)(x, x, **{name: lib.ones(3, requires_grad=True)})
 
 
 def test_soft_margin_loss_is_not_differentiable_in_its_target_like_torch():
     for lib in (mg, torch):
         x, y = lib.zeros(3), lib.ones(3, requires_grad=True)
-        with pytest.raises(RuntimeError, match="not differentiable with respect to argument "
-                                               "'target'"):
+        with pytest.raises(RuntimeError, match="^The function 'soft_margin_loss' is not "
+                           "differentiable with respect to argument 'target'. This input "
+                           "cannot have requires_grad True.$"):
             lib.nn.functional.soft_margin_loss(x, y).backward()
 
 
