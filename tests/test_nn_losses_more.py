@@ -363,6 +363,16 @@ def test_the_deprecated_reduction_warning_names_the_callers_line(function, input
     assert named == [(__file__, line), (__file__, line + 1)]
 
 
+@pytest.mark.parametrize("function", ["l1_loss", "smooth_l1_loss", "huber_loss", "mse_loss"])
+def test_the_target_size_warning_names_the_callers_line_like_torch(function):
+    for lib in (mg, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            line = inspect.currentframe().f_lineno + 1
+            getattr(lib.nn.functional, function)(lib.ones(2, 3), lib.ones(3))
+        assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+
 @pytest.mark.parametrize("function, inputs", [
     *[p for p in LEGACY_PROBLEMS if p[0] != "poisson_nll_loss"],
     ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
