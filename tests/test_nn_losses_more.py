@@ -103,6 +103,37 @@ def test_smooth_l1_loss_matches_torch_including_at_abs_difference_beta(
                                reduction=reduction, beta=beta)
 
 
+def test_huber_loss_at_abs_difference_delta_has_torchs_gradient_bit_for_bit():
+    """At |d| = delta PyTorch takes the linear part's slope, delta. The quadratic part's, d,
+    is the same number but for a subnormal delta of an odd count of 2^-1074: the engine's
+    0.5 d + 0.5 d rounds each half up, 4 · 2^-1074 for delta = 3 · 2^-1074."""
+    delta = 3 * 2.0**-1074
+    grads = []
+    for lib in (mg, torch):
+        x = lib.tensor(np.array([delta]), requires_grad=True)
+        lib.nn.functional.huber_loss(x, lib.tensor(np.zeros(1)), reduction="sum",
+                                     delta=delta).backward()
+        grads.append(x.grad.numpy()[0])
+    assert grads[0] == grads[1]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_smooth_l1_loss_with_beta_0_reduces_like_torch(reduction):
+    check_losses_against_torch("smooth_l1_loss", [np.arange(6.0).reshape(2, 3), np.ones((2, 3))],
+                               [True, False], np.random.default_rng(0), reduction=reduction,
+                               beta=0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_smooth_l1_loss_at_abs_difference_beta_is_torchs_linear_part_bit_for_bit(dtype):
+    """At |d| = beta = 0.1 the two parts differ in the last bit: 0.5 d^2 / beta rounds to
+    0.05 + 2^-57 in float64, d - 0.5 beta to 0.05; PyTorch takes the linear part there."""
+    losses = [lib.nn.functional.smooth_l1_loss(lib.tensor(np.array([0.1], dtype)),
+                                               lib.tensor(np.zeros(1, dtype)), beta=0.1)
+              for lib in (mg, torch)]
+    assert losses[0].item() == losses[1].item()
+
+
 @given(dtype=float_dtypes(), shapes=broadcastable_shapes(2, allow_empty=True),
        reduction=REDUCTIONS, delta=st.sampled_from((0.5, 1.0, 2.0)), data=st.data())
 def test_huber_loss_matches_torch_including_at_abs_difference_delta(
@@ -502,6 +533,12 @@ HALF = np.full(3, 0.5, np.float32)
      "avg is not a valid value for reduction"),
     ("hinge_embedding_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
+    ("smooth_l1_loss", Call((F32, F32), {"beta": -1.0}),
+     "^smooth_l1_loss does not support negative values for beta.$"),
+    ("huber_loss", Call((F32, F32), {"delta": 0.0}),
+     "^huber_loss does not support non-positive values for delta.$"),
+    ("huber_loss", Call((np.ones(3, np.int64), np.ones(3, np.int64))),
+     "^\"huber_cpu\" not implemented for 'Long'$"),
 ])
 def test_losses_reject_bad_arguments_with_torchs_exception(function, call, error):
     assert_raises_like_torch(
