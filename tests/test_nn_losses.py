@@ -340,7 +340,7 @@ def test_the_mean_over_only_ignored_targets_is_nan_without_a_warning():
 @pytest.mark.parametrize("function", ["mse_loss", "cross_entropy"])
 @pytest.mark.parametrize(
     "legacy", [{"size_average": False}, {"reduce": False}, {"size_average": True, "reduce": True},
-               {"reduction": "elementwise_mean"}],
+               {"reduce": True}, {"reduction": "elementwise_mean"}],
 )
 def test_deprecated_reduction_arguments_warn_and_map_like_torch(function, legacy):
     check_loss_against_torch(function, np.linspace(-1, 1, 6).reshape(2, 3),

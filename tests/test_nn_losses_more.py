@@ -10,6 +10,7 @@ argument. Kinks (|d| = beta, |d| = delta, a margin of exactly 0, a logit of 0, a
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -100,6 +101,37 @@ def test_smooth_l1_loss_matches_torch_including_at_abs_difference_beta(
     target = data.draw(arrays(dtype, shapes[1], special=(0.0, -0.5, -1.0)), label="target")
     check_losses_against_torch("smooth_l1_loss", [input, target], [True, True], data,
                                reduction=reduction, beta=beta)
+
+
+def test_huber_loss_at_abs_difference_delta_has_torchs_gradient_bit_for_bit():
+    """At |d| = delta PyTorch takes the linear part's slope, delta. The quadratic part's, d,
+    is the same number but for a subnormal delta of an odd count of 2^-1074: the engine's
+    0.5 d + 0.5 d rounds each half up, 4 · 2^-1074 for delta = 3 · 2^-1074."""
+    delta = 3 * 2.0**-1074
+    grads = []
+    for lib in (mg, torch):
+        x = lib.tensor(np.array([delta]), requires_grad=True)
+        lib.nn.functional.huber_loss(x, lib.tensor(np.zeros(1)), reduction="sum",
+                                     delta=delta).backward()
+        grads.append(x.grad.numpy()[0])
+    assert grads[0] == grads[1]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_smooth_l1_loss_with_beta_0_reduces_like_torch(reduction):
+    check_losses_against_torch("smooth_l1_loss", [np.arange(6.0).reshape(2, 3), np.ones((2, 3))],
+                               [True, False], np.random.default_rng(0), reduction=reduction,
+                               beta=0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_smooth_l1_loss_at_abs_difference_beta_is_torchs_linear_part_bit_for_bit(dtype):
+    """At |d| = beta = 0.1 the two parts differ in the last bit: 0.5 d^2 / beta rounds to
+    0.05 + 2^-57 in float64, d - 0.5 beta to 0.05; PyTorch takes the linear part there."""
+    losses = [lib.nn.functional.smooth_l1_loss(lib.tensor(np.array([0.1], dtype)),
+                                               lib.tensor(np.zeros(1, dtype)), beta=0.1)
+              for lib in (mg, torch)]
+    assert losses[0].item() == losses[1].item()
 
 
 @given(dtype=float_dtypes(), shapes=broadcastable_shapes(2, allow_empty=True),
@@ -336,10 +368,71 @@ LEGACY_PROBLEMS = [
 
 @pytest.mark.parametrize("function, inputs", LEGACY_PROBLEMS)
 @pytest.mark.parametrize("legacy", [{"size_average": False}, {"reduce": False},
-                                    {"size_average": True, "reduce": True}])
+                                    {"size_average": True, "reduce": True}, {"reduce": True}])
 def test_deprecated_reduction_arguments_warn_and_map_like_torch(function, inputs, legacy):
     grads = [True] + [False] * (len(inputs) - 1)
     check_losses_against_torch(function, inputs, grads, np.random.default_rng(0), **legacy)
+
+
+@pytest.mark.parametrize("function, inputs", [
+    *LEGACY_PROBLEMS, ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
+])
+def test_the_deprecated_reduction_warning_names_the_callers_line(function, inputs):
+    """minigrad's warning names the line that calls the loss or builds its module, whether the
+    loss reads the flags itself (kl_div) or through the reduction check (l1_loss), and whether
+    the module has an __init__ of its own (SmoothL1Loss) or not (L1Loss). (PyTorch's names a
+    line of its own nn/_reduction.py.)"""
+    module = {"mse_loss": "MSELoss", "cross_entropy": "CrossEntropyLoss", **MODULES}[function]
+    args = [mg.tensor(a) for a in inputs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        getattr(mg.nn.functional, function)(*args, size_average=False)
+        getattr(mg.nn, module)(size_average=False)
+    named = [(w.filename, w.lineno) for w in caught if str(w.message).startswith("size_average")]
+    assert named == [(__file__, line), (__file__, line + 1)]
+
+
+@pytest.mark.parametrize("function", ["l1_loss", "smooth_l1_loss", "huber_loss", "mse_loss"])
+def test_the_target_size_warning_names_the_callers_line_like_torch(function):
+    for lib in (mg, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            line = inspect.currentframe().f_lineno + 1
+            getattr(lib.nn.functional, function)(lib.ones(2, 3), lib.ones(3))
+        assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+
+@pytest.mark.parametrize("function, inputs", [
+    *[p for p in LEGACY_PROBLEMS if p[0] != "poisson_nll_loss"],
+    ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
+])
+def test_the_elementwise_mean_warning_names_the_callers_line(function, inputs):
+    """minigrad's warning names the line that calls the loss. (PyTorch's names a line of its own
+    nn/_reduction.py.)"""
+    args = [mg.tensor(a) for a in inputs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        getattr(mg.nn.functional, function)(*args, reduction="elementwise_mean")
+    named = [(w.filename, w.lineno) for w in caught if "elementwise_mean" in str(w.message)]
+    assert named == [(__file__, line)]
+
+
+@pytest.mark.parametrize("function, inputs", [
+    *LEGACY_PROBLEMS, ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
+    ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
+    ("huber_loss", [np.full((2, 3), 3.0), np.zeros((2, 3))]),
+    ("gaussian_nll_loss", [np.ones((2, 3)), np.zeros((2, 3)), np.full((2, 3), 1e-9)]),
+])
+def test_loss_functions_take_torchs_defaults(function, inputs):
+    """Every keyword left out: a 'mean' reduction, and each margin, beta, delta, eps and flag
+    as PyTorch's (the modules pass their settings on by keyword, so only this reads them)."""
+    losses = [getattr(lib.nn.functional, function)(*[lib.tensor(a) for a in inputs])
+              for lib in (mg, torch)]
+    assert_close(losses[0], losses[1])
 
 
 @pytest.mark.parametrize("function, inputs", [p for p in LEGACY_PROBLEMS
@@ -440,6 +533,12 @@ HALF = np.full(3, 0.5, np.float32)
      "avg is not a valid value for reduction"),
     ("hinge_embedding_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
+    ("smooth_l1_loss", Call((F32, F32), {"beta": -1.0}),
+     "^smooth_l1_loss does not support negative values for beta.$"),
+    ("huber_loss", Call((F32, F32), {"delta": 0.0}),
+     "^huber_loss does not support non-positive values for delta.$"),
+    ("huber_loss", Call((np.ones(3, np.int64), np.ones(3, np.int64))),
+     "^\"huber_cpu\" not implemented for 'Long'$"),
 ])
 def test_losses_reject_bad_arguments_with_torchs_exception(function, call, error):
     assert_raises_like_torch(
@@ -463,16 +562,18 @@ def test_binary_cross_entropy_with_logits_rejects_weights_that_do_not_broadcast(
 def test_loss_weights_cannot_require_grad_like_torch(function, name):
     for lib in (mg, torch):
         x = lib.full((3,), 0.5)
-        with pytest.raises(RuntimeError, match=f"not differentiable with respect to argument "
-                                               f"'{name}'"):
+        with pytest.raises(RuntimeError, match=f"^The function '{function}' is not "
+                           f"differentiable with respect to argument '{name}'. This input "
+                           "cannot have requires_grad True.$"):
             getattr(lib.nn.functional, function)(x, x, **{name: lib.ones(3, requires_grad=True)})
 
 
 def test_soft_margin_loss_is_not_differentiable_in_its_target_like_torch():
     for lib in (mg, torch):
         x, y = lib.zeros(3), lib.ones(3, requires_grad=True)
-        with pytest.raises(RuntimeError, match="not differentiable with respect to argument "
-                                               "'target'"):
+        with pytest.raises(RuntimeError, match="^The function 'soft_margin_loss' is not "
+                           "differentiable with respect to argument 'target'. This input "
+                           "cannot have requires_grad True.$"):
             lib.nn.functional.soft_margin_loss(x, y).backward()
 
 

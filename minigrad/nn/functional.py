@@ -35,6 +35,8 @@ call fails the same way in both libraries.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -596,6 +598,21 @@ def log_softmax(
 
 
 # ---------------------------------------------------------------------- losses
+# The files between a user's call of a loss and the warning of `_legacy_reduction`.
+_LOSS_FILES = (__file__, os.path.join(os.path.dirname(__file__), "modules", "loss.py"))
+
+
+def _outside_losses() -> int:
+    """The stacklevel at which a warning of the caller names the first line outside this file
+    and nn/modules/loss.py: the user's call of a loss function or of a loss module's
+    constructor, however many calls lie between. (PyTorch's names a line of its own
+    nn/_reduction.py.)"""
+    level = 1  # sys._getframe(1) is the caller, the frame that stacklevel 1 names
+    while sys._getframe(level).f_code.co_filename in _LOSS_FILES:
+        level += 1
+    return level
+
+
 def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     """The reduction meant by the deprecated `size_average` and `reduce` flags."""
     size_average = True if size_average is None else size_average
@@ -604,7 +621,7 @@ def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     warnings.warn(
         "size_average and reduce args will be deprecated, please use "
         f"reduction='{reduction}' instead.",
-        stacklevel=4,
+        stacklevel=_outside_losses(),
     )
     return reduction
 
