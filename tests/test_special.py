@@ -385,10 +385,10 @@ REGIONS = {
     "erfc": [0.0, -0.0, 1e-300, 0.3, -0.45, 0.5, 0.7, -0.7, 0.99, 1.0, 1.7, -1.7, 2.5, 3.9,
              -3.9, 10.0, 26.0, 26.5, 27.5, math.inf, -math.inf, math.nan],
     # Stirling from 16 up; Taylor series around 1 and 2 after steps down (or one up below 1/2);
-    # reflection for x <= 0, inf at the poles
+    # reflection for x <= 0, inf at the poles (-1e308: a pole where lgamma(1 - x) overflows)
     "lgamma": [1e-300, 1e-9, 0.3, 0.5, 0.9, 1.0, 1.2, 1.5, 1.6, 2.0, 2.4, 2.5, 3.7, 8.2, 15.9,
                16.0, 16.5, 100.25, 1e5, 1e15, 1e300, 0.0, -0.0, -1.0, -7.0, -0.5, -1.3, -2.7,
-               -7.7, -15.5, -16.5, -100.3, -1e5 - 0.5, math.inf, -math.inf, math.nan],
+               -7.7, -15.5, -16.5, -100.3, -1e5 - 0.5, -1e308, math.inf, -math.inf, math.nan],
     # steps up to 16, then the asymptotic series; reflection for x < 0, nan at its integers
     "digamma": [1e-300, 1e-9, 0.3, 0.5, 1.0, 2.5, 7.7, 15.9, 16.0, 16.5, 100.25, 1e5, 1e15,
                 1e300, 0.0, -0.0, -1.0, -7.0, -0.5, -1.3, -2.7, -15.5, -16.5, -100.3,
