@@ -841,10 +841,17 @@ class Polygamma(_Special):
         return grad * _polygamma(ctx.n + 1, x).astype(x.dtype)
 
 
+def _i0(x):
+    """np.i0 in float64 (NumPy's runs in its input's dtype, which loses digits in float16),
+    without warnings: PyTorch is silent where I0 overflows (above 713) and at +-inf (nan)."""
+    with np.errstate(all="ignore"):
+        return np.i0(np.asarray(x, np.float64))
+
+
 class I0(_Special):
     """d/dx I0(x) = I1(x)   (modified Bessel functions of the first kind)"""
 
-    value = staticmethod(np.i0)
+    value = staticmethod(_i0)
 
     @staticmethod
     def forward(ctx, x):
