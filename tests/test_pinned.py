@@ -1570,3 +1570,25 @@ def test_fans_of_a_1d_tensor_are_refused_with_torchs_whole_message():
         messages.append(str(info.value))
     assert messages[0] == messages[1] == (
         "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+
+
+# ----------------------------------- functions/reduce.py: softmax helpers, norms, products, scans
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@given(data=st.data())
+def test_float16_log_softmax_along_any_dim_is_torchs_bit_for_bit(data, dim):
+    """PyTorch's kernel exponentiates and adds up in float32, then along the last dim rounds
+    the sum to float16 before its log, along another takes the log of the float32 sum."""
+    x = data.draw(arrays(np.dtype(np.float16), (4, 5, 3), low=-12.0, high=12.0))
+    results = [lib.log_softmax(lib.tensor(x), dim).numpy() for lib in (torch, mg)]
+    np.testing.assert_array_equal(results[1], results[0], strict=True)
+
+
+@pytest.mark.parametrize("name", ["logsumexp", "log_softmax", "softmax"])
+def test_the_log_of_an_empty_dims_sum_is_silent_as_in_torch(name):
+    """logsumexp over an empty dim is -inf, log(0), and PyTorch gives it without a warning."""
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(getattr(lib.tensor(np.zeros((2, 0))), name)(1).numpy())
+    assert_close(results[1], results[0])
