@@ -384,14 +384,15 @@ def test_logsumexp_over_int_or_tuple_dims(lib, x, dim, keepdim, form):
     return apply(lib, x, "logsumexp", form, dim=dim, keepdim=keepdim)
 
 
-NORM_ORDERS = st.sampled_from((2, 1, 3, 0.5, 1.5, 2.0, math.inf))
+NORM_ORDERS = st.sampled_from((2, 1, 3, 0.5, 1.5, 2.0, math.inf, -math.inf))
 
 
 @op_test(reduction_inputs(special=(0.0,), margin=1e-3, p=NORM_ORDERS))
 def test_norm_with_p_dim_keepdim_and_zero_gradient_at_a_zero_vector(lib, x, dim, keepdim, p):
     """d/dx ||x||_p = sign(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0; the inf-norm splits
-    the gradient among tied largest |x|. (Values are exact zeros or at least 1e-3 in size: tiny
-    ones, whose p-th powers underflow, have their own test below.)"""
+    the gradient among tied largest |x| (the -inf-norm among tied smallest). (Values are exact
+    zeros or at least 1e-3 in size: tiny ones, whose p-th powers underflow, have their own test
+    below.)"""
     return x.norm(p=p, dim=dim, keepdim=keepdim)
 
 
@@ -478,13 +479,14 @@ def one_tiny_element(draw: st.DrawFn) -> Call:
     tiny = 1e-38 if dtype == np.float32 else 1e-300
     shape = draw(st.sampled_from(((), (1,), (1, 1))))
     x = np.full(shape, draw(st.floats(1, 10)) * tiny * draw(st.sampled_from((1, -1))), dtype)
-    return Call((x,), {"p": draw(st.sampled_from((2, 1.5)))})
+    return Call((x,), {"p": draw(st.sampled_from((2, 1.5, 3, -1.0)))})
 
 
 @op_test(one_tiny_element())
 def test_norm_of_one_tiny_element_is_its_magnitude_without_underflow(lib, x, p):
-    """PyTorch returns |x| (gradient sign(x)) for a one-element tensor, where |x|^p would
-    underflow to 0."""
+    """PyTorch returns |x| for a one-element tensor, where |x|^p would underflow to 0. Its
+    gradient is not sign(x) but the general formula's: nan for p = 3 (x |x| / ||x||^2 is 0/0
+    there) and p = -1."""
     return x.norm(p=p)
 
 

@@ -1594,3 +1594,50 @@ def test_a_float32_parameter_of_no_elements_steps_as_in_pytorch(optimizer, kwarg
             opt.step()
         states.append({k: tuple(v.shape) for k, v in opt.state[param].items()})
     assert states[0] == states[1]
+
+
+# ----------------------------------- functions/reduce.py: softmax helpers, norms, products, scans
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@given(data=st.data())
+def test_float16_log_softmax_along_any_dim_is_torchs_bit_for_bit(data, dim):
+    """PyTorch's kernel exponentiates and adds up in float32, then along the last dim rounds
+    the sum to float16 before its log, along another takes the log of the float32 sum."""
+    x = data.draw(arrays(np.dtype(np.float16), (4, 5, 3), low=-12.0, high=12.0))
+    results = [lib.log_softmax(lib.tensor(x), dim).numpy() for lib in (torch, mg)]
+    np.testing.assert_array_equal(results[1], results[0], strict=True)
+
+
+@pytest.mark.parametrize("name", ["logsumexp", "log_softmax", "softmax"])
+def test_the_log_of_an_empty_dims_sum_is_silent_as_in_torch(name):
+    """logsumexp over an empty dim is -inf, log(0), and PyTorch gives it without a warning."""
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(getattr(lib.tensor(np.zeros((2, 0))), name)(1).numpy())
+    assert_close(results[1], results[0])
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, None])
+@given(data=st.data())
+def test_a_float16_product_rounds_each_product_in_turn_as_torch(data, dim):
+    """PyTorch's kernel multiplies float16 in float16, left to right: carried in float32 and
+    rounded once, the product is an ulp off in a third of the slices."""
+    x = data.draw(arrays(np.dtype(np.float16), (4, 5, 3), low=-3.0, high=3.0))
+    results = [(lib.tensor(x).prod() if dim is None else lib.tensor(x).prod(dim)).numpy()
+               for lib in (torch, mg)]
+    np.testing.assert_array_equal(results[1], results[0], strict=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_a_product_beyond_the_dtypes_range_is_inf_without_a_warning_as_torch(dtype):
+    """300 · 300 overflows float16 before the 0.001 comes: PyTorch's float16 product is inf."""
+    big = float(np.finfo(dtype).max) ** 0.5 * 2
+    x = np.array([[big, big, 0.001], [1.5, -2.0, 0.25]], dtype)
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append((lib.tensor(x).prod(1).numpy(), lib.tensor(x).prod().numpy()))
+    for ours, theirs in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(ours, theirs, strict=True)

@@ -351,7 +351,7 @@ class Norm(ArrayFunction):
         g = _keep(grad, ctx.dim, ctx.keepdim)
         if p == 0:  # a count: PyTorch passes no gradient through it
             return None
-        if p == 1 or _count(x.shape, ctx.dim) == 1:
+        if p == 1:  # (a slice of one element too: PyTorch's forward shortcut, not its backward)
             return g * np.sign(x)
         if p in (np.inf, -np.inf):
             ties = np.abs(x) == y
@@ -418,6 +418,18 @@ class NuclearNorm(ArrayFunction):
         return np.moveaxis(g * (ctx.u @ ctx.vt), (-2, -1), ctx.dims)
 
 
+def _float16_product(x, dim):
+    """The product of float16 x over `dim` (None: all of it), kept (size 1). PyTorch's kernel
+    multiplies float16 in float16, left to right, each product rounded in turn, where NumPy's
+    reduce would carry a contiguous slice in float32: so it is the last of the running products.
+    (PyTorch's vectorised kernel may multiply 64 or more contiguous elements in another order.)"""
+    axis, flat = (0, x.reshape(-1)) if dim is None else (dim, x)
+    ones = np.ones(_kept_shape(flat.shape, (axis,)), x.dtype)  # the product of an empty slice
+    running = np.multiply.accumulate(np.concatenate([ones, flat], axis), axis)
+    last = np.take(running, [-1], axis)
+    return last if dim is not None else last.reshape((1,) * x.ndim)
+
+
 class Prod(ArrayFunction):
     """d/dx_i prod(x) = prod_{j != i} x_j
 
@@ -429,7 +441,11 @@ class Prod(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, keepdim):  # dim: None (everything) or one axis
         ctx.dim, ctx.keepdim = dim, keepdim
-        y = _rounded(np.prod(x, axis=dim, keepdims=True, dtype=accumulate_dtype(x.dtype)), x.dtype)
+        with np.errstate(over="ignore"):  # a product beyond the dtype's range is inf, silently
+            if x.dtype == np.float16:
+                y = _float16_product(x, dim)
+            else:
+                y = np.prod(x, axis=dim, keepdims=True, dtype=x.dtype)
         ctx.save_for_backward(x, y)
         return _drop(y, dim, keepdim)
 
