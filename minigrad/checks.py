@@ -11,6 +11,7 @@ Each `check_*` function raises, or returns the checked (normalised) argument.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,6 +50,16 @@ def dtype_repr(dtype: dtypes.AnyDtype) -> str:
 def torch_size(shape: tuple[int, ...]) -> str:
     """'torch.Size([2, 3])'."""
     return f"torch.Size({list(shape)})"
+
+
+def stacklevel_outside(*places: str) -> int:
+    """The stacklevel at which a warning of the caller names the first line outside `places`
+    (files, or directories ending in a separator): the user's call, however many of minigrad's
+    own calls lie between. (PyTorch's warnings often name a line of PyTorch's own code.)"""
+    level = 1  # sys._getframe(1) is the caller, the frame that stacklevel 1 names
+    while sys._getframe(level).f_code.co_filename.startswith(places):
+        level += 1
+    return level
 
 
 _HEAP_TYPE = 1 << 9  # CPython's Py_TPFLAGS_HEAPTYPE: the class was written in Python

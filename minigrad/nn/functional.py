@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +49,7 @@ from minigrad.checks import (
     broadcast_error,
     check_floating_kernel,
     scalar_type,
+    stacklevel_outside,
     torch_size,
 )
 from minigrad.creation import from_numpy
@@ -602,17 +602,6 @@ def log_softmax(
 _LOSS_FILES = (__file__, os.path.join(os.path.dirname(__file__), "modules", "loss.py"))
 
 
-def _outside_losses() -> int:
-    """The stacklevel at which a warning of the caller names the first line outside this file
-    and nn/modules/loss.py: the user's call of a loss function or of a loss module's
-    constructor, however many calls lie between. (PyTorch's names a line of its own
-    nn/_reduction.py.)"""
-    level = 1  # sys._getframe(1) is the caller, the frame that stacklevel 1 names
-    while sys._getframe(level).f_code.co_filename in _LOSS_FILES:
-        level += 1
-    return level
-
-
 def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     """The reduction meant by the deprecated `size_average` and `reduce` flags."""
     size_average = True if size_average is None else size_average
@@ -621,7 +610,7 @@ def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     warnings.warn(
         "size_average and reduce args will be deprecated, please use "
         f"reduction='{reduction}' instead.",
-        stacklevel=_outside_losses(),
+        stacklevel=stacklevel_outside(*_LOSS_FILES),
     )
     return reduction
 

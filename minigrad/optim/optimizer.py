@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import os
-import sys
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -35,10 +34,11 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.grad_mode import enable_grad
+from minigrad.checks import stacklevel_outside
 from minigrad.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
-_OPTIM_DIR = os.path.dirname(__file__) + os.sep  # (see _outside_optim)
+_OPTIM_DIR = os.path.dirname(__file__) + os.sep  # (warnings name the first line outside)
 
 
 class Optimizer:
@@ -111,7 +111,7 @@ class Optimizer:
                 "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
                 "information",
                 UserWarning,
-                stacklevel=_outside_optim(),
+                stacklevel=stacklevel_outside(_OPTIM_DIR),
             )
         taken = {id(p) for group in self.param_groups for p in group["params"]}
         if not taken.isdisjoint(ids):
@@ -293,13 +293,4 @@ def _type_name(value: Any) -> str:
         return "minigrad.Tensor"
     return type(value).__name__
 
-
-def _outside_optim() -> int:
-    """The stacklevel at which a warning of the caller names the first line outside
-    minigrad.optim: the user's call of a constructor or of add_param_group, however many
-    subclasses' __init__ lie between. (PyTorch's warning names a line of its own code.)"""
-    level = 1  # sys._getframe(1) is the caller, the frame that stacklevel 1 names
-    while sys._getframe(level).f_code.co_filename.startswith(_OPTIM_DIR):
-        level += 1
-    return level
 

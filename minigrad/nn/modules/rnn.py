@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
-from minigrad.checks import c_name, dtype_repr, scalar_type
+from minigrad.checks import c_name, dtype_repr, scalar_type, stacklevel_outside
 from minigrad.creation import empty, zeros
 from minigrad.functions.layers import FinalStates, GRULayer, LSTMLayer
 from minigrad.nn import functional as F
@@ -59,16 +58,6 @@ def _step(
     """
     activation = _ACTIVATIONS[nonlinearity]
     return activation(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
-
-
-def _outside_this_file() -> int:
-    """The stacklevel at which a warning of the caller names the first line outside this file:
-    the user's call of the constructor, through RNN's or GRU's __init__ or straight into
-    _RNNBase's (LSTM has none). (PyTorch's names a line of its own rnn.py.)"""
-    level = 1  # sys._getframe(1) is the caller, the frame that stacklevel 1 names
-    while sys._getframe(level).f_code.co_filename == __file__:
-        level += 1
-    return level
 
 
 def _check_product(x: Any, weight: Tensor | None, bias: Tensor | None) -> None:
@@ -245,7 +234,7 @@ class _RNNBase(Module):
             warnings.warn(
                 "dropout option adds dropout after all but last recurrent layer, so non-zero "
                 f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
-                f"num_layers={num_layers}", stacklevel=_outside_this_file(),
+                f"num_layers={num_layers}", stacklevel=stacklevel_outside(__file__),
             )
         for name, flag in (("bias", bias), ("batch_first", batch_first)):
             if not isinstance(flag, bool):
