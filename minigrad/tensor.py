@@ -1549,7 +1549,7 @@ class Tensor:
             raise checks.argument_error("select", "index", 2, index, "int")
         if not -self.shape[d] <= index < self.shape[d]:
             raise IndexError(f"select(): index {index} out of range for tensor of size "
-                             f"{list(self.shape)} at dimension {dim}")
+                             f"{list(self.shape)} at dimension {d}")
         return self[(slice(None),) * d + (int(index),)]
 
     def fliplr(self) -> Tensor:

@@ -355,6 +355,7 @@ DTYPE_CALLS: dict[str, Callable[[Any, Any], Any]] = {
     "flip()": lambda lib, x: x.flip(),
     "select(1, -1)": lambda lib, x: x.select(1, -1),
     "select(0, 5)": lambda lib, x: x.select(0, 5),
+    "select(-1, -4)": lambda lib, x: x.select(-1, -4),
     "select(2, 0)": lambda lib, x: x.select(2, 0),
     "select(0, 1.0)": lambda lib, x: x.select(0, 1.0),
     "select(0, tensor(1))": lambda lib, x: lib.select(x, 0, lib.tensor(1)),

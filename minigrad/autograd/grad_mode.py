@@ -117,7 +117,7 @@ class inference_mode(_GradModeContext):
         return object.__new__(cls)
 
     def __init__(self, mode: Any = True) -> None:
-        self.mode = bool(mode) if not callable(mode) else True
+        self.mode = bool(mode)
 
     def __enter__(self) -> None:
         self.prev, self.prev_inference = _state.enabled, _state.inference
