@@ -67,9 +67,8 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
                                f"be 1D or 2D. Got {A.ndim}D.")
         dim = tuple(range(A.ndim))
     dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
-    if isinstance(ord, str) or (dims is not None and len(dims) == 2):
-        return matrix_norm(A, "fro" if ord is None else ord, dims if dims is not None else
-                           (-2, -1), keepdim, dtype=dtype)
+    if isinstance(ord, str) or (ord is not None and dims is not None and len(dims) == 2):
+        return matrix_norm(A, ord, dims, keepdim, dtype=dtype)
     return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
 
 

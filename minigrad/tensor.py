@@ -722,6 +722,8 @@ class Tensor:
         d = checks.check_dim(dim, self.ndim)
         _expect(self.shape[d] == 3 and other.shape[d] == 3, f"linalg.cross: inputs dimension "
                 f"{dim} must have length 3. Got {self.shape[d]} and {other.shape[d]}")
+        if self._data.dtype == dtypes.bool_:
+            raise NotImplementedError('"cross" not implemented for \'Bool\'')
         x, y = self.unbind(d), other.unbind(d)
         return stack([x[(i + 1) % 3] * y[(i + 2) % 3] - x[(i + 2) % 3] * y[(i + 1) % 3]
                       for i in range(3)], d)
@@ -731,6 +733,8 @@ class Tensor:
         _square_matrices(self, "linalg.inv")
         _expect(self._data.dtype.kind == "f", "linalg.inv: Expected a floating point or complex "
                 f"tensor as input. Got {checks.scalar_type(self.dtype)}")
+        _expect(self._data.dtype != dtypes.float16,
+                "linalg.inv: Low precision dtypes not supported. Got Half")
         try:
             return L.Inverse.apply1(self)
         except np.linalg.LinAlgError:

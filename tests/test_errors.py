@@ -410,6 +410,32 @@ DTYPE_CALLS: dict[str, Callable[[Any, Any], Any]] = {
     "linalg.svdvals of 1-d": lambda lib, x: lib.linalg.svdvals(x[0]),
     "linalg.vecdot": lambda lib, x: lib.linalg.vecdot(x, x),
     "linalg.multi_dot of one": lambda lib, x: lib.linalg.multi_dot([x]),
+    "linalg.multi_dot of two": lambda lib, x: lib.linalg.multi_dot([x, x.T]),
+    "linalg.multi_dot of a row, matrices, a column": lambda lib, x: lib.linalg.multi_dot(
+        [x[0], x.T, x, x[1]]),
+    "linalg.vector_norm(None)": lambda lib, x: lib.linalg.vector_norm(x, None),
+    "linalg.vector_norm(dtype=float64)": lambda lib, x: lib.linalg.vector_norm(
+        x, dtype=lib.float64),
+    "linalg.norm(dtype=float64)": lambda lib, x: lib.linalg.norm(x, dtype=lib.float64),
+    "linalg.norm('nuc', dtype=float64)": lambda lib, x: lib.linalg.norm(x, "nuc",
+                                                                       dtype=lib.float64),
+    "linalg.norm(1, dim=1)": lambda lib, x: lib.linalg.norm(x, 1, 1),
+    "linalg.matrix_norm(2)": lambda lib, x: lib.linalg.matrix_norm(x, 2),
+    "linalg.matrix_norm(2) of a batch": lambda lib, x: lib.linalg.matrix_norm(
+        lib.stack([x, x * 2]), 2),
+    "linalg.matrix_norm(2, keepdim) of 4-d": lambda lib, x: lib.linalg.matrix_norm(
+        lib.stack([x, x * 2])[None].expand(2, 2, 2, 3), 2, keepdim=True),
+    "linalg.matrix_norm(dtype=float64)": lambda lib, x: lib.linalg.matrix_norm(
+        x, dtype=lib.float64),
+    "linalg.cross": lambda lib, x: lib.linalg.cross(x, x.flip(0)),
+    "linalg.cross of 3x3 (the last dim)": lambda lib, x: lib.linalg.cross(
+        lib.stack([x[0], x[1], x[0]]), lib.stack([x[1], x[0], x[0]])),
+    "linalg.matrix_norm(dtype=float16)": lambda lib, x: lib.linalg.matrix_norm(
+        x, dtype=lib.float16),
+    "linalg.norm(dim=(0, 1))": lambda lib, x: lib.linalg.norm(x, dim=(0, 1)),
+    "linalg.inv": lambda lib, x: lib.linalg.inv(lib.eye(2, dtype=x.dtype) * 2),
+    "linalg.matrix_power": lambda lib, x: lib.linalg.matrix_power(x[:, 1:], 3),
+    "linalg.diagonal of a matrix": lambda lib, x: lib.linalg.diagonal(x),
     "linalg.diagonal": lambda lib, x: lib.linalg.diagonal(x[None], offset=1),
     "short": lambda lib, x: x.short(),
     "char": lambda lib, x: x.char(),
