@@ -1021,17 +1021,22 @@ def die(worker_id):
 
 def test_workers_that_died_together_are_all_named_as_torch():
     """Both die as they start, long before the loader's first look at them (0.2 s), so the
-    error names both, as PyTorch's names every worker it finds dead."""
+    error names both, as PyTorch's names every worker it finds dead. (PyTorch's SIGCHLD handler
+    sometimes reports the first death before that look, in words of its own: on a loaded
+    machine, one CI run in three.)"""
     messages = []
     for lib in (mg, torch):
         kind, message = raised(lambda lib=lib: next(iter(lib.utils.data.DataLoader(
             Records(lib, 4), num_workers=2, worker_init_fn=die, timeout=20))))
         assert kind is RuntimeError
         messages.append(message)
-        assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+(, \d+)*\) exited unexpectedly",
-                            message)
     assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+, \d+\) exited unexpectedly",
                         messages[0])
+    assert re.fullmatch(r"DataLoader worker \(pid\(s\) \d+(, \d+)*\) exited unexpectedly",
+                        messages[1]) or re.fullmatch(
+        r"DataLoader worker \(pid \d+\) exited unexpectedly with exit code 3\. Details are lost "
+        r"due to multiprocessing\. Rerunning with num_workers=0 may give better error trace\.",
+        messages[1])
 
 
 def test_a_forked_copy_of_a_pass_leaves_the_workers_to_their_own_process():
