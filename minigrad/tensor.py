@@ -2145,15 +2145,18 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index)
-        if not _records(self, value):
-            checks.check_writable(self._data)
-            self._data[index] = value._data if isinstance(value, Tensor) else value
-            self._shared_storage().version += 1
-        elif type(index) is int or S.is_basic_index(index):
-            self[index].copy_(value)  # slicing gives a view: the write goes through it
-        else:  # integer or boolean arrays pick copies: a change of self itself (index_put_)
-            value = value.to(self.dtype) if isinstance(value, Tensor) else value
-            self._inplace(lambda s, v: S.SetItem.apply(s, v, index), value)
+        try:
+            if not _records(self, value):
+                checks.check_writable(self._data)
+                self._data[index] = value._data if isinstance(value, Tensor) else value
+                self._shared_storage().version += 1
+            elif type(index) is int or S.is_basic_index(index):
+                self[index].copy_(value)  # slicing gives a view: the write goes through it
+            else:  # integer or boolean arrays pick copies: a change of self itself (index_put_)
+                value = value.to(self.dtype) if isinstance(value, Tensor) else value
+                self._inplace(lambda s, v: S.SetItem.apply(s, v, index), value)
+        except IndexError as error:
+            raise checks.index_error(error, self.ndim) from None
 
     # ------------------------------------------------------------------ in-place operations
     # An in-place op writes its result into the tensor's own memory, so every view of that
@@ -2698,7 +2701,9 @@ def _raw(x: Any) -> Any:
 
 def _index(index: Any) -> Any:
     """Tensors and lists inside an index become NumPy arrays (integer or boolean). A float, a
-    NumPy bool or another object is refused, as in PyTorch (NumPy takes a bool scalar)."""
+    NumPy bool or another object is refused, as in PyTorch (NumPy takes a bool scalar). A list
+    or NumPy array of floats becomes integers, truncated toward 0 (nan and the out-of-range
+    become the smallest int64, an index out of bounds), as PyTorch makes it a long tensor."""
     if isinstance(index, tuple):
         return tuple(_index(i) for i in index)
     if isinstance(index, Tensor):
@@ -2706,8 +2711,13 @@ def _index(index: Any) -> Any:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         # A 0-d integer tensor indexes like the int it holds (NumPy would treat it as an array).
         return index.item() if index.ndim == 0 and index.dtype.kind in "iu" else index._data
-    if isinstance(index, (list, range)):
-        return np.asarray(index)
+    if isinstance(index, (list, range, np.ndarray)):
+        array = np.asarray(index)
+        if array.dtype.kind != "f":
+            return array
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isfinite(array) & (np.abs(array) < 2.0**63), array,
+                            np.iinfo(np.int64).min).astype(np.int64)
     if isinstance(index, slice) and index.step is not None and index.step < 0:
         raise ValueError("step must be greater than zero")
     if isinstance(index, str):

@@ -455,7 +455,8 @@ def test_calls_on_every_dtype_raise_or_agree_as_in_torch(name, dtype, values):
 # ---------------------------------------------------------------------- index keys
 # x[key] and x[key] = 7 on a 2x3 int tensor: what PyTorch takes as an index, and its errors
 # for what it does not (NumPy takes a bool scalar, a float array or tensor as an error of its
-# own).
+# own). PyTorch turns a float list or NumPy float array into a long tensor, truncating toward 0
+# (nan and the out-of-range to the smallest int64, out of bounds).
 INDEX_KEYS: dict[str, Callable[[Any], Any]] = {
     "numpy bool": lambda lib: np.True_,
     "numpy bool in a tuple": lambda lib: (0, np.False_),
@@ -473,6 +474,13 @@ INDEX_KEYS: dict[str, Callable[[Any], Any]] = {
     "list of bools": lambda lib: [True, False],
     "0-d int tensor": lambda lib: lib.tensor(1),
     "bool tensor": lambda lib: lib.tensor([False, True]),
+    "list of floats": lambda lib: [0.5, -1.7],
+    "numpy float array": lambda lib: np.array([[1.9], [-0.2]]),
+    "0-d numpy float array": lambda lib: np.array(1.7),
+    "numpy float array in a tuple": lambda lib: (np.array([1.5]), 2),
+    "numpy nan array": lambda lib: np.array([np.nan]),
+    "numpy array of a huge float": lambda lib: np.array([1e30]),
+    "index out of bounds": lambda lib: [5],
 }
 
 
