@@ -1641,3 +1641,18 @@ def test_a_product_beyond_the_dtypes_range_is_inf_without_a_warning_as_torch(dty
             results.append((lib.tensor(x).prod(1).numpy(), lib.tensor(x).prod().numpy()))
     for ours, theirs in zip(results[1], results[0], strict=True):
         np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+# --------------------------------------------------------------------- norm of underflowing values
+@pytest.mark.parametrize(("p", "tiny"), [(3.0, 1e-120), (1.5, 1e-300), (4.0, 1e-90), (2.5, 1e-150)])
+def test_a_norm_whose_powers_underflow_to_0_passes_no_gradient_as_torch(p, tiny):
+    """A slice whose p-th powers all underflow has norm 0, where PyTorch's gradient is 0 even
+    though x |x|^(p-2) itself is not (x = 1e-120, p = 3: 1e-240); the other slice is ordinary."""
+    grads = []
+    for lib in (torch, mg):
+        x = lib.tensor([[tiny, -2 * tiny], [1.0, 2.0]], dtype=lib.float64, requires_grad=True)
+        x.norm(p, dim=1).sum().backward()
+        grads.append(x.grad.numpy())
+    assert np.array_equal(grads[1][0], grads[0][0])  # zeros, each with PyTorch's sign
+    assert np.array_equal(np.signbit(grads[1][0]), np.signbit(grads[0][0]))
+    assert_close(grads[1][1], grads[0][1])
