@@ -11,6 +11,7 @@ Each `check_*` function raises, or returns the checked (normalised) argument.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,11 @@ def dtype_repr(dtype: dtypes.AnyDtype) -> str:
 def torch_size(shape: tuple[int, ...]) -> str:
     """'torch.Size([2, 3])'."""
     return f"torch.Size({list(shape)})"
+
+
+# The code between a user's call and a warning deep inside minigrad: minigrad's own, and
+# NumPy's (np.errstate as a decorator is a frame in NumPy). For `stacklevel_outside`.
+LIBRARY_DIRS = (os.path.dirname(__file__) + os.sep, os.path.dirname(np.__file__) + os.sep)
 
 
 def stacklevel_outside(*places: str) -> int:

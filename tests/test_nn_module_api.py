@@ -6,6 +6,7 @@ clip_grads_with_norm_, parameters_to_vector and vector_to_parameters."""
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from typing import Any
 
@@ -330,6 +331,22 @@ def test_an_output_no_gradient_reaches_sends_zeros_into_the_module_as_torch():
         runs.append((x.grad.tolist(), None if y.grad is None else y.grad.tolist(), seen))
     assert runs[0] == runs[1] == ([2.0, 2.0], [0.0, 0.0],
                                   [([[2.0, 2.0], [0.0, 0.0]], [[1.0, 1.0], None])])
+
+
+def test_the_hook_at_the_outputs_warning_names_the_callers_line_as_torch():
+    """With no input requiring a gradient, a full backward hook fires at the outputs with a
+    warning: PyTorch's names the line that called backward(), however deep the engine."""
+    places = {}
+    for lib in (mg, torch):
+        module = lib.nn.Linear(2, 2)
+        module.register_full_backward_hook(lambda m, gi, go: None)
+        loss = module(lib.ones(1, 2)).sum()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss.backward(); line = sys._getframe().f_lineno  # noqa: E702
+        places[lib] = [(w.filename, w.lineno, str(w.message)[:40]) for w in caught]
+    expected = [(__file__, line, "Full backward hook is firing when gradie")]
+    assert places[mg] == places[torch] == expected
 
 
 def test_the_hooked_outputs_node_is_named_as_torchs():

@@ -31,6 +31,7 @@ import numpy as np
 
 from minigrad.autograd.function import ArrayFunction
 from minigrad.autograd.grad_mode import _state
+from minigrad.checks import LIBRARY_DIRS, stacklevel_outside
 from minigrad.tensor import Tensor
 
 _ids = itertools.count()
@@ -172,7 +173,7 @@ class _BackwardHooks:
                 "Full backward hook is firing when gradients are computed with respect to module "
                 "outputs since no inputs require gradients. See https://docs.pytorch.org/docs/"
                 "main/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook "
-                "for more details.", stacklevel=2)
+                "for more details.", stacklevel=stacklevel_outside(*LIBRARY_DIRS))
             for hook in list(self.module._backward_hooks.values()):
                 result = hook(self.module, (None,) * len(self.inputs), grad_outputs)
                 if result is not None and not (
