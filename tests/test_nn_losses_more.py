@@ -257,6 +257,21 @@ def test_gaussian_nll_loss_matches_torch_for_every_variance_shape(problem, data)
     check_losses_against_torch("gaussian_nll_loss", inputs, [True, True, True], data, **kwargs)
 
 
+def test_gaussian_nll_loss_clamps_the_variance_to_eps_exactly_like_torch():
+    """PyTorch clamps a copy of v in place, out of the graph: a float32 v of 0.02 becomes
+    eps = 0.1 exactly (v + (eps - v) would round to 0.1 - 2^-27), and the loss and both
+    gradients are taken there, bit for bit."""
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(np.ones(1, np.float32), requires_grad=True)
+        var = lib.tensor(np.array([0.02], np.float32), requires_grad=True)
+        loss = lib.nn.functional.gaussian_nll_loss(x, lib.zeros(1), var, eps=0.1,
+                                                   reduction="sum")
+        loss.backward()
+        results.append((loss.item(), x.grad.item(), var.grad.item()))
+    assert results[0] == results[1]
+
+
 # ---------------------------------------------------------------------- margins
 def _signs(draw: st.DrawFn, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     return draw(arrays(dtype, shape, low=-1, high=1, special=(-1.0, 1.0)).map(np.sign)
@@ -506,6 +521,8 @@ HALF = np.full(3, 0.5, np.float32)
     ("gaussian_nll_loss", Call((F32, F32, -HALF)), "var has negative entry/entries"),
     ("gaussian_nll_loss", Call((F32, F32, HALF[:2])), "var is of incorrect size"),
     ("gaussian_nll_loss", Call((F32, F32, HALF), {"reduction": "avg"}), "avg is not valid"),
+    ("gaussian_nll_loss", Call((F32, F32, np.arange(3))),
+     "result type Float can't be cast to the desired output type long int"),
     ("margin_ranking_loss", Call((F32, F32[None], F32)),
      r"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
      r"input1: torch.Size\(\[3\]\), input2: torch.Size\(\[1, 3\]\), target: torch.Size\(\[3\]\)"),

@@ -1154,9 +1154,11 @@ def gaussian_nll_loss(
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    # Clamped out of the graph, as PyTorch's `with no_grad(): var.clamp_(min=eps)`: the
-    # gradient reaches v as if it were never clamped.
-    var = var + Tensor._make((np.maximum(var._data, eps) - var._data).astype(var._data.dtype))
+    # Clamped out of the graph, as PyTorch: the gradient reaches v as if it were never
+    # clamped. (Adding the clamp's difference instead would round: v + (eps - v) != eps.)
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
     losses = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         losses = losses + 0.5 * float(np.log(2 * np.pi))
