@@ -501,10 +501,13 @@ HALF = np.full(3, 0.5, np.float32)
      "0 and 1"),
     ("binary_cross_entropy", Call((HALF, HALF.astype(np.float64))),
      "Found dtype Double but expected Float"),
-    ("binary_cross_entropy", Call((HALF, HALF[:2])), r"Using a target size \(torch.Size\(\[2\]\)"
-     r"\) that is different to the input size \(torch.Size\(\[3\]\)\) is deprecated."),
+    ("binary_cross_entropy", Call((HALF, HALF[:2])), r"^Using a target size \(torch.Size\(\[2\]\)"
+     r"\) that is different to the input size \(torch.Size\(\[3\]\)\) is deprecated. Please "
+     r"ensure they have the same size.$"),
     ("binary_cross_entropy", Call((np.zeros(3, np.int64),) * 2),
      "\"binary_cross_entropy\" not implemented for 'Long'"),
+    ("binary_cross_entropy", Call((np.zeros(3, np.int64), HALF)),
+     "Found dtype Float but expected Long"),
     ("binary_cross_entropy", Call((HALF, HALF), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
     ("binary_cross_entropy_with_logits", Call((F32, F32[:2])),
@@ -570,6 +573,53 @@ def test_binary_cross_entropy_with_logits_rejects_weights_that_do_not_broadcast(
         lambda lib, x, w: lib.nn.functional.binary_cross_entropy_with_logits(x, x, **{name: w}),
         Call((F32, F32[:2])), r"The size of tensor a \(\d\) must match the size of tensor b",
     )
+
+
+@pytest.mark.parametrize("weight, error", [
+    (np.ones((2, 2, 3), np.float32),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[2, 2, 3\]$"),
+    (np.ones((3, 1, 1), np.float64),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[3, 2, 3\]$"),
+    (np.ones(4, np.float32), r"^Attempting to broadcast a dimension of length 4 at -1! "
+     r"Mismatching argument at index 1 had torch.Size\(\[4\]\); but expected shape should be "
+     r"broadcastable to \[2, 3\]$"),
+    (np.ones((5, 4, 1), np.float32), r"^Attempting to broadcast a dimension of length 4 at -2! "
+     r"Mismatching argument at index 1 had torch.Size\(\[5, 4, 1\]\); but expected shape "
+     r"should be broadcastable to \[1, 2, 3\]$"),
+])
+def test_binary_cross_entropy_refuses_a_weight_that_does_not_broadcast_to_the_target(
+    weight, error
+):
+    """The weight is broadcast with the target (torch.broadcast_shapes' message if it does
+    not), then multiplies the loss in place: a weight of more elements is refused too."""
+    assert_raises_like_torch(
+        lambda lib, x, w: lib.nn.functional.binary_cross_entropy(x, x, weight=w),
+        Call((np.full((2, 3), 0.5, np.float32), weight)), error,
+    )
+
+
+@pytest.mark.parametrize("dtype, weight_dtype", [
+    (np.float32, np.float64), (np.float32, np.int64), (np.float16, np.float32),
+    (np.float64, np.bool_),
+])
+def test_binary_cross_entropy_takes_a_weight_of_any_dtype_like_torch(dtype, weight_dtype):
+    """PyTorch multiplies the loss and each gradient by the weight in place: the weight's dtype
+    may be any, and the loss and the gradients that hooks see keep the input's dtype."""
+    rng = np.random.default_rng(5)
+    values = [rng.random(6).astype(dtype) for _ in range(2)]
+    weight = (rng.random(6) * 3).astype(weight_dtype)
+    results = []
+    for lib in (mg, torch):
+        seen: list[Any] = []
+        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
+        for t in inputs:
+            t.register_hook(lambda g, seen=seen: seen.append(g))
+        loss = lib.nn.functional.binary_cross_entropy(*inputs, weight=lib.tensor(weight),
+                                                      reduction="none")
+        loss.backward(lib.tensor(np.linspace(0.5, 2, 6).astype(dtype)))
+        results.append([loss, *seen])
+    for ours, theirs in zip(*results, strict=True):
+        assert_close(ours, theirs)
 
 
 @pytest.mark.parametrize("function, name", [

@@ -48,6 +48,7 @@ from minigrad.checks import (
     argument_error,
     broadcast_error,
     check_floating_kernel,
+    check_inplace_shape,
     scalar_type,
     stacklevel_outside,
     torch_size,
@@ -1010,21 +1011,38 @@ def binary_cross_entropy(
             "size."
         )
     if weight is not None:
-        weight = weight.expand(np.broadcast_shapes(target.shape, weight.shape))
+        weight = weight.expand(_broadcast_weight(target.shape, weight.shape))
     _check_weight_not_requiring_grad("binary_cross_entropy", "weight", weight)
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"Found dtype {scalar_type(target.dtype)} but expected {scalar_type(input.dtype)}"
+        )
     if not dtypes.is_floating(input.dtype):
         raise NotImplementedError(
             f"\"binary_cross_entropy\" not implemented for '{scalar_type(input.dtype)}'"
         )
-    for other in (target, weight):
-        if other is not None and other.dtype != input.dtype:
-            raise RuntimeError(
-                f"Found dtype {scalar_type(other.dtype)} but expected {scalar_type(input.dtype)}"
-            )
     x = input._data
     if ((x < 0) | (x > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is not None:  # PyTorch's kernel multiplies the loss by the weight in place
+        check_inplace_shape(input.shape, weight.shape)
     return _reduce(layers.BinaryCrossEntropy.apply(input, target, weight), reduction)
+
+
+def _broadcast_weight(target: tuple[int, ...], weight: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of target and weight broadcast, with torch.broadcast_shapes' message if they
+    do not (naming the shape broadcast so far)."""
+    common = [1] * (len(weight) - len(target)) + list(target)
+    for i in range(-1, -1 - len(weight), -1):
+        if common[i] == 1:
+            common[i] = weight[i]
+        elif weight[i] not in (1, common[i]):
+            raise RuntimeError(
+                f"Attempting to broadcast a dimension of length {weight[i]} at {i}! Mismatching "
+                f"argument at index 1 had {torch_size(weight)}; but expected shape should be "
+                f"broadcastable to {common}"
+            )
+    return tuple(common)
 
 
 def binary_cross_entropy_with_logits(
