@@ -1641,3 +1641,21 @@ def test_a_product_beyond_the_dtypes_range_is_inf_without_a_warning_as_torch(dty
             results.append((lib.tensor(x).prod(1).numpy(), lib.tensor(x).prod().numpy()))
     for ours, theirs in zip(results[1], results[0], strict=True):
         np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
+# ------------------------------------------------------------------- nn/functional: the losses
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss_with_weight_0_for_a_class_of_log_probability_minus_inf_is_silent_as_torch(
+    reduction,
+):
+    """A class of probability 0 (log-probability -inf) weighed 0 and never the target: only
+    the targets' log-probabilities are read, so nothing is -inf · 0, and PyTorch is silent."""
+    logp = np.array([[-np.inf, -1.5, -0.25], [-np.inf, -0.5, -1.0]])
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(lib.nn.functional.nll_loss(
+                lib.tensor(logp), lib.tensor([2, 1]), weight=lib.tensor(np.array([0.0, 1.0, 2.0])),
+                reduction=reduction).numpy())
+    assert_close(results[1], results[0])
