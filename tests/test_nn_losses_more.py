@@ -516,6 +516,12 @@ HALF = np.full(3, 0.5, np.float32)
      "result type Float can't be cast to the desired output type Long"),
     ("binary_cross_entropy_with_logits", Call((np.zeros(3, np.int64), F32)),
      "\"log_sigmoid_cpu\" not implemented for 'Long'"),
+    ("binary_cross_entropy_with_logits", Call((np.zeros(3, np.int64),) * 2),
+     "^\"log_sigmoid_cpu\" not implemented for 'Long'$"),
+    ("binary_cross_entropy_with_logits", Call((np.zeros(3), np.zeros(3, np.int64))),
+     "^result type Double can't be cast to the desired output type Long$"),
+    ("binary_cross_entropy_with_logits", Call((F32, np.zeros(3, bool))),
+     "^Subtraction, the `-` operator, with two bool tensors is not supported."),
     ("kl_div", Call((F32, F32), {"reduction": "avg"}), "avg is not a valid value for reduction"),
     ("poisson_nll_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
@@ -573,6 +579,52 @@ def test_binary_cross_entropy_with_logits_rejects_weights_that_do_not_broadcast(
         lambda lib, x, w: lib.nn.functional.binary_cross_entropy_with_logits(x, x, **{name: w}),
         Call((F32, F32[:2])), r"The size of tensor a \(\d\) must match the size of tensor b",
     )
+
+
+@pytest.mark.parametrize("name, weight, error", [
+    ("weight", np.ones((5, 1, 3), np.float32),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[5, 2, 3\]$"),
+    ("pos_weight", np.ones((4, 1, 1), np.float32),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[4, 2, 3\]$"),
+    ("weight", np.ones(4, np.float32), r"^The size of tensor a \(3\) must match the size of "
+     r"tensor b \(4\) at non-singleton dimension 1$"),
+    ("pos_weight", np.ones(2, np.float32), r"^The size of tensor a \(2\) must match the size of "
+     r"tensor b \(3\) at non-singleton dimension 1$"),
+    ("pos_weight", np.ones(3, bool), "^Subtraction, the `-` operator, with a bool tensor is not "
+     "supported."),
+])
+def test_binary_cross_entropy_with_logits_refuses_weights_as_torch(name, weight, error):
+    """PyTorch multiplies log σ(x) by (p - 1) y + 1, and the loss by w, in place: weights
+    that do not broadcast, or broadcast past the input, are refused in its words."""
+    assert_raises_like_torch(
+        lambda lib, x, w: lib.nn.functional.binary_cross_entropy_with_logits(x, x, **{name: w}),
+        Call((np.full((2, 3), 0.5, np.float32), weight)), error,
+    )
+
+
+@pytest.mark.parametrize("dtypes, weights", [
+    ((np.float64, np.float32), {}), ((np.float32, np.float32), {"weight": np.float64}),
+    ((np.float32, np.float32), {"pos_weight": np.int64}),
+    ((np.float32, np.float32), {"weight": np.int64, "pos_weight": np.float64}),
+])
+def test_binary_cross_entropy_with_logits_is_of_the_targets_dtype_like_torch(dtypes, weights):
+    """PyTorch's loss is (1 - y) multiplied by x in place, so of y's dtype, whatever the dtypes
+    of x and of the weights; the gradients that hooks see are of x's and y's."""
+    rng = np.random.default_rng(6)
+    values = [(rng.random(6) * 4 - 2).astype(dtypes[0]), rng.random(6).astype(dtypes[1])]
+    kwargs = {name: (rng.random(6) * 3).astype(dtype) for name, dtype in weights.items()}
+    results = []
+    for lib in (mg, torch):
+        seen: list[Any] = []
+        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
+        for t in inputs:
+            t.register_hook(lambda g, seen=seen: seen.append(g))
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(
+            *inputs, reduction="none", **{k: lib.tensor(v) for k, v in kwargs.items()})
+        loss.backward(lib.tensor(np.linspace(0.5, 2, 6).astype(dtypes[1])))
+        results.append([loss, *seen])
+    for ours, theirs in zip(*results, strict=True):
+        assert_close(ours, theirs)
 
 
 @pytest.mark.parametrize("weight, error", [

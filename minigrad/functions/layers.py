@@ -643,7 +643,7 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         if w is not None:
             loss = loss * w
         ctx.save_for_backward(x, y, w, p, log_sigmoid)
-        return loss
+        return loss.astype(y.dtype, copy=False)  # PyTorch's loss is (1 - y) x, made in place
 
     @staticmethod
     def backward(ctx, grad):

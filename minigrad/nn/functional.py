@@ -48,7 +48,9 @@ from minigrad.checks import (
     argument_error,
     broadcast_error,
     check_floating_kernel,
+    check_inplace_dtype,
     check_inplace_shape,
+    check_subtractable,
     scalar_type,
     stacklevel_outside,
     torch_size,
@@ -1071,18 +1073,29 @@ def binary_cross_entropy_with_logits(
     _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "weight", weight)
     _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "pos_weight",
                                      pos_weight)
-    if not dtypes.is_floating(target.dtype):  # PyTorch computes (1 - y) x in y's dtype
-        raise RuntimeError(
-            f"result type Float can't be cast to the desired output type "
-            f"{scalar_type(target.dtype)}"
-        )
+    # PyTorch's steps, whose errors come in this order: log σ(x), multiplied in place by
+    # (p - 1) y + 1; the loss (1 - y) multiplied in place by x, so in y's dtype (its 1 - y is
+    # a tensor like y filled with 1, minus y); the loss multiplied in place by w.
     check_floating_kernel(input.dtype, "log_sigmoid_cpu")
-    for a, b in ((pos_weight, target), (input, weight)):  # in PyTorch's order of operands
-        error = None if a is None or b is None else broadcast_error(a.shape, b.shape)
-        if error:
-            raise error
+    if pos_weight is not None:
+        check_subtractable(pos_weight, 1)
+        _check_in_place_factor(input.shape, pos_weight.shape, target.shape)
+    check_subtractable(target, target)
+    check_inplace_dtype(target.dtype, input.dtype)
+    if weight is not None:
+        _check_in_place_factor(input.shape, input.shape, weight.shape)
     return _reduce(layers.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight),
                    reduction)
+
+
+def _check_in_place_factor(shape: tuple[int, ...], a: tuple[int, ...],
+                           b: tuple[int, ...]) -> None:
+    """PyTorch's errors for a loss of `shape` multiplied in place by a factor that broadcasts
+    operands of shapes a and b: they do not broadcast, or they broadcast past the loss."""
+    error = broadcast_error(a, b)
+    if error:
+        raise RuntimeError(str(error).split(" (shapes")[0])  # PyTorch's names no shapes
+    check_inplace_shape(shape, np.broadcast_shapes(a, b))
 
 
 def kl_div(
