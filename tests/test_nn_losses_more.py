@@ -257,6 +257,21 @@ def test_gaussian_nll_loss_matches_torch_for_every_variance_shape(problem, data)
     check_losses_against_torch("gaussian_nll_loss", inputs, [True, True, True], data, **kwargs)
 
 
+@pytest.mark.parametrize("var", [0.0, 0.5, 2.0])
+def test_gaussian_nll_loss_takes_a_float_variance_like_torch(var):
+    """A float is the variance of every element, in the input's dtype (0 is clamped to eps)."""
+    rng = np.random.default_rng(7)
+    x, y = (rng.standard_normal((2, 3)).astype(np.float32) for _ in range(2))
+    results = []
+    for lib in (mg, torch):
+        input = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.gaussian_nll_loss(input, lib.tensor(y), var, reduction="none")
+        loss.backward(lib.ones(2, 3))
+        results.append((loss, input.grad))
+    for ours, theirs in zip(*results, strict=True):
+        assert_close(ours, theirs)
+
+
 def test_gaussian_nll_loss_clamps_the_variance_to_eps_exactly_like_torch():
     """PyTorch clamps a copy of v in place, out of the graph: a float32 v of 0.02 becomes
     eps = 0.1 exactly (v + (eps - v) would round to 0.1 - 2^-27), and the loss and both
@@ -527,7 +542,8 @@ HALF = np.full(3, 0.5, np.float32)
      "avg is not a valid value for reduction"),
     ("poisson_nll_loss", Call((F32, F32), {"reduction": "elementwise_mean"}),
      "elementwise_mean is not a valid value for reduction"),
-    ("gaussian_nll_loss", Call((F32, F32, -HALF)), "var has negative entry/entries"),
+    ("gaussian_nll_loss", Call((F32, F32, -HALF)), "^var has negative entry/entries$"),
+    ("gaussian_nll_loss", Call((F32, F32), {"var": -0.5}), "^var has negative entry/entries$"),
     ("gaussian_nll_loss", Call((F32, F32, HALF[:2])), "var is of incorrect size"),
     ("gaussian_nll_loss", Call((F32, F32, HALF), {"reduction": "avg"}), "avg is not valid"),
     ("gaussian_nll_loss", Call((F32, F32, np.arange(3))),
