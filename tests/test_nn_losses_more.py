@@ -544,7 +544,7 @@ HALF = np.full(3, 0.5, np.float32)
      "elementwise_mean is not a valid value for reduction"),
     ("gaussian_nll_loss", Call((F32, F32, -HALF)), "^var has negative entry/entries$"),
     ("gaussian_nll_loss", Call((F32, F32), {"var": -0.5}), "^var has negative entry/entries$"),
-    ("gaussian_nll_loss", Call((F32, F32, HALF[:2])), "var is of incorrect size"),
+    ("gaussian_nll_loss", Call((F32, F32, HALF[:2])), "^var is of incorrect size$"),
     ("gaussian_nll_loss", Call((F32, F32, HALF), {"reduction": "avg"}), "avg is not valid"),
     ("gaussian_nll_loss", Call((F32, F32, np.arange(3))),
      "result type Float can't be cast to the desired output type long int"),
