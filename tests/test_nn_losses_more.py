@@ -404,6 +404,16 @@ def test_deprecated_reduction_arguments_warn_and_map_like_torch(function, inputs
     check_losses_against_torch(function, inputs, grads, np.random.default_rng(0), **legacy)
 
 
+@pytest.mark.parametrize("legacy", [{"size_average": False}, {"reduce": False},
+                                    {"size_average": True, "reduce": True}])
+def test_kl_div_batchmean_divides_what_the_deprecated_arguments_reduced_like_torch(legacy):
+    """F.kl_div divides by the batch size even the sum (or the losses) that the flags ask for;
+    the module's reduction is the flags' alone."""
+    check_losses_against_torch("kl_div", [np.full((2, 3), -1.0), np.full((2, 3), 0.25)],
+                               [True, True], np.random.default_rng(0), reduction="batchmean",
+                               **legacy)
+
+
 @pytest.mark.parametrize("function, inputs", [
     *LEGACY_PROBLEMS, ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
     ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
@@ -538,6 +548,9 @@ HALF = np.full(3, 0.5, np.float32)
     ("binary_cross_entropy_with_logits", Call((F32, np.zeros(3, bool))),
      "^Subtraction, the `-` operator, with two bool tensors is not supported."),
     ("kl_div", Call((F32, F32), {"reduction": "avg"}), "avg is not a valid value for reduction"),
+    ("kl_div", Call((F32, np.zeros(3, np.int64))), "^kl_div: Integral inputs not supported.$"),
+    ("kl_div", Call((np.zeros(3, bool), F32), {"log_target": True}),
+     "^kl_div: Integral inputs not supported.$"),
     ("poisson_nll_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
     ("poisson_nll_loss", Call((F32, F32), {"reduction": "elementwise_mean"}),

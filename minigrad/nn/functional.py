@@ -1111,6 +1111,8 @@ def kl_div(
     'batchmean' divides the sum by the batch size input.size(0): the KL divergence of the math
     definition. 'mean' divides by the number of elements and warns that it will change.
     """
+    # 'batchmean' divides by the batch size even what the deprecated flags reduced, as PyTorch.
+    batchmean = reduction == "batchmean"
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     elif reduction == "mean":
@@ -1121,8 +1123,11 @@ def kl_div(
             "major release.",
             stacklevel=2,
         )
-    batchmean = reduction == "batchmean"
-    reduction = _reduction(None, None, "sum" if batchmean else reduction)
+    elif batchmean:
+        reduction = "sum"
+    reduction = _reduction(None, None, reduction)
+    if not (dtypes.is_floating(input.dtype) and dtypes.is_floating(target.dtype)):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         losses = target.exp() * (target - input)
     else:
