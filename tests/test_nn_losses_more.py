@@ -257,6 +257,36 @@ def test_gaussian_nll_loss_matches_torch_for_every_variance_shape(problem, data)
     check_losses_against_torch("gaussian_nll_loss", inputs, [True, True, True], data, **kwargs)
 
 
+@pytest.mark.parametrize("var", [0.0, 0.5, 2.0])
+def test_gaussian_nll_loss_takes_a_float_variance_like_torch(var):
+    """A float is the variance of every element, in the input's dtype (0 is clamped to eps)."""
+    rng = np.random.default_rng(7)
+    x, y = (rng.standard_normal((2, 3)).astype(np.float32) for _ in range(2))
+    results = []
+    for lib in (mg, torch):
+        input = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.gaussian_nll_loss(input, lib.tensor(y), var, reduction="none")
+        loss.backward(lib.ones(2, 3))
+        results.append((loss, input.grad))
+    for ours, theirs in zip(*results, strict=True):
+        assert_close(ours, theirs)
+
+
+def test_gaussian_nll_loss_clamps_the_variance_to_eps_exactly_like_torch():
+    """PyTorch clamps a copy of v in place, out of the graph: a float32 v of 0.02 becomes
+    eps = 0.1 exactly (v + (eps - v) would round to 0.1 - 2^-27), and the loss and both
+    gradients are taken there, bit for bit."""
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(np.ones(1, np.float32), requires_grad=True)
+        var = lib.tensor(np.array([0.02], np.float32), requires_grad=True)
+        loss = lib.nn.functional.gaussian_nll_loss(x, lib.zeros(1), var, eps=0.1,
+                                                   reduction="sum")
+        loss.backward()
+        results.append((loss.item(), x.grad.item(), var.grad.item()))
+    assert results[0] == results[1]
+
+
 # ---------------------------------------------------------------------- margins
 def _signs(draw: st.DrawFn, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     return draw(arrays(dtype, shape, low=-1, high=1, special=(-1.0, 1.0)).map(np.sign)
@@ -374,6 +404,16 @@ def test_deprecated_reduction_arguments_warn_and_map_like_torch(function, inputs
     check_losses_against_torch(function, inputs, grads, np.random.default_rng(0), **legacy)
 
 
+@pytest.mark.parametrize("legacy", [{"size_average": False}, {"reduce": False},
+                                    {"size_average": True, "reduce": True}])
+def test_kl_div_batchmean_divides_what_the_deprecated_arguments_reduced_like_torch(legacy):
+    """F.kl_div divides by the batch size even the sum (or the losses) that the flags ask for;
+    the module's reduction is the flags' alone."""
+    check_losses_against_torch("kl_div", [np.full((2, 3), -1.0), np.full((2, 3), 0.25)],
+                               [True, True], np.random.default_rng(0), reduction="batchmean",
+                               **legacy)
+
+
 @pytest.mark.parametrize("function, inputs", [
     *LEGACY_PROBLEMS, ("mse_loss", [np.ones((2, 3)), np.zeros((2, 3))]),
     ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
@@ -482,14 +522,17 @@ HALF = np.full(3, 0.5, np.float32)
      "huber_loss does not support non-positive values for delta."),
     ("huber_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
-    ("binary_cross_entropy", Call((HALF * 3, HALF)), "all elements of input should be between "
-     "0 and 1"),
+    ("binary_cross_entropy", Call((HALF * 3, HALF)), "^all elements of input should be between "
+     "0 and 1$"),
     ("binary_cross_entropy", Call((HALF, HALF.astype(np.float64))),
      "Found dtype Double but expected Float"),
-    ("binary_cross_entropy", Call((HALF, HALF[:2])), r"Using a target size \(torch.Size\(\[2\]\)"
-     r"\) that is different to the input size \(torch.Size\(\[3\]\)\) is deprecated."),
+    ("binary_cross_entropy", Call((HALF, HALF[:2])), r"^Using a target size \(torch.Size\(\[2\]\)"
+     r"\) that is different to the input size \(torch.Size\(\[3\]\)\) is deprecated. Please "
+     r"ensure they have the same size.$"),
     ("binary_cross_entropy", Call((np.zeros(3, np.int64),) * 2),
      "\"binary_cross_entropy\" not implemented for 'Long'"),
+    ("binary_cross_entropy", Call((np.zeros(3, np.int64), HALF)),
+     "Found dtype Float but expected Long"),
     ("binary_cross_entropy", Call((HALF, HALF), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
     ("binary_cross_entropy_with_logits", Call((F32, F32[:2])),
@@ -498,14 +541,26 @@ HALF = np.full(3, 0.5, np.float32)
      "result type Float can't be cast to the desired output type Long"),
     ("binary_cross_entropy_with_logits", Call((np.zeros(3, np.int64), F32)),
      "\"log_sigmoid_cpu\" not implemented for 'Long'"),
+    ("binary_cross_entropy_with_logits", Call((np.zeros(3, np.int64),) * 2),
+     "^\"log_sigmoid_cpu\" not implemented for 'Long'$"),
+    ("binary_cross_entropy_with_logits", Call((np.zeros(3), np.zeros(3, np.int64))),
+     "^result type Double can't be cast to the desired output type Long$"),
+    ("binary_cross_entropy_with_logits", Call((F32, np.zeros(3, bool))),
+     "^Subtraction, the `-` operator, with two bool tensors is not supported."),
     ("kl_div", Call((F32, F32), {"reduction": "avg"}), "avg is not a valid value for reduction"),
+    ("kl_div", Call((F32, np.zeros(3, np.int64))), "^kl_div: Integral inputs not supported.$"),
+    ("kl_div", Call((np.zeros(3, bool), F32), {"log_target": True}),
+     "^kl_div: Integral inputs not supported.$"),
     ("poisson_nll_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
     ("poisson_nll_loss", Call((F32, F32), {"reduction": "elementwise_mean"}),
      "elementwise_mean is not a valid value for reduction"),
-    ("gaussian_nll_loss", Call((F32, F32, -HALF)), "var has negative entry/entries"),
-    ("gaussian_nll_loss", Call((F32, F32, HALF[:2])), "var is of incorrect size"),
+    ("gaussian_nll_loss", Call((F32, F32, -HALF)), "^var has negative entry/entries$"),
+    ("gaussian_nll_loss", Call((F32, F32), {"var": -0.5}), "^var has negative entry/entries$"),
+    ("gaussian_nll_loss", Call((F32, F32, HALF[:2])), "^var is of incorrect size$"),
     ("gaussian_nll_loss", Call((F32, F32, HALF), {"reduction": "avg"}), "avg is not valid"),
+    ("gaussian_nll_loss", Call((F32, F32, np.arange(3))),
+     "result type Float can't be cast to the desired output type long int"),
     ("margin_ranking_loss", Call((F32, F32[None], F32)),
      r"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
      r"input1: torch.Size\(\[3\]\), input2: torch.Size\(\[1, 3\]\), target: torch.Size\(\[3\]\)"),
@@ -553,6 +608,99 @@ def test_binary_cross_entropy_with_logits_rejects_weights_that_do_not_broadcast(
         lambda lib, x, w: lib.nn.functional.binary_cross_entropy_with_logits(x, x, **{name: w}),
         Call((F32, F32[:2])), r"The size of tensor a \(\d\) must match the size of tensor b",
     )
+
+
+@pytest.mark.parametrize("name, weight, error", [
+    ("weight", np.ones((5, 1, 3), np.float32),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[5, 2, 3\]$"),
+    ("pos_weight", np.ones((4, 1, 1), np.float32),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[4, 2, 3\]$"),
+    ("weight", np.ones(4, np.float32), r"^The size of tensor a \(3\) must match the size of "
+     r"tensor b \(4\) at non-singleton dimension 1$"),
+    ("pos_weight", np.ones(2, np.float32), r"^The size of tensor a \(2\) must match the size of "
+     r"tensor b \(3\) at non-singleton dimension 1$"),
+    ("pos_weight", np.ones(3, bool), "^Subtraction, the `-` operator, with a bool tensor is not "
+     "supported."),
+])
+def test_binary_cross_entropy_with_logits_refuses_weights_as_torch(name, weight, error):
+    """PyTorch multiplies log σ(x) by (p - 1) y + 1, and the loss by w, in place: weights
+    that do not broadcast, or broadcast past the input, are refused in its words."""
+    assert_raises_like_torch(
+        lambda lib, x, w: lib.nn.functional.binary_cross_entropy_with_logits(x, x, **{name: w}),
+        Call((np.full((2, 3), 0.5, np.float32), weight)), error,
+    )
+
+
+@pytest.mark.parametrize("dtypes, weights", [
+    ((np.float64, np.float32), {}), ((np.float32, np.float32), {"weight": np.float64}),
+    ((np.float32, np.float32), {"pos_weight": np.int64}),
+    ((np.float32, np.float32), {"weight": np.int64, "pos_weight": np.float64}),
+])
+def test_binary_cross_entropy_with_logits_is_of_the_targets_dtype_like_torch(dtypes, weights):
+    """PyTorch's loss is (1 - y) multiplied by x in place, so of y's dtype, whatever the dtypes
+    of x and of the weights; the gradients that hooks see are of x's and y's."""
+    rng = np.random.default_rng(6)
+    values = [(rng.random(6) * 4 - 2).astype(dtypes[0]), rng.random(6).astype(dtypes[1])]
+    kwargs = {name: (rng.random(6) * 3).astype(dtype) for name, dtype in weights.items()}
+    results = []
+    for lib in (mg, torch):
+        seen: list[Any] = []
+        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
+        for t in inputs:
+            t.register_hook(lambda g, seen=seen: seen.append(g))
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(
+            *inputs, reduction="none", **{k: lib.tensor(v) for k, v in kwargs.items()})
+        loss.backward(lib.tensor(np.linspace(0.5, 2, 6).astype(dtypes[1])))
+        results.append([loss, *seen])
+    for ours, theirs in zip(*results, strict=True):
+        assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("weight, error", [
+    (np.ones((2, 2, 3), np.float32),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[2, 2, 3\]$"),
+    (np.ones((3, 1, 1), np.float64),
+     r"^output with shape \[2, 3\] doesn't match the broadcast shape \[3, 2, 3\]$"),
+    (np.ones(4, np.float32), r"^Attempting to broadcast a dimension of length 4 at -1! "
+     r"Mismatching argument at index 1 had torch.Size\(\[4\]\); but expected shape should be "
+     r"broadcastable to \[2, 3\]$"),
+    (np.ones((5, 4, 1), np.float32), r"^Attempting to broadcast a dimension of length 4 at -2! "
+     r"Mismatching argument at index 1 had torch.Size\(\[5, 4, 1\]\); but expected shape "
+     r"should be broadcastable to \[1, 2, 3\]$"),
+])
+def test_binary_cross_entropy_refuses_a_weight_that_does_not_broadcast_to_the_target(
+    weight, error
+):
+    """The weight is broadcast with the target (torch.broadcast_shapes' message if it does
+    not), then multiplies the loss in place: a weight of more elements is refused too."""
+    assert_raises_like_torch(
+        lambda lib, x, w: lib.nn.functional.binary_cross_entropy(x, x, weight=w),
+        Call((np.full((2, 3), 0.5, np.float32), weight)), error,
+    )
+
+
+@pytest.mark.parametrize("dtype, weight_dtype", [
+    (np.float32, np.float64), (np.float32, np.int64), (np.float16, np.float32),
+    (np.float64, np.bool_),
+])
+def test_binary_cross_entropy_takes_a_weight_of_any_dtype_like_torch(dtype, weight_dtype):
+    """PyTorch multiplies the loss and each gradient by the weight in place: the weight's dtype
+    may be any, and the loss and the gradients that hooks see keep the input's dtype."""
+    rng = np.random.default_rng(5)
+    values = [rng.random(6).astype(dtype) for _ in range(2)]
+    weight = (rng.random(6) * 3).astype(weight_dtype)
+    results = []
+    for lib in (mg, torch):
+        seen: list[Any] = []
+        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
+        for t in inputs:
+            t.register_hook(lambda g, seen=seen: seen.append(g))
+        loss = lib.nn.functional.binary_cross_entropy(*inputs, weight=lib.tensor(weight),
+                                                      reduction="none")
+        loss.backward(lib.tensor(np.linspace(0.5, 2, 6).astype(dtype)))
+        results.append([loss, *seen])
+    for ours, theirs in zip(*results, strict=True):
+        assert_close(ours, theirs)
 
 
 @pytest.mark.parametrize("function, name", [

@@ -1656,3 +1656,21 @@ def test_a_norm_whose_powers_underflow_to_0_passes_no_gradient_as_torch(p, tiny)
     assert np.array_equal(grads[1][0], grads[0][0])  # zeros, each with PyTorch's sign
     assert np.array_equal(np.signbit(grads[1][0]), np.signbit(grads[0][0]))
     assert_close(grads[1][1], grads[0][1])
+
+
+# ------------------------------------------------------------------- nn/functional: the losses
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss_with_weight_0_for_a_class_of_log_probability_minus_inf_is_silent_as_torch(
+    reduction,
+):
+    """A class of probability 0 (log-probability -inf) weighed 0 and never the target: only
+    the targets' log-probabilities are read, so nothing is -inf · 0, and PyTorch is silent."""
+    logp = np.array([[-np.inf, -1.5, -0.25], [-np.inf, -0.5, -1.0]])
+    results = []
+    for lib in (torch, mg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning fails the test
+            results.append(lib.nn.functional.nll_loss(
+                lib.tensor(logp), lib.tensor([2, 1]), weight=lib.tensor(np.array([0.0, 1.0, 2.0])),
+                reduction=reduction).numpy())
+    assert_close(results[1], results[0])

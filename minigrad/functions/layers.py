@@ -614,13 +614,16 @@ class BinaryCrossEntropy(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         x, y, w = ctx.saved_tensors
-        weight = 1 if w is None else w  # multiplied in last, as PyTorch
+        # Multiplied in last, as PyTorch, whose weight may be of another dtype (the product is
+        # rounded to x's).
+        weight = 1 if w is None else w
         # PyTorch's EPSILON is the float32 nearest 1e-12, also in float64.
         gx = grad * (x - y) / np.maximum(x * (1 - x), x.dtype.type(np.float32(1e-12))) * weight
+        gx = gx.astype(x.dtype, copy=False)
         if not ctx.needs_input_grad[1]:
             return gx, None, None
         with np.errstate(divide="ignore"):
-            return gx, -np.log(x / (1 - x)) * grad * weight, None
+            return gx, (-np.log(x / (1 - x)) * grad * weight).astype(x.dtype, copy=False), None
 
 
 class BinaryCrossEntropyWithLogits(ArrayFunction):
@@ -640,7 +643,7 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         if w is not None:
             loss = loss * w
         ctx.save_for_backward(x, y, w, p, log_sigmoid)
-        return loss
+        return loss.astype(y.dtype, copy=False)  # PyTorch's loss is (1 - y) x, made in place
 
     @staticmethod
     def backward(ctx, grad):

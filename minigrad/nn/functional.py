@@ -48,6 +48,9 @@ from minigrad.checks import (
     argument_error,
     broadcast_error,
     check_floating_kernel,
+    check_inplace_dtype,
+    check_inplace_shape,
+    check_subtractable,
     scalar_type,
     stacklevel_outside,
     torch_size,
@@ -1010,21 +1013,38 @@ def binary_cross_entropy(
             "size."
         )
     if weight is not None:
-        weight = weight.expand(np.broadcast_shapes(target.shape, weight.shape))
+        weight = weight.expand(_broadcast_weight(target.shape, weight.shape))
     _check_weight_not_requiring_grad("binary_cross_entropy", "weight", weight)
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"Found dtype {scalar_type(target.dtype)} but expected {scalar_type(input.dtype)}"
+        )
     if not dtypes.is_floating(input.dtype):
         raise NotImplementedError(
             f"\"binary_cross_entropy\" not implemented for '{scalar_type(input.dtype)}'"
         )
-    for other in (target, weight):
-        if other is not None and other.dtype != input.dtype:
-            raise RuntimeError(
-                f"Found dtype {scalar_type(other.dtype)} but expected {scalar_type(input.dtype)}"
-            )
     x = input._data
     if ((x < 0) | (x > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is not None:  # PyTorch's kernel multiplies the loss by the weight in place
+        check_inplace_shape(input.shape, weight.shape)
     return _reduce(layers.BinaryCrossEntropy.apply(input, target, weight), reduction)
+
+
+def _broadcast_weight(target: tuple[int, ...], weight: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of target and weight broadcast, with torch.broadcast_shapes' message if they
+    do not (naming the shape broadcast so far)."""
+    common = [1] * (len(weight) - len(target)) + list(target)
+    for i in range(-1, -1 - len(weight), -1):
+        if common[i] == 1:
+            common[i] = weight[i]
+        elif weight[i] not in (1, common[i]):
+            raise RuntimeError(
+                f"Attempting to broadcast a dimension of length {weight[i]} at {i}! Mismatching "
+                f"argument at index 1 had {torch_size(weight)}; but expected shape should be "
+                f"broadcastable to {common}"
+            )
+    return tuple(common)
 
 
 def binary_cross_entropy_with_logits(
@@ -1053,18 +1073,29 @@ def binary_cross_entropy_with_logits(
     _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "weight", weight)
     _check_weight_not_requiring_grad("binary_cross_entropy_with_logits", "pos_weight",
                                      pos_weight)
-    if not dtypes.is_floating(target.dtype):  # PyTorch computes (1 - y) x in y's dtype
-        raise RuntimeError(
-            f"result type Float can't be cast to the desired output type "
-            f"{scalar_type(target.dtype)}"
-        )
+    # PyTorch's steps, whose errors come in this order: log σ(x), multiplied in place by
+    # (p - 1) y + 1; the loss (1 - y) multiplied in place by x, so in y's dtype (its 1 - y is
+    # a tensor like y filled with 1, minus y); the loss multiplied in place by w.
     check_floating_kernel(input.dtype, "log_sigmoid_cpu")
-    for a, b in ((pos_weight, target), (input, weight)):  # in PyTorch's order of operands
-        error = None if a is None or b is None else broadcast_error(a.shape, b.shape)
-        if error:
-            raise error
+    if pos_weight is not None:
+        check_subtractable(pos_weight, 1)
+        _check_in_place_factor(input.shape, pos_weight.shape, target.shape)
+    check_subtractable(target, target)
+    check_inplace_dtype(target.dtype, input.dtype)
+    if weight is not None:
+        _check_in_place_factor(input.shape, input.shape, weight.shape)
     return _reduce(layers.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight),
                    reduction)
+
+
+def _check_in_place_factor(shape: tuple[int, ...], a: tuple[int, ...],
+                           b: tuple[int, ...]) -> None:
+    """PyTorch's errors for a loss of `shape` multiplied in place by a factor that broadcasts
+    operands of shapes a and b: they do not broadcast, or they broadcast past the loss."""
+    error = broadcast_error(a, b)
+    if error:
+        raise RuntimeError(str(error).split(" (shapes")[0])  # PyTorch's names no shapes
+    check_inplace_shape(shape, np.broadcast_shapes(a, b))
 
 
 def kl_div(
@@ -1080,6 +1111,8 @@ def kl_div(
     'batchmean' divides the sum by the batch size input.size(0): the KL divergence of the math
     definition. 'mean' divides by the number of elements and warns that it will change.
     """
+    # 'batchmean' divides by the batch size even what the deprecated flags reduced, as PyTorch.
+    batchmean = reduction == "batchmean"
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     elif reduction == "mean":
@@ -1090,8 +1123,11 @@ def kl_div(
             "major release.",
             stacklevel=2,
         )
-    batchmean = reduction == "batchmean"
-    reduction = _reduction(None, None, "sum" if batchmean else reduction)
+    elif batchmean:
+        reduction = "sum"
+    reduction = _reduction(None, None, reduction)
+    if not (dtypes.is_floating(input.dtype) and dtypes.is_floating(target.dtype)):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         losses = target.exp() * (target - input)
     else:
@@ -1154,9 +1190,11 @@ def gaussian_nll_loss(
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    # Clamped out of the graph, as PyTorch's `with no_grad(): var.clamp_(min=eps)`: the
-    # gradient reaches v as if it were never clamped.
-    var = var + Tensor._make((np.maximum(var._data, eps) - var._data).astype(var._data.dtype))
+    # Clamped out of the graph, as PyTorch: the gradient reaches v as if it were never
+    # clamped. (Adding the clamp's difference instead would round: v + (eps - v) != eps.)
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
     losses = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         losses = losses + 0.5 * float(np.log(2 * np.pi))
