@@ -330,6 +330,16 @@ def test_multi_margin_loss_matches_torch_without_a_gradient_at_the_hinge(
                                weight=weight if weighted else None)
 
 
+@pytest.mark.parametrize("input_shape", [(3,), (1, 3)])
+@pytest.mark.parametrize("target", [np.array(1), np.array([1])], ids=["0-d", "(1,)"])
+def test_multi_margin_loss_of_one_sample_has_its_targets_shape_like_torch(input_shape, target):
+    """Unreduced, the losses take the target's shape: a 0-d target gives a 0-d loss, for a
+    (C,) input and for a batch of one (1, C) too."""
+    input = np.array([0.5, 2.0, 1.0]).reshape(input_shape)
+    check_losses_against_torch("multi_margin_loss", [input, target], [True, False],
+                               np.random.default_rng(0), reduction="none")
+
+
 @given(dtype=float_dtypes(), shape=shapes(min_dims=1, max_dims=3, max_side=4),
        p=st.sampled_from((1.0, 2.0, 3.0)), swap=st.booleans(), reduction=REDUCTIONS,
        margin=st.sampled_from((0.5, 1.0)), eps=st.sampled_from((1e-6, 0.5)), data=st.data())
