@@ -624,7 +624,8 @@ def ctc_problems(draw: st.DrawFn) -> tuple[list[np.ndarray], dict[str, Any]]:
     (PyTorch's gradient assumes the former; both must give its numbers). Targets padded or
     concatenated, of drawn lengths: empty ones, repeated labels (which need a blank between
     them, so a target can be too long for its input: an infinite loss), and input lengths
-    from 0 to T."""
+    from 0 to T. A padded target's padding, past its length, is labels, -1 or C (no class):
+    PyTorch reads none of it."""
     dtype = draw(float_dtypes())
     steps, classes = draw(st.integers(1, 6)), draw(st.integers(2, 4))
     batched = draw(st.booleans())
@@ -638,6 +639,9 @@ def ctc_problems(draw: st.DrawFn) -> tuple[list[np.ndarray], dict[str, Any]]:
     labels = draw(arrays(np.dtype(np.int64), (batch, longest), low=0, high=classes - 2))
     labels = labels + (labels >= blank)  # every class but the blank
     target_lengths = np.array([draw(st.integers(0, longest)) for _ in range(batch)])
+    padding = draw(st.sampled_from((None, -1, classes)), label="padding")
+    if padding is not None:  # past each target's length, where PyTorch reads nothing
+        labels[np.arange(longest) >= target_lengths[:, None]] = padding
     input_lengths = np.array([draw(st.integers(0, steps)) for _ in range(batch)])
     if not batched or draw(st.booleans()):  # concatenated
         labels = np.concatenate([row[:n] for row, n in zip(labels, target_lengths)])
