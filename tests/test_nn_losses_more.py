@@ -734,9 +734,9 @@ def test_ctc_loss_lengths_must_be_tensors_or_tuples_like_torch(lengths):
             lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64), *lengths)
 
 
-@pytest.mark.parametrize("targets", [[[1, 4], [2, 9]], [1, 4, 2]], ids=["padded", "concatenated"])
+@pytest.mark.parametrize("targets", [[[0, 4], [2, 9]], [0, 4, 2]], ids=["padded", "concatenated"])
 def test_ctc_loss_refuses_a_label_that_is_no_class(targets):
     """PyTorch does not check, and reads past the row of log probabilities (its result is
-    garbage); minigrad says which label is wrong."""
+    garbage); minigrad says which label is wrong (the first, and 0 is a class)."""
     with pytest.raises(IndexError, match="^target 4 is out of bounds for 4 classes$"):
         mg.nn.functional.ctc_loss(mg.zeros(5, 2, 4), mg.tensor(targets), (5, 5), (2, 1))
