@@ -360,6 +360,16 @@ def test_multi_margin_loss_matches_torch_without_a_gradient_at_the_hinge(
                                weight=weight if weighted else None)
 
 
+@pytest.mark.parametrize("input_shape", [(3,), (1, 3)])
+@pytest.mark.parametrize("target", [np.array(1), np.array([1])], ids=["0-d", "(1,)"])
+def test_multi_margin_loss_of_one_sample_has_its_targets_shape_like_torch(input_shape, target):
+    """Unreduced, the losses take the target's shape: a 0-d target gives a 0-d loss, for a
+    (C,) input and for a batch of one (1, C) too."""
+    input = np.array([0.5, 2.0, 1.0]).reshape(input_shape)
+    check_losses_against_torch("multi_margin_loss", [input, target], [True, False],
+                               np.random.default_rng(0), reduction="none")
+
+
 @given(dtype=float_dtypes(), shape=shapes(min_dims=1, max_dims=3, max_side=4),
        p=st.sampled_from((1.0, 2.0, 3.0)), swap=st.booleans(), reduction=REDUCTIONS,
        margin=st.sampled_from((0.5, 1.0)), eps=st.sampled_from((1e-6, 0.5)), data=st.data())
@@ -564,26 +574,32 @@ HALF = np.full(3, 0.5, np.float32)
     ("margin_ranking_loss", Call((F32, F32[None], F32)),
      r"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
      r"input1: torch.Size\(\[3\]\), input2: torch.Size\(\[1, 3\]\), target: torch.Size\(\[3\]\)"),
-    ("cosine_embedding_loss", Call((F32, F32, F32)), r"1D target tensor expects 2D input "
-     r"tensors, but found inputs with sizes \[3\] and \[3\]."),
-    ("cosine_embedding_loss", Call((F32, F32, F32[None])), "0D or 1D target tensor expected"),
+    ("cosine_embedding_loss", Call((F32, F32, F32)), r"^1D target tensor expects 2D input "
+     r"tensors, but found inputs with sizes \[3\] and \[3\].$"),
+    ("cosine_embedding_loss", Call((F32, F32, F32[None])), "^0D or 1D target tensor expected, "
+     "multi-target not supported$"),
     ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 3]))),
-     "target out of range"),
+     "^target out of range$"),
     ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0.0, 1.0], np.float32))),
-     "expected scalar type Long but found Float"),
+     "^expected scalar type Long but found Float$"),
     ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 1, 2]))),
-     r"target tensor should be 1-D with size equal to the number of input samples \(batch "
-     r"size\). Expected target size \[2\], but got \[3\]. Input has shape \[2, 3\]."),
+     r"^multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+     r"samples \(batch size\). Expected target size \[2\], but got \[3\]. Input has shape "
+     r"\[2, 3\].$"),
+    ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([[0], [1]]))),
+     r"^multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+     r"samples \(batch size\). Expected target size \[2\], but got \[2, 1\]. Input has shape "
+     r"\[2, 3\].$"),
     ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 1])), {"p": 3}),
-     "only p == 1 and p == 2 supported"),
+     "^only p == 1 and p == 2 supported$"),
     ("multi_margin_loss", Call((np.zeros((1, 2, 3), np.float32), np.array([0, 1]))),
-     r"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-     r"\[1, 2, 3\]"),
+     r"^Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+     r"\[1, 2, 3\]$"),
     ("triplet_margin_loss", Call((F32, F32, F32), {"margin": 0.0}),
-     "margin must be greater than 0, got 0.0"),
+     "^margin must be greater than 0, got 0.0$"),
     ("triplet_margin_loss", Call((F32[None], F32[None], F32)),
-     "The anchor, positive, and negative tensors are expected to have the same number of "
-     "dimensions, but got: anchor 2D, positive 2D, and negative 1D inputs"),
+     "^The anchor, positive, and negative tensors are expected to have the same number of "
+     "dimensions, but got: anchor 2D, positive 2D, and negative 1D inputs$"),
     ("soft_margin_loss", Call((F32, F32), {"reduction": "avg"}),
      "avg is not a valid value for reduction"),
     ("hinge_embedding_loss", Call((F32, F32), {"reduction": "avg"}),
@@ -726,8 +742,8 @@ def test_soft_margin_loss_is_not_differentiable_in_its_target_like_torch():
 
 
 @pytest.mark.parametrize("weight, error", [
-    (np.ones(2, np.float32), r"inconsistent weight size, expected 3 but got \[2\]"),
-    (np.ones((1, 3), np.float32), "weight must be one-dimensional"),
+    (np.ones(2, np.float32), r"^inconsistent weight size, expected 3 but got \[2\]$"),
+    (np.ones((1, 3), np.float32), "^weight must be one-dimensional$"),
 ])
 def test_multi_margin_loss_rejects_a_weight_that_does_not_fit(weight, error):
     assert_raises_like_torch(
@@ -756,7 +772,8 @@ def ctc_problems(draw: st.DrawFn) -> tuple[list[np.ndarray], dict[str, Any]]:
     (PyTorch's gradient assumes the former; both must give its numbers). Targets padded or
     concatenated, of drawn lengths: empty ones, repeated labels (which need a blank between
     them, so a target can be too long for its input: an infinite loss), and input lengths
-    from 0 to T."""
+    from 0 to T. A padded target's padding, past its length, is labels, -1 or C (no class):
+    PyTorch reads none of it."""
     dtype = draw(float_dtypes())
     steps, classes = draw(st.integers(1, 6)), draw(st.integers(2, 4))
     batched = draw(st.booleans())
@@ -770,6 +787,9 @@ def ctc_problems(draw: st.DrawFn) -> tuple[list[np.ndarray], dict[str, Any]]:
     labels = draw(arrays(np.dtype(np.int64), (batch, longest), low=0, high=classes - 2))
     labels = labels + (labels >= blank)  # every class but the blank
     target_lengths = np.array([draw(st.integers(0, longest)) for _ in range(batch)])
+    padding = draw(st.sampled_from((None, -1, classes)), label="padding")
+    if padding is not None:  # past each target's length, where PyTorch reads nothing
+        labels[np.arange(longest) >= target_lengths[:, None]] = padding
     input_lengths = np.array([draw(st.integers(0, steps)) for _ in range(batch)])
     if not batched or draw(st.booleans()):  # concatenated
         labels = np.concatenate([row[:n] for row, n in zip(labels, target_lengths)])
@@ -810,24 +830,34 @@ CTC_ARGS = (np.zeros((5, 2, 4), np.float32), np.ones((2, 3), np.int64), np.array
             np.array([3, 2]))
 
 
+CHECKING = r" \(while checking arguments for ctc_loss_allocate_outputs\)"
+
+
 @pytest.mark.parametrize("change, error", [
     ({"blank": 4}, "blank must be in label range"),
     ({"blank": -1}, "blank must be in label range"),
     ({0: np.zeros((5, 2, 4), np.float16)}, "\"ctc_loss_cpu\" not implemented for 'Half'"),
     ({0: np.zeros((0, 2, 4), np.float32)}, "log_probs tensor must not be empty"),
     ({0: np.zeros((1, 5, 2, 4), np.float32)},
-     r"Expected 3-dimensional tensor, but got 5-dimensional tensor for argument #1 'log_probs'"),
+     r"Expected 3-dimensional tensor, but got 5-dimensional tensor for argument #1 'log_probs'"
+     + CHECKING),
     ({1: np.ones((1, 2, 3), np.int64)},
-     r"Expected 1 to 2 dimensions, but got 3-dimensional tensor for argument #2 'targets'"),
+     r"Expected 1 to 2 dimensions, but got 3-dimensional tensor for argument #2 'targets'"
+     + CHECKING),
     ({1: np.ones((1, 3), np.int64)},
-     r"Expected tensor to have size 2 at dimension 0, but got size 1 for argument #2 'targets'"),
+     r"Expected tensor to have size 2 at dimension 0, but got size 1 for argument #2 'targets'"
+     + CHECKING),
     ({1: np.ones(4, np.int64)},
-     r"Expected tensor to have size 5 at dimension 0, but got size 4 for argument #2 'targets'"),
+     r"Expected tensor to have size 5 at dimension 0, but got size 4 for argument #2 'targets'"
+     + CHECKING),
     ({3: np.array([4, 2])}, r"Expected tensor to have size at least 4 at dimension 1, but got "
-                            r"size 3 for argument #2 'targets'"),
-    ({3: np.array([-1, 2])}, "Expected target_lengths to have value at least 0, but got value -1"),
-    ({2: np.array([5, 6])}, "Expected input_lengths to have value at most 5, but got value 6"),
-    ({2: np.array([-1, 5])}, "Expected input_lengths to have value at least 0, but got value -1"),
+                            r"size 3 for argument #2 'targets'" + CHECKING),
+    ({3: np.array([-1, 2])}, "Expected target_lengths to have value at least 0, but got value -1"
+     + CHECKING),
+    ({2: np.array([5, 6])}, "Expected input_lengths to have value at most 5, but got value 6"
+     + CHECKING),
+    ({2: np.array([-1, 5])}, "Expected input_lengths to have value at least 0, but got value -1"
+     + CHECKING),
     ({2: np.array([5, 5, 5])}, "input_lengths must be of size batch_size"),
     ({3: np.array([3])}, "target_lengths must be of size batch_size"),
     ({2: np.array([5.0, 5.0])}, "input_lengths must be integral"),
@@ -835,20 +865,26 @@ CTC_ARGS = (np.zeros((5, 2, 4), np.float32), np.ones((2, 3), np.int64), np.array
     ({"reduction": "bad"}, "bad is not a valid value for reduction"),
 ])
 def test_ctc_loss_refuses_what_does_not_fit_like_torch(change, error):
+    """The whole message, as PyTorch's."""
     args = [change.get(i, a) for i, a in enumerate(CTC_ARGS)]
     kwargs = {k: v for k, v in change.items() if isinstance(k, str)}
     assert_raises_like_torch(lambda lib, *t: lib.nn.functional.ctc_loss(*t, **kwargs),
-                             Call(tuple(args)), error)
+                             Call(tuple(args)), f"^{error}$")
 
 
-def test_ctc_loss_lengths_must_be_tensors_or_tuples_like_torch():
+@pytest.mark.parametrize("lengths", [(3, 1), ((3,), 1.0), ("3", (1,))], ids=repr)
+def test_ctc_loss_lengths_must_be_tensors_or_tuples_like_torch(lengths):
+    """A TypeError that names the function and the type of the length that is neither. (Not
+    PyTorch's whole message, which lists ctc_loss's two signatures.)"""
+    wrong = next(type(n).__name__ for n in lengths if not isinstance(n, tuple))
     for lib in (mg, torch):
-        with pytest.raises(TypeError):
-            lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64), 3, 1)
+        with pytest.raises(TypeError, match=rf"^ctc_loss\(\)[^!]*\b{wrong}\b"):
+            lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64), *lengths)
 
 
-def test_ctc_loss_refuses_a_label_that_is_no_class():
+@pytest.mark.parametrize("targets", [[[0, 4], [2, 9]], [0, 4, 2]], ids=["padded", "concatenated"])
+def test_ctc_loss_refuses_a_label_that_is_no_class(targets):
     """PyTorch does not check, and reads past the row of log probabilities (its result is
-    garbage); minigrad says which label is wrong."""
-    with pytest.raises(IndexError, match="target 4 is out of bounds for 4 classes"):
-        mg.nn.functional.ctc_loss(mg.zeros(5, 2, 4), mg.tensor([[1, 4], [2, 9]]), (5, 5), (2, 1))
+    garbage); minigrad says which label is wrong (the first, and 0 is a class)."""
+    with pytest.raises(IndexError, match="^target 4 is out of bounds for 4 classes$"):
+        mg.nn.functional.ctc_loss(mg.zeros(5, 2, 4), mg.tensor(targets), (5, 5), (2, 1))

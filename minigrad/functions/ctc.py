@@ -70,6 +70,7 @@ class CTCLoss(ArrayFunction):
         extended[:, 1::2] = labels
         s = np.arange(states)
         valid = s < 2 * target_lengths[:, None] + 1
+        extended[~valid] = blank  # padding past a target (no path reads it) may be no class
         skip = np.zeros((batch, states), bool)
         skip[:, 2:] = extended[:, 2:] != extended[:, :-2]  # (blanks never skip)
         rows = np.arange(batch)

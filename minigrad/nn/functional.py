@@ -1337,7 +1337,8 @@ def multi_margin_loss(
     if weight is not None:
         hinge = hinge * weight[labels].unsqueeze(1)
     losses = hinge.sum(1) / classes
-    return _reduce(losses.reshape(target.shape) if input.ndim <= 1 else losses, reduction)
+    # One loss per target element: a (1, C) input with a 0-d target gives a 0-d loss.
+    return _reduce(losses.reshape(target.shape), reduction)
 
 
 def triplet_margin_loss(
