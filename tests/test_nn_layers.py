@@ -138,6 +138,9 @@ def test_softmax_modules_match_torch(module, margs):
      (lambda lib, x: lib.nn.functional.prelu(x, lib.ones(2)),
       "Mismatch of parameter numbers and input channel size. Found parameter numbers = 2 and "
       "channel size = 3.", RuntimeError),
+     (lambda lib, x: lib.nn.functional.prelu(x[0], lib.ones(2)),
+      "Mismatch of parameter numbers and input channel size. Found parameter numbers = 2 and "
+      "channel size = 1.", RuntimeError),
      (lambda lib, x: lib.nn.functional.prelu(x[0, 0], lib.ones(2)),
       "Not allow zero-dim input tensor.", RuntimeError),
      (lambda lib, x: lib.nn.functional.prelu(x, lib.ones(1, 3)),
