@@ -148,6 +148,8 @@ LAYER_CALLS: dict[str, Call] = {
     "linear input": lambda lib: lib.nn.functional.linear(3.0, lib.ones(2, 3)),
     "linear weight": lambda lib: lib.nn.functional.linear(lib.ones(3), [[1.0] * 3]),
     "linear bias": lambda lib: lib.nn.functional.linear(lib.ones(3), lib.ones(2, 3), [1.0, 1.0]),
+    "prelu input": lambda lib: lib.nn.functional.prelu([1.0], lib.ones(1)),
+    "prelu weight": lambda lib: lib.nn.functional.prelu(lib.ones(2), 0.25),
     "relu": lambda lib: lib.nn.functional.relu(1.0),
     "relu in place": lambda lib: lib.nn.functional.relu([1.0], inplace=True),
     "dropout": lambda lib: lib.nn.functional.dropout(np.ones(2)),

@@ -674,6 +674,19 @@ def test_softplus_exactly_at_its_threshold_is_still_the_smooth_value(dtype):
     assert results[1][0] > 1.5
 
 
+def test_softplus_above_its_default_threshold_of_20_is_x_itself_and_passes_the_gradient():
+    """In float64 the smooth branch differs from x at 20.5 (by exp(-20.5)): PyTorch's default
+    threshold of 20 returns x itself there, and a gradient of exactly 1."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([20.5, 25.0], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.softplus(x)
+        y.sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("name", "alpha"), [("elu", 1.0), ("elu", -1.0), ("celu", 0.01)])
 def test_elu_and_celu_keep_the_sign_of_zero_and_do_not_overflow_as_torch(name, alpha, dtype):
