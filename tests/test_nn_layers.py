@@ -619,6 +619,19 @@ def test_functional_batch_norm_of_no_values_returns_them_before_any_check_like_t
             np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
+def test_functional_batch_norm_takes_torchs_defaults():
+    """Evaluation, momentum 0.1 and eps 1e-5 unless given."""
+    x = np.arange(12.0).reshape(4, 3) ** 1.5 / 1e3
+    for training in ({}, {"training": True}):
+        results = []
+        for lib in (torch, mg):
+            stats = [lib.tensor([0.5, 1.0, 2.0]), lib.tensor([1.0, 1e-4, 3.0])]
+            y = lib.nn.functional.batch_norm(lib.tensor(x.astype(np.float32)), *stats, **training)
+            results.append((y, *stats))
+        for ours, theirs in zip(*results[::-1], strict=True):
+            assert_close(ours, theirs)
+
+
 @pytest.mark.parametrize("training", [False, True])
 @pytest.mark.parametrize("params", [np.float16, np.float32])
 def test_float16_batch_norm_works_in_float32_and_rounds_once_like_torch(training, params):
