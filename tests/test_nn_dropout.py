@@ -120,6 +120,17 @@ def test_a_non_number_p_raises_type_error():
     assert_raises_like_torch(lambda lib: lib.nn.Dropout("a"), Call(()), "not supported")
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"inplace": True}, {"training": False},
+                                    {"training": False, "inplace": True}])
+def test_a_list_raises_torchs_type_error_naming_the_form_called(kwargs):
+    """dropout_ when inplace, dropout otherwise, in training or not."""
+    name = "dropout_" if kwargs.get("inplace") else "dropout"
+    match = rf"^{name}\(\): argument 'input' \(position 1\) must be Tensor, not list$"
+    for lib in (torch, mg):
+        with pytest.raises(TypeError, match=match):
+            lib.nn.functional.dropout([1.0, 2.0], **kwargs)
+
+
 def test_an_integer_tensor_is_rejected_in_training_but_passes_through_otherwise():
     ints = np.ones(3, np.int64)
     assert_raises_like_torch(lambda lib, x: lib.nn.functional.dropout(x, 0.5), Call((ints,)),
