@@ -586,16 +586,17 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     Raises:
         ValueError: p outside [0, 1] (checked even when not training).
         TypeError: an input that is not a tensor (also checked when not training).
+        RuntimeError: p nan (also checked when not training).
         RuntimeError: an integer input in training with 0 < p < 1.
     """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not isinstance(input, Tensor):
         raise argument_error("dropout_" if inplace else "dropout", "input", 1, input)
+    if p != p:  # nan passed the range check above (checked even when not training)
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    if p != p:  # nan passed the range check above
-        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if p == 1:
         return input.mul_(0) if inplace else input * 0
     if not dtypes.is_floating(input.dtype):
