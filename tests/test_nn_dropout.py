@@ -116,8 +116,41 @@ def test_p_outside_zero_one_raises_value_error_even_when_not_training(p):
                              match)
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"training": False}, {"inplace": True},
+                                    {"training": False, "inplace": True}])
+def test_a_nan_p_raises_runtime_error_even_when_not_training_like_torch(kwargs):
+    x = np.ones(3, np.float32)
+    assert_raises_like_torch(
+        lambda lib, x: lib.nn.functional.dropout(x, float("nan"), **kwargs), Call((x,)),
+        r"^dropout probability has to be between 0 and 1, but got nan$")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_inplace_dropout_with_p_one_zeroes_its_input_itself_like_torch(dtype):
+    """x.mul_(0): the input itself returned, its inf and nan made nan."""
+    x = np.array([1.0, -2.0, np.inf, np.nan], dtype)
+    results = []
+    for lib in (mg, torch):
+        t = lib.tensor(x)
+        assert lib.nn.functional.dropout(t, 1.0, inplace=True) is t
+        results.append(t.numpy())
+    np.testing.assert_array_equal(*results)
+    assert (np.signbit(results[0]) == np.signbit(results[1])).all()
+
+
 def test_a_non_number_p_raises_type_error():
     assert_raises_like_torch(lambda lib: lib.nn.Dropout("a"), Call(()), "not supported")
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"inplace": True}, {"training": False},
+                                    {"training": False, "inplace": True}])
+def test_a_list_raises_torchs_type_error_naming_the_form_called(kwargs):
+    """dropout_ when inplace, dropout otherwise, in training or not."""
+    name = "dropout_" if kwargs.get("inplace") else "dropout"
+    match = rf"^{name}\(\): argument 'input' \(position 1\) must be Tensor, not list$"
+    for lib in (torch, mg):
+        with pytest.raises(TypeError, match=match):
+            lib.nn.functional.dropout([1.0, 2.0], **kwargs)
 
 
 def test_an_integer_tensor_is_rejected_in_training_but_passes_through_otherwise():

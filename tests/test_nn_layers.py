@@ -4,6 +4,7 @@ errors, printed modules and state_dict names."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -538,6 +539,126 @@ def test_batch_norm_state_dict_moves_between_the_libraries_with_the_counter():
     back = torch.nn.BatchNorm1d(3)
     back.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     assert_close(back.running_var, theirs.running_var)
+
+
+def _batch_norm(lib, x, running_mean=None, running_var=None, weight=None, bias=None, **kwargs):
+    """F.batch_norm of arrays (or None) made tensors of `lib`, its other arguments as given."""
+    tensors = [None if a is None else lib.tensor(np.array(a)) for a in
+               (x, running_mean, running_var, weight, bias)]
+    return lib.nn.functional.batch_norm(*tensors, **kwargs)
+
+
+def _ones(*shape, dtype=np.float32):
+    return np.ones(shape, dtype)
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((_ones(1, 3),), {"training": True},
+     r"Expected more than 1 value per channel when training, got input size"),
+    ((_ones(1, 3, 1),), {"training": True}, r"Expected more than 1 value per channel"),
+    ((_ones(),), {"training": True}, r"tuple index out of range"),
+    ((_ones(2, 3),), {"training": True, "eps": 0.0},
+     r"batch_norm eps must be positive during training, but got 0.0"),
+    ((_ones(2, 3), _ones(3), _ones(3)), {"eps": -1.0},
+     r"batch_norm eps must be non-negative, but got -1.0"),
+    ((_ones(2, 3), None, _ones(3)), {}, r"^running_mean must be defined in evaluation mode"),
+    ((_ones(2, 3), _ones(3), None), {}, r"^running_var must be defined in evaluation mode"),
+    ((_ones(2, 3), _ones(4), _ones(3)), {}, r"^running_mean should contain 3 elements not 4"),
+    ((_ones(2, 3), _ones(3), _ones(2)), {}, r"^running_var should contain 3 elements not 2"),
+    ((_ones(2, 3), None, None, _ones(2)), {"training": True},
+     r"^weight should contain 3 elements not 2"),
+    ((_ones(2, 3), None, None, None, _ones(4)), {"training": True},
+     r"^bias should contain 3 elements not 4"),
+    ((_ones(3), _ones(0), _ones(0)), {},
+     r"Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"),
+    ((_ones(3), None, None), {"training": True}, r"Dimension out of range"),
+    ((_ones(2, 3), _ones(3), None), {"training": True},
+     r"running_mean and running_var must either both be None or neither be None"),
+    ((_ones(2, 3), None, _ones(3, dtype=np.int64)), {"training": True},
+     r"running_mean and running_var must either both be None or neither be None"),
+    ((_ones(2, 3, dtype=np.int64), _ones(3), _ones(3)), {},
+     r"\"batch_norm\" not implemented for 'Long'"),
+    ((_ones(2, 3), None, None, _ones(3, dtype=np.float64)), {"training": True},
+     r"mixed dtype \(CPU\): expect parameter to have scalar type of Float"),
+    ((_ones(2, 3, dtype=np.float64), _ones(3), _ones(3)), {},
+     r"mixed dtype \(CPU\): all inputs must share same datatype\."),
+    ((_ones(2, 3, dtype=np.float16), None, None, _ones(3, dtype=np.float16), _ones(3)),
+     {"training": True}, r"expected scalar type Half but found Float"),
+    # Training reads the running statistics first, evaluation the weight and bias first.
+    *[((_ones(2, 3, dtype=np.float16), _ones(3), _ones(3, dtype=np.float16),
+        _ones(3, dtype=np.float16), _ones(3, dtype=np.float64)),
+       {"training": training}, f"expected scalar type Half but found {found}")
+      for training, found in [(True, "Float"), (False, "Double")]],
+    ((_ones(2, 3), _ones(3), _ones(3), _ones(3), _ones(3, dtype=np.float64)), {},
+     r"expected scalar type Float but found Double"),
+])
+def test_functional_batch_norm_refuses_bad_arguments_in_torchs_order(args, kwargs, match):
+    with pytest.raises(Exception) as expected:
+        _batch_norm(torch, *args, **kwargs)
+    assert re.search(match, str(expected.value)), f"PyTorch says: {expected.value}"
+    with pytest.raises(expected.type, match=match):
+        _batch_norm(mg, *args, **kwargs)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0, 3, 2), (4, 3, 0), (0,)])
+@pytest.mark.parametrize("affine", [False, True])
+def test_functional_batch_norm_of_no_values_returns_them_before_any_check_like_torch(
+    shape, affine
+):
+    """PyTorch returns an empty input (times weight[0], plus bias[0]) before it looks at the
+    running statistics, even of the wrong size, and leaves them as they were."""
+    params = (np.full(3, 2.0, np.float32), np.ones(3, np.float32)) if affine else (None, None)
+    for training in (False, True):
+        results = []
+        for lib in (torch, mg):
+            stats = [lib.zeros(5), lib.ones(5)]
+            x = lib.zeros(shape, requires_grad=True)
+            y = lib.nn.functional.batch_norm(
+                x, *stats, *[None if a is None else lib.tensor(a) for a in params],
+                training=training)
+            y.sum().backward()
+            results.append((y, x.grad, *stats))
+        for ours, theirs in zip(*results[::-1], strict=True):
+            assert ours.shape == theirs.shape and str(ours.dtype)[9:] == str(theirs.dtype)[6:]
+            np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def test_functional_batch_norm_takes_torchs_defaults():
+    """Evaluation, momentum 0.1 and eps 1e-5 unless given."""
+    x = np.arange(12.0).reshape(4, 3) ** 1.5 / 1e3
+    for training in ({}, {"training": True}):
+        results = []
+        for lib in (torch, mg):
+            stats = [lib.tensor([0.5, 1.0, 2.0]), lib.tensor([1.0, 1e-4, 3.0])]
+            y = lib.nn.functional.batch_norm(lib.tensor(x.astype(np.float32)), *stats, **training)
+            results.append((y, *stats))
+        for ours, theirs in zip(*results[::-1], strict=True):
+            assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("params", [np.float16, np.float32])
+def test_float16_batch_norm_works_in_float32_and_rounds_once_like_torch(training, params):
+    """A float16 input is normalized in float32 (with float16 or float32 parameters) and the
+    result rounded to float16 once; in training, the batch's mean and 1/sqrt(var + eps) are
+    first rounded to the parameters' dtype, as PyTorch saves them."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((5, 3, 2)) * 10).astype(np.float16)
+    args = (rng.standard_normal(3), rng.random(3) + 0.5, rng.standard_normal(3),
+            rng.standard_normal(3))
+    results = []
+    for lib in (torch, mg):
+        stats = [lib.tensor(a.astype(params)) for a in args[:2]]
+        y = lib.nn.functional.batch_norm(
+            lib.tensor(x), *stats, *(lib.tensor(a.astype(params)) for a in args[2:]),
+            training=training, momentum=0.25)
+        results.append((y, *stats))
+    (their_y, *theirs), (y, *ours) = results
+    assert y.dtype == mg.float16
+    np.testing.assert_array_equal(y.numpy(), their_y.numpy())
+    for a, e in zip(ours, theirs, strict=True):
+        assert a.dtype == mg.tensor(e.numpy()).dtype
+        assert_close(a, e)
 
 
 # ---------------------------------------------------------------------- Embedding

@@ -47,6 +47,7 @@ from minigrad.autograd.grad_mode import no_grad
 from minigrad.checks import (
     argument_error,
     broadcast_error,
+    check_dim,
     check_floating_kernel,
     check_inplace_dtype,
     check_inplace_shape,
@@ -422,11 +423,16 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     return normalization.LayerNorm.apply(rows, *flat, eps).reshape(input.shape)
 
 
-def _normalize(input: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
-    """(x - mean) / sqrt(var + eps) over `dims`, with the biased variance."""
+def _normalize(input: Tensor, dims: tuple[int, ...], eps: float, saved: dtypes.dtype) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over `dims`, with the biased variance. The mean and
+    1/sqrt(var + eps) are rounded to the `saved` dtype, as PyTorch's kernel saves them (float16
+    for a float16 input and parameters); the gradient passes through them as if unrounded."""
     mean = input.mean(dims, keepdim=True)
-    var = input.var(dims, unbiased=False, keepdim=True)
-    return (input - mean) * (var + eps).rsqrt()
+    invstd = (input.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
+    if saved != input.dtype:
+        mean, invstd = (t + (t.detach().to(saved).to(input.dtype) - t.detach())
+                        for t in (mean, invstd))
+    return (input - mean) * invstd
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -437,40 +443,87 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     In training, the statistics are the batch's (biased variance, differentiated through), and
     the running ones, if given, move towards them without a gradient:
     running = (1 - momentum) running + momentum batch, with the unbiased variance for
-    running_var. Otherwise the running statistics are used, as constants.
+    running_var. Otherwise the running statistics are used, as constants. A float16 input is
+    normalized in float32 and rounded once, as PyTorch's kernel does.
 
     Raises:
-        ValueError: training with a single value per channel.
-        RuntimeError: running statistics of the wrong size.
+        ValueError: training with a single value per channel, or with one running statistic
+            but not the other; an eps below 0 (or 0, in training).
+        RuntimeError: a running statistic missing in evaluation, or one, a weight or a bias of
+            the wrong size; parameters of another dtype than the input (float16 inputs take
+            float32 ones too).
+        IndexError: an input of fewer than 2 dims.
+        NotImplementedError: an integer input.
     """
+    if training and input.shape[0] * math.prod(input.shape[2:]) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.numel() == 0:  # PyTorch returns here, before any other check
+        output = input.clone() if weight is None else input * weight[0]
+        return output if bias is None else output + bias[0]
     channels = input.shape[1] if input.ndim > 1 else 0
-    for t in (running_mean, running_var):
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != channels:
-            name = "running_mean" if t is running_mean else "running_var"
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+        if t is None and not training and name.startswith("running"):
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    check_dim(1, input.ndim)
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be "
+                         "None")
+    check_floating_kernel(input.dtype, "batch_norm")
+    stats = (running_mean, running_var)
+    _check_batch_norm_dtypes(input, weight, bias, *stats, training=training)
+    # A float16 input is normalized in float32; the batch's statistics are saved in the
+    # parameters' dtype (the input's when there are none).
+    saved = next((p.dtype for p in (weight, bias, *stats) if p is not None), input.dtype)
+    work = dtypes.float32 if input.dtype == dtypes.float16 else input.dtype
+    x = input.to(work)
     dims = (0, *range(2, input.ndim))
     shape = (channels, *[1] * (input.ndim - 2))  # broadcasts a per-channel vector over dims
     if training:
-        count = input.numel() // max(channels, 1)
-        if count <= 1:
-            raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")
-        output = _normalize(input, dims, eps)
+        output = _normalize(x, dims, eps, saved)
         with no_grad():  # (written into their arrays, as PyTorch's kernel does: no version)
             if running_mean is not None:
-                running_mean._data[...] = (running_mean * (1 - momentum)
-                                           + input.mean(dims) * momentum)._data
+                running_mean._data[...] = (running_mean.to(work) * (1 - momentum)
+                                           + x.mean(dims) * momentum)._data
             if running_var is not None:
-                running_var._data[...] = (running_var * (1 - momentum)
-                                          + input.var(dims) * momentum)._data
+                running_var._data[...] = (running_var.to(work) * (1 - momentum)
+                                          + x.var(dims) * momentum)._data
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("running_mean and running_var must be defined in evaluation mode")
-        output = ((input - running_mean.detach().reshape(shape))
-                  * (running_var.detach().reshape(shape) + eps).rsqrt())
+        assert running_mean is not None and running_var is not None  # (checked above)
+        output = ((x - running_mean.detach().to(work).reshape(shape))
+                  * (running_var.detach().to(work).reshape(shape) + eps).rsqrt())
     if weight is not None:
-        output = output * weight.reshape(shape)
-    return output if bias is None else output + bias.reshape(shape)
+        output = output * weight.to(work).reshape(shape)
+    if bias is not None:
+        output = output + bias.to(work).reshape(shape)
+    return output.to(input.dtype)
+
+
+def _check_batch_norm_dtypes(input: Tensor, *params: Tensor | None, training: bool) -> None:
+    """PyTorch's rule for (weight, bias, running_mean, running_var): all of the input's dtype,
+    or all float32 (for a float16 input only), as the first one given decides. A stray dtype
+    among the input's is named in the order the kernel reads them: in training, the running
+    statistics first."""
+    given = [p.dtype for p in (params[2:] + params[:2] if training else params) if p is not None]
+    if not given:
+        return
+    if next(p.dtype for p in params if p is not None) == input.dtype:
+        for dtype in given:
+            if dtype != input.dtype:
+                raise RuntimeError(f"expected scalar type {scalar_type(input.dtype)} but found "
+                                   f"{scalar_type(dtype)}")
+        return
+    if any(dtype != dtypes.float32 for dtype in given):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if input.dtype != dtypes.float16:
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
@@ -536,16 +589,17 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     Raises:
         ValueError: p outside [0, 1] (checked even when not training).
         TypeError: an input that is not a tensor (also checked when not training).
+        RuntimeError: p nan (also checked when not training).
         RuntimeError: an integer input in training with 0 < p < 1.
     """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not isinstance(input, Tensor):
         raise argument_error("dropout_" if inplace else "dropout", "input", 1, input)
+    if p != p:  # nan passed the range check above (checked even when not training)
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    if p != p:  # nan passed the range check above
-        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if p == 1:
         return input.mul_(0) if inplace else input * 0
     if not dtypes.is_floating(input.dtype):
