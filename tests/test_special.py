@@ -390,9 +390,10 @@ REGIONS = {
                16.0, 16.5, 100.25, 1e5, 1e15, 1e300, 0.0, -0.0, -1.0, -7.0, -0.5, -1.3, -2.7,
                -7.7, -15.5, -16.5, -100.3, -1e5 - 0.5, -1e308, math.inf, -math.inf, math.nan],
     # steps up to 16, then the asymptotic series; reflection for x < 0, nan at its integers
+    # (-1e9 - 0.25: the reflection's tan(pi r) with r the fractional part, which pi x loses)
     "digamma": [1e-300, 1e-9, 0.3, 0.5, 1.0, 2.5, 7.7, 15.9, 16.0, 16.5, 100.25, 1e5, 1e15,
                 1e300, 0.0, -0.0, -1.0, -7.0, -0.5, -1.3, -2.7, -15.5, -16.5, -100.3,
-                -1e5 - 0.5, math.inf, -math.inf, math.nan],
+                -1e5 - 0.5, -1e9 - 0.25, math.inf, -math.inf, math.nan],
     # Winitzki's guess and three Halley steps, on erf below 1/2 and on erfc from 1/2 on
     "erfinv": [0.0, -0.0, 1e-300, 1e-9, 0.3, -0.45, 0.5, -0.5, 0.7, 0.99, -0.999999,
                1 - 1e-10, 1 - 2.0**-53, 1.0, -1.0, 1.5, math.nan],
@@ -427,6 +428,26 @@ def test_float64_values_and_gradients_match_torch_in_every_region_of_the_series(
         results.append((y.detach().numpy(), x.grad.numpy()))
     assert_close(results[1][0], results[0][0], what="value")
     assert_close(results[1][1], results[0][1], what="gradient")
+
+
+# Points where PyTorch's float64 result is correctly rounded and minigrad's is too: there they
+# agree to the last bit, which a tolerance cannot see. erfc from -1/2 down is 2 - erfc(|x|),
+# not 1 + erf(|x|); digamma from 16 up is the asymptotic series without a step up; erfinv is
+# three Halley steps from Winitzki's guess.
+LAST_BIT = {"erfc": [-0.75, -0.9], "digamma": [16.5, 20.0], "erfinv": [0.3]}
+
+
+@pytest.mark.parametrize("name", list(LAST_BIT))
+def test_float64_results_are_torchs_to_the_last_bit_where_both_are_correctly_rounded(name):
+    import mpmath
+
+    x = np.array(LAST_BIT[name])
+    with mpmath.workprec(100):
+        exact = np.array([float(getattr(mpmath, name)(v)) for v in x])
+    ours = getattr(mg, name)(mg.tensor(x)).numpy()
+    theirs = getattr(torch, name)(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(theirs, exact)
+    np.testing.assert_array_equal(ours, theirs)
 
 
 # name: the float16 range compared (erf: PyTorch's float16 kernel is not correctly rounded
