@@ -1629,6 +1629,16 @@ def test_a_float16_product_rounds_each_product_in_turn_as_torch(data, dim):
     np.testing.assert_array_equal(results[1], results[0], strict=True)
 
 
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3)])
+def test_the_float16_product_of_an_empty_tensor_or_slice_is_1_as_torch(shape):
+    """The product of no numbers is 1: over the whole tensor, and along an empty dim."""
+    x = np.zeros(shape, np.float16)
+    for dim in (None, *range(len(shape))):
+        results = [(lib.tensor(x).prod() if dim is None else lib.tensor(x).prod(dim)).numpy()
+                   for lib in (torch, mg)]
+        np.testing.assert_array_equal(results[1], results[0], strict=True)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_a_product_beyond_the_dtypes_range_is_inf_without_a_warning_as_torch(dtype):
     """300 · 300 overflows float16 before the 0.001 comes: PyTorch's float16 product is inf."""
