@@ -591,6 +591,33 @@ def test_in_place_on_a_non_leaf_already_saved_by_a_later_op_is_refused_in_backwa
     assert messages[mg] == messages[torch]
 
 
+# Reductions that save their result with the reduced dims kept (size 1) and return a view of it
+# without them: a write to the result reaches the saved array.
+SAVE_RESULT_VIEW = {
+    "h.prod()": lambda h: h.prod(),
+    "h.prod(0)": lambda h: h.prod(0),
+    "h.norm()": lambda h: h.norm(),
+    "h.norm(3, 0)": lambda h: h.norm(3, 0),
+    "h.amax(0)": lambda h: h.amax(0),
+    "h.logsumexp(0)": lambda h: h.logsumexp(0),
+}
+
+
+@pytest.mark.parametrize("op", list(SAVE_RESULT_VIEW))
+@given(x=float_arrays(min_dims=1))
+def test_in_place_on_a_reductions_saved_result_is_refused_in_backward_as_torch(op, x):
+    """prod, norm, amax and logsumexp save their result for the gradient: `y.add_(1)`
+    on it, kept dims or not, makes backward refuse, as PyTorch's does (naming the result)."""
+    messages = {}
+    for lib in (mg, torch):
+        y = SAVE_RESULT_VIEW[op](leaf(lib, x) * 2)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as error:
+            y.sum().backward()
+        messages[lib] = str(error.value).split("[", 1)[1].split("]]", 1)[0].split(".", 1)[1]
+    assert messages[mg] == messages[torch]
+
+
 @pytest.mark.parametrize("name", ["asinh_", "acosh_", "atanh_"])
 @given(x=float_arrays(min_dims=1))
 def test_in_place_inverse_hyperbolics_in_a_graph_have_no_derivative_as_in_torch(name, x):

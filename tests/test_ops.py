@@ -474,20 +474,21 @@ def test_linalg_svdvals_largest_first_with_gradient_u_diag_g_vt(lib, x, dim, kee
 @st.composite
 def one_tiny_element(draw: st.DrawFn) -> Call:
     """A one-element tensor whose square underflows to 0 (about 1e-38 in float32, 1e-300 in
-    float64)."""
+    float64), or a tensor of them reduced over dims of size 1 (slices of one element)."""
     dtype = draw(float_dtypes())
     tiny = 1e-38 if dtype == np.float32 else 1e-300
-    shape = draw(st.sampled_from(((), (1,), (1, 1))))
+    shape, dim = draw(st.sampled_from((((), None), ((1,), None), ((1, 1), None), ((3, 1), 1),
+                                       ((1, 2, 1), (0, 2)))))
     x = np.full(shape, draw(st.floats(1, 10)) * tiny * draw(st.sampled_from((1, -1))), dtype)
-    return Call((x,), {"p": draw(st.sampled_from((2, 1.5, 3, -1.0)))})
+    return Call((x,), {"p": draw(st.sampled_from((2, 1.5, 3, -1.0))), "dim": dim})
 
 
 @op_test(one_tiny_element())
-def test_norm_of_one_tiny_element_is_its_magnitude_without_underflow(lib, x, p):
-    """PyTorch returns |x| for a one-element tensor, where |x|^p would underflow to 0. Its
-    gradient is not sign(x) but the general formula's: nan for p = 3 (x |x| / ||x||^2 is 0/0
-    there) and p = -1."""
-    return x.norm(p=p)
+def test_norm_of_one_tiny_element_is_its_magnitude_without_underflow(lib, x, p, dim):
+    """PyTorch returns |x| for a one-element tensor or slice, where |x|^p would underflow to 0.
+    Its gradient is not sign(x) but the general formula's: nan for p = 3 (x |x| / ||x||^2 is
+    0/0 there) and p = -1."""
+    return x.norm(p=p, dim=dim)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1631,6 +1631,27 @@ def test_the_log_of_an_empty_dims_sum_is_silent_as_in_torch(name):
     assert_close(results[1], results[0])
 
 
+@pytest.mark.parametrize("p", [0, 1, 2, 3, 0.5, -1.0, np.inf, -np.inf])
+@pytest.mark.parametrize("dim", [None, 1, (0, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_each_order_of_norm_over_slices_of_several_elements_is_torchs(p, dim, dtype):
+    """Each order's own formula (0: the count of nonzeros; -inf: the smallest |x|), over slices
+    of several elements with a zero in some, and its gradient (none for the count)."""
+    x = np.round(np.random.default_rng(0).uniform(-3, 3, (2, 3, 4)), 2).astype(dtype)
+    x[0, 1, 2] = x[1, 0, 0] = x[1, 2, 3] = 0
+    results = []
+    for lib in (torch, mg):
+        t = lib.tensor(x, requires_grad=True)
+        y = t.norm(p, dim)
+        y.sum().backward()
+        results.append((y.detach().numpy(), t.grad))
+    (ours, our_grad), (theirs, their_grad) = results[1], results[0]
+    assert_close(ours, theirs)
+    assert (our_grad is None) == (their_grad is None)
+    if their_grad is not None:
+        assert_close(our_grad.numpy(), their_grad.numpy())
+
+
 @pytest.mark.parametrize("dim", [0, 1, 2, None])
 @given(data=st.data())
 def test_a_float16_product_rounds_each_product_in_turn_as_torch(data, dim):
@@ -1640,6 +1661,16 @@ def test_a_float16_product_rounds_each_product_in_turn_as_torch(data, dim):
     results = [(lib.tensor(x).prod() if dim is None else lib.tensor(x).prod(dim)).numpy()
                for lib in (torch, mg)]
     np.testing.assert_array_equal(results[1], results[0], strict=True)
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3)])
+def test_the_float16_product_of_an_empty_tensor_or_slice_is_1_as_torch(shape):
+    """The product of no numbers is 1: over the whole tensor, and along an empty dim."""
+    x = np.zeros(shape, np.float16)
+    for dim in (None, *range(len(shape))):
+        results = [(lib.tensor(x).prod() if dim is None else lib.tensor(x).prod(dim)).numpy()
+                   for lib in (torch, mg)]
+        np.testing.assert_array_equal(results[1], results[0], strict=True)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])

@@ -13,6 +13,8 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+import numpy as np
+
 from minigrad import checks
 
 
@@ -61,10 +63,17 @@ def remember(node: Any, inputs: tuple[Any, ...]) -> None:
 
 def note_output(node: Any, array: Any, storage: Storage) -> None:
     """`storage`, the new storage of the output `array` of `node`, holds values `node` saved,
-    if it did: note it at the version it has now (0; or, after a recorded in-place op whose
-    node saved its result, the version that op's write made)."""
-    if node is not None and node.on_arrays and any(a is array for a in node._saved):
+    if it did (that array, or one sharing its memory): note it at the version it has now (0;
+    or, after a recorded in-place op whose node saved its result, the version that op's write
+    made)."""
+    if node is not None and node.on_arrays and any(_holds(a, array) for a in node._saved):
         node._saved_versions += ((storage, storage.version, None, array),)
+
+
+def _holds(saved: Any, array: Any) -> bool:
+    """Whether a saved array is the output `array` or shares its memory: a reduction saves its
+    result with the reduced dims kept (size 1) and returns a view of it without them."""
+    return saved is array or (isinstance(saved, np.ndarray) and np.may_share_memory(saved, array))
 
 
 def remember_tensors(node: Any, out: Any) -> None:

@@ -327,7 +327,7 @@ class Norm(ArrayFunction):
         if p == 0:
             y = np.sum(a != 0, axis=dim, keepdims=True).astype(x.dtype)
         elif _count(x.shape, dim) == 1:  # PyTorch gives |x| as it is: no |x|^p to underflow
-            y = a.reshape(a.shape if dim is None else _kept_shape(a.shape, dim))
+            y = a  # (the dims it reduces have size 1: a has the kept shape already)
         elif p == 2:
             y = np.sqrt(_total(a * a, dim, True))
         elif p == 1:
