@@ -289,6 +289,10 @@ def test_the_empty_tensor_warning_names_the_callers_line(name):
     ("trunc_normal_", {"mean": 4.0}),         # exactly 2 std above b: no warning
     ("trunc_normal_", {"mean": -4.5}),        # 2.5 std below a: a warning
     ("trunc_normal_", {"mean": 4.5}),         # 2.5 std above b: a warning
+    ("trunc_normal_", {"a": -1.0, "b": -0.10382212534995557}),  # mass 0.3 exactly: uniform draws
+    # [a, b] rounded to float32, where the draws are: a draw of 1e8 is inside either
+    ("trunc_normal_", {"mean": 1e8, "std": 8.0, "a": 1e8 + 3, "b": 1e8 + 40}),
+    ("trunc_normal_", {"mean": 1e8, "std": 8.0, "a": 1e8 - 40, "b": 1e8 - 3}),
     ("xavier_uniform_", {}),
     ("kaiming_uniform_", {}),
     ("kaiming_normal_", {}),
