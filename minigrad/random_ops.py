@@ -36,7 +36,9 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={from_} > to={to}")
     values = resolve(generator)._uniform(self._data.size, self._data.dtype, from_, to)
-    return _write(self, values.astype(self._data.dtype))
+    values = values.astype(self._data.dtype)
+    values[values == values.dtype.type(to)] = from_  # a float32 draw rounded up to `to` in a
+    return _write(self, values)                      # smaller type becomes `from`, as PyTorch
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,

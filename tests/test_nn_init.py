@@ -235,6 +235,28 @@ def test_every_init_function_gives_torchs_numbers_after_the_same_seed(call, dtyp
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"mean": 0.1, "std": 0.3, "a": 0.7, "b": 1.3},  # std 0.3 is no float16 number
+    {"a": 1.0, "b": 1.5},
+    {"mean": 0.5, "std": 0.25, "a": 1.0, "b": 2.0},  # (a log equal to the bound at the start)
+])
+def test_trunc_normal_of_a_float16_tensor_gives_torchs_numbers(kwargs):
+    """By rejection of uniform draws (the normal's mass on [a, b] is under 0.3), each step
+    rounded to float16, as PyTorch's: its division by std takes std in float32, a draw rounded
+    to 0 has the log -inf without a warning, and a log equal to the bound is not rejected."""
+    results = []
+    for lib in (mg, torch):
+        lib.manual_seed(0)
+        t = lib.zeros(30, 40, dtype=lib.float16)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.nn.init.trunc_normal_(t, **kwargs)
+        results.append((t.numpy().copy(), [str(w.message) for w in caught], lib.rand(1).item()))
+    (ours, *our_rest), (theirs, *their_rest) = results
+    np.testing.assert_array_equal(ours, theirs, strict=True)
+    assert our_rest == their_rest
+
+
 @pytest.mark.parametrize("name, shape", [
     ("orthogonal_", (3,)), ("sparse_", (3,)), ("sparse_", (2, 3, 4)), ("dirac_", (2, 3)),
     ("dirac_", (3, 2, 2)), ("eye_", (2, 2, 2))])
@@ -267,6 +289,10 @@ def test_the_empty_tensor_warning_names_the_callers_line(name):
     ("trunc_normal_", {"mean": 4.0}),         # exactly 2 std above b: no warning
     ("trunc_normal_", {"mean": -4.5}),        # 2.5 std below a: a warning
     ("trunc_normal_", {"mean": 4.5}),         # 2.5 std above b: a warning
+    ("trunc_normal_", {"a": -1.0, "b": -0.10382212534995557}),  # mass 0.3 exactly: uniform draws
+    # [a, b] rounded to float32, where the draws are: a draw of 1e8 is inside either
+    ("trunc_normal_", {"mean": 1e8, "std": 8.0, "a": 1e8 + 3, "b": 1e8 + 40}),
+    ("trunc_normal_", {"mean": 1e8, "std": 8.0, "a": 1e8 - 40, "b": 1e8 - 3}),
     ("xavier_uniform_", {}),
     ("kaiming_uniform_", {}),
     ("kaiming_normal_", {}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import warnings
+from functools import partial
 
 import hypothesis.strategies as st
 import numpy as np
@@ -1562,13 +1563,20 @@ def test_sparse_draws_with_a_default_std_of_one_hundredth_like_torch():
 
 def test_each_init_function_moves_the_version_on_as_torchs_writes_do():
     """Each initialiser adds its in-place writes to the version the tensor had (orthogonal_ 2:
-    PyTorch copies Q in, then multiplies by the gain)."""
+    PyTorch copies Q in, then multiplies by the gain; trunc_normal_ 2 if it redrew a value, by
+    either method: it copies the redrawn result over its first draw)."""
     versions = []
     for lib in (mg, torch):
+        lib.manual_seed(0)
         t = lib.zeros(4, 3)
         seen = []
+        trunc = lib.nn.init.trunc_normal_
         for init in (lib.nn.init.uniform_, lib.nn.init.orthogonal_, lib.nn.init.normal_,
-                     lib.nn.init.orthogonal_, lib.nn.init.zeros_, lib.nn.init.eye_):
+                     lib.nn.init.orthogonal_, lib.nn.init.zeros_, lib.nn.init.eye_,
+                     partial(trunc, a=-10.0, b=10.0),  # normal draws, none outside
+                     partial(trunc, a=-1.0, b=1.0),  # normal draws, some outside
+                     partial(trunc, a=2.0, b=3.0),  # uniform draws, some rejected
+                     partial(trunc, mean=0.25, std=100.0, a=0.0, b=0.5)):  # none rejected
             init(t)
             seen.append(t._version)
         versions.append(seen)

@@ -2,6 +2,7 @@
 (minigrad/random.py reproduces PyTorch's MT19937 stream and its recipes)."""
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -86,6 +87,16 @@ def test_default_initialisation_and_init_functions_equal_pytorch(seed, fan_in, f
                  "kaiming_normal_"]:
         assert same(getattr(mg.nn.init, name)(mg.empty(fan_out, fan_in)),
                     getattr(torch.nn.init, name)(torch.empty(fan_out, fan_in))), name
+
+
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (1.0, 1.5)])
+def test_a_float16_uniform_draw_rounded_up_to_its_bound_is_the_lower_bound_as_pytorch(low, high):
+    """PyTorch draws a float16 in float32 (24 bits) and rounds it; a draw rounded up to `high`
+    becomes `low` (3000 draws reach a few of them after seed 0)."""
+    seeded(0)
+    assert same(mg.empty(3000, dtype=mg.float16).uniform_(low, high),
+                torch.empty(3000, dtype=torch.float16).uniform_(low, high))
+    assert same(mg.rand(3000, dtype=mg.float16), torch.rand(3000, dtype=torch.float16))
 
 
 @settings(max_examples=20, deadline=None)

@@ -166,15 +166,23 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     values, dtype = tensor._data, tensor._data.dtype
+    work = np.promote_types(dtype, np.float32).type  # (float32 for float16)
 
     def draw(fill: str, *args: float) -> np.ndarray:
         fresh = Tensor._make(np.empty_like(values))
         return getattr(random_ops, fill)(fresh, *args, generator=generator)._data
 
     def above_peak(candidates: np.ndarray) -> np.ndarray:
-        """log_pdf(c) - log_pdf(mode), each step rounded in the tensor's dtype as PyTorch's."""
-        z = (candidates - dtype.type(mean)) / dtype.type(std)
+        """log_pdf(c) - log_pdf(mode), each step rounded in the tensor's dtype as PyTorch's
+        (whose division of a float16 tensor takes std in float32, not rounded to float16)."""
+        z = ((candidates - dtype.type(mean)).astype(work) / work(std)).astype(dtype)
         return z * z * dtype.type(-0.5) - dtype.type(log_peak)
+
+    def log_uniform() -> np.ndarray:
+        """log(u) for u ~ U(0, 1): -inf for a 0 (a float16 draw can round to it), without
+        NumPy's warning, as PyTorch's log_."""
+        with np.errstate(divide="ignore"):
+            return np.log(draw("uniform_", 0.0, 1.0))
 
     if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
         lo, hi = float(dtype.type(a)), float(dtype.type(b))
@@ -185,11 +193,11 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         mode = max(a, min(mean, b))
         log_peak = -0.5 * ((mode - mean) / std) ** 2
         result = first = draw("uniform_", a, b)
-        pending = np.log(draw("uniform_", 0.0, 1.0)) > above_peak(result)
+        pending = log_uniform() > above_peak(result)
         while pending.any():
             candidates = draw("uniform_", a, b)
             result = np.where(pending, candidates, result)
-            pending &= np.log(draw("uniform_", 0.0, 1.0)) > above_peak(candidates)
+            pending &= log_uniform() > above_peak(candidates)
     # (PyTorch draws into the tensor, and copies the redrawn result over it if it had to)
     return _fill(tensor, result, writes=1 if result is first else 2)
 
