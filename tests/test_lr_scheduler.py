@@ -800,6 +800,10 @@ BAD_ARGUMENTS = {
         sgd(lib), [0.01, 0.02, 0.03], 0.1),
     "cyclic max_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
         sgd(lib), 0.01, [0.1, 0.2, 0.3]),
+    "cyclic base_momentum per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), 0.01, 0.1, base_momentum=[0.8]),
+    "cyclic max_momentum per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), 0.01, 0.1, max_momentum=[0.9, 0.95, 0.99]),
     "cyclic momentum": lambda lib: lib.optim.lr_scheduler.CyclicLR(plain_sgd(lib), 0.01, 0.1),
     # no rise: the first lr is 0 / 0, a ZeroDivisionError, not max_lr
     "cyclic step_size_up 0": lambda lib: lib.optim.lr_scheduler.CyclicLR(
@@ -821,6 +825,12 @@ BAD_ARGUMENTS = {
         sgd(lib), 0.1, total_steps=10, pct_start=1),
     "one cycle strategy": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=10, anneal_strategy="cosine"),
+    "one cycle max_lr per group": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), [0.1], total_steps=10),
+    "one cycle base_momentum per group": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=10, base_momentum=[0.8, 0.85, 0.9]),
+    "one cycle max_momentum per group": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=10, max_momentum=(0.95,)),
     "one cycle too many steps": lambda lib: [
         s.step() for s in [lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, total_steps=2)]
         for _ in range(3)],
