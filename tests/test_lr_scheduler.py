@@ -800,6 +800,10 @@ BAD_ARGUMENTS = {
         sgd(lib), [0.01, 0.02, 0.03], 0.1),
     "cyclic max_lr per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
         sgd(lib), 0.01, [0.1, 0.2, 0.3]),
+    "cyclic base_momentum per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), 0.01, 0.1, base_momentum=[0.8]),
+    "cyclic max_momentum per group": lambda lib: lib.optim.lr_scheduler.CyclicLR(
+        sgd(lib), 0.01, 0.1, max_momentum=[0.9, 0.95, 0.99]),
     "cyclic momentum": lambda lib: lib.optim.lr_scheduler.CyclicLR(plain_sgd(lib), 0.01, 0.1),
     # no rise: the first lr is 0 / 0, a ZeroDivisionError, not max_lr
     "cyclic step_size_up 0": lambda lib: lib.optim.lr_scheduler.CyclicLR(
@@ -821,6 +825,12 @@ BAD_ARGUMENTS = {
         sgd(lib), 0.1, total_steps=10, pct_start=1),
     "one cycle strategy": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=10, anneal_strategy="cosine"),
+    "one cycle max_lr per group": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), [0.1], total_steps=10),
+    "one cycle base_momentum per group": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=10, base_momentum=[0.8, 0.85, 0.9]),
+    "one cycle max_momentum per group": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=10, max_momentum=(0.95,)),
     "one cycle too many steps": lambda lib: [
         s.step() for s in [lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, total_steps=2)]
         for _ in range(3)],
@@ -926,4 +936,35 @@ def test_one_cycle_of_one_epoch_or_one_step_an_epoch_follows_pytorch(
         return seen
 
     ours, theirs = both(lrs)
+    assert ours == theirs
+
+
+FIRST_STEP_FAILS = [
+    # no rise: the first lr is 0 / 0
+    Spec("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=[0.1, 0.2], step_size_up=0,
+                          step_size_down=2, base_momentum=[0.8, 0.7], max_momentum=[0.9, 0.95])),
+    # the rise ends at step 0 (pct_start · total_steps = 1): its pct is 0 / 0
+    Spec("OneCycleLR", dict(max_lr=[0.1, 0.2], total_steps=10, pct_start=0.1,
+                            base_momentum=[0.8, 0.7], max_momentum=[0.9, 0.95])),
+]
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize("spec", FIRST_STEP_FAILS, ids=lambda spec: spec.name)
+def test_a_constructor_whose_first_step_fails_leaves_the_groups_as_pytorchs(
+        spec: Spec, optimizer: str) -> None:
+    """The constructor sets the groups' lrs, momenta (or β1) and bounds before its first step
+    divides by zero; the groups keep them, as in PyTorch."""
+    run = ScheduleRun(spec=spec, optimizer=optimizer, lrs=[0.1, 0.01], steps=0,
+                      scheduler_first=False, epochs=[], metrics=[], checkpoint_at=None,
+                      resume_with_last_epoch=False)
+
+    def groups(lib: Any) -> tuple[str, list[dict[str, Any]]]:
+        params = [lib.zeros(2, requires_grad=True) for _ in run.lrs]
+        optimized = make_optimizer(lib, run, params)
+        with pytest.raises(ZeroDivisionError) as error:
+            build(lib, spec, optimized)
+        return str(error.value), groups_of(optimized)
+
+    ours, theirs = both(groups)
     assert ours == theirs
