@@ -441,6 +441,23 @@ def test_layer_norm_of_the_wrong_shape_raises_like_torch():
         r"size\[2, 4\]")
 
 
+@pytest.mark.parametrize(("normalized_shape", "match"), [
+    (4, r"^layer_norm\(\): argument 'normalized_shape' \(position 2\) must be tuple of ints, "
+        r"not int$"),
+    (4.0, r"must be tuple of ints, not float$"),
+    ((4.0, 4), r"^layer_norm\(\): argument 'normalized_shape' \(position 2\) must be tuple of "
+               r"ints, but found element of type float at pos 0$"),
+    ([2, 2, "a"], r"^layer_norm\(\): argument 'normalized_shape' failed to unpack the object at "
+                  r"pos 3 with error \"type must be tuple of ints,but got str\"$"),
+    ([2, 3], r"^Given normalized_shape=\[2, 3\], expected input with shape \[\*, 2, 3\], but "
+             r"got input of size\[2, 4\]$"),
+])
+def test_functional_layer_norm_takes_only_a_sequence_of_ints_like_torch(normalized_shape, match):
+    """nn.LayerNorm takes an int for normalized_shape; F.layer_norm does not."""
+    assert_raises_like_torch(lambda lib, x: lib.nn.functional.layer_norm(x, normalized_shape),
+                             Call((np.ones((2, 4), np.float32),)), match)
+
+
 @pytest.mark.parametrize(("x", "weight", "bias", "match"), [
     (np.ones((2, 3), np.float32), np.ones(4, np.float32), None,
      r"Expected weight to be of same shape as normalized_shape, but got weight of shape \[4\] "

@@ -397,8 +397,21 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
         RuntimeError: an input whose trailing dims are not normalized_shape, a weight or bias
             of another shape, or of another dtype (float16 inputs take float32 ones too).
         NotImplementedError: an integer input.
+        TypeError: a normalized_shape that is not a tuple or list of ints.
     """
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not isinstance(normalized_shape, (tuple, list)):  # (an int too: nn.LayerNorm takes one)
+        raise argument_error("layer_norm", "normalized_shape", 2, normalized_shape,
+                             "tuple of ints")
+    bad = next((i for i, n in enumerate(normalized_shape)
+                if not isinstance(n, (int, np.integer))), None)
+    if bad is not None:  # (PyTorch's parser words the first element and the others apart)
+        kind = type(normalized_shape[bad]).__name__
+        raise TypeError(
+            "layer_norm(): argument 'normalized_shape' " + (
+                f"(position 2) must be tuple of ints, but found element of type {kind} at pos 0"
+                if bad == 0 else f'failed to unpack the object at pos {bad + 1} with error "type '
+                f'must be tuple of ints,but got {kind}"'))
+    shape = tuple(int(n) for n in normalized_shape)
     k = len(shape)
     if tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
         raise RuntimeError(
