@@ -238,6 +238,24 @@ def test_poisson_nll_loss_matches_torch(dtype, shape, reduction, log_input, full
                                reduction=reduction, log_input=log_input, full=full, eps=eps)
 
 
+@pytest.mark.parametrize("log_input", [True, False])
+def test_poisson_nll_loss_adds_stirlings_term_only_above_1_like_torch(log_input):
+    """At a count of exactly 1 the term, -1 + log(2 pi) / 2, is left out as below it."""
+    check_losses_against_torch(
+        "poisson_nll_loss", [np.full(5, 0.5), np.array([0.0, 0.5, 1.0, 1.5, 2.0])],
+        [True, True], np.random.default_rng(0), reduction="none", log_input=log_input,
+        full=True,
+    )
+
+
+def test_poisson_nll_loss_of_rates_takes_torchs_eps():
+    """Without an eps given, log(x + eps) of a rate of 0 is log(1e-8), as PyTorch's."""
+    losses = [lib.nn.functional.poisson_nll_loss(lib.tensor([0.0, 0.5]), lib.tensor([1.0, 2.0]),
+                                                 log_input=False, reduction="none")
+              for lib in (mg, torch)]
+    assert_close(losses[0], losses[1])
+
+
 @st.composite
 def gaussian_problems(draw: st.DrawFn) -> tuple[list[np.ndarray], dict[str, Any]]:
     """Mean, target and a variance of the input's shape, of one dim fewer, or with one dim of 1;
@@ -444,6 +462,15 @@ def test_the_deprecated_reduction_warning_names_the_callers_line(function, input
     assert named == [(__file__, line), (__file__, line + 1)]
 
 
+def test_the_kl_div_mean_warning_names_the_callers_line_like_torch():
+    for lib in (mg, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            line = inspect.currentframe().f_lineno + 1
+            lib.nn.functional.kl_div(lib.zeros(2, 3), lib.ones(2, 3))
+        assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+
 @pytest.mark.parametrize("function", ["l1_loss", "smooth_l1_loss", "huber_loss", "mse_loss"])
 def test_the_target_size_warning_names_the_callers_line_like_torch(function):
     for lib in (mg, torch):
@@ -476,6 +503,7 @@ def test_the_elementwise_mean_warning_names_the_callers_line(function, inputs):
     ("cross_entropy", [np.ones((2, 3)), np.array([2, 0])]),
     ("huber_loss", [np.full((2, 3), 3.0), np.zeros((2, 3))]),
     ("gaussian_nll_loss", [np.ones((2, 3)), np.zeros((2, 3)), np.full((2, 3), 1e-9)]),
+    ("poisson_nll_loss", [np.full((2, 3), 0.5), np.full((2, 3), 3.0)]),  # full=False
 ])
 def test_loss_functions_take_torchs_defaults(function, inputs):
     """Every keyword left out: a 'mean' reduction, and each margin, beta, delta, eps and flag
