@@ -521,6 +521,10 @@ HALF = np.full(3, 0.5, np.float32)
      r"input1: torch.Size\(\[3\]\), input2: torch.Size\(\[1, 3\]\), target: torch.Size\(\[3\]\)"),
     ("cosine_embedding_loss", Call((F32, F32, F32)), r"^1D target tensor expects 2D input "
      r"tensors, but found inputs with sizes \[3\] and \[3\].$"),
+    ("cosine_embedding_loss", Call((F32, F32[None], F32[:1])), r"^1D target tensor expects 2D "
+     r"input tensors, but found inputs with sizes \[3\] and \[1, 3\].$"),
+    ("cosine_embedding_loss", Call((F32[None], F32, F32[:1])), r"^1D target tensor expects 2D "
+     r"input tensors, but found inputs with sizes \[1, 3\] and \[3\].$"),
     ("cosine_embedding_loss", Call((F32, F32, F32[None])), "^0D or 1D target tensor expected, "
      "multi-target not supported$"),
     ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 3]))),
