@@ -745,6 +745,15 @@ def test_ctc_loss_lengths_must_be_tensors_or_tuples_of_ints_like_torch(lengths, 
             lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64), *lengths)
 
 
+@pytest.mark.parametrize("length", [lambda lib: lib.tensor(3.0), lambda lib: lib.tensor([3, 3])],
+                         ids=["float", "two elements"])
+def test_ctc_loss_lengths_hold_tensors_of_one_integral_element_only_like_torch(length):
+    for lib in (mg, torch):
+        with pytest.raises(TypeError, match=r"^ctc_loss\(\)[^!]*\btuple\b"):
+            lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64),
+                                       (length(lib),), (1,))
+
+
 @pytest.mark.parametrize("targets", [[[0, 4], [2, 9]], [0, 4, 2]], ids=["padded", "concatenated"])
 def test_ctc_loss_refuses_a_label_that_is_no_class(targets):
     """PyTorch does not check, and reads past the row of log probabilities (its result is
