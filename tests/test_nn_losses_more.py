@@ -604,6 +604,10 @@ HALF = np.full(3, 0.5, np.float32)
      r"input1: torch.Size\(\[3\]\), input2: torch.Size\(\[1, 3\]\), target: torch.Size\(\[3\]\)"),
     ("cosine_embedding_loss", Call((F32, F32, F32)), r"^1D target tensor expects 2D input "
      r"tensors, but found inputs with sizes \[3\] and \[3\].$"),
+    ("cosine_embedding_loss", Call((F32, F32[None], F32[:1])), r"^1D target tensor expects 2D "
+     r"input tensors, but found inputs with sizes \[3\] and \[1, 3\].$"),
+    ("cosine_embedding_loss", Call((F32[None], F32, F32[:1])), r"^1D target tensor expects 2D "
+     r"input tensors, but found inputs with sizes \[1, 3\] and \[3\].$"),
     ("cosine_embedding_loss", Call((F32, F32, F32[None])), "^0D or 1D target tensor expected, "
      "multi-target not supported$"),
     ("multi_margin_loss", Call((np.zeros((2, 3), np.float32), np.array([0, 3]))),
@@ -834,14 +838,19 @@ def test_ctc_loss_matches_torch(problem, data):
     check_losses_against_torch("ctc_loss", inputs, [True, False, False, False], data, **kwargs)
 
 
-def test_ctc_loss_takes_lengths_as_tuples_like_torch():
+@pytest.mark.parametrize("lengths", [
+    lambda lib: ((4, 3), (2, 1)), lambda lib: ([4, 3], [2, 1]),
+    lambda lib: ((np.int64(4), 3), [np.int32(2), 1]),
+    lambda lib: ((lib.tensor(4), lib.tensor([[3]], dtype=lib.uint8)),
+                 (lib.tensor(2), lib.tensor(True))),
+], ids=["tuples", "lists", "NumPy ints", "tensors of one element"])
+def test_ctc_loss_takes_lengths_as_tuples_like_torch(lengths):
     rng = np.random.default_rng(0)
     log_probs = rng.standard_normal((4, 2, 3))
     targets = np.array([[1, 1], [2, 0]])
-    for lengths in [((4, 3), (2, 1)), ([4, 3], [2, 1])]:
-        losses = [lib.nn.CTCLoss(reduction="none")(lib.tensor(log_probs), lib.tensor(targets),
-                                                    *lengths) for lib in (mg, torch)]
-        assert_close(*losses)
+    losses = [lib.nn.CTCLoss(reduction="none")(lib.tensor(log_probs), lib.tensor(targets),
+                                                *lengths(lib)) for lib in (mg, torch)]
+    assert_close(*losses)
 
 
 def test_ctc_loss_through_log_softmax_has_the_true_gradient():
@@ -900,14 +909,25 @@ def test_ctc_loss_refuses_what_does_not_fit_like_torch(change, error):
                              Call(tuple(args)), f"^{error}$")
 
 
-@pytest.mark.parametrize("lengths", [(3, 1), ((3,), 1.0), ("3", (1,))], ids=repr)
-def test_ctc_loss_lengths_must_be_tensors_or_tuples_like_torch(lengths):
+@pytest.mark.parametrize("lengths, wrong", [
+    ((3, 1), "int"), (((3,), 1.0), "float"), (("3", (1,)), "str"), (((3.0,), (1,)), "tuple"),
+    (((True,), (1,)), "tuple"), (([[3]], (1,)), "list"), ((("3",), (1,)), "tuple"),
+], ids=repr)
+def test_ctc_loss_lengths_must_be_tensors_or_tuples_of_ints_like_torch(lengths, wrong):
     """A TypeError that names the function and the type of the length that is neither. (Not
     PyTorch's whole message, which lists ctc_loss's two signatures.)"""
-    wrong = next(type(n).__name__ for n in lengths if not isinstance(n, tuple))
     for lib in (mg, torch):
         with pytest.raises(TypeError, match=rf"^ctc_loss\(\)[^!]*\b{wrong}\b"):
             lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64), *lengths)
+
+
+@pytest.mark.parametrize("length", [lambda lib: lib.tensor(3.0), lambda lib: lib.tensor([3, 3])],
+                         ids=["float", "two elements"])
+def test_ctc_loss_lengths_hold_tensors_of_one_integral_element_only_like_torch(length):
+    for lib in (mg, torch):
+        with pytest.raises(TypeError, match=r"^ctc_loss\(\)[^!]*\btuple\b"):
+            lib.nn.functional.ctc_loss(lib.zeros(3, 2), lib.ones(1, dtype=lib.int64),
+                                       (length(lib),), (1,))
 
 
 @pytest.mark.parametrize("targets", [[[0, 4], [2, 9]], [0, 4, 2]], ids=["padded", "concatenated"])

@@ -1449,10 +1449,18 @@ def _ctc_lengths(lengths: Any, name: str) -> np.ndarray:
         if lengths.dtype.kind not in "iu":  # (bool is not integral here)
             raise RuntimeError(f"{name} must be integral")
         return lengths.numpy().reshape(-1).astype(np.int64)
-    if not isinstance(lengths, (tuple, list)):
+    if not isinstance(lengths, (tuple, list)) or not all(map(_is_int, lengths)):
         raise TypeError(f"ctc_loss(): argument '{name}' must be a Tensor or a tuple of ints, "
                         f"not {type(lengths).__name__}")
-    return np.array(lengths, np.int64).reshape(-1)
+    return np.array([int(n) for n in lengths], np.int64)
+
+
+def _is_int(n: Any) -> bool:
+    """An int of a tuple of ints, as PyTorch reads one: not a bool, float or str, but a tensor
+    of one integral (or bool) element will do."""
+    if isinstance(n, Tensor):
+        return n.numel() == 1 and n.dtype.kind in "iub"
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
 
 def _ctc_labels(targets: Tensor, target_lengths: np.ndarray, batch: int) -> np.ndarray:
