@@ -823,6 +823,10 @@ BAD_ARGUMENTS = {
         sgd(lib), 0.1, epochs=2, steps_per_epoch=0),
     "one cycle pct_start": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=10, pct_start=1),
+    "one cycle pct_start above 1": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, total_steps=10, pct_start=1.5),
+    "one cycle momentum": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        plain_sgd(lib), 0.1, total_steps=10),
     "one cycle strategy": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
         sgd(lib), 0.1, total_steps=10, anneal_strategy="cosine"),
     "one cycle max_lr per group": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
