@@ -467,7 +467,7 @@ def test_functional_layer_norm_takes_only_a_sequence_of_ints_like_torch(normaliz
     (np.ones((2, 3), np.float32), np.ones(3), None,
      r"mixed dtype \(CPU\): expect parameter to have scalar type of Float"),
     (np.ones((2, 3)), None, np.ones(3, np.float32),
-     r"mixed dtype \(CPU\): all inputs must share same datatype\."),
+     r"^mixed dtype \(CPU\): all inputs must share same datatype\.$"),
     (np.ones((2, 3), np.int64), None, None, r"\"LayerNormKernelImpl\" not implemented for 'Long'"),
 ])
 def test_layer_norm_refuses_weights_of_another_shape_or_dtype_like_torch(x, weight, bias, match):
