@@ -527,6 +527,8 @@ EDGE_SPECS = [
     Spec("LinearLR", dict(start_factor=0.0)),
     Spec("LinearLR", dict(start_factor=math.nextafter(1.0, 2.0))),
     Spec("LinearLR", dict(end_factor=math.nextafter(1.0, 2.0))),
+    Spec("OneCycleLR", dict(max_lr=0.1, total_steps=15, pct_start=0.0)),
+    Spec("OneCycleLR", dict(max_lr=0.1, total_steps=15, pct_start=1.0)),
 ]
 
 
@@ -534,7 +536,7 @@ EDGE_SPECS = [
 def test_factors_at_the_ends_of_their_range_are_taken_or_refused_as_by_pytorch(spec: Spec) -> None:
     """ConstantLR's factor may be 0 or 1 (0 then fails at total_iters, dividing by it);
     LinearLR's start_factor 1 but neither 0 nor the float just above 1, its end_factor 0 but
-    not the float just above 1."""
+    not the float just above 1; OneCycleLR's pct_start 0 (no rise) and 1 (no fall)."""
     run = plain_run(spec)
     assert script(mg, run) == script(torch, run)
 
