@@ -11,7 +11,8 @@ raw draws into numbers (ATen's core/TransformationHelper.h and native/cpu/Distri
   multiply-add (rounded once).
 * Normal numbers are Box-Muller. A contiguous tensor of 16 or more elements is first filled
   with uniforms, then transformed 16 at a time (8 pairs: element j and j+8); a size that is not
-  a multiple of 16 redraws 16 uniforms for its last 16 elements. float32 goes through the
+  a multiple of 16 redraws 16 uniforms for its last 16 elements (float16 draws no uniforms
+  for them before: PyTorch fills only the whole blocks first). float32 goes through the
   AVX2 polynomials of avx_mathfun.h (emulated in `_avx2_log` and `_avx2_sincos`). Smaller
   tensors draw one number at a time in double precision, and the sine of each pair is kept in
   the generator for the next call (it is part of the generator's state).
@@ -286,14 +287,14 @@ def _box_muller_16(u: np.ndarray, mean: float, std: float) -> np.ndarray:
 
 def _normal_fill(gen: Generator, n: int, dtype: np.dtype, mean: float, std: float) -> np.ndarray:
     """PyTorch's normal_fill: n uniforms, Box-Muller on each block of 16, and for a ragged end
-    16 fresh uniforms transformed into the last 16 elements."""
+    16 fresh uniforms transformed into the last 16 elements. float16 (PyTorch's path for the
+    reduced float types, in float32) draws uniforms for the whole blocks only, not n."""
     work = _F32 if dtype != np.float64 else np.float64
-    u = gen._uniform(n, work)
     full = n - n % 16
+    u = gen._uniform(full if dtype == np.float16 else n, work)
     out = np.empty(n, work)
     out[:full] = _box_muller_16(u[:full], mean, std)
-    if n % 16:
-        out[full:] = u[full:]
+    if n % 16:  # (n >= 16: the last 16 cover the ragged end)
         out[n - 16:] = _box_muller_16(gen._uniform(16, work), mean, std)
     return out.astype(dtype)
 

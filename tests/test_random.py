@@ -11,7 +11,7 @@ import minigrad as mg
 
 seeds = st.integers(-(2**63), 2**64 - 1)
 sizes = st.integers(0, 70)  # both normal paths: one at a time (< 16) and blocks of 16
-float_dtypes = st.sampled_from(["float32", "float64"])
+float_dtypes = st.sampled_from(["float32", "float64", "float16"])
 
 
 def same(a, b):
@@ -30,6 +30,7 @@ def test_rand_and_randn_equal_pytorch_after_manual_seed(seed, n, dtype):
     assert same(mg.rand(n, dtype=getattr(mg, dtype)), torch.rand(n, dtype=getattr(torch, dtype)))
     assert same(mg.randn(n, 2, dtype=getattr(mg, dtype)),
                 torch.randn(n, 2, dtype=getattr(torch, dtype)))
+    assert same(mg.rand(3), torch.rand(3))  # the generators are still in step
     assert mg.initial_seed() == torch.initial_seed()
 
 
