@@ -163,6 +163,14 @@ def test_plain_cross_entropy_of_a_batch_matches_torch(dtype, batch, classes, red
     check_loss_against_torch("cross_entropy", logits, labels, data, reduction=reduction)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_with_ignore_index_0_ignores_class_0_like_torch(reduction):
+    """0 is a class: the plain case's one node, which ignores nothing, must not be taken."""
+    logits = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [1.0, 0.0, -1.0]], np.float32)
+    check_loss_against_torch("cross_entropy", logits, np.array([0, 2, 1]),
+                             np.random.default_rng(0), ignore_index=0, reduction=reduction)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_label_smoothing_with_a_zero_total_weight_gives_nan_like_torch(reduction):
     """Each part of a smoothed loss is reduced on its own: the mean's 0/0 gives nan."""
