@@ -171,6 +171,16 @@ def test_cross_entropy_with_ignore_index_0_ignores_class_0_like_torch(reduction)
                              np.random.default_rng(0), ignore_index=0, reduction=reduction)
 
 
+@pytest.mark.parametrize("weight, ignore_index", [(np.array([1.0, 2.0, 0.5]), -100), (None, 1)])
+def test_label_smoothing_divides_both_parts_by_the_total_weight_like_torch(weight, ignore_index):
+    """'mean' divides the smoothing part too by sum_i w[y_i] over the kept positions (not by
+    their count)."""
+    logits = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [1.0, 0.0, -1.0]])
+    check_loss_against_torch("cross_entropy", logits, np.array([0, 2, 1]),
+                             np.random.default_rng(0), weight=weight, ignore_index=ignore_index,
+                             label_smoothing=0.25)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_label_smoothing_with_a_zero_total_weight_gives_nan_like_torch(reduction):
     """Each part of a smoothed loss is reduced on its own: the mean's 0/0 gives nan."""
