@@ -163,6 +163,24 @@ def test_plain_cross_entropy_of_a_batch_matches_torch(dtype, batch, classes, red
     check_loss_against_torch("cross_entropy", logits, labels, data, reduction=reduction)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_with_ignore_index_0_ignores_class_0_like_torch(reduction):
+    """0 is a class: the plain case's one node, which ignores nothing, must not be taken."""
+    logits = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [1.0, 0.0, -1.0]], np.float32)
+    check_loss_against_torch("cross_entropy", logits, np.array([0, 2, 1]),
+                             np.random.default_rng(0), ignore_index=0, reduction=reduction)
+
+
+@pytest.mark.parametrize("weight, ignore_index", [(np.array([1.0, 2.0, 0.5]), -100), (None, 1)])
+def test_label_smoothing_divides_both_parts_by_the_total_weight_like_torch(weight, ignore_index):
+    """'mean' divides the smoothing part too by sum_i w[y_i] over the kept positions (not by
+    their count)."""
+    logits = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [1.0, 0.0, -1.0]])
+    check_loss_against_torch("cross_entropy", logits, np.array([0, 2, 1]),
+                             np.random.default_rng(0), weight=weight, ignore_index=ignore_index,
+                             label_smoothing=0.25)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_label_smoothing_with_a_zero_total_weight_gives_nan_like_torch(reduction):
     """Each part of a smoothed loss is reduced on its own: the mean's 0/0 gives nan."""
