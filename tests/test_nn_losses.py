@@ -324,13 +324,41 @@ def test_cross_entropy_of_integer_logits_raises_not_implemented_error():
 def test_nll_loss_of_integer_input_raises_not_implemented_error():
     assert_raises_like_torch(lambda lib, x, t: lib.nn.functional.nll_loss(x, t),
                              Call((np.zeros((2, 3), np.int64), np.zeros(2, np.int64))),
-                             "not implemented for 'Long'")
+                             "^\"nll_loss_out_frame\" not implemented for 'Long'$")
 
 
 def test_nll_loss_of_a_0d_input_raises_value_error():
     assert_raises_like_torch(lambda lib, x, t: lib.nn.functional.nll_loss(x, t),
                              Call((np.zeros((), np.float32), np.zeros((), np.int64))),
                              r"Expected 1 or more dimensions \(got 0\)")
+
+
+@pytest.mark.parametrize(("target", "smoothing", "error"), [
+    (np.float32(0.5), 0.0, "^Dimension specified as 1 but tensor has no dimensions$"),
+    (np.float32(0.5), 0.1, "^Dimension specified as 1 but tensor has no dimensions$"),
+    (np.int64(0), 0.0, "^Expected floating point type for target with class probabilities, "
+                       "got Long$"),
+    (np.zeros(1, np.int64), 0.0,
+     r"^Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)$"),
+])
+def test_cross_entropy_of_a_0d_input_is_refused_as_torch(target, smoothing, error):
+    """A 0-d input's class dim is 1, as for every input but a 1-d one: it has none."""
+    assert_raises_like_torch(
+        lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, label_smoothing=smoothing),
+        Call((np.float32(1.0), np.asarray(target))), error)
+
+
+@pytest.mark.parametrize("function", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize("weight", [None, [1.0, 0.0]])
+def test_an_ignored_positions_loss_is_0_not_minus_0_as_torch(function, weight):
+    logp = np.log(np.array([[0.2, 0.8], [0.5, 0.5], [0.9, 0.1], [1.0, 1e-30]], np.float32))
+    losses = []
+    for lib in (torch, mg):
+        w = None if weight is None else lib.tensor(weight)
+        losses.append(getattr(lib.nn.functional, function)(
+            lib.tensor(logp), lib.tensor([0, -100, 1, 0]), weight=w, reduction="none").numpy())
+    np.testing.assert_array_equal(np.signbit(losses[1]), np.signbit(losses[0]))
+    assert_close(losses[1], losses[0])
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

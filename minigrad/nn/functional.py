@@ -814,7 +814,8 @@ def _class_index_losses(
     """
     target = _check_class_targets(logp, target, weight)
     if not dtypes.is_floating(logp.dtype):
-        raise NotImplementedError(f"\"nll_loss\" not implemented for '{scalar_type(logp.dtype)}'")
+        raise NotImplementedError(
+            f"\"nll_loss_out_frame\" not implemented for '{scalar_type(logp.dtype)}'")
     class_dim = 1 if logp.ndim > 1 else 0
     classes = logp.shape[class_dim]
     labels = target._data
@@ -831,8 +832,8 @@ def _class_index_losses(
     index: list[np.ndarray] = list(np.indices(labels.shape))
     index.insert(class_dim, labels)
     # `where` rather than a multiplication by 0, so that a -inf at an ignored position does not
-    # turn into nan.
-    losses = -where(kept, logp[tuple(index)], 0.0) * target_weight
+    # turn into nan; the weights negated first, so that an ignored position's loss is 0, not -0.
+    losses = where(kept, logp[tuple(index)], 0.0) * np.where(kept, -target_weight, 0)
     smooth = None
     if smoothing:
         shape = [1] * logp.ndim
@@ -856,7 +857,7 @@ def _class_probability_losses(
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
     _check_label_smoothing(label_smoothing)
-    classes = input.shape[class_dim]
+    classes = input.size(class_dim)  # (a 0-d input has no class dim 1: PyTorch's IndexError)
     if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
         raise RuntimeError(
             f"cross_entropy: weight tensor should be defined either for all {classes} classes "
@@ -934,7 +935,7 @@ def cross_entropy(
             with probability targets.
     """
     reduction = _reduction(size_average, reduce, reduction)
-    class_dim = 1 if input.ndim > 1 else 0
+    class_dim = 0 if input.ndim == 1 else 1
     if input.shape == target.shape:
         losses = _class_probability_losses(
             input, target, weight, ignore_index, label_smoothing, class_dim
