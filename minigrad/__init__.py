@@ -6,6 +6,8 @@
     x.grad  # tensor([2., 4.])
 """
 
+import warnings as _warnings
+
 from minigrad import dtypes
 from minigrad.autograd import (
     enable_grad,
@@ -86,6 +88,11 @@ from minigrad.tensor import (
     vstack,
     where,
 )
+
+# NumPy warns of floating-point edge cases (log(0), 0/0, an overflow) where PyTorch computes
+# inf and nan silently: the NumPy calls on minigrad's own lines stay silent too (the user's
+# own NumPy calls still warn).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigrad\.")
 
 # dtypes, with PyTorch's aliases (no bfloat16: NumPy has no such type)
 dtype, finfo, iinfo = dtypes.dtype, dtypes.finfo, dtypes.iinfo

@@ -89,3 +89,30 @@ def test_only_the_imports_change():
     source = "import torch\nimport torch.nn as nn\nfrom torch import nn\nx = torch.ones(1)\n"
     assert on_minigrad(source) == ("import minigrad as torch\nimport minigrad.nn as nn\n"
                                    "from minigrad import nn\nx = torch.ones(1)\n")
+
+
+EDGES = """\
+import torch
+x = torch.tensor([0.0, -1.0, 1e30, float("inf")])
+print(torch.log(x), x / 0, torch.sqrt(x), x * x, x - x, torch.exp(x), x.log1p(), x.pow(-1))
+print(torch.tensor([0.0]).log() * 0, torch.tensor([1e38]) * 10, torch.tensor([-1e38]).exp())
+print(x.softmax(0), torch.log_softmax(x, 0), x.sum(), x.mean(), x.std(), x.norm(), x.tanh())
+y = torch.tensor([0.0, -1.0, 2.0], requires_grad=True)
+(y.log() + y.sqrt()).sum().backward()
+print(y.grad)
+"""
+
+
+def test_floating_point_edge_cases_print_pytorchs_values_and_no_warning():
+    """log(0), 0/0, sqrt(-1), overflows: inf and nan, silently, as PyTorch (NumPy would warn).
+    Each program runs in a fresh interpreter, with Python's default warning filters."""
+    import subprocess
+    import sys
+
+    outputs = [subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
+                              timeout=120)
+               for source in (EDGES, on_minigrad(EDGES))]
+    theirs, ours = outputs
+    assert theirs.returncode == ours.returncode == 0, ours.stderr
+    assert (ours.stderr, theirs.stderr) == ("", "")
+    assert_same_numbers(ours.stdout, theirs.stdout, FLOAT32_RTOL)
