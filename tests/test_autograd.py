@@ -881,14 +881,22 @@ def _ops_inside_and_outside(lib):
 def _inference_mode(lib):
     """inference_mode as a block, inside no_grad, turned off by inference_mode(False), as a
     decorator with and without parentheses, and left on an exception: what ops record and
-    what the modes read. (Inside enable_grad within inference mode nothing records either; only
-    the ops are compared there, is_grad_enabled() differs: see inference_mode's docstring.)"""
+    what the modes read. (Inside enable_grad within inference mode grad mode is on, and still
+    nothing records.)"""
     x = lib.tensor([1.0], requires_grad=True)
     seen = []
     with lib.inference_mode():
         seen += [lib.is_grad_enabled(), lib.is_inference_mode_enabled(), (x * 2).requires_grad]
         with lib.enable_grad():
-            seen.append((x * 2).requires_grad)
+            seen += [lib.is_grad_enabled(), (x * 2).requires_grad]
+            with lib.no_grad():
+                seen.append(lib.is_grad_enabled())
+            seen.append(lib.is_grad_enabled())
+            with lib.set_grad_enabled(False):
+                seen.append(lib.is_grad_enabled())
+            lib.set_grad_enabled(False)
+            seen.append(lib.is_grad_enabled())
+        seen.append(lib.is_grad_enabled())
         with lib.inference_mode(False):
             seen += [lib.is_grad_enabled(), lib.is_inference_mode_enabled(),
                      (x * 2).requires_grad]

@@ -15,7 +15,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradState(threading.local):
-    enabled = True
+    enabled = True  # whether new operations record: the grad mode, but never in inference mode
+    requested = True  # the grad mode itself, as the contexts set it (what is_grad_enabled reads)
     keep_saved = True  # False during a backward pass that frees what the nodes saved
     inference = False  # inside inference_mode(): nothing records, whatever the grad mode
 
@@ -24,27 +25,38 @@ _state = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """True when new operations are recorded for backward()."""
-    return _state.enabled
+    """True when new operations are recorded for backward(); in inference mode, where nothing
+    records, the grad mode that `enable_grad` and the others set, as in PyTorch."""
+    return _state.requested if _state.inference else _state.enabled
+
+
+def _set_mode(mode: bool) -> tuple[bool, bool]:
+    """Set the grad mode; returns the state before, for `_restore`."""
+    prev = _state.enabled, _state.requested
+    _state.enabled, _state.requested = mode and not _state.inference, mode
+    return prev
+
+
+def _restore(prev: tuple[bool, bool]) -> None:
+    _state.enabled, _state.requested = prev
 
 
 class set_grad_enabled:
     """Turn recording on or off; usable as a call, a context manager or a decorator."""
 
     def __init__(self, mode: bool) -> None:
-        self.prev = _state.enabled
         self.mode = bool(mode)
-        _state.enabled = self.mode and not _state.inference
+        self.prev = _set_mode(self.mode)
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc: object) -> None:
-        _state.enabled = self.prev
+        _restore(self.prev)
 
     def __call__(self, func: F) -> F:
         mode = self.mode
-        _state.enabled = self.prev  # as a decorator it must not change the mode at definition
+        _restore(self.prev)  # as a decorator it must not change the mode at definition
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -66,11 +78,10 @@ class _GradModeContext:
         return cls()(func)  # used as a bare decorator
 
     def __enter__(self) -> None:
-        self.prev = _state.enabled
-        _state.enabled = self.mode and not _state.inference
+        self.prev = _set_mode(self.mode)
 
     def __exit__(self, *exc: object) -> None:
-        _state.enabled = self.prev
+        _restore(self.prev)
 
     def __call__(self, func: F) -> F:
         @functools.wraps(func)
@@ -107,9 +118,7 @@ class inference_mode(_GradModeContext):
     turns grad mode on. A `with` block or a decorator (`@inference_mode()` or `@inference_mode`).
 
     PyTorch also marks the tensors made inside as inference tensors, which autograd refuses
-    to save later; minigrad does not mark them (so a later graph that PyTorch refuses runs), and
-    `is_grad_enabled()` inside `enable_grad()` within the block is False here, True in PyTorch
-    (nothing records in either)."""
+    to save later; minigrad does not mark them (so a later graph that PyTorch refuses runs)."""
 
     def __new__(cls, mode: Any = True) -> Any:
         if callable(mode):  # used as a bare decorator
@@ -120,12 +129,13 @@ class inference_mode(_GradModeContext):
         self.mode = bool(mode)
 
     def __enter__(self) -> None:
-        self.prev, self.prev_inference = _state.enabled, _state.inference
+        self.prev_inference = _state.inference
         _state.inference = self.mode
-        _state.enabled = not self.mode
+        self.prev = _set_mode(not self.mode)
 
     def __exit__(self, *exc: object) -> None:
-        _state.enabled, _state.inference = self.prev, self.prev_inference
+        _restore(self.prev)
+        _state.inference = self.prev_inference
 
     def __call__(self, func: F) -> F:
         mode = self.mode
