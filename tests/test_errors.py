@@ -165,6 +165,17 @@ def test_layers_refuse_non_tensor_arguments_with_a_type_error_naming_them(case):
     assert_same_outcome(LAYER_CALLS[case])
 
 
+LINEAR_WEIGHTS: dict[str, Call] = {
+    "1-d": lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(3)),
+    "0-d": lambda lib: lib.nn.functional.linear(lib.ones(3), lib.tensor(2.0)),
+}
+
+
+@pytest.mark.parametrize("case", list(LINEAR_WEIGHTS))
+def test_linear_takes_a_1d_weight_and_refuses_a_0d_one_like_torch(case):
+    assert_same_outcome(LINEAR_WEIGHTS[case])
+
+
 JOIN_CALLS: dict[str, Call] = {
     "a list element": lambda lib: lib.stack([lib.ones(2), [1.0, 2.0]]),
     "a list as the first element": lambda lib: lib.cat([[1.0], lib.ones(1)]),

@@ -196,6 +196,19 @@ def test_in_place_activations_take_torchs_defaults(name):
     assert_close(outputs[0], outputs[1])
 
 
+def test_functional_hardtanh_takes_equal_limits_like_torch():
+    """Only min_val > max_val is refused (nn.Hardtanh asserts more): both limits 1 give 1, and
+    a gradient of 0, everywhere."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([-2.0, 0.0, 1.0, 3.0], requires_grad=True)
+        y = lib.nn.functional.hardtanh(x, 1.0, 1.0)
+        y.sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+
+
 MODULES = [
     "ReLU()", "ReLU(inplace=True)", "ReLU6()", "ReLU6(True)", "Hardtanh()", "Hardtanh(-2, 2, True)",
     "Threshold(0.1, 2.0, True)", "Threshold(0.1, 2)", "Sigmoid()", "Tanh()", "SiLU(True)",
