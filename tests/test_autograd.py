@@ -600,13 +600,15 @@ SAVE_RESULT_VIEW = {
     "h.norm(3, 0)": lambda h: h.norm(3, 0),
     "h.amax(0)": lambda h: h.amax(0),
     "h.logsumexp(0)": lambda h: h.logsumexp(0),
+    "h.median()": lambda h: h.median(),
+    "h.nanmedian()": lambda h: h.nanmedian(),
 }
 
 
 @pytest.mark.parametrize("op", list(SAVE_RESULT_VIEW))
 @given(x=float_arrays(min_dims=1))
 def test_in_place_on_a_reductions_saved_result_is_refused_in_backward_as_torch(op, x):
-    """prod, norm, amax and logsumexp save their result for the gradient: `y.add_(1)`
+    """prod, norm, amax, logsumexp and median save their result for the gradient: `y.add_(1)`
     on it, kept dims or not, makes backward refuse, as PyTorch's does (naming the result)."""
     messages = {}
     for lib in (mg, torch):
