@@ -316,3 +316,35 @@ def test_init_with_a_generator_of_its_own_gives_torchs_numbers(name, kwargs):
     (ours, *our_rest), (theirs, *their_rest) = results
     np.testing.assert_array_equal(ours, theirs)
     assert our_rest == their_rest
+
+
+INIT_CALLS = {"uniform_": {}, "normal_": {}, "constant_": {"val": 0.5}, "ones_": {},
+              "zeros_": {}, "eye_": {}, "dirac_": {}, "xavier_uniform_": {},
+              "xavier_normal_": {}, "kaiming_uniform_": {}, "kaiming_normal_": {},
+              "trunc_normal_": {}, "orthogonal_": {}, "sparse_": {"sparsity": 0.5}}
+
+
+@pytest.mark.parametrize("name", list(INIT_CALLS))
+@pytest.mark.parametrize("dtype", ["float16", "int64", "bool"])
+def test_every_init_function_on_other_dtypes_fills_or_refuses_as_torch(name, dtype):
+    """The same numbers, or the same exception and message; either way the tensor and the
+    generator end where PyTorch's do (a refusal after the draws has advanced the generator)."""
+    shape = (4, 3) if name in ("eye_", "sparse_") else (4, 2, 3)
+    results = []
+    for lib in (torch, mg):
+        lib.manual_seed(0)
+        t = lib.zeros(*shape, dtype=getattr(lib, dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (kaiming's and trunc_normal_'s: compared above)
+            try:
+                getattr(lib.nn.init, name)(t, **INIT_CALLS[name])
+                outcome = None
+            except Exception as error:  # noqa: BLE001 (the exception is what is compared)
+                outcome = (type(error), str(error))
+        results.append((outcome, t.numpy().copy(), lib.rand(1).item()))
+    (theirs, their_values, their_next), (ours, our_values, our_next) = results
+    assert ours == theirs and our_next == their_next
+    if name == "orthogonal_" and theirs is None:
+        assert_close(our_values, their_values, scale=4)
+    else:
+        np.testing.assert_array_equal(our_values, their_values, strict=True)

@@ -214,6 +214,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
     cols = tensor.numel() // rows
     normals = random_ops.normal_(Tensor._make(np.empty((rows, cols), tensor._data.dtype)),
                                  0.0, 1.0, generator=generator)._data
+    if normals.dtype == np.float16:  # (refused after the draws, as PyTorch's QR refuses it)
+        raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")
     flat = normals.T if rows < cols else normals
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diagonal(r))
