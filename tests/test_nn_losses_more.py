@@ -690,15 +690,23 @@ def test_binary_cross_entropy_with_logits_is_of_the_targets_dtype_like_torch(dty
     rng = np.random.default_rng(6)
     values = [(rng.random(6) * 4 - 2).astype(dtypes[0]), rng.random(6).astype(dtypes[1])]
     kwargs = {name: (rng.random(6) * 3).astype(dtype) for name, dtype in weights.items()}
+    _assert_loss_and_hooked_grads_like_torch(
+        "binary_cross_entropy_with_logits", values, dtypes[1], kwargs)
+
+
+def _assert_loss_and_hooked_grads_like_torch(function: str, values: list[np.ndarray],
+                                             grad_dtype: Any, kwargs: dict[str, Any]) -> None:
+    """The loss of `values` (reduction 'none') and the gradients that hooks on the inputs see
+    in backward, against PyTorch's: values and dtypes."""
     results = []
     for lib in (mg, torch):
         seen: list[Any] = []
         inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
         for t in inputs:
             t.register_hook(lambda g, seen=seen: seen.append(g))
-        loss = lib.nn.functional.binary_cross_entropy_with_logits(
+        loss = getattr(lib.nn.functional, function)(
             *inputs, reduction="none", **{k: lib.tensor(v) for k, v in kwargs.items()})
-        loss.backward(lib.tensor(np.linspace(0.5, 2, 6).astype(dtypes[1])))
+        loss.backward(lib.tensor(np.linspace(0.5, 2, 6).astype(grad_dtype)))
         results.append([loss, *seen])
     for ours, theirs in zip(*results, strict=True):
         assert_close(ours, theirs)
@@ -737,18 +745,8 @@ def test_binary_cross_entropy_takes_a_weight_of_any_dtype_like_torch(dtype, weig
     rng = np.random.default_rng(5)
     values = [rng.random(6).astype(dtype) for _ in range(2)]
     weight = (rng.random(6) * 3).astype(weight_dtype)
-    results = []
-    for lib in (mg, torch):
-        seen: list[Any] = []
-        inputs = [lib.tensor(v, requires_grad=True) * 1 for v in values]
-        for t in inputs:
-            t.register_hook(lambda g, seen=seen: seen.append(g))
-        loss = lib.nn.functional.binary_cross_entropy(*inputs, weight=lib.tensor(weight),
-                                                      reduction="none")
-        loss.backward(lib.tensor(np.linspace(0.5, 2, 6).astype(dtype)))
-        results.append([loss, *seen])
-    for ours, theirs in zip(*results, strict=True):
-        assert_close(ours, theirs)
+    _assert_loss_and_hooked_grads_like_torch("binary_cross_entropy", values, dtype,
+                                             {"weight": weight})
 
 
 @pytest.mark.parametrize("function, name", [
