@@ -271,20 +271,22 @@ def _problem(classes: int = 3, batch: tuple[int, ...] = (4,), **target: Any) -> 
       "batchmean is not a valid value for reduction"),
      (_problem(values=[0, 1, 3]), {}, r"Expected input batch_size \(4\) to match target "
       r"batch_size \(3\)."),
+     (_problem(values=0), {}, r"^Expected input batch_size \(4\) to match target "
+      r"batch_size \(0\).$"),
      (_problem(values=[0, 1, 3, 1]), {"label_smoothing": 1.5},
       "label_smoothing must be between 0.0 and 1.0. Got: 1.5"),
      (_problem(values=[0.0, 1, 2, 1], dtype=np.float32), {},
       "expected target dtype to be Long or Byte, but got Float"),
      (_problem(values=[0, 1, 2, 1], dtype=np.int32), {},
       "expected target dtype to be Long or Byte, but got Int"),
-     (_problem(values=np.zeros((4, 2))), {}, "0D or 1D target tensor expected, multi-target "
-      "not supported"),
+     (_problem(values=np.zeros((4, 2))), {}, "^0D or 1D target tensor expected, multi-target "
+      "not supported$"),
      (_problem(batch=(2, 4), values=np.zeros((2, 5))), {},
       r"Expected target size \[2, 4\], got \[2, 5\]"),
      (_problem(values=np.zeros((4, 3))), {}, "Expected floating point type for target with "
       "class probabilities, got Long"),
      (_problem(values=np.zeros((4, 3)), dtype=np.float32), {"ignore_index": 0},
-      "ignore_index is not supported for floating point target")],
+      "^ignore_index is not supported for floating point target$")],
 )
 def test_cross_entropy_rejects_bad_targets_with_torchs_exception_in_torchs_order(
     call, kwargs, error
@@ -293,25 +295,37 @@ def test_cross_entropy_rejects_bad_targets_with_torchs_exception_in_torchs_order
                              call, error)
 
 
+_INDICES = _problem(values=[0, 1, 2, 1])
+_PROBABILITIES = _problem(values=np.full((4, 3), 1 / 3), dtype=np.float32)
+
+
 @pytest.mark.parametrize(
-    "weight, error",
-    [(np.ones(2, np.float32), r"weight tensor should be defined either for all 3 classes or no "
-      r"classes but got weight tensor of shape: \[2\]"),
-     (np.ones((1, 3), np.float32), r"but got weight tensor of shape: \[1, 3\]"),
-     (np.ones(3, np.float64), "expected scalar type Float but found Double")],
+    "call, weight, error",
+    [(_INDICES, np.ones(2, np.float32), r"weight tensor should be defined either for all 3 "
+      r"classes or no classes but got weight tensor of shape: \[2\]"),
+     (_INDICES, np.ones((1, 3), np.float32), r"but got weight tensor of shape: \[1, 3\]"),
+     (_INDICES, np.ones(3, np.float64), "expected scalar type Float but found Double"),
+     (_PROBABILITIES, np.ones(2, np.float32), r"^cross_entropy: weight tensor should be defined "
+      r"either for all 3 classes or no classes but got weight tensor of shape: \[2\]$"),
+     (_PROBABILITIES, np.ones((1, 3), np.float32), r"^cross_entropy: weight tensor should be "
+      r"defined either for all 3 classes or no classes but got weight tensor of shape: "
+      r"\[1, 3\]$")],
+    ids=["indices-2", "indices-1x3", "indices-float64", "probabilities-2",
+         "probabilities-1x3"],
 )
-def test_cross_entropy_rejects_a_weight_that_does_not_fit(weight, error):
+def test_cross_entropy_rejects_a_weight_that_does_not_fit(call, weight, error):
     assert_raises_like_torch(
         lambda lib, x, t, w: lib.nn.functional.cross_entropy(x, t, weight=w),
-        Call((*_problem(values=[0, 1, 2, 1]).tensors, weight)), error,
+        Call((*call.tensors, weight)), error,
     )
 
 
 def test_cross_entropy_weight_cannot_require_grad_with_class_indices():
     for lib in (mg, torch):
         x, t = lib.zeros(4, 3), lib.tensor([0, 1, 2, 1])
-        with pytest.raises(RuntimeError, match="not differentiable with respect to argument "
-                                               "'weight'"):
+        with pytest.raises(RuntimeError, match="^The function 'nll_loss_forward' is not "
+                           "differentiable with respect to argument 'weight'. This input cannot "
+                           "have requires_grad True.$"):
             lib.nn.functional.cross_entropy(x, t, weight=lib.ones(3, requires_grad=True))
 
 
@@ -359,6 +373,22 @@ def test_an_ignored_positions_loss_is_0_not_minus_0_as_torch(function, weight):
             lib.tensor(logp), lib.tensor([0, -100, 1, 0]), weight=w, reduction="none").numpy())
     np.testing.assert_array_equal(np.signbit(losses[1]), np.signbit(losses[0]))
     assert_close(losses[1], losses[0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(4, 3), (3,), (2, 0), (0, 3)])
+def test_class_probabilities_that_are_all_0_give_torchs_minus_0_and_nan(shape, reduction):
+    """PyTorch negates the whole sum (-0 for a sum of zeros), and its 'mean' over no elements
+    is nan, even over positions with no classes."""
+    losses = []
+    for lib in (torch, mg):
+        x = lib.zeros(*shape, requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(x, lib.zeros(*shape), reduction=reduction)
+        loss.sum().backward()
+        losses.append((loss.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_array_equal(np.signbit(losses[1][0]), np.signbit(losses[0][0]))
+    assert_close(losses[1][0], losses[0][0])
+    assert_close(losses[1][1], losses[0][1], what="gradient")
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

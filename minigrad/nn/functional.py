@@ -844,10 +844,10 @@ def _class_index_losses(
 
 def _class_probability_losses(
     input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-    label_smoothing: float, class_dim: int,
+    label_smoothing: float, class_dim: int, reduction: str,
 ) -> Tensor:
-    """Per-position losses l_i = -sum_c w[c] p[i, c] logp[i, c] for class-probability targets
-    p (smoothed to (1-ε) p + ε/C); their mean is a plain one, over the positions.
+    """Losses l_i = -sum_c w[c] p[i, c] logp[i, c] for class-probability targets p (smoothed
+    to (1-ε) p + ε/C), reduced; their mean is a plain one, over the positions.
     The target gets a gradient too: dl_i/dp[i, c] = -(1-ε) w[c] logp[i, c]."""
     if not dtypes.is_floating(target.dtype):
         raise RuntimeError(
@@ -866,11 +866,19 @@ def _class_probability_losses(
     logp = log_softmax(input, class_dim)
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = logp * target
     if weight is not None:
         shape = [1] * input.ndim
         shape[class_dim] = classes
-        target = target * weight.reshape(shape)
-    return -(logp * target).sum(class_dim)
+        terms = terms * weight.reshape(shape)
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    # As PyTorch: negated after the whole sum (an all-zero sum gives -0), and a mean over no
+    # elements, even with positions but no classes, is nan.
+    loss = -terms.sum()
+    if reduction == "sum":
+        return loss
+    return loss / (terms.numel() // classes if terms.numel() else 0)
 
 
 def nll_loss(
@@ -937,10 +945,9 @@ def cross_entropy(
     reduction = _reduction(size_average, reduce, reduction)
     class_dim = 0 if input.ndim == 1 else 1
     if input.shape == target.shape:
-        losses = _class_probability_losses(
-            input, target, weight, ignore_index, label_smoothing, class_dim
+        return _class_probability_losses(
+            input, target, weight, ignore_index, label_smoothing, class_dim, reduction
         )
-        return _reduce(losses, reduction)
     _check_label_smoothing(label_smoothing)
     smoothing = label_smoothing > 0  # a negative label_smoothing means none, as in PyTorch
     if (reduction != "none" and weight is None and not smoothing and input.ndim == 2
