@@ -690,11 +690,20 @@ CHOSEN_LINE_SEARCHES = {
         a=-1.54, b=0.32, c=-1.49, k=-5.34, e=0.5, m=-1.65, x=-3.02, scale=10.0, t=0.3, max_ls=5),
     "a zoom on a kink": line_search_problem(
         a=-1.99, b=0.11, c=1.2, k=1.62, e=5.0, m=-0.82, x=-1.02, t=0.3),
+    # f piecewise linear: a zoom step where |g·d| is exactly c2 |g(x)·d| (18 of 20), and one
+    # where f is lower than at the bracket's low end but not lower enough for sufficient decrease
+    "a zoom onto the curvature bound": line_search_problem(
+        e=[3.0, 3.0, 1.0, 1.0], x=[6.0, 6.0, 2.0, 0.5], t=10.0),
+    "a zoom short of sufficient decrease": line_search_problem(
+        e=[1.0, 1.0, 0.01], x=[2e-3, 100.0, 10.0], t=200.0),
     # d·g > 0 (LBFGS sends such a d only with a negative tolerance_change), where the
     # curvature condition cannot hold and ties decide: a step onto the far minimum of a double
     # well, whose slope is exactly 0, and zoom steps clamped exactly onto an end of the bracket
     "uphill to a slope of 0": line_search_problem(a=-1.0, b=1.0, x=0.5, scale=-1.0, t=4.0),
     "uphill, a zoom onto its bound": line_search_problem(a=-1.7, x=-1.0, scale=-1.0, t=0.5),
+    # a bracket exactly tolerance_change / max|d| wide: the zoom tries one step, not none
+    "uphill, a bracket of the least width": line_search_problem(
+        a=1.0, x=1.0, scale=-1.0, t=1e-9),
     "uphill, a zoom to a slope of 0": line_search_problem(
         a=-0.81, b=1.28 + 0.1, x=-0.2, scale=-1.0, t=4.0, max_ls=10),
 }
