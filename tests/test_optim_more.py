@@ -715,6 +715,29 @@ def test_lbfgs_strong_wolfe_search_on_chosen_problems_tries_pytorchs_steps(probl
     same_line_search_as_pytorch(problem)
 
 
+def test_lbfgs_counts_a_parameter_without_gradient_as_zeros_of_its_dtype():
+    """A parameter that the loss does not use has no gradient: L-BFGS counts it as zeros of
+    the parameter's dtype (PyTorch's p.new(p.numel()).zero_()), so a float32 run stays in
+    float32: its state's tensors are float32 and close to PyTorch's."""
+    states = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        unused = lib.tensor([3.0], requires_grad=True)
+        opt = lib.optim.LBFGS([x, unused], max_iter=3)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**4).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        states.append(opt.state_dict()["state"][0])
+    theirs, mine = states
+    for name in ("d", "prev_flat_grad"):
+        assert to_numpy(mine[name]).dtype == theirs[name].numpy().dtype == np.float32, name
+    same_lbfgs_state(mine, theirs, "float32")
+
+
 @pytest.mark.parametrize("kwargs, groups", [
     (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
 ], ids=["negative lr", "two groups", "unknown line search"])
