@@ -738,6 +738,28 @@ def test_lbfgs_counts_a_parameter_without_gradient_as_zeros_of_its_dtype():
     same_lbfgs_state(mine, theirs, "float32")
 
 
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+@pytest.mark.parametrize("start", [0.5, 1.0], ids=["at the start", "after a step"])
+def test_lbfgs_stops_at_a_gradient_of_exactly_tolerance_grad_as_pytorch(start, line_search_fn):
+    """max|g| <= tolerance_grad stops L-BFGS, on its bound too: f = x²/2 from x = 0.5 has
+    g = 0.5 = tolerance_grad at once; from x = 1, after one step of 0.5."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([start], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], lr=0.5, tolerance_grad=0.5, line_search_fn=line_search_fn)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**2 / 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
 @pytest.mark.parametrize("kwargs, groups", [
     (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
 ], ids=["negative lr", "two groups", "unknown line search"])
