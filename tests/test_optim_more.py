@@ -760,6 +760,49 @@ def test_lbfgs_stops_at_a_gradient_of_exactly_tolerance_grad_as_pytorch(start, l
     close(mx, tx.detach(), "x")
 
 
+def test_lbfgs_step_of_no_iterations_keeps_the_state_as_pytorch():
+    """A step after max_iter is set to 0 evaluates the closure once and iterates not at all:
+    the state from the step before (prev_loss, the scratch list 'al') is saved back as it
+    was, as PyTorch's."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], max_iter=3, history_size=4)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**4).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        opt.param_groups[0]["max_iter"] = 0
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
+def test_lbfgs_remembers_a_pair_only_when_y_dot_s_exceeds_1e_10_as_pytorch():
+    """The pair (s, y) is remembered only if y·s > 1e-10: a closure whose gradient goes from
+    -2 to -1 over a first step s = 1e-10 makes y·s exactly 1e-10, which is not remembered."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([0.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], lr=1e-10, max_iter=2, max_eval=10, tolerance_change=1e-12)
+        losses_and_gradients = iter([(1.0, -2.0), (0.5, -1.0), (0.25, 0.5)])
+
+        def closure(x=x, script=losses_and_gradients, lib=lib):
+            loss, gradient = next(script)
+            x.grad = lib.tensor([gradient], dtype=lib.float64)
+            return lib.tensor(loss, dtype=lib.float64)
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
 @pytest.mark.parametrize("kwargs, groups", [
     (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
 ], ids=["negative lr", "two groups", "unknown line search"])
