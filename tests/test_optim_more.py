@@ -803,6 +803,28 @@ def test_lbfgs_remembers_a_pair_only_when_y_dot_s_exceeds_1e_10_as_pytorch():
     close(mx, tx.detach(), "x")
 
 
+def test_lbfgs_overflows_to_inf_and_nan_silently_whatever_numpys_error_mode():
+    """Gradients of ±1e308 overflow y = g - g_prev to inf and the step to nan: PyTorch computes
+    them silently, and so does minigrad's LBFGS even when the program has set NumPy to raise
+    on floating-point errors."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([0.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], max_iter=2, max_eval=10)
+        losses_and_gradients = iter([(1.0, 1e308), (0.5, -1e308), (0.25, 0.5)])
+
+        def closure(x=x, script=losses_and_gradients, lib=lib):
+            loss, gradient = next(script)
+            x.grad = lib.tensor([gradient], dtype=lib.float64)
+            return lib.tensor(loss, dtype=lib.float64)
+        with np.errstate(all="raise"):
+            opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
 @pytest.mark.parametrize("kwargs, groups", [
     (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
 ], ids=["negative lr", "two groups", "unknown line search"])
