@@ -760,6 +760,26 @@ def test_lbfgs_stops_at_a_gradient_of_exactly_tolerance_grad_as_pytorch(start, l
     close(mx, tx.detach(), "x")
 
 
+def test_lbfgs_steps_along_a_direction_of_g_dot_d_exactly_minus_tolerance_change():
+    """Only g·d > -tolerance_change stops L-BFGS: f = x²/2 from x = 0.5 gives g·d = -0.25,
+    which with tolerance_change = 0.25 is on the bound, and L-BFGS steps, as PyTorch's."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([0.5], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], max_iter=2, tolerance_change=0.25)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**2 / 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
 def test_lbfgs_step_of_no_iterations_keeps_the_state_as_pytorch():
     """A step after max_iter is set to 0 evaluates the closure once and iterates not at all:
     the state from the step before (prev_loss, the scratch list 'al') is saved back as it
