@@ -780,6 +780,31 @@ def test_lbfgs_steps_along_a_direction_of_g_dot_d_exactly_minus_tolerance_change
     close(mx, tx.detach(), "x")
 
 
+@pytest.mark.parametrize("k, lr, tolerance_change", [
+    (4.0, 0.5, 0.5), (1.0, 0.5, 0.375), (0.5, 1.0, 0.2),
+], ids=["a step of tolerance_change", "a loss change of tolerance_change", "a small loss change"])
+def test_lbfgs_stops_on_a_small_step_or_loss_change_as_pytorch(k, lr, tolerance_change):
+    """max|t·d| <= tolerance_change stops L-BFGS, and so does a change of the loss below it:
+    f = k x²/2 from x = 1 makes the first step 0.5 and the loss change 0.375 (on the bound in
+    the first two cases), or 0.5 and 0.1875 (the loss change stops it); the state is saved as
+    PyTorch saves it."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], lr=lr, max_iter=5, tolerance_change=tolerance_change)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (k * x**2 / 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
 def test_lbfgs_step_of_no_iterations_keeps_the_state_as_pytorch():
     """A step after max_iter is set to 0 evaluates the closure once and iterates not at all:
     the state from the step before (prev_loss, the scratch list 'al') is saved back as it
