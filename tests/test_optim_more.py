@@ -870,6 +870,14 @@ def test_lbfgs_overflows_to_inf_and_nan_silently_whatever_numpys_error_mode():
     close(mx, tx.detach(), "x")
 
 
+def test_lbfgs_defaults_are_pytorchs_and_a_zero_lr_is_accepted():
+    """LBFGS's defaults (lr 1, max_iter 20, max_eval 25, history_size 100, ...) are PyTorch's,
+    and lr = 0 is accepted, as there (only a negative one is refused)."""
+    theirs = torch.optim.LBFGS([torch.zeros(1, requires_grad=True)]).defaults
+    assert mg.optim.LBFGS([mg.zeros(1, requires_grad=True)]).defaults == theirs
+    assert mg.optim.LBFGS([mg.zeros(1, requires_grad=True)], lr=0.0).defaults["lr"] == 0.0
+
+
 @pytest.mark.parametrize("kwargs, groups", [
     (dict(lr=-0.5), False), (dict(lr=0.5), True), (dict(line_search_fn="armijo"), False),
 ], ids=["negative lr", "two groups", "unknown line search"])
