@@ -690,13 +690,192 @@ CHOSEN_LINE_SEARCHES = {
         a=-1.54, b=0.32, c=-1.49, k=-5.34, e=0.5, m=-1.65, x=-3.02, scale=10.0, t=0.3, max_ls=5),
     "a zoom on a kink": line_search_problem(
         a=-1.99, b=0.11, c=1.2, k=1.62, e=5.0, m=-0.82, x=-1.02, t=0.3),
+    # f piecewise linear: a zoom step where |g·d| is exactly c2 |g(x)·d| (18 of 20), and one
+    # where f is lower than at the bracket's low end but not lower enough for sufficient decrease
+    "a zoom onto the curvature bound": line_search_problem(
+        e=[3.0, 3.0, 1.0, 1.0], x=[6.0, 6.0, 2.0, 0.5], t=10.0),
+    "a zoom short of sufficient decrease": line_search_problem(
+        e=[1.0, 1.0, 0.01], x=[2e-3, 100.0, 10.0], t=200.0),
+    # d·g > 0 (LBFGS sends such a d only with a negative tolerance_change), where the
+    # curvature condition cannot hold and ties decide: a step onto the far minimum of a double
+    # well, whose slope is exactly 0, and zoom steps clamped exactly onto an end of the bracket
+    "uphill to a slope of 0": line_search_problem(a=-1.0, b=1.0, x=0.5, scale=-1.0, t=4.0),
+    "uphill, a zoom onto its bound": line_search_problem(a=-1.7, x=-1.0, scale=-1.0, t=0.5),
+    # a bracket exactly tolerance_change / max|d| wide: the zoom tries one step, not none
+    "uphill, a bracket of the least width": line_search_problem(
+        a=1.0, x=1.0, scale=-1.0, t=1e-9),
+    "uphill, a zoom to a slope of 0": line_search_problem(
+        a=-0.81, b=1.28 + 0.1, x=-0.2, scale=-1.0, t=4.0, max_ls=10),
 }
 
 
 @pytest.mark.parametrize("problem", CHOSEN_LINE_SEARCHES.values(), ids=CHOSEN_LINE_SEARCHES)
 def test_lbfgs_strong_wolfe_search_on_chosen_problems_tries_pytorchs_steps(problem):
-    assert a_fair_search(problem)
+    assert a_fair_search(dict(problem, scale=abs(problem["scale"])))
     same_line_search_as_pytorch(problem)
+
+
+def test_lbfgs_counts_a_parameter_without_gradient_as_zeros_of_its_dtype():
+    """A parameter that the loss does not use has no gradient: L-BFGS counts it as zeros of
+    the parameter's dtype (PyTorch's p.new(p.numel()).zero_()), so a float32 run stays in
+    float32: its state's tensors are float32 and close to PyTorch's."""
+    states = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        unused = lib.tensor([3.0], requires_grad=True)
+        opt = lib.optim.LBFGS([x, unused], max_iter=3)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**4).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        states.append(opt.state_dict()["state"][0])
+    theirs, mine = states
+    for name in ("d", "prev_flat_grad"):
+        assert to_numpy(mine[name]).dtype == theirs[name].numpy().dtype == np.float32, name
+    same_lbfgs_state(mine, theirs, "float32")
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+@pytest.mark.parametrize("start", [0.5, 1.0], ids=["at the start", "after a step"])
+def test_lbfgs_stops_at_a_gradient_of_exactly_tolerance_grad_as_pytorch(start, line_search_fn):
+    """max|g| <= tolerance_grad stops L-BFGS, on its bound too: f = x²/2 from x = 0.5 has
+    g = 0.5 = tolerance_grad at once; from x = 1, after one step of 0.5."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([start], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], lr=0.5, tolerance_grad=0.5, line_search_fn=line_search_fn)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**2 / 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
+def test_lbfgs_steps_along_a_direction_of_g_dot_d_exactly_minus_tolerance_change():
+    """Only g·d > -tolerance_change stops L-BFGS: f = x²/2 from x = 0.5 gives g·d = -0.25,
+    which with tolerance_change = 0.25 is on the bound, and L-BFGS steps, as PyTorch's."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([0.5], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], max_iter=2, tolerance_change=0.25)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**2 / 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
+@pytest.mark.parametrize("k, lr, tolerance_change", [
+    (4.0, 0.5, 0.5), (1.0, 0.5, 0.375), (0.5, 1.0, 0.2),
+], ids=["a step of tolerance_change", "a loss change of tolerance_change", "a small loss change"])
+def test_lbfgs_stops_on_a_small_step_or_loss_change_as_pytorch(k, lr, tolerance_change):
+    """max|t·d| <= tolerance_change stops L-BFGS, and so does a change of the loss below it:
+    f = k x²/2 from x = 1 makes the first step 0.5 and the loss change 0.375 (on the bound in
+    the first two cases), or 0.5 and 0.1875 (the loss change stops it); the state is saved as
+    PyTorch saves it."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], lr=lr, max_iter=5, tolerance_change=tolerance_change)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (k * x**2 / 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
+def test_lbfgs_step_of_no_iterations_keeps_the_state_as_pytorch():
+    """A step after max_iter is set to 0 evaluates the closure once and iterates not at all:
+    the state from the step before (prev_loss, the scratch list 'al') is saved back as it
+    was, as PyTorch's."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], max_iter=3, history_size=4)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (x**4).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        opt.param_groups[0]["max_iter"] = 0
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
+def test_lbfgs_remembers_a_pair_only_when_y_dot_s_exceeds_1e_10_as_pytorch():
+    """The pair (s, y) is remembered only if y·s > 1e-10: a closure whose gradient goes from
+    -2 to -1 over a first step s = 1e-10 makes y·s exactly 1e-10, which is not remembered."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([0.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], lr=1e-10, max_iter=2, max_eval=10, tolerance_change=1e-12)
+        losses_and_gradients = iter([(1.0, -2.0), (0.5, -1.0), (0.25, 0.5)])
+
+        def closure(x=x, script=losses_and_gradients, lib=lib):
+            loss, gradient = next(script)
+            x.grad = lib.tensor([gradient], dtype=lib.float64)
+            return lib.tensor(loss, dtype=lib.float64)
+        opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
+def test_lbfgs_overflows_to_inf_and_nan_silently_whatever_numpys_error_mode():
+    """Gradients of ±1e308 overflow y = g - g_prev to inf and the step to nan: PyTorch computes
+    them silently, and so does minigrad's LBFGS even when the program has set NumPy to raise
+    on floating-point errors."""
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor([0.0], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], max_iter=2, max_eval=10)
+        losses_and_gradients = iter([(1.0, 1e308), (0.5, -1e308), (0.25, 0.5)])
+
+        def closure(x=x, script=losses_and_gradients, lib=lib):
+            loss, gradient = next(script)
+            x.grad = lib.tensor([gradient], dtype=lib.float64)
+            return lib.tensor(loss, dtype=lib.float64)
+        with np.errstate(all="raise"):
+            opt.step(closure)
+        results.append((opt.state_dict()["state"][0], x))
+    (theirs, tx), (mine, mx) = results
+    same_lbfgs_state(mine, theirs, "state")
+    close(mx, tx.detach(), "x")
+
+
+def test_lbfgs_defaults_are_pytorchs_and_a_zero_lr_is_accepted():
+    """LBFGS's defaults (lr 1, max_iter 20, max_eval 25, history_size 100, ...) are PyTorch's,
+    and lr = 0 is accepted, as there (only a negative one is refused)."""
+    theirs = torch.optim.LBFGS([torch.zeros(1, requires_grad=True)]).defaults
+    assert mg.optim.LBFGS([mg.zeros(1, requires_grad=True)]).defaults == theirs
+    assert mg.optim.LBFGS([mg.zeros(1, requires_grad=True)], lr=0.0).defaults["lr"] == 0.0
 
 
 @pytest.mark.parametrize("kwargs, groups", [
