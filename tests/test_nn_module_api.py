@@ -591,3 +591,38 @@ def test_hooks_of_one_kind_run_in_order_prepended_first_as_torch(prepend, input_
             module(lib.ones(1, 2, requires_grad=input_grad)).sum().backward()
         logs.append((log, [str(w.message) for w in caught]))
     assert logs[0] == logs[1]
+
+
+def _shared(lib: Any) -> Any:
+    """A Parameter shares its data's memory: a later write to the data shows in it."""
+    data = lib.ones(2)
+    parameter = lib.nn.Parameter(data)
+    data.add_(1)
+    return parameter
+
+
+PARAMETERS = {
+    "no data": lambda lib: lib.nn.Parameter(),
+    "a tensor, shared": _shared,
+    "float64, no grad": lambda lib: lib.nn.Parameter(lib.ones(2, dtype=lib.float64), False),
+    "int64, no grad": lambda lib: lib.nn.Parameter(lib.ones(2, dtype=lib.int64), False),
+    "int64": lambda lib: lib.nn.Parameter(lib.ones(2, dtype=lib.int64)),
+    "an ndarray": lambda lib: lib.nn.Parameter(np.ones(2)),
+    "a list": lambda lib: lib.nn.Parameter([1.0, 2.0]),
+    "a float": lambda lib: lib.nn.Parameter(3.0),
+}
+
+
+@pytest.mark.parametrize("make", list(PARAMETERS))
+def test_a_parameter_is_made_or_refused_as_torch(make):
+    """The same repr, dtype and requires_grad, or the same exception and message (PyTorch's
+    Parameter detaches its data, so what is not a tensor has no attribute 'detach')."""
+    outcomes = []
+    for lib in (torch, mg):
+        try:
+            p = PARAMETERS[make](lib)
+            outcomes.append(tuple(text.replace(f"{lib.__name__}.", "") for text in (
+                repr(p), str(p.dtype))) + (p.requires_grad, type(p).__name__))
+        except Exception as error:  # noqa: BLE001 (the exception is what is compared)
+            outcomes.append((type(error), str(error)))
+    assert outcomes[1] == outcomes[0]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from minigrad import checks
 from minigrad.creation import empty
 from minigrad.tensor import Tensor
 
@@ -25,8 +24,14 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = empty(0)
+        if not isinstance(data, Tensor):  # (PyTorch's Parameter calls data.detach())
+            raise AttributeError(
+                f"'{checks.python_type(data)}' object has no attribute 'detach'")
+        if requires_grad and data.dtype.kind != "f":
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients")
         super().__init__()
-        self._data = data._data if isinstance(data, Tensor) else np.asarray(data)
+        self._data = data._data
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
