@@ -743,14 +743,20 @@ def test_lbfgs_counts_a_parameter_without_gradient_as_zeros_of_its_dtype():
 def test_lbfgs_stops_at_a_gradient_of_exactly_tolerance_grad_as_pytorch(start, line_search_fn):
     """max|g| <= tolerance_grad stops L-BFGS, on its bound too: f = x²/2 from x = 0.5 has
     g = 0.5 = tolerance_grad at once; from x = 1, after one step of 0.5."""
+    _quadratic_step_like_torch(start, 1.0, lr=0.5, tolerance_grad=0.5,
+                               line_search_fn=line_search_fn)
+
+
+def _quadratic_step_like_torch(start: float, k: float, **options: Any) -> None:
+    """One L-BFGS step on f = k x²/2 from x = start in float64: its state and x are PyTorch's."""
     results = []
     for lib in (torch, mg):
         x = lib.tensor([start], dtype=lib.float64, requires_grad=True)
-        opt = lib.optim.LBFGS([x], lr=0.5, tolerance_grad=0.5, line_search_fn=line_search_fn)
+        opt = lib.optim.LBFGS([x], **options)
 
         def closure(opt=opt, x=x):
             opt.zero_grad()
-            loss = (x**2 / 2).sum()
+            loss = (k * x**2 / 2).sum()
             loss.backward()
             return loss
         opt.step(closure)
@@ -763,21 +769,7 @@ def test_lbfgs_stops_at_a_gradient_of_exactly_tolerance_grad_as_pytorch(start, l
 def test_lbfgs_steps_along_a_direction_of_g_dot_d_exactly_minus_tolerance_change():
     """Only g·d > -tolerance_change stops L-BFGS: f = x²/2 from x = 0.5 gives g·d = -0.25,
     which with tolerance_change = 0.25 is on the bound, and L-BFGS steps, as PyTorch's."""
-    results = []
-    for lib in (torch, mg):
-        x = lib.tensor([0.5], dtype=lib.float64, requires_grad=True)
-        opt = lib.optim.LBFGS([x], max_iter=2, tolerance_change=0.25)
-
-        def closure(opt=opt, x=x):
-            opt.zero_grad()
-            loss = (x**2 / 2).sum()
-            loss.backward()
-            return loss
-        opt.step(closure)
-        results.append((opt.state_dict()["state"][0], x))
-    (theirs, tx), (mine, mx) = results
-    same_lbfgs_state(mine, theirs, "state")
-    close(mx, tx.detach(), "x")
+    _quadratic_step_like_torch(0.5, 1.0, max_iter=2, tolerance_change=0.25)
 
 
 @pytest.mark.parametrize("k, lr, tolerance_change", [
@@ -788,21 +780,7 @@ def test_lbfgs_stops_on_a_small_step_or_loss_change_as_pytorch(k, lr, tolerance_
     f = k x²/2 from x = 1 makes the first step 0.5 and the loss change 0.375 (on the bound in
     the first two cases), or 0.5 and 0.1875 (the loss change stops it); the state is saved as
     PyTorch saves it."""
-    results = []
-    for lib in (torch, mg):
-        x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
-        opt = lib.optim.LBFGS([x], lr=lr, max_iter=5, tolerance_change=tolerance_change)
-
-        def closure(opt=opt, x=x):
-            opt.zero_grad()
-            loss = (k * x**2 / 2).sum()
-            loss.backward()
-            return loss
-        opt.step(closure)
-        results.append((opt.state_dict()["state"][0], x))
-    (theirs, tx), (mine, mx) = results
-    same_lbfgs_state(mine, theirs, "state")
-    close(mx, tx.detach(), "x")
+    _quadratic_step_like_torch(1.0, k, lr=lr, max_iter=5, tolerance_change=tolerance_change)
 
 
 def test_lbfgs_step_of_no_iterations_keeps_the_state_as_pytorch():
