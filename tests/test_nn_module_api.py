@@ -347,6 +347,14 @@ def test_the_hook_at_the_outputs_warning_names_the_callers_line_as_torch():
         places[lib] = [(w.filename, w.lineno, str(w.message)[:40]) for w in caught]
     expected = [(__file__, line, "Full backward hook is firing when gradie")]
     assert places[mg] == places[torch] == expected
+    # A caller's file whose path only begins as minigrad's directory does is the caller's.
+    beside = os.path.dirname(mg.__file__) + "_program.py"
+    module = mg.nn.Linear(2, 2)
+    module.register_full_backward_hook(lambda m, gi, go: None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile("\n(module(mg.ones(1, 2)).sum()).backward()", beside, "exec"))
+    assert [(w.filename, w.lineno) for w in caught] == [(beside, 2)]
 
 
 def test_the_hooked_outputs_node_is_named_as_torchs():
