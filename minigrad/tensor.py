@@ -3355,8 +3355,8 @@ def einsum(equation: str, *operands: Any) -> Tensor:
             _expect(n == seen or 1 in (n, seen), f"einsum(): subscript {c} has size {n} for "
                     f"operand {i} which does not broadcast with previously seen size {seen}")
             sizes[c] = n if seen == 1 else seen
-    operands = tuple(x.expand(*(sizes[c] for c in t)) if any(sizes[c] != n for c, n in
-                     zip(t, x.shape)) and len(set(t)) == len(t) else x
+    operands = tuple(x.expand(*(sizes[c] for c in t))
+                     if any(sizes[c] != n for c, n in zip(t, x.shape)) else x
                      for t, x in zip(terms, operands))
     return L.Einsum.apply(",".join(terms) + "->" + output, *operands)
 

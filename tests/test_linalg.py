@@ -304,7 +304,11 @@ def test_einsum_of_any_subscripts_diagonals_and_ellipsis(lib, *operands, equatio
 
 @op_test(operands("nk", "kp", "p", form=FORMS))
 def test_einsum_broadcasts_a_size_one_dim_against_its_subscript(lib, a, b, c, form):
-    return lib.einsum("ij,jk,k->i", a[:, :1], b, c[:1])
+    """Also in an operand with a diagonal (a repeated subscript), whether the broadcast dim is
+    the diagonal's or another."""
+    square = a[:1, :, None] * a[:1, None, :]  # (1, k, k)
+    return (lib.einsum("ij,jk,k->i", a[:, :1], b, c[:1]),
+            lib.einsum("ijj,ij->ij", square, a), lib.einsum("jj,j->j", c[:1, None] * c[:1], c))
 
 
 EINSUM_ERRORS = [

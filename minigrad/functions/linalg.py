@@ -73,7 +73,8 @@ class Einsum(ArrayFunction):
     the same sum with A_i's place taken by the gradient. A subscript that only A_i has was
     summed alone, so its gradient is dL/dY copied along it; a subscript repeated in s_i (a
     diagonal, "ii->i") gets its gradient on that diagonal of zeros. The equation is explicit
-    ("->" given) and free of "...", as the front door writes it.
+    ("->" given) and free of "...", and each operand has its subscripts' full sizes (a size-1
+    dim broadcast against its subscript is expanded), as the front door writes them.
     """
 
     @staticmethod
