@@ -514,12 +514,59 @@ def broadcast_error(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> Runti
     return None
 
 
-def index_error(error: IndexError, ndim: int) -> IndexError:
-    """NumPy's indexing errors, in PyTorch's words."""
+def index_error(error: IndexError, shape: tuple[int, ...], index: Any) -> IndexError:
+    """NumPy's indexing errors, in PyTorch's words. An index out of bounds is named by the
+    dimension PyTorch names (`_out_of_bounds`), not by NumPy's axis."""
     message = str(error)
     if message.startswith("too many indices"):
-        return IndexError(f"too many indices for tensor of dimension {ndim}")
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    found = _out_of_bounds(shape, index) if "out of bounds" in message else None
+    if found is not None:
+        value, dim, size = found
+        return IndexError(f"index {value} is out of bounds for dimension {dim} with size {size}")
     return IndexError(message.replace("for axis", "for dimension"))
+
+
+def _out_of_bounds(shape: tuple[int, ...], index: Any) -> tuple[int, int, int] | None:
+    """The first entry of a (NumPy-ready) index out of bounds, as PyTorch finds it: (the value,
+    the dimension it names, that dimension's size). PyTorch selects with the ints first, and
+    names an int by its place in the index (x[None, 7]: dimension 1); then it indexes with the
+    integer arrays, broadcast together, element by element, each named by its place among them
+    (x[:, [7]]: dimension 0; a mask counts one place per dim it spans)."""
+    entries = index if isinstance(index, tuple) else (index,)
+
+    def spans(entry: Any) -> int:  # the dims of x an entry indexes
+        if entry is None or entry is Ellipsis or isinstance(entry, (bool, np.bool_)):
+            return 0
+        return entry.ndim if isinstance(entry, np.ndarray) and entry.dtype == bool else 1
+
+    axis, place, arrays = 0, 0, []
+    for i, entry in enumerate(entries):
+        if entry is Ellipsis:
+            axis += len(shape) - sum(map(spans, entries))
+            continue
+        if spans(entry) == 1 and axis < len(shape):
+            size = shape[axis]
+            if isinstance(entry, np.ndarray) and entry.dtype != bool:
+                arrays.append((place, entry, size))
+            elif isinstance(entry, (int, np.integer)) and not -size <= entry < size:
+                return int(entry), i, size
+        if isinstance(entry, np.ndarray):
+            place += spans(entry)
+        axis += spans(entry)
+    if not arrays:
+        return None
+    try:  # PyTorch goes through the broadcast indices element by element, each in place order
+        picked = np.broadcast_arrays(*(array for _, array, _ in arrays))
+    except ValueError:
+        return None
+    bad = np.array([((array < -size) | (array >= size)).ravel()
+                    for (_, _, size), array in zip(arrays, picked)])  # (arrays, elements)
+    if not bad.any():
+        return None
+    at = int(np.argmax(bad.any(axis=0)))
+    which = int(np.argmax(bad[:, at]))
+    return int(picked[which].flat[at]), arrays[which][0], arrays[which][2]
 
 
 # ---------------------------------------------------------------------- dtypes

@@ -2085,7 +2085,7 @@ class Tensor:
         try:
             np.broadcast_to(values._data, self._data[index].shape)
         except IndexError as error:
-            raise checks.index_error(error, self.ndim) from None
+            raise checks.index_error(error, self.shape, index) from None
         except ValueError:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} "
                                "cannot be broadcast to indexing result of shape "
@@ -2138,7 +2138,7 @@ class Tensor:
                 return S.GetItem.apply1(S.GetItem.apply1(self, ints_only), rest)
             result = S.GetItem.apply1(self, index)
         except IndexError as error:
-            raise checks.index_error(error, self.ndim) from None
+            raise checks.index_error(error, self.shape, index) from None
         if type(index) is int or S.is_basic_index(index):  # slicing: a view, as in PyTorch
             _as_view(result, self, lambda a: S.basic_view(a, index))
         return result
@@ -2156,7 +2156,7 @@ class Tensor:
                 value = value.to(self.dtype) if isinstance(value, Tensor) else value
                 self._inplace(lambda s, v: S.SetItem.apply(s, v, index), value)
         except IndexError as error:
-            raise checks.index_error(error, self.ndim) from None
+            raise checks.index_error(error, self.shape, index) from None
 
     # ------------------------------------------------------------------ in-place operations
     # An in-place op writes its result into the tensor's own memory, so every view of that

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 from factory import assert_raises_like_torch, op_test
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from strategies import (
@@ -879,6 +879,41 @@ def boolean_mask_beside_an_int(draw: st.DrawFn) -> Call:
 def test_boolean_mask_beside_an_int_index(lib, x, mask, i, int_first):
     """PyTorch applies the int first, then the mask over the dims that follow it."""
     return x[i, mask] if int_first else x[mask, i]
+
+
+@st.composite
+def indices_reaching_past_the_sizes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple]:
+    """A shape of sizes 1 to 3 and an index of ints, `:`, None, integer lists and at most one
+    "...", whose ints and list entries run from -4 to 4: often out of bounds."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    entry = st.one_of(st.none(), st.integers(-4, 4), st.just(slice(None)),
+                      st.lists(st.integers(-4, 4), min_size=1, max_size=2))
+    entries = draw(st.lists(entry, max_size=len(shape) + 1))
+    if draw(st.booleans()):
+        entries.insert(draw(st.integers(0, len(entries))), Ellipsis)
+    return shape, tuple(entries)
+
+
+@given(indices_reaching_past_the_sizes(), st.booleans())
+@example(((3, 3, 3), (slice(None), [True, False, True], [7])), False)  # a mask spans a place
+def test_an_index_out_of_bounds_names_the_dimension_torch_names(case, requires_grad):
+    """Reading and writing (recorded when the tensor requires grad) give PyTorch's result or
+    its error: an int is named by its place in the index, an integer list by its place among
+    the lists (x[:, [7]] names dimension 0), and the ints are checked first."""
+    shape, index = case
+    outcomes = []
+    for lib in (mg, torch):
+        x = lib.zeros(shape, requires_grad=requires_grad) * 1
+        outcome = []
+        for write in (False, True):
+            try:
+                if write:
+                    x[index] = 7
+                outcome.append((x if write else x[index]).tolist())
+            except (IndexError, RuntimeError) as error:
+                outcome.append((type(error).__name__, str(error)))
+        outcomes.append(outcome)
+    assert outcomes[0] == outcomes[1]
 
 
 # ---------------------------------------------------------------------------------------------
