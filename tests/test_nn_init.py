@@ -239,6 +239,8 @@ def test_every_init_function_gives_torchs_numbers_after_the_same_seed(call, dtyp
     {"mean": 0.1, "std": 0.3, "a": 0.7, "b": 1.3},  # std 0.3 is no float16 number
     {"a": 1.0, "b": 1.5},
     {"mean": 0.5, "std": 0.25, "a": 1.0, "b": 2.0},  # (a log equal to the bound at the start)
+    # one draw whose quotient by std, taken in float64, would round to another float16
+    {"std": 1 / 3, "a": 0.7, "b": 1.3},
 ])
 def test_trunc_normal_of_a_float16_tensor_gives_torchs_numbers(kwargs):
     """By rejection of uniform draws (the normal's mass on [a, b] is under 0.3), each step
