@@ -256,6 +256,26 @@ def _overflow(dtype: np.dtype) -> RuntimeError:
     return RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
+def put_number(value: Any, dtype: np.dtype) -> Any:
+    """A number that x[index] = value writes into x of `dtype`, converted as PyTorch's setitem
+    converts it: an int is read as a C long long first; a complex number gives its real part
+    when it has no other; then `fitted`'s checks, but for bool (any number is True or False)
+    and float16 (a float beyond its range becomes inf)."""
+    if type(value) in (float, int) and dtype.kind == "f" and abs(value) <= _HALF_MAX:
+        return value  # (the everyday x[i] = 0.5, at once: it fits every float dtype)
+    if isinstance(value, (int, np.integer)) and not -(2**63) <= value < 2**63:
+        raise ValueError("Overflow when unpacking long long")
+    if dtype == dtypes.bool_:
+        return bool(value)
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise _overflow(np.dtype(np.float64) if dtype == dtypes.float16 else dtype)
+        value = value.real
+    if isinstance(value, float):
+        value = float(value)  # (a NumPy float64 is checked as a float)
+    return value if dtype == dtypes.float16 else fitted(value, dtype)
+
+
 def fitted_int(value: Any, dtype: np.dtype) -> Any:
     """A Python int that fill_, full, where, masked_fill or clamp writes into an integer
     `dtype`: PyTorch's checked conversion refuses one out of the dtype's range (for an unsigned
@@ -527,6 +547,14 @@ def index_error(error: IndexError, shape: tuple[int, ...], index: Any) -> IndexE
     return IndexError(message.replace("for axis", "for dimension"))
 
 
+def index_dims(entry: Any) -> int:
+    """The dims of x that one entry of a (NumPy-ready) index reads: none for None, "..."
+    (counted apart) and a bool; a mask's own dims; one for the rest."""
+    if entry is None or entry is Ellipsis or isinstance(entry, (bool, np.bool_)):
+        return 0
+    return entry.ndim if isinstance(entry, np.ndarray) and entry.dtype == bool else 1
+
+
 def _out_of_bounds(shape: tuple[int, ...], index: Any) -> tuple[int, int, int] | None:
     """The first entry of a (NumPy-ready) index out of bounds, as PyTorch finds it: (the value,
     the dimension it names, that dimension's size). PyTorch selects with the ints first, and
@@ -534,12 +562,7 @@ def _out_of_bounds(shape: tuple[int, ...], index: Any) -> tuple[int, int, int] |
     integer arrays, broadcast together, element by element, each named by its place among them
     (x[:, [7]]: dimension 0; a mask counts one place per dim it spans)."""
     entries = index if isinstance(index, tuple) else (index,)
-
-    def spans(entry: Any) -> int:  # the dims of x an entry indexes
-        if entry is None or entry is Ellipsis or isinstance(entry, (bool, np.bool_)):
-            return 0
-        return entry.ndim if isinstance(entry, np.ndarray) and entry.dtype == bool else 1
-
+    spans = index_dims
     axis, place, arrays = 0, 0, []
     for i, entry in enumerate(entries):
         if entry is Ellipsis:

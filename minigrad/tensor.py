@@ -32,6 +32,7 @@ from minigrad.functions import matmul as M
 from minigrad.functions import reduce as R
 from minigrad.functions import shape as S
 from minigrad.functions import unary as U
+from minigrad.functions.broadcast import broadcasts_to
 
 Scalar = int | float | bool
 
@@ -2077,20 +2078,39 @@ class Tensor:
         if not isinstance(values, Tensor):
             raise TypeError(f"{name}(): argument 'values' (position 2) must be Tensor, not "
                             f"{type(values).__name__}")
-        _expect(values.dtype == self.dtype, "Index put requires the source and destination "
-                f"dtypes match, got {checks.scalar_type(self.dtype)} for the destination and "
-                f"{checks.scalar_type(values.dtype)} for the source.")
         _expect(len(indices) > 0, f"{name}(): indices must name at least one dim")
         index = tuple(i._data for i in indices)
         try:
-            np.broadcast_to(values._data, self._data[index].shape)
+            self._check_put(index, values, setitem=False)
+            return S.SetItem.apply(self, values, index, bool(accumulate))
         except IndexError as error:
             raise checks.index_error(error, self.shape, index) from None
-        except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} "
-                               "cannot be broadcast to indexing result of shape "
-                               f"{list(self._data[index].shape)}") from None
-        return S.SetItem.apply(self, values, index, bool(accumulate))
+
+    def _check_put(self, index: Any, value: Any, setitem: bool = True) -> None:
+        """PyTorch's checks of a tensor put at an index of arrays (x[index] = value, and
+        index_put_), made before it reads the index's values: the value broadcasts to the
+        shape of x[index] (for x[index] = value, once its leading dims of size 1 are dropped),
+        then it is of x's dtype. x[mask] = one element is PyTorch's masked_fill_: any dtype."""
+        if not isinstance(value, Tensor):
+            return
+        items = index if isinstance(index, tuple) else (index,)
+        arrays = [i for i in items if isinstance(i, np.ndarray)]
+        if setitem and value._data.size == 1 and len(arrays) == 1 and arrays[0].dtype == bool:
+            return
+        try:
+            shape = self._data[index].shape
+        except IndexError:  # an entry of an array out of bounds: index 0 gives the same shape
+            shape = self._data[tuple(np.zeros_like(i) if isinstance(i, np.ndarray)
+                                     and i.dtype != bool else i for i in items)].shape
+        put = value.shape
+        while setitem and put and put[0] == 1:
+            put = put[1:]
+        _expect(broadcasts_to(put, shape), f"shape mismatch: value tensor of shape "
+                f"{list(value.shape)} cannot be broadcast to indexing result of shape "
+                f"{list(shape)}")
+        _expect(value.dtype == self.dtype, "Index put requires the source and destination "
+                f"dtypes match, got {checks.scalar_type(self.dtype)} for the destination and "
+                f"{checks.scalar_type(value.dtype)} for the source.")
 
     def index_add_(self, dim: int, index: Tensor, source: Tensor, *,
                    alpha: Scalar = 1) -> Tensor:
@@ -2132,31 +2152,54 @@ class Tensor:
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
         index = _index(index)
+        at = _for_numpy(index, self.ndim)
         try:
-            if S.mixes_ints_and_arrays(index):
-                ints_only, rest = S.split_int_index(index)
+            if S.mixes_ints_and_arrays(at):
+                ints_only, rest = S.split_int_index(at)
                 return S.GetItem.apply1(S.GetItem.apply1(self, ints_only), rest)
-            result = S.GetItem.apply1(self, index)
+            result = S.GetItem.apply1(self, at)
         except IndexError as error:
             raise checks.index_error(error, self.shape, index) from None
-        if type(index) is int or S.is_basic_index(index):  # slicing: a view, as in PyTorch
-            _as_view(result, self, lambda a: S.basic_view(a, index))
+        if type(at) is int or S.is_basic_index(at):  # slicing: a view, as in PyTorch
+            _as_view(result, self, lambda a: S.basic_view(a, at))
         return result
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        """x[index] = value, as PyTorch's: by slicing, a copy_ into a view; by integer or
+        boolean arrays, an index_put_ (`_check_put`). A number is converted as PyTorch's
+        setitem converts it (`checks.put_number`); other objects are refused."""
+        if not isinstance(value, Tensor):
+            if not isinstance(value, (bool, int, float, complex, np.integer)):
+                # (PyTorch's: a NumPy float32 or bool, an array or a list are refused too)
+                raise TypeError(f"can't assign a {checks.python_type(value)} to a {self.type()}")
+            value = checks.put_number(value, self._data.dtype)
+        elif value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading 1s
+            value = value.reshape(value.shape[next(
+                (d for d, n in enumerate(value.shape) if n != 1), value.ndim):])
         index = _index(index)
+        at = _for_numpy(index, self.ndim)
         try:
+            if S.mixes_ints_and_arrays(at):  # PyTorch applies the ints first: into their view
+                ints_only, rest = S.split_int_index(at)
+                self[ints_only][rest] = value
+                return
+            basic = type(at) is int or S.is_basic_index(at)
+            if not basic:
+                self._check_put(at, value)
             if not _records(self, value):
                 checks.check_writable(self._data)
-                self._data[index] = value._data if isinstance(value, Tensor) else value
+                self._data[at] = value._data if isinstance(value, Tensor) else value
                 self._shared_storage().version += 1
-            elif type(index) is int or S.is_basic_index(index):
-                self[index].copy_(value)  # slicing gives a view: the write goes through it
+            elif basic:
+                self[at].copy_(value)  # slicing gives a view: the write goes through it
             else:  # integer or boolean arrays pick copies: a change of self itself (index_put_)
                 value = value.to(self.dtype) if isinstance(value, Tensor) else value
-                self._inplace(lambda s, v: S.SetItem.apply(s, v, index), value)
+                self._inplace(lambda s, v: S.SetItem.apply(s, v, at), value)
         except IndexError as error:
             raise checks.index_error(error, self.shape, index) from None
+        except ValueError:  # a tensor that does not broadcast to x[index]: copy_'s error
+            checks.check_expand(value.shape, self._data[at].shape, value.dtype)
+            raise
 
     # ------------------------------------------------------------------ in-place operations
     # An in-place op writes its result into the tensor's own memory, so every view of that
@@ -2697,6 +2740,18 @@ def _other(other: Any, name: str, position: int = 1) -> Any:
 
 def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
+
+
+_ELLIPSIS_ID = id(Ellipsis)  # (`Ellipsis in index` would compare index arrays elementwise)
+
+
+def _for_numpy(index: Any, ndim: int) -> Any:
+    """An index from `_index` without a "..." that stands for no dims: NumPy counts one
+    between two index arrays as a separator (their dims go first), PyTorch does not."""
+    if isinstance(index, tuple) and _ELLIPSIS_ID in map(id, index) and \
+            sum(map(checks.index_dims, index)) == ndim:
+        return tuple(i for i in index if i is not Ellipsis)
+    return index
 
 
 def _index(index: Any) -> Any:

@@ -894,24 +894,40 @@ def indices_reaching_past_the_sizes(draw: st.DrawFn) -> tuple[tuple[int, ...], t
     return shape, tuple(entries)
 
 
-@given(indices_reaching_past_the_sizes(), st.booleans())
-@example(((3, 3, 3), (slice(None), [True, False, True], [7])), False)  # a mask spans a place
-def test_an_index_out_of_bounds_names_the_dimension_torch_names(case, requires_grad):
-    """Reading and writing (recorded when the tensor requires grad) give PyTorch's result or
-    its error: an int is named by its place in the index, an integer list by its place among
-    the lists (x[:, [7]] names dimension 0), and the ints are checked first."""
+# What x[index] = value may be given: numbers PyTorch converts (or refuses: out of range, a
+# complex part, beyond a C long long), objects it refuses (a NumPy float32 or bool, an array, a
+# list, None), and tensors of other shapes and dtypes (index_put_ wants x's dtype, but for one
+# element put by a mask).
+ODD_VALUES = [7, -1, 1000, 2.5, 1e300, float("nan"), float("inf"), True, 2 + 0j, 1 + 1j, 2**70,
+              np.int64(-3), np.float64(1e10), np.float32(2.0), np.bool_(True), None, [1.0],
+              np.array(1.0), "a"]
+
+
+@given(indices_reaching_past_the_sizes(), st.booleans(), st.sampled_from(
+    ("float32", "float64", "float16", "int8", "uint8", "bool")), st.one_of(
+    st.sampled_from(ODD_VALUES), st.tuples(st.sampled_from(((), (1,), (2,), (1, 1), (3,))),
+                                           st.sampled_from(("float32", "float64", "int64")))))
+@example(((3, 3, 3), (slice(None), [True, False, True], [7])), False, "float32", 7)  # a mask
+def test_reading_and_writing_at_an_index_do_what_torch_does(case, requires_grad, dtype, value):
+    """x[index] and x[index] = value (recorded when x requires grad) give PyTorch's result or
+    its error (where minigrad names its own types, "minigrad.FloatTensor"). Out of bounds, an
+    int is named by its place in the index, an integer list by its place among the lists
+    (x[:, [7]] names dimension 0), and the ints are checked first; a tensor value is checked
+    for its shape, then its dtype, before the index's values."""
     shape, index = case
+    requires_grad &= dtype.startswith("float")
     outcomes = []
     for lib in (mg, torch):
-        x = lib.zeros(shape, requires_grad=requires_grad) * 1
+        x = lib.zeros(shape, dtype=getattr(lib, dtype), requires_grad=requires_grad) * 1
+        put = lib.ones(value[0], dtype=getattr(lib, value[1])) if type(value) is tuple else value
         outcome = []
         for write in (False, True):
             try:
                 if write:
-                    x[index] = 7
-                outcome.append((x if write else x[index]).tolist())
-            except (IndexError, RuntimeError) as error:
-                outcome.append((type(error).__name__, str(error)))
+                    x[index] = put
+                outcome.append(repr((x if write else x[index]).tolist()))
+            except (IndexError, RuntimeError, TypeError, ValueError) as error:
+                outcome.append((type(error).__name__, str(error).replace("minigrad.", "torch.")))
         outcomes.append(outcome)
     assert outcomes[0] == outcomes[1]
 
