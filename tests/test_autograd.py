@@ -663,18 +663,19 @@ def test_setitem_on_a_leaf_under_no_grad_writes_in_place_and_keeps_the_leaf(case
     assert_close(results[mg], results[torch])
 
 
-@given(case=vectors_and_slices(), data=st.data())
+@given(case=vectors_and_slices(), data=st.data(), x_requires_grad=st.booleans())
 def test_setitem_on_a_non_leaf_routes_gradient_to_the_assigned_value_and_zero_to_the_overwritten(
-    case, data
+    case, data, x_requires_grad
 ):
+    """Also when only the value requires grad: the write is then recorded all the same."""
     x, where = case
     value = data.draw(float_arrays(shape=np.arange(len(x))[where].shape, dtype=x.dtype))
     runs = {}
     for lib in LIBS:
-        t, v = leaf(lib, x), leaf(lib, value)
+        t, v = leaf(lib, x) if x_requires_grad else lib.tensor(x), leaf(lib, value)
         h = t * 1.5
         h[where] = v
-        assert not h.is_leaf and h.requires_grad
+        assert h.requires_grad and h.is_leaf is (h.grad_fn is None)
         (h * h).sum().backward()
         runs[lib] = h, t, v
     (m_h, m_x, m_v), (t_h, t_x, t_v) = runs[mg], runs[torch]
