@@ -2770,9 +2770,8 @@ def _index(index: Any) -> Any:
         array = np.asarray(index)
         if array.dtype.kind != "f":
             return array
-        with np.errstate(invalid="ignore"):
-            return np.where(np.isfinite(array) & (np.abs(array) < 2.0**63), array,
-                            np.iinfo(np.int64).min).astype(np.int64)
+        return np.where(np.isfinite(array) & (np.abs(array) < 2.0**63), array,
+                        np.iinfo(np.int64).min).astype(np.int64)  # (cast: no nan is left)
     if isinstance(index, slice) and index.step is not None and index.step < 0:
         raise ValueError("step must be greater than zero")
     if isinstance(index, str):

@@ -494,6 +494,7 @@ INDEX_KEYS: dict[str, Callable[[Any], Any]] = {
     "numpy nan array": lambda lib: np.array([np.nan]),
     "numpy array of a huge float": lambda lib: np.array([1e30]),
     "index out of bounds": lambda lib: [5],
+    "float index out of bounds": lambda lib: [200.0],
 }
 
 
