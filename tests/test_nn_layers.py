@@ -609,9 +609,9 @@ def _ones(*shape, dtype=np.float32):
     ((_ones(2, 3, dtype=np.int64), _ones(3), _ones(3)), {},
      r"\"batch_norm\" not implemented for 'Long'"),
     ((_ones(2, 3), None, None, _ones(3, dtype=np.float64)), {"training": True},
-     r"mixed dtype \(CPU\): expect parameter to have scalar type of Float"),
+     r"^mixed dtype \(CPU\): expect parameter to have scalar type of Float$"),
     ((_ones(2, 3, dtype=np.float64), _ones(3), _ones(3)), {},
-     r"mixed dtype \(CPU\): all inputs must share same datatype\."),
+     r"^mixed dtype \(CPU\): all inputs must share same datatype\.$"),
     ((_ones(2, 3, dtype=np.float16), None, None, _ones(3, dtype=np.float16), _ones(3)),
      {"training": True}, r"expected scalar type Half but found Float"),
     # Training reads the running statistics first, evaluation the weight and bias first.
@@ -621,6 +621,12 @@ def _ones(*shape, dtype=np.float32):
       for training, found in [(True, "Float"), (False, "Double")]],
     ((_ones(2, 3), _ones(3), _ones(3), _ones(3), _ones(3, dtype=np.float64)), {},
      r"expected scalar type Float but found Double"),
+    # An empty input is returned times weight[0] plus bias[0], which must exist.
+    *[((_ones(0, 3), None, None, *params), {},
+       r"^select\(\): index 0 out of range for tensor of size \[0\] at dimension 0$")
+      for params in [(_ones(0),), (None, _ones(0))]],
+    ((_ones(0, 3), None, None, np.float32(2.0)), {},
+     r"^select\(\) cannot be applied to a 0-dim tensor\.$"),
 ])
 def test_functional_batch_norm_refuses_bad_arguments_in_torchs_order(args, kwargs, match):
     with pytest.raises(Exception) as expected:
@@ -631,26 +637,36 @@ def test_functional_batch_norm_refuses_bad_arguments_in_torchs_order(args, kwarg
 
 
 @pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0, 3, 2), (4, 3, 0), (0,)])
-@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("dtype, weight, bias", [
+    (np.float32, None, None),
+    (np.float32, np.full(3, 2.0, np.float32), np.ones(3, np.float32)),
+    (np.float32, np.float32([2.0]), np.float32([-1.0])),  # (of any size: only [0] is read)
+    (np.int64, np.int64([2]), None),  # (int64 times int64)
+    (np.int64, np.float32([2.0]), np.float32([1.0])),
+    (np.bool_, None, np.bool_([True])),  # (bool plus bool)
+])
 def test_functional_batch_norm_of_no_values_returns_them_before_any_check_like_torch(
-    shape, affine
+    shape, dtype, weight, bias
 ):
-    """PyTorch returns an empty input (times weight[0], plus bias[0]) before it looks at the
-    running statistics, even of the wrong size, and leaves them as they were."""
-    params = (np.full(3, 2.0, np.float32), np.ones(3, np.float32)) if affine else (None, None)
+    """PyTorch returns an empty input (times weight[0], plus bias[0], with their gradients)
+    before it looks at the running statistics, even of the wrong size, or at the dtypes, and
+    leaves the statistics as they were."""
     for training in (False, True):
         results = []
         for lib in (torch, mg):
             stats = [lib.zeros(5), lib.ones(5)]
-            x = lib.zeros(shape, requires_grad=True)
-            y = lib.nn.functional.batch_norm(
-                x, *stats, *[None if a is None else lib.tensor(a) for a in params],
-                training=training)
-            y.sum().backward()
-            results.append((y, x.grad, *stats))
+            x, w, b = (None if a is None else lib.tensor(a, requires_grad=a.dtype.kind == "f")
+                       for a in (np.zeros(shape, dtype), weight, bias))
+            y = lib.nn.functional.batch_norm(x, *stats, w, b, training=training)
+            if y.requires_grad:
+                y.sum().backward()
+            results.append((y, *(t.grad for t in (x, w, b) if t is not None), *stats))
         for ours, theirs in zip(*results[::-1], strict=True):
-            assert ours.shape == theirs.shape and str(ours.dtype)[9:] == str(theirs.dtype)[6:]
-            np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+            assert (ours is None) == (theirs is None)
+            if ours is not None:
+                assert ours.shape == theirs.shape
+                assert str(ours.dtype)[9:] == str(theirs.dtype)[6:]
+                np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def test_functional_batch_norm_takes_torchs_defaults():
