@@ -492,7 +492,7 @@ def test_layer_norm_refuses_weights_of_another_shape_or_dtype_like_torch(x, weig
 
 
 # ---------------------------------------------------------------------- BatchNorm1d
-@given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1)]),
+@given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1), (1, 3, 2)]),
        momentum=st.sampled_from([0.1, 0.5, None]), eps=st.sampled_from([1e-5, 0.5]),
        affine=st.booleans(), data=st.data())
 def test_batch_norm_trains_and_evaluates_with_running_statistics_like_torch(
@@ -682,29 +682,41 @@ def test_functional_batch_norm_takes_torchs_defaults():
             assert_close(ours, theirs)
 
 
-@pytest.mark.parametrize("training", [False, True])
-@pytest.mark.parametrize("params", [np.float16, np.float32])
+def test_functional_batch_norm_takes_eps_0_in_evaluation_like_torch():
+    """Only training needs a positive eps (its batch's variance may be 0)."""
+    x = np.arange(6.0).reshape(2, 3)
+    ours, theirs = (_batch_norm(lib, x, [0.5, 1.0, 2.0], [1.0, 4.0, 0.25], eps=0.0)
+                    for lib in (mg, torch))
+    assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("training, params", [
+    (False, np.float16), (False, np.float32), (True, np.float16), (True, np.float32),
+    (True, None),  # (no running statistics, weight or bias: the input's dtype decides)
+])
 def test_float16_batch_norm_works_in_float32_and_rounds_once_like_torch(training, params):
     """A float16 input is normalized in float32 (with float16 or float32 parameters) and the
     result rounded to float16 once; in training, the batch's mean and 1/sqrt(var + eps) are
-    first rounded to the parameters' dtype, as PyTorch saves them."""
+    first rounded to the parameters' dtype (the input's without any), as PyTorch saves them,
+    and the running statistics move in float32 and are rounded once to their dtype."""
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal((5, 3, 2)) * 10).astype(np.float16)
-    args = (rng.standard_normal(3), rng.random(3) + 0.5, rng.standard_normal(3),
-            rng.standard_normal(3))
+    x = (rng.standard_normal((5, 64, 2)) * 10).astype(np.float16)
+    args = (rng.standard_normal(64), rng.random(64) + 0.5, rng.standard_normal(64),
+            rng.standard_normal(64))
     results = []
     for lib in (torch, mg):
-        stats = [lib.tensor(a.astype(params)) for a in args[:2]]
+        stats = [] if params is None else [lib.tensor(a.astype(params)) for a in args[:2]]
         y = lib.nn.functional.batch_norm(
-            lib.tensor(x), *stats, *(lib.tensor(a.astype(params)) for a in args[2:]),
-            training=training, momentum=0.25)
+            lib.tensor(x), *stats or (None, None),
+            *(None if params is None else lib.tensor(a.astype(params)) for a in args[2:]),
+            training=training)
         results.append((y, *stats))
-    (their_y, *theirs), (y, *ours) = results
-    assert y.dtype == mg.float16
-    np.testing.assert_array_equal(y.numpy(), their_y.numpy())
-    for a, e in zip(ours, theirs, strict=True):
-        assert a.dtype == mg.tensor(e.numpy()).dtype
-        assert_close(a, e)
+    for ours, theirs in zip(*results[::-1], strict=True):
+        assert str(ours.dtype)[9:] == str(theirs.dtype)[6:]
+        if ours.dtype == mg.float16:  # (rounded once from float32: PyTorch's exactly)
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        else:
+            assert_close(ours, theirs)
 
 
 # ---------------------------------------------------------------------- Embedding
