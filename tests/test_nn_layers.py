@@ -492,7 +492,7 @@ def test_layer_norm_refuses_weights_of_another_shape_or_dtype_like_torch(x, weig
 
 
 # ---------------------------------------------------------------------- BatchNorm1d
-@given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1)]),
+@given(dtype=float_dtypes(), shape=st.sampled_from([(4, 3), (2, 3, 5), (3, 3, 1), (1, 3, 2)]),
        momentum=st.sampled_from([0.1, 0.5, None]), eps=st.sampled_from([1e-5, 0.5]),
        affine=st.booleans(), data=st.data())
 def test_batch_norm_trains_and_evaluates_with_running_statistics_like_torch(
@@ -609,9 +609,9 @@ def _ones(*shape, dtype=np.float32):
     ((_ones(2, 3, dtype=np.int64), _ones(3), _ones(3)), {},
      r"\"batch_norm\" not implemented for 'Long'"),
     ((_ones(2, 3), None, None, _ones(3, dtype=np.float64)), {"training": True},
-     r"mixed dtype \(CPU\): expect parameter to have scalar type of Float"),
+     r"^mixed dtype \(CPU\): expect parameter to have scalar type of Float$"),
     ((_ones(2, 3, dtype=np.float64), _ones(3), _ones(3)), {},
-     r"mixed dtype \(CPU\): all inputs must share same datatype\."),
+     r"^mixed dtype \(CPU\): all inputs must share same datatype\.$"),
     ((_ones(2, 3, dtype=np.float16), None, None, _ones(3, dtype=np.float16), _ones(3)),
      {"training": True}, r"expected scalar type Half but found Float"),
     # Training reads the running statistics first, evaluation the weight and bias first.
@@ -621,6 +621,12 @@ def _ones(*shape, dtype=np.float32):
       for training, found in [(True, "Float"), (False, "Double")]],
     ((_ones(2, 3), _ones(3), _ones(3), _ones(3), _ones(3, dtype=np.float64)), {},
      r"expected scalar type Float but found Double"),
+    # An empty input is returned times weight[0] plus bias[0], which must exist.
+    *[((_ones(0, 3), None, None, *params), {},
+       r"^select\(\): index 0 out of range for tensor of size \[0\] at dimension 0$")
+      for params in [(_ones(0),), (None, _ones(0))]],
+    ((_ones(0, 3), None, None, np.float32(2.0)), {},
+     r"^select\(\) cannot be applied to a 0-dim tensor\.$"),
 ])
 def test_functional_batch_norm_refuses_bad_arguments_in_torchs_order(args, kwargs, match):
     with pytest.raises(Exception) as expected:
@@ -631,26 +637,36 @@ def test_functional_batch_norm_refuses_bad_arguments_in_torchs_order(args, kwarg
 
 
 @pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0, 3, 2), (4, 3, 0), (0,)])
-@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("dtype, weight, bias", [
+    (np.float32, None, None),
+    (np.float32, np.full(3, 2.0, np.float32), np.ones(3, np.float32)),
+    (np.float32, np.float32([2.0]), np.float32([-1.0])),  # (of any size: only [0] is read)
+    (np.int64, np.int64([2]), None),  # (int64 times int64)
+    (np.int64, np.float32([2.0]), np.float32([1.0])),
+    (np.bool_, None, np.bool_([True])),  # (bool plus bool)
+])
 def test_functional_batch_norm_of_no_values_returns_them_before_any_check_like_torch(
-    shape, affine
+    shape, dtype, weight, bias
 ):
-    """PyTorch returns an empty input (times weight[0], plus bias[0]) before it looks at the
-    running statistics, even of the wrong size, and leaves them as they were."""
-    params = (np.full(3, 2.0, np.float32), np.ones(3, np.float32)) if affine else (None, None)
+    """PyTorch returns an empty input (times weight[0], plus bias[0], with their gradients)
+    before it looks at the running statistics, even of the wrong size, or at the dtypes, and
+    leaves the statistics as they were."""
     for training in (False, True):
         results = []
         for lib in (torch, mg):
             stats = [lib.zeros(5), lib.ones(5)]
-            x = lib.zeros(shape, requires_grad=True)
-            y = lib.nn.functional.batch_norm(
-                x, *stats, *[None if a is None else lib.tensor(a) for a in params],
-                training=training)
-            y.sum().backward()
-            results.append((y, x.grad, *stats))
+            x, w, b = (None if a is None else lib.tensor(a, requires_grad=a.dtype.kind == "f")
+                       for a in (np.zeros(shape, dtype), weight, bias))
+            y = lib.nn.functional.batch_norm(x, *stats, w, b, training=training)
+            if y.requires_grad:
+                y.sum().backward()
+            results.append((y, *(t.grad for t in (x, w, b) if t is not None), *stats))
         for ours, theirs in zip(*results[::-1], strict=True):
-            assert ours.shape == theirs.shape and str(ours.dtype)[9:] == str(theirs.dtype)[6:]
-            np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+            assert (ours is None) == (theirs is None)
+            if ours is not None:
+                assert ours.shape == theirs.shape
+                assert str(ours.dtype)[9:] == str(theirs.dtype)[6:]
+                np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def test_functional_batch_norm_takes_torchs_defaults():
@@ -666,29 +682,41 @@ def test_functional_batch_norm_takes_torchs_defaults():
             assert_close(ours, theirs)
 
 
-@pytest.mark.parametrize("training", [False, True])
-@pytest.mark.parametrize("params", [np.float16, np.float32])
+def test_functional_batch_norm_takes_eps_0_in_evaluation_like_torch():
+    """Only training needs a positive eps (its batch's variance may be 0)."""
+    x = np.arange(6.0).reshape(2, 3)
+    ours, theirs = (_batch_norm(lib, x, [0.5, 1.0, 2.0], [1.0, 4.0, 0.25], eps=0.0)
+                    for lib in (mg, torch))
+    assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("training, params", [
+    (False, np.float16), (False, np.float32), (True, np.float16), (True, np.float32),
+    (True, None),  # (no running statistics, weight or bias: the input's dtype decides)
+])
 def test_float16_batch_norm_works_in_float32_and_rounds_once_like_torch(training, params):
     """A float16 input is normalized in float32 (with float16 or float32 parameters) and the
     result rounded to float16 once; in training, the batch's mean and 1/sqrt(var + eps) are
-    first rounded to the parameters' dtype, as PyTorch saves them."""
+    first rounded to the parameters' dtype (the input's without any), as PyTorch saves them,
+    and the running statistics move in float32 and are rounded once to their dtype."""
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal((5, 3, 2)) * 10).astype(np.float16)
-    args = (rng.standard_normal(3), rng.random(3) + 0.5, rng.standard_normal(3),
-            rng.standard_normal(3))
+    x = (rng.standard_normal((5, 64, 2)) * 10).astype(np.float16)
+    args = (rng.standard_normal(64), rng.random(64) + 0.5, rng.standard_normal(64),
+            rng.standard_normal(64))
     results = []
     for lib in (torch, mg):
-        stats = [lib.tensor(a.astype(params)) for a in args[:2]]
+        stats = [] if params is None else [lib.tensor(a.astype(params)) for a in args[:2]]
         y = lib.nn.functional.batch_norm(
-            lib.tensor(x), *stats, *(lib.tensor(a.astype(params)) for a in args[2:]),
-            training=training, momentum=0.25)
+            lib.tensor(x), *stats or (None, None),
+            *(None if params is None else lib.tensor(a.astype(params)) for a in args[2:]),
+            training=training)
         results.append((y, *stats))
-    (their_y, *theirs), (y, *ours) = results
-    assert y.dtype == mg.float16
-    np.testing.assert_array_equal(y.numpy(), their_y.numpy())
-    for a, e in zip(ours, theirs, strict=True):
-        assert a.dtype == mg.tensor(e.numpy()).dtype
-        assert_close(a, e)
+    for ours, theirs in zip(*results[::-1], strict=True):
+        assert str(ours.dtype)[9:] == str(theirs.dtype)[6:]
+        if ours.dtype == mg.float16:  # (rounded once from float32: PyTorch's exactly)
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        else:
+            assert_close(ours, theirs)
 
 
 # ---------------------------------------------------------------------- Embedding

@@ -476,8 +476,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     if input.numel() == 0:  # PyTorch returns here, before any other check
-        output = input.clone() if weight is None else input * weight[0]
-        return output if bias is None else output + bias[0]
+        output = input.clone() if weight is None else input * weight.select(0, 0)
+        return output if bias is None else output + bias.select(0, 0)
     channels = input.shape[1] if input.ndim > 1 else 0
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
