@@ -544,7 +544,42 @@ def index_error(error: IndexError, shape: tuple[int, ...], index: Any) -> IndexE
     if found is not None:
         value, dim, size = found
         return IndexError(f"index {value} is out of bounds for dimension {dim} with size {size}")
+    if message.startswith("boolean index did not match"):
+        return IndexError(_mask_mismatch(shape, index) or message)
+    if message.startswith("shape mismatch: indexing arrays"):  # "(2,) (3,1)": "[2], [3, 1]"
+        listed = message.partition("shapes")[2].replace("(", "").split(")")[:-1]
+        shapes = ", ".join(str([int(n) for n in s.split(",") if n.strip()]) for s in listed)
+        return IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                          f"with shapes {shapes}")
     return IndexError(message.replace("for axis", "for dimension"))
+
+
+def _mask_mismatch(shape: tuple[int, ...], index: Any) -> str | None:
+    """PyTorch's words for a mask whose shape is not that of the dims it indexes. PyTorch
+    compares it with the tensor the ints have selected from (and None has added dims to)."""
+    entries = index if isinstance(index, tuple) else (index,)
+    indexed: list[int] = []
+    masks = []
+    axis = 0
+    for entry in entries:
+        if entry is None:
+            indexed.append(1)
+        elif entry is Ellipsis:
+            n = len(shape) - sum(map(index_dims, entries))
+            indexed += shape[axis:axis + n]
+            axis += n
+        elif index_dims(entry) and not isinstance(entry, (int, np.integer)):
+            if isinstance(entry, np.ndarray) and entry.dtype == bool:
+                masks.append((entry.shape, len(indexed)))
+            indexed += shape[axis:axis + index_dims(entry)]
+        axis += index_dims(entry)
+    indexed += shape[axis:]
+    for mask, at in masks:
+        for j, n in enumerate(mask):
+            if at + j >= len(indexed) or indexed[at + j] != n:
+                return (f"The shape of the mask {list(mask)} at index {j} does not match the "
+                        f"shape of the indexed tensor {indexed} at index {at + j}")
+    return None
 
 
 def index_dims(entry: Any) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 from factory import assert_raises_like_torch, op_test
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from strategies import (
@@ -883,11 +883,13 @@ def test_boolean_mask_beside_an_int_index(lib, x, mask, i, int_first):
 
 @st.composite
 def indices_reaching_past_the_sizes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple]:
-    """A shape of sizes 1 to 3 and an index of ints, `:`, None, integer lists and at most one
-    "...", whose ints and list entries run from -4 to 4: often out of bounds."""
+    """A shape of sizes 1 to 3 and an index of ints, `:`, None, integer lists, masks (lists of
+    bools) and at most one "...", whose ints and list entries run from -4 to 4 and whose masks
+    have 1 to 3 entries: often out of bounds, or of the wrong size."""
     shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
     entry = st.one_of(st.none(), st.integers(-4, 4), st.just(slice(None)),
-                      st.lists(st.integers(-4, 4), min_size=1, max_size=2))
+                      st.lists(st.integers(-4, 4), min_size=1, max_size=2),
+                      st.lists(st.booleans(), min_size=1, max_size=3))
     entries = draw(st.lists(entry, max_size=len(shape) + 1))
     if draw(st.booleans()):
         entries.insert(draw(st.integers(0, len(entries))), Ellipsis)
@@ -908,6 +910,7 @@ ODD_VALUES = [7, -1, 1000, 2.5, 1e300, float("nan"), float("inf"), True, 2 + 0j,
     st.sampled_from(ODD_VALUES), st.tuples(st.sampled_from(((), (1,), (2,), (1, 1), (3,))),
                                            st.sampled_from(("float32", "float64", "int64")))))
 @example(((3, 3, 3), (slice(None), [True, False, True], [7])), False, "float32", 7)  # a mask
+@settings(max_examples=8 * settings().max_examples)  # (cheap, and many combinations)
 def test_reading_and_writing_at_an_index_do_what_torch_does(case, requires_grad, dtype, value):
     """x[index] and x[index] = value (recorded when x requires grad) give PyTorch's result or
     its error (where minigrad names its own types, "minigrad.FloatTensor"). Out of bounds, an
