@@ -576,7 +576,7 @@ def _mask_mismatch(shape: tuple[int, ...], index: Any) -> str | None:
     indexed += shape[axis:]
     for mask, at in masks:
         for j, n in enumerate(mask):
-            if at + j >= len(indexed) or indexed[at + j] != n:
+            if indexed[at + j] != n:  # (within the dims: NumPy refused too many indices)
                 return (f"The shape of the mask {list(mask)} at index {j} does not match the "
                         f"shape of the indexed tensor {indexed} at index {at + j}")
     return None
@@ -603,7 +603,7 @@ def _out_of_bounds(shape: tuple[int, ...], index: Any) -> tuple[int, int, int] |
         if entry is Ellipsis:
             axis += len(shape) - sum(map(spans, entries))
             continue
-        if spans(entry) == 1 and axis < len(shape):
+        if spans(entry) == 1:  # (within the dims: NumPy has refused too many indices)
             size = shape[axis]
             if isinstance(entry, np.ndarray) and entry.dtype != bool:
                 arrays.append((place, entry, size))

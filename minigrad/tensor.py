@@ -2081,21 +2081,24 @@ class Tensor:
         _expect(len(indices) > 0, f"{name}(): indices must name at least one dim")
         index = tuple(i._data for i in indices)
         try:
-            self._check_put(index, values, setitem=False)
+            self._check_put(index, values, bool(accumulate), setitem=False)
             return S.SetItem.apply(self, values, index, bool(accumulate))
         except IndexError as error:
             raise checks.index_error(error, self.shape, index) from None
 
-    def _check_put(self, index: Any, value: Any, setitem: bool = True) -> None:
+    def _check_put(self, index: Any, value: Any, accumulate: bool = False,
+                   setitem: bool = True) -> None:
         """PyTorch's checks of a tensor put at an index of arrays (x[index] = value, and
         index_put_), made before it reads the index's values: the value broadcasts to the
         shape of x[index] (for x[index] = value, once its leading dims of size 1 are dropped),
-        then it is of x's dtype. x[mask] = one element is PyTorch's masked_fill_: any dtype."""
+        then it is of x's dtype. One element put by one mask is PyTorch's masked_fill_ (unless
+        it accumulates): of any dtype."""
         if not isinstance(value, Tensor):
             return
         items = index if isinstance(index, tuple) else (index,)
         arrays = [i for i in items if isinstance(i, np.ndarray)]
-        if setitem and value._data.size == 1 and len(arrays) == 1 and arrays[0].dtype == bool:
+        if not accumulate and value._data.size == 1 and len(arrays) == 1 and \
+                arrays[0].dtype == bool:
             return
         try:
             shape = self._data[index].shape

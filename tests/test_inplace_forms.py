@@ -294,15 +294,35 @@ def test_index_put_writes_or_adds_values_and_their_gradients_go_back(
     ("out", 1.0, "index 5 is out of bounds for dimension 0 with size 3"),
     ("long", "three", "shape mismatch: value tensor of shape \\[3\\] cannot be broadcast to "
                       "indexing result of shape \\[2, 4\\]"),
+    # (its leading 1s are not dropped, as x[index] = value drops them)
+    ("long", "1x1x4", "shape mismatch: value tensor of shape \\[1, 1, 4\\] cannot be "
+                      "broadcast to indexing result of shape \\[2, 4\\]"),
+    # the first element of the broadcast indices with an index out of bounds, then its place
+    ("two out", 1.0, "^index 7 is out of bounds for dimension 1 with size 4$"),
+    ("mask", "float64 accumulated", "Index put requires the source and destination dtypes"),
 ])
 def test_index_put_refuses_bad_arguments_as_torch(indices, values, match):
     def put(lib, x):
         index = {"tensor": lib.tensor([0]), "float": (lib.tensor([0.0]),), "none": (None,),
-                 "long": (lib.tensor([0, 1]),), "out": (lib.tensor([5]),)}[indices]
+                 "long": (lib.tensor([0, 1]),), "out": (lib.tensor([5]),),
+                 "two out": (lib.tensor([0, 5]), lib.tensor([7, 0])),
+                 "mask": (lib.tensor([True, False, True]),)}[indices]
         value = {"number": 1.0, "float64": lib.tensor(1.0, dtype=lib.float64),
-                 "three": lib.ones(3)}.get(values, lib.tensor(1.0))
-        return x.index_put_(index, value)
+                 "three": lib.ones(3), "1x1x4": lib.ones(1, 1, 4),
+                 "float64 accumulated": lib.tensor(1.0, dtype=lib.float64)}.get(
+                     values, lib.tensor(1.0))
+        return x.index_put_(index, value, accumulate=values == "float64 accumulated")
     assert_raises_like_torch(put, Call((np.zeros((3, 4), np.float32),), {}), match)
+
+
+def test_index_put_of_one_element_by_a_mask_takes_any_dtype_as_torch():
+    """PyTorch's index_put_ is then masked_fill_ (unless it accumulates)."""
+    results = []
+    for lib in (mg, torch):
+        x = lib.zeros(3, 4)
+        x.index_put_((lib.tensor([True, False, True]),), lib.tensor(2.5, dtype=lib.float64))
+        results.append(x.tolist())
+    assert results[0] == results[1]
 
 
 # ---------------------------------------------------------------- hsplit, vsplit, dsplit

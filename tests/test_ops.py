@@ -881,18 +881,29 @@ def test_boolean_mask_beside_an_int_index(lib, x, mask, i, int_first):
     return x[i, mask] if int_first else x[mask, i]
 
 
+def _as_list_if_1d(array: np.ndarray) -> list | np.ndarray:
+    """A 1-d index as a list, a 2-d one as an array, which the test makes a tensor (PyTorch
+    reads a nested list or a NumPy array of bools otherwise than a mask tensor at times)."""
+    return array.tolist() if array.ndim == 1 else array
+
+
 @st.composite
 def indices_reaching_past_the_sizes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple]:
     """A shape of sizes 1 to 3 and an index of ints, `:`, None, integer lists, masks (lists of
-    bools) and at most one "...", whose ints and list entries run from -4 to 4 and whose masks
-    have 1 to 3 entries: often out of bounds, or of the wrong size."""
+    bools; of one dim, or arrays of two) and at most one "...", whose ints and list entries
+    run from -4 to 4 and whose lists have 1 to 3 entries a dim: often out of bounds, or of the
+    wrong size."""
     shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    lists = hnp.array_shapes(min_dims=1, max_dims=2, max_side=3)
     entry = st.one_of(st.none(), st.integers(-4, 4), st.just(slice(None)),
-                      st.lists(st.integers(-4, 4), min_size=1, max_size=2),
-                      st.lists(st.booleans(), min_size=1, max_size=3))
+                      lists.flatmap(lambda s: hnp.arrays(np.int64, s, elements=st.integers(
+                          -4, 4))).map(_as_list_if_1d),
+                      lists.flatmap(lambda s: hnp.arrays(bool, s)).map(_as_list_if_1d))
     entries = draw(st.lists(entry, max_size=len(shape) + 1))
     if draw(st.booleans()):
         entries.insert(draw(st.integers(0, len(entries))), Ellipsis)
+    if len(entries) == 1 and draw(st.booleans()):
+        return shape, entries[0]  # (x[i], not x[(i,)])
     return shape, tuple(entries)
 
 
@@ -910,6 +921,8 @@ ODD_VALUES = [7, -1, 1000, 2.5, 1e300, float("nan"), float("inf"), True, 2 + 0j,
     st.sampled_from(ODD_VALUES), st.tuples(st.sampled_from(((), (1,), (2,), (1, 1), (3,))),
                                            st.sampled_from(("float32", "float64", "int64")))))
 @example(((3, 3, 3), (slice(None), [True, False, True], [7])), False, "float32", 7)  # a mask
+@example(((3, 3, 3), ([0], [0], [5])), False, "float32", 7)  # the third list's place
+@example(((3, 3), (-3, [5])), False, "float32", 7)  # -3 is within a dim of 3
 @settings(max_examples=8 * settings().max_examples)  # (cheap, and many combinations)
 def test_reading_and_writing_at_an_index_do_what_torch_does(case, requires_grad, dtype, value):
     """x[index] and x[index] = value (recorded when x requires grad) give PyTorch's result or
@@ -917,11 +930,15 @@ def test_reading_and_writing_at_an_index_do_what_torch_does(case, requires_grad,
     int is named by its place in the index, an integer list by its place among the lists
     (x[:, [7]] names dimension 0), and the ints are checked first; a tensor value is checked
     for its shape, then its dtype, before the index's values."""
-    shape, index = case
+    shape, drawn = case
     requires_grad &= dtype.startswith("float")
     outcomes = []
     for lib in (mg, torch):
-        x = lib.zeros(shape, dtype=getattr(lib, dtype), requires_grad=requires_grad) * 1
+        entries = [lib.tensor(e) if isinstance(e, np.ndarray) else e
+                   for e in (drawn if type(drawn) is tuple else (drawn,))]
+        index = tuple(entries) if type(drawn) is tuple else entries[0]
+        x = lib.zeros(shape, dtype=getattr(lib, dtype), requires_grad=requires_grad)
+        x = x * 1 if requires_grad else x  # (a non-leaf)
         put = lib.ones(value[0], dtype=getattr(lib, value[1])) if type(value) is tuple else value
         outcome = []
         for write in (False, True):
@@ -930,6 +947,25 @@ def test_reading_and_writing_at_an_index_do_what_torch_does(case, requires_grad,
                     x[index] = put
                 outcome.append(repr((x if write else x[index]).tolist()))
             except (IndexError, RuntimeError, TypeError, ValueError) as error:
+                outcome.append((type(error).__name__, str(error).replace("minigrad.", "torch.")))
+        outcomes.append(outcome)
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("value", ODD_VALUES + [-1000, -(2**63), 2**63, -(2**64)], ids=repr)
+def test_setitem_converts_or_refuses_a_value_as_torch(dtype, value):
+    """Each kind of value, by slicing and by an index list, in every dtype: a number within
+    a C long long, converted with PyTorch's range checks, or PyTorch's error."""
+    outcomes = []
+    for lib in (mg, torch):
+        outcome = []
+        for index in (0, [0]):
+            x = lib.zeros(2, dtype=getattr(lib, dtype))
+            try:
+                x[index] = value
+                outcome.append(repr(x.tolist()))
+            except (RuntimeError, TypeError, ValueError) as error:
                 outcome.append((type(error).__name__, str(error).replace("minigrad.", "torch.")))
         outcomes.append(outcome)
     assert outcomes[0] == outcomes[1]
