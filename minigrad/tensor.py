@@ -2081,18 +2081,16 @@ class Tensor:
         _expect(len(indices) > 0, f"{name}(): indices must name at least one dim")
         index = tuple(i._data for i in indices)
         try:
-            self._check_put(index, values, bool(accumulate), setitem=False)
+            self._check_put(index, values, bool(accumulate))
             return S.SetItem.apply(self, values, index, bool(accumulate))
         except IndexError as error:
             raise checks.index_error(error, self.shape, index) from None
 
-    def _check_put(self, index: Any, value: Any, accumulate: bool = False,
-                   setitem: bool = True) -> None:
+    def _check_put(self, index: Any, value: Any, accumulate: bool = False) -> None:
         """PyTorch's checks of a tensor put at an index of arrays (x[index] = value, and
         index_put_), made before it reads the index's values: the value broadcasts to the
-        shape of x[index] (for x[index] = value, once its leading dims of size 1 are dropped),
-        then it is of x's dtype. One element put by one mask is PyTorch's masked_fill_ (unless
-        it accumulates): of any dtype."""
+        shape of x[index], then it is of x's dtype. One element put by one mask is PyTorch's
+        masked_fill_ (unless it accumulates): of any dtype."""
         if not isinstance(value, Tensor):
             return
         items = index if isinstance(index, tuple) else (index,)
@@ -2105,10 +2103,7 @@ class Tensor:
         except IndexError:  # an entry of an array out of bounds: index 0 gives the same shape
             shape = self._data[tuple(np.zeros_like(i) if isinstance(i, np.ndarray)
                                      and i.dtype != bool else i for i in items)].shape
-        put = value.shape
-        while setitem and put and put[0] == 1:
-            put = put[1:]
-        _expect(broadcasts_to(put, shape), f"shape mismatch: value tensor of shape "
+        _expect(broadcasts_to(value.shape, shape), f"shape mismatch: value tensor of shape "
                 f"{list(value.shape)} cannot be broadcast to indexing result of shape "
                 f"{list(shape)}")
         _expect(value.dtype == self.dtype, "Index put requires the source and destination "

@@ -923,6 +923,12 @@ ODD_VALUES = [7, -1, 1000, 2.5, 1e300, float("nan"), float("inf"), True, 2 + 0j,
 @example(((3, 3, 3), (slice(None), [True, False, True], [7])), False, "float32", 7)  # a mask
 @example(((3, 3, 3), ([0], [0], [5])), False, "float32", 7)  # the third list's place
 @example(((3, 3), (-3, [5])), False, "float32", 7)  # -3 is within a dim of 3
+@example(((2,), 0), False, "float32", ((1, 1), "float32"))  # a value's leading 1s dropped
+@example(((3,), ([0, 1],)), False, "float32", ((1, 3), "float32"))  # (and then compared)
+@example(((3,), [True, False, True]), False, "float32", ((), "float64"))  # masked_fill_
+@example(((1, 1, 1), (None, [0], ..., [0, 0], slice(None))), False, "float32", 7)  # no dims
+@example(((3,), [True, False]), False, "float32", 7)  # a mask of the wrong size
+@example(((2, 3, 2), (np.ones((2, 2), bool),)), False, "float32", 7)  # its second dim
 @settings(max_examples=8 * settings().max_examples)  # (cheap, and many combinations)
 def test_reading_and_writing_at_an_index_do_what_torch_does(case, requires_grad, dtype, value):
     """x[index] and x[index] = value (recorded when x requires grad) give PyTorch's result or
