@@ -927,6 +927,7 @@ ODD_VALUES = [7, -1, 1000, 2.5, 1e300, float("nan"), float("inf"), True, 2 + 0j,
 @example(((3,), ([0, 1],)), False, "float32", ((1, 3), "float32"))  # (and then compared)
 @example(((3,), [True, False, True]), False, "float32", ((), "float64"))  # masked_fill_
 @example(((1, 1, 1), (None, [0], ..., [0, 0], slice(None))), False, "float32", 7)  # no dims
+@example(((1, 1, 1), (None, [0], ..., [0, 0], slice(None))), False, "float32", ((2,), "float32"))
 @example(((3,), [True, False]), False, "float32", 7)  # a mask of the wrong size
 @example(((2, 3, 2), (np.ones((2, 2), bool),)), False, "float32", 7)  # its second dim
 @settings(max_examples=8 * settings().max_examples)  # (cheap, and many combinations)
