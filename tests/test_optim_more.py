@@ -747,23 +747,54 @@ def test_lbfgs_stops_at_a_gradient_of_exactly_tolerance_grad_as_pytorch(start, l
                                line_search_fn=line_search_fn)
 
 
-def _quadratic_step_like_torch(start: float, k: float, **options: Any) -> None:
-    """One L-BFGS step on f = k x²/2 from x = start in float64: its state and x are PyTorch's."""
+def _lbfgs_like_torch(start: list[float], closure_for: Any, steps: Any = None,
+                      **options: Any) -> None:
+    """L-BFGS in float64 from x = start in both libraries, its closure made by
+    `closure_for(lib, opt, x)` and run by `steps(opt, closure)` (one step by default): the
+    state and x are PyTorch's."""
     results = []
     for lib in (torch, mg):
-        x = lib.tensor([start], dtype=lib.float64, requires_grad=True)
+        x = lib.tensor(start, dtype=lib.float64, requires_grad=True)
         opt = lib.optim.LBFGS([x], **options)
-
-        def closure(opt=opt, x=x):
-            opt.zero_grad()
-            loss = (k * x**2 / 2).sum()
-            loss.backward()
-            return loss
-        opt.step(closure)
+        closure = closure_for(lib, opt, x)
+        if steps is None:
+            opt.step(closure)
+        else:
+            steps(opt, closure)
         results.append((opt.state_dict()["state"][0], x))
     (theirs, tx), (mine, mx) = results
     same_lbfgs_state(mine, theirs, "state")
     close(mx, tx.detach(), "x")
+
+
+def _backward_of(loss: Any) -> Any:
+    """A closure maker: the closure zeroes the gradient and backpropagates loss(x)."""
+    def closure_for(lib, opt, x):
+        def closure():
+            opt.zero_grad()
+            value = loss(x)
+            value.backward()
+            return value
+        return closure
+    return closure_for
+
+
+def _scripted(losses_and_gradients: list[tuple[float, float]]) -> Any:
+    """A closure maker: the closure hands out the given losses and gradients in turn."""
+    def closure_for(lib, opt, x):
+        script = iter(losses_and_gradients)
+
+        def closure():
+            loss, gradient = next(script)
+            x.grad = lib.tensor([gradient], dtype=lib.float64)
+            return lib.tensor(loss, dtype=lib.float64)
+        return closure
+    return closure_for
+
+
+def _quadratic_step_like_torch(start: float, k: float, **options: Any) -> None:
+    """One L-BFGS step on f = k x²/2 from x = start in float64: its state and x are PyTorch's."""
+    _lbfgs_like_torch([start], _backward_of(lambda x: (k * x**2 / 2).sum()), **options)
 
 
 def test_lbfgs_steps_along_a_direction_of_g_dot_d_exactly_minus_tolerance_change():
@@ -787,65 +818,32 @@ def test_lbfgs_step_of_no_iterations_keeps_the_state_as_pytorch():
     """A step after max_iter is set to 0 evaluates the closure once and iterates not at all:
     the state from the step before (prev_loss, the scratch list 'al') is saved back as it
     was, as PyTorch's."""
-    results = []
-    for lib in (torch, mg):
-        x = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
-        opt = lib.optim.LBFGS([x], max_iter=3, history_size=4)
-
-        def closure(opt=opt, x=x):
-            opt.zero_grad()
-            loss = (x**4).sum()
-            loss.backward()
-            return loss
+    def steps(opt, closure):
         opt.step(closure)
         opt.param_groups[0]["max_iter"] = 0
         opt.step(closure)
-        results.append((opt.state_dict()["state"][0], x))
-    (theirs, tx), (mine, mx) = results
-    same_lbfgs_state(mine, theirs, "state")
-    close(mx, tx.detach(), "x")
+
+    _lbfgs_like_torch([1.0, -2.0], _backward_of(lambda x: (x**4).sum()), steps, max_iter=3,
+                      history_size=4)
 
 
 def test_lbfgs_remembers_a_pair_only_when_y_dot_s_exceeds_1e_10_as_pytorch():
     """The pair (s, y) is remembered only if y·s > 1e-10: a closure whose gradient goes from
     -2 to -1 over a first step s = 1e-10 makes y·s exactly 1e-10, which is not remembered."""
-    results = []
-    for lib in (torch, mg):
-        x = lib.tensor([0.0], dtype=lib.float64, requires_grad=True)
-        opt = lib.optim.LBFGS([x], lr=1e-10, max_iter=2, max_eval=10, tolerance_change=1e-12)
-        losses_and_gradients = iter([(1.0, -2.0), (0.5, -1.0), (0.25, 0.5)])
-
-        def closure(x=x, script=losses_and_gradients, lib=lib):
-            loss, gradient = next(script)
-            x.grad = lib.tensor([gradient], dtype=lib.float64)
-            return lib.tensor(loss, dtype=lib.float64)
-        opt.step(closure)
-        results.append((opt.state_dict()["state"][0], x))
-    (theirs, tx), (mine, mx) = results
-    same_lbfgs_state(mine, theirs, "state")
-    close(mx, tx.detach(), "x")
+    _lbfgs_like_torch([0.0], _scripted([(1.0, -2.0), (0.5, -1.0), (0.25, 0.5)]), lr=1e-10,
+                      max_iter=2, max_eval=10, tolerance_change=1e-12)
 
 
 def test_lbfgs_overflows_to_inf_and_nan_silently_whatever_numpys_error_mode():
     """Gradients of ±1e308 overflow y = g - g_prev to inf and the step to nan: PyTorch computes
     them silently, and so does minigrad's LBFGS even when the program has set NumPy to raise
     on floating-point errors."""
-    results = []
-    for lib in (torch, mg):
-        x = lib.tensor([0.0], dtype=lib.float64, requires_grad=True)
-        opt = lib.optim.LBFGS([x], max_iter=2, max_eval=10)
-        losses_and_gradients = iter([(1.0, 1e308), (0.5, -1e308), (0.25, 0.5)])
-
-        def closure(x=x, script=losses_and_gradients, lib=lib):
-            loss, gradient = next(script)
-            x.grad = lib.tensor([gradient], dtype=lib.float64)
-            return lib.tensor(loss, dtype=lib.float64)
+    def steps(opt, closure):
         with np.errstate(all="raise"):
             opt.step(closure)
-        results.append((opt.state_dict()["state"][0], x))
-    (theirs, tx), (mine, mx) = results
-    same_lbfgs_state(mine, theirs, "state")
-    close(mx, tx.detach(), "x")
+
+    _lbfgs_like_torch([0.0], _scripted([(1.0, 1e308), (0.5, -1e308), (0.25, 0.5)]), steps,
+                      max_iter=2, max_eval=10)
 
 
 def test_lbfgs_defaults_are_pytorchs_and_a_zero_lr_is_accepted():
